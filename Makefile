@@ -1,0 +1,56 @@
+# twoline — build, test, benchmark and demo entry points.
+#
+# Every target installs what it needs first (`deps`), so `make demo` and `make test` work on a fresh
+# Debian 12 machine. Two build trees: build/ (Release, the binary and benchmarks) and build-asan/
+# (Debug with AddressSanitizer + UndefinedBehaviorSanitizer, for the sanitizer test run).
+
+PACKAGES := cmake g++ make pkg-config clang-format sqlite3 libsqlite3-dev libssl-dev libtomlplusplus-dev \
+            libsimdjson-dev libcpp-httplib-dev libcli11-dev librapidcheck-dev libgtest-dev libgmock-dev \
+            libbenchmark-dev iso-codes
+JOBS ?= $(shell nproc)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build build-asan test test-release test-asan bench demo format clean
+
+all: build
+
+# Installs missing Debian packages; does nothing when all are present.
+deps: build/.deps-ok
+build/.deps-ok: Makefile
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
+	fi
+	@mkdir -p build && touch $@
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTWOLINE_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS) --target twoline_unit_tests
+
+test-release: build
+	cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	cd build-asan && ctest --output-on-failure -L unit
+
+test: test-release test-asan
+
+bench: build
+	./bench/run.sh
+
+demo: build
+	./build/twoline demo
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'bench/*.cc' 'tests/*.cc')
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,60 @@
+#include "base/sha256.h"
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "base/check.h"
+
+namespace twoline {
+
+Hash256 Sha256(std::string_view data) {
+  Hash256 out;
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  return out;
+}
+
+std::string ToHex(const Hash256& hash) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(64, '0');
+  for (size_t i = 0; i < hash.size(); ++i) {
+    out[2 * i] = kDigits[hash[i] >> 4];
+    out[2 * i + 1] = kDigits[hash[i] & 15];
+  }
+  return out;
+}
+
+bool FromHex(std::string_view hex, Hash256* out) {
+  if (hex.size() != 64) return false;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < 32; ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+Sha256Builder::Sha256Builder() : context_(EVP_MD_CTX_new()) {
+  CHECK(context_ != nullptr);
+  CHECK(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr) == 1);
+}
+
+Sha256Builder::~Sha256Builder() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }
+
+void Sha256Builder::Update(std::string_view data) {
+  CHECK(EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data.data(), data.size()) == 1);
+}
+
+Hash256 Sha256Builder::Finish() {
+  Hash256 out;
+  unsigned int length = 0;
+  CHECK(EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context_), out.data(), &length) == 1);
+  CHECK(length == 32);
+  return out;
+}
+
+}  // namespace twoline

@@ -1,0 +1,199 @@
+#include "cli/journal_commands.h"
+
+#include <algorithm>
+#include <iostream>
+#include <unordered_map>
+
+#include "base/json_writer.h"
+#include "engine/queries.h"
+#include "journal/journal_file.h"
+#include "policy/profile_loader.h"
+
+namespace twoline::cli {
+namespace {
+
+// Loads the profile to put in force for a run: the given file, else the built-in profile.
+Result<std::shared_ptr<const policy::Profile>> LoadRunProfile(const RunOptions& options) {
+  policy::ProfileErrors errors;
+  auto profile = options.profile_path.empty()
+                     ? policy::LoadBuiltinProfile(options.zone)
+                     : policy::LoadProfileFile(options.profile_path, &errors);
+  if (!profile) return profile.error();
+  if (profile->id != options.zone) {
+    return Error{"profile " + options.profile_path + " is for zone \"" + profile->id +
+                 "\", not \"" + options.zone + "\""};
+  }
+  return std::shared_ptr<const policy::Profile>(
+      std::make_shared<policy::Profile>(std::move(profile).value()));
+}
+
+// One batch of decided commands awaiting a durable append.
+struct Batch {
+  std::string journal_lines;
+  std::vector<uint32_t> line_sizes;
+  std::vector<std::string> outputs;
+  std::unordered_map<uint64_t, std::string> pending_decisions;  // seq -> canonical decision
+  uint64_t first_seq = 0;
+
+  void Add(const journal::Entry& entry) {
+    std::string line = journal::EntryToJsonLine(entry);
+    line_sizes.push_back(static_cast<uint32_t>(line.size()));
+    journal_lines += line;
+    if (entry.kind == journal::EntryKind::kCommand) pending_decisions[entry.seq] = entry.decision;
+  }
+  void Clear(uint64_t next_seq) {
+    journal_lines.clear();
+    line_sizes.clear();
+    outputs.clear();
+    pending_decisions.clear();
+    first_seq = next_seq;
+  }
+};
+
+std::string MalformedLine(const engine::ParseFailure& failure, size_t line_number) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("id");
+  if (failure.id.empty()) {
+    w.Null();
+  } else {
+    w.String(failure.id);
+  }
+  w.Key("line").Int(static_cast<int64_t>(line_number)).Key("outcome").String("invalid");
+  w.Key("reasons").BeginArray().BeginObject().Key("rule").String("command.malformed");
+  w.Key("detail").String("line " + std::to_string(line_number) + ": " + failure.message);
+  w.EndObject().EndArray().EndObject();
+  return out;
+}
+
+// The answer to a duplicate: the original decision with its seq and hash.
+Result<std::string> DuplicateAnswer(const journal::JournalFile& file, const Batch& batch,
+                                    uint64_t seq) {
+  auto pending = batch.pending_decisions.find(seq);
+  if (pending != batch.pending_decisions.end()) {
+    // Its hash is known only once encoded; entries of this batch are in journal_lines.
+    size_t offset = 0;
+    for (size_t i = 0; i < seq - batch.first_seq; ++i) offset += batch.line_sizes[i];
+    auto entry = journal::EntryFromJsonLine(
+        std::string_view(batch.journal_lines).substr(offset, batch.line_sizes[seq - batch.first_seq] - 1));
+    if (!entry) return entry.error();
+    return engine::WireDecisionJson(entry->decision, entry->seq, entry->hash);
+  }
+  auto entry = file.ReadEntry(seq);
+  if (!entry) return entry.error();
+  return engine::WireDecisionJson(entry->decision, entry->seq, entry->hash);
+}
+
+Status Flush(journal::JournalFile& file, Batch& batch, std::ostream& out) {
+  if (!batch.journal_lines.empty()) {
+    if (Status s = file.Append(batch.journal_lines, batch.line_sizes); !s) return s;
+    if (Status s = file.Sync(); !s) return s;
+  }
+  // Decisions are written only after their entries are durable.
+  std::string text;
+  for (const std::string& output : batch.outputs) {
+    text += output;
+    text += '\n';
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.flush();
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunJournal(const RunOptions& options, std::istream& in, std::ostream& out, std::ostream& err) {
+  journal::Chain chain;
+  auto file = journal::JournalFile::Open(options.journal_path, &chain, false);
+  if (!file) {
+    err << "twoline run: " << file.error().message << "\n";
+    return 1;
+  }
+  Batch batch;
+  batch.Clear(chain.entries() + 1);
+  // The profile in force: the journal's, unless a new one is given or the journal is new.
+  if (!chain.engine().has_profile() || !options.profile_path.empty()) {
+    auto profile = LoadRunProfile(options);
+    if (!profile) {
+      err << "twoline run: " << profile.error().message << "\n";
+      return 1;
+    }
+    if (chain.engine().has_profile() && chain.engine().profile().id != options.zone) {
+      err << "twoline run: journal is for zone " << chain.engine().profile().id << "\n";
+      return 1;
+    }
+    bool changed = !chain.engine().has_profile() ||
+                   chain.engine().profile().source_sha256 != (*profile)->source_sha256 ||
+                   chain.engine().profile().tariff_text != (*profile)->tariff_text;
+    if (changed) batch.Add(chain.PutProfileInForce(*profile));
+  } else if (chain.engine().profile().id != options.zone) {
+    err << "twoline run: journal " << options.journal_path << " is for zone "
+        << chain.engine().profile().id << ", not " << options.zone << "\n";
+    return 1;
+  }
+  engine::Limits limits;
+  std::string line;
+  size_t line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    engine::Command command;
+    engine::ParseFailure failure;
+    if (!engine::ParseCommand(line, limits, &command, &failure)) {
+      batch.outputs.push_back(MalformedLine(failure, line_number));
+    } else {
+      journal::Chain::Submitted submitted = chain.Submit(command);
+      if (submitted.entry) batch.Add(*submitted.entry);
+      if (submitted.decision.duplicate_of != 0) {
+        auto answer = DuplicateAnswer(**file, batch, submitted.decision.duplicate_of);
+        if (!answer) {
+          err << "twoline run: " << answer.error().message << "\n";
+          return 1;
+        }
+        batch.outputs.push_back(std::move(*answer));
+      } else {
+        batch.outputs.push_back(std::move(submitted.wire));
+      }
+    }
+    if (batch.outputs.size() >= options.batch_lines_max) {
+      if (Status s = Flush(**file, batch, out); !s) {
+        err << "twoline run: " << s.message() << "\n";
+        return 1;
+      }
+      batch.Clear(chain.entries() + 1);
+    }
+  }
+  if (Status s = Flush(**file, batch, out); !s) {
+    err << "twoline run: " << s.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int VerifyJournal(const std::string& journal_path, std::ostream& out, std::ostream& err) {
+  journal::Chain chain;
+  if (Status s = journal::ReplayJournalFile(journal_path, &chain); !s) {
+    err << "twoline verify: " << s.message() << "\n";
+    out << "bad " << s.message() << "\n";
+    return 1;
+  }
+  out << "ok " << chain.entries() << " " << ToHex(chain.head()) << " state "
+      << ToHex(chain.engine().StateHash()) << "\n";
+  return 0;
+}
+
+int QueryPresenceJournal(const std::string& journal_path, bool table, std::ostream& out,
+                         std::ostream& err) {
+  journal::Chain chain;
+  if (Status s = journal::ReplayJournalFile(journal_path, &chain); !s) {
+    err << "twoline query: " << s.message() << "\n";
+    return 1;
+  }
+  if (!chain.engine().has_profile()) {
+    err << "twoline query: journal is empty\n";
+    return 1;
+  }
+  out << (table ? engine::PresenceTable(chain.engine()) : engine::PresenceJson(chain.engine(), 0, SIZE_MAX));
+  return 0;
+}
+
+}  // namespace twoline::cli

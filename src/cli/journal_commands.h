@@ -1,0 +1,31 @@
+// The journal-file subcommands: `run`, `verify`, `query presence` (the database forms live in
+// store_commands.h).
+// Thread-safety: each call owns its engine; no shared state.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+namespace twoline::cli {
+
+struct RunOptions {
+  std::string zone;
+  std::string profile_path;  // optional: a profile file to put in force instead of the built-in
+  std::string journal_path;
+  size_t batch_lines_max = 4096;  // commands decided per durable append (group commit)
+};
+
+// Reads JSON Lines commands from `in`, writes one decision per line to `out`, appends journaled
+// entries to the journal file (fdatasync before the decisions of a batch are written). Exit status
+// 0 when every line was processed; 1 when the journal cannot be opened or written.
+int RunJournal(const RunOptions& options, std::istream& in, std::ostream& out, std::ostream& err);
+
+// `verify --journal FILE`: exit 0 printing "ok <entries> <head-hash> state <state-hash>", else 1
+// naming the first bad seq.
+int VerifyJournal(const std::string& journal_path, std::ostream& out, std::ostream& err);
+
+// `query presence --journal FILE [--format table]`.
+int QueryPresenceJournal(const std::string& journal_path, bool table, std::ostream& out,
+                         std::ostream& err);
+
+}  // namespace twoline::cli

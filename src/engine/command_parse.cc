@@ -1,0 +1,599 @@
+// Parsing of SPEC §2 commands from JSON text with simdjson's DOM API.
+//
+// Every object is checked against the exact set of keys its type allows: an unknown or duplicated
+// key is an error, as is a missing required key or a value of the wrong JSON type. Errors name the
+// JSON path of the fault. The canonical form of an accepted command is re-serialised from the DOM
+// with keys sorted, so that the same command written with other whitespace or key order has the same
+// canonical text (and so the same idempotency body).
+#include <algorithm>
+#include <cstring>
+#include <initializer_list>
+#include <simdjson.h>
+
+#include "base/canonical_json.h"
+#include "base/codes.h"
+#include "base/decimal.h"
+#include "base/json_writer.h"
+#include "engine/command.h"
+
+namespace twoline::engine {
+namespace {
+
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+
+struct Field {
+  const char* name;
+  bool required;
+};
+
+// Walks a command's DOM, recording the first fault with its path.
+class Reader {
+ public:
+  Reader(const Limits& limits, ParseFailure* failure) : limits_(limits), failure_(failure) {}
+
+  bool Fail(const std::string& path, std::string message) {
+    failure_->path = path;
+    failure_->message = path + ": " + std::move(message);
+    return false;
+  }
+
+  // Checks that `value` is an object whose keys are all in `fields`, none twice, and every
+  // required field present.
+  bool Object(element value, const std::string& path, std::initializer_list<Field> fields,
+              object* out) {
+    if (value.get(*out)) return Fail(path, "must be an object");
+    std::vector<std::string_view> seen;
+    for (auto member : *out) {
+      bool known = false;
+      for (const Field& field : fields) known |= member.key == field.name;
+      if (!known) return Fail(path, "unknown field \"" + Clip(member.key) + "\"");
+      if (std::find(seen.begin(), seen.end(), member.key) != seen.end()) {
+        return Fail(path, "duplicate field \"" + std::string(member.key) + "\"");
+      }
+      seen.push_back(member.key);
+    }
+    for (const Field& field : fields) {
+      if (field.required && std::find(seen.begin(), seen.end(), field.name) == seen.end()) {
+        return Fail(path, "missing field \"" + std::string(field.name) + "\"");
+      }
+    }
+    return true;
+  }
+
+  bool Has(object object, const char* key) {
+    element ignored;
+    return !object[key].get(ignored);
+  }
+
+  // A string field; absent optional fields leave `out` unchanged.
+  bool String(object object, const char* key, const std::string& path, size_t max_bytes,
+              std::string* out) {
+    element value;
+    if (object[key].get(value)) return true;
+    std::string_view text;
+    if (value.get(text)) return Fail(path + "." + key, "must be a string");
+    if (text.size() > max_bytes) {
+      return Fail(path + "." + key, "longer than " + std::to_string(max_bytes) + " bytes");
+    }
+    out->assign(text);
+    return true;
+  }
+
+  bool NonEmptyString(object object, const char* key, const std::string& path, std::string* out) {
+    if (!String(object, key, path, limits_.string_bytes_max, out)) return false;
+    if (out->empty()) return Fail(path + "." + key, "must not be empty");
+    return true;
+  }
+
+  bool Id(object object, const char* key, const std::string& path, std::string* out) {
+    if (!String(object, key, path, 128, out)) return false;
+    if (!IsValidId(*out)) {
+      return Fail(path + "." + key, "must be 1-128 characters of [A-Za-z0-9._:-]");
+    }
+    return true;
+  }
+
+  bool Date(object object, const char* key, const std::string& path, twoline::Date* out) {
+    std::string text;
+    if (!String(object, key, path, 64, &text)) return false;
+    auto date = ParseDate(text);
+    if (!date) return Fail(path + "." + key, date.error().message);
+    *out = *date;
+    return true;
+  }
+
+  bool Fixed(object object, const char* key, const std::string& path, int scale, bool positive,
+             int64_t* out) {
+    std::string text;
+    element value;
+    if (!object[key].get(value) && value.type() != element_type::STRING) {
+      return Fail(path + "." + key, "must be a decimal string, e.g. \"12.50\"");
+    }
+    if (!String(object, key, path, 64, &text)) return false;
+    auto parsed = ParseFixed(text, scale, false, key);
+    if (!parsed) return Fail(path + "." + key, parsed.error().message);
+    if (positive && *parsed == 0) return Fail(path + "." + key, "must be greater than zero");
+    *out = *parsed;
+    return true;
+  }
+
+  bool Currency(object object, const std::string& path, std::string* out) {
+    if (!String(object, "currency", path, 8, out)) return false;
+    if (!IsoCodes::Get().IsCurrency(*out)) {
+      return Fail(path + ".currency", "\"" + Clip(*out) + "\" is not an ISO 4217 currency code");
+    }
+    return true;
+  }
+
+  // An array field; calls `each(element, path)` for every member.
+  template <typename Each>
+  bool Array(object object, const char* key, const std::string& path, size_t max_items,
+             Each each) {
+    element value;
+    if (object[key].get(value)) return true;
+    array items;
+    std::string array_path = path + "." + key;
+    if (value.get(items)) return Fail(array_path, "must be an array");
+    if (items.size() > max_items) {
+      return Fail(array_path, "more than " + std::to_string(max_items) + " entries");
+    }
+    size_t index = 0;
+    for (element item : items) {
+      if (!each(item, array_path + "[" + std::to_string(index++) + "]")) return false;
+    }
+    return true;
+  }
+
+  bool StringArray(object object, const char* key, const std::string& path, size_t max_items,
+                   bool ids, std::vector<std::string>* out) {
+    return Array(object, key, path, max_items, [&](element item, const std::string& item_path) {
+      std::string_view text;
+      if (item.get(text)) return Fail(item_path, "must be a string");
+      if (text.size() > limits_.string_bytes_max) return Fail(item_path, "too long");
+      if (ids && !IsValidId(text)) {
+        return Fail(item_path, "must be 1-128 characters of [A-Za-z0-9._:-]");
+      }
+      out->emplace_back(text);
+      return true;
+    });
+  }
+
+  template <typename Enum>
+  bool Choice(object object, const char* key, const std::string& path,
+              std::initializer_list<std::pair<const char*, Enum>> choices, Enum* out) {
+    std::string text;
+    if (!String(object, key, path, 64, &text)) return false;
+    std::string allowed;
+    for (const auto& [name, value] : choices) {
+      if (text == name) {
+        *out = value;
+        return true;
+      }
+      allowed += allowed.empty() ? name : std::string("|") + name;
+    }
+    return Fail(path + "." + key, "\"" + Clip(text) + "\" is not one of " + allowed);
+  }
+
+  const Limits& limits() const { return limits_; }
+
+  static std::string Clip(std::string_view text) {
+    return std::string(text.substr(0, 64));
+  }
+
+ private:
+  const Limits& limits_;
+  ParseFailure* failure_;
+};
+
+
+using policy::Direction;
+
+bool ParseParty(Reader& r, object root, PartyBody* party) {
+  object o;
+  if (!r.Object(root["party"], "$.party",
+                {{"id", true}, {"name", true}, {"kind", true}, {"credit", true}, {"lists", false}},
+                &o)) {
+    return false;
+  }
+  return r.Id(o, "id", "$.party", &party->id) && r.NonEmptyString(o, "name", "$.party", &party->name) &&
+         r.Choice<PartyKind>(o, "kind", "$.party",
+                             {{"enterprise", PartyKind::kEnterprise},
+                              {"research_institution", PartyKind::kResearchInstitution},
+                              {"public_body", PartyKind::kPublicBody},
+                              {"logistics", PartyKind::kLogistics}},
+                             &party->kind) &&
+         r.Choice<policy::Credit>(o, "credit", "$.party",
+                                  {{"advanced", policy::Credit::kAdvanced},
+                                   {"general", policy::Credit::kGeneral},
+                                   {"dishonest", policy::Credit::kDishonest}},
+                                  &party->credit) &&
+         r.StringArray(o, "lists", "$.party", r.limits().lists_max, true, &party->lists);
+}
+
+bool ParseDocument(Reader& r, element value, const std::string& path, Document* document) {
+  object o;
+  if (!r.Object(value, path,
+                {{"type", true}, {"number", true}, {"valid_from", true}, {"valid_until", true}}, &o)) {
+    return false;
+  }
+  if (!r.Id(o, "type", path, &document->type) ||
+      !r.NonEmptyString(o, "number", path, &document->number) ||
+      !r.Date(o, "valid_from", path, &document->valid_from) ||
+      !r.Date(o, "valid_until", path, &document->valid_until)) {
+    return false;
+  }
+  if (document->valid_until < document->valid_from) {
+    return r.Fail(path + ".valid_until", "is before valid_from");
+  }
+  return true;
+}
+
+bool Country(Reader& r, object o, const char* key, const std::string& path, bool subdivision_ok,
+             std::string* out) {
+  if (!r.String(o, key, path, 8, out)) return false;
+  const IsoCodes& codes = IsoCodes::Get();
+  if (codes.IsCountry(*out) || (subdivision_ok && codes.IsSubdivision(*out))) return true;
+  return r.Fail(path + "." + key,
+                "\"" + Reader::Clip(*out) + "\" is not an ISO 3166-1 alpha-2" +
+                    (subdivision_ok ? " or ISO 3166-2 code" : " code"));
+}
+
+bool ParsePerson(Reader& r, object root, PersonBody* person) {
+  object o;
+  const std::string path = "$.person";
+  if (!r.Object(root["person"], path,
+                {{"id", true}, {"name", true}, {"nationality", true}, {"resident_of", true},
+                 {"birth_date", true}, {"documents", true}, {"lists", false},
+                 {"affiliation", false}},
+                &o)) {
+    return false;
+  }
+  if (!r.Id(o, "id", path, &person->id) || !r.NonEmptyString(o, "name", path, &person->name) ||
+      !Country(r, o, "nationality", path, false, &person->nationality) ||
+      !Country(r, o, "resident_of", path, false, &person->resident_of) ||
+      !r.Date(o, "birth_date", path, &person->birth_date) ||
+      !r.String(o, "affiliation", path, r.limits().string_bytes_max, &person->affiliation) ||
+      !r.StringArray(o, "lists", path, r.limits().lists_max, true, &person->lists)) {
+    return false;
+  }
+  return r.Array(o, "documents", path, r.limits().documents_max,
+                 [&](element item, const std::string& item_path) {
+                   person->documents.emplace_back();
+                   return ParseDocument(r, item, item_path, &person->documents.back());
+                 });
+}
+
+bool ParseItem(Reader& r, object root, ItemBody* item) {
+  object o;
+  const std::string path = "$.item";
+  if (!r.Object(root["item"], path,
+                {{"sku", true}, {"hs_code", true}, {"description", true}, {"unit", true},
+                 {"tags", false}},
+                &o)) {
+    return false;
+  }
+  std::string hs_text;
+  if (!r.Id(o, "sku", path, &item->sku) || !r.String(o, "hs_code", path, 32, &hs_text) ||
+      !r.NonEmptyString(o, "description", path, &item->description) ||
+      !r.NonEmptyString(o, "unit", path, &item->unit) ||
+      !r.StringArray(o, "tags", path, r.limits().lists_max, true, &item->tags)) {
+    return false;
+  }
+  auto hs = NormalizeHsCode(hs_text);
+  if (!hs) return r.Fail(path + ".hs_code", hs.error().message);
+  item->hs_code = *hs;
+  return true;
+}
+
+bool ParseCarried(Reader& r, element value, const std::string& path, CarriedGoods* goods) {
+  object o;
+  return r.Object(value, path, {{"sku", true}, {"qty", true}, {"value", true}, {"currency", true}},
+                  &o) &&
+         r.Id(o, "sku", path, &goods->sku) &&
+         r.Fixed(o, "qty", path, kQuantityScale, true, &goods->quantity_milli) &&
+         r.Fixed(o, "value", path, kMoneyScale, false, &goods->value_cents) &&
+         r.Currency(o, path, &goods->currency);
+}
+
+bool ParseCross(Reader& r, object o, CrossBody* cross) {
+  if (!r.Id(o, "person", "$", &cross->person) || !r.Id(o, "gate", "$", &cross->gate) ||
+      !r.Choice<Direction>(o, "direction", "$", {{"in", Direction::kIn}, {"out", Direction::kOut}},
+                           &cross->direction)) {
+    return false;
+  }
+  return r.Array(o, "carried", "$", r.limits().carried_max,
+                 [&](element item, const std::string& item_path) {
+                   cross->carried.emplace_back();
+                   return ParseCarried(r, item, item_path, &cross->carried.back());
+                 });
+}
+
+bool ParseDeclarationLine(Reader& r, element value, const std::string& path,
+                          DeclarationLine* line) {
+  object o;
+  if (!r.Object(value, path,
+                {{"sku", true}, {"qty", true}, {"value", true}, {"currency", true},
+                 {"origin", true}, {"produced_on", false}, {"certificates", false}},
+                &o) ||
+      !r.Id(o, "sku", path, &line->sku) ||
+      !r.Fixed(o, "qty", path, kQuantityScale, true, &line->quantity_milli) ||
+      !r.Fixed(o, "value", path, kMoneyScale, false, &line->value_cents) ||
+      !r.Currency(o, path, &line->currency) || !Country(r, o, "origin", path, true, &line->origin)) {
+    return false;
+  }
+  if (r.Has(o, "produced_on")) {
+    Date produced = 0;
+    if (!r.Date(o, "produced_on", path, &produced)) return false;
+    line->produced_on = produced;
+  }
+  if (!r.StringArray(o, "certificates", path, 16, true, &line->certificates)) return false;
+  static const char* kCertificates[] = {"health",
+                                        "origin",
+                                        "radioactive_test",
+                                        "strontium_tritium_test",
+                                        "quarantine_permit",
+                                        "biosafety_permit"};
+  for (size_t i = 0; i < line->certificates.size(); ++i) {
+    bool known = false;
+    for (const char* name : kCertificates) known |= line->certificates[i] == name;
+    if (!known) {
+      return r.Fail(path + ".certificates[" + std::to_string(i) + "]",
+                    "unknown certificate \"" + line->certificates[i] + "\"");
+    }
+  }
+  return true;
+}
+
+bool ParseDeclare(Reader& r, object root, DeclareBody* declaration) {
+  object o;
+  const std::string path = "$.declaration";
+  if (!r.Object(root["declaration"], path,
+                {{"id", true}, {"kind", true}, {"declarant", true}, {"counterparty", false},
+                 {"purpose", false}, {"lines", true}},
+                &o) ||
+      !r.Id(o, "id", path, &declaration->id) ||
+      !r.Choice<DeclarationKind>(o, "kind", path,
+                                 {{"first_line_in", DeclarationKind::kFirstLineIn},
+                                  {"first_line_out", DeclarationKind::kFirstLineOut},
+                                  {"second_line_in", DeclarationKind::kSecondLineIn},
+                                  {"second_line_out", DeclarationKind::kSecondLineOut},
+                                  {"transfer", DeclarationKind::kTransfer},
+                                  {"consume", DeclarationKind::kConsume},
+                                  {"scrap", DeclarationKind::kScrap}},
+                                 &declaration->kind) ||
+      !r.Id(o, "declarant", path, &declaration->declarant)) {
+    return false;
+  }
+  if (r.Has(o, "counterparty") && !r.Id(o, "counterparty", path, &declaration->counterparty)) {
+    return false;
+  }
+  if (r.Has(o, "purpose") && !r.Id(o, "purpose", path, &declaration->purpose)) return false;
+  if (!r.Array(o, "lines", path, r.limits().declaration_lines_max,
+               [&](element item, const std::string& item_path) {
+                 declaration->lines.emplace_back();
+                 return ParseDeclarationLine(r, item, item_path, &declaration->lines.back());
+               })) {
+    return false;
+  }
+  if (declaration->lines.empty()) return r.Fail(path + ".lines", "must not be empty");
+  if (declaration->kind == DeclarationKind::kTransfer && declaration->counterparty.empty()) {
+    return r.Fail(path, "a transfer needs a counterparty");
+  }
+  return true;
+}
+
+bool ParseSkuQuantities(Reader& r, object o, const char* key, const std::string& path,
+                        bool positive, std::vector<SkuQuantity>* out) {
+  return r.Array(o, key, path, r.limits().declaration_lines_max,
+                 [&](element item, const std::string& item_path) {
+                   object entry;
+                   out->emplace_back();
+                   return r.Object(item, item_path, {{"sku", true}, {"qty", true}}, &entry) &&
+                          r.Id(entry, "sku", item_path, &out->back().sku) &&
+                          r.Fixed(entry, "qty", item_path, kQuantityScale, positive,
+                                  &out->back().quantity_milli);
+                 });
+}
+
+bool ParseProcess(Reader& r, object root, ProcessBody* process) {
+  object o;
+  const std::string path = "$.process";
+  if (!r.Object(root["process"], path,
+                {{"id", true}, {"declarant", true}, {"inputs", true}, {"outputs", true}}, &o) ||
+      !r.Id(o, "id", path, &process->id) || !r.Id(o, "declarant", path, &process->declarant) ||
+      !ParseSkuQuantities(r, o, "inputs", path, true, &process->inputs) ||
+      !ParseSkuQuantities(r, o, "outputs", path, true, &process->outputs)) {
+    return false;
+  }
+  if (process->inputs.empty()) return r.Fail(path + ".inputs", "must not be empty");
+  if (process->outputs.empty()) return r.Fail(path + ".outputs", "must not be empty");
+  return true;
+}
+
+bool ParseInspect(Reader& r, object o, InspectBody* inspect) {
+  if (!r.Id(o, "declaration", "$", &inspect->declaration)) return false;
+  if (r.Has(o, "result")) {
+    bool pass = false;
+    if (!r.Choice<bool>(o, "result", "$", {{"pass", true}, {"fail", false}}, &pass)) return false;
+    inspect->pass = pass;
+  }
+  if (!r.Array(o, "measurements", "$", r.limits().measurements_max,
+               [&](element item, const std::string& item_path) {
+                 object entry;
+                 inspect->measurements.emplace_back();
+                 Measurement& m = inspect->measurements.back();
+                 if (!r.Object(item, item_path, {{"nuclide", true}, {"bq_per_kg", true}}, &entry) ||
+                     !r.String(entry, "nuclide", item_path, 16, &m.nuclide) ||
+                     !r.Fixed(entry, "bq_per_kg", item_path, kQuantityScale, false,
+                              &m.milli_bq_per_kg)) {
+                   return false;
+                 }
+                 if (m.nuclide != "I-131" && m.nuclide != "Cs-134" && m.nuclide != "Cs-137") {
+                   return r.Fail(item_path + ".nuclide",
+                                 "\"" + Reader::Clip(m.nuclide) + "\" is not one of I-131|Cs-134|Cs-137");
+                 }
+                 return true;
+               })) {
+    return false;
+  }
+  if (!inspect->pass && inspect->measurements.empty()) {
+    return r.Fail("$", "an inspection needs a result or measurements");
+  }
+  return true;
+}
+
+struct TypeSpec {
+  const char* name;
+  CommandType type;
+  std::initializer_list<Field> fields;  // beyond the envelope
+};
+
+const TypeSpec kTypes[] = {
+    {"register_party", CommandType::kRegisterParty, {{"party", true}}},
+    {"register_person", CommandType::kRegisterPerson, {{"person", true}}},
+    {"register_item", CommandType::kRegisterItem, {{"item", true}}},
+    {"list", CommandType::kList, {{"list", true}, {"add", false}, {"remove", false}}},
+    {"cross",
+     CommandType::kCross,
+     {{"person", true}, {"gate", true}, {"direction", true}, {"carried", false}}},
+    {"declare", CommandType::kDeclare, {{"declaration", true}}},
+    {"process", CommandType::kProcess, {{"process", true}}},
+    {"release", CommandType::kRelease, {{"gate", true}, {"vehicle", false}, {"declarations", true}}},
+    {"inspect",
+     CommandType::kInspect,
+     {{"declaration", true}, {"result", false}, {"measurements", false}}},
+    {"cancel", CommandType::kCancel, {{"declaration", true}}},
+    {"stocktake", CommandType::kStocktake, {{"party", true}, {"counts", true}}},
+};
+
+bool ParseBody(Reader& r, object o, Command* command) {
+  switch (command->type) {
+    case CommandType::kRegisterParty:
+      return ParseParty(r, o, &command->body.emplace<PartyBody>());
+    case CommandType::kRegisterPerson:
+      return ParsePerson(r, o, &command->body.emplace<PersonBody>());
+    case CommandType::kRegisterItem:
+      return ParseItem(r, o, &command->body.emplace<ItemBody>());
+    case CommandType::kList: {
+      auto& list = command->body.emplace<ListBody>();
+      if (!r.Id(o, "list", "$", &list.list) ||
+          !r.StringArray(o, "add", "$", r.limits().list_changes_max, true, &list.add) ||
+          !r.StringArray(o, "remove", "$", r.limits().list_changes_max, true, &list.remove)) {
+        return false;
+      }
+      if (list.add.empty() && list.remove.empty()) return r.Fail("$", "add or remove something");
+      return true;
+    }
+    case CommandType::kCross:
+      return ParseCross(r, o, &command->body.emplace<CrossBody>());
+    case CommandType::kDeclare:
+      return ParseDeclare(r, o, &command->body.emplace<DeclareBody>());
+    case CommandType::kProcess:
+      return ParseProcess(r, o, &command->body.emplace<ProcessBody>());
+    case CommandType::kRelease: {
+      auto& release = command->body.emplace<ReleaseBody>();
+      if (!r.Id(o, "gate", "$", &release.gate) ||
+          (r.Has(o, "vehicle") && !r.Id(o, "vehicle", "$", &release.vehicle)) ||
+          !r.StringArray(o, "declarations", "$", r.limits().release_declarations_max, true,
+                         &release.declarations)) {
+        return false;
+      }
+      if (release.declarations.empty()) return r.Fail("$.declarations", "must not be empty");
+      return true;
+    }
+    case CommandType::kInspect:
+      return ParseInspect(r, o, &command->body.emplace<InspectBody>());
+    case CommandType::kCancel:
+      return r.Id(o, "declaration", "$", &command->body.emplace<CancelBody>().declaration);
+    case CommandType::kStocktake: {
+      auto& stocktake = command->body.emplace<StocktakeBody>();
+      return r.Id(o, "party", "$", &stocktake.party) &&
+             ParseSkuQuantities(r, o, "counts", "$", false, &stocktake.counts);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ParseCommand(std::string_view json, const Limits& limits, Command* command,
+                  ParseFailure* failure) {
+  *failure = ParseFailure{};
+  Reader r(limits, failure);
+  if (json.size() > limits.command_bytes_max) {
+    return r.Fail("$", "command longer than " + std::to_string(limits.command_bytes_max) + " bytes");
+  }
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (auto error = parser.parse(json.data(), json.size()).get(root)) {
+    return r.Fail("$", std::string("malformed JSON: ") + simdjson::error_message(error));
+  }
+  object envelope;
+  if (root.get(envelope)) return r.Fail("$", "a command must be a JSON object");
+  // Read the id first, so that even a faulty command's decision can name it.
+  std::string_view id_text;
+  if (!envelope["id"].get(id_text) && IsValidId(id_text)) failure->id = std::string(id_text);
+
+  std::string type_name;
+  if (!r.String(envelope, "type", "$", 64, &type_name)) return false;
+  if (type_name.empty()) return r.Fail("$", "missing field \"type\"");
+  const TypeSpec* spec = nullptr;
+  for (const TypeSpec& candidate : kTypes) {
+    if (type_name == candidate.name) spec = &candidate;
+  }
+  if (spec == nullptr) return r.Fail("$.type", "unknown command type \"" + Reader::Clip(type_name) + "\"");
+  std::vector<Field> fields = {{"id", true}, {"zone", true}, {"at", true}, {"type", true}};
+  fields.insert(fields.end(), spec->fields.begin(), spec->fields.end());
+  // Reader::Object takes an initializer list; check the envelope by hand with the same rules.
+  std::vector<std::string_view> seen;
+  for (auto member : envelope) {
+    bool known = false;
+    for (const Field& field : fields) known |= member.key == field.name;
+    if (!known) return r.Fail("$", "unknown field \"" + Reader::Clip(member.key) + "\"");
+    if (std::find(seen.begin(), seen.end(), member.key) != seen.end()) {
+      return r.Fail("$", "duplicate field \"" + std::string(member.key) + "\"");
+    }
+    seen.push_back(member.key);
+  }
+  for (const Field& field : fields) {
+    if (field.required && std::find(seen.begin(), seen.end(), field.name) == seen.end()) {
+      return r.Fail("$", "missing field \"" + std::string(field.name) + "\"");
+    }
+  }
+  command->type = spec->type;
+  if (!r.Id(envelope, "id", "$", &command->id) || !r.Id(envelope, "zone", "$", &command->zone) ||
+      !r.String(envelope, "at", "$", 64, &command->at_text)) {
+    return false;
+  }
+  auto at = ParseRfc3339(command->at_text);
+  if (!at) return r.Fail("$.at", at.error().message);
+  command->at = *at;
+  if (!ParseBody(r, envelope, command)) return false;
+  command->canonical.clear();
+  AppendCanonicalJson(root, &command->canonical);
+  return true;
+}
+
+const char* CommandTypeName(CommandType type) {
+  for (const TypeSpec& spec : kTypes) {
+    if (spec.type == type) return spec.name;
+  }
+  return "?";
+}
+
+const char* PartyKindName(PartyKind kind) {
+  static const char* kNames[] = {"enterprise", "research_institution", "public_body", "logistics"};
+  return kNames[static_cast<int>(kind)];
+}
+
+const char* DeclarationKindName(DeclarationKind kind) {
+  static const char* kNames[] = {"first_line_in",   "first_line_out", "second_line_in",
+                                 "second_line_out", "transfer",       "consume",
+                                 "scrap"};
+  return kNames[static_cast<int>(kind)];
+}
+
+}  // namespace twoline::engine

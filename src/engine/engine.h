@@ -1,0 +1,73 @@
+// Engine: the deterministic state machine of one zone. Decide(command) -> Decision is pure;
+// Apply(command, decision) changes the state. No clock, no randomness, no I/O: time comes from the
+// command's `at`, sampling from a hash of the command id and zone.
+//
+// Every journal entry — a profile put in force or a decided command — takes the next seq. The
+// journal layer hashes and stores entries; the engine only counts them.
+// Thread-safety: none. One writer thread owns an Engine; readers use read models or snapshots.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/sha256.h"
+#include "engine/command.h"
+#include "engine/decision.h"
+#include "engine/state.h"
+#include "policy/profile.h"
+
+namespace twoline::engine {
+
+class Engine {
+ public:
+  Engine() = default;
+
+  // Puts a profile in force (the first entry of every journal, and any later policy change).
+  // Takes the next seq.
+  void PutProfileInForce(std::shared_ptr<const policy::Profile> profile);
+  bool has_profile() const { return profile_ != nullptr; }
+  const policy::Profile& profile() const { return *profile_; }
+  std::shared_ptr<const policy::Profile> profile_ptr() const { return profile_; }
+
+  // Decides a parsed command. Invalid decisions (unknown things, wrong zone, id reused with another
+  // body) and duplicates (duplicate_of != 0) must not be applied or journaled.
+  Decision Decide(const Command& command) const;
+  // Applies a journaled decision: takes the next seq and records the id. CHECKs the decision is
+  // neither invalid nor a duplicate.
+  void Apply(const Command& command, const Decision& decision);
+  // Decide, then Apply when the decision is to be journaled. Returns the decision.
+  Decision Execute(const Command& command);
+
+  // The seq the next journal entry will get, and the number of entries so far.
+  uint64_t next_seq() const { return last_seq_ + 1; }
+  uint64_t last_seq() const { return last_seq_; }
+
+  const State& state() const { return state_; }
+  // SHA-256 over a canonical encoding of the whole state (sorted; independent of insertion order
+  // and of hash-map iteration order).
+  Hash256 StateHash() const;
+  // SHA-256 of a command's canonical JSON minus nothing: the idempotency body digest.
+  static Hash256 BodyDigest(const Command& command);
+
+ private:
+  Decision DecideRegistration(const Command& command) const;
+  Decision DecideList(const Command& command) const;
+  Decision DecideCross(const Command& command) const;
+  Decision DecideGoods(const Command& command) const;
+  void ApplyRegistration(const Command& command);
+  void ApplyList(const Command& command);
+  void ApplyCross(const Command& command, const Decision& decision);
+  void ApplyGoods(const Command& command, const Decision& decision);
+
+  std::shared_ptr<const policy::Profile> profile_;
+  State state_;
+  uint64_t last_seq_ = 0;
+};
+
+// The local date of a command in its zone.
+Date LocalDateOf(const policy::Profile& profile, const Command& command);
+
+// Invalid-decision helper: rule "command.invalid" with the given detail.
+Decision InvalidDecision(const std::string& id, std::string detail);
+
+}  // namespace twoline::engine

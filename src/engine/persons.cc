@@ -1,0 +1,246 @@
+// The person side of separate-line management: documents, whitelist lanes, watchlists, presence,
+// and carried goods (allowances, personal-articles tax, the fresh-food quota). SPEC §4 behaviours
+// 1-5. Rule ids are stable and listed in docs/rules.md.
+#include <algorithm>
+
+#include "base/decimal.h"
+#include "base/json_writer.h"
+#include "engine/engine.h"
+
+namespace twoline::engine {
+namespace {
+
+using policy::Direction;
+using policy::Lane;
+using policy::Line;
+
+bool OnList(const policy::Profile& profile, uint64_t mask, std::string_view list) {
+  int index = profile.ListIndex(list);
+  return index >= 0 && index < 64 && (mask >> index & 1);
+}
+
+std::string LineDirection(Line line, Direction direction) {
+  return std::string(policy::LineName(line)) + " line " + policy::DirectionName(direction);
+}
+
+// SPEC behaviour 1: a valid document that the line and direction accept.
+void CheckDocuments(const policy::Profile& profile, const Person& person, const policy::Gate& gate,
+                    Direction direction, Date date, Decision* decision) {
+  const policy::PersonRule* rule = profile.FindPersonRule(gate.line, direction, date);
+  if (rule == nullptr) {
+    decision->Add("documents.no-rule-in-force",
+                  "no person rule in force at the " + LineDirection(gate.line, direction) +
+                      " on " + FormatDate(date));
+    return;
+  }
+  const Document* expired = nullptr;
+  const Document* not_yet_valid = nullptr;
+  for (const Document& document : person.documents) {
+    if (std::find(rule->documents.begin(), rule->documents.end(), document.type) ==
+        rule->documents.end()) {
+      continue;
+    }
+    if (date > document.valid_until) {
+      expired = &document;
+    } else if (date < document.valid_from) {
+      not_yet_valid = &document;
+    } else {
+      return;  // a valid accepted document
+    }
+  }
+  if (expired != nullptr) {
+    decision->Add(rule->id + ".expired", expired->type + " of " + person.id + " expired on " +
+                                             FormatDate(expired->valid_until));
+  } else if (not_yet_valid != nullptr) {
+    decision->Add(rule->id + ".not-yet-valid", not_yet_valid->type + " of " + person.id +
+                                                   " is valid from " +
+                                                   FormatDate(not_yet_valid->valid_from));
+  } else {
+    std::string accepted;
+    for (const auto& type : rule->documents) accepted += (accepted.empty() ? "" : ", ") + type;
+    decision->Add(rule->id + ".missing", person.id + " holds none of the documents accepted at the " +
+                                             LineDirection(gate.line, direction) + " (" + accepted +
+                                             ")");
+  }
+}
+
+struct CarriedValue {
+  const Item* item;
+  int64_t value_fen;
+};
+
+// SPEC behaviour 5 (first half): personal-articles tax on the value above the allowance. The
+// allowance is consumed in the order the goods are listed; each line's taxable excess is taxed at
+// its category rate, rounded half up to the fen.
+void AssessCarried(const policy::Profile& profile, const Person& person, const policy::Gate& gate,
+                   Direction direction, Date date, const std::vector<CarriedValue>& goods,
+                   Decision* decision) {
+  const policy::Allowance* allowance = profile.FindAllowance(gate.line, direction, date);
+  if (allowance == nullptr || goods.empty()) return;
+  bool resident = std::find(allowance->resident_of.begin(), allowance->resident_of.end(),
+                            person.resident_of) != allowance->resident_of.end();
+  bool eligible = resident && AgeInYears(person.birth_date, date) >= allowance->min_age;
+  int64_t remaining = eligible ? allowance->amount_fen : allowance->other_amount_fen;
+  int64_t total_value = 0, tax = 0;
+  for (const CarriedValue& line : goods) {
+    if (line.item->HasTag("fresh_food")) continue;  // judged by the fresh-food rule instead
+    total_value += line.value_fen;
+    int64_t free_part = std::min(remaining, line.value_fen);
+    remaining -= free_part;
+    int64_t taxable = line.value_fen - free_part;
+    if (taxable > 0) {
+      tax += MulDivRoundHalfUp(taxable, profile.PersonalArticleRate(line.item->hs_code), kRateOne);
+    }
+  }
+  if (tax == 0) return;
+  Assessment assessment;
+  assessment.personal_articles_tax_fen = tax;
+  decision->assessment = assessment;
+  decision->Add(allowance->id + ".exceeded",
+                "carried goods worth CNY " + FormatMoney(total_value) + " exceed the " +
+                    (eligible ? "" : "non-resident ") + "allowance of CNY " +
+                    FormatMoney(eligible ? allowance->amount_fen : allowance->other_amount_fen) +
+                    "; personal-articles tax CNY " + FormatMoney(tax));
+}
+
+// SPEC behaviour 5 (second half): the fresh-food quota of listed Macao residents.
+void CheckFreshFood(const policy::Profile& profile, const Person& person, const policy::Gate& gate,
+                    Direction direction, Date date, const std::vector<CarriedValue>& goods,
+                    const std::vector<CarriedGoods>& carried, Decision* decision) {
+  const policy::FreshFoodRule* rule = profile.FindFreshFood(date);
+  if (rule == nullptr) return;
+  int64_t quantity = 0;
+  for (size_t i = 0; i < goods.size(); ++i) {
+    if (goods[i].item->HasTag(rule->item_tag)) quantity += carried[i].quantity_milli;
+  }
+  if (quantity == 0) return;
+  bool forbidden = direction == Direction::kOut &&
+                   std::find(rule->forbidden_lines.begin(), rule->forbidden_lines.end(),
+                             gate.line) != rule->forbidden_lines.end();
+  if (forbidden) {
+    decision->Add(rule->id + ".forbidden-line",
+                  "fresh food may not be taken out through the " +
+                      std::string(policy::LineName(gate.line)) + " line");
+    return;
+  }
+  if (gate.line != rule->line || direction != rule->direction) return;
+  if (!OnList(profile, person.lists, rule->list)) {
+    decision->Add(rule->id + ".not-listed",
+                  person.id + " is not on the " + rule->list + " list; fresh food not allowed");
+    return;
+  }
+  if (quantity > rule->max_quantity_milli) {
+    decision->Add(rule->id + ".over-quota", "fresh food " + FormatQuantity(quantity) +
+                                                " kg exceeds the quota of " +
+                                                FormatQuantity(rule->max_quantity_milli) + " kg");
+  }
+  int used = person.fresh_food_day == date ? person.fresh_food_count : 0;
+  if (used >= rule->per_day) {
+    decision->Add(rule->id + ".once-a-day",
+                  person.id + " already brought fresh food in on " + FormatDate(date));
+  }
+}
+
+}  // namespace
+
+Decision Engine::DecideCross(const Command& command) const {
+  const auto& body = std::get<CrossBody>(command.body);
+  const Person* person = state_.FindPerson(body.person);
+  if (person == nullptr) return InvalidDecision(command.id, "unknown person \"" + body.person + "\"");
+  const policy::Gate* gate = profile_->FindGate(body.gate);
+  if (gate == nullptr) {
+    return InvalidDecision(command.id, "unknown gate \"" + body.gate + "\" in zone " + profile_->id);
+  }
+  std::vector<CarriedValue> goods;
+  Date date = LocalDateOf(*profile_, command);
+  for (const CarriedGoods& carried : body.carried) {
+    const Item* item = state_.FindItem(carried.sku);
+    if (item == nullptr) return InvalidDecision(command.id, "unknown item \"" + carried.sku + "\"");
+    auto rate = profile_->CnyPerUnit(carried.currency, date);
+    if (!rate) {
+      return InvalidDecision(command.id, "no exchange rate for " + carried.currency + " in zone " +
+                                             profile_->id);
+    }
+    goods.push_back({item, MulDivRoundHalfUp(carried.value_cents, *rate, kRateOne)});
+  }
+  Decision decision;
+  decision.id = command.id;
+  if (gate->lane == Lane::kGoods || gate->lane == Lane::kVehicle) {
+    decision.outcome = Outcome::kRejected;
+    decision.Add("gate.not-for-persons", "gate " + gate->id + " is a " +
+                                             policy::LaneName(gate->lane) + " lane");
+    return decision;
+  }
+  if (!gate->effective.InForce(date)) {
+    decision.outcome = Outcome::kRejected;
+    decision.Add("gate.not-in-service", "gate " + gate->id + " is not in service on " + FormatDate(date));
+    return decision;
+  }
+  const policy::LineSpec* line = profile_->FindLine(gate->line);
+  bool controlled = line != nullptr && line->persons_controlled;
+  // Rejections first (precedence: lane, documents, carried goods), then referrals.
+  if (gate->lane == Lane::kWhitelist && !OnList(*profile_, person->lists, gate->list)) {
+    decision.Add("lane.whitelist-only",
+                 person->id + " is not on the " + gate->list + " list of whitelist lane " + gate->id);
+  }
+  if (controlled) CheckDocuments(*profile_, *person, *gate, body.direction, date, &decision);
+  CheckFreshFood(*profile_, *person, *gate, body.direction, date, goods, body.carried, &decision);
+  if (!decision.reasons.empty()) {
+    decision.outcome = Outcome::kRejected;
+    return decision;
+  }
+  if (OnList(*profile_, person->lists, "watchlist")) {
+    decision.outcome = Outcome::kReferred;
+    decision.Add("watchlist.hit", person->id + " is on the watchlist: secondary inspection");
+  }
+  if (line != nullptr && line->records_persons) {
+    if (body.direction == Direction::kIn && person->inside) {
+      decision.outcome = Outcome::kReferred;
+      decision.Add("presence.already-inside",
+                   person->id + " entered at " +
+                       LocalTimeOfDay(person->entered_at, profile_->utc_offset_minutes) +
+                       " and has not left");
+    } else if (body.direction == Direction::kOut && !person->inside) {
+      decision.outcome = Outcome::kReferred;
+      decision.Add("presence.no-entry-record", person->id + " is leaving without an entry record");
+    }
+  }
+  if (decision.outcome == Outcome::kAccepted) {
+    AssessCarried(*profile_, *person, *gate, body.direction, date, goods, &decision);
+  }
+  return decision;
+}
+
+void Engine::ApplyCross(const Command& command, const Decision& decision) {
+  if (decision.outcome != Outcome::kAccepted) return;  // referred: the officer decides next
+  const auto& body = std::get<CrossBody>(command.body);
+  Person* person = state_.MutablePerson(body.person);
+  const policy::Gate* gate = profile_->FindGate(body.gate);
+  const policy::LineSpec* line = profile_->FindLine(gate->line);
+  if (line != nullptr && line->records_persons) {
+    bool entering = body.direction == Direction::kIn;
+    if (entering && !person->inside) ++state_.inside_count;
+    if (!entering && person->inside) --state_.inside_count;
+    person->inside = entering;
+    if (entering) {
+      person->entered_at = command.at.unix_seconds;
+      person->entered_gate = gate->id;
+    }
+  }
+  Date date = LocalDateOf(*profile_, command);
+  const policy::FreshFoodRule* rule = profile_->FindFreshFood(date);
+  if (rule != nullptr && gate->line == rule->line && body.direction == rule->direction) {
+    bool fresh = false;
+    for (const CarriedGoods& carried : body.carried) {
+      const Item* item = state_.FindItem(carried.sku);
+      fresh |= item != nullptr && item->HasTag(rule->item_tag);
+    }
+    if (fresh) {
+      if (person->fresh_food_day != date) person->fresh_food_count = 0;
+      person->fresh_food_day = date;
+      ++person->fresh_food_count;
+    }
+  }
+}
+
+}  // namespace twoline::engine

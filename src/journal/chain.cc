@@ -1,0 +1,92 @@
+#include "journal/chain.h"
+
+#include "base/check.h"
+#include "policy/profile_loader.h"
+
+namespace twoline::journal {
+
+Entry Chain::NextEntry(EntryKind kind) {
+  Entry entry;
+  entry.seq = engine_.next_seq();
+  entry.prev = head_;
+  entry.kind = kind;
+  return entry;
+}
+
+Entry Chain::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
+  Entry entry = NextEntry(EntryKind::kProfile);
+  entry.zone = profile->id;
+  entry.profile_text = profile->source_text;
+  entry.tariff_text = profile->tariff_text;
+  entry.hash = ComputeEntryHash(entry);
+  engine_.PutProfileInForce(std::move(profile));
+  head_ = entry.hash;
+  return entry;
+}
+
+Chain::Submitted Chain::Submit(const engine::Command& command) {
+  Submitted out;
+  out.decision = engine_.Decide(command);
+  if (out.decision.outcome == engine::Outcome::kInvalid) {
+    const auto& reason = out.decision.reasons.front();
+    out.wire = engine::InvalidDecisionJson(command.id, reason.rule, reason.detail);
+    return out;
+  }
+  if (out.decision.duplicate_of != 0) return out;
+  Entry entry = NextEntry(EntryKind::kCommand);
+  entry.zone = command.zone;
+  entry.command = command.canonical;
+  entry.decision = engine::CanonicalDecisionJson(out.decision);
+  entry.hash = ComputeEntryHash(entry);
+  engine_.Apply(command, out.decision);
+  CHECK(engine_.last_seq() == entry.seq);
+  head_ = entry.hash;
+  out.wire = engine::WireDecisionJson(entry.decision, entry.seq, entry.hash);
+  out.entry = std::move(entry);
+  return out;
+}
+
+Status Chain::Replay(const Entry& entry) {
+  const std::string at = "seq " + std::to_string(engine_.next_seq()) + ": ";
+  if (entry.seq != engine_.next_seq()) {
+    return Error{at + "found entry numbered " + std::to_string(entry.seq) +
+                 " (entry removed, reordered or duplicated)"};
+  }
+  if (entry.prev != head_) return Error{at + "previous hash does not match the chain"};
+  if (ComputeEntryHash(entry) != entry.hash) return Error{at + "hash does not match the entry's content"};
+  if (entry.kind == EntryKind::kProfile) {
+    policy::ProfileErrors errors;
+    auto profile = policy::LoadProfileText(entry.profile_text, entry.tariff_text,
+                                           entry.zone + ".toml (journal)", &errors);
+    if (!profile) return Error{at + "profile does not load: " + profile.error().message};
+    if (profile->id != entry.zone) return Error{at + "profile id differs from the entry's zone"};
+    if (engine_.has_profile() && engine_.profile().id != profile->id) {
+      return Error{at + "profile for another zone"};
+    }
+    engine_.PutProfileInForce(std::make_shared<policy::Profile>(std::move(*profile)));
+    head_ = entry.hash;
+    return Status::Ok();
+  }
+  if (!engine_.has_profile()) return Error{at + "command before any profile is in force"};
+  engine::Command command;
+  engine::ParseFailure failure;
+  engine::Limits limits;
+  limits.command_bytes_max = 1 << 30;  // what was accepted once is replayed whatever the limits
+  if (!engine::ParseCommand(entry.command, limits, &command, &failure)) {
+    return Error{at + "stored command does not parse: " + failure.message};
+  }
+  if (command.canonical != entry.command) return Error{at + "stored command is not canonical"};
+  engine::Decision decision = engine_.Decide(command);
+  if (decision.outcome == engine::Outcome::kInvalid || decision.duplicate_of != 0) {
+    return Error{at + "stored command would not be journaled on replay"};
+  }
+  if (engine::CanonicalDecisionJson(decision) != entry.decision) {
+    return Error{at + "replay decides differently: stored " + entry.decision + ", replayed " +
+                 engine::CanonicalDecisionJson(decision)};
+  }
+  engine_.Apply(command, decision);
+  head_ = entry.hash;
+  return Status::Ok();
+}
+
+}  // namespace twoline::journal

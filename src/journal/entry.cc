@@ -1,0 +1,99 @@
+#include "journal/entry.h"
+
+#include <simdjson.h>
+
+#include "base/canonical_json.h"
+#include "base/encoding.h"
+#include "base/json_writer.h"
+
+namespace twoline::journal {
+
+std::string EncodeEntry(const Entry& entry) {
+  std::string out;
+  out.reserve(64 + entry.command.size() + entry.decision.size() + entry.profile_text.size() +
+              entry.tariff_text.size());
+  out.push_back(static_cast<char>(kEntryVersion));
+  FieldEncoder e(&out);
+  e.U64(1, entry.seq);
+  e.Bytes(2, std::string_view(reinterpret_cast<const char*>(entry.prev.data()), 32));
+  e.U64(3, static_cast<uint64_t>(entry.kind));
+  e.Bytes(4, entry.zone);
+  if (entry.kind == EntryKind::kProfile) {
+    e.Bytes(5, entry.profile_text);
+    e.Bytes(6, entry.tariff_text);
+  } else {
+    e.Bytes(7, entry.command);
+    e.Bytes(8, entry.decision);
+  }
+  return out;
+}
+
+Hash256 ComputeEntryHash(const Entry& entry) { return Sha256(EncodeEntry(entry)); }
+
+std::string EntryToJsonLine(const Entry& entry) {
+  std::string out;
+  out.reserve(200 + entry.command.size() + entry.decision.size() + entry.profile_text.size());
+  JsonWriter w(&out);
+  w.BeginObject().Key("seq").Int(static_cast<int64_t>(entry.seq));
+  w.Key("kind").String(entry.kind == EntryKind::kProfile ? "profile" : "command");
+  w.Key("zone").String(entry.zone);
+  w.Key("prev").String(ToHex(entry.prev));
+  if (entry.kind == EntryKind::kProfile) {
+    w.Key("profile_sha256").String(ToHex(Sha256(entry.profile_text)));
+    w.Key("profile").String(entry.profile_text);
+    w.Key("tariff").String(entry.tariff_text);
+  } else {
+    w.Key("command").Raw(entry.command);
+    w.Key("decision").Raw(entry.decision);
+  }
+  w.Key("hash").String(ToHex(entry.hash));
+  w.EndObject();
+  out.push_back('\n');
+  return out;
+}
+
+Result<Entry> EntryFromJsonLine(std::string_view line) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto error = parser.parse(line.data(), line.size()).get(root)) {
+    return Error{std::string("not a JSON entry: ") + simdjson::error_message(error)};
+  }
+  Entry entry;
+  uint64_t seq = 0;
+  std::string_view kind, zone, prev, hash;
+  if (root["seq"].get(seq) || root["kind"].get(kind) || root["zone"].get(zone) ||
+      root["prev"].get(prev) || root["hash"].get(hash)) {
+    return Error{"entry lacks seq, kind, zone, prev or hash"};
+  }
+  entry.seq = seq;
+  entry.zone = std::string(zone);
+  if (!FromHex(prev, &entry.prev) || !FromHex(hash, &entry.hash)) {
+    return Error{"prev or hash is not 64 lowercase hex digits"};
+  }
+  if (kind == "profile") {
+    entry.kind = EntryKind::kProfile;
+    std::string_view profile, tariff;
+    if (root["profile"].get(profile) || root["tariff"].get(tariff)) {
+      return Error{"profile entry lacks profile or tariff text"};
+    }
+    entry.profile_text = std::string(profile);
+    entry.tariff_text = std::string(tariff);
+  } else if (kind == "command") {
+    entry.kind = EntryKind::kCommand;
+    simdjson::dom::element command, decision;
+    if (root["command"].get(command) || root["decision"].get(decision)) {
+      return Error{"command entry lacks command or decision"};
+    }
+    AppendCanonicalJson(command, &entry.command);
+    AppendCanonicalJson(decision, &entry.decision);
+  } else {
+    return Error{"unknown entry kind"};
+  }
+  std::string again = EntryToJsonLine(entry);
+  if (std::string_view(again).substr(0, again.size() - 1) != line) {
+    return Error{"entry is not in canonical form (altered bytes)"};
+  }
+  return entry;
+}
+
+}  // namespace twoline::journal
