@@ -5,8 +5,13 @@ namespace twoline {
 void AppendJsonString(std::string* out, std::string_view text) {
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  for (char raw : text) {
-    unsigned char c = static_cast<unsigned char>(raw);
+  size_t run_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    // Copy the run of characters that need no escaping in one append.
+    out->append(text.data() + run_start, i - run_start);
+    run_start = i + 1;
     switch (c) {
       case '"': *out += "\\\""; break;
       case '\\': *out += "\\\\"; break;
@@ -16,15 +21,12 @@ void AppendJsonString(std::string* out, std::string_view text) {
       case '\b': *out += "\\b"; break;
       case '\f': *out += "\\f"; break;
       default:
-        if (c < 0x20) {
-          *out += "\\u00";
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+        *out += "\\u00";
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 15]);
     }
   }
+  out->append(text.data() + run_start, text.size() - run_start);
   out->push_back('"');
 }
 

@@ -2,6 +2,7 @@
 // and carried goods (allowances, personal-articles tax, the fresh-food quota). SPEC §4 behaviours
 // 1-5. Rule ids are stable and listed in docs/rules.md.
 #include <algorithm>
+#include <limits>
 
 #include "base/decimal.h"
 #include "base/json_writer.h"
@@ -49,18 +50,18 @@ void CheckDocuments(const policy::Profile& profile, const Person& person, const 
     }
   }
   if (expired != nullptr) {
-    decision->Add(rule->id + ".expired", expired->type + " of " + person.id + " expired on " +
-                                             FormatDate(expired->valid_until));
+    decision->Add("documents.expired", expired->type + " of " + person.id + " expired on " +
+                                            FormatDate(expired->valid_until) + " (rule " + rule->id + ")");
   } else if (not_yet_valid != nullptr) {
-    decision->Add(rule->id + ".not-yet-valid", not_yet_valid->type + " of " + person.id +
+    decision->Add("documents.not-yet-valid", not_yet_valid->type + " of " + person.id +
                                                    " is valid from " +
                                                    FormatDate(not_yet_valid->valid_from));
   } else {
     std::string accepted;
     for (const auto& type : rule->documents) accepted += (accepted.empty() ? "" : ", ") + type;
-    decision->Add(rule->id + ".missing", person.id + " holds none of the documents accepted at the " +
+    decision->Add("documents.missing", person.id + " holds none of the documents accepted at the " +
                                              LineDirection(gate.line, direction) + " (" + accepted +
-                                             ")");
+                                             ") (rule " + rule->id + ")");
   }
 }
 
@@ -96,7 +97,7 @@ void AssessCarried(const policy::Profile& profile, const Person& person, const p
   Assessment assessment;
   assessment.personal_articles_tax_fen = tax;
   decision->assessment = assessment;
-  decision->Add(allowance->id + ".exceeded",
+  decision->Add("allowance.exceeded",
                 "carried goods worth CNY " + FormatMoney(total_value) + " exceed the " +
                     (eligible ? "" : "non-resident ") + "allowance of CNY " +
                     FormatMoney(eligible ? allowance->amount_fen : allowance->other_amount_fen) +
@@ -111,32 +112,37 @@ void CheckFreshFood(const policy::Profile& profile, const Person& person, const 
   if (rule == nullptr) return;
   int64_t quantity = 0;
   for (size_t i = 0; i < goods.size(); ++i) {
-    if (goods[i].item->HasTag(rule->item_tag)) quantity += carried[i].quantity_milli;
+    // Saturates: quantities are parsed up to the int64 range, and a wrapped-around sum would
+    // pass the quota.
+    if (goods[i].item->HasTag(rule->item_tag) &&
+        AddOverflows(quantity, carried[i].quantity_milli, &quantity)) {
+      quantity = std::numeric_limits<int64_t>::max();
+    }
   }
   if (quantity == 0) return;
   bool forbidden = direction == Direction::kOut &&
                    std::find(rule->forbidden_lines.begin(), rule->forbidden_lines.end(),
                              gate.line) != rule->forbidden_lines.end();
   if (forbidden) {
-    decision->Add(rule->id + ".forbidden-line",
+    decision->Add("fresh-food.forbidden-line",
                   "fresh food may not be taken out through the " +
                       std::string(policy::LineName(gate.line)) + " line");
     return;
   }
   if (gate.line != rule->line || direction != rule->direction) return;
   if (!OnList(profile, person.lists, rule->list)) {
-    decision->Add(rule->id + ".not-listed",
+    decision->Add("fresh-food.not-listed",
                   person.id + " is not on the " + rule->list + " list; fresh food not allowed");
     return;
   }
   if (quantity > rule->max_quantity_milli) {
-    decision->Add(rule->id + ".over-quota", "fresh food " + FormatQuantity(quantity) +
+    decision->Add("fresh-food.over-quota", "fresh food " + FormatQuantity(quantity) +
                                                 " kg exceeds the quota of " +
                                                 FormatQuantity(rule->max_quantity_milli) + " kg");
   }
   int used = person.fresh_food_day == date ? person.fresh_food_count : 0;
   if (used >= rule->per_day) {
-    decision->Add(rule->id + ".once-a-day",
+    decision->Add("fresh-food.once-a-day",
                   person.id + " already brought fresh food in on " + FormatDate(date));
   }
 }
@@ -152,6 +158,7 @@ Decision Engine::DecideCross(const Command& command) const {
     return InvalidDecision(command.id, "unknown gate \"" + body.gate + "\" in zone " + profile_->id);
   }
   std::vector<CarriedValue> goods;
+  int64_t total_fen = 0;
   Date date = LocalDateOf(*profile_, command);
   for (const CarriedGoods& carried : body.carried) {
     const Item* item = state_.FindItem(carried.sku);
@@ -161,7 +168,16 @@ Decision Engine::DecideCross(const Command& command) const {
       return InvalidDecision(command.id, "no exchange rate for " + carried.currency + " in zone " +
                                              profile_->id);
     }
-    goods.push_back({item, MulDivRoundHalfUp(carried.value_cents, *rate, kRateOne)});
+    // Values are parsed up to the int64 range, so conversion and the sum are checked: an absurd
+    // value is invalid input, never an overflow (SPEC behaviour 16).
+    constexpr int64_t kFenMax = std::numeric_limits<int64_t>::max();
+    bool too_large = static_cast<__int128>(carried.value_cents) * *rate / kRateOne >= kFenMax;
+    int64_t value_fen = too_large ? 0 : MulDivRoundHalfUp(carried.value_cents, *rate, kRateOne);
+    if (too_large || AddOverflows(total_fen, value_fen, &total_fen)) {
+      return InvalidDecision(
+          command.id, "carried goods value out of range (limit CNY " + FormatMoney(kFenMax) + ")");
+    }
+    goods.push_back({item, value_fen});
   }
   Decision decision;
   decision.id = command.id;

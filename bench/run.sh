@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make bench`: figures, not tests. Prints end-to-end throughput of `twoline run` and `verify` on a
+# simulated Hengqin record day, then the Google Benchmark suite (build/twoline_bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=build/twoline
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+rate() { python3 -c "import sys; n=int(sys.argv[1]); s=float(sys.argv[2]); print(f'{n:,} in {s:.2f} s = {n/s:,.0f}/s')" "$@"; }
+
+echo "== end to end: twoline run --journal (simulated Hengqin record day, 128,400 crossings)"
+$bin simulate --zone hengqin --date 2025-05-02 --persons 64200 --crossings 128400 --seed 7 > "$work/day.jsonl"
+lines=$(wc -l < "$work/day.jsonl")
+t0=$(now)
+/usr/bin/env time -f "%M" -o "$work/rss" $bin run --zone hengqin --journal "$work/day.journal" < "$work/day.jsonl" > "$work/decisions.jsonl"
+t1=$(now)
+echo "run:    $(rate "$lines" "$(echo "$t1 - $t0" | bc)") commands (peak RSS $(cat "$work/rss") KiB)"
+entries=$(wc -l < "$work/day.journal")
+t0=$(now)
+$bin verify --journal "$work/day.journal" > /dev/null
+t1=$(now)
+echo "verify: $(rate "$entries" "$(echo "$t1 - $t0" | bc)") entries"
+
+if [ -x build/twoline_bench ]; then
+  echo
+  echo "== in-process benchmarks (build/twoline_bench)"
+  build/twoline_bench "$@"
+fi

@@ -1,0 +1,476 @@
+#include "cli/store_commands.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <libgen.h>
+
+#include "cli/run_input.h"
+#include "engine/queries.h"
+#include "journal/journal_file.h"
+#include "store/commit_batch.h"
+#include "store/sqlite_store.h"
+#include "store/zone_set.h"
+
+namespace twoline::cli {
+namespace {
+
+Result<std::unique_ptr<store::SqliteStore>> OpenForReading(const std::string& db_path) {
+  store::SqliteOptions options;
+  options.read_only = true;
+  options.read_connections_max = 2;
+  return store::SqliteStore::Open(db_path, options);
+}
+
+Result<std::unique_ptr<store::SqliteStore>> OpenForWriting(const std::string& db_path) {
+  store::SqliteOptions options;
+  options.read_connections_max = 2;
+  return store::SqliteStore::Open(db_path, options);
+}
+
+// The zone record a command works on: the named zone, or the only zone of the database.
+Result<store::ZoneRecord> PickZone(store::Store& store, const std::string& zone) {
+  auto records = store.Zones();
+  if (!records) return records.error();
+  if (zone.empty()) {
+    if (records->size() == 1) return records->front();
+    if (records->empty()) return Error{"the database holds no zone"};
+    std::string names;
+    for (const auto& record : *records) names += " " + record.zone;
+    return Error{"the database holds several zones; name one with --zone:" + names};
+  }
+  for (const auto& record : *records) {
+    if (record.zone == zone) return record;
+  }
+  return Error{"the database holds no zone \"" + zone + "\""};
+}
+
+// Puts the run's profile in force when the zone is new or a different profile is given.
+Status PrepareRunZone(const RunOptions& options, store::ZoneSet& zones, store::CommitBatch& batch) {
+  const store::Zone* zone = zones.Find(options.zone);
+  bool has_profile = zone != nullptr && zone->chain.engine().has_profile();
+  if (has_profile && options.profile_path.empty()) return Status::Ok();
+  auto profile = LoadZoneProfile(options.zone, options.profile_path);
+  if (!profile) return profile.error();
+  if (!has_profile || ProfileChanged(zone->chain.engine().profile(), **profile)) {
+    batch.PutProfileInForce(*profile);
+  }
+  return Status::Ok();
+}
+
+// Commits the batch, then writes its decisions: never a decision before its entry is durable.
+Status Flush(store::CommitBatch& batch, std::vector<std::string>& outputs, std::ostream& out) {
+  if (Status status = batch.Commit(); !status) return status;
+  std::string text;
+  for (const std::string& output : outputs) {
+    text += output;
+    text += '\n';
+  }
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.flush();
+  outputs.clear();
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunDb(const RunOptions& options, const std::string& db_path, std::istream& in,
+          std::ostream& out, std::ostream& err) {
+  auto fail = [&](const std::string& message) {
+    err << "twoline run: " << message << "\n";
+    return 1;
+  };
+  if (options.batch_lines_max == 0) return fail("the batch size must be at least 1");
+  auto store = OpenForWriting(db_path);
+  if (!store) return fail(store.error().message);
+  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, nullptr);
+  if (!zones) return fail(zones.error().message);
+  store::CommitBatch batch(**zones, **store);
+  if (Status status = PrepareRunZone(options, **zones, batch); !status) return fail(status.message());
+  engine::Limits limits;
+  std::vector<std::string> outputs;
+  std::string line;
+  size_t line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    engine::Command command;
+    engine::ParseFailure failure;
+    if (!engine::ParseCommand(line, limits, &command, &failure)) {
+      outputs.push_back(MalformedLineDecision(failure, line_number));
+    } else {
+      auto answer = batch.Decide(options.zone, command);
+      if (!answer) return fail(answer.error().message);
+      outputs.push_back(std::move(answer->json));
+    }
+    if (outputs.size() >= options.batch_lines_max) {
+      if (Status status = Flush(batch, outputs, out); !status) return fail(status.message());
+    }
+  }
+  if (Status status = Flush(batch, outputs, out); !status) return fail(status.message());
+  return 0;
+}
+
+namespace {
+
+// Checks that the stored read models of a verified zone equal a rebuild from its journal.
+Status CheckReadModels(store::Store& store, store::Zone& zone, const store::ZoneRecord& record) {
+  store::ReadModelChanges expected =
+      zone.tracker.Take(zone.chain.engine(), zone.chain.entries(), /*replace_all=*/true);
+  std::vector<store::PresenceRow> stored;
+  for (;;) {
+    auto page = store.ReadPresence(record.zone, stored.size(), store::kReadRowsMax);
+    if (!page) return page.error();
+    stored.insert(stored.end(), page->rows.begin(), page->rows.end());
+    if (page->rows.empty() || stored.size() >= static_cast<size_t>(page->count)) break;
+  }
+  auto same_row = [](const store::PresenceRow& a, const store::PresenceRow& b) {
+    return a.person == b.person && a.entered_at == b.entered_at && a.gate == b.gate;
+  };
+  if (!std::equal(stored.begin(), stored.end(), expected.inside.begin(), expected.inside.end(),
+                  same_row)) {
+    return Error{"presence differs from a replay of the journal"};
+  }
+  for (const store::BalanceRow& row : expected.balances) {
+    auto balance = store.ReadBalance(record.zone, row.party);
+    if (!balance) return balance.error();
+    if (!*balance || (*balance)->json != row.json) {
+      return Error{"the balance of party " + row.party + " differs from a replay"};
+    }
+  }
+  for (const store::DeclarationRow& row : expected.declarations) {
+    auto declaration = store.ReadDeclaration(record.zone, row.id);
+    if (!declaration) return declaration.error();
+    if (!*declaration || (*declaration)->json != row.json) {
+      return Error{"declaration " + row.id + " differs from a replay"};
+    }
+  }
+  return Status::Ok();
+}
+
+// Verifies one zone; prints its "ok" line or returns the error.
+Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool name_zone,
+                  std::ostream& out, std::ostream& err) {
+  store::Zone zone;
+  if (Status status = store::ReplayZone(store, record, &zone); !status) return status;
+  if (record.read_model_seq != record.entries) {
+    err << "twoline verify: note: zone " << record.zone << ": read models reflect seq "
+        << record.read_model_seq << " of " << record.entries
+        << "; they are rebuilt when the database is next opened for writing\n";
+  } else if (Status status = CheckReadModels(store, zone, record); !status) {
+    // A live server may have moved on between reading the zone record and the read models.
+    auto now = PickZone(store, record.zone);
+    if (!now || now->entries == record.entries) {
+      return Error{"zone " + record.zone + ": read models: " + status.message()};
+    }
+    err << "twoline verify: note: zone " << record.zone
+        << ": read models not compared (the database changed during verify)\n";
+  }
+  out << "ok " << zone.chain.entries() << " " << ToHex(zone.chain.head()) << " state "
+      << ToHex(zone.chain.engine().StateHash());
+  if (name_zone) out << " zone " << record.zone;
+  out << "\n";
+  return Status::Ok();
+}
+
+}  // namespace
+
+int VerifyDb(const std::string& db_path, const std::string& zone, std::ostream& out,
+             std::ostream& err) {
+  auto bad = [&](const std::string& message) {
+    err << "twoline verify: " << message << "\n";
+    out << "bad " << message << "\n";
+    return 1;
+  };
+  auto store = OpenForReading(db_path);
+  if (!store) return bad(store.error().message);
+  auto records = (*store)->Zones();
+  if (!records) return bad(records.error().message);
+  if (!zone.empty()) {
+    auto record = PickZone(**store, zone);
+    if (!record) return bad(record.error().message);
+    *records = {*record};
+  }
+  if (records->empty()) {
+    journal::Chain empty;
+    out << "ok 0 " << ToHex(empty.head()) << " state " << ToHex(empty.engine().StateHash()) << "\n";
+    return 0;
+  }
+  for (const store::ZoneRecord& record : *records) {
+    if (Status status = VerifyZone(**store, record, records->size() > 1, out, err); !status) {
+      return bad(status.message());
+    }
+  }
+  return 0;
+}
+
+namespace {
+
+// Replays a zone for the queries that need the engine (trace, report, tables).
+Result<std::unique_ptr<store::Zone>> ReplayForQuery(store::Store& store,
+                                                    const store::ZoneRecord& record) {
+  auto zone = std::make_unique<store::Zone>();
+  if (Status status = store::ReplayZone(store, record, zone.get()); !status) {
+    return Error{status.message()};
+  }
+  return zone;
+}
+
+Result<std::string> QueryPresence(store::Store& store, const store::ZoneRecord& record,
+                                  bool table) {
+  if (table) {
+    auto zone = ReplayForQuery(store, record);
+    if (!zone) return zone.error();
+    return engine::PresenceTable((*zone)->chain.engine());
+  }
+  store::PresencePage all;
+  for (;;) {
+    auto page = store.ReadPresence(record.zone, all.rows.size(), store::kReadRowsMax);
+    if (!page) return page.error();
+    all.count = page->count;
+    all.rows.insert(all.rows.end(), page->rows.begin(), page->rows.end());
+    if (page->rows.empty() || all.rows.size() >= static_cast<size_t>(page->count)) break;
+  }
+  return store::PresencePageJson(record.zone, all, 0);
+}
+
+Result<std::string> QueryGoods(store::Store& store, const store::ZoneRecord& record,
+                               const QueryOptions& options) {
+  if (options.what == "balance") {
+    if (options.party.empty()) return Error{"balance needs --party"};
+    auto balance = store.ReadBalance(record.zone, options.party);
+    if (!balance) return balance.error();
+    if (!*balance) return Error{"no party \"" + options.party + "\" in zone " + record.zone};
+    return (*balance)->json + "\n";
+  }
+  if (options.what == "declaration") {
+    if (options.declaration.empty()) return Error{"declaration needs --declaration"};
+    auto declaration = store.ReadDeclaration(record.zone, options.declaration);
+    if (!declaration) return declaration.error();
+    if (!*declaration) {
+      return Error{"no declaration \"" + options.declaration + "\" in zone " + record.zone};
+    }
+    return (*declaration)->json + "\n";
+  }
+  auto zone = ReplayForQuery(store, record);
+  if (!zone) return zone.error();
+  const engine::Engine& engine = (*zone)->chain.engine();
+  if (options.what == "trace") {
+    if (options.declaration.empty()) return Error{"trace needs --declaration"};
+    auto trace = store::TraceView(engine, options.declaration);
+    if (!trace) return trace.error();
+    return *trace + "\n";
+  }
+  if (options.what == "report") {
+    auto from = ParseDate(options.from);
+    auto to = ParseDate(options.to);
+    if (!from || !to) return Error{"report needs --from and --to dates (YYYY-MM-DD)"};
+    auto report = store::ReportView(engine, *from, *to);
+    if (!report) return report.error();
+    return *report + "\n";
+  }
+  return Error{"unknown query \"" + options.what + "\""};
+}
+
+}  // namespace
+
+int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostream& out,
+            std::ostream& err) {
+  auto fail = [&](const std::string& message) {
+    err << "twoline query: " << message << "\n";
+    return 1;
+  };
+  if (options.table && options.what != "presence") {
+    return fail("--format table is available for presence only");
+  }
+  auto store = OpenForReading(db_path);
+  if (!store) return fail(store.error().message);
+  auto record = PickZone(**store, options.zone);
+  if (!record) return fail(record.error().message);
+  auto text = options.what == "presence" ? QueryPresence(**store, *record, options.table)
+                                         : QueryGoods(**store, *record, options);
+  if (!text) return fail(text.error().message);
+  out << *text;
+  return 0;
+}
+
+namespace {
+
+// Writes `path` atomically: a temporary file beside it, fsync'd, renamed over it, and the directory
+// fsync'd, so that a crash leaves either the old file or the whole new one.
+Status WriteFileAtomically(const std::string& path,
+                           const std::function<Status(int fd)>& write_content) {
+  std::string temporary = path + ".tmp." + std::to_string(getpid());
+  int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Error{temporary + ": " + std::strerror(errno)};
+  Status status = write_content(fd);
+  if (status && fsync(fd) != 0) status = Error{temporary + ": fsync: " + std::strerror(errno)};
+  close(fd);
+  if (status && rename(temporary.c_str(), path.c_str()) != 0) {
+    status = Error{path + ": rename: " + std::strerror(errno)};
+  }
+  if (!status) {
+    unlink(temporary.c_str());
+    return status;
+  }
+  std::string directory = path;
+  int directory_fd = open(dirname(directory.data()), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory_fd >= 0) {
+    fsync(directory_fd);
+    close(directory_fd);
+  }
+  return Status::Ok();
+}
+
+Status WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t written = write(fd, data.data(), data.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return Error{std::string("write: ") + std::strerror(errno)};
+    data.remove_prefix(static_cast<size_t>(written));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int ExportDb(const std::string& db_path, const std::string& zone, const std::string& journal_path,
+             std::ostream& out, std::ostream& err) {
+  auto fail = [&](const std::string& message) {
+    err << "twoline export: " << message << "\n";
+    return 1;
+  };
+  auto store = OpenForReading(db_path);
+  if (!store) return fail(store.error().message);
+  auto record = PickZone(**store, zone);
+  if (!record) return fail(record.error().message);
+  // Verify first: a backup of a journal that does not verify would only spread the damage.
+  store::Zone replayed;
+  if (Status status = store::ReplayZone(**store, *record, &replayed); !status) {
+    return fail(status.message());
+  }
+  Status status = WriteFileAtomically(journal_path, [&](int fd) -> Status {
+    std::string buffer;
+    Status scan = (*store)->ScanEntries(
+        record->zone, 1, record->entries, [&](const store::EntryRecord& entry) -> Status {
+          buffer += entry.line;
+          buffer += '\n';
+          if (buffer.size() < (1 << 20)) return Status::Ok();
+          Status written = WriteAll(fd, buffer);
+          buffer.clear();
+          return written;
+        });
+    if (!scan) return scan;
+    return WriteAll(fd, buffer);
+  });
+  if (!status) return fail(status.message());
+  out << "exported " << record->entries << " entries of zone " << record->zone << " to "
+      << journal_path << "\n";
+  return 0;
+}
+
+namespace {
+
+// Reads a journal file's entries (each line canonical), naming the first bad seq.
+Result<std::vector<journal::Entry>> ReadJournalEntries(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Error{path + ": " + std::strerror(errno)};
+  std::string data((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::vector<journal::Entry> entries;
+  size_t position = 0;
+  while (position < data.size()) {
+    std::string at = path + ": seq " + std::to_string(entries.size() + 1) + ": ";
+    size_t end = data.find('\n', position);
+    if (end == std::string::npos) return Error{at + "entry truncated mid-line (torn write)"};
+    auto entry = journal::EntryFromJsonLine(std::string_view(data).substr(position, end - position));
+    if (!entry) return Error{at + entry.error().message};
+    entries.push_back(std::move(*entry));
+    position = end + 1;
+  }
+  if (entries.empty()) return Error{path + ": the journal is empty"};
+  return entries;
+}
+
+// Appends entries[from..] to the store in transactions of `per_transaction` entries; read models
+// are written with the last one (until then read_model_seq lags, and a crash is repaired on open).
+Status AppendImported(store::Store& store, store::Zone& zone,
+                      const std::vector<journal::Entry>& entries, size_t from,
+                      size_t per_transaction) {
+  store::AppendBatch batch;
+  for (size_t i = from; i < entries.size(); ++i) {
+    const journal::Entry& entry = entries[i];
+    store::EntryRecord record;
+    record.zone = entry.zone;
+    record.seq = entry.seq;
+    record.hash = entry.hash;
+    record.line = journal::EntryToJsonLine(entry);
+    record.line.pop_back();
+    if (entry.kind == journal::EntryKind::kCommand) record.command_id = store::CommandIdOf(entry.command);
+    batch.entries.push_back(std::move(record));
+    bool last = i + 1 == entries.size();
+    if (last) {
+      batch.read_models.push_back(
+          zone.tracker.Take(zone.chain.engine(), zone.chain.entries(), from == 0));
+    }
+    if (last || batch.entries.size() >= per_transaction) {
+      if (Status status = store.Append(batch); !status) return status;
+      batch = store::AppendBatch{};
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+int ImportDb(const std::string& journal_path, const std::string& db_path, std::ostream& out,
+             std::ostream& err) {
+  auto fail = [&](const std::string& message) {
+    err << "twoline import: " << message << "\n";
+    return 1;
+  };
+  auto entries = ReadJournalEntries(journal_path);
+  if (!entries) return fail(entries.error().message);
+  const std::string zone_id = entries->front().zone;
+  auto store = OpenForWriting(db_path);
+  if (!store) return fail(store.error().message);
+  auto records = (*store)->Zones();
+  if (!records) return fail(records.error().message);
+  uint64_t stored = 0;
+  Hash256 stored_head{};
+  for (const auto& record : *records) {
+    if (record.zone == zone_id) {
+      stored = record.entries;
+      stored_head = record.head;
+    }
+  }
+  // Verify the whole file before writing anything; observe only what will be appended, so that
+  // the read models written are those the new entries touch.
+  store::Zone zone;
+  for (const journal::Entry& entry : *entries) {
+    if (Status status = zone.chain.Replay(entry); !status) {
+      return fail(journal_path + ": " + status.message());
+    }
+    if (entry.seq > stored && entry.kind == journal::EntryKind::kCommand) {
+      zone.tracker.Observe(entry.command);
+    }
+  }
+  if (stored > entries->size() || (stored > 0 && (*entries)[stored - 1].hash != stored_head)) {
+    return fail("zone " + zone_id + " in " + db_path + " (" + std::to_string(stored) +
+                " entries) is not a prefix of " + journal_path);
+  }
+  if (stored == entries->size()) {
+    out << "imported 0 entries: zone " << zone_id << " already holds all " << stored << "\n";
+    return 0;
+  }
+  if (Status status = AppendImported(**store, zone, *entries, stored, 10000); !status) {
+    return fail(status.message());
+  }
+  out << "imported " << entries->size() - stored << " entries into zone " << zone_id << " (now "
+      << entries->size() << ")\n";
+  return 0;
+}
+
+}  // namespace twoline::cli

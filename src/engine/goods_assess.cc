@@ -1,0 +1,90 @@
+#include "engine/goods_assess.h"
+
+#include "base/check.h"
+#include "base/decimal.h"
+#include "engine/goods_rules.h"
+
+namespace twoline::engine {
+namespace {
+
+using ledger::Status;
+
+std::string LinePrefix(size_t line_number) { return "line " + std::to_string(line_number) + ": "; }
+
+}  // namespace
+
+std::string FormatShare(int64_t numerator, int64_t denominator) {
+  if (denominator <= 0) return "n/a";
+  bool negative = numerator < 0;
+  __int128 magnitude = negative ? -static_cast<__int128>(numerator) : numerator;
+  int64_t hundredths = static_cast<int64_t>(magnitude * 10000 / denominator);
+  return (negative ? "-" : "") + FormatFixed(hundredths, 2) + "%";
+}
+
+LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& item,
+                                   int64_t value_fen, int64_t quantity_milli,
+                                   const std::vector<AssessedSlice>& slices, size_t line_number) {
+  LineAssessment out;
+  int64_t bonded_milli = 0, tax_free_value_fen = 0, inputs_fen = 0;
+  bool all_processed = !slices.empty(), any_tax_free = false;
+  for (const AssessedSlice& slice : slices) {
+    if (slice.status == Status::kBonded) bonded_milli += slice.amounts.quantity_milli;
+    if (slice.status == Status::kTaxFree) {
+      tax_free_value_fen += slice.amounts.value_fen;
+      any_tax_free = true;
+    }
+    inputs_fen += slice.amounts.imported_input_fen + slice.amounts.mainland_input_fen;
+    all_processed &= slice.processed;
+  }
+  out.taxed = bonded_milli > 0 || any_tax_free;
+  if (!out.taxed) return out;
+  const policy::TariffRow* tariff = profile.FindTariff(item.hs_code);
+  CHECK(tariff != nullptr);
+  int64_t bonded_base = bonded_milli == quantity_milli
+                            ? value_fen
+                            : MulDivRoundHalfUp(value_fen, bonded_milli, quantity_milli);
+  out.base_fen = bonded_base + tax_free_value_fen;
+  out.customs_duty_fen = MulDivRoundHalfUp(out.base_fen, tariff->customs_duty_ppm, kRateOne);
+  if (tax_free_value_fen > 0) {
+    out.notes.push_back({"goods.tax-free-exit",
+                         LinePrefix(line_number) + item.sku +
+                             " admitted tax-free leaves through the second line: the exempted duty "
+                             "and VAT are due on the admission value CNY " +
+                             FormatMoney(tax_free_value_fen)});
+  }
+  if (profile.goods.value_added_exemption_ppm && all_processed) {
+    int64_t threshold = *profile.goods.value_added_exemption_ppm;
+    __int128 added = static_cast<__int128>(value_fen) - inputs_fen;
+    bool exempt = added * kRateOne >= static_cast<__int128>(threshold) * value_fen;
+    std::string share = FormatShare(value_fen - inputs_fen, value_fen);
+    if (exempt) {
+      out.exempted_duty_fen = out.customs_duty_fen;
+      out.customs_duty_fen = 0;
+      out.notes.push_back({"goods.value-added-exemption",
+                           LinePrefix(line_number) + "value added " + share + " (CNY " +
+                               FormatMoney(value_fen) + " sale, CNY " + FormatMoney(inputs_fen) +
+                               " imported and mainland inputs) is at least " +
+                               FormatPercent(threshold) + ": customs duty CNY " +
+                               FormatMoney(out.exempted_duty_fen) + " exempt, import VAT due"});
+    } else {
+      out.notes.push_back({"goods.value-added-below-threshold",
+                           LinePrefix(line_number) + "value added " + share + " (CNY " +
+                               FormatMoney(value_fen) + " sale, CNY " + FormatMoney(inputs_fen) +
+                               " imported and mainland inputs) is below " +
+                               FormatPercent(threshold) + ": customs duty due"});
+    }
+  }
+  out.import_vat_fen =
+      MulDivRoundHalfUp(out.base_fen + out.customs_duty_fen, tariff->vat_ppm, kRateOne);
+  return out;
+}
+
+int64_t ExemptedAtAdmission(const policy::Profile& profile, const Item& item, int64_t value_fen) {
+  const policy::TariffRow* tariff = profile.FindTariff(item.hs_code);
+  if (tariff == nullptr) return 0;
+  int64_t duty = MulDivRoundHalfUp(value_fen, tariff->customs_duty_ppm, kRateOne);
+  int64_t vat = MulDivRoundHalfUp(value_fen + duty, tariff->vat_ppm, kRateOne);
+  return duty + vat;
+}
+
+}  // namespace twoline::engine

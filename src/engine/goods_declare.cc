@@ -1,0 +1,434 @@
+// `declare` (SPEC §2, behaviours 6-12): validation, the profile's goods rules, the ledger check of
+// outbound kinds, assessment at the second line, holds and sampling, and the plan that Apply runs.
+//
+// Precedence of reasons: bans, then missing certificates, then the ledger (insufficient balance,
+// limits) — any of these rejects; then holds by rule, then sampling — either holds; then the rules
+// that shaped an accepted decision (tax-free admission, export refund, value added, tax-free exit).
+#include <algorithm>
+#include <memory>
+
+#include "base/check.h"
+#include "base/decimal.h"
+#include "engine/goods_assess.h"
+#include "engine/goods_plan.h"
+#include "engine/goods_rules.h"
+
+namespace twoline::engine {
+namespace {
+
+using ledger::Status;
+
+struct LineFacts {
+  const Item* item = nullptr;
+  int64_t value_fen = 0;
+};
+
+std::optional<Decision> ValidateDeclare(const GoodsContext& context, const DeclareBody& body,
+                                        std::vector<LineFacts>* facts) {
+  const std::string& id = context.command.id;
+  if (context.state.FindParty(body.declarant) == nullptr) {
+    return InvalidDecision(id, "unknown party \"" + body.declarant + "\" (declarant)");
+  }
+  if (!body.counterparty.empty() && context.state.FindParty(body.counterparty) == nullptr) {
+    return InvalidDecision(id, "unknown party \"" + body.counterparty + "\" (counterparty)");
+  }
+  if (body.kind == DeclarationKind::kTransfer && body.counterparty == body.declarant) {
+    return InvalidDecision(id, "a transfer needs a counterparty other than the declarant");
+  }
+  if (context.state.goods.IsDocumentId(body.id)) {
+    return InvalidDecision(id, "declaration id \"" + body.id + "\" is already used");
+  }
+  for (size_t i = 0; i < body.lines.size(); ++i) {
+    const DeclarationLine& line = body.lines[i];
+    std::string where = "line " + std::to_string(i + 1) + ": ";
+    const Item* item = context.state.FindItem(line.sku);
+    if (item == nullptr) return InvalidDecision(id, where + "unknown item \"" + line.sku + "\"");
+    if (line.quantity_milli > kLineQuantityMilliMax || line.value_cents > kLineValueCentsMax) {
+      return InvalidDecision(id, where + "quantity or value above the per-line limit (" +
+                                     FormatQuantity(kLineQuantityMilliMax) + " units, " +
+                                     FormatMoney(kLineValueCentsMax) + ")");
+    }
+    auto rate = context.profile.CnyPerUnit(line.currency, context.date);
+    if (!rate) {
+      return InvalidDecision(id, where + "no exchange rate for " + line.currency + " in zone " +
+                                     context.profile.id + " on " + FormatDate(context.date));
+    }
+    facts->push_back({item, MulDivRoundHalfUp(line.value_cents, *rate, kRateOne)});
+  }
+  return std::nullopt;
+}
+
+// What the profile's rules say about a declaration, line by line.
+struct RuleFindings {
+  std::vector<Reason> rejections;  // bans, then missing certificates
+  std::vector<Reason> holds;
+  bool needs_measurements = false;
+  std::vector<const policy::GoodsRule*> tax_free;  // per line; nullptr when none
+  std::vector<const policy::GoodsRule*> tax_free_rules;  // distinct, in profile order
+};
+
+std::string RuleText(const policy::GoodsRule& rule) {
+  return rule.detail.empty() ? "goods rule " + rule.id : rule.detail;
+}
+
+std::string LineList(const std::vector<size_t>& lines) {
+  std::string text = lines.size() == 1 ? "line " : "lines ";
+  for (size_t i = 0; i < lines.size(); ++i) text += (i ? ", " : "") + std::to_string(lines[i] + 1);
+  return text;
+}
+
+// One rule against every line: records the reason it gives, if any.
+void ApplyRule(const GoodsContext& context, const DeclareBody& body,
+               const std::vector<LineFacts>& facts, uint64_t lists, const policy::GoodsRule& rule,
+               RuleFindings* findings, std::vector<Reason>* certificate_reasons) {
+  std::vector<size_t> matched;
+  std::string missing_text;
+  for (size_t i = 0; i < body.lines.size(); ++i) {
+    const DeclarationLine& line = body.lines[i];
+    RuleSubject subject{DeclarationKindName(body.kind), facts[i].item, line.origin, line.produced_on,
+                        lists, body.purpose, context.date};
+    if (!RuleMatches(context.profile, rule, subject)) continue;
+    if (rule.action == policy::GoodsAction::kRequireCertificates) {
+      std::string missing;
+      for (const std::string& certificate : rule.certificates) {
+        if (std::find(line.certificates.begin(), line.certificates.end(), certificate) ==
+            line.certificates.end()) {
+          missing += (missing.empty() ? "" : ", ") + certificate;
+        }
+      }
+      if (missing.empty()) continue;
+      missing_text += (missing_text.empty() ? "" : "; ") +
+                      (body.lines.size() > 1 ? "line " + std::to_string(i + 1) + " " : "") +
+                      "missing " + missing;
+    }
+    if (rule.action == policy::GoodsAction::kTaxFree && findings->tax_free[i] == nullptr) {
+      findings->tax_free[i] = &rule;
+    }
+    matched.push_back(i);
+  }
+  if (matched.empty()) return;
+  std::string detail = RuleText(rule);
+  if (body.lines.size() > 1 && rule.action != policy::GoodsAction::kRequireCertificates) {
+    detail += " (" + LineList(matched) + ")";
+  }
+  switch (rule.action) {
+    case policy::GoodsAction::kBan:
+      findings->rejections.push_back({rule.id, detail});
+      break;
+    case policy::GoodsAction::kRequireCertificates:
+      certificate_reasons->push_back({rule.id, detail + "; " + missing_text});
+      break;
+    case policy::GoodsAction::kHoldForTest:
+      findings->needs_measurements = true;
+      findings->holds.push_back({rule.id, detail});
+      break;
+    case policy::GoodsAction::kHold:
+      findings->holds.push_back({rule.id, detail});
+      break;
+    case policy::GoodsAction::kTaxFree:
+      findings->tax_free_rules.push_back(&rule);
+      break;
+  }
+}
+
+RuleFindings ApplyRules(const GoodsContext& context, const DeclareBody& body, const Party& declarant,
+                        const std::vector<LineFacts>& facts) {
+  RuleFindings findings;
+  findings.tax_free.assign(body.lines.size(), nullptr);
+  std::vector<Reason> certificate_reasons;
+  for (const policy::GoodsRule& rule : context.profile.goods.rules) {
+    ApplyRule(context, body, facts, declarant.lists, rule, &findings, &certificate_reasons);
+  }
+  findings.rejections.insert(findings.rejections.end(), certificate_reasons.begin(),
+                             certificate_reasons.end());
+  return findings;
+}
+
+ledger::StatusPreference PreferenceFor(DeclarationKind kind) {
+  // Refused goods may only leave through the first line or be scrapped, and when they may, they go
+  // first: they are the goods that must leave.
+  if (kind == DeclarationKind::kFirstLineOut || kind == DeclarationKind::kScrap) {
+    return ledger::StatusPreference::RefusedFirst();
+  }
+  return ledger::StatusPreference::Free();
+}
+
+ledger::Destination DestinationFor(const DeclareBody& body) {
+  ledger::Destination destination;
+  switch (body.kind) {
+    case DeclarationKind::kFirstLineOut:
+      destination.account = ledger::External::kOutsideFirstLine;
+      break;
+    case DeclarationKind::kSecondLineOut:
+      destination.account = ledger::External::kOutsideSecondLine;
+      break;
+    case DeclarationKind::kConsume:
+      destination.account = ledger::External::kConsumed;
+      break;
+    case DeclarationKind::kScrap:
+      destination.account = ledger::External::kScrapped;
+      break;
+    case DeclarationKind::kTransfer:
+      destination.external = false;
+      destination.party = body.counterparty;
+      destination.keep_status = true;
+      destination.source = ledger::LotSource::kTransfer;
+      break;
+    default:
+      CHECK(false);  // inbound kinds have no destination
+  }
+  return destination;
+}
+
+// Builds the decision and plan of one declaration step by step.
+class DeclareBuilder {
+ public:
+  DeclareBuilder(const GoodsContext& context, const DeclareBody& body, const Party& declarant,
+                 std::vector<LineFacts> facts)
+      : context_(context),
+        body_(body),
+        declarant_(declarant),
+        facts_(std::move(facts)),
+        planner_(context.state.goods.ledger),
+        plan_(std::make_shared<GoodsPlan>()) {
+    decision_.id = context.command.id;
+  }
+
+  Decision Build();
+
+ private:
+  void PlanInbound(const RuleFindings& findings, bool held);
+  void PlanOutbound(std::vector<Reason>* rejections);
+  void Assess(size_t line, const std::vector<ledger::Slice>& slices);
+  void FinishPlan(bool held);
+  bool Sampled(Reason* reason) const;
+  DeclarationRecord MakeRecord(bool held, bool needs_measurements) const;
+
+  const GoodsContext& context_;
+  const DeclareBody& body_;
+  const Party& declarant_;
+  std::vector<LineFacts> facts_;
+  ledger::Planner planner_;
+  std::shared_ptr<GoodsPlan> plan_;
+  Decision decision_;
+  std::vector<ledger::Slice> slices_;  // outbound: every line's slices, in line order
+  std::vector<Status> line_status_;    // inbound: status per line
+  std::vector<GoodsLineRecord> line_taxes_;
+  std::vector<Reason> notes_;  // reasons that shaped an accepted decision
+  Assessment assessment_;
+  bool assessed_ = false;
+  bool export_refund_ = false;
+};
+
+Decision DeclareBuilder::Build() {
+  line_taxes_.resize(body_.lines.size());
+  RuleFindings findings = ApplyRules(context_, body_, declarant_, facts_);
+  bool held = !findings.holds.empty();
+  Reason sampled;
+  bool selected = !held && Sampled(&sampled);
+  held |= selected;
+  std::vector<Reason> rejections = findings.rejections;
+  if (IsInbound(body_.kind)) {
+    PlanInbound(findings, held);
+  } else {
+    PlanOutbound(&rejections);
+  }
+  if (!planner_.WithinLimits()) {
+    rejections.push_back({"ledger.limit-exceeded",
+                          "the declaration would take an account beyond the ledger's limit"});
+  }
+  if (!rejections.empty()) {
+    Decision rejected;
+    rejected.id = context_.command.id;
+    rejected.outcome = Outcome::kRejected;
+    rejected.reasons = std::move(rejections);
+    return rejected;
+  }
+  decision_.reasons = findings.holds;
+  if (selected) decision_.reasons.push_back(sampled);
+  decision_.reasons.insert(decision_.reasons.end(), notes_.begin(), notes_.end());
+  decision_.outcome = held ? Outcome::kHeld : Outcome::kAccepted;
+  if (assessed_) decision_.assessment = assessment_;
+  FinishPlan(held);
+  plan_->new_declaration = MakeRecord(held, findings.needs_measurements);
+  decision_.plan = plan_;
+  return decision_;
+}
+
+bool DeclareBuilder::Sampled(Reason* reason) const {
+  if (!LineOf(body_.kind)) return false;  // nothing crosses a gate: nothing to sample
+  int64_t rate = SamplingRatePpm(context_.profile.goods, declarant_.credit);
+  if (rate <= 0 || SamplingDraw(context_.profile.id, context_.command.id) >= rate) return false;
+  *reason = {"inspection.sampled", "selected for inspection at the " +
+                                       std::string(policy::CreditName(declarant_.credit)) +
+                                       " credit rate of " + FormatPercent(rate) +
+                                       "; an inspect with result pass clears it"};
+  return true;
+}
+
+void DeclareBuilder::PlanInbound(const RuleFindings& findings, bool held) {
+  bool first = body_.kind == DeclarationKind::kFirstLineIn;
+  Status admitted = Status::kDomestic;
+  if (first) {
+    auto status = ledger::ParseStatus(context_.profile.goods.first_line_in_status);
+    CHECK(status.has_value());  // the loader accepts only ledger statuses
+    admitted = *status;
+  }
+  ledger::External from =
+      first ? ledger::External::kOutsideFirstLine : ledger::External::kOutsideSecondLine;
+  std::vector<ledger::LotSpec> lots;
+  for (size_t i = 0; i < body_.lines.size(); ++i) {
+    const DeclarationLine& line = body_.lines[i];
+    ledger::LotSpec spec;
+    spec.party = body_.declarant;
+    spec.sku = line.sku;
+    spec.release_status = findings.tax_free[i] != nullptr ? Status::kTaxFree : admitted;
+    spec.status = held ? Status::kHeld : spec.release_status;
+    spec.origin = line.origin;
+    spec.produced_on = line.produced_on;
+    spec.source = first ? ledger::LotSource::kFirstLineIn : ledger::LotSource::kSecondLineIn;
+    int64_t value = facts_[i].value_fen;
+    spec.amounts = {line.quantity_milli, value, first ? value : 0, first ? 0 : value};
+    line_status_.push_back(spec.release_status);
+    planner_.Add(ledger::AccountKey::Internal(spec.party, spec.sku, spec.status),
+                 spec.amounts.quantity_milli, value);
+    planner_.Add(ledger::AccountKey::Outside(spec.party, spec.sku, from),
+                 -spec.amounts.quantity_milli, -value);
+    if (spec.release_status == Status::kTaxFree && context_.profile.goods.second_line_out_taxed) {
+      line_taxes_[i].exempted_fen = ExemptedAtAdmission(context_.profile, *facts_[i].item, value);
+      assessment_.exempted_fen += line_taxes_[i].exempted_fen;
+      assessed_ = true;
+    }
+    lots.push_back(std::move(spec));
+  }
+  for (const policy::GoodsRule* rule : findings.tax_free_rules) {
+    notes_.push_back({rule->id, RuleText(*rule)});
+  }
+  if (!first && context_.profile.goods.second_line_in_export) {
+    decision_.SetExtra("export_refund", "true");
+    export_refund_ = true;
+    notes_.push_back({"goods.export-refund",
+                      "second line in is treated as an export: the goods qualify for export tax "
+                      "refund"});
+  }
+  if (held) {
+    for (ledger::LotSpec& spec : lots) plan_->operations.push_back(ledger::Admit{body_.id, spec, from});
+  } else {
+    plan_->operations.push_back(ledger::ExpectIncoming{body_.id, body_.declarant, lots, from});
+  }
+}
+
+void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
+  ledger::StatusPreference preference = PreferenceFor(body_.kind);
+  ledger::Destination destination = DestinationFor(body_);
+  const ledger::Ledger& ledger = context_.state.goods.ledger;
+  for (size_t i = 0; i < body_.lines.size(); ++i) {
+    const DeclarationLine& line = body_.lines[i];
+    std::vector<ledger::Slice> slices;
+    int64_t free = planner_.FreeQuantity(body_.declarant, line.sku, preference);
+    if (!planner_.Take(body_.declarant, line.sku, line.quantity_milli, preference, &slices)) {
+      rejections->push_back({"ledger.insufficient-balance",
+                             "line " + std::to_string(i + 1) + ": " +
+                                 ShortfallDetail(ledger, body_.declarant, line.sku,
+                                                 line.quantity_milli, free)});
+      continue;
+    }
+    for (const ledger::Slice& slice : slices) {
+      const ledger::Lot& lot = *ledger.FindLot(slice.lot);
+      ledger::AccountKey to =
+          destination.external
+              ? ledger::AccountKey::Outside(body_.declarant, line.sku, destination.account)
+              : ledger::AccountKey::Internal(destination.party, line.sku, lot.status);
+      planner_.Add(to, slice.amounts.quantity_milli, slice.amounts.value_fen);
+    }
+    if (body_.kind == DeclarationKind::kSecondLineOut && context_.profile.goods.second_line_out_taxed) {
+      Assess(i, slices);
+    }
+    slices_.insert(slices_.end(), slices.begin(), slices.end());
+  }
+  if (slices_.size() > ledger::kSlicesPerDocumentMax) {
+    rejections->push_back({"ledger.limit-exceeded",
+                           "the declaration would take " + std::to_string(slices_.size()) +
+                               " lots; at most " + std::to_string(ledger::kSlicesPerDocumentMax) +
+                               " per declaration"});
+  }
+}
+
+void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slices) {
+  std::vector<AssessedSlice> assessed;
+  for (const ledger::Slice& slice : slices) {
+    const ledger::Lot& lot = *context_.state.goods.ledger.FindLot(slice.lot);
+    assessed.push_back({lot.status, lot.spec.processed, slice.amounts});
+  }
+  const DeclarationLine& declared = body_.lines[line];
+  LineAssessment result = AssessSecondLineOut(context_.profile, *facts_[line].item,
+                                              facts_[line].value_fen, declared.quantity_milli,
+                                              assessed, line + 1);
+  notes_.insert(notes_.end(), result.notes.begin(), result.notes.end());
+  if (!result.taxed) return;
+  assessed_ = true;
+  line_taxes_[line].customs_duty_fen = result.customs_duty_fen;
+  line_taxes_[line].import_vat_fen = result.import_vat_fen;
+  line_taxes_[line].exempted_fen = result.exempted_duty_fen;
+  assessment_.customs_duty_fen += result.customs_duty_fen;
+  assessment_.import_vat_fen += result.import_vat_fen;
+}
+
+void DeclareBuilder::FinishPlan(bool held) {
+  if (IsInbound(body_.kind)) return;  // PlanInbound wrote the operations
+  plan_->operations.push_back(
+      ledger::Reserve{body_.id, body_.declarant, slices_, DestinationFor(body_)});
+  if (!LineOf(body_.kind) && !held) {
+    plan_->operations.push_back(ledger::Post{body_.id, std::nullopt});
+  }
+}
+
+DeclarationRecord DeclareBuilder::MakeRecord(bool held, bool needs_measurements) const {
+  DeclarationRecord record;
+  record.id = body_.id;
+  record.kind = body_.kind;
+  record.declarant = body_.declarant;
+  record.counterparty = body_.counterparty;
+  record.purpose = body_.purpose;
+  for (size_t i = 0; i < body_.lines.size(); ++i) {
+    const DeclarationLine& line = body_.lines[i];
+    GoodsLineRecord out = line_taxes_[i];
+    out.sku = line.sku;
+    out.hs_code = facts_[i].item->hs_code;
+    out.quantity_milli = line.quantity_milli;
+    out.value_cents = line.value_cents;
+    out.currency = line.currency;
+    out.value_fen = facts_[i].value_fen;
+    out.origin = line.origin;
+    out.produced_on = line.produced_on;
+    out.certificates = line.certificates;
+    if (i < line_status_.size()) out.status = line_status_[i];
+    record.lines.push_back(std::move(out));
+  }
+  bool posted = !LineOf(body_.kind) && !held;
+  record.state = held ? DeclarationState::kHeld
+                      : posted ? DeclarationState::kPosted : DeclarationState::kAccepted;
+  record.command = context_.command.id;
+  record.declared_at = context_.command.at.unix_seconds;
+  record.declared_on = context_.date;
+  record.outcome = decision_.outcome;
+  record.reasons = decision_.reasons;
+  record.assessment = decision_.assessment;
+  record.export_refund = export_refund_;
+  record.needs_measurements = needs_measurements;
+  record.held_lots = held && IsInbound(body_.kind);
+  record.events.push_back(MakeEvent(context_.command, held ? "held" : posted ? "posted" : "declared",
+                                    std::string(DeclarationKindName(body_.kind))));
+  return record;
+}
+
+}  // namespace
+
+Decision DecideDeclare(const GoodsContext& context, const DeclareBody& body) {
+  std::vector<LineFacts> facts;
+  if (auto invalid = ValidateDeclare(context, body, &facts)) return *invalid;
+  const Party& declarant = *context.state.FindParty(body.declarant);
+  return DeclareBuilder(context, body, declarant, std::move(facts)).Build();
+}
+
+}  // namespace twoline::engine

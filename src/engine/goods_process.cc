@@ -1,0 +1,244 @@
+// `process` (zone processing) and `stocktake` (SPEC §2, behaviours 7, 9 and 13).
+//
+// Processing consumes its inputs first in first out from the declarant's free goods and creates one
+// lot per output. The outputs share the inputs' customs value, imported input value and mainland
+// input value in proportion to their quantities (the command gives no other allocation key), and
+// remember every input lot as a parent, so that the 30% rule and `trace` work on them. Their status
+// is the most restrictive of the inputs': bonded, else tax_free, else duty_paid, else domestic.
+//
+// A stocktake compares each counted sku with the book quantity of the party (every status). A
+// shortage is taken first in first out from the lots not reserved by pending declarations and
+// booked to `shortage`; an overage becomes a new lot from `overage`, in the status of first-line
+// admissions and with no value (its value is unknown). Skus not counted are not compared.
+#include <set>
+
+#include "base/check.h"
+#include "base/decimal.h"
+#include "engine/goods_plan.h"
+
+namespace twoline::engine {
+namespace {
+
+using ledger::Status;
+
+std::optional<Decision> ValidateSkus(const GoodsContext& context,
+                                     const std::vector<SkuQuantity>& entries, const char* what) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    std::string where = std::string(what) + " " + std::to_string(i + 1) + ": ";
+    if (context.state.FindItem(entries[i].sku) == nullptr) {
+      return InvalidDecision(context.command.id, where + "unknown item \"" + entries[i].sku + "\"");
+    }
+    if (entries[i].quantity_milli > kLineQuantityMilliMax) {
+      return InvalidDecision(context.command.id,
+                             where + "quantity above the limit of " +
+                                 FormatQuantity(kLineQuantityMilliMax));
+    }
+  }
+  return std::nullopt;
+}
+
+Status OutputStatus(const ledger::Ledger& ledger, const std::vector<ledger::Slice>& slices) {
+  bool seen[ledger::kStatusCount] = {};
+  for (const ledger::Slice& slice : slices) seen[static_cast<int>(ledger.FindLot(slice.lot)->status)] = true;
+  for (Status status : {Status::kBonded, Status::kTaxFree, Status::kDutyPaid}) {
+    if (seen[static_cast<int>(status)]) return status;
+  }
+  return Status::kDomestic;
+}
+
+std::vector<ledger::LotSpec> OutputLots(const ProcessBody& body,
+                                        const std::vector<ledger::Slice>& slices, Status status) {
+  ledger::Amounts pool;
+  std::vector<ledger::LotParent> parents;
+  for (const ledger::Slice& slice : slices) {
+    pool += slice.amounts;
+    parents.push_back({slice.lot, slice.amounts.quantity_milli});
+  }
+  pool.quantity_milli = 0;
+  for (const SkuQuantity& output : body.outputs) pool.quantity_milli += output.quantity_milli;
+  std::vector<ledger::LotSpec> lots;
+  for (const SkuQuantity& output : body.outputs) {
+    ledger::Amounts share = ledger::Portion(pool, output.quantity_milli);
+    pool -= share;
+    ledger::LotSpec spec;
+    spec.party = body.declarant;
+    spec.sku = output.sku;
+    spec.status = status;
+    spec.release_status = status;
+    spec.source = ledger::LotSource::kProcess;
+    spec.processed = true;
+    spec.amounts = share;
+    spec.parents = parents;
+    lots.push_back(std::move(spec));
+  }
+  return lots;
+}
+
+}  // namespace
+
+Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
+  const std::string& command_id = context.command.id;
+  if (context.state.FindParty(body.declarant) == nullptr) {
+    return InvalidDecision(command_id, "unknown party \"" + body.declarant + "\" (declarant)");
+  }
+  if (context.state.goods.IsDocumentId(body.id)) {
+    return InvalidDecision(command_id, "process id \"" + body.id + "\" is already used");
+  }
+  if (auto invalid = ValidateSkus(context, body.inputs, "input")) return *invalid;
+  if (auto invalid = ValidateSkus(context, body.outputs, "output")) return *invalid;
+  const ledger::Ledger& ledger = context.state.goods.ledger;
+  ledger::Planner planner(ledger);
+  std::vector<ledger::Slice> slices;
+  std::vector<Reason> rejections;
+  for (size_t i = 0; i < body.inputs.size(); ++i) {
+    const SkuQuantity& input = body.inputs[i];
+    int64_t free = planner.FreeQuantity(body.declarant, input.sku, ledger::StatusPreference::Free());
+    if (!planner.Take(body.declarant, input.sku, input.quantity_milli,
+                      ledger::StatusPreference::Free(), &slices)) {
+      rejections.push_back({"ledger.insufficient-balance",
+                            "input " + std::to_string(i + 1) + ": " +
+                                ShortfallDetail(ledger, body.declarant, input.sku,
+                                                input.quantity_milli, free)});
+    }
+  }
+  if (slices.size() > ledger::kParentsPerLotMax) {
+    rejections.push_back({"ledger.limit-exceeded", "the inputs would take " +
+                                                       std::to_string(slices.size()) +
+                                                       " lots; at most " +
+                                                       std::to_string(ledger::kParentsPerLotMax)});
+  }
+  if (!rejections.empty()) {
+    Decision decision = RejectedDecision(context.command, "", "");
+    decision.reasons = std::move(rejections);
+    return decision;
+  }
+  Status status = OutputStatus(ledger, slices);
+  std::vector<ledger::LotSpec> outputs = OutputLots(body, slices, status);
+  for (const ledger::Slice& slice : slices) {
+    const ledger::Lot& lot = *ledger.FindLot(slice.lot);
+    planner.Add(ledger::AccountKey::Outside(body.declarant, lot.spec.sku, ledger::External::kConsumed),
+                slice.amounts.quantity_milli, slice.amounts.value_fen);
+  }
+  for (const ledger::LotSpec& spec : outputs) {
+    planner.Add(ledger::AccountKey::Internal(spec.party, spec.sku, status),
+                spec.amounts.quantity_milli, spec.amounts.value_fen);
+    planner.Add(ledger::AccountKey::Outside(spec.party, spec.sku, ledger::External::kProduced),
+                -spec.amounts.quantity_milli, -spec.amounts.value_fen);
+  }
+  if (!planner.WithinLimits()) {
+    return RejectedDecision(context.command, "ledger.limit-exceeded",
+                            "the process would take an account beyond the ledger's limit");
+  }
+  auto plan = std::make_shared<GoodsPlan>();
+  ledger::Destination consumed;
+  consumed.account = ledger::External::kConsumed;
+  plan->operations.push_back(ledger::Reserve{body.id, body.declarant, slices, consumed});
+  plan->operations.push_back(ledger::Post{body.id, std::nullopt});
+  for (ledger::LotSpec& spec : outputs) {
+    plan->operations.push_back(ledger::Admit{body.id, std::move(spec), ledger::External::kProduced});
+  }
+  plan->process = ProcessRecord{body.id,     body.declarant,    command_id, context.command.at.unix_seconds,
+                                context.date, body.inputs, body.outputs, status};
+  Decision decision = AcceptedDecision(context.command);
+  decision.plan = plan;
+  return decision;
+}
+
+namespace {
+
+int64_t BookQuantity(const ledger::Ledger& ledger, const std::string& party, const std::string& sku) {
+  int64_t total = 0;
+  for (int s = 0; s < ledger::kStatusCount; ++s) {
+    total += ledger.AccountBalance(ledger::AccountKey::Internal(party, sku, static_cast<Status>(s)))
+                 .quantity_milli;
+  }
+  return total;
+}
+
+}  // namespace
+
+Decision DecideStocktake(const GoodsContext& context, const StocktakeBody& body) {
+  const std::string& command_id = context.command.id;
+  if (context.state.FindParty(body.party) == nullptr) {
+    return InvalidDecision(command_id, "unknown party \"" + body.party + "\"");
+  }
+  if (auto invalid = ValidateSkus(context, body.counts, "count")) return *invalid;
+  std::set<std::string_view> seen;
+  for (const SkuQuantity& count : body.counts) {
+    if (!seen.insert(count.sku).second) {
+      return InvalidDecision(command_id, "sku \"" + count.sku + "\" counted twice");
+    }
+  }
+  const ledger::Ledger& ledger = context.state.goods.ledger;
+  const std::string document = "stocktake/" + command_id;  // '/' never occurs in declaration ids
+  ledger::Planner planner(ledger);
+  auto status = ledger::ParseStatus(context.profile.goods.first_line_in_status);
+  CHECK(status.has_value());
+  auto plan = std::make_shared<GoodsPlan>();
+  StocktakeRecord record{command_id, body.party, context.command.at.unix_seconds, context.date, {}};
+  std::vector<ledger::Slice> shortages;
+  std::vector<Reason> notes, rejections;
+  for (const SkuQuantity& count : body.counts) {
+    int64_t book = BookQuantity(ledger, body.party, count.sku);
+    StocktakeLine line{count.sku, book, count.quantity_milli, 0};
+    std::string head = count.sku + ": book " + FormatQuantity(book) + ", counted " +
+                       FormatQuantity(count.quantity_milli);
+    if (count.quantity_milli < book) {
+      int64_t missing = book - count.quantity_milli;
+      size_t first = shortages.size();
+      if (!planner.Take(body.party, count.sku, missing, ledger::StatusPreference::Everything(),
+                        &shortages)) {
+        rejections.push_back({"stocktake.shortage-exceeds-free",
+                              head + ": the shortage of " + FormatQuantity(missing) +
+                                  " exceeds the goods not reserved by pending declarations; "
+                                  "release or cancel them first"});
+        continue;
+      }
+      for (size_t i = first; i < shortages.size(); ++i) {
+        line.difference_value_fen -= shortages[i].amounts.value_fen;
+      }
+      planner.Add(ledger::AccountKey::Outside(body.party, count.sku, ledger::External::kShortage),
+                  missing, -line.difference_value_fen);
+      notes.push_back({"stocktake.shortage", head + ": shortage of " + FormatQuantity(missing) +
+                                                 " (CNY " + FormatMoney(-line.difference_value_fen) +
+                                                 ") booked"});
+    } else if (count.quantity_milli > book) {
+      ledger::LotSpec spec;
+      spec.party = body.party;
+      spec.sku = count.sku;
+      spec.status = *status;
+      spec.release_status = *status;
+      spec.source = ledger::LotSource::kOverage;
+      spec.amounts.quantity_milli = count.quantity_milli - book;
+      planner.Add(ledger::AccountKey::Internal(body.party, count.sku, *status),
+                  spec.amounts.quantity_milli, 0);
+      plan->operations.push_back(ledger::Admit{document, spec, ledger::External::kOverage});
+      notes.push_back({"stocktake.overage",
+                       head + ": overage of " + FormatQuantity(spec.amounts.quantity_milli) +
+                           " booked as " + ledger::StatusName(*status) + " with no value"});
+    }
+    record.lines.push_back(line);
+  }
+  if (!planner.WithinLimits()) {
+    rejections.push_back({"ledger.limit-exceeded", "the stocktake would take an account beyond the ledger's limit"});
+  }
+  if (!rejections.empty()) {
+    Decision decision = RejectedDecision(context.command, "", "");
+    decision.reasons = std::move(rejections);
+    return decision;
+  }
+  if (!shortages.empty()) {
+    ledger::Destination shortage;
+    shortage.account = ledger::External::kShortage;
+    plan->operations.insert(plan->operations.begin(),
+                            {ledger::Reserve{document, body.party, shortages, shortage},
+                             ledger::Post{document, std::nullopt}});
+  }
+  plan->stocktake = std::move(record);
+  Decision decision = AcceptedDecision(context.command);
+  decision.reasons = std::move(notes);
+  decision.plan = plan;
+  return decision;
+}
+
+}  // namespace twoline::engine

@@ -1,0 +1,380 @@
+#include "engine/goods_queries.h"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "base/decimal.h"
+#include "base/json_writer.h"
+#include "engine/goods_plan.h"
+#include "engine/goods_state.h"
+
+namespace twoline::engine {
+namespace {
+
+using ledger::AccountKey;
+using ledger::Lot;
+
+const GoodsState& Goods(const Engine& engine) { return engine.state().goods; }
+
+std::string Quantity(int64_t milli) { return FormatQuantity(milli); }
+
+// Internal accounts of a party with anything on them, in (sku, status) order.
+std::vector<std::pair<const AccountKey*, const ledger::Balance*>> PartyAccounts(
+    const Engine& engine, std::string_view party) {
+  std::vector<std::pair<const AccountKey*, const ledger::Balance*>> out;
+  for (const auto& [key, balance] : Goods(engine).ledger.accounts()) {
+    if (key.party != party || !key.internal()) continue;
+    if (balance.quantity_milli == 0 && balance.incoming_milli == 0) continue;
+    out.emplace_back(&key, &balance);
+  }
+  return out;
+}
+
+std::vector<const Lot*> PartyLots(const Engine& engine, std::string_view party) {
+  const ledger::Ledger& ledger = Goods(engine).ledger;
+  std::set<std::string> skus;
+  for (const auto& [key, balance] : ledger.accounts()) {
+    if (key.party == party && key.internal()) skus.insert(key.sku);
+  }
+  std::vector<const Lot*> lots;
+  for (const std::string& sku : skus) {
+    for (uint64_t id : ledger.LiveLots(party, sku)) lots.push_back(ledger.FindLot(id));
+  }
+  return lots;
+}
+
+void WriteLot(JsonWriter& w, const Lot& lot, bool with_parents) {
+  w.BeginObject().Key("lot").Int(static_cast<int64_t>(lot.id));
+  w.Key("party").String(lot.spec.party).Key("sku").String(lot.spec.sku);
+  w.Key("status").String(ledger::StatusName(lot.status));
+  w.Key("quantity").String(Quantity(lot.spec.amounts.quantity_milli));
+  w.Key("on_hand").String(Quantity(lot.on_hand.quantity_milli));
+  w.Key("reserved").String(Quantity(lot.reserved.quantity_milli));
+  w.Key("value").String(FormatMoney(lot.on_hand.value_fen));
+  w.Key("imported_input").String(FormatMoney(lot.on_hand.imported_input_fen));
+  w.Key("mainland_input").String(FormatMoney(lot.on_hand.mainland_input_fen));
+  w.Key("origin").String(lot.spec.origin);
+  if (lot.spec.produced_on) w.Key("produced_on").String(FormatDate(*lot.spec.produced_on));
+  w.Key("created_by").String(lot.created_by);
+  w.Key("source").String(ledger::LotSourceName(lot.spec.source));
+  w.Key("created_on").String(FormatDate(lot.created_on));
+  if (with_parents) {
+    w.Key("parents").BeginArray();
+    for (const ledger::LotParent& parent : lot.spec.parents) {
+      w.BeginObject().Key("lot").Int(static_cast<int64_t>(parent.lot));
+      w.Key("quantity").String(Quantity(parent.quantity_milli)).EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+// The lots a document touched: created, taken from (postings) or reserved (pending), sorted.
+std::vector<uint64_t> StartLots(const ledger::Ledger& ledger, std::string_view document) {
+  std::set<uint64_t> lots;
+  for (uint64_t id : ledger.LotsCreatedBy(document)) lots.insert(id);
+  for (uint64_t id : ledger.PostingsOf(document)) {
+    const ledger::Posting& posting = ledger.postings()[id - 1];
+    if (posting.from_lot != 0) lots.insert(posting.from_lot);
+    if (posting.to_lot != 0) lots.insert(posting.to_lot);
+  }
+  if (const ledger::Pending* pending = ledger.FindPending(document)) {
+    for (const ledger::Slice& slice : pending->slices) lots.insert(slice.lot);
+  }
+  return {lots.begin(), lots.end()};
+}
+
+struct TraceResult {
+  std::vector<uint64_t> start;
+  std::vector<const Lot*> lots;  // sorted by id
+  bool truncated = false;
+};
+
+TraceResult Trace(const ledger::Ledger& ledger, std::string_view document) {
+  TraceResult result;
+  result.start = StartLots(ledger, document);
+  std::set<uint64_t> seen(result.start.begin(), result.start.end());
+  std::vector<uint64_t> frontier = result.start;
+  while (!frontier.empty()) {
+    uint64_t id = frontier.back();
+    frontier.pop_back();
+    for (const ledger::LotParent& parent : ledger.FindLot(id)->spec.parents) {
+      if (seen.size() >= kTraceLotsMax) {
+        result.truncated = true;
+        break;
+      }
+      if (seen.insert(parent.lot).second) frontier.push_back(parent.lot);
+    }
+  }
+  for (uint64_t id : seen) result.lots.push_back(ledger.FindLot(id));
+  return result;
+}
+
+std::string DocumentKind(const Engine& engine, std::string_view id) {
+  if (const DeclarationRecord* record = Goods(engine).FindDeclaration(id)) {
+    return DeclarationKindName(record->kind);
+  }
+  if (Goods(engine).FindProcess(id) != nullptr) return "process";
+  return "";
+}
+
+void WriteTrace(JsonWriter& w, const Engine& engine, std::string_view document) {
+  TraceResult trace = Trace(Goods(engine).ledger, document);
+  w.BeginObject().Key("zone").String(engine.profile().id);
+  w.Key("document").String(document).Key("kind").String(DocumentKind(engine, document));
+  w.Key("start").BeginArray();
+  for (uint64_t id : trace.start) w.Int(static_cast<int64_t>(id));
+  w.EndArray().Key("lots").BeginArray();
+  for (const Lot* lot : trace.lots) WriteLot(w, *lot, true);
+  w.EndArray().Key("admissions").BeginArray();
+  for (const Lot* lot : trace.lots) {
+    if (!ledger::IsAdmission(lot->spec.source)) continue;
+    w.BeginObject().Key("lot").Int(static_cast<int64_t>(lot->id));
+    w.Key("declaration").String(lot->created_by);
+    w.Key("source").String(ledger::LotSourceName(lot->spec.source));
+    w.Key("party").String(lot->spec.party).Key("sku").String(lot->spec.sku);
+    w.Key("origin").String(lot->spec.origin);
+    w.Key("quantity").String(Quantity(lot->spec.amounts.quantity_milli));
+    w.Key("created_on").String(FormatDate(lot->created_on)).EndObject();
+  }
+  w.EndArray().Key("truncated").Bool(trace.truncated).EndObject();
+}
+
+bool KnownDocument(const Engine& engine, std::string_view id) {
+  return Goods(engine).IsDocumentId(id);
+}
+
+void WriteAccount(JsonWriter& w, const AccountKey& key) {
+  w.BeginObject().Key("party").String(key.party).Key("sku").String(key.sku);
+  w.Key("account").String(key.Name()).EndObject();
+}
+
+void WriteAssessment(JsonWriter& w, const Assessment& a) {
+  w.Key("assessment").BeginObject().Key("currency").String("CNY");
+  w.Key("customs_duty").String(FormatMoney(a.customs_duty_fen));
+  w.Key("exempted").String(FormatMoney(a.exempted_fen));
+  w.Key("import_vat").String(FormatMoney(a.import_vat_fen));
+  w.Key("total").String(FormatMoney(a.total_fen())).EndObject();
+}
+
+void WriteDeclarationBody(JsonWriter& w, const DeclarationRecord& d, int32_t offset) {
+  w.Key("declaration").BeginObject().Key("id").String(d.id);
+  w.Key("kind").String(DeclarationKindName(d.kind)).Key("declarant").String(d.declarant);
+  w.Key("counterparty").String(d.counterparty).Key("purpose").String(d.purpose);
+  w.Key("state").String(DeclarationStateName(d.state));
+  w.Key("declared_at").String(FormatRfc3339(d.declared_at, offset));
+  if (d.state == DeclarationState::kReleased) {
+    w.Key("released_gate").String(d.released_gate).Key("released_on").String(FormatDate(d.released_on));
+  }
+  if (d.inspection_passed) w.Key("inspection").String(*d.inspection_passed ? "pass" : "fail");
+  w.Key("export_refund").Bool(d.export_refund);
+  w.Key("lines").BeginArray();
+  for (const GoodsLineRecord& l : d.lines) {
+    w.BeginObject().Key("sku").String(l.sku).Key("hs_code").String(l.hs_code);
+    w.Key("quantity").String(Quantity(l.quantity_milli));
+    w.Key("value").String(FormatMoney(l.value_cents)).Key("currency").String(l.currency);
+    w.Key("value_cny").String(FormatMoney(l.value_fen)).Key("origin").String(l.origin);
+    if (l.produced_on) w.Key("produced_on").String(FormatDate(*l.produced_on));
+    w.Key("certificates").BeginArray();
+    for (const std::string& certificate : l.certificates) w.String(certificate);
+    w.EndArray();
+    if (IsInbound(d.kind)) w.Key("status").String(ledger::StatusName(l.status));
+    w.Key("customs_duty").String(FormatMoney(l.customs_duty_fen));
+    w.Key("import_vat").String(FormatMoney(l.import_vat_fen));
+    w.Key("exempted").String(FormatMoney(l.exempted_fen)).EndObject();
+  }
+  w.EndArray().EndObject();
+  w.Key("decision").BeginObject().Key("command").String(d.command);
+  w.Key("outcome").String(OutcomeName(d.outcome)).Key("reasons").BeginArray();
+  for (const Reason& reason : d.reasons) {
+    w.BeginObject().Key("rule").String(reason.rule).Key("detail").String(reason.detail).EndObject();
+  }
+  w.EndArray();
+  if (d.assessment) WriteAssessment(w, *d.assessment);
+  w.EndObject().Key("events").BeginArray();
+  for (const GoodsEvent& event : d.events) {
+    w.BeginObject().Key("command").String(event.command);
+    w.Key("at").String(FormatRfc3339(event.at, offset)).Key("what").String(event.what);
+    w.Key("detail").String(event.detail).EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteProcessBody(JsonWriter& w, const ProcessRecord& p, int32_t offset) {
+  auto quantities = [&](const char* key, const std::vector<SkuQuantity>& entries) {
+    w.Key(key).BeginArray();
+    for (const SkuQuantity& entry : entries) {
+      w.BeginObject().Key("sku").String(entry.sku);
+      w.Key("quantity").String(Quantity(entry.quantity_milli)).EndObject();
+    }
+    w.EndArray();
+  };
+  w.Key("process").BeginObject().Key("id").String(p.id).Key("declarant").String(p.declarant);
+  w.Key("command").String(p.command).Key("at").String(FormatRfc3339(p.at, offset));
+  w.Key("output_status").String(ledger::StatusName(p.output_status));
+  quantities("inputs", p.inputs);
+  quantities("outputs", p.outputs);
+  w.EndObject();
+}
+
+void WritePendingAndPostings(JsonWriter& w, const ledger::Ledger& ledger, std::string_view id) {
+  w.Key("pending");
+  if (const ledger::Pending* pending = ledger.FindPending(id)) {
+    w.BeginObject().Key("reserved").BeginArray();
+    for (const ledger::Slice& slice : pending->slices) {
+      w.BeginObject().Key("lot").Int(static_cast<int64_t>(slice.lot));
+      w.Key("quantity").String(Quantity(slice.amounts.quantity_milli));
+      w.Key("value").String(FormatMoney(slice.amounts.value_fen)).EndObject();
+    }
+    w.EndArray().Key("incoming").BeginArray();
+    for (const ledger::LotSpec& spec : pending->incoming) {
+      w.BeginObject().Key("sku").String(spec.sku).Key("status").String(ledger::StatusName(spec.status));
+      w.Key("quantity").String(Quantity(spec.amounts.quantity_milli));
+      w.Key("value").String(FormatMoney(spec.amounts.value_fen)).EndObject();
+    }
+    w.EndArray().EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("postings").BeginArray();
+  for (uint64_t posting_id : ledger.PostingsOf(id)) {
+    const ledger::Posting& p = ledger.postings()[posting_id - 1];
+    w.BeginObject().Key("id").Int(static_cast<int64_t>(p.id)).Key("date").String(FormatDate(p.date));
+    w.Key("from");
+    WriteAccount(w, p.from);
+    w.Key("to");
+    WriteAccount(w, p.to);
+    w.Key("from_lot").Int(static_cast<int64_t>(p.from_lot)).Key("to_lot").Int(static_cast<int64_t>(p.to_lot));
+    w.Key("quantity").String(Quantity(p.quantity_milli)).Key("value").String(FormatMoney(p.value_fen));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+std::string Row(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Row(const char* format, ...) {
+  char line[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  return line;
+}
+
+}  // namespace
+
+std::string BalanceJson(const Engine& engine, std::string_view party) {
+  if (engine.state().FindParty(party) == nullptr) return "";
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("zone").String(engine.profile().id).Key("party").String(party);
+  w.Key("balances").BeginArray();
+  for (const auto& [key, balance] : PartyAccounts(engine, party)) {
+    w.BeginObject().Key("sku").String(key->sku).Key("status").String(key->Name());
+    w.Key("quantity").String(Quantity(balance->quantity_milli));
+    w.Key("value").String(FormatMoney(balance->value_fen));
+    w.Key("reserved").String(Quantity(balance->reserved_milli));
+    w.Key("free").String(Quantity(balance->quantity_milli - balance->reserved_milli));
+    w.Key("incoming").String(Quantity(balance->incoming_milli)).EndObject();
+  }
+  w.EndArray().Key("lots").BeginArray();
+  for (const Lot* lot : PartyLots(engine, party)) WriteLot(w, *lot, false);
+  w.EndArray().EndObject();
+  out.push_back('\n');
+  return out;
+}
+
+std::string BalanceTable(const Engine& engine, std::string_view party) {
+  if (engine.state().FindParty(party) == nullptr) return "";
+  std::string out = engine.profile().id + ": balances of " + std::string(party) + "\n";
+  out += Row("%-20s %-10s %14s %14s %14s %14s %16s\n", "SKU", "STATUS", "QUANTITY", "RESERVED",
+             "FREE", "INCOMING", "VALUE CNY");
+  for (const auto& [key, b] : PartyAccounts(engine, party)) {
+    out += Row("%-20s %-10s %14s %14s %14s %14s %16s\n", key->sku.c_str(), key->Name().c_str(),
+               Quantity(b->quantity_milli).c_str(), Quantity(b->reserved_milli).c_str(),
+               Quantity(b->quantity_milli - b->reserved_milli).c_str(),
+               Quantity(b->incoming_milli).c_str(), FormatMoney(b->value_fen).c_str());
+  }
+  out += "\nLOTS (first in first out)\n";
+  out += Row("%6s %-20s %-10s %14s %14s %16s %-8s %s\n", "LOT", "SKU", "STATUS", "ON HAND",
+             "RESERVED", "VALUE CNY", "ORIGIN", "CREATED BY");
+  for (const Lot* lot : PartyLots(engine, party)) {
+    out += Row("%6llu %-20s %-10s %14s %14s %16s %-8s %s (%s, %s)\n",
+               static_cast<unsigned long long>(lot->id), lot->spec.sku.c_str(),
+               ledger::StatusName(lot->status), Quantity(lot->on_hand.quantity_milli).c_str(),
+               Quantity(lot->reserved.quantity_milli).c_str(),
+               FormatMoney(lot->on_hand.value_fen).c_str(),
+               lot->spec.origin.empty() ? "-" : lot->spec.origin.c_str(), lot->created_by.c_str(),
+               ledger::LotSourceName(lot->spec.source), FormatDate(lot->created_on).c_str());
+  }
+  return out;
+}
+
+std::string TraceJson(const Engine& engine, std::string_view declaration) {
+  if (!KnownDocument(engine, declaration)) return "";
+  std::string out;
+  JsonWriter w(&out);
+  WriteTrace(w, engine, declaration);
+  out.push_back('\n');
+  return out;
+}
+
+std::string TraceTable(const Engine& engine, std::string_view declaration) {
+  if (!KnownDocument(engine, declaration)) return "";
+  TraceResult trace = Trace(Goods(engine).ledger, declaration);
+  std::string out = engine.profile().id + ": trace of " + std::string(declaration) + " (" +
+                    DocumentKind(engine, declaration) + ")\n";
+  out += Row("%6s %-14s %-20s %-10s %12s %-8s %-24s %-14s %s\n", "LOT", "PARTY", "SKU", "STATUS",
+             "QUANTITY", "ORIGIN", "CREATED BY", "SOURCE", "PARENTS");
+  for (const Lot* lot : trace.lots) {
+    std::string parents;
+    for (const ledger::LotParent& parent : lot->spec.parents) {
+      parents += (parents.empty() ? "" : ", ") + std::to_string(parent.lot) + " (" +
+                 Quantity(parent.quantity_milli) + ")";
+    }
+    out += Row("%6llu %-14s %-20s %-10s %12s %-8s %-24s %-14s %s\n",
+               static_cast<unsigned long long>(lot->id), lot->spec.party.c_str(),
+               lot->spec.sku.c_str(), ledger::StatusName(lot->status),
+               Quantity(lot->spec.amounts.quantity_milli).c_str(),
+               lot->spec.origin.empty() ? "-" : lot->spec.origin.c_str(), lot->created_by.c_str(),
+               ledger::LotSourceName(lot->spec.source), parents.empty() ? "-" : parents.c_str());
+  }
+  out += "admissions:";
+  for (const Lot* lot : trace.lots) {
+    if (ledger::IsAdmission(lot->spec.source)) out += " " + lot->created_by + " (lot " + std::to_string(lot->id) + ")";
+  }
+  out += trace.truncated ? "\n(truncated)\n" : "\n";
+  return out;
+}
+
+}  // namespace twoline::engine
+
+namespace twoline::engine {
+
+std::string DeclarationJson(const Engine& engine, std::string_view id) {
+  const GoodsState& goods = engine.state().goods;
+  const DeclarationRecord* declaration = goods.FindDeclaration(id);
+  const ProcessRecord* process = goods.FindProcess(id);
+  if (declaration == nullptr && process == nullptr) return "";
+  int32_t offset = engine.profile().utc_offset_minutes;
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("zone").String(engine.profile().id);
+  if (declaration != nullptr) {
+    WriteDeclarationBody(w, *declaration, offset);
+  } else {
+    WriteProcessBody(w, *process, offset);
+  }
+  WritePendingAndPostings(w, goods.ledger, id);
+  w.Key("trace");
+  WriteTrace(w, engine, id);
+  w.EndObject();
+  out.push_back('\n');
+  return out;
+}
+
+}  // namespace twoline::engine

@@ -1,0 +1,107 @@
+// Canonical encoding of the goods state for the state hash (engine/state_hash.cc). Field tags
+// 100-159 belong to the ledger, 160-229 to the records below. Maps are std::map, so records are
+// visited in sorted id order; vectors in the order the journal created them.
+#include "base/encoding.h"
+#include "engine/goods_state.h"
+
+namespace twoline::engine {
+namespace {
+
+void EncodeReasons(FieldEncoder& e, const std::vector<Reason>& reasons) {
+  e.U64(170, reasons.size());
+  for (const Reason& reason : reasons) {
+    e.Bytes(171, reason.rule);
+    e.Bytes(172, reason.detail);
+  }
+}
+
+void EncodeLine(FieldEncoder& e, const GoodsLineRecord& line) {
+  e.Bytes(180, line.sku);
+  e.Bytes(181, line.hs_code);
+  e.I64(182, line.quantity_milli);
+  e.I64(183, line.value_cents);
+  e.Bytes(184, line.currency);
+  e.I64(185, line.value_fen);
+  e.Bytes(186, line.origin);
+  e.I64(187, line.produced_on ? *line.produced_on : INT64_MIN);
+  for (const std::string& certificate : line.certificates) e.Bytes(188, certificate);
+  e.U64(189, static_cast<uint64_t>(line.status));
+  e.I64(190, line.customs_duty_fen);
+  e.I64(191, line.import_vat_fen);
+  e.I64(192, line.exempted_fen);
+}
+
+void EncodeDeclaration(FieldEncoder& e, const DeclarationRecord& d) {
+  e.Bytes(160, d.id);
+  e.U64(161, static_cast<uint64_t>(d.kind) << 8 | static_cast<uint64_t>(d.state));
+  e.Bytes(162, d.declarant);
+  e.Bytes(163, d.counterparty);
+  e.Bytes(164, d.purpose);
+  e.U64(165, d.lines.size());
+  for (const GoodsLineRecord& line : d.lines) EncodeLine(e, line);
+  e.Bytes(166, d.command);
+  e.I64(167, d.declared_at);
+  e.I64(168, d.declared_on);
+  e.U64(169, static_cast<uint64_t>(d.outcome));
+  EncodeReasons(e, d.reasons);
+  if (d.assessment) {
+    e.I64(173, d.assessment->customs_duty_fen);
+    e.I64(174, d.assessment->import_vat_fen);
+    e.I64(175, d.assessment->personal_articles_tax_fen);
+    e.I64(176, d.assessment->exempted_fen);
+  }
+  e.U64(177, (d.export_refund ? 1u : 0u) | (d.needs_measurements ? 2u : 0u) |
+                 (d.held_lots ? 4u : 0u) |
+                 (d.inspection_passed ? (*d.inspection_passed ? 8u : 16u) : 0u));
+  e.Bytes(178, d.released_gate);
+  e.I64(179, d.released_on);
+  for (const GoodsEvent& event : d.events) {
+    e.Bytes(193, event.command);
+    e.I64(194, event.at);
+    e.Bytes(195, event.what);
+    e.Bytes(196, event.detail);
+  }
+}
+
+void EncodeQuantities(FieldEncoder& e, uint8_t tag, const std::vector<SkuQuantity>& entries) {
+  e.U64(tag, entries.size());
+  for (const SkuQuantity& entry : entries) {
+    e.Bytes(tag, entry.sku);
+    e.I64(tag, entry.quantity_milli);
+  }
+}
+
+}  // namespace
+
+void GoodsState::Encode(std::string* out) const {
+  ledger.Encode(out);
+  FieldEncoder e(out);
+  e.U64(200, declarations.size());
+  for (const auto& [id, declaration] : declarations) EncodeDeclaration(e, declaration);
+  e.U64(210, processes.size());
+  for (const auto& [id, process] : processes) {
+    e.Bytes(211, process.id);
+    e.Bytes(212, process.declarant);
+    e.Bytes(213, process.command);
+    e.I64(214, process.at);
+    e.I64(215, process.date);
+    EncodeQuantities(e, 216, process.inputs);
+    EncodeQuantities(e, 217, process.outputs);
+    e.U64(218, static_cast<uint64_t>(process.output_status));
+  }
+  e.U64(220, stocktakes.size());
+  for (const StocktakeRecord& stocktake : stocktakes) {
+    e.Bytes(221, stocktake.command);
+    e.Bytes(222, stocktake.party);
+    e.I64(223, stocktake.at);
+    e.I64(224, stocktake.date);
+    for (const StocktakeLine& line : stocktake.lines) {
+      e.Bytes(225, line.sku);
+      e.I64(226, line.book_milli);
+      e.I64(227, line.counted_milli);
+      e.I64(228, line.difference_value_fen);
+    }
+  }
+}
+
+}  // namespace twoline::engine

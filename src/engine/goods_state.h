@@ -1,0 +1,131 @@
+// GoodsState: the goods side of the engine state — the double-entry ledger with its lots (ledger/),
+// the declarations with their life cycle, processing records and stocktakes (docs/ledger.md).
+//
+// A declaration's life: `declare` makes it accepted (goods reserved or announced) or held (waiting
+// for an inspection); `inspect` turns held into accepted (pass) or refused (fail); `release` at a
+// goods gate of its line makes it released; `cancel` before release makes it cancelled. Transfers,
+// consumption and scrapping need no gate: they are posted when accepted (state posted).
+// Invariants: declaration and process ids share one namespace (a document id is used once); every
+// accepted or held declaration that moves goods has a pending transfer in the ledger under its id,
+// or (inbound goods held for inspection) lots in status held created under its id; records are
+// only created and changed by Engine::ApplyGoods.
+// Thread-safety: none; part of State, owned by the engine's writer thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/decision.h"
+#include "ledger/ledger.h"
+
+namespace twoline::engine {
+
+enum class DeclarationState : uint8_t {
+  kAccepted = 0,   // waiting for release at a gate
+  kHeld = 1,       // waiting for an inspection or a test
+  kReleased = 2,   // passed a gate: posted
+  kPosted = 3,     // no gate needed (transfer, consume, scrap): posted when accepted
+  kCancelled = 4,  // withdrawn before release: voided
+  kRefused = 5,    // failed an inspection: the goods are booked as refused
+};
+const char* DeclarationStateName(DeclarationState state);
+
+// Something that happened to a declaration, in order.
+struct GoodsEvent {
+  std::string command;  // the command id
+  int64_t at = 0;       // unix seconds of the command's `at`
+  std::string what;     // "declared", "held", "inspected", "released", "cancelled", "refused", "posted"
+  std::string detail;
+};
+
+struct GoodsLineRecord {
+  std::string sku;
+  std::string hs_code;  // the item's HS code when declared
+  int64_t quantity_milli = 0;
+  int64_t value_cents = 0;  // as declared, in `currency`
+  std::string currency;
+  int64_t value_fen = 0;  // in CNY at the exchange rate of the declaration date
+  std::string origin;
+  std::optional<Date> produced_on;
+  std::vector<std::string> certificates;
+  ledger::Status status = ledger::Status::kBonded;  // inbound: the status the goods take
+  // Per-line assessment (second line out) or exemption (tax-free admission), fen.
+  int64_t customs_duty_fen = 0;
+  int64_t import_vat_fen = 0;
+  int64_t exempted_fen = 0;
+};
+
+struct DeclarationRecord {
+  std::string id;
+  DeclarationKind kind = DeclarationKind::kFirstLineIn;
+  std::string declarant, counterparty, purpose;
+  std::vector<GoodsLineRecord> lines;
+  DeclarationState state = DeclarationState::kAccepted;
+  std::string command;  // the declaring command
+  int64_t declared_at = 0;
+  Date declared_on = 0;
+  Outcome outcome = Outcome::kAccepted;  // of the declaring decision: accepted or held
+  std::vector<Reason> reasons;            // of the declaring decision
+  std::optional<Assessment> assessment;   // of the declaring decision
+  bool export_refund = false;
+  bool needs_measurements = false;  // held by a hold_for_test rule: only measurements can clear it
+  bool held_lots = false;           // inbound goods admitted in status held, waiting for release
+  std::optional<bool> inspection_passed;
+  std::string released_gate;
+  Date released_on = 0;
+  std::vector<GoodsEvent> events;
+};
+
+struct ProcessRecord {
+  std::string id, declarant, command;
+  int64_t at = 0;
+  Date date = 0;
+  std::vector<SkuQuantity> inputs, outputs;
+  ledger::Status output_status = ledger::Status::kBonded;
+};
+
+struct StocktakeLine {
+  std::string sku;
+  int64_t book_milli = 0;
+  int64_t counted_milli = 0;
+  int64_t difference_value_fen = 0;  // value booked to shortage (negative) or overage (zero)
+};
+
+struct StocktakeRecord {
+  std::string command, party;
+  int64_t at = 0;
+  Date date = 0;
+  std::vector<StocktakeLine> lines;
+};
+
+struct GoodsState {
+  ledger::Ledger ledger;
+  std::map<std::string, DeclarationRecord, std::less<>> declarations;
+  std::map<std::string, ProcessRecord, std::less<>> processes;
+  std::vector<StocktakeRecord> stocktakes;
+
+  const DeclarationRecord* FindDeclaration(std::string_view id) const {
+    auto it = declarations.find(id);
+    return it == declarations.end() ? nullptr : &it->second;
+  }
+  const ProcessRecord* FindProcess(std::string_view id) const {
+    auto it = processes.find(id);
+    return it == processes.end() ? nullptr : &it->second;
+  }
+  // True when a declaration or a process already uses the id.
+  bool IsDocumentId(std::string_view id) const {
+    return FindDeclaration(id) != nullptr || FindProcess(id) != nullptr;
+  }
+  // True when any party holds or expects the sku.
+  bool HasStock(std::string_view sku) const { return ledger.HasStock(sku); }
+  // Appends the canonical encoding of the goods state (for the state hash): the ledger, then the
+  // records in sorted id order (stocktakes in the order they were taken).
+  void Encode(std::string* out) const;
+};
+
+}  // namespace twoline::engine

@@ -1,0 +1,579 @@
+#include "ledger/ledger.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "base/decimal.h"
+#include "base/encoding.h"
+
+namespace twoline::ledger {
+namespace {
+
+constexpr uint8_t kExternalBase = 16;
+
+std::string LotIndexKey(std::string_view party, std::string_view sku) {
+  std::string key;
+  key.reserve(party.size() + sku.size() + 1);
+  key.append(party);
+  key.push_back('\x1f');  // ids are [A-Za-z0-9._:-]: the separator cannot occur in them
+  key.append(sku);
+  return key;
+}
+
+int64_t CheckedAdd(int64_t a, int64_t b) {
+  int64_t out = 0;
+  CHECK(!AddOverflows(a, b, &out));
+  return out;
+}
+
+bool NonNegative(const Amounts& a) {
+  return a.quantity_milli >= 0 && a.value_fen >= 0 && a.imported_input_fen >= 0 &&
+         a.mainland_input_fen >= 0;
+}
+
+bool AllLessOrEqual(const Amounts& a, const Amounts& b) {
+  return a.quantity_milli <= b.quantity_milli && a.value_fen <= b.value_fen &&
+         a.imported_input_fen <= b.imported_input_fen && a.mainland_input_fen <= b.mainland_input_fen;
+}
+
+const std::vector<uint64_t> kNoLots;
+
+}  // namespace
+
+const char* StatusName(Status status) {
+  static const char* kNames[] = {"bonded", "tax_free", "duty_paid", "domestic", "held", "refused"};
+  return kNames[static_cast<int>(status)];
+}
+
+const char* ExternalName(External external) {
+  static const char* kNames[] = {"outside_first_line", "outside_second_line", "consumed",
+                                 "scrapped",           "shortage",            "overage",
+                                 "produced"};
+  return kNames[static_cast<int>(external)];
+}
+
+std::optional<Status> ParseStatus(std::string_view name) {
+  for (int i = 0; i < kStatusCount; ++i) {
+    if (name == StatusName(static_cast<Status>(i))) return static_cast<Status>(i);
+  }
+  return std::nullopt;
+}
+
+const char* LotSourceName(LotSource source) {
+  static const char* kNames[] = {"first_line_in", "second_line_in", "overage",
+                                 "process",       "transfer",       "status_change"};
+  return kNames[static_cast<int>(source)];
+}
+
+Amounts& Amounts::operator+=(const Amounts& other) {
+  quantity_milli = CheckedAdd(quantity_milli, other.quantity_milli);
+  value_fen = CheckedAdd(value_fen, other.value_fen);
+  imported_input_fen = CheckedAdd(imported_input_fen, other.imported_input_fen);
+  mainland_input_fen = CheckedAdd(mainland_input_fen, other.mainland_input_fen);
+  return *this;
+}
+
+Amounts& Amounts::operator-=(const Amounts& other) {
+  quantity_milli = CheckedAdd(quantity_milli, -other.quantity_milli);
+  value_fen = CheckedAdd(value_fen, -other.value_fen);
+  imported_input_fen = CheckedAdd(imported_input_fen, -other.imported_input_fen);
+  mainland_input_fen = CheckedAdd(mainland_input_fen, -other.mainland_input_fen);
+  return *this;
+}
+
+Amounts operator-(Amounts a, const Amounts& b) { return a -= b; }
+
+Amounts Portion(const Amounts& available, int64_t quantity_milli) {
+  CHECK(quantity_milli >= 0 && quantity_milli <= available.quantity_milli);
+  CHECK(NonNegative(available));
+  if (quantity_milli == available.quantity_milli) return available;
+  auto share = [&](int64_t amount) {
+    return MulDivRoundHalfUp(amount, quantity_milli, available.quantity_milli);
+  };
+  return Amounts{quantity_milli, share(available.value_fen), share(available.imported_input_fen),
+                 share(available.mainland_input_fen)};
+}
+
+AccountKey AccountKey::Internal(std::string_view party, std::string_view sku, Status status) {
+  return AccountKey{std::string(sku), std::string(party), static_cast<uint8_t>(status)};
+}
+
+AccountKey AccountKey::Outside(std::string_view party, std::string_view sku, External external) {
+  return AccountKey{std::string(sku), std::string(party),
+                    static_cast<uint8_t>(kExternalBase + static_cast<uint8_t>(external))};
+}
+
+Status AccountKey::status() const {
+  CHECK(internal());
+  return static_cast<Status>(code);
+}
+
+External AccountKey::external() const {
+  CHECK(!internal());
+  return static_cast<External>(code - kExternalBase);
+}
+
+std::string AccountKey::Name() const {
+  return internal() ? StatusName(status()) : ExternalName(external());
+}
+
+StatusPreference StatusPreference::Free() {
+  StatusPreference p;
+  for (Status s : {Status::kBonded, Status::kTaxFree, Status::kDutyPaid, Status::kDomestic}) {
+    p.rank[static_cast<int>(s)] = 0;
+  }
+  return p;
+}
+
+StatusPreference StatusPreference::RefusedFirst() {
+  StatusPreference p = Free();
+  for (int8_t& rank : p.rank) rank = rank >= 0 ? 1 : rank;
+  p.rank[static_cast<int>(Status::kRefused)] = 0;
+  return p;
+}
+
+StatusPreference StatusPreference::Everything() {
+  StatusPreference p;
+  for (int8_t& rank : p.rank) rank = 0;
+  return p;
+}
+
+// ---- Reads ----
+
+const Lot* Ledger::FindLot(uint64_t id) const {
+  if (id == 0 || id > lots_.size()) return nullptr;
+  return &lots_[id - 1];
+}
+
+const Pending* Ledger::FindPending(std::string_view document) const {
+  auto it = pendings_.find(document);
+  return it == pendings_.end() ? nullptr : &it->second;
+}
+
+Balance Ledger::AccountBalance(const AccountKey& key) const {
+  auto it = accounts_.find(key);
+  return it == accounts_.end() ? Balance{} : it->second;
+}
+
+const std::vector<uint64_t>& Ledger::LiveLots(std::string_view party, std::string_view sku) const {
+  auto it = live_lots_.find(LotIndexKey(party, sku));
+  return it == live_lots_.end() ? kNoLots : it->second;
+}
+
+std::vector<uint64_t> Ledger::LotsCreatedBy(std::string_view document) const {
+  auto it = lots_by_document_.find(document);
+  return it == lots_by_document_.end() ? std::vector<uint64_t>{} : it->second;
+}
+
+std::vector<uint64_t> Ledger::PostingsOf(std::string_view document) const {
+  auto it = postings_by_document_.find(document);
+  return it == postings_by_document_.end() ? std::vector<uint64_t>{} : it->second;
+}
+
+bool Ledger::HasStock(std::string_view sku) const {
+  auto it = stock_by_sku_.find(sku);
+  return it != stock_by_sku_.end() && it->second > 0;
+}
+
+// ---- Writes ----
+
+Balance& Ledger::MutableBalance(const AccountKey& key) { return accounts_[key]; }
+
+Lot& Ledger::MutableLot(uint64_t id) {
+  CHECK(id >= 1 && id <= lots_.size());
+  return lots_[id - 1];
+}
+
+uint64_t Ledger::CreateLot(const LotSpec& spec, const std::string& document, Date date) {
+  CHECK(!spec.party.empty() && !spec.sku.empty());
+  CHECK(spec.amounts.quantity_milli > 0 && NonNegative(spec.amounts));
+  CHECK(spec.parents.size() <= kParentsPerLotMax);
+  Lot lot;
+  lot.id = lots_.size() + 1;
+  lot.spec = spec;
+  lot.status = spec.status;
+  lot.created_by = document;
+  lot.created_on = date;
+  lots_.push_back(std::move(lot));
+  live_lots_[LotIndexKey(spec.party, spec.sku)].push_back(lots_.back().id);
+  lots_by_document_[document].push_back(lots_.back().id);
+  return lots_.back().id;
+}
+
+// Moves amounts between two accounts and records the posting. Lot bookkeeping is the caller's.
+void Ledger::Move(const std::string& document, Date date, const AccountKey& from, uint64_t from_lot,
+                  const AccountKey& to, uint64_t to_lot, const Amounts& amounts) {
+  CHECK(from.sku == to.sku);
+  CHECK(amounts.quantity_milli > 0 && NonNegative(amounts));
+  Balance& source = MutableBalance(from);
+  source.quantity_milli = CheckedAdd(source.quantity_milli, -amounts.quantity_milli);
+  source.value_fen = CheckedAdd(source.value_fen, -amounts.value_fen);
+  Balance& target = MutableBalance(to);
+  target.quantity_milli = CheckedAdd(target.quantity_milli, amounts.quantity_milli);
+  target.value_fen = CheckedAdd(target.value_fen, amounts.value_fen);
+  if (from.internal()) stock_by_sku_[from.sku] -= amounts.quantity_milli;
+  if (to.internal()) stock_by_sku_[to.sku] += amounts.quantity_milli;
+  Posting posting{postings_.size() + 1, document, date, from, to, from_lot, to_lot,
+                  amounts.quantity_milli, amounts.value_fen};
+  postings_.push_back(std::move(posting));
+  postings_by_document_[document].push_back(postings_.back().id);
+}
+
+void Ledger::DropIfEmpty(const Lot& lot) {
+  if (lot.on_hand.quantity_milli != 0) return;
+  CHECK(lot.on_hand == Amounts{} && lot.reserved == Amounts{});
+  auto it = live_lots_.find(LotIndexKey(lot.spec.party, lot.spec.sku));
+  CHECK(it != live_lots_.end());
+  auto position = std::find(it->second.begin(), it->second.end(), lot.id);
+  CHECK(position != it->second.end());
+  it->second.erase(position);
+  if (it->second.empty()) live_lots_.erase(it);
+}
+
+void Ledger::Do(const Admit& op, Date date, Touched* touched) {
+  uint64_t id = CreateLot(op.lot, op.document, date);
+  Lot& lot = MutableLot(id);
+  lot.on_hand = op.lot.amounts;
+  Move(op.document, date, AccountKey::Outside(op.lot.party, op.lot.sku, op.from), 0,
+       AccountKey::Internal(op.lot.party, op.lot.sku, op.lot.status), id, op.lot.amounts);
+  touched->skus.insert(op.lot.sku);
+  touched->party_skus.emplace(op.lot.party, op.lot.sku);
+  touched->lots.insert(id);
+}
+
+void Ledger::Do(const Reserve& op, Date, Touched* touched) {
+  CHECK(pendings_.find(op.document) == pendings_.end());
+  CHECK(!op.slices.empty() && op.slices.size() <= kSlicesPerDocumentMax);
+  for (const Slice& slice : op.slices) {
+    Lot& lot = MutableLot(slice.lot);
+    CHECK(lot.spec.party == op.party);
+    // The planner computed the slice from the same state; a difference is a bug.
+    CHECK(Portion(lot.Free(), slice.amounts.quantity_milli) == slice.amounts);
+    CHECK(slice.amounts.quantity_milli > 0);
+    lot.reserved += slice.amounts;
+    Balance& balance = MutableBalance(AccountKey::Internal(lot.spec.party, lot.spec.sku, lot.status));
+    balance.reserved_milli = CheckedAdd(balance.reserved_milli, slice.amounts.quantity_milli);
+    touched->party_skus.emplace(lot.spec.party, lot.spec.sku);
+    touched->lots.insert(lot.id);
+  }
+  Pending pending;
+  pending.document = op.document;
+  pending.party = op.party;
+  pending.slices = op.slices;
+  pending.destination = op.destination;
+  pendings_.emplace(op.document, std::move(pending));
+}
+
+void Ledger::Do(const ExpectIncoming& op, Date, Touched* touched) {
+  CHECK(pendings_.find(op.document) == pendings_.end());
+  CHECK(!op.lots.empty());
+  for (const LotSpec& spec : op.lots) {
+    CHECK(spec.party == op.party && spec.amounts.quantity_milli > 0);
+    Balance& balance = MutableBalance(AccountKey::Internal(spec.party, spec.sku, spec.status));
+    balance.incoming_milli = CheckedAdd(balance.incoming_milli, spec.amounts.quantity_milli);
+    stock_by_sku_[spec.sku] += spec.amounts.quantity_milli;
+    touched->party_skus.emplace(spec.party, spec.sku);
+  }
+  Pending pending;
+  pending.document = op.document;
+  pending.party = op.party;
+  pending.incoming = op.lots;
+  pending.incoming_from = op.from;
+  pendings_.emplace(op.document, std::move(pending));
+}
+
+void Ledger::Do(const Post& op, Date date, Touched* touched) {
+  auto it = pendings_.find(op.document);
+  CHECK(it != pendings_.end());
+  const Pending pending = std::move(it->second);
+  pendings_.erase(it);
+  for (const LotSpec& spec : pending.incoming) {
+    Balance& balance = MutableBalance(AccountKey::Internal(spec.party, spec.sku, spec.status));
+    balance.incoming_milli = CheckedAdd(balance.incoming_milli, -spec.amounts.quantity_milli);
+    stock_by_sku_[spec.sku] -= spec.amounts.quantity_milli;
+    Do(Admit{pending.document, spec, pending.incoming_from}, date, touched);
+  }
+  const Destination& destination = op.destination ? *op.destination : pending.destination;
+  for (const Slice& slice : pending.slices) {
+    Lot& lot = MutableLot(slice.lot);
+    AccountKey from = AccountKey::Internal(lot.spec.party, lot.spec.sku, lot.status);
+    lot.reserved -= slice.amounts;
+    lot.on_hand -= slice.amounts;
+    Balance& balance = MutableBalance(from);
+    balance.reserved_milli = CheckedAdd(balance.reserved_milli, -slice.amounts.quantity_milli);
+    touched->skus.insert(lot.spec.sku);
+    touched->party_skus.emplace(lot.spec.party, lot.spec.sku);
+    touched->lots.insert(lot.id);
+    if (destination.external) {
+      Move(pending.document, date, from, lot.id,
+           AccountKey::Outside(pending.party, lot.spec.sku, destination.account), 0, slice.amounts);
+    } else {
+      LotSpec child = lot.spec;
+      child.party = destination.party;
+      child.status = destination.keep_status ? lot.status : destination.status;
+      child.release_status = child.status;
+      child.source = destination.source;
+      child.amounts = slice.amounts;
+      child.parents = {LotParent{lot.id, slice.amounts.quantity_milli}};
+      uint64_t child_id = CreateLot(child, pending.document, date);
+      Lot& created = MutableLot(child_id);  // `lot` may dangle after CreateLot grows lots_
+      created.on_hand = slice.amounts;
+      Move(pending.document, date, from, slice.lot,
+           AccountKey::Internal(destination.party, child.sku, child.status), child_id,
+           slice.amounts);
+      touched->party_skus.emplace(destination.party, child.sku);
+      touched->lots.insert(child_id);
+    }
+    DropIfEmpty(MutableLot(slice.lot));
+  }
+}
+
+void Ledger::Do(const Void& op, Date, Touched* touched) {
+  auto it = pendings_.find(op.document);
+  CHECK(it != pendings_.end());
+  for (const LotSpec& spec : it->second.incoming) {
+    Balance& balance = MutableBalance(AccountKey::Internal(spec.party, spec.sku, spec.status));
+    balance.incoming_milli = CheckedAdd(balance.incoming_milli, -spec.amounts.quantity_milli);
+    stock_by_sku_[spec.sku] -= spec.amounts.quantity_milli;
+    touched->party_skus.emplace(spec.party, spec.sku);
+  }
+  for (const Slice& slice : it->second.slices) {
+    Lot& lot = MutableLot(slice.lot);
+    lot.reserved -= slice.amounts;
+    Balance& balance = MutableBalance(AccountKey::Internal(lot.spec.party, lot.spec.sku, lot.status));
+    balance.reserved_milli = CheckedAdd(balance.reserved_milli, -slice.amounts.quantity_milli);
+    touched->party_skus.emplace(lot.spec.party, lot.spec.sku);
+    touched->lots.insert(lot.id);
+  }
+  pendings_.erase(it);
+}
+
+void Ledger::Do(const ChangeStatus& op, Date date, Touched* touched) {
+  Lot& lot = MutableLot(op.lot);
+  CHECK(lot.reserved == Amounts{});
+  touched->party_skus.emplace(lot.spec.party, lot.spec.sku);
+  touched->skus.insert(lot.spec.sku);
+  touched->lots.insert(lot.id);
+  if (lot.status == op.status) return;
+  Status from = lot.status;
+  lot.status = op.status;
+  if (lot.on_hand.quantity_milli == 0) return;
+  Amounts amounts = lot.on_hand;
+  Move(op.document, date, AccountKey::Internal(lot.spec.party, lot.spec.sku, from), op.lot,
+       AccountKey::Internal(lot.spec.party, lot.spec.sku, op.status), op.lot, amounts);
+}
+
+void Ledger::Execute(const std::vector<Operation>& operations, Date date) {
+  Touched touched;
+  for (const Operation& operation : operations) {
+    std::visit([&](const auto& op) { Do(op, date, &touched); }, operation);
+  }
+  for (const std::string& sku : touched.skus) CheckSku(sku);
+  for (const auto& [party, sku] : touched.party_skus) CheckPartySku(party, sku);
+  for (uint64_t id : touched.lots) CheckLot(*FindLot(id));
+}
+
+// ---- Invariants ----
+
+void Ledger::CheckSku(const std::string& sku) const {
+  __int128 quantity = 0, value = 0;
+  for (auto it = accounts_.lower_bound(AccountKey{sku, "", 0});
+       it != accounts_.end() && it->first.sku == sku; ++it) {
+    quantity += it->second.quantity_milli;
+    value += it->second.value_fen;
+  }
+  CHECK(quantity == 0);  // every posting of this sku balanced
+  CHECK(value == 0);
+}
+
+void Ledger::CheckPartySku(const std::string& party, const std::string& sku) const {
+  Amounts on_hand[kStatusCount], reserved[kStatusCount];
+  for (uint64_t id : LiveLots(party, sku)) {
+    const Lot& lot = *FindLot(id);
+    on_hand[static_cast<int>(lot.status)] += lot.on_hand;
+    reserved[static_cast<int>(lot.status)] += lot.reserved;
+  }
+  for (int s = 0; s < kStatusCount; ++s) {
+    Balance balance = AccountBalance(AccountKey::Internal(party, sku, static_cast<Status>(s)));
+    CHECK(balance.quantity_milli >= 0 && balance.value_fen >= 0);  // no balance below zero
+    CHECK(balance.reserved_milli >= 0 && balance.reserved_milli <= balance.quantity_milli);
+    CHECK(balance.incoming_milli >= 0);
+    CHECK(balance.quantity_milli == on_hand[s].quantity_milli);  // the account is its lots
+    CHECK(balance.value_fen == on_hand[s].value_fen);
+    CHECK(balance.reserved_milli == reserved[s].quantity_milli);
+  }
+}
+
+void Ledger::CheckLot(const Lot& lot) const {
+  CHECK(NonNegative(lot.on_hand) && NonNegative(lot.reserved));
+  CHECK(AllLessOrEqual(lot.reserved, lot.on_hand));
+  CHECK(lot.on_hand.quantity_milli > 0 || lot.on_hand == Amounts{});
+}
+
+void Ledger::CheckAllInvariants() const {
+  std::set<std::string> skus;
+  std::set<std::pair<std::string, std::string>> party_skus;
+  for (const auto& [key, balance] : accounts_) {
+    skus.insert(key.sku);
+    if (key.internal()) party_skus.emplace(key.party, key.sku);
+  }
+  for (const std::string& sku : skus) CheckSku(sku);
+  for (const auto& [party, sku] : party_skus) CheckPartySku(party, sku);
+  for (const Lot& lot : lots_) CheckLot(lot);
+}
+
+// ---- Canonical encoding ----
+
+namespace {
+
+void EncodeAmounts(FieldEncoder& e, uint8_t tag, const Amounts& a) {
+  e.I64(tag, a.quantity_milli);
+  e.I64(tag, a.value_fen);
+  e.I64(tag, a.imported_input_fen);
+  e.I64(tag, a.mainland_input_fen);
+}
+
+void EncodeSpec(FieldEncoder& e, const LotSpec& spec) {
+  e.Bytes(120, spec.party);
+  e.Bytes(121, spec.sku);
+  e.U64(122, static_cast<uint64_t>(spec.status) << 8 | static_cast<uint64_t>(spec.release_status));
+  e.Bytes(123, spec.origin);
+  e.I64(124, spec.produced_on ? *spec.produced_on : INT64_MIN);
+  e.U64(125, static_cast<uint64_t>(spec.source) << 8 | (spec.processed ? 1 : 0));
+  EncodeAmounts(e, 126, spec.amounts);
+  for (const LotParent& parent : spec.parents) {
+    e.U64(127, parent.lot);
+    e.I64(127, parent.quantity_milli);
+  }
+}
+
+void EncodeKey(FieldEncoder& e, uint8_t tag, const AccountKey& key) {
+  e.Bytes(tag, key.sku);
+  e.Bytes(tag, key.party);
+  e.U64(tag, key.code);
+}
+
+}  // namespace
+
+void Ledger::Encode(std::string* out) const {
+  FieldEncoder e(out);
+  e.U64(100, accounts_.size());
+  for (const auto& [key, balance] : accounts_) {
+    EncodeKey(e, 101, key);
+    e.I64(102, balance.quantity_milli);
+    e.I64(103, balance.value_fen);
+    e.I64(104, balance.reserved_milli);
+    e.I64(105, balance.incoming_milli);
+  }
+  e.U64(110, lots_.size());
+  for (const Lot& lot : lots_) {
+    e.U64(111, lot.id);
+    EncodeSpec(e, lot.spec);
+    e.U64(112, static_cast<uint64_t>(lot.status));
+    e.Bytes(113, lot.created_by);
+    e.I64(114, lot.created_on);
+    EncodeAmounts(e, 115, lot.on_hand);
+    EncodeAmounts(e, 116, lot.reserved);
+  }
+  e.U64(130, pendings_.size());
+  for (const auto& [document, pending] : pendings_) {
+    e.Bytes(131, document);
+    e.Bytes(132, pending.party);
+    for (const Slice& slice : pending.slices) {
+      e.U64(133, slice.lot);
+      EncodeAmounts(e, 133, slice.amounts);
+    }
+    const Destination& d = pending.destination;
+    e.U64(134, (d.external ? 1u : 0u) | (d.keep_status ? 2u : 0u) |
+                   static_cast<uint64_t>(d.account) << 8 |
+                   static_cast<uint64_t>(d.status) << 16 | static_cast<uint64_t>(d.source) << 24);
+    e.Bytes(135, d.party);
+    for (const LotSpec& spec : pending.incoming) EncodeSpec(e, spec);
+    e.U64(136, static_cast<uint64_t>(pending.incoming_from));
+  }
+  e.U64(140, postings_.size());
+  for (const Posting& p : postings_) {
+    e.U64(141, p.id);
+    e.Bytes(142, p.document);
+    e.I64(143, p.date);
+    EncodeKey(e, 144, p.from);
+    EncodeKey(e, 145, p.to);
+    e.U64(146, p.from_lot);
+    e.U64(147, p.to_lot);
+    e.I64(148, p.quantity_milli);
+    e.I64(149, p.value_fen);
+  }
+}
+
+// ---- Planner ----
+
+Amounts Planner::FreeOf(const Lot& lot) const {
+  Amounts free = lot.Free();
+  auto it = taken_.find(lot.id);
+  if (it != taken_.end()) free -= it->second;
+  return free;
+}
+
+int64_t Planner::FreeQuantity(std::string_view party, std::string_view sku,
+                              const StatusPreference& preference) const {
+  int64_t total = 0;
+  for (uint64_t id : ledger_.LiveLots(party, sku)) {
+    const Lot& lot = *ledger_.FindLot(id);
+    if (preference.Allows(lot.status)) total = CheckedAdd(total, FreeOf(lot).quantity_milli);
+  }
+  return total;
+}
+
+bool Planner::Take(std::string_view party, std::string_view sku, int64_t quantity_milli,
+                   const StatusPreference& preference, std::vector<Slice>* slices) {
+  CHECK(quantity_milli > 0);
+  if (FreeQuantity(party, sku, preference) < quantity_milli) return false;
+  int8_t last_tier = *std::max_element(std::begin(preference.rank), std::end(preference.rank));
+  int64_t remaining = quantity_milli;
+  for (int8_t tier = 0; tier <= last_tier && remaining > 0; ++tier) {
+    for (uint64_t id : ledger_.LiveLots(party, sku)) {
+      if (remaining == 0) break;
+      const Lot& lot = *ledger_.FindLot(id);
+      if (preference.rank[static_cast<int>(lot.status)] != tier) continue;
+      Amounts free = FreeOf(lot);
+      if (free.quantity_milli == 0) continue;
+      Slice slice{id, Portion(free, std::min(remaining, free.quantity_milli))};
+      taken_[id] += slice.amounts;
+      remaining -= slice.amounts.quantity_milli;
+      slices->push_back(slice);
+    }
+  }
+  CHECK(remaining == 0);
+  return true;
+}
+
+Slice Planner::TakeLot(uint64_t id) {
+  const Lot* lot = ledger_.FindLot(id);
+  CHECK(lot != nullptr);
+  Slice slice{id, FreeOf(*lot)};
+  taken_[id] += slice.amounts;
+  return slice;
+}
+
+void Planner::Add(const AccountKey& key, int64_t quantity_milli, int64_t value_fen) {
+  auto& [quantity, value] = deltas_[key];
+  quantity = CheckedAdd(quantity, quantity_milli);
+  value = CheckedAdd(value, value_fen);
+}
+
+bool Planner::WithinLimits() const {
+  auto within = [](__int128 amount) {
+    return amount <= kAccountMagnitudeMax && amount >= -kAccountMagnitudeMax;
+  };
+  for (const auto& [key, delta] : deltas_) {
+    Balance balance = ledger_.AccountBalance(key);
+    __int128 quantity = static_cast<__int128>(balance.quantity_milli) + delta.first;
+    if (key.internal()) quantity += balance.incoming_milli;
+    if (!within(quantity) || !within(static_cast<__int128>(balance.value_fen) + delta.second)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace twoline::ledger

@@ -1,0 +1,106 @@
+#include "store/commit_batch.h"
+
+#include <simdjson.h>
+
+#include "base/check.h"
+
+namespace twoline::store {
+
+std::string CommandIdOf(std::string_view command_json) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element command;
+  std::string_view id;
+  if (parser.parse(command_json.data(), command_json.size()).get(command) || command["id"].get(id)) {
+    return {};
+  }
+  return std::string(id);
+}
+
+Result<std::string> WireDecisionOfLine(std::string_view line) {
+  auto entry = journal::EntryFromJsonLine(line);
+  if (!entry) return entry.error();
+  if (entry->kind != journal::EntryKind::kCommand) {
+    return Error{"entry " + std::to_string(entry->seq) + " is not a command"};
+  }
+  return engine::WireDecisionJson(entry->decision, entry->seq, entry->hash);
+}
+
+void CommitBatch::Record(const std::string& zone, const journal::Entry& entry, std::string wire,
+                         const std::string& command_id) {
+  PendingZone& pending = pending_[zone];
+  if (pending.wires.empty()) pending.first_seq = entry.seq;
+  CHECK(entry.seq == pending.first_seq + pending.wires.size());
+  pending.wires.push_back(std::move(wire));
+  EntryRecord record;
+  record.zone = zone;
+  record.seq = entry.seq;
+  record.hash = entry.hash;
+  record.line = journal::EntryToJsonLine(entry);
+  record.line.pop_back();  // the store keeps lines without their '\n'
+  record.command_id = command_id;
+  batch_.entries.push_back(std::move(record));
+}
+
+void CommitBatch::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
+  const std::string zone = profile->id;
+  Zone* target = zones_.Find(zone);
+  if (target == nullptr) target = &zones_.Create(zone);
+  journal::Entry entry = target->chain.PutProfileInForce(std::move(profile));
+  Record(zone, entry, "", "");
+}
+
+Result<std::string> CommitBatch::OriginalDecision(const std::string& zone, uint64_t seq) {
+  auto pending = pending_.find(zone);
+  if (pending != pending_.end() && seq >= pending->second.first_seq) {
+    return pending->second.wires.at(seq - pending->second.first_seq);
+  }
+  auto stored = store_.ReadEntries(zone, seq, 1);
+  if (!stored) return stored.error();
+  if (stored->empty() || stored->front().seq != seq) {
+    return Error{"zone " + zone + ": entry " + std::to_string(seq) + " not found in the store"};
+  }
+  return WireDecisionOfLine(stored->front().line);
+}
+
+Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Command& command) {
+  Zone* zone = zones_.Find(zone_id);
+  if (zone == nullptr || !zone->chain.engine().has_profile()) {
+    return Error{"zone " + zone_id + " is not served by this database"};
+  }
+  ++commands_;
+  journal::Chain::Submitted submitted = zone->chain.Submit(command);
+  Answer answer;
+  answer.outcome = submitted.decision.outcome;
+  if (submitted.decision.duplicate_of != 0) {
+    auto original = OriginalDecision(zone_id, submitted.decision.duplicate_of);
+    if (!original) return original.error();
+    answer.json = std::move(*original);
+    answer.duplicate = true;
+    return answer;
+  }
+  if (submitted.entry) {
+    zone->tracker.Observe(submitted.entry->command);
+    Record(zone_id, *submitted.entry, submitted.wire, command.id);
+  } else {
+    const auto& reasons = submitted.decision.reasons;
+    answer.id_reused = !reasons.empty() && reasons.front().rule == "command.id-reused";
+  }
+  answer.json = std::move(submitted.wire);
+  return answer;
+}
+
+Status CommitBatch::Commit() {
+  for (const auto& [zone_id, pending] : pending_) {
+    Zone* zone = zones_.Find(zone_id);
+    CHECK(zone != nullptr);
+    batch_.read_models.push_back(
+        zone->tracker.Take(zone->chain.engine(), zone->chain.entries(), /*replace_all=*/false));
+  }
+  Status status = batch_.empty() ? Status::Ok() : store_.Append(batch_);
+  batch_ = AppendBatch{};
+  pending_.clear();
+  commands_ = 0;
+  return status;
+}
+
+}  // namespace twoline::store

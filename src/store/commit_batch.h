@@ -1,0 +1,76 @@
+// CommitBatch: one group commit — the commands decided since the last durable append, with their
+// journal entries, answers and read-model changes — and the rule that nothing is acknowledged before
+// it is durable: answers are handed out only after Commit() returned Ok.
+//
+// Decide() runs each command through its zone's Chain (deciding and applying it in memory), records
+// the new entry, and tells the zone's ReadModelTracker what it touched. A repeated command id with
+// the same body is answered with the original decision — from this batch if it is still pending,
+// else from the store — and journals nothing. Commit() appends every entry and the read-model rows
+// of every zone touched in ONE Store::Append (one transaction, one fsync).
+//
+// If Commit fails, the in-memory chains hold decisions that are not durable: the caller must stop
+// deciding and reload the zones from the store (the Writer does; the CLI exits).
+// Thread-safety: none; used by the thread that owns the ZoneSet.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/decision.h"
+#include "store/store.h"
+#include "store/zone_set.h"
+
+namespace twoline::store {
+
+// The answer to one command.
+struct Answer {
+  std::string json;  // the decision as returned to the client
+  engine::Outcome outcome = engine::Outcome::kAccepted;
+  bool id_reused = false;  // invalid: the id was decided before with another body (HTTP 409)
+  bool duplicate = false;  // a repeat of a decided command: the original decision
+};
+
+class CommitBatch {
+ public:
+  CommitBatch(ZoneSet& zones, Store& store) : zones_(zones), store_(store) {}
+
+  // Decides `command` in `zone`, the zone it was sent to (the engine answers `invalid` when
+  // command.zone differs). Errors: the zone is not loaded, or the store cannot be read to answer a
+  // duplicate.
+  Result<Answer> Decide(const std::string& zone, const engine::Command& command);
+  // Puts a profile in force in its zone (created when new): a profile entry.
+  void PutProfileInForce(std::shared_ptr<const policy::Profile> profile);
+
+  // Appends everything decided since the last Commit in one transaction. Empty batches succeed
+  // without touching the store. The batch is empty afterwards whatever the result.
+  Status Commit();
+
+  size_t entries() const { return batch_.entries.size(); }
+  size_t commands() const { return commands_; }
+
+ private:
+  struct PendingZone {
+    uint64_t first_seq = 0;
+    std::vector<std::string> wires;  // wires[seq - first_seq]: the entry's decision ("" for profiles)
+  };
+  void Record(const std::string& zone, const journal::Entry& entry, std::string wire,
+              const std::string& command_id);
+  Result<std::string> OriginalDecision(const std::string& zone, uint64_t seq);
+
+  ZoneSet& zones_;
+  Store& store_;
+  AppendBatch batch_;
+  std::map<std::string, PendingZone> pending_;
+  size_t commands_ = 0;
+};
+
+// The "id" member of a command's JSON ("" when it has none).
+std::string CommandIdOf(std::string_view command_json);
+
+// The stored decision of an entry line, in wire form (with seq and hash).
+Result<std::string> WireDecisionOfLine(std::string_view line);
+
+}  // namespace twoline::store

@@ -1,0 +1,63 @@
+// MemoryStore: the Store held in memory — for tests (the HTTP end-to-end tests and the writer's
+// fault tests run on it) and as the reference the conformance suite holds SqliteStore to.
+//
+// It keeps the same invariants and failure semantics as SqliteStore: Append is all-or-nothing and
+// checks that each zone's entries continue its chain; after a failed Append every later one fails.
+// InjectAppendFailures(n) makes the next n Appends fail as a failed fsync would (nothing is stored and
+// the store turns sticky-failed), so that tests can exercise the writer's failure path.
+// Nothing survives the process: it is durable only in the sense that Append never loses what it
+// accepted while the object lives.
+// Thread-safety: all methods are safe from any thread (one mutex; readers share it).
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
+#include "store/store.h"
+
+namespace twoline::store {
+
+class MemoryStore final : public Store {
+ public:
+  Status Append(const AppendBatch& batch) override;
+  bool failed() const override;
+  Result<std::vector<ZoneRecord>> Zones() override;
+  Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
+                                               size_t limit) override;
+  Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
+                     const std::function<Status(const EntryRecord&)>& each) override;
+  Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
+  Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
+                                                const std::string& party) override;
+  Result<std::optional<DeclarationRow>> ReadDeclaration(const std::string& zone,
+                                                        const std::string& id) override;
+  Status CreateToken(const TokenRecord& token) override;
+  Result<std::vector<TokenRecord>> ListTokens() override;
+  Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;
+
+  // The next `count` Appends fail (and make the store sticky-failed), as a failed fsync would.
+  void InjectAppendFailures(int count);
+  // Test hook: replaces the stored line of one entry (a corrupted middle entry).
+  void CorruptEntryLine(const std::string& zone, uint64_t seq, std::string line);
+  // Test hook: sets a zone's read_model_seq (read models that lag the journal).
+  void SetReadModelSeq(const std::string& zone, uint64_t seq);
+
+ private:
+  struct ZoneData {
+    std::vector<EntryRecord> entries;  // entries[seq - 1]
+    uint64_t read_model_seq = 0;
+    std::map<std::string, PresenceRow> presence;
+    std::map<std::string, std::string> balances;
+    std::map<std::string, DeclarationRow> declarations;
+  };
+  static void ApplyReadModels(const ReadModelChanges& changes, ZoneData* zone);
+
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, ZoneData> zones_;
+  std::vector<TokenRecord> tokens_;
+  bool failed_ = false;
+  int failures_to_inject_ = 0;
+};
+
+}  // namespace twoline::store

@@ -1,0 +1,65 @@
+// ReadModelTracker: keeps a zone's read models (presence, balances, declarations; store.h) in step
+// with its journal.
+//
+// The writer shows the tracker every journaled command (live or replayed). From the command alone the
+// tracker learns which rows it may have changed: a `cross` touches its person's presence; `declare`
+// touches its declaration and the balances of its declarant and counterparty; `release`, `inspect` and
+// `cancel` touch the declarations they name and their parties (the tracker remembers each
+// declaration's parties from its `declare`); `process`, `stocktake` and `register_party` touch a
+// party's balance. After a batch, Take() reads the engine's current state for exactly those rows, so
+// each row written equals what a full rebuild would write (the conformance tests check this).
+//
+// Reading the engine after the batch rather than computing deltas keeps the read models correct by
+// construction: the engine is the single source of truth, the tracker only decides what to re-read.
+// Thread-safety: none; used by the thread that owns the zone's Chain.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/time.h"
+#include "engine/engine.h"
+#include "engine/state.h"
+#include "store/store.h"
+
+namespace twoline::store {
+
+class ReadModelTracker {
+ public:
+  // Records what a journaled command touches, from its canonical JSON (journal/entry.h).
+  void Observe(std::string_view command_json);
+  // The changes for every row touched since the last Take, read from `engine` now; forgets them.
+  ReadModelChanges Take(const engine::Engine& engine, uint64_t through_seq, bool replace_all);
+  // Forgets what was touched (after a load whose read models were already current).
+  void ClearTouched();
+  bool HasTouched() const;
+
+  // The party that declared `declaration`, or "" when no declare command named it.
+  std::string DeclarantOf(std::string_view declaration) const;
+
+ private:
+  struct Parties {
+    std::string declarant, counterparty;
+  };
+  void TouchDeclaration(std::string_view declaration);
+
+  std::set<std::string> persons_, parties_, declarations_;  // touched since the last Take
+  engine::StringMap<Parties> parties_of_declaration_;
+};
+
+// Presence in the form of engine::PresenceJson (queries.h), from read-model rows: the same bytes for
+// the same persons, whichever side answers.
+std::string PresencePageJson(const std::string& zone, const PresencePage& page, size_t offset);
+
+// The goods views, from the goods queries (engine/goods_queries.h); goods_views.cc is the one place
+// that depends on them. A declaration the engine does not know (a declare rejected before creating
+// it) has no view.
+std::string BalanceView(const engine::Engine& engine, const std::string& party);
+std::optional<std::string> DeclarationView(const engine::Engine& engine, const std::string& id);
+// A declaration's trace back to its admissions, and the flows report for local dates [from, to].
+Result<std::string> TraceView(const engine::Engine& engine, const std::string& declaration);
+Result<std::string> ReportView(const engine::Engine& engine, Date from, Date to);
+
+}  // namespace twoline::store

@@ -1,0 +1,484 @@
+#include "store/sqlite_store.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+namespace twoline::store {
+namespace {
+
+constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
+constexpr int64_t kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS journal (
+  zone TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT, hash BLOB NOT NULL, line TEXT NOT NULL,
+  PRIMARY KEY (zone, seq));
+CREATE TABLE IF NOT EXISTS zones (
+  zone TEXT NOT NULL PRIMARY KEY, entries INTEGER NOT NULL, head BLOB NOT NULL,
+  read_model_seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS presence (
+  zone TEXT NOT NULL, person TEXT NOT NULL, entered_at TEXT NOT NULL, gate TEXT NOT NULL,
+  PRIMARY KEY (zone, person)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS balances (
+  zone TEXT NOT NULL, party TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, party));
+CREATE TABLE IF NOT EXISTS declarations (
+  zone TEXT NOT NULL, id TEXT NOT NULL, declarant TEXT NOT NULL, json TEXT NOT NULL,
+  PRIMARY KEY (zone, id));
+CREATE TABLE IF NOT EXISTS tokens (
+  id TEXT NOT NULL PRIMARY KEY, secret_hash BLOB NOT NULL UNIQUE, role TEXT NOT NULL,
+  zone TEXT NOT NULL, party TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT NOT NULL);
+)sql";
+
+Hash256 HashFromBlob(std::string_view blob) {
+  Hash256 hash{};
+  if (blob.size() == hash.size()) std::memcpy(hash.data(), blob.data(), hash.size());
+  return hash;
+}
+
+// Checks that an opened file is a twoline database of a version this build reads. `fresh` is set when
+// the file has no schema yet (a new database).
+Status CheckSchemaVersion(SqliteConnection& connection, bool* fresh) {
+  auto application = connection.QueryText("PRAGMA application_id");
+  if (!application) return application.error();
+  auto version = connection.QueryText("PRAGMA user_version");
+  if (!version) return version.error();
+  auto tables = connection.QueryText("SELECT count(*) FROM sqlite_schema");
+  if (!tables) return tables.error();
+  int64_t application_id = std::stoll(*application);
+  int64_t schema_version = std::stoll(*version);
+  *fresh = application_id == 0 && schema_version == 0 && *tables == "0";
+  if (*fresh) return Status::Ok();
+  if (application_id != kApplicationId) {
+    return Error{connection.path() + ": not a twoline database (application_id " + *application + ")"};
+  }
+  if (schema_version != kSchemaVersion) {
+    return Error{connection.path() + ": database schema version " + *version +
+                 " is not the version this build reads (" + std::to_string(kSchemaVersion) + ")"};
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// The write connection's prepared statements.
+struct SqliteStore::WriteStatements {
+  std::unique_ptr<SqliteStatement> insert_entry, advance_zone, create_zone, upsert_presence,
+      delete_presence, upsert_balance, upsert_declaration, read_model_seq, clear_presence,
+      clear_balances, clear_declarations, insert_token, revoke_token;
+};
+
+// A read connection and its prepared statements.
+struct SqliteStore::Reader {
+  std::unique_ptr<SqliteConnection> connection;
+  std::unique_ptr<SqliteStatement> zones, entries, presence_count, presence_page, balance,
+      declaration, tokens;
+};
+
+// Returns a borrowed reader to the pool when it goes out of scope.
+class SqliteStore::ReaderLease {
+ public:
+  ReaderLease(SqliteStore* store, std::unique_ptr<Reader> reader)
+      : store_(store), reader_(std::move(reader)) {}
+  ReaderLease(ReaderLease&& other) = default;
+  ~ReaderLease() {
+    if (reader_) store_->Return(std::move(reader_));
+  }
+  Reader* operator->() { return reader_.get(); }
+
+ private:
+  SqliteStore* store_;
+  std::unique_ptr<Reader> reader_;
+};
+
+SqliteStore::SqliteStore(std::string path, const SqliteOptions& options)
+    : path_(std::move(path)), options_(options) {}
+
+SqliteStore::~SqliteStore() {
+  // Statements before their connections.
+  statements_.reset();
+  writer_.reset();
+  idle_readers_.clear();
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                       const SqliteOptions& options) {
+  if (options.read_connections_max == 0) return Error{"read_connections_max must be at least 1"};
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, options));
+  if (!options.read_only) {
+    if (Status status = store->OpenWriter(); !status) return Error{status.message()};
+    return store;
+  }
+  // Read-only: check the file now rather than on the first read.
+  auto lease = store->Borrow();
+  if (!lease) return lease.error();
+  bool fresh = false;
+  if (Status status = CheckSchemaVersion(*(*lease)->connection, &fresh); !status) {
+    return Error{status.message()};
+  }
+  if (fresh) return Error{path + ": not a twoline database (no schema)"};
+  return store;
+}
+
+Status SqliteStore::OpenWriter() {
+  int flags = SQLITE_OPEN_READWRITE | (options_.create ? SQLITE_OPEN_CREATE : 0);
+  auto connection = SqliteConnection::Open(path_, flags, options_.busy_timeout_ms);
+  if (!connection) return connection.error();
+  writer_ = std::move(*connection);
+  bool fresh = false;
+  if (Status status = CheckSchemaVersion(*writer_, &fresh); !status) return status;
+  auto mode = writer_->QueryText("PRAGMA journal_mode=WAL");
+  if (!mode) return mode.error();
+  if (*mode != "wal") return Error{path_ + ": cannot use WAL journal mode (got " + *mode + ")"};
+  std::string pragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=" +
+                        std::to_string(options_.wal_autocheckpoint_pages) + ";";
+  if (Status status = writer_->Execute(pragmas); !status) return status;
+  if (fresh) {
+    std::string create = std::string("BEGIN IMMEDIATE;") + kSchema +
+                         "PRAGMA application_id=" + std::to_string(kApplicationId) +
+                         "; PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
+    if (Status status = writer_->Execute(create); !status) return status;
+  }
+  statements_ = std::make_unique<WriteStatements>();
+  WriteStatements& s = *statements_;
+  const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
+      {&s.insert_entry, "INSERT INTO journal (zone, seq, id, hash, line) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&s.advance_zone,
+       "UPDATE zones SET entries = ?2, head = ?3 WHERE zone = ?1 AND entries = ?4"},
+      {&s.create_zone,
+       "INSERT INTO zones (zone, entries, head, read_model_seq) VALUES (?1, ?2, ?3, 0)"},
+      {&s.upsert_presence,
+       "INSERT OR REPLACE INTO presence (zone, person, entered_at, gate) VALUES (?1, ?2, ?3, ?4)"},
+      {&s.delete_presence, "DELETE FROM presence WHERE zone = ?1 AND person = ?2"},
+      {&s.upsert_balance, "INSERT OR REPLACE INTO balances (zone, party, json) VALUES (?1, ?2, ?3)"},
+      {&s.upsert_declaration,
+       "INSERT OR REPLACE INTO declarations (zone, id, declarant, json) VALUES (?1, ?2, ?3, ?4)"},
+      {&s.read_model_seq, "UPDATE zones SET read_model_seq = ?2 WHERE zone = ?1"},
+      {&s.clear_presence, "DELETE FROM presence WHERE zone = ?1"},
+      {&s.clear_balances, "DELETE FROM balances WHERE zone = ?1"},
+      {&s.clear_declarations, "DELETE FROM declarations WHERE zone = ?1"},
+      {&s.insert_token,
+       "INSERT INTO tokens (id, secret_hash, role, zone, party, created_at, revoked_at) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, '')"},
+      {&s.revoke_token, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = ''"},
+  };
+  for (const auto& [slot, text] : sql) {
+    auto statement = writer_->Prepare(text);
+    if (!statement) return statement.error();
+    *slot = std::move(*statement);
+  }
+  return Status::Ok();
+}
+
+Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
+  std::unique_lock<std::mutex> lock(readers_mutex_);
+  reader_returned_.wait(lock, [&] {
+    return !idle_readers_.empty() || readers_open_ < options_.read_connections_max;
+  });
+  if (!idle_readers_.empty()) {
+    std::unique_ptr<Reader> reader = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+    return ReaderLease(this, std::move(reader));
+  }
+  ++readers_open_;
+  lock.unlock();
+  auto fail = [&](Error error) -> Result<ReaderLease> {
+    std::lock_guard<std::mutex> relock(readers_mutex_);
+    --readers_open_;
+    reader_returned_.notify_one();
+    return error;
+  };
+  auto connection = SqliteConnection::Open(path_, SQLITE_OPEN_READONLY, options_.busy_timeout_ms);
+  if (!connection) return fail(connection.error());
+  auto reader = std::make_unique<Reader>();
+  reader->connection = std::move(*connection);
+  const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
+      {&reader->zones, "SELECT zone, entries, head, read_model_seq FROM zones ORDER BY zone"},
+      {&reader->entries,
+       "SELECT seq, id, hash, line FROM journal WHERE zone = ?1 AND seq BETWEEN ?2 AND ?3 "
+       "ORDER BY seq LIMIT ?4"},
+      {&reader->presence_count, "SELECT count(*) FROM presence WHERE zone = ?1"},
+      {&reader->presence_page,
+       "SELECT person, entered_at, gate FROM presence WHERE zone = ?1 ORDER BY person "
+       "LIMIT ?2 OFFSET ?3"},
+      {&reader->balance, "SELECT json FROM balances WHERE zone = ?1 AND party = ?2"},
+      {&reader->declaration, "SELECT declarant, json FROM declarations WHERE zone = ?1 AND id = ?2"},
+      {&reader->tokens,
+       "SELECT id, secret_hash, role, zone, party, created_at, revoked_at FROM tokens ORDER BY "
+       "created_at, id"},
+  };
+  for (const auto& [slot, text] : sql) {
+    auto statement = reader->connection->Prepare(text);
+    if (!statement) return fail(statement.error());
+    *slot = std::move(*statement);
+  }
+  return ReaderLease(this, std::move(reader));
+}
+
+void SqliteStore::Return(std::unique_ptr<Reader> reader) {
+  std::lock_guard<std::mutex> lock(readers_mutex_);
+  idle_readers_.push_back(std::move(reader));
+  reader_returned_.notify_one();
+}
+
+bool SqliteStore::failed() const {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  return failed_;
+}
+
+Status SqliteStore::Append(const AppendBatch& batch) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  if (!writer_) return Error{path_ + ": opened read-only"};
+  if (failed_) return Error{path_ + ": writes stopped after an earlier failure (" + failure_ + "); restart to recover"};
+  if (batch.empty()) return Status::Ok();
+  if (Status status = writer_->Execute("BEGIN IMMEDIATE"); !status) {
+    // Nothing was written; a busy database is not a reason to stop writing for good.
+    return status;
+  }
+  Status status = AppendInTransaction(batch);
+  if (status) status = writer_->Execute("COMMIT");
+  if (!status) {
+    if (sqlite3_get_autocommit(writer_->handle()) == 0) (void)writer_->Execute("ROLLBACK");
+    failed_ = true;
+    failure_ = status.message();
+  }
+  return status;
+}
+
+Status SqliteStore::AppendInTransaction(const AppendBatch& batch) {
+  WriteStatements& s = *statements_;
+  // Each zone's entries must continue its stored chain: advance the zone record from the seq before
+  // the batch's first entry (compare-and-set), or create it when the batch starts the chain.
+  struct Span {
+    uint64_t first = 0, last = 0;
+    Hash256 head{};
+  };
+  std::map<std::string, Span> spans;
+  for (const EntryRecord& entry : batch.entries) {
+    Span& span = spans[entry.zone];
+    if (span.first == 0) {
+      span.first = entry.seq;
+    } else if (entry.seq != span.last + 1) {
+      return Error{"zone " + entry.zone + ": batch entries are not consecutive at seq " +
+                   std::to_string(entry.seq)};
+    }
+    span.last = entry.seq;
+    span.head = entry.hash;
+  }
+  for (const auto& [zone, span] : spans) {
+    auto& advance = *s.advance_zone;
+    advance.Bind(1, zone).Bind(2, static_cast<int64_t>(span.last));
+    advance.BindBlob(3, span.head.data(), span.head.size()).Bind(4, static_cast<int64_t>(span.first - 1));
+    if (Status status = advance.Run(); !status) return status;
+    if (writer_->changes() == 1) continue;
+    if (span.first != 1) {
+      return Error{path_ + ": zone " + zone + ": the stored chain does not end at seq " +
+                   std::to_string(span.first - 1) + " (another process appended to this database?)"};
+    }
+    auto& create = *s.create_zone;
+    create.Bind(1, zone).Bind(2, static_cast<int64_t>(span.last)).BindBlob(3, span.head.data(), span.head.size());
+    if (Status status = create.Run(); !status) return status;
+  }
+  for (const EntryRecord& entry : batch.entries) {
+    auto& insert = *s.insert_entry;
+    insert.Bind(1, entry.zone).Bind(2, static_cast<int64_t>(entry.seq));
+    if (entry.command_id.empty()) {
+      insert.BindNull(3);
+    } else {
+      insert.Bind(3, entry.command_id);
+    }
+    insert.BindBlob(4, entry.hash.data(), entry.hash.size()).Bind(5, entry.line);
+    if (Status status = insert.Run(); !status) return status;
+  }
+  for (const ReadModelChanges& changes : batch.read_models) {
+    if (Status status = WriteReadModels(changes); !status) return status;
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
+  WriteStatements& s = *statements_;
+  const std::string& zone = changes.zone;
+  if (changes.replace_all) {
+    for (SqliteStatement* clear : {s.clear_presence.get(), s.clear_balances.get(), s.clear_declarations.get()}) {
+      if (Status status = clear->Bind(1, zone).Run(); !status) return status;
+    }
+  }
+  for (const std::string& person : changes.outside) {
+    if (Status status = s.delete_presence->Bind(1, zone).Bind(2, person).Run(); !status) return status;
+  }
+  for (const PresenceRow& row : changes.inside) {
+    auto& upsert = s.upsert_presence->Bind(1, zone).Bind(2, row.person);
+    if (Status status = upsert.Bind(3, row.entered_at).Bind(4, row.gate).Run(); !status) return status;
+  }
+  for (const BalanceRow& row : changes.balances) {
+    auto& upsert = s.upsert_balance->Bind(1, zone).Bind(2, row.party).Bind(3, row.json);
+    if (Status status = upsert.Run(); !status) return status;
+  }
+  for (const DeclarationRow& row : changes.declarations) {
+    auto& upsert = s.upsert_declaration->Bind(1, zone).Bind(2, row.id).Bind(3, row.declarant);
+    if (Status status = upsert.Bind(4, row.json).Run(); !status) return status;
+  }
+  auto& seq = s.read_model_seq->Bind(1, zone).Bind(2, static_cast<int64_t>(changes.through_seq));
+  if (Status status = seq.Run(); !status) return status;
+  if (writer_->changes() != 1) return Error{path_ + ": read models for unknown zone " + zone};
+  return Status::Ok();
+}
+
+Result<std::vector<ZoneRecord>> SqliteStore::Zones() {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->zones;
+  StatementScope scope(query);
+  std::vector<ZoneRecord> zones;
+  for (;;) {
+    auto row = query.Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    ZoneRecord zone;
+    zone.zone = std::string(query.ColumnText(0));
+    zone.entries = static_cast<uint64_t>(query.ColumnInt(1));
+    zone.head = HashFromBlob(query.ColumnBlob(2));
+    zone.read_model_seq = static_cast<uint64_t>(query.ColumnInt(3));
+    zones.push_back(std::move(zone));
+  }
+  return zones;
+}
+
+Result<std::vector<EntryRecord>> SqliteStore::ReadEntries(const std::string& zone,
+                                                          uint64_t from_seq, size_t limit) {
+  std::vector<EntryRecord> entries;
+  Status status = Scan(zone, from_seq, UINT64_MAX, static_cast<int64_t>(std::min(limit, kReadRowsMax)),
+                       [&](const EntryRecord& entry) -> Status {
+                         entries.push_back(entry);
+                         return Status::Ok();
+                       });
+  if (!status) return Error{status.message()};
+  return entries;
+}
+
+Status SqliteStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
+                                const std::function<Status(const EntryRecord&)>& each) {
+  return Scan(zone, from_seq, through_seq, -1, each);
+}
+
+Status SqliteStore::Scan(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
+                         int64_t limit, const std::function<Status(const EntryRecord&)>& each) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->entries;
+  StatementScope scope(query);
+  query.Bind(1, zone).Bind(2, static_cast<int64_t>(std::min<uint64_t>(from_seq, INT64_MAX)));
+  query.Bind(3, static_cast<int64_t>(std::min<uint64_t>(through_seq, INT64_MAX)));
+  query.Bind(4, limit);  // -1: no limit
+  EntryRecord entry;
+  entry.zone = zone;
+  for (;;) {
+    auto row = query.Step();
+    if (!row) return row.error();
+    if (!*row) return Status::Ok();
+    entry.seq = static_cast<uint64_t>(query.ColumnInt(0));
+    entry.command_id = query.ColumnIsNull(1) ? std::string() : std::string(query.ColumnText(1));
+    entry.hash = HashFromBlob(query.ColumnBlob(2));
+    entry.line = std::string(query.ColumnText(3));
+    if (Status status = each(entry); !status) return status;
+  }
+}
+
+Result<PresencePage> SqliteStore::ReadPresence(const std::string& zone, size_t offset,
+                                               size_t limit) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  // Count and page in one read transaction, so that they agree.
+  SqliteConnection& connection = *(*lease)->connection;
+  if (Status status = connection.Execute("BEGIN"); !status) return Error{status.message()};
+  PresencePage page;
+  Status status = [&]() -> Status {
+    SqliteStatement& count = *(*lease)->presence_count;
+    StatementScope count_scope(count);
+    auto row = count.Bind(1, zone).Step();
+    if (!row) return row.error();
+    page.count = *row ? count.ColumnInt(0) : 0;
+    SqliteStatement& query = *(*lease)->presence_page;
+    StatementScope scope(query);
+    query.Bind(1, zone).Bind(2, static_cast<int64_t>(std::min(limit, kReadRowsMax)));
+    query.Bind(3, static_cast<int64_t>(std::min<size_t>(offset, INT64_MAX)));
+    for (;;) {
+      auto next = query.Step();
+      if (!next) return next.error();
+      if (!*next) return Status::Ok();
+      page.rows.push_back({std::string(query.ColumnText(0)), std::string(query.ColumnText(1)),
+                           std::string(query.ColumnText(2))});
+    }
+  }();
+  (void)connection.Execute("COMMIT");
+  if (!status) return Error{status.message()};
+  return page;
+}
+
+Result<std::optional<BalanceRow>> SqliteStore::ReadBalance(const std::string& zone,
+                                                           const std::string& party) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->balance;
+  StatementScope scope(query);
+  auto row = query.Bind(1, zone).Bind(2, party).Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<BalanceRow>();
+  return std::optional<BalanceRow>(BalanceRow{party, std::string(query.ColumnText(0))});
+}
+
+Result<std::optional<DeclarationRow>> SqliteStore::ReadDeclaration(const std::string& zone,
+                                                                   const std::string& id) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->declaration;
+  StatementScope scope(query);
+  auto row = query.Bind(1, zone).Bind(2, id).Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<DeclarationRow>();
+  return std::optional<DeclarationRow>(
+      DeclarationRow{id, std::string(query.ColumnText(0)), std::string(query.ColumnText(1))});
+}
+
+Status SqliteStore::CreateToken(const TokenRecord& token) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  if (!writer_) return Error{path_ + ": opened read-only"};
+  auto& insert = statements_->insert_token->Bind(1, token.id);
+  insert.BindBlob(2, token.secret_hash.data(), token.secret_hash.size()).Bind(3, token.role);
+  insert.Bind(4, token.zone).Bind(5, token.party).Bind(6, token.created_at);
+  return insert.Run();
+}
+
+Result<std::vector<TokenRecord>> SqliteStore::ListTokens() {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->tokens;
+  StatementScope scope(query);
+  std::vector<TokenRecord> tokens;
+  for (;;) {
+    auto row = query.Step();
+    if (!row) return row.error();
+    if (!*row) return tokens;
+    TokenRecord token;
+    token.id = std::string(query.ColumnText(0));
+    token.secret_hash = HashFromBlob(query.ColumnBlob(1));
+    token.role = std::string(query.ColumnText(2));
+    token.zone = std::string(query.ColumnText(3));
+    token.party = std::string(query.ColumnText(4));
+    token.created_at = std::string(query.ColumnText(5));
+    token.revoked_at = std::string(query.ColumnText(6));
+    tokens.push_back(std::move(token));
+  }
+}
+
+Result<bool> SqliteStore::RevokeToken(const std::string& id, const std::string& revoked_at) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  if (!writer_) return Error{path_ + ": opened read-only"};
+  if (Status status = statements_->revoke_token->Bind(1, id).Bind(2, revoked_at).Run(); !status) {
+    return Error{status.message()};
+  }
+  return writer_->changes() == 1;
+}
+
+}  // namespace twoline::store

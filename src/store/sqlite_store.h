@@ -1,0 +1,102 @@
+// SqliteStore: the Store on an embedded SQLite database file (the default backend).
+//
+// On-disk layout (schema version 1, PRAGMA user_version = 1, application_id 0x74776c31 "twl1"):
+//
+//   journal(zone, seq, id, hash, line)        one row per entry; PRIMARY KEY (zone, seq); `line` is
+//                                             the entry's canonical JSON line (journal/entry.h), `hash`
+//                                             its 32-byte SHA-256, `id` the command id (NULL for profile
+//                                             entries). The line is the record; the other columns are
+//                                             copies for lookups and are checked against it on open.
+//   zones(zone, entries, head, read_model_seq) one row per zone: the last seq and hash (the chain head
+//                                             that open checks) and how far the read models reach.
+//   presence(zone, person, entered_at, gate)  persons inside.
+//   balances(zone, party, json)               ledger balances per party (goods_queries.h JSON).
+//   declarations(zone, id, declarant, json)   declarations with decision, postings and trace.
+//   tokens(id, secret_hash, role, zone, party, created_at, revoked_at)
+//
+// Durability: WAL journal mode and PRAGMA synchronous=FULL, so that COMMIT returns only after the WAL
+// is fsync'd; a transaction is then either wholly in the database after a crash or not at all (SQLite's
+// atomic commit), which is why a torn last entry cannot exist here. Every Append is one transaction
+// (BEGIN IMMEDIATE … COMMIT). Connection options are explicit: sqlite3_open_v2 flags, busy timeout,
+// journal_mode, synchronous, and wal_autocheckpoint are set here and nowhere else.
+//
+// Connections: one write connection (Append and token changes, under a mutex) and a pool of read
+// connections (at most SqliteOptions::read_connections_max, opened on demand) so that reads run in
+// parallel with the writer and see only committed transactions (WAL snapshot isolation).
+// Thread-safety: all methods are safe to call from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_connection.h"
+#include "store/store.h"
+
+namespace twoline::store {
+
+struct SqliteOptions {
+  bool read_only = false;      // open for reading only (verify, query, export)
+  bool create = true;          // create the file when absent (ignored when read_only)
+  int busy_timeout_ms = 5000;  // wait for another process's lock before failing
+  size_t read_connections_max = 16;
+  int wal_autocheckpoint_pages = 4000;  // checkpoint the WAL into the database every ~16 MB
+};
+
+class SqliteStore final : public Store {
+ public:
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                   const SqliteOptions& options);
+  ~SqliteStore() override;
+
+  Status Append(const AppendBatch& batch) override;
+  bool failed() const override;
+  Result<std::vector<ZoneRecord>> Zones() override;
+  Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
+                                               size_t limit) override;
+  Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
+                     const std::function<Status(const EntryRecord&)>& each) override;
+  Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
+  Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
+                                                const std::string& party) override;
+  Result<std::optional<DeclarationRow>> ReadDeclaration(const std::string& zone,
+                                                        const std::string& id) override;
+  Status CreateToken(const TokenRecord& token) override;
+  Result<std::vector<TokenRecord>> ListTokens() override;
+  Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  struct WriteStatements;
+  struct Reader;
+  class ReaderLease;
+
+  SqliteStore(std::string path, const SqliteOptions& options);
+  Status OpenWriter();
+  Result<ReaderLease> Borrow();
+  void Return(std::unique_ptr<Reader> reader);
+  Status AppendInTransaction(const AppendBatch& batch);
+  Status WriteReadModels(const ReadModelChanges& changes);
+  // Entries in [from_seq, through_seq], at most `limit` (-1: all), in one read transaction.
+  Status Scan(const std::string& zone, uint64_t from_seq, uint64_t through_seq, int64_t limit,
+              const std::function<Status(const EntryRecord&)>& each);
+
+  const std::string path_;
+  const SqliteOptions options_;
+
+  mutable std::mutex write_mutex_;  // guards the write connection, its statements and failed_
+  std::unique_ptr<SqliteConnection> writer_;
+  std::unique_ptr<WriteStatements> statements_;
+  bool failed_ = false;
+  std::string failure_;
+
+  std::mutex readers_mutex_;
+  std::condition_variable reader_returned_;
+  std::vector<std::unique_ptr<Reader>> idle_readers_;
+  size_t readers_open_ = 0;
+};
+
+}  // namespace twoline::store

@@ -1,0 +1,141 @@
+// Store: durable storage of one database — the hash-chained journal of every zone it serves (one
+// chain per zone), the read models derived from it, and the API tokens.
+//
+// Journal. Entries are stored as their JSON line (journal/entry.h) with the zone, seq, command id and
+// hash beside it. Per zone, seqs are 1, 2, 3, … without gaps, and the zone record (entries, head) is
+// the seq and hash of the last entry. Append is atomic and durable: when it returns Ok every entry
+// and read-model change of the batch is on stable storage; when it fails none of them is visible.
+// Append checks that each zone's entries continue the stored chain (compare-and-set on the zone
+// record), so two processes appending to one database cannot interleave two chains.
+//
+// Read models (presence, balances, declarations) are written in the same transaction as the entries
+// they reflect; `read_model_seq` says up to which seq they are current. They are derived data: a
+// database whose read models lag its journal is repaired on open by rebuilding them (zones.h).
+//
+// Failure is sticky: once an Append fails, every later Append fails until the store is reopened,
+// because after a failed commit (or fsync) the state on disk can no longer be trusted to match what
+// the process believes. Reads go on.
+//
+// Implementations: SqliteStore (the default, sqlite_store.h) and MemoryStore (tests, and a template
+// for other backends). The conformance suite (store_conformance_test.cc) runs against both.
+// Thread-safety: every method may be called from any thread; Append calls are serialised by the
+// caller (one writer per database), reads run concurrently with them and see committed data only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/sha256.h"
+
+namespace twoline::store {
+
+// The most rows one read returns; callers page with offset or from.
+inline constexpr size_t kReadRowsMax = 10000;
+
+// What the store holds about one zone's chain.
+struct ZoneRecord {
+  std::string zone;
+  uint64_t entries = 0;         // the seq of the last entry
+  Hash256 head{};               // the hash of the last entry
+  uint64_t read_model_seq = 0;  // read models reflect entries 1..read_model_seq
+};
+
+// One journal entry as stored.
+struct EntryRecord {
+  std::string zone;
+  uint64_t seq = 0;
+  std::string command_id;  // empty for profile entries
+  Hash256 hash{};
+  std::string line;  // the entry's JSON line, without the trailing '\n'
+};
+
+struct PresenceRow {
+  std::string person;
+  std::string entered_at;  // RFC 3339 at the zone's offset
+  std::string gate;
+};
+
+struct BalanceRow {
+  std::string party;
+  std::string json;
+};
+
+struct DeclarationRow {
+  std::string id;
+  std::string declarant;  // the party that declared it (empty when unknown)
+  std::string json;
+};
+
+// Read-model changes of one zone, written with the entries that cause them.
+struct ReadModelChanges {
+  std::string zone;
+  uint64_t through_seq = 0;   // read models now reflect entries up to this seq
+  bool replace_all = false;   // a rebuild: the zone's rows are deleted first
+  std::vector<PresenceRow> inside;    // persons now inside (upserted)
+  std::vector<std::string> outside;   // persons no longer inside (deleted)
+  std::vector<BalanceRow> balances;   // upserted
+  std::vector<DeclarationRow> declarations;  // upserted
+};
+
+struct AppendBatch {
+  std::vector<EntryRecord> entries;  // per zone in seq order, continuing the zone's chain
+  std::vector<ReadModelChanges> read_models;
+  bool empty() const { return entries.empty() && read_models.empty(); }
+};
+
+struct PresencePage {
+  int64_t count = 0;  // persons inside in all
+  std::vector<PresenceRow> rows;
+};
+
+// An API token; only the SHA-256 of the secret is stored.
+struct TokenRecord {
+  std::string id;  // public handle, for `token list` and `token revoke`
+  Hash256 secret_hash{};
+  std::string role;  // officer | declarant | auditor | admin (api/auth.h checks)
+  std::string zone;  // empty: every zone
+  std::string party;  // declarants only
+  std::string created_at;
+  std::string revoked_at;  // empty while valid
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Appends atomically and durably (see the header comment). Sticky on failure.
+  virtual Status Append(const AppendBatch& batch) = 0;
+  // True once an Append has failed.
+  virtual bool failed() const = 0;
+
+  // Every zone with at least one entry, sorted by zone id.
+  virtual Result<std::vector<ZoneRecord>> Zones() = 0;
+  // Entries of `zone` with from_seq <= seq, in seq order, at most `limit` (<= kReadRowsMax).
+  virtual Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
+                                                       size_t limit) = 0;
+  // Calls `each` for every entry of `zone` with from_seq <= seq <= through_seq, in seq order, in one
+  // consistent read; stops at the first error `each` returns. Readers bound the scan by the zone
+  // record they read, so that entries a live writer appends meanwhile are not half-seen.
+  virtual Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
+                             const std::function<Status(const EntryRecord&)>& each) = 0;
+
+  // Read models. Persons sorted by id.
+  virtual Result<PresencePage> ReadPresence(const std::string& zone, size_t offset,
+                                            size_t limit) = 0;
+  virtual Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
+                                                        const std::string& party) = 0;
+  virtual Result<std::optional<DeclarationRow>> ReadDeclaration(const std::string& zone,
+                                                                const std::string& id) = 0;
+
+  // Tokens. Ids and secret hashes are unique.
+  virtual Status CreateToken(const TokenRecord& token) = 0;
+  virtual Result<std::vector<TokenRecord>> ListTokens() = 0;
+  // False when no token has that id (or it was already revoked).
+  virtual Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) = 0;
+};
+
+}  // namespace twoline::store
