@@ -67,13 +67,20 @@ engine::Command CrossTemplate(const char* direction) {
                direction + "\"}");
 }
 
+// Writes `value` as `width` decimal digits ending at `end` (no printf in the measured loop).
+void WriteDigits(char* end, int width, int64_t value) {
+  for (int i = 0; i < width; ++i, value /= 10) *--end = static_cast<char>('0' + value % 10);
+}
+
 void Prepare(engine::Command* command, int64_t n, const char* prefix) {
   int person = static_cast<int>(n % kPersons);
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%s%lld", prefix, static_cast<long long>(n));
-  command->id = buffer;
-  std::snprintf(buffer, sizeof buffer, "P%07d", person);
-  std::get<engine::CrossBody>(command->body).person = buffer;
+  std::string& id = command->id;
+  id.assign(prefix);
+  id.resize(id.size() + 12);
+  WriteDigits(id.data() + id.size(), 12, n);
+  std::string& person_id = std::get<engine::CrossBody>(command->body).person;
+  person_id = "P0000000";
+  WriteDigits(person_id.data() + person_id.size(), 7, person);
   std::get<engine::CrossBody>(command->body).direction =
       (n / kPersons) % 2 == 0 ? policy::Direction::kIn : policy::Direction::kOut;
 }

@@ -7,9 +7,31 @@
 
 namespace twoline {
 
+namespace {
+
+// OpenSSL 3 looks the algorithm up (under a lock) on every one-shot SHA256() call; fetching it once
+// and reusing a per-thread context removes that cost from every journal entry.
+const EVP_MD* Sha256Algorithm() {
+  static const EVP_MD* algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  CHECK(algorithm != nullptr);
+  return algorithm;
+}
+
+struct ThreadContext {
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  ~ThreadContext() { EVP_MD_CTX_free(context); }
+};
+
+}  // namespace
+
 Hash256 Sha256(std::string_view data) {
+  thread_local ThreadContext thread;
   Hash256 out;
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+  unsigned int length = 0;
+  CHECK(EVP_DigestInit_ex2(thread.context, Sha256Algorithm(), nullptr) == 1);
+  CHECK(EVP_DigestUpdate(thread.context, data.data(), data.size()) == 1);
+  CHECK(EVP_DigestFinal_ex(thread.context, out.data(), &length) == 1);
+  CHECK(length == 32);
   return out;
 }
 
@@ -40,7 +62,7 @@ bool FromHex(std::string_view hex, Hash256* out) {
 
 Sha256Builder::Sha256Builder() : context_(EVP_MD_CTX_new()) {
   CHECK(context_ != nullptr);
-  CHECK(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr) == 1);
+  CHECK(EVP_DigestInit_ex2(static_cast<EVP_MD_CTX*>(context_), Sha256Algorithm(), nullptr) == 1);
 }
 
 Sha256Builder::~Sha256Builder() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }

@@ -7,6 +7,7 @@
 // Thread-safety: a value type.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -48,6 +49,10 @@ struct Decision {
   // Set when the id was already decided with the same body: the original entry's seq. The caller
   // answers with the original decision and journals nothing.
   uint64_t duplicate_of = 0;
+
+  // Not serialised: the command id's digest computed by Decide, reused by Apply.
+  std::array<uint8_t, 16> id_digest{};
+  bool has_id_digest = false;
 
   // Not serialised: what Apply executes for goods commands.
   std::shared_ptr<const GoodsPlan> plan;

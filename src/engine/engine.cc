@@ -1,27 +1,59 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_set>
 
 #include "base/check.h"
 #include "base/codes.h"
+#include <cstring>
 
 namespace twoline::engine {
 
+const char* const kDocumentTypes[] = {"passport",    "visa",  "home_return_permit",
+                                     "hk_mo_exit_entry_permit", "mainland_id", "hk_id",
+                                     "macao_id",    "zone_permit", "talent_permit"};
+
+int DocumentTypeIndex(std::string_view type) {
+  for (int i = 0; i < kDocumentTypeCount; ++i) {
+    if (type == kDocumentTypes[i]) return i;
+  }
+  return -1;
+}
+
+const char* Intern(std::string_view text) {
+  static std::mutex mutex;
+  static auto* pool = new std::unordered_set<std::string, StringHash, std::equal_to<>>();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = pool->find(text);
+  if (it == pool->end()) it = pool->emplace(text).first;
+  return it->c_str();  // nodes of an unordered_set never move
+}
+
+uint32_t State::PersonPosition(std::string_view id) const {
+  return person_index.Find(id, [this](uint32_t i) -> std::string_view { return persons[i].id; });
+}
+uint32_t State::PartyPosition(std::string_view id) const {
+  return party_index.Find(id, [this](uint32_t i) -> std::string_view { return parties[i].id; });
+}
+uint32_t State::ItemPosition(std::string_view sku) const {
+  return item_index.Find(sku, [this](uint32_t i) -> std::string_view { return items[i].sku; });
+}
 const Party* State::FindParty(std::string_view id) const {
-  auto it = party_index.find(id);
-  return it == party_index.end() ? nullptr : &parties[it->second];
+  uint32_t i = PartyPosition(id);
+  return i == FlatIndex::kAbsent ? nullptr : &parties[i];
 }
 const Person* State::FindPerson(std::string_view id) const {
-  auto it = person_index.find(id);
-  return it == person_index.end() ? nullptr : &persons[it->second];
+  uint32_t i = PersonPosition(id);
+  return i == FlatIndex::kAbsent ? nullptr : &persons[i];
 }
 const Item* State::FindItem(std::string_view sku) const {
-  auto it = item_index.find(sku);
-  return it == item_index.end() ? nullptr : &items[it->second];
+  uint32_t i = ItemPosition(sku);
+  return i == FlatIndex::kAbsent ? nullptr : &items[i];
 }
 Person* State::MutablePerson(std::string_view id) {
-  auto it = person_index.find(id);
-  return it == person_index.end() ? nullptr : &persons[it->second];
+  uint32_t i = PersonPosition(id);
+  return i == FlatIndex::kAbsent ? nullptr : &persons[i];
 }
 
 Date LocalDateOf(const policy::Profile& profile, const Command& command) {
@@ -36,11 +68,14 @@ Decision InvalidDecision(const std::string& id, std::string detail) {
   return decision;
 }
 
-Hash256 Engine::BodyDigest(const Command& command) { return Sha256(command.canonical); }
+uint64_t Engine::BodyDigest(const Command& command) {
+  return DecidedIds::BodyDigest(command.canonical);
+}
 
 void Engine::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
   CHECK(profile != nullptr);
   CHECK(profile_ == nullptr || profile_->id == profile->id);
+  profiles_in_force_.push_back(profile);
   profile_ = std::move(profile);
   ++last_seq_;
 }
@@ -51,18 +86,26 @@ Decision Engine::Decide(const Command& command) const {
     return InvalidDecision(command.id, "command for zone \"" + command.zone +
                                            "\" sent to zone \"" + profile_->id + "\"");
   }
-  auto seen = state_.decided.find(command.id);
-  if (seen != state_.decided.end()) {
-    if (seen->second.body_digest != BodyDigest(command)) {
+  uint8_t id_digest[16];
+  DecidedIds::IdDigest(command.id, id_digest);
+  Decision decision = DecideNew(command, id_digest);
+  std::memcpy(decision.id_digest.data(), id_digest, 16);
+  decision.has_id_digest = true;
+  return decision;
+}
+
+Decision Engine::DecideNew(const Command& command, const uint8_t id_digest[16]) const {
+  if (const DecidedId* seen = state_.decided.Find(id_digest)) {
+    if (seen->body_digest != BodyDigest(command)) {
       Decision decision = InvalidDecision(
           command.id, "id reused: \"" + command.id + "\" was already decided (seq " +
-                          std::to_string(seen->second.seq) + ") with a different body");
+                          std::to_string(seen->seq) + ") with a different body");
       decision.reasons[0].rule = "command.id-reused";
       return decision;
     }
     Decision duplicate;
     duplicate.id = command.id;
-    duplicate.duplicate_of = seen->second.seq;
+    duplicate.duplicate_of = seen->seq;
     return duplicate;
   }
   switch (command.type) {
@@ -82,9 +125,16 @@ Decision Engine::Decide(const Command& command) const {
 void Engine::Apply(const Command& command, const Decision& decision) {
   CHECK(decision.outcome != Outcome::kInvalid);
   CHECK(decision.duplicate_of == 0);
-  CHECK(state_.decided.find(command.id) == state_.decided.end());
   ++last_seq_;
-  state_.decided.emplace(command.id, DecidedId{last_seq_, BodyDigest(command)});
+  DecidedId record;
+  if (decision.has_id_digest) {
+    std::memcpy(record.id_digest, decision.id_digest.data(), 16);
+  } else {
+    DecidedIds::IdDigest(command.id, record.id_digest);
+  }
+  record.seq = last_seq_;
+  record.body_digest = BodyDigest(command);
+  state_.decided.Insert(record);  // CHECKs that the id was not decided before
   if (decision.outcome == Outcome::kRejected) return;  // journaled, but nothing changes
   switch (command.type) {
     case CommandType::kRegisterParty:
@@ -109,10 +159,6 @@ Decision Engine::Execute(const Command& command) {
 }
 
 namespace {
-
-const char* kDocumentTypes[] = {"passport",   "visa",   "home_return_permit", "hk_mo_exit_entry_permit",
-                                "mainland_id", "hk_id", "macao_id",           "zone_permit",
-                                "talent_permit"};
 
 // Resolves list names to a bit mask, checking that each names a profile list of `kind`.
 bool ListMask(const policy::Profile& profile, const std::vector<std::string>& names,
@@ -150,9 +196,9 @@ Decision Engine::DecideRegistration(const Command& command) const {
       return InvalidDecision(command.id, error);
     }
     for (const Document& document : person->documents) {
-      bool known = false;
-      for (const char* type : kDocumentTypes) known |= document.type == type;
-      if (!known) return InvalidDecision(command.id, "unknown document type \"" + document.type + "\"");
+      if (DocumentTypeIndex(document.type) < 0) {
+        return InvalidDecision(command.id, "unknown document type \"" + document.type + "\"");
+      }
     }
   } else if (const auto* item = std::get_if<ItemBody>(&command.body)) {
     const Item* existing = state_.FindItem(item->sku);
@@ -170,31 +216,58 @@ Decision Engine::DecideRegistration(const Command& command) const {
 void Engine::ApplyRegistration(const Command& command) {
   std::string error;
   if (const auto* body = std::get_if<PartyBody>(&command.body)) {
-    auto [it, inserted] = state_.party_index.try_emplace(body->id, state_.parties.size());
-    if (inserted) state_.parties.emplace_back();
-    Party& party = state_.parties[it->second];
-    party.id = body->id;
+    uint32_t position = state_.PartyPosition(body->id);
+    if (position == FlatIndex::kAbsent) {
+      position = static_cast<uint32_t>(state_.parties.size());
+      state_.parties.emplace_back();
+      state_.parties.back().id = body->id;
+      state_.party_index.Insert(body->id, position);
+    }
+    Party& party = state_.parties[position];
     party.name = body->name;
     party.kind = body->kind;
     party.credit = body->credit;
     CHECK(ListMask(*profile_, body->lists, policy::ListKind::kParties, &party.lists, &error));
   } else if (const auto* body = std::get_if<PersonBody>(&command.body)) {
-    auto [it, inserted] = state_.person_index.try_emplace(body->id, state_.persons.size());
-    if (inserted) state_.persons.emplace_back();
-    Person& person = state_.persons[it->second];
-    person.id = body->id;
+    uint32_t position = state_.PersonPosition(body->id);
+    if (position == FlatIndex::kAbsent) {
+      position = static_cast<uint32_t>(state_.persons.size());
+      state_.persons.emplace_back();
+      state_.persons.back().id = body->id;
+      state_.person_index.Insert(body->id, position);
+    }
+    Person& person = state_.persons[position];
     person.name = body->name;
-    person.nationality = body->nationality;
-    person.resident_of = body->resident_of;
-    person.affiliation = body->affiliation;
+    CHECK(body->nationality.size() == 2 && body->resident_of.size() == 2);
+    std::memcpy(person.nationality, body->nationality.data(), 2);
+    std::memcpy(person.resident_of, body->resident_of.data(), 2);
+    person.affiliation = Intern(body->affiliation);
     person.birth_date = body->birth_date;
-    person.documents = body->documents;
+    // Documents are appended to the pool; a re-registration's old documents stay unreferenced,
+    // which costs little because re-registration is rare next to crossings.
+    bool reuse = body->documents.size() <= person.document_count;
+    if (!reuse) person.first_document = static_cast<uint32_t>(state_.documents.size());
+    person.document_count = static_cast<uint16_t>(body->documents.size());
+    for (size_t i = 0; i < body->documents.size(); ++i) {
+      const Document& document = body->documents[i];
+      StoredDocument stored{document.number, document.valid_from, document.valid_until,
+                            static_cast<uint8_t>(DocumentTypeIndex(document.type))};
+      if (reuse) {
+        state_.documents[person.first_document + i] = std::move(stored);
+      } else {
+        state_.documents.push_back(std::move(stored));
+      }
+    }
     CHECK(ListMask(*profile_, body->lists, policy::ListKind::kPersons, &person.lists, &error));
   } else if (const auto* body = std::get_if<ItemBody>(&command.body)) {
-    auto [it, inserted] = state_.item_index.try_emplace(body->sku, state_.items.size());
-    if (inserted) state_.items.emplace_back();
-    Item& item = state_.items[it->second];
-    item.sku = body->sku;
+    uint32_t position = state_.ItemPosition(body->sku);
+    if (position == FlatIndex::kAbsent) {
+      position = static_cast<uint32_t>(state_.items.size());
+      state_.items.emplace_back();
+      state_.items.back().sku = body->sku;
+      state_.item_index.Insert(body->sku, position);
+    }
+    Item& item = state_.items[position];
     item.hs_code = body->hs_code;
     item.description = body->description;
     item.unit = body->unit;
@@ -235,11 +308,11 @@ void Engine::ApplyList(const Command& command) {
   auto update = [&](const std::string& id, bool add) {
     uint64_t* mask = nullptr;
     if (kind == policy::ListKind::kPersons) {
-      mask = &state_.persons[state_.person_index.find(id)->second].lists;
+      mask = &state_.persons[state_.PersonPosition(id)].lists;
     } else if (kind == policy::ListKind::kParties) {
-      mask = &state_.parties[state_.party_index.find(id)->second].lists;
+      mask = &state_.parties[state_.PartyPosition(id)].lists;
     } else {
-      mask = &state_.items[state_.item_index.find(id)->second].lists;
+      mask = &state_.items[state_.ItemPosition(id)].lists;
     }
     *mask = add ? (*mask | bit) : (*mask & ~bit);
   };

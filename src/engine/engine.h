@@ -46,10 +46,11 @@ class Engine {
   // SHA-256 over a canonical encoding of the whole state (sorted; independent of insertion order
   // and of hash-map iteration order).
   Hash256 StateHash() const;
-  // SHA-256 of a command's canonical JSON minus nothing: the idempotency body digest.
-  static Hash256 BodyDigest(const Command& command);
+  // The idempotency body digest: first 8 bytes of SHA-256 of the command's canonical JSON.
+  static uint64_t BodyDigest(const Command& command);
 
  private:
+  Decision DecideNew(const Command& command, const uint8_t id_digest[16]) const;
   Decision DecideRegistration(const Command& command) const;
   Decision DecideList(const Command& command) const;
   Decision DecideCross(const Command& command) const;
@@ -60,6 +61,9 @@ class Engine {
   void ApplyGoods(const Command& command, const Decision& decision);
 
   std::shared_ptr<const policy::Profile> profile_;
+  // Every profile ever put in force, kept alive so that pointers into them (interned gate ids in
+  // the state) stay valid for the engine's lifetime.
+  std::vector<std::shared_ptr<const policy::Profile>> profiles_in_force_;
   State state_;
   uint64_t last_seq_ = 0;
 };

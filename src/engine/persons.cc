@@ -25,8 +25,8 @@ std::string LineDirection(Line line, Direction direction) {
 }
 
 // SPEC behaviour 1: a valid document that the line and direction accept.
-void CheckDocuments(const policy::Profile& profile, const Person& person, const policy::Gate& gate,
-                    Direction direction, Date date, Decision* decision) {
+void CheckDocuments(const policy::Profile& profile, const State& state, const Person& person,
+                    const policy::Gate& gate, Direction direction, Date date, Decision* decision) {
   const policy::PersonRule* rule = profile.FindPersonRule(gate.line, direction, date);
   if (rule == nullptr) {
     decision->Add("documents.no-rule-in-force",
@@ -34,10 +34,12 @@ void CheckDocuments(const policy::Profile& profile, const Person& person, const 
                       " on " + FormatDate(date));
     return;
   }
-  const Document* expired = nullptr;
-  const Document* not_yet_valid = nullptr;
-  for (const Document& document : person.documents) {
-    if (std::find(rule->documents.begin(), rule->documents.end(), document.type) ==
+  const StoredDocument* expired = nullptr;
+  const StoredDocument* not_yet_valid = nullptr;
+  const StoredDocument* documents = state.DocumentsOf(person);
+  for (uint32_t i = 0; i < person.document_count; ++i) {
+    const StoredDocument& document = documents[i];
+    if (std::find(rule->documents.begin(), rule->documents.end(), kDocumentTypes[document.type]) ==
         rule->documents.end()) {
       continue;
     }
@@ -50,10 +52,10 @@ void CheckDocuments(const policy::Profile& profile, const Person& person, const 
     }
   }
   if (expired != nullptr) {
-    decision->Add("documents.expired", expired->type + " of " + person.id + " expired on " +
+    decision->Add("documents.expired", std::string(kDocumentTypes[expired->type]) + " of " + person.id + " expired on " +
                                             FormatDate(expired->valid_until) + " (rule " + rule->id + ")");
   } else if (not_yet_valid != nullptr) {
-    decision->Add("documents.not-yet-valid", not_yet_valid->type + " of " + person.id +
+    decision->Add("documents.not-yet-valid", std::string(kDocumentTypes[not_yet_valid->type]) + " of " + person.id +
                                                    " is valid from " +
                                                    FormatDate(not_yet_valid->valid_from));
   } else {
@@ -79,7 +81,7 @@ void AssessCarried(const policy::Profile& profile, const Person& person, const p
   const policy::Allowance* allowance = profile.FindAllowance(gate.line, direction, date);
   if (allowance == nullptr || goods.empty()) return;
   bool resident = std::find(allowance->resident_of.begin(), allowance->resident_of.end(),
-                            person.resident_of) != allowance->resident_of.end();
+                            person.resident_of_code()) != allowance->resident_of.end();
   bool eligible = resident && AgeInYears(person.birth_date, date) >= allowance->min_age;
   int64_t remaining = eligible ? allowance->amount_fen : allowance->other_amount_fen;
   int64_t total_value = 0, tax = 0;
@@ -99,7 +101,7 @@ void AssessCarried(const policy::Profile& profile, const Person& person, const p
   decision->assessment = assessment;
   decision->Add("allowance.exceeded",
                 "carried goods worth CNY " + FormatMoney(total_value) + " exceed the " +
-                    (eligible ? "" : "non-resident ") + "allowance of CNY " +
+                    (eligible ? "" : "minors' and non-residents' ") + "allowance of CNY " +
                     FormatMoney(eligible ? allowance->amount_fen : allowance->other_amount_fen) +
                     "; personal-articles tax CNY " + FormatMoney(tax));
 }
@@ -199,13 +201,18 @@ Decision Engine::DecideCross(const Command& command) const {
     decision.Add("lane.whitelist-only",
                  person->id + " is not on the " + gate->list + " list of whitelist lane " + gate->id);
   }
-  if (controlled) CheckDocuments(*profile_, *person, *gate, body.direction, date, &decision);
+  if (controlled) CheckDocuments(*profile_, state_, *person, *gate, body.direction, date, &decision);
   CheckFreshFood(*profile_, *person, *gate, body.direction, date, goods, body.carried, &decision);
+  bool watchlisted = OnList(*profile_, person->lists, "watchlist");
   if (!decision.reasons.empty()) {
     decision.outcome = Outcome::kRejected;
+    // The officer must learn of a watchlist hit even when the crossing is refused anyway.
+    if (watchlisted) {
+      decision.Add("watchlist.hit", person->id + " is on the watchlist: secondary inspection");
+    }
     return decision;
   }
-  if (OnList(*profile_, person->lists, "watchlist")) {
+  if (watchlisted) {
     decision.outcome = Outcome::kReferred;
     decision.Add("watchlist.hit", person->id + " is on the watchlist: secondary inspection");
   }
@@ -233,6 +240,13 @@ void Engine::ApplyCross(const Command& command, const Decision& decision) {
   Person* person = state_.MutablePerson(body.person);
   const policy::Gate* gate = profile_->FindGate(body.gate);
   const policy::LineSpec* line = profile_->FindLine(gate->line);
+  if (line != nullptr && !line->records_persons && body.direction == Direction::kOut &&
+      person->inside) {
+    // A line that records no persons (Hengqin's second line) still tells us the person left: a
+    // Macao resident who goes on to the mainland and later re-enters from Macao is no anomaly.
+    person->inside = false;
+    --state_.inside_count;
+  }
   if (line != nullptr && line->records_persons) {
     bool entering = body.direction == Direction::kIn;
     if (entering && !person->inside) ++state_.inside_count;
@@ -240,7 +254,7 @@ void Engine::ApplyCross(const Command& command, const Decision& decision) {
     person->inside = entering;
     if (entering) {
       person->entered_at = command.at.unix_seconds;
-      person->entered_gate = gate->id;
+      person->entered_gate = gate->id.c_str();  // profiles in force stay alive with the engine
     }
   }
   Date date = LocalDateOf(*profile_, command);

@@ -48,7 +48,7 @@ std::string PresenceTable(const Engine& engine) {
   for (const Person* p : inside) {
     std::snprintf(line, sizeof line, "%-24s %-26s %s\n", p->id.c_str(),
                   FormatRfc3339(p->entered_at, engine.profile().utc_offset_minutes).c_str(),
-                  p->entered_gate.c_str());
+                  p->entered_gate);
     out += line;
   }
   return out;

@@ -15,6 +15,7 @@
 
 #include "base/sha256.h"
 #include "engine/command.h"
+#include "engine/flat_index.h"
 #include "engine/goods_state.h"
 
 namespace twoline::engine {
@@ -27,6 +28,10 @@ struct StringHash {
 template <typename Value>
 using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
 
+// A process-wide pool of strings that repeat across many records (gate ids, affiliations), so a
+// record holds an 8-byte pointer instead of a string. Append-only and never freed; thread-safe.
+const char* Intern(std::string_view text);
+
 struct Party {
   std::string id, name;
   PartyKind kind = PartyKind::kEnterprise;
@@ -34,16 +39,36 @@ struct Party {
   uint64_t lists = 0;  // bit i: member of profile list i
 };
 
+// A document held by a person; `type` indexes kDocumentTypes.
+struct StoredDocument {
+  std::string number;
+  Date valid_from = 0;
+  Date valid_until = 0;  // last valid day, inclusive
+  uint8_t type = 0;
+};
+extern const char* const kDocumentTypes[];
+inline constexpr int kDocumentTypeCount = 9;
+int DocumentTypeIndex(std::string_view type);  // -1 when unknown
+
+// A registered person. Sized for millions: codes inline, documents pooled in State::documents,
+// repeated strings interned.
 struct Person {
-  std::string id, name, nationality, resident_of, affiliation;
+  std::string id, name;
+  char nationality[2] = {0, 0};  // ISO 3166-1 alpha-2
+  char resident_of[2] = {0, 0};
   Date birth_date = 0;
-  std::vector<Document> documents;
-  uint64_t lists = 0;
+  const char* affiliation = "";  // interned
+  uint32_t first_document = 0;   // index into State::documents
+  uint16_t document_count = 0;
   bool inside = false;
-  int64_t entered_at = 0;  // unix seconds of the last recorded entry
-  std::string entered_gate;
-  Date fresh_food_day = 0;  // local date of the last crossing with fresh food
-  int32_t fresh_food_count = 0;  // crossings with fresh food on that day
+  int32_t fresh_food_count = 0;  // crossings with fresh food on fresh_food_day
+  Date fresh_food_day = 0;       // local date of the last crossing with fresh food
+  uint64_t lists = 0;
+  int64_t entered_at = 0;        // unix seconds of the last recorded entry
+  const char* entered_gate = ""; // interned gate id of that entry
+
+  std::string_view nationality_code() const { return {nationality, 2}; }
+  std::string_view resident_of_code() const { return {resident_of, 2}; }
 };
 
 struct Item {
@@ -58,20 +83,15 @@ struct Item {
   }
 };
 
-// What an id was decided as: the journal seq of its entry and a digest of its canonical body.
-struct DecidedId {
-  uint64_t seq = 0;
-  Hash256 body_digest{};
-};
-
 struct State {
   std::vector<Party> parties;
-  StringMap<uint32_t> party_index;
+  FlatIndex party_index;
   std::vector<Person> persons;
-  StringMap<uint32_t> person_index;
+  FlatIndex person_index;
+  std::vector<StoredDocument> documents;  // every person's documents, by Person::first_document
   std::vector<Item> items;
-  StringMap<uint32_t> item_index;
-  StringMap<DecidedId> decided;
+  FlatIndex item_index;
+  DecidedIds decided;
   int64_t inside_count = 0;
   GoodsState goods;
 
@@ -79,6 +99,12 @@ struct State {
   const Person* FindPerson(std::string_view id) const;
   const Item* FindItem(std::string_view sku) const;
   Person* MutablePerson(std::string_view id);
+  uint32_t PersonPosition(std::string_view id) const;  // FlatIndex::kAbsent when unknown
+  uint32_t PartyPosition(std::string_view id) const;
+  uint32_t ItemPosition(std::string_view sku) const;
+  const StoredDocument* DocumentsOf(const Person& person) const {
+    return documents.data() + person.first_document;
+  }
 };
 
 }  // namespace twoline::engine

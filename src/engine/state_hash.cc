@@ -10,15 +10,15 @@
 namespace twoline::engine {
 namespace {
 
-constexpr uint8_t kStateHashVersion = 1;
+constexpr uint8_t kStateHashVersion = 2;
 
-template <typename Map>
-std::vector<uint32_t> SortedIndexes(const Map& index) {
-  std::vector<std::pair<std::string_view, uint32_t>> entries(index.begin(), index.end());
-  std::sort(entries.begin(), entries.end());
-  std::vector<uint32_t> out;
-  out.reserve(entries.size());
-  for (const auto& entry : entries) out.push_back(entry.second);
+// Positions of a registry's records in id order.
+template <typename Record, typename IdOf>
+std::vector<uint32_t> SortedPositions(const std::vector<Record>& records, const IdOf& id_of) {
+  std::vector<uint32_t> out(records.size());
+  for (uint32_t i = 0; i < out.size(); ++i) out[i] = i;
+  std::sort(out.begin(), out.end(),
+            [&](uint32_t a, uint32_t b) { return id_of(records[a]) < id_of(records[b]); });
   return out;
 }
 
@@ -37,7 +37,7 @@ Hash256 Engine::StateHash() const {
       buffer.clear();
     }
   };
-  for (uint32_t i : SortedIndexes(state_.party_index)) {
+  for (uint32_t i : SortedPositions(state_.parties, [](const Party& p) -> const std::string& { return p.id; })) {
     const Party& p = state_.parties[i];
     e.Bytes(10, p.id);
     e.Bytes(11, p.name);
@@ -45,16 +45,18 @@ Hash256 Engine::StateHash() const {
     e.U64(13, p.lists);
     flush();
   }
-  for (uint32_t i : SortedIndexes(state_.person_index)) {
+  for (uint32_t i : SortedPositions(state_.persons, [](const Person& p) -> const std::string& { return p.id; })) {
     const Person& p = state_.persons[i];
     e.Bytes(20, p.id);
     e.Bytes(21, p.name);
-    e.Bytes(22, p.nationality);
-    e.Bytes(23, p.resident_of);
+    e.Bytes(22, p.nationality_code());
+    e.Bytes(23, p.resident_of_code());
     e.Bytes(24, p.affiliation);
     e.I64(25, p.birth_date);
-    for (const Document& d : p.documents) {
-      e.Bytes(26, d.type);
+    const StoredDocument* documents = state_.DocumentsOf(p);
+    for (uint32_t k = 0; k < p.document_count; ++k) {
+      const StoredDocument& d = documents[k];
+      e.Bytes(26, kDocumentTypes[d.type]);
       e.Bytes(27, d.number);
       e.I64(28, d.valid_from);
       e.I64(29, d.valid_until);
@@ -67,7 +69,7 @@ Hash256 Engine::StateHash() const {
     e.I64(35, p.fresh_food_count);
     flush();
   }
-  for (uint32_t i : SortedIndexes(state_.item_index)) {
+  for (uint32_t i : SortedPositions(state_.items, [](const Item& p) -> const std::string& { return p.sku; })) {
     const Item& item = state_.items[i];
     e.Bytes(40, item.sku);
     e.Bytes(41, item.hs_code);
@@ -77,15 +79,16 @@ Hash256 Engine::StateHash() const {
     e.U64(45, item.lists);
     flush();
   }
-  // Decided ids: sorted, with their seq and body digest.
-  std::vector<std::pair<std::string_view, const DecidedId*>> decided;
+  // Decided ids, in seq order (each seq is unique), with their id and body digests.
+  std::vector<const DecidedId*> decided;
   decided.reserve(state_.decided.size());
-  for (const auto& [id, record] : state_.decided) decided.emplace_back(id, &record);
-  std::sort(decided.begin(), decided.end());
-  for (const auto& [id, record] : decided) {
-    e.Bytes(50, id);
-    e.U64(51, record->seq);
-    e.Bytes(52, std::string_view(reinterpret_cast<const char*>(record->body_digest.data()), 32));
+  state_.decided.ForEach([&](const DecidedId& record) { decided.push_back(&record); });
+  std::sort(decided.begin(), decided.end(),
+            [](const DecidedId* a, const DecidedId* b) { return a->seq < b->seq; });
+  for (const DecidedId* record : decided) {
+    e.U64(50, record->seq);
+    e.Bytes(51, std::string_view(reinterpret_cast<const char*>(record->id_digest), 16));
+    e.U64(52, record->body_digest);
     flush();
   }
   state_.goods.Encode(&buffer);
