@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "base/json_writer.h"
+#include "engine/goods_queries.h"
 #include "engine/queries.h"
 #include "journal/journal_file.h"
 #include "policy/profile_loader.h"
@@ -181,8 +182,52 @@ int VerifyJournal(const std::string& journal_path, std::ostream& out, std::ostre
   return 0;
 }
 
-int QueryPresenceJournal(const std::string& journal_path, bool table, std::ostream& out,
-                         std::ostream& err) {
+// Answers a query from an engine; shared by the journal and database forms. Exit status 1 with a
+// message for unknown parties or declarations and malformed dates.
+int AnswerQuery(const engine::Engine& engine, const QueryOptions& options, std::ostream& out,
+                std::ostream& err) {
+  std::string answer;
+  if (options.what == "presence") {
+    answer = options.table ? engine::PresenceTable(engine) : engine::PresenceJson(engine, 0, SIZE_MAX);
+  } else if (options.what == "balance") {
+    if (options.party.empty()) {
+      err << "twoline query balance: --party is required\n";
+      return 1;
+    }
+    answer = options.table ? engine::BalanceTable(engine, options.party)
+                           : engine::BalanceJson(engine, options.party);
+    if (answer.empty()) err << "twoline query balance: unknown party \"" << options.party << "\"\n";
+  } else if (options.what == "trace") {
+    if (options.declaration.empty()) {
+      err << "twoline query trace: --declaration is required\n";
+      return 1;
+    }
+    answer = options.table ? engine::TraceTable(engine, options.declaration)
+                           : engine::TraceJson(engine, options.declaration);
+    if (answer.empty()) {
+      err << "twoline query trace: unknown declaration \"" << options.declaration << "\"\n";
+    }
+  } else if (options.what == "report") {
+    auto from = ParseDate(options.from.empty() ? "1900-01-01" : options.from);
+    auto to = ParseDate(options.to.empty() ? "2999-12-31" : options.to);
+    if (!from || !to) {
+      err << "twoline query report: " << (!from ? from.error().message : to.error().message) << "\n";
+      return 1;
+    }
+    answer = options.table ? engine::ReportTable(engine, *from, *to)
+                           : engine::ReportJson(engine, *from, *to);
+  } else {
+    err << "twoline query: unknown query \"" << options.what << "\"\n";
+    return 1;
+  }
+  if (answer.empty()) return 1;
+  out << answer;
+  if (answer.back() != '\n') out << "\n";
+  return 0;
+}
+
+int QueryJournal(const std::string& journal_path, const QueryOptions& options, std::ostream& out,
+                 std::ostream& err) {
   journal::Chain chain;
   if (Status s = journal::ReplayJournalFile(journal_path, &chain); !s) {
     err << "twoline query: " << s.message() << "\n";
@@ -192,8 +237,7 @@ int QueryPresenceJournal(const std::string& journal_path, bool table, std::ostre
     err << "twoline query: journal is empty\n";
     return 1;
   }
-  out << (table ? engine::PresenceTable(chain.engine()) : engine::PresenceJson(chain.engine(), 0, SIZE_MAX));
-  return 0;
+  return AnswerQuery(chain.engine(), options, out, err);
 }
 
 }  // namespace twoline::cli

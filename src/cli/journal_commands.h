@@ -6,6 +6,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "engine/engine.h"
+
 namespace twoline::cli {
 
 struct RunOptions {
@@ -24,8 +26,19 @@ int RunJournal(const RunOptions& options, std::istream& in, std::ostream& out, s
 // naming the first bad seq.
 int VerifyJournal(const std::string& journal_path, std::ostream& out, std::ostream& err);
 
-// `query presence --journal FILE [--format table]`.
-int QueryPresenceJournal(const std::string& journal_path, bool table, std::ostream& out,
-                         std::ostream& err);
+// `query presence|balance|trace|report --journal FILE [--format table]` and their arguments.
+struct QueryOptions {
+  std::string what;         // presence, balance, declaration (database only), trace, report
+  std::string zone;         // database form: optional when the database holds one zone
+  std::string party;        // balance
+  std::string declaration;  // trace
+  std::string from, to;     // report: YYYY-MM-DD, inclusive
+  bool table = false;
+};
+// Answers a query from an engine's state (journal and database forms share it).
+int AnswerQuery(const engine::Engine& engine, const QueryOptions& options, std::ostream& out,
+                std::ostream& err);
+int QueryJournal(const std::string& journal_path, const QueryOptions& options, std::ostream& out,
+                 std::ostream& err);
 
 }  // namespace twoline::cli

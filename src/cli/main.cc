@@ -30,10 +30,17 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "recompute the hash chain and replay the journal");
   verify->add_option("--journal", journal_path, "JSON Lines journal file")->required();
 
-  std::string query_what, format = "json";
-  auto* query = app.add_subcommand("query", "read models: presence");
-  query->add_option("WHAT", query_what, "presence")->required()->check(CLI::IsMember({"presence"}));
+  twoline::cli::QueryOptions query_options;
+  std::string format = "json";
+  auto* query = app.add_subcommand("query", "read models: presence, balance, trace, report");
+  query->add_option("WHAT", query_options.what, "presence|balance|trace|report")
+      ->required()
+      ->check(CLI::IsMember({"presence", "balance", "trace", "report"}));
   query->add_option("--journal", journal_path, "JSON Lines journal file")->required();
+  query->add_option("--party", query_options.party, "balance: the party");
+  query->add_option("--declaration", query_options.declaration, "trace: the declaration");
+  query->add_option("--from", query_options.from, "report: first day, YYYY-MM-DD");
+  query->add_option("--to", query_options.to, "report: last day, YYYY-MM-DD");
   query->add_option("--format", format, "json or table")->check(CLI::IsMember({"json", "table"}));
 
   twoline::cli::SimulateOptions simulate_options;
@@ -60,7 +67,8 @@ int main(int argc, char** argv) {
   if (simulate->parsed()) return twoline::cli::RunSimulate(simulate_options, std::cout, std::cerr);
   if (demo->parsed()) return twoline::cli::RunDemo(demo_options, std::cout, std::cerr);
   if (query->parsed()) {
-    return twoline::cli::QueryPresenceJournal(journal_path, format == "table", std::cout, std::cerr);
+    query_options.table = format == "table";
+    return twoline::cli::QueryJournal(journal_path, query_options, std::cout, std::cerr);
   }
   return 2;
 }
