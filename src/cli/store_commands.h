@@ -31,17 +31,10 @@ int RunDb(const RunOptions& options, const std::string& db_path, std::istream& i
 int VerifyDb(const std::string& db_path, const std::string& zone, std::ostream& out,
              std::ostream& err);
 
-struct QueryOptions {
-  std::string what;         // presence | balance | declaration | trace | report
-  std::string zone;         // optional when the database holds one zone
-  std::string party;        // balance
-  std::string declaration;  // declaration, trace
-  std::string from, to;     // report: dates YYYY-MM-DD
-  bool table = false;       // --format table (presence only)
-};
+// QueryOptions is declared in cli/journal_commands.h (shared with the journal form).
 
-// `query WHAT --db FILE …`: presence, balance and declaration from the read models; trace and report
-// from a replay of the journal.
+// `query WHAT --db FILE …`: presence and balance JSON from the read models (the same bytes as
+// AnswerQuery on a replayed engine); declarations, traces, reports and tables from a replay.
 int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostream& out,
             std::ostream& err);
 

@@ -58,11 +58,12 @@ std::string ShortfallDetail(const ledger::Ledger& ledger, const std::string& par
   for (Status status : {Status::kBonded, Status::kTaxFree, Status::kDutyPaid, Status::kDomestic}) {
     reserved += ledger.AccountBalance(AccountKey::Internal(party, sku, status)).reserved_milli;
   }
-  int64_t held = ledger.AccountBalance(AccountKey::Internal(party, sku, Status::kHeld)).quantity_milli;
+  int64_t held =
+      ledger.AccountBalance(AccountKey::Internal(party, sku, Status::kHeld)).quantity_milli;
   int64_t refused =
       ledger.AccountBalance(AccountKey::Internal(party, sku, Status::kRefused)).quantity_milli;
-  std::string text = party + " needs " + FormatQuantity(wanted_milli) + " of " + sku +
-                     " but has " + FormatQuantity(free_milli) + " free";
+  std::string text = party + " needs " + FormatQuantity(wanted_milli) + " of " + sku + " but has " +
+                     FormatQuantity(free_milli) + " free";
   if (reserved > 0) text += "; " + FormatQuantity(reserved) + " reserved by pending declarations";
   if (held > 0) text += "; " + FormatQuantity(held) + " held for inspection";
   if (refused > 0) {

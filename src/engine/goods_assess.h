@@ -1,8 +1,10 @@
-// Duty and import VAT at the second line (SPEC behaviour 9), from the lots a declaration line takes.
+// Duty and import VAT at the second line (SPEC behaviour 9), from the lots a declaration line
+// takes.
 //
 // Per declaration line, amounts in CNY fen:
 //   tax base    = declared value × (bonded quantity / line quantity)      goods still owing duty
-//               + admission value of the tax-free slices                  "the taxes that were exempted"
+//               + admission value of the tax-free slices                  "the taxes that were
+//               exempted"
 //   customs duty = base × duty rate (longest HS prefix), rounded half up to the fen
 //   import VAT   = (base + duty) × VAT rate, rounded half up to the fen
 // duty_paid and domestic slices owe nothing. When the profile has a value-added threshold (Hengqin,

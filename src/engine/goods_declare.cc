@@ -63,7 +63,7 @@ struct RuleFindings {
   std::vector<Reason> rejections;  // bans, then missing certificates
   std::vector<Reason> holds;
   bool needs_measurements = false;
-  std::vector<const policy::GoodsRule*> tax_free;  // per line; nullptr when none
+  std::vector<const policy::GoodsRule*> tax_free;        // per line; nullptr when none
   std::vector<const policy::GoodsRule*> tax_free_rules;  // distinct, in profile order
 };
 
@@ -85,8 +85,13 @@ void ApplyRule(const GoodsContext& context, const DeclareBody& body,
   std::string missing_text;
   for (size_t i = 0; i < body.lines.size(); ++i) {
     const DeclarationLine& line = body.lines[i];
-    RuleSubject subject{DeclarationKindName(body.kind), facts[i].item, line.origin, line.produced_on,
-                        lists, body.purpose, context.date};
+    RuleSubject subject{DeclarationKindName(body.kind),
+                        facts[i].item,
+                        line.origin,
+                        line.produced_on,
+                        lists,
+                        body.purpose,
+                        context.date};
     if (!RuleMatches(context.profile, rule, subject)) continue;
     if (rule.action == policy::GoodsAction::kRequireCertificates) {
       std::string missing;
@@ -131,8 +136,8 @@ void ApplyRule(const GoodsContext& context, const DeclareBody& body,
   }
 }
 
-RuleFindings ApplyRules(const GoodsContext& context, const DeclareBody& body, const Party& declarant,
-                        const std::vector<LineFacts>& facts) {
+RuleFindings ApplyRules(const GoodsContext& context, const DeclareBody& body,
+                        const Party& declarant, const std::vector<LineFacts>& facts) {
   RuleFindings findings;
   findings.tax_free.assign(body.lines.size(), nullptr);
   std::vector<Reason> certificate_reasons;
@@ -202,7 +207,8 @@ class DeclareBuilder {
   void Assess(size_t line, const std::vector<ledger::Slice>& slices);
   void FinishPlan(bool held);
   bool Sampled(Reason* reason) const;
-  DeclarationRecord MakeRecord(bool held, bool needs_measurements) const;
+  DeclarationRecord MakeRecord(bool held, bool needs_measurements,
+                               std::vector<std::string> hold_rules) const;
 
   const GoodsContext& context_;
   const DeclareBody& body_;
@@ -250,7 +256,10 @@ Decision DeclareBuilder::Build() {
   decision_.outcome = held ? Outcome::kHeld : Outcome::kAccepted;
   if (assessed_) decision_.assessment = assessment_;
   FinishPlan(held);
-  plan_->new_declaration = MakeRecord(held, findings.needs_measurements);
+  std::vector<std::string> hold_rules;
+  for (const Reason& hold : findings.holds) hold_rules.push_back(hold.rule);
+  if (selected) hold_rules.push_back(sampled.rule);
+  plan_->new_declaration = MakeRecord(held, findings.needs_measurements, std::move(hold_rules));
   decision_.plan = plan_;
   return decision_;
 }
@@ -312,7 +321,8 @@ void DeclareBuilder::PlanInbound(const RuleFindings& findings, bool held) {
                       "refund"});
   }
   if (held) {
-    for (ledger::LotSpec& spec : lots) plan_->operations.push_back(ledger::Admit{body_.id, spec, from});
+    for (ledger::LotSpec& spec : lots)
+      plan_->operations.push_back(ledger::Admit{body_.id, spec, from});
   } else {
     plan_->operations.push_back(ledger::ExpectIncoming{body_.id, body_.declarant, lots, from});
   }
@@ -327,10 +337,10 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
     std::vector<ledger::Slice> slices;
     int64_t free = planner_.FreeQuantity(body_.declarant, line.sku, preference);
     if (!planner_.Take(body_.declarant, line.sku, line.quantity_milli, preference, &slices)) {
-      rejections->push_back({"ledger.insufficient-balance",
-                             "line " + std::to_string(i + 1) + ": " +
-                                 ShortfallDetail(ledger, body_.declarant, line.sku,
-                                                 line.quantity_milli, free)});
+      rejections->push_back(
+          {"ledger.insufficient-balance",
+           "line " + std::to_string(i + 1) + ": " +
+               ShortfallDetail(ledger, body_.declarant, line.sku, line.quantity_milli, free)});
       continue;
     }
     for (const ledger::Slice& slice : slices) {
@@ -341,7 +351,8 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
               : ledger::AccountKey::Internal(destination.party, line.sku, lot.status);
       planner_.Add(to, slice.amounts.quantity_milli, slice.amounts.value_fen);
     }
-    if (body_.kind == DeclarationKind::kSecondLineOut && context_.profile.goods.second_line_out_taxed) {
+    if (body_.kind == DeclarationKind::kSecondLineOut &&
+        context_.profile.goods.second_line_out_taxed) {
       Assess(i, slices);
     }
     slices_.insert(slices_.end(), slices.begin(), slices.end());
@@ -361,9 +372,9 @@ void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slice
     assessed.push_back({lot.status, lot.spec.processed, slice.amounts});
   }
   const DeclarationLine& declared = body_.lines[line];
-  LineAssessment result = AssessSecondLineOut(context_.profile, *facts_[line].item,
-                                              facts_[line].value_fen, declared.quantity_milli,
-                                              assessed, line + 1);
+  LineAssessment result =
+      AssessSecondLineOut(context_.profile, *facts_[line].item, facts_[line].value_fen,
+                          declared.quantity_milli, assessed, line + 1);
   notes_.insert(notes_.end(), result.notes.begin(), result.notes.end());
   if (!result.taxed) return;
   assessed_ = true;
@@ -383,7 +394,8 @@ void DeclareBuilder::FinishPlan(bool held) {
   }
 }
 
-DeclarationRecord DeclareBuilder::MakeRecord(bool held, bool needs_measurements) const {
+DeclarationRecord DeclareBuilder::MakeRecord(bool held, bool needs_measurements,
+                                             std::vector<std::string> hold_rules) const {
   DeclarationRecord record;
   record.id = body_.id;
   record.kind = body_.kind;
@@ -406,8 +418,9 @@ DeclarationRecord DeclareBuilder::MakeRecord(bool held, bool needs_measurements)
     record.lines.push_back(std::move(out));
   }
   bool posted = !LineOf(body_.kind) && !held;
-  record.state = held ? DeclarationState::kHeld
-                      : posted ? DeclarationState::kPosted : DeclarationState::kAccepted;
+  record.state = held     ? DeclarationState::kHeld
+                 : posted ? DeclarationState::kPosted
+                          : DeclarationState::kAccepted;
   record.command = context_.command.id;
   record.declared_at = context_.command.at.unix_seconds;
   record.declared_on = context_.date;
@@ -415,9 +428,13 @@ DeclarationRecord DeclareBuilder::MakeRecord(bool held, bool needs_measurements)
   record.reasons = decision_.reasons;
   record.assessment = decision_.assessment;
   record.export_refund = export_refund_;
+  record.hold_rules = std::move(hold_rules);
   record.needs_measurements = needs_measurements;
   record.held_lots = held && IsInbound(body_.kind);
-  record.events.push_back(MakeEvent(context_.command, held ? "held" : posted ? "posted" : "declared",
+  record.events.push_back(MakeEvent(context_.command,
+                                    held     ? "held"
+                                    : posted ? "posted"
+                                             : "declared",
                                     std::string(DeclarationKindName(body_.kind))));
   return record;
 }

@@ -20,10 +20,7 @@ std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\
 
 std::string HoldRules(const DeclarationRecord& record) {
   std::string rules;
-  for (const Reason& reason : record.reasons) {
-    if (reason.rule.rfind("goods.", 0) == 0) continue;  // notes, not holds
-    rules += (rules.empty() ? "" : ", ") + reason.rule;
-  }
+  for (const std::string& rule : record.hold_rules) rules += (rules.empty() ? "" : ", ") + rule;
   return rules;
 }
 
@@ -31,9 +28,9 @@ std::optional<Reason> StateRefusal(const DeclarationRecord& record, std::string_
   const std::string id = record.id;
   switch (record.state) {
     case DeclarationState::kReleased:
-      return Reason{std::string(prefix) + ".already-released",
-                    id + " was released at gate " + record.released_gate + " on " +
-                        FormatDate(record.released_on)};
+      return Reason{std::string(prefix) + ".already-released", id + " was released at gate " +
+                                                                   record.released_gate + " on " +
+                                                                   FormatDate(record.released_on)};
     case DeclarationState::kCancelled:
       return Reason{prefix == "cancel" ? "cancel.already-cancelled" : "release.cancelled",
                     id + " was cancelled"};
@@ -42,9 +39,9 @@ std::optional<Reason> StateRefusal(const DeclarationRecord& record, std::string_
                     id + " failed inspection: its goods are refused and may only leave through the "
                          "first line or be scrapped"};
     case DeclarationState::kPosted:
-      return Reason{std::string(prefix) + ".already-posted",
-                    id + " is a " + DeclarationKindName(record.kind) +
-                        ", posted when it was accepted"};
+      return Reason{
+          std::string(prefix) + ".already-posted",
+          id + " is a " + DeclarationKindName(record.kind) + ", posted when it was accepted"};
     default:
       return std::nullopt;
   }
@@ -53,9 +50,9 @@ std::optional<Reason> StateRefusal(const DeclarationRecord& record, std::string_
 std::optional<Reason> ReleaseRefusal(const DeclarationRecord& record, const policy::Gate& gate) {
   std::optional<policy::Line> line = LineOf(record.kind);
   if (!line) {
-    return Reason{"release.no-gate-needed", record.id + " is a " +
-                                                DeclarationKindName(record.kind) +
-                                                ": it crosses no line and was posted when accepted"};
+    return Reason{"release.no-gate-needed",
+                  record.id + " is a " + DeclarationKindName(record.kind) +
+                      ": it crosses no line and was posted when accepted"};
   }
   if (record.state == DeclarationState::kHeld) {
     return Reason{"release.held", record.id + " is held for inspection (" + HoldRules(record) +
@@ -63,9 +60,9 @@ std::optional<Reason> ReleaseRefusal(const DeclarationRecord& record, const poli
   }
   if (auto refusal = StateRefusal(record, "release")) return refusal;
   if (*line != gate.line) {
-    return Reason{"release.wrong-line",
-                  record.id + " is a " + DeclarationKindName(record.kind) + " declaration; gate " +
-                      gate.id + " is on the " + policy::LineName(gate.line) + " line"};
+    return Reason{"release.wrong-line", record.id + " is a " + DeclarationKindName(record.kind) +
+                                            " declaration; gate " + gate.id + " is on the " +
+                                            policy::LineName(gate.line) + " line"};
   }
   return std::nullopt;
 }
@@ -103,8 +100,8 @@ Decision DecideRelease(const GoodsContext& context, const ReleaseBody& body) {
     if (record != nullptr) {
       records.push_back(record);
     } else if (context.state.goods.FindProcess(id) != nullptr) {
-      refusals.push_back({"release.no-gate-needed",
-                          id + " is a process: processing is posted when accepted"});
+      refusals.push_back(
+          {"release.no-gate-needed", id + " is a process: processing is posted when accepted"});
     } else {
       return InvalidDecision(context.command.id, "unknown declaration " + Quoted(id));
     }
@@ -115,8 +112,9 @@ Decision DecideRelease(const GoodsContext& context, const ReleaseBody& body) {
                                 " lane; goods are released at goods gates");
   }
   if (!gate->effective.InForce(context.date)) {
-    return RejectedDecision(context.command, "gate.not-in-service",
-                            "gate " + gate->id + " is not in service on " + FormatDate(context.date));
+    return RejectedDecision(
+        context.command, "gate.not-in-service",
+        "gate " + gate->id + " is not in service on " + FormatDate(context.date));
   }
   for (const DeclarationRecord* record : records) {
     if (auto refusal = ReleaseRefusal(*record, *gate)) refusals.push_back(*refusal);
@@ -127,7 +125,8 @@ Decision DecideRelease(const GoodsContext& context, const ReleaseBody& body) {
     return decision;
   }
   auto plan = std::make_shared<GoodsPlan>();
-  std::string detail = "at gate " + gate->id + (body.vehicle.empty() ? "" : " on vehicle " + body.vehicle);
+  std::string detail =
+      "at gate " + gate->id + (body.vehicle.empty() ? "" : " on vehicle " + body.vehicle);
   for (const DeclarationRecord* record : records) {
     if (IsInbound(record->kind)) {
       PlanInboundRelease(context.state.goods.ledger, *record, &plan->operations);
@@ -198,7 +197,8 @@ std::optional<Reason> MissingMeasurements(const GoodsContext& context, const Ins
       for (const std::string& nuclide : limit.nuclides) measured |= m.nuclide == nuclide;
     }
     if (measured) continue;
-    for (const std::string& nuclide : limit.nuclides) missing += (missing.empty() ? "" : ", ") + nuclide;
+    for (const std::string& nuclide : limit.nuclides)
+      missing += (missing.empty() ? "" : ", ") + nuclide;
   }
   if (missing.empty()) return std::nullopt;
   return Reason{"inspection.measurements-required",
@@ -209,10 +209,10 @@ std::optional<Reason> MissingMeasurements(const GoodsContext& context, const Ins
 std::vector<Reason> FailureReasons(const GoodsContext& context, const InspectBody& body) {
   std::vector<Reason> reasons;
   for (const ExceededLimit& limit : JudgeMeasurements(context.profile.goods, body.measurements)) {
-    reasons.push_back({"radiation.limit-exceeded",
-                       limit.nuclides + " " + FormatQuantity(limit.milli_bq_per_kg) +
-                           " Bq/kg exceeds the limit of " +
-                           FormatQuantity(limit.max_milli_bq_per_kg) + " Bq/kg"});
+    reasons.push_back(
+        {"radiation.limit-exceeded", limit.nuclides + " " + FormatQuantity(limit.milli_bq_per_kg) +
+                                         " Bq/kg exceeds the limit of " +
+                                         FormatQuantity(limit.max_milli_bq_per_kg) + " Bq/kg"});
   }
   if (body.pass && !*body.pass) {
     reasons.push_back({"inspection.failed", "the inspection found " + body.declaration +
@@ -257,9 +257,9 @@ Decision DecideInspect(const GoodsContext& context, const InspectBody& body) {
   }
   if (record == nullptr || record->state != DeclarationState::kHeld) {
     std::string state = record == nullptr ? "a process" : DeclarationStateName(record->state);
-    return RejectedDecision(context.command, "inspection.not-held",
-                            body.declaration + " is " + state +
-                                ", not held: there is no inspection pending");
+    return RejectedDecision(
+        context.command, "inspection.not-held",
+        body.declaration + " is " + state + ", not held: there is no inspection pending");
   }
   std::vector<Reason> failures = FailureReasons(context, body);
   bool pass = failures.empty();

@@ -43,7 +43,7 @@ struct GoodsContext {
 // Limits on single goods amounts, beyond the parser's: one line may not exceed a billion units or a
 // trillion in value, which keeps every sum the ledger forms far inside int64.
 inline constexpr int64_t kLineQuantityMilliMax = 1'000'000'000'000;  // 10^9 units
-inline constexpr int64_t kLineValueCentsMax = 100'000'000'000'000;    // 10^12 currency units
+inline constexpr int64_t kLineValueCentsMax = 100'000'000'000'000;   // 10^12 currency units
 
 Decision DecideDeclare(const GoodsContext& context, const DeclareBody& body);
 Decision DecideProcess(const GoodsContext& context, const ProcessBody& body);

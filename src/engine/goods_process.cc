@@ -29,9 +29,8 @@ std::optional<Decision> ValidateSkus(const GoodsContext& context,
       return InvalidDecision(context.command.id, where + "unknown item \"" + entries[i].sku + "\"");
     }
     if (entries[i].quantity_milli > kLineQuantityMilliMax) {
-      return InvalidDecision(context.command.id,
-                             where + "quantity above the limit of " +
-                                 FormatQuantity(kLineQuantityMilliMax));
+      return InvalidDecision(context.command.id, where + "quantity above the limit of " +
+                                                     FormatQuantity(kLineQuantityMilliMax));
     }
   }
   return std::nullopt;
@@ -39,7 +38,8 @@ std::optional<Decision> ValidateSkus(const GoodsContext& context,
 
 Status OutputStatus(const ledger::Ledger& ledger, const std::vector<ledger::Slice>& slices) {
   bool seen[ledger::kStatusCount] = {};
-  for (const ledger::Slice& slice : slices) seen[static_cast<int>(ledger.FindLot(slice.lot)->status)] = true;
+  for (const ledger::Slice& slice : slices)
+    seen[static_cast<int>(ledger.FindLot(slice.lot)->status)] = true;
   for (Status status : {Status::kBonded, Status::kTaxFree, Status::kDutyPaid}) {
     if (seen[static_cast<int>(status)]) return status;
   }
@@ -92,20 +92,20 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
   std::vector<Reason> rejections;
   for (size_t i = 0; i < body.inputs.size(); ++i) {
     const SkuQuantity& input = body.inputs[i];
-    int64_t free = planner.FreeQuantity(body.declarant, input.sku, ledger::StatusPreference::Free());
+    int64_t free =
+        planner.FreeQuantity(body.declarant, input.sku, ledger::StatusPreference::Free());
     if (!planner.Take(body.declarant, input.sku, input.quantity_milli,
                       ledger::StatusPreference::Free(), &slices)) {
-      rejections.push_back({"ledger.insufficient-balance",
-                            "input " + std::to_string(i + 1) + ": " +
-                                ShortfallDetail(ledger, body.declarant, input.sku,
-                                                input.quantity_milli, free)});
+      rejections.push_back(
+          {"ledger.insufficient-balance",
+           "input " + std::to_string(i + 1) + ": " +
+               ShortfallDetail(ledger, body.declarant, input.sku, input.quantity_milli, free)});
     }
   }
   if (slices.size() > ledger::kParentsPerLotMax) {
-    rejections.push_back({"ledger.limit-exceeded", "the inputs would take " +
-                                                       std::to_string(slices.size()) +
-                                                       " lots; at most " +
-                                                       std::to_string(ledger::kParentsPerLotMax)});
+    rejections.push_back({"ledger.limit-exceeded",
+                          "the inputs would take " + std::to_string(slices.size()) +
+                              " lots; at most " + std::to_string(ledger::kParentsPerLotMax)});
   }
   if (!rejections.empty()) {
     Decision decision = RejectedDecision(context.command, "", "");
@@ -116,8 +116,9 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
   std::vector<ledger::LotSpec> outputs = OutputLots(body, slices, status);
   for (const ledger::Slice& slice : slices) {
     const ledger::Lot& lot = *ledger.FindLot(slice.lot);
-    planner.Add(ledger::AccountKey::Outside(body.declarant, lot.spec.sku, ledger::External::kConsumed),
-                slice.amounts.quantity_milli, slice.amounts.value_fen);
+    planner.Add(
+        ledger::AccountKey::Outside(body.declarant, lot.spec.sku, ledger::External::kConsumed),
+        slice.amounts.quantity_milli, slice.amounts.value_fen);
   }
   for (const ledger::LotSpec& spec : outputs) {
     planner.Add(ledger::AccountKey::Internal(spec.party, spec.sku, status),
@@ -135,10 +136,12 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
   plan->operations.push_back(ledger::Reserve{body.id, body.declarant, slices, consumed});
   plan->operations.push_back(ledger::Post{body.id, std::nullopt});
   for (ledger::LotSpec& spec : outputs) {
-    plan->operations.push_back(ledger::Admit{body.id, std::move(spec), ledger::External::kProduced});
+    plan->operations.push_back(
+        ledger::Admit{body.id, std::move(spec), ledger::External::kProduced});
   }
-  plan->process = ProcessRecord{body.id,     body.declarant,    command_id, context.command.at.unix_seconds,
-                                context.date, body.inputs, body.outputs, status};
+  plan->process =
+      ProcessRecord{body.id,      body.declarant, command_id,   context.command.at.unix_seconds,
+                    context.date, body.inputs,    body.outputs, status};
   Decision decision = AcceptedDecision(context.command);
   decision.plan = plan;
   return decision;
@@ -146,13 +149,73 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
 
 namespace {
 
-int64_t BookQuantity(const ledger::Ledger& ledger, const std::string& party, const std::string& sku) {
+int64_t BookQuantity(const ledger::Ledger& ledger, const std::string& party,
+                     const std::string& sku) {
   int64_t total = 0;
   for (int s = 0; s < ledger::kStatusCount; ++s) {
     total += ledger.AccountBalance(ledger::AccountKey::Internal(party, sku, static_cast<Status>(s)))
                  .quantity_milli;
   }
   return total;
+}
+
+}  // namespace
+
+namespace {
+
+// What a stocktake found and will book, sku by sku.
+struct StocktakeFindings {
+  std::vector<ledger::Slice> shortages;  // taken FIFO, booked to shortage
+  std::vector<ledger::Admit> overages;   // new lots from overage
+  std::vector<Reason> notes, rejections;
+};
+
+void CompareCount(const GoodsContext& context, const StocktakeBody& body, const SkuQuantity& count,
+                  const std::string& document, ledger::Status overage_status,
+                  ledger::Planner* planner, StocktakeRecord* record, StocktakeFindings* findings) {
+  const ledger::Ledger& ledger = context.state.goods.ledger;
+  int64_t book = BookQuantity(ledger, body.party, count.sku);
+  StocktakeLine line{count.sku, book, count.quantity_milli, 0};
+  std::string head = count.sku + ": book " + FormatQuantity(book) + ", counted " +
+                     FormatQuantity(count.quantity_milli);
+  if (count.quantity_milli < book) {
+    int64_t missing = book - count.quantity_milli;
+    size_t first = findings->shortages.size();
+    if (!planner->Take(body.party, count.sku, missing, ledger::StatusPreference::Everything(),
+                       &findings->shortages)) {
+      findings->rejections.push_back(
+          {"stocktake.shortage-exceeds-free",
+           head + ": the shortage of " + FormatQuantity(missing) +
+               " exceeds the goods not reserved by pending declarations; release or cancel them "
+               "first"});
+      return;
+    }
+    for (size_t i = first; i < findings->shortages.size(); ++i) {
+      line.difference_value_fen -= findings->shortages[i].amounts.value_fen;
+    }
+    planner->Add(ledger::AccountKey::Outside(body.party, count.sku, ledger::External::kShortage),
+                 missing, -line.difference_value_fen);
+    findings->notes.push_back(
+        {"stocktake.shortage", head + ": shortage of " + FormatQuantity(missing) + " (CNY " +
+                                   FormatMoney(-line.difference_value_fen) + ") booked"});
+  } else if (count.quantity_milli > book) {
+    ledger::LotSpec spec;
+    spec.party = body.party;
+    spec.sku = count.sku;
+    spec.status = overage_status;
+    spec.release_status = overage_status;
+    spec.source = ledger::LotSource::kOverage;
+    spec.amounts.quantity_milli = count.quantity_milli - book;
+    planner->Add(ledger::AccountKey::Internal(body.party, count.sku, overage_status),
+                 spec.amounts.quantity_milli, 0);
+    findings->notes.push_back(
+        {"stocktake.overage", head + ": overage of " + FormatQuantity(spec.amounts.quantity_milli) +
+                                  " booked as " + ledger::StatusName(overage_status) +
+                                  " with no value"});
+    findings->overages.push_back(
+        ledger::Admit{document, std::move(spec), ledger::External::kOverage});
+  }
+  record->lines.push_back(line);
 }
 
 }  // namespace
@@ -169,74 +232,35 @@ Decision DecideStocktake(const GoodsContext& context, const StocktakeBody& body)
       return InvalidDecision(command_id, "sku \"" + count.sku + "\" counted twice");
     }
   }
-  const ledger::Ledger& ledger = context.state.goods.ledger;
   const std::string document = "stocktake/" + command_id;  // '/' never occurs in declaration ids
-  ledger::Planner planner(ledger);
-  auto status = ledger::ParseStatus(context.profile.goods.first_line_in_status);
-  CHECK(status.has_value());
-  auto plan = std::make_shared<GoodsPlan>();
+  auto overage_status = ledger::ParseStatus(context.profile.goods.first_line_in_status);
+  CHECK(overage_status.has_value());
+  ledger::Planner planner(context.state.goods.ledger);
   StocktakeRecord record{command_id, body.party, context.command.at.unix_seconds, context.date, {}};
-  std::vector<ledger::Slice> shortages;
-  std::vector<Reason> notes, rejections;
+  StocktakeFindings findings;
   for (const SkuQuantity& count : body.counts) {
-    int64_t book = BookQuantity(ledger, body.party, count.sku);
-    StocktakeLine line{count.sku, book, count.quantity_milli, 0};
-    std::string head = count.sku + ": book " + FormatQuantity(book) + ", counted " +
-                       FormatQuantity(count.quantity_milli);
-    if (count.quantity_milli < book) {
-      int64_t missing = book - count.quantity_milli;
-      size_t first = shortages.size();
-      if (!planner.Take(body.party, count.sku, missing, ledger::StatusPreference::Everything(),
-                        &shortages)) {
-        rejections.push_back({"stocktake.shortage-exceeds-free",
-                              head + ": the shortage of " + FormatQuantity(missing) +
-                                  " exceeds the goods not reserved by pending declarations; "
-                                  "release or cancel them first"});
-        continue;
-      }
-      for (size_t i = first; i < shortages.size(); ++i) {
-        line.difference_value_fen -= shortages[i].amounts.value_fen;
-      }
-      planner.Add(ledger::AccountKey::Outside(body.party, count.sku, ledger::External::kShortage),
-                  missing, -line.difference_value_fen);
-      notes.push_back({"stocktake.shortage", head + ": shortage of " + FormatQuantity(missing) +
-                                                 " (CNY " + FormatMoney(-line.difference_value_fen) +
-                                                 ") booked"});
-    } else if (count.quantity_milli > book) {
-      ledger::LotSpec spec;
-      spec.party = body.party;
-      spec.sku = count.sku;
-      spec.status = *status;
-      spec.release_status = *status;
-      spec.source = ledger::LotSource::kOverage;
-      spec.amounts.quantity_milli = count.quantity_milli - book;
-      planner.Add(ledger::AccountKey::Internal(body.party, count.sku, *status),
-                  spec.amounts.quantity_milli, 0);
-      plan->operations.push_back(ledger::Admit{document, spec, ledger::External::kOverage});
-      notes.push_back({"stocktake.overage",
-                       head + ": overage of " + FormatQuantity(spec.amounts.quantity_milli) +
-                           " booked as " + ledger::StatusName(*status) + " with no value"});
-    }
-    record.lines.push_back(line);
+    CompareCount(context, body, count, document, *overage_status, &planner, &record, &findings);
   }
-  if (!planner.WithinLimits()) {
-    rejections.push_back({"ledger.limit-exceeded", "the stocktake would take an account beyond the ledger's limit"});
+  if (!planner.WithinLimits() || findings.shortages.size() > ledger::kSlicesPerDocumentMax) {
+    findings.rejections.push_back(
+        {"ledger.limit-exceeded", "the stocktake would exceed the ledger's limits"});
   }
-  if (!rejections.empty()) {
+  if (!findings.rejections.empty()) {
     Decision decision = RejectedDecision(context.command, "", "");
-    decision.reasons = std::move(rejections);
+    decision.reasons = std::move(findings.rejections);
     return decision;
   }
-  if (!shortages.empty()) {
+  auto plan = std::make_shared<GoodsPlan>();
+  if (!findings.shortages.empty()) {
     ledger::Destination shortage;
     shortage.account = ledger::External::kShortage;
-    plan->operations.insert(plan->operations.begin(),
-                            {ledger::Reserve{document, body.party, shortages, shortage},
-                             ledger::Post{document, std::nullopt}});
+    plan->operations.push_back(ledger::Reserve{document, body.party, findings.shortages, shortage});
+    plan->operations.push_back(ledger::Post{document, std::nullopt});
   }
+  for (ledger::Admit& overage : findings.overages) plan->operations.push_back(std::move(overage));
   plan->stocktake = std::move(record);
   Decision decision = AcceptedDecision(context.command);
-  decision.reasons = std::move(notes);
+  decision.reasons = std::move(findings.notes);
   decision.plan = plan;
   return decision;
 }

@@ -168,8 +168,14 @@ void WriteDeclarationBody(JsonWriter& w, const DeclarationRecord& d, int32_t off
   w.Key("state").String(DeclarationStateName(d.state));
   w.Key("declared_at").String(FormatRfc3339(d.declared_at, offset));
   if (d.state == DeclarationState::kReleased) {
-    w.Key("released_gate").String(d.released_gate).Key("released_on").String(FormatDate(d.released_on));
+    w.Key("released_gate")
+        .String(d.released_gate)
+        .Key("released_on")
+        .String(FormatDate(d.released_on));
   }
+  w.Key("hold_rules").BeginArray();
+  for (const std::string& rule : d.hold_rules) w.String(rule);
+  w.EndArray();
   if (d.inspection_passed) w.Key("inspection").String(*d.inspection_passed ? "pass" : "fail");
   w.Key("export_refund").Bool(d.export_refund);
   w.Key("lines").BeginArray();
@@ -232,7 +238,8 @@ void WritePendingAndPostings(JsonWriter& w, const ledger::Ledger& ledger, std::s
     }
     w.EndArray().Key("incoming").BeginArray();
     for (const ledger::LotSpec& spec : pending->incoming) {
-      w.BeginObject().Key("sku").String(spec.sku).Key("status").String(ledger::StatusName(spec.status));
+      w.BeginObject().Key("sku").String(spec.sku).Key("status").String(
+          ledger::StatusName(spec.status));
       w.Key("quantity").String(Quantity(spec.amounts.quantity_milli));
       w.Key("value").String(FormatMoney(spec.amounts.value_fen)).EndObject();
     }
@@ -243,13 +250,23 @@ void WritePendingAndPostings(JsonWriter& w, const ledger::Ledger& ledger, std::s
   w.Key("postings").BeginArray();
   for (uint64_t posting_id : ledger.PostingsOf(id)) {
     const ledger::Posting& p = ledger.postings()[posting_id - 1];
-    w.BeginObject().Key("id").Int(static_cast<int64_t>(p.id)).Key("date").String(FormatDate(p.date));
+    w.BeginObject()
+        .Key("id")
+        .Int(static_cast<int64_t>(p.id))
+        .Key("date")
+        .String(FormatDate(p.date));
     w.Key("from");
     WriteAccount(w, p.from);
     w.Key("to");
     WriteAccount(w, p.to);
-    w.Key("from_lot").Int(static_cast<int64_t>(p.from_lot)).Key("to_lot").Int(static_cast<int64_t>(p.to_lot));
-    w.Key("quantity").String(Quantity(p.quantity_milli)).Key("value").String(FormatMoney(p.value_fen));
+    w.Key("from_lot")
+        .Int(static_cast<int64_t>(p.from_lot))
+        .Key("to_lot")
+        .Int(static_cast<int64_t>(p.to_lot));
+    w.Key("quantity")
+        .String(Quantity(p.quantity_milli))
+        .Key("value")
+        .String(FormatMoney(p.value_fen));
     w.EndObject();
   }
   w.EndArray();
@@ -328,24 +345,26 @@ std::string TraceTable(const Engine& engine, std::string_view declaration) {
   TraceResult trace = Trace(Goods(engine).ledger, declaration);
   std::string out = engine.profile().id + ": trace of " + std::string(declaration) + " (" +
                     DocumentKind(engine, declaration) + ")\n";
-  out += Row("%6s %-14s %-20s %-10s %12s %-8s %-24s %-14s %s\n", "LOT", "PARTY", "SKU", "STATUS",
-             "QUANTITY", "ORIGIN", "CREATED BY", "SOURCE", "PARENTS");
+  out += Row("%6s %-14s %-20s %-10s %12s %12s %-8s %-24s %-14s %s\n", "LOT", "PARTY", "SKU",
+             "STATUS", "QUANTITY", "ON HAND", "ORIGIN", "CREATED BY", "SOURCE", "PARENTS");
   for (const Lot* lot : trace.lots) {
     std::string parents;
     for (const ledger::LotParent& parent : lot->spec.parents) {
       parents += (parents.empty() ? "" : ", ") + std::to_string(parent.lot) + " (" +
                  Quantity(parent.quantity_milli) + ")";
     }
-    out += Row("%6llu %-14s %-20s %-10s %12s %-8s %-24s %-14s %s\n",
+    out += Row("%6llu %-14s %-20s %-10s %12s %12s %-8s %-24s %-14s %s\n",
                static_cast<unsigned long long>(lot->id), lot->spec.party.c_str(),
                lot->spec.sku.c_str(), ledger::StatusName(lot->status),
                Quantity(lot->spec.amounts.quantity_milli).c_str(),
+               Quantity(lot->on_hand.quantity_milli).c_str(),
                lot->spec.origin.empty() ? "-" : lot->spec.origin.c_str(), lot->created_by.c_str(),
                ledger::LotSourceName(lot->spec.source), parents.empty() ? "-" : parents.c_str());
   }
   out += "admissions:";
   for (const Lot* lot : trace.lots) {
-    if (ledger::IsAdmission(lot->spec.source)) out += " " + lot->created_by + " (lot " + std::to_string(lot->id) + ")";
+    if (ledger::IsAdmission(lot->spec.source))
+      out += " " + lot->created_by + " (lot " + std::to_string(lot->id) + ")";
   }
   out += trace.truncated ? "\n(truncated)\n" : "\n";
   return out;

@@ -7,8 +7,8 @@
 
 #include "base/decimal.h"
 #include "base/json_writer.h"
-#include "engine/goods_queries.h"
 #include "engine/goods_plan.h"
+#include "engine/goods_queries.h"
 #include "engine/goods_state.h"
 
 namespace twoline::engine {
@@ -20,8 +20,9 @@ struct FlowTotals {
 
 struct ReportData {
   std::map<std::tuple<Date, std::string, std::string>, FlowTotals> flows;  // date, line, direction
-  std::map<std::pair<Date, std::string>, int64_t> movements;                 // date, kind
+  std::map<std::pair<Date, std::string>, int64_t> movements;               // date, kind
   int64_t duty_fen = 0, vat_fen = 0, taxed_declarations = 0, exempted_fen = 0;
+  int64_t open_duty_fen = 0, open_vat_fen = 0, open_taxed_declarations = 0;  // not yet released
   std::vector<const DeclarationRecord*> held, open;
   std::vector<std::tuple<std::string, std::string, int64_t>> refused;  // party, sku, quantity
   std::vector<std::pair<const StocktakeRecord*, const StocktakeLine*>> stocktakes;
@@ -33,14 +34,19 @@ void AddDeclaration(const DeclarationRecord& d, Date from, Date to, ReportData* 
   if (d.state == DeclarationState::kHeld) data->held.push_back(&d);
   if (d.state == DeclarationState::kHeld || d.state == DeclarationState::kAccepted) {
     data->open.push_back(&d);
+    if (d.assessment && d.assessment->total_fen() > 0) {
+      data->open_duty_fen += d.assessment->customs_duty_fen;
+      data->open_vat_fen += d.assessment->import_vat_fen;
+      ++data->open_taxed_declarations;
+    }
   }
   if (d.state == DeclarationState::kPosted && InRange(d.declared_on, from, to)) {
     ++data->movements[{d.declared_on, DeclarationKindName(d.kind)}];
   }
   if (d.state != DeclarationState::kReleased || !InRange(d.released_on, from, to)) return;
   std::optional<policy::Line> line = LineOf(d.kind);
-  FlowTotals& totals = data->flows[{d.released_on, policy::LineName(*line),
-                                    IsInbound(d.kind) ? "in" : "out"}];
+  FlowTotals& totals =
+      data->flows[{d.released_on, policy::LineName(*line), IsInbound(d.kind) ? "in" : "out"}];
   ++totals.declarations;
   totals.lines += static_cast<int64_t>(d.lines.size());
   for (const GoodsLineRecord& l : d.lines) {
@@ -57,7 +63,8 @@ void AddDeclaration(const DeclarationRecord& d, Date from, Date to, ReportData* 
 ReportData Collect(const Engine& engine, Date from, Date to) {
   const GoodsState& goods = engine.state().goods;
   ReportData data;
-  for (const auto& [id, declaration] : goods.declarations) AddDeclaration(declaration, from, to, &data);
+  for (const auto& [id, declaration] : goods.declarations)
+    AddDeclaration(declaration, from, to, &data);
   for (const auto& [id, process] : goods.processes) {
     if (InRange(process.date, from, to)) ++data.movements[{process.date, "process"}];
   }
@@ -76,22 +83,18 @@ ReportData Collect(const Engine& engine, Date from, Date to) {
   return data;
 }
 
-std::vector<std::string> HoldRules(const DeclarationRecord& d) {
-  std::vector<std::string> rules;
-  for (const Reason& reason : d.reasons) {
-    if (reason.rule.rfind("goods.", 0) != 0) rules.push_back(reason.rule);
-  }
-  return rules;
-}
-
 void WriteHeld(JsonWriter& w, const ReportData& data, int32_t offset) {
   w.Key("held").BeginArray();
   for (const DeclarationRecord* d : data.held) {
-    w.BeginObject().Key("declaration").String(d->id).Key("kind").String(DeclarationKindName(d->kind));
+    w.BeginObject()
+        .Key("declaration")
+        .String(d->id)
+        .Key("kind")
+        .String(DeclarationKindName(d->kind));
     w.Key("declarant").String(d->declarant);
     w.Key("since").String(FormatRfc3339(d->declared_at, offset));
     w.Key("rules").BeginArray();
-    for (const std::string& rule : HoldRules(*d)) w.String(rule);
+    for (const std::string& rule : d->hold_rules) w.String(rule);
     w.EndArray().Key("lines").BeginArray();
     for (const GoodsLineRecord& line : d->lines) {
       w.BeginObject().Key("sku").String(line.sku);
@@ -119,7 +122,11 @@ void WriteReportLists(JsonWriter& w, const ReportData& data) {
   }
   w.EndArray().Key("open").BeginArray();
   for (const DeclarationRecord* d : data.open) {
-    w.BeginObject().Key("declaration").String(d->id).Key("kind").String(DeclarationKindName(d->kind));
+    w.BeginObject()
+        .Key("declaration")
+        .String(d->id)
+        .Key("kind")
+        .String(DeclarationKindName(d->kind));
     w.Key("declarant").String(d->declarant).Key("state").String(DeclarationStateName(d->state));
     w.Key("declared_on").String(FormatDate(d->declared_on)).EndObject();
   }
@@ -161,6 +168,11 @@ std::string ReportJson(const Engine& engine, Date from, Date to) {
   w.Key("import_vat").String(FormatMoney(data.vat_fen));
   w.Key("total").String(FormatMoney(data.duty_fen + data.vat_fen));
   w.Key("declarations").Int(data.taxed_declarations).EndObject();
+  w.Key("assessed_open").BeginObject().Key("currency").String("CNY");
+  w.Key("customs_duty").String(FormatMoney(data.open_duty_fen));
+  w.Key("import_vat").String(FormatMoney(data.open_vat_fen));
+  w.Key("total").String(FormatMoney(data.open_duty_fen + data.open_vat_fen));
+  w.Key("declarations").Int(data.open_taxed_declarations).EndObject();
   w.Key("exempted").String(FormatMoney(data.exempted_fen));
   WriteHeld(w, data, engine.profile().utc_offset_minutes);
   WriteReportLists(w, data);
@@ -186,14 +198,18 @@ std::string ReportTable(const Engine& engine, Date from, Date to) {
     out += Row("%-10s %-10s %8lld\n", FormatDate(key.first).c_str(), key.second.c_str(),
                static_cast<long long>(count));
   }
-  out += Row("\nCOLLECTED  customs duty CNY %s  import VAT CNY %s  total CNY %s  (%lld declarations)\n",
-             FormatMoney(data.duty_fen).c_str(), FormatMoney(data.vat_fen).c_str(),
-             FormatMoney(data.duty_fen + data.vat_fen).c_str(),
-             static_cast<long long>(data.taxed_declarations));
+  out += Row(
+      "\nCOLLECTED  customs duty CNY %s  import VAT CNY %s  total CNY %s  (%lld declarations)\n",
+      FormatMoney(data.duty_fen).c_str(), FormatMoney(data.vat_fen).c_str(),
+      FormatMoney(data.duty_fen + data.vat_fen).c_str(),
+      static_cast<long long>(data.taxed_declarations));
+  out += Row("ASSESSED, NOT YET RELEASED  CNY %s  (%lld declarations)\n",
+             FormatMoney(data.open_duty_fen + data.open_vat_fen).c_str(),
+             static_cast<long long>(data.open_taxed_declarations));
   out += "EXEMPTED   CNY " + FormatMoney(data.exempted_fen) + "\n\nHELD NOW\n";
   for (const DeclarationRecord* d : data.held) {
     std::string rules;
-    for (const std::string& rule : HoldRules(*d)) rules += (rules.empty() ? "" : ", ") + rule;
+    for (const std::string& rule : d->hold_rules) rules += (rules.empty() ? "" : ", ") + rule;
     out += Row("%-20s %-16s %-14s %s\n", d->id.c_str(), DeclarationKindName(d->kind),
                d->declarant.c_str(), rules.c_str());
   }
@@ -203,16 +219,18 @@ std::string ReportTable(const Engine& engine, Date from, Date to) {
   }
   out += "\nSTOCKTAKE DIFFERENCES\n";
   for (const auto& [stocktake, line] : data.stocktakes) {
-    out += Row("%-10s %-14s %-20s book %s counted %s difference %s (CNY %s)\n",
-               FormatDate(stocktake->date).c_str(), stocktake->party.c_str(), line->sku.c_str(),
-               FormatQuantity(line->book_milli).c_str(), FormatQuantity(line->counted_milli).c_str(),
-               FormatQuantity(line->counted_milli - line->book_milli).c_str(),
-               FormatMoney(line->difference_value_fen).c_str());
+    out +=
+        Row("%-10s %-14s %-20s book %s counted %s difference %s (CNY %s)\n",
+            FormatDate(stocktake->date).c_str(), stocktake->party.c_str(), line->sku.c_str(),
+            FormatQuantity(line->book_milli).c_str(), FormatQuantity(line->counted_milli).c_str(),
+            FormatQuantity(line->counted_milli - line->book_milli).c_str(),
+            FormatMoney(line->difference_value_fen).c_str());
   }
   out += "\nOPEN DECLARATIONS\n";
   for (const DeclarationRecord* d : data.open) {
     out += Row("%-20s %-16s %-14s %-9s %s\n", d->id.c_str(), DeclarationKindName(d->kind),
-               d->declarant.c_str(), DeclarationStateName(d->state), FormatDate(d->declared_on).c_str());
+               d->declarant.c_str(), DeclarationStateName(d->state),
+               FormatDate(d->declared_on).c_str());
   }
   return out;
 }

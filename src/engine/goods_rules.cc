@@ -113,11 +113,12 @@ std::vector<ExceededLimit> JudgeMeasurements(const policy::GoodsPolicy& goods,
       measured = true;
       // The parser bounds each activity; saturate rather than overflow on absurd sums.
       total = measurement.milli_bq_per_kg > INT64_MAX - total ? INT64_MAX
-                                                               : total + measurement.milli_bq_per_kg;
+                                                              : total + measurement.milli_bq_per_kg;
     }
     if (!measured || total <= limit.max_milli_bq_per_kg) continue;
     std::string names;
-    for (const std::string& nuclide : limit.nuclides) names += (names.empty() ? "" : " + ") + nuclide;
+    for (const std::string& nuclide : limit.nuclides)
+      names += (names.empty() ? "" : " + ") + nuclide;
     exceeded.push_back({names, total, limit.max_milli_bq_per_kg});
   }
   return exceeded;

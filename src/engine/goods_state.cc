@@ -1,8 +1,9 @@
 // Canonical encoding of the goods state for the state hash (engine/state_hash.cc). Field tags
 // 100-159 belong to the ledger, 160-229 to the records below. Maps are std::map, so records are
 // visited in sorted id order; vectors in the order the journal created them.
-#include "base/encoding.h"
 #include "engine/goods_state.h"
+
+#include "base/encoding.h"
 
 namespace twoline::engine {
 namespace {
@@ -53,6 +54,7 @@ void EncodeDeclaration(FieldEncoder& e, const DeclarationRecord& d) {
   e.U64(177, (d.export_refund ? 1u : 0u) | (d.needs_measurements ? 2u : 0u) |
                  (d.held_lots ? 4u : 0u) |
                  (d.inspection_passed ? (*d.inspection_passed ? 8u : 16u) : 0u));
+  for (const std::string& rule : d.hold_rules) e.Bytes(197, rule);
   e.Bytes(178, d.released_gate);
   e.I64(179, d.released_on);
   for (const GoodsEvent& event : d.events) {
@@ -74,6 +76,9 @@ void EncodeQuantities(FieldEncoder& e, uint8_t tag, const std::vector<SkuQuantit
 }  // namespace
 
 void GoodsState::Encode(std::string* out) const {
+  // The state hash is taken by `verify` and by replays, which read the whole state anyway: the
+  // place for the ledger's full sweeps, too slow for every command (ledger.h, "Invariants").
+  ledger.CheckAllInvariants();
   ledger.Encode(out);
   FieldEncoder e(out);
   e.U64(200, declarations.size());

@@ -39,7 +39,8 @@ const char* DeclarationStateName(DeclarationState state);
 struct GoodsEvent {
   std::string command;  // the command id
   int64_t at = 0;       // unix seconds of the command's `at`
-  std::string what;     // "declared", "held", "inspected", "released", "cancelled", "refused", "posted"
+  std::string
+      what;  // "declared", "held", "inspected", "released", "cancelled", "refused", "posted"
   std::string detail;
 };
 
@@ -70,9 +71,10 @@ struct DeclarationRecord {
   int64_t declared_at = 0;
   Date declared_on = 0;
   Outcome outcome = Outcome::kAccepted;  // of the declaring decision: accepted or held
-  std::vector<Reason> reasons;            // of the declaring decision
-  std::optional<Assessment> assessment;   // of the declaring decision
+  std::vector<Reason> reasons;           // of the declaring decision
+  std::optional<Assessment> assessment;  // of the declaring decision
   bool export_refund = false;
+  std::vector<std::string> hold_rules;  // the rules (or inspection.sampled) that held it, if any
   bool needs_measurements = false;  // held by a hold_for_test rule: only measurements can clear it
   bool held_lots = false;           // inbound goods admitted in status held, waiting for release
   std::optional<bool> inspection_passed;

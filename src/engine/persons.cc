@@ -240,22 +240,19 @@ void Engine::ApplyCross(const Command& command, const Decision& decision) {
   Person* person = state_.MutablePerson(body.person);
   const policy::Gate* gate = profile_->FindGate(body.gate);
   const policy::LineSpec* line = profile_->FindLine(gate->line);
-  if (line != nullptr && !line->records_persons && body.direction == Direction::kOut &&
-      person->inside) {
-    // A line that records no persons (Hengqin's second line) still tells us the person left: a
-    // Macao resident who goes on to the mainland and later re-enters from Macao is no anomaly.
-    person->inside = false;
-    --state_.inside_count;
-  }
-  if (line != nullptr && line->records_persons) {
+  // Presence follows every crossing. A line that records no persons (Hengqin's second line) never
+  // raises a presence anomaly (DecideCross), but it still tells us where the person is: a Macao
+  // resident who goes on to the mainland and later comes back from Macao is no anomaly, and neither
+  // is a mainland visitor who came in through the second line and leaves for Macao.
+  if (line != nullptr) {
     bool entering = body.direction == Direction::kIn;
-    if (entering && !person->inside) ++state_.inside_count;
-    if (!entering && person->inside) --state_.inside_count;
-    person->inside = entering;
-    if (entering) {
+    if (entering && !person->inside) {
+      ++state_.inside_count;
       person->entered_at = command.at.unix_seconds;
       person->entered_gate = gate->id.c_str();  // profiles in force stay alive with the engine
     }
+    if (!entering && person->inside) --state_.inside_count;
+    person->inside = entering;
   }
   Date date = LocalDateOf(*profile_, command);
   const policy::FreshFoodRule* rule = profile_->FindFreshFood(date);

@@ -176,15 +176,19 @@ TEST(Persons, NoPersonRuleInForceMeansNoDocumentIsAccepted) {
   EXPECT_EQ(Rules(decision), "documents.no-rule-in-force");
 }
 
-TEST(Persons, HengqinSecondLineChecksNoDocumentsAndRecordsNoPresence) {
+TEST(Persons, HengqinSecondLineChecksNoDocumentsAndRaisesNoPresenceAnomaly) {
   ZoneEngine zone("hengqin");
   zone.Register("CN-2", "CN", "mainland_id", "2015-01-01", "2035-01-01");
   for (const char* id : {"c1", "c2"}) {
     Decision decision = zone.Cross(id, "2026-03-01T08:00:00+08:00", "CN-2", kHengqinSecond, "in");
     EXPECT_EQ(decision.outcome, Outcome::kAccepted) << Rules(decision);
   }
-  EXPECT_FALSE(zone.Inside("CN-2"));
+  // Presence still follows the crossing: the person is inside, then outside again.
+  EXPECT_TRUE(zone.Inside("CN-2"));
   EXPECT_EQ(zone.Cross("c3", "2026-03-01T18:00:00+08:00", "CN-2", kHengqinSecond, "out").outcome,
+            Outcome::kAccepted);
+  EXPECT_FALSE(zone.Inside("CN-2"));
+  EXPECT_EQ(zone.Cross("c4", "2026-03-01T18:30:00+08:00", "CN-2", kHengqinSecond, "out").outcome,
             Outcome::kAccepted);
 }
 

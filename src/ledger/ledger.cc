@@ -33,7 +33,8 @@ bool NonNegative(const Amounts& a) {
 
 bool AllLessOrEqual(const Amounts& a, const Amounts& b) {
   return a.quantity_milli <= b.quantity_milli && a.value_fen <= b.value_fen &&
-         a.imported_input_fen <= b.imported_input_fen && a.mainland_input_fen <= b.mainland_input_fen;
+         a.imported_input_fen <= b.imported_input_fen &&
+         a.mainland_input_fen <= b.mainland_input_fen;
 }
 
 const std::vector<uint64_t> kNoLots;
@@ -46,8 +47,12 @@ const char* StatusName(Status status) {
 }
 
 const char* ExternalName(External external) {
-  static const char* kNames[] = {"outside_first_line", "outside_second_line", "consumed",
-                                 "scrapped",           "shortage",            "overage",
+  static const char* kNames[] = {"outside_first_line",
+                                 "outside_second_line",
+                                 "consumed",
+                                 "scrapped",
+                                 "shortage",
+                                 "overage",
                                  "produced"};
   return kNames[static_cast<int>(external)];
 }
@@ -206,14 +211,21 @@ void Ledger::Move(const std::string& document, Date date, const AccountKey& from
   CHECK(from.sku == to.sku);
   CHECK(amounts.quantity_milli > 0 && NonNegative(amounts));
   Balance& source = MutableBalance(from);
+  Balance before = source;
   source.quantity_milli = CheckedAdd(source.quantity_milli, -amounts.quantity_milli);
   source.value_fen = CheckedAdd(source.value_fen, -amounts.value_fen);
+  auto& [quantity_total, value_total] = sku_totals_[from.sku];
+  quantity_total += source.quantity_milli - before.quantity_milli;
+  value_total += source.value_fen - before.value_fen;
   Balance& target = MutableBalance(to);
+  before = target;
   target.quantity_milli = CheckedAdd(target.quantity_milli, amounts.quantity_milli);
   target.value_fen = CheckedAdd(target.value_fen, amounts.value_fen);
+  quantity_total += target.quantity_milli - before.quantity_milli;
+  value_total += target.value_fen - before.value_fen;
   if (from.internal()) stock_by_sku_[from.sku] -= amounts.quantity_milli;
   if (to.internal()) stock_by_sku_[to.sku] += amounts.quantity_milli;
-  Posting posting{postings_.size() + 1, document, date, from, to, from_lot, to_lot,
+  Posting posting{postings_.size() + 1,   document,         date, from, to, from_lot, to_lot,
                   amounts.quantity_milli, amounts.value_fen};
   postings_.push_back(std::move(posting));
   postings_by_document_[document].push_back(postings_.back().id);
@@ -251,7 +263,8 @@ void Ledger::Do(const Reserve& op, Date, Touched* touched) {
     CHECK(Portion(lot.Free(), slice.amounts.quantity_milli) == slice.amounts);
     CHECK(slice.amounts.quantity_milli > 0);
     lot.reserved += slice.amounts;
-    Balance& balance = MutableBalance(AccountKey::Internal(lot.spec.party, lot.spec.sku, lot.status));
+    Balance& balance =
+        MutableBalance(AccountKey::Internal(lot.spec.party, lot.spec.sku, lot.status));
     balance.reserved_milli = CheckedAdd(balance.reserved_milli, slice.amounts.quantity_milli);
     touched->party_skus.emplace(lot.spec.party, lot.spec.sku);
     touched->lots.insert(lot.id);
@@ -340,7 +353,8 @@ void Ledger::Do(const Void& op, Date, Touched* touched) {
   for (const Slice& slice : it->second.slices) {
     Lot& lot = MutableLot(slice.lot);
     lot.reserved -= slice.amounts;
-    Balance& balance = MutableBalance(AccountKey::Internal(lot.spec.party, lot.spec.sku, lot.status));
+    Balance& balance =
+        MutableBalance(AccountKey::Internal(lot.spec.party, lot.spec.sku, lot.status));
     balance.reserved_milli = CheckedAdd(balance.reserved_milli, -slice.amounts.quantity_milli);
     touched->party_skus.emplace(lot.spec.party, lot.spec.sku);
     touched->lots.insert(lot.id);
@@ -368,8 +382,11 @@ void Ledger::Execute(const std::vector<Operation>& operations, Date date) {
   for (const Operation& operation : operations) {
     std::visit([&](const auto& op) { Do(op, date, &touched); }, operation);
   }
-  for (const std::string& sku : touched.skus) CheckSku(sku);
-  for (const auto& [party, sku] : touched.party_skus) CheckPartySku(party, sku);
+  for (const std::string& sku : touched.skus) {
+    auto it = sku_totals_.find(sku);
+    CHECK(it == sku_totals_.end() || (it->second.first == 0 && it->second.second == 0));
+  }
+  for (const auto& [party, sku] : touched.party_skus) CheckAccounts(party, sku);
   for (uint64_t id : touched.lots) CheckLot(*FindLot(id));
 }
 
@@ -386,7 +403,17 @@ void Ledger::CheckSku(const std::string& sku) const {
   CHECK(value == 0);
 }
 
+void Ledger::CheckAccounts(const std::string& party, const std::string& sku) const {
+  for (int s = 0; s < kStatusCount; ++s) {
+    Balance balance = AccountBalance(AccountKey::Internal(party, sku, static_cast<Status>(s)));
+    CHECK(balance.quantity_milli >= 0 && balance.value_fen >= 0);  // no balance below zero
+    CHECK(balance.reserved_milli >= 0 && balance.reserved_milli <= balance.quantity_milli);
+    CHECK(balance.incoming_milli >= 0);
+  }
+}
+
 void Ledger::CheckPartySku(const std::string& party, const std::string& sku) const {
+  CheckAccounts(party, sku);
   Amounts on_hand[kStatusCount], reserved[kStatusCount];
   for (uint64_t id : LiveLots(party, sku)) {
     const Lot& lot = *FindLot(id);
@@ -395,9 +422,6 @@ void Ledger::CheckPartySku(const std::string& party, const std::string& sku) con
   }
   for (int s = 0; s < kStatusCount; ++s) {
     Balance balance = AccountBalance(AccountKey::Internal(party, sku, static_cast<Status>(s)));
-    CHECK(balance.quantity_milli >= 0 && balance.value_fen >= 0);  // no balance below zero
-    CHECK(balance.reserved_milli >= 0 && balance.reserved_milli <= balance.quantity_milli);
-    CHECK(balance.incoming_milli >= 0);
     CHECK(balance.quantity_milli == on_hand[s].quantity_milli);  // the account is its lots
     CHECK(balance.value_fen == on_hand[s].value_fen);
     CHECK(balance.reserved_milli == reserved[s].quantity_milli);
@@ -485,8 +509,8 @@ void Ledger::Encode(std::string* out) const {
     }
     const Destination& d = pending.destination;
     e.U64(134, (d.external ? 1u : 0u) | (d.keep_status ? 2u : 0u) |
-                   static_cast<uint64_t>(d.account) << 8 |
-                   static_cast<uint64_t>(d.status) << 16 | static_cast<uint64_t>(d.source) << 24);
+                   static_cast<uint64_t>(d.account) << 8 | static_cast<uint64_t>(d.status) << 16 |
+                   static_cast<uint64_t>(d.source) << 24);
     e.Bytes(135, d.party);
     for (const LotSpec& spec : pending.incoming) EncodeSpec(e, spec);
     e.U64(136, static_cast<uint64_t>(pending.incoming_from));
@@ -516,10 +540,15 @@ Amounts Planner::FreeOf(const Lot& lot) const {
 
 int64_t Planner::FreeQuantity(std::string_view party, std::string_view sku,
                               const StatusPreference& preference) const {
+  // From the accounts, which equal the sum of their lots: no walk over a party's lots.
   int64_t total = 0;
-  for (uint64_t id : ledger_.LiveLots(party, sku)) {
-    const Lot& lot = *ledger_.FindLot(id);
-    if (preference.Allows(lot.status)) total = CheckedAdd(total, FreeOf(lot).quantity_milli);
+  for (int s = 0; s < kStatusCount; ++s) {
+    if (!preference.Allows(static_cast<Status>(s))) continue;
+    AccountKey key = AccountKey::Internal(party, sku, static_cast<Status>(s));
+    Balance balance = ledger_.AccountBalance(key);
+    auto taken = taken_by_account_.find(key);
+    total = CheckedAdd(total, balance.quantity_milli - balance.reserved_milli -
+                                  (taken == taken_by_account_.end() ? 0 : taken->second));
   }
   return total;
 }
@@ -539,6 +568,8 @@ bool Planner::Take(std::string_view party, std::string_view sku, int64_t quantit
       if (free.quantity_milli == 0) continue;
       Slice slice{id, Portion(free, std::min(remaining, free.quantity_milli))};
       taken_[id] += slice.amounts;
+      taken_by_account_[AccountKey::Internal(party, sku, lot.status)] +=
+          slice.amounts.quantity_milli;
       remaining -= slice.amounts.quantity_milli;
       slices->push_back(slice);
     }
@@ -552,6 +583,8 @@ Slice Planner::TakeLot(uint64_t id) {
   CHECK(lot != nullptr);
   Slice slice{id, FreeOf(*lot)};
   taken_[id] += slice.amounts;
+  taken_by_account_[AccountKey::Internal(lot->spec.party, lot->spec.sku, lot->status)] +=
+      slice.amounts.quantity_milli;
   return slice;
 }
 

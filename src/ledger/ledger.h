@@ -1,29 +1,37 @@
 // Ledger: the double-entry goods ledger of one zone (SPEC §4 behaviours 6-8, docs/ledger.md).
 //
 // Accounts. Every account is keyed by (sku, party, code). Internal accounts hold a party's goods in
-// one customs status (bonded, tax_free, duty_paid, domestic, held, refused); external accounts stand
-// for where goods come from or go to (outside the first line, outside the second line, consumed,
-// scrapped, shortage, overage, and produced — the source of zone-processing outputs). A posting moves
-// a quantity (thousandths of the item unit) and a value (CNY fen) from one account to another of the
-// same sku, so for every sku the balances of all accounts sum to zero in both quantity and value.
+// one customs status (bonded, tax_free, duty_paid, domestic, held, refused); external accounts
+// stand for where goods come from or go to (outside the first line, outside the second line,
+// consumed, scrapped, shortage, overage, and produced — the source of zone-processing outputs). A
+// posting moves a quantity (thousandths of the item unit) and a value (CNY fen) from one account to
+// another of the same sku, so for every sku the balances of all accounts sum to zero in both
+// quantity and value.
 //
 // Lots. Goods on an internal account are held in lots: every admission creates a lot that remembers
 // its origin, production date, the document that created it, its customs value and the imported and
 // mainland input value it contains (for the Hengqin 30% rule), and its parent lots (for `trace`).
-// Withdrawals take lots first-in first-out (ascending lot id) within the caller's status preference.
-// Taking part of a lot takes the same share of its value and input values, rounded half up to the
-// fen; taking the whole remainder takes exactly what is left, so shares always add up to the lot.
+// Withdrawals take lots first-in first-out (ascending lot id) within the caller's status
+// preference. Taking part of a lot takes the same share of its value and input values, rounded half
+// up to the fen; taking the whole remainder takes exactly what is left, so shares always add up to
+// the lot.
 //
 // Two-phase transfers (TigerBeetle's pending/post/void). A Reserve operation sets goods aside for a
 // document (a pending transfer): the lots' reserved amounts grow, nothing moves. Post moves the
-// reserved slices to the pending destination; Void releases them. An ExpectIncoming operation records
-// goods announced at a line but not yet through the gate: it moves nothing and shows as `incoming`;
-// Post admits them as new lots, Void forgets them. Pending transfers are keyed by document id.
+// reserved slices to the pending destination; Void releases them. An ExpectIncoming operation
+// records goods announced at a line but not yet through the gate: it moves nothing and shows as
+// `incoming`; Post admits them as new lots, Void forgets them. Pending transfers are keyed by
+// document id.
 //
-// Invariants, CHECKed after every Execute on everything it touched: per sku the accounts sum to zero
-// (quantity and value); no internal account and no lot goes below zero; reserved ≤ on hand for every
-// lot and every account; each internal account equals the sum of its live lots. A broken invariant is
-// a bug and aborts (base/check.h); business refusals are decided before Execute, using Planner.
+// Invariants. After every Execute, on everything it touched: every posting balances (one sku, the
+// same amounts out of one account and into the other), and per sku the running total of all balance
+// changes is zero in quantity and value; no internal account and no lot is below zero; reserved ≤
+// on hand for every touched lot and account. CheckAllInvariants (run when the engine's state hash
+// is taken, and by the tests) also sums every account of every sku and checks that each internal
+// account equals the sum of its live lots — sweeps too slow for every command of a busy zone (they
+// grow with the number of parties and lots). A broken invariant is a bug and aborts (base/check.h);
+// business refusals are decided before Execute, using Planner.
+//
 // Thread-safety: none. Owned by the engine's single writer thread; const methods may be called by
 // readers only when the writer is not running.
 #pragma once
@@ -42,7 +50,14 @@
 namespace twoline::ledger {
 
 // Customs statuses of goods on internal accounts (SPEC §4.6).
-enum class Status : uint8_t { kBonded = 0, kTaxFree = 1, kDutyPaid = 2, kDomestic = 3, kHeld = 4, kRefused = 5 };
+enum class Status : uint8_t {
+  kBonded = 0,
+  kTaxFree = 1,
+  kDutyPaid = 2,
+  kDomestic = 3,
+  kHeld = 4,
+  kRefused = 5
+};
 inline constexpr int kStatusCount = 6;
 // External accounts: where goods come from and go to.
 enum class External : uint8_t {
@@ -112,7 +127,8 @@ struct AccountKey {
 };
 
 struct Balance {
-  int64_t quantity_milli = 0;  // internal: on hand; external: minus what came from it plus what went to it
+  int64_t quantity_milli =
+      0;  // internal: on hand; external: minus what came from it plus what went to it
   int64_t value_fen = 0;
   int64_t reserved_milli = 0;  // internal: set aside by pending transfers
   int64_t incoming_milli = 0;  // internal: announced by pending inbound transfers
@@ -138,7 +154,7 @@ struct LotSpec {
 
 struct Lot {
   uint64_t id = 0;
-  LotSpec spec;           // as created; spec.amounts is the original quantity and value
+  LotSpec spec;  // as created; spec.amounts is the original quantity and value
   Status status = Status::kBonded;
   std::string created_by;  // the document (declaration, process, stocktake) that created the lot
   Date created_on = 0;
@@ -264,6 +280,7 @@ class Ledger {
   Lot& MutableLot(uint64_t id);
   void DropIfEmpty(const Lot& lot);
   void CheckSku(const std::string& sku) const;
+  void CheckAccounts(const std::string& party, const std::string& sku) const;
   void CheckPartySku(const std::string& party, const std::string& sku) const;
   void CheckLot(const Lot& lot) const;
 
@@ -276,21 +293,24 @@ class Ledger {
   std::map<std::string, std::vector<uint64_t>, std::less<>> lots_by_document_;
   std::map<std::string, std::vector<uint64_t>, std::less<>> postings_by_document_;
   std::map<std::string, int64_t, std::less<>> stock_by_sku_;  // internal on hand + incoming
+  // Per sku, the sum of every balance change Move made (quantity, value): always zero after a
+  // balanced posting. Checked after every Execute for the skus it touched.
+  std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> sku_totals_;
 };
 
 // Order in which statuses are drawn on by a withdrawal: rank[status] is the tier (lower first) or
 // -1 when the status may not be drawn on at all. Within a tier, lots are taken first in first out.
 struct StatusPreference {
   int8_t rank[kStatusCount] = {-1, -1, -1, -1, -1, -1};
-  static StatusPreference Free();           // bonded, tax_free, duty_paid, domestic
-  static StatusPreference RefusedFirst();   // refused, then the free statuses
-  static StatusPreference Everything();     // every status, one tier (stocktake shortages)
+  static StatusPreference Free();          // bonded, tax_free, duty_paid, domestic
+  static StatusPreference RefusedFirst();  // refused, then the free statuses
+  static StatusPreference Everything();    // every status, one tier (stocktake shortages)
   bool Allows(Status status) const { return rank[static_cast<int>(status)] >= 0; }
 };
 
 // Planner: decides what a document would take from the ledger without changing it, so that Decide
-// stays pure. It remembers what it has already planned (several lines of one declaration may draw on
-// the same lots), and the planned slices are exactly what Execute of a Reserve will take.
+// stays pure. It remembers what it has already planned (several lines of one declaration may draw
+// on the same lots), and the planned slices are exactly what Execute of a Reserve will take.
 class Planner {
  public:
   explicit Planner(const Ledger& ledger) : ledger_(ledger) {}
@@ -313,6 +333,7 @@ class Planner {
   Amounts FreeOf(const Lot& lot) const;
   const Ledger& ledger_;
   std::map<uint64_t, Amounts> taken_;
+  std::map<AccountKey, int64_t> taken_by_account_;  // quantity planned out of each account
   std::map<AccountKey, std::pair<int64_t, int64_t>> deltas_;
 };
 

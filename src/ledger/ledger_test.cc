@@ -48,7 +48,8 @@ TEST(Ledger, AdmissionCreatesALotAndABalancedPosting) {
   EXPECT_EQ(lot.created_on, 7);
   EXPECT_EQ(lot.on_hand.quantity_milli, 50000);
   Balance held = ledger.AccountBalance(AccountKey::Internal("P", "OIL", Status::kBonded));
-  Balance outside = ledger.AccountBalance(AccountKey::Outside("P", "OIL", External::kOutsideFirstLine));
+  Balance outside =
+      ledger.AccountBalance(AccountKey::Outside("P", "OIL", External::kOutsideFirstLine));
   EXPECT_EQ(held.quantity_milli, 50000);
   EXPECT_EQ(held.value_fen, 200000);
   EXPECT_EQ(outside.quantity_milli, -50000);
@@ -85,8 +86,8 @@ TEST(Ledger, PartialTakesAddUpToTheWholeLotValue) {
   ledger.Execute({Admit{"D1", Spec("P", "W", 3000, 10000), External::kOutsideFirstLine}}, 1);
   int64_t total = 0;
   for (int i = 0; i < 3; ++i) {
-    auto slices = Withdraw(&ledger, "OUT" + std::to_string(i), "P", "W", 1000,
-                           Outside(External::kConsumed));
+    auto slices =
+        Withdraw(&ledger, "OUT" + std::to_string(i), "P", "W", 1000, Outside(External::kConsumed));
     total += slices[0].amounts.value_fen;
   }
   EXPECT_EQ(total, 10000);  // 33.33 + 33.33 + 33.34: the last take gets the remainder
@@ -109,7 +110,8 @@ TEST(Ledger, ReservedGoodsAreNotFreeAndVoidReleasesThem) {
   ASSERT_NE(ledger.FindPending("OUT"), nullptr);
   ledger.Execute({Void{"OUT"}}, 2);
   EXPECT_EQ(ledger.FindPending("OUT"), nullptr);
-  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("P", "W", Status::kBonded)).reserved_milli, 0);
+  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("P", "W", Status::kBonded)).reserved_milli,
+            0);
   EXPECT_EQ(ledger.postings().size(), 1u);  // a void moves nothing
   ledger.CheckAllInvariants();
 }
@@ -119,7 +121,8 @@ TEST(Ledger, PostMovesReservedGoodsOut) {
   ledger.Execute({Admit{"D1", Spec("P", "W", 10000, 10000), External::kOutsideFirstLine}}, 1);
   Withdraw(&ledger, "OUT", "P", "W", 6000, Outside(External::kOutsideSecondLine), false);
   ledger.Execute({Post{"OUT", std::nullopt}}, 3);
-  Balance outside = ledger.AccountBalance(AccountKey::Outside("P", "W", External::kOutsideSecondLine));
+  Balance outside =
+      ledger.AccountBalance(AccountKey::Outside("P", "W", External::kOutsideSecondLine));
   EXPECT_EQ(outside.quantity_milli, 6000);
   EXPECT_EQ(outside.value_fen, 6000);
   EXPECT_EQ(ledger.PostingsOf("OUT").size(), 1u);
@@ -129,11 +132,12 @@ TEST(Ledger, PostMovesReservedGoodsOut) {
 
 TEST(Ledger, IncomingGoodsBecomeLotsOnlyWhenPosted) {
   Ledger ledger;
-  ledger.Execute({ExpectIncoming{"IN", "P", {Spec("P", "W", 2000, 500)}, External::kOutsideFirstLine}},
-                 1);
+  ledger.Execute(
+      {ExpectIncoming{"IN", "P", {Spec("P", "W", 2000, 500)}, External::kOutsideFirstLine}}, 1);
   EXPECT_TRUE(ledger.lots().empty());
   EXPECT_TRUE(ledger.HasStock("W"));
-  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("P", "W", Status::kBonded)).incoming_milli, 2000);
+  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("P", "W", Status::kBonded)).incoming_milli,
+            2000);
   ledger.Execute({Post{"IN", std::nullopt}}, 2);
   ASSERT_EQ(ledger.lots().size(), 1u);
   EXPECT_EQ(ledger.lots()[0].created_by, "IN");
@@ -145,8 +149,8 @@ TEST(Ledger, IncomingGoodsBecomeLotsOnlyWhenPosted) {
 
 TEST(Ledger, VoidedIncomingGoodsLeaveNoTrace) {
   Ledger ledger;
-  ledger.Execute({ExpectIncoming{"IN", "P", {Spec("P", "W", 2000, 500)}, External::kOutsideFirstLine}},
-                 1);
+  ledger.Execute(
+      {ExpectIncoming{"IN", "P", {Spec("P", "W", 2000, 500)}, External::kOutsideFirstLine}}, 1);
   ledger.Execute({Void{"IN"}}, 2);
   EXPECT_FALSE(ledger.HasStock("W"));
   EXPECT_TRUE(ledger.postings().empty());
@@ -172,7 +176,8 @@ TEST(Ledger, TransferCreatesAChildLotThatRemembersItsParent) {
   EXPECT_EQ(child.spec.parents[0].quantity_milli, 2500);
   EXPECT_EQ(child.on_hand.value_fen, 2000);
   EXPECT_EQ(child.on_hand.imported_input_fen, 2000);
-  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("B", "W", Status::kBonded)).quantity_milli, 2500);
+  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("B", "W", Status::kBonded)).quantity_milli,
+            2500);
   ledger.CheckAllInvariants();
 }
 
@@ -186,16 +191,19 @@ TEST(Ledger, PostCanRedirectToAnotherDestination) {
   refused.status = Status::kRefused;
   refused.source = LotSource::kStatusChange;
   ledger.Execute({Post{"OUT", refused}}, 2);
-  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("A", "W", Status::kRefused)).quantity_milli, 4000);
-  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("A", "W", Status::kBonded)).quantity_milli, 6000);
+  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("A", "W", Status::kRefused)).quantity_milli,
+            4000);
+  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("A", "W", Status::kBonded)).quantity_milli,
+            6000);
   ledger.CheckAllInvariants();
 }
 
 TEST(Ledger, RefusedGoodsAreTakenFirstWhenThePreferenceSaysSo) {
   Ledger ledger;
-  ledger.Execute({Admit{"D1", Spec("A", "W", 1000, 100), External::kOutsideFirstLine},
-                  Admit{"D2", Spec("A", "W", 1000, 100, Status::kRefused), External::kOutsideFirstLine}},
-                 1);
+  ledger.Execute(
+      {Admit{"D1", Spec("A", "W", 1000, 100), External::kOutsideFirstLine},
+       Admit{"D2", Spec("A", "W", 1000, 100, Status::kRefused), External::kOutsideFirstLine}},
+      1);
   Planner planner(ledger);
   std::vector<Slice> slices;
   ASSERT_TRUE(planner.Take("A", "W", 1500, StatusPreference::RefusedFirst(), &slices));
@@ -208,14 +216,17 @@ TEST(Ledger, RefusedGoodsAreTakenFirstWhenThePreferenceSaysSo) {
 
 TEST(Ledger, ChangeStatusMovesAWholeLotBetweenStatuses) {
   Ledger ledger;
-  ledger.Execute({Admit{"D1", Spec("A", "FISH", 20000, 300000, Status::kHeld), External::kOutsideFirstLine}},
-                 1);
+  ledger.Execute(
+      {Admit{"D1", Spec("A", "FISH", 20000, 300000, Status::kHeld), External::kOutsideFirstLine}},
+      1);
   EXPECT_EQ(Planner(ledger).FreeQuantity("A", "FISH", StatusPreference::Free()), 0);
   ledger.Execute({ChangeStatus{"D1", 1, Status::kDutyPaid}}, 2);
   EXPECT_EQ(ledger.lots()[0].status, Status::kDutyPaid);
-  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("A", "FISH", Status::kHeld)).quantity_milli, 0);
-  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("A", "FISH", Status::kDutyPaid)).quantity_milli,
-            20000);
+  EXPECT_EQ(ledger.AccountBalance(AccountKey::Internal("A", "FISH", Status::kHeld)).quantity_milli,
+            0);
+  EXPECT_EQ(
+      ledger.AccountBalance(AccountKey::Internal("A", "FISH", Status::kDutyPaid)).quantity_milli,
+      20000);
   EXPECT_EQ(Planner(ledger).FreeQuantity("A", "FISH", StatusPreference::Free()), 20000);
   ledger.CheckAllInvariants();
 }

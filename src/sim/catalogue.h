@@ -55,7 +55,7 @@ struct CatalogueItem {
   const char* origins[5];  // ISO 3166 codes; nullptr-terminated when fewer
   int64_t lot_min_milli;   // a consignment's quantity range
   int64_t lot_max_milli;
-  uint32_t roles;  // RoleBit()s of the parties that deal in it
+  uint32_t roles;                                // RoleBit()s of the parties that deal in it
   bool Whole() const { return unit[0] == 'p'; }  // counted in pieces, never fractions
 };
 

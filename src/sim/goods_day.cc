@@ -52,17 +52,17 @@ constexpr int kPartiesMin = 6;
 constexpr int kPartiesMax = 2000;
 
 // Declarations per hour of the working day.
-constexpr int kDeclarationHourWeights[24] = {0,  0,  0,  0,  0,  0,  0,  8,  30, 45, 45, 35,
-                                             15, 25, 40, 40, 35, 25, 10, 0,  0,  0,  0,  0};
+constexpr int kDeclarationHourWeights[24] = {0,  0,  0,  0,  0,  0,  0,  8, 30, 45, 45, 35,
+                                             15, 25, 40, 40, 35, 25, 10, 0, 0,  0,  0,  0};
 
 // Prefectures whose ports ship scallops, tuna and kombu; the profile decides which are banned.
 const char* const kJapaneseOrigins[] = {"JP-01", "JP-02", "JP-03", "JP-17",
                                         "JP-22", "JP-42", "JP-46"};
 const char* const kJapaneseAquaticSkus[] = {"SCALLOP", "TUNA-BLUEFIN", "SEAWEED-KOMBU",
                                             "FISH-FROZEN"};
-const char* const kResearchTopics[] = {"Biomedicine", "Quantum Information", "Advanced Materials",
-                                       "Artificial Intelligence", "Marine Science",
-                                       "Integrated Circuits"};
+const char* const kResearchTopics[] = {"Biomedicine",        "Quantum Information",
+                                       "Advanced Materials", "Artificial Intelligence",
+                                       "Marine Science",     "Integrated Circuits"};
 
 struct RoleSpec {
   const char* industry;
@@ -70,9 +70,12 @@ struct RoleSpec {
 };
 // Indexed by Role.
 const RoleSpec kRoles[kRoleCount] = {
-    {"Cosmetics", PartyStyle::kEnterprise},     {"Wine Trading", PartyStyle::kEnterprise},
-    {"Semiconductor", PartyStyle::kEnterprise}, {"Seafood Trading", PartyStyle::kEnterprise},
-    {"", PartyStyle::kResearch},                {"Retail", PartyStyle::kEnterprise},
+    {"Cosmetics", PartyStyle::kEnterprise},
+    {"Wine Trading", PartyStyle::kEnterprise},
+    {"Semiconductor", PartyStyle::kEnterprise},
+    {"Seafood Trading", PartyStyle::kEnterprise},
+    {"", PartyStyle::kResearch},
+    {"Retail", PartyStyle::kEnterprise},
     {"Leisure and Resorts", PartyStyle::kEnterprise},
     {"Precision Manufacturing", PartyStyle::kEnterprise},
     {"", PartyStyle::kLogistics},
@@ -88,7 +91,7 @@ enum class Kind : uint8_t {
   kScrap,
 };
 const char* KindName(Kind kind) {
-  static const char* const kNames[] = {"first_line_in", "second_line_in", "second_line_out",
+  static const char* const kNames[] = {"first_line_in",  "second_line_in", "second_line_out",
                                        "first_line_out", "transfer",       "consume",
                                        "scrap"};
   return kNames[static_cast<int>(kind)];
@@ -97,6 +100,7 @@ const char* KindName(Kind kind) {
 struct Party {
   std::string id;
   Role role = Role::kLogistics;
+  policy::Credit credit = policy::Credit::kGeneral;
   std::vector<std::string> lists;  // party lists it is on by the time goods move
 };
 
@@ -106,10 +110,11 @@ struct Stock {
   int item = 0;
   std::string status;
   std::string origin;
-  int64_t available_milli = 0;  // free to declare (outbound declarations reserve at once)
-  int64_t physical_milli = 0;   // in the zone (posted at release), what a stocktake counts
-  int64_t unit_value_fen = 0;   // customs value of one unit, averaged over admissions
-  bool processed = false;       // made in the zone
+  int64_t available_milli = 0;      // free to declare (outbound declarations reserve at once)
+  int64_t physical_milli = 0;       // in the zone (posted at release), what a stocktake counts
+  int64_t unit_value_fen = 0;       // customs value of one unit, averaged over admissions
+  std::optional<Date> produced_on;  // food: the production date of the first lot
+  bool processed = false;           // made in the zone
 };
 
 struct GoodsLine {
@@ -129,12 +134,13 @@ struct Declaration {
   int counterparty = -1;
   std::string purpose;
   std::string currency = "CNY";
+  bool held = false;  // held by a rule: inspected anyway, so never sampled
   std::vector<GoodsLine> lines;
 };
 
 // What the rules are forecast to do with an admission.
 struct Admission {
-  bool refused = false;          // banned or missing a certificate: never released
+  bool refused = false;  // banned or missing a certificate: never released
   bool hold_for_test = false;
   bool hold = false;
 };
@@ -182,8 +188,8 @@ bool IsFood(const CatalogueItem& item) {
 
 class GoodsDay {
  public:
-  GoodsDay(const ZoneView& view, const SimulationOptions& options, int consignments,
-           Random& random, CommandLog* log);
+  GoodsDay(const ZoneView& view, const SimulationOptions& options, int consignments, Random& random,
+           CommandLog* log);
   void Run();
 
  private:
@@ -202,6 +208,8 @@ class GoodsDay {
   bool DeclareAdmission(int32_t second, Kind kind);
   bool DeclareJapaneseAquatic(int32_t second, int party);
   std::string ChoosePurpose(const Party& party, int item);
+  GoodsForecast ForecastLine(const Declaration& declaration, const GoodsLine& line) const;
+  bool ClearForWithdrawal(const Declaration& declaration, GoodsLine* line) const;
   std::optional<GoodsLine> AdmissionLine(const Declaration& declaration, int item,
                                          const std::string* origin, Admission* admission);
   bool DeclareWithdrawal(int32_t second, Kind kind);
@@ -213,6 +221,7 @@ class GoodsDay {
   // Commands.
   std::string NextDeclarationId();
   void WriteDeclaration(const Declaration& declaration, int32_t second);
+  int64_t SamplingRatePpm(int party) const;
   void WriteCancel(const Declaration& declaration, int32_t second);
   void WriteInspection(const Declaration& declaration, bool radiation, bool pass, int32_t second);
   void WriteMeasurements(bool pass, JsonWriter& writer);
@@ -279,13 +288,14 @@ void GoodsDay::Run() {
 
 Role GoodsDay::ChooseRole() {
   // Role weights indexed by Role. Zones with research lists are science parks; zones with
-  // duty-free entities attract leisure, cosmetics and wine; the others are trade and logistics hubs.
+  // duty-free entities attract leisure, cosmetics and wine; the others are trade and logistics
+  // hubs.
   static const int kScience[kRoleCount] = {4, 2, 18, 6, 40, 4, 0, 12, 14};
   static const int kLeisure[kRoleCount] = {16, 12, 12, 8, 8, 14, 6, 10, 14};
   static const int kTrade[kRoleCount] = {10, 10, 18, 12, 4, 14, 2, 6, 24};
   const int* weights = view_.HasList("research_institutions", policy::ListKind::kParties) ? kScience
-                       : view_.HasList("duty_free_entities", policy::ListKind::kParties) ? kLeisure
-                                                                                         : kTrade;
+                       : view_.HasList("duty_free_entities", policy::ListKind::kParties)  ? kLeisure
+                                                                                          : kTrade;
   return static_cast<Role>(random_.Weighted(weights, kRoleCount));
 }
 
@@ -313,6 +323,11 @@ void GoodsDay::RegisterParties(int count) {
     std::snprintf(number, sizeof number, "P-%04d", i + 1);
     party.id = options_.id_prefix + number;
     party.role = ChooseRole();
+    int64_t credit_draw = random_.Uniform(0, 999999);
+    party.credit = credit_draw < kAdvancedCreditPpm ? policy::Credit::kAdvanced
+                   : credit_draw < kAdvancedCreditPpm + kDishonestCreditPpm
+                       ? policy::Credit::kDishonest
+                       : policy::Credit::kGeneral;
     std::vector<std::string> registered_lists;
     for (size_t l = 0; l < party_lists.size(); ++l) {
       if (!random_.Chance(ListMembershipPpm(party_lists[l], party.role))) continue;
@@ -343,15 +358,14 @@ void GoodsDay::WriteParty(const Party& party, const std::vector<std::string>& re
                           int32_t second) {
   const RoleSpec& role = kRoles[static_cast<int>(party.role)];
   const char* kind = "enterprise";
-  if (party.role == Role::kResearch) kind = random_.Chance(800000) ? "research_institution" : "public_body";
+  if (party.role == Role::kResearch)
+    kind = random_.Chance(800000) ? "research_institution" : "public_body";
   if (party.role == Role::kLeisure && random_.Chance(250000)) kind = "public_body";
   if (party.role == Role::kLogistics) kind = "logistics";
-  int64_t credit_draw = random_.Uniform(0, 999999);
-  const char* credit = credit_draw < kAdvancedCreditPpm                         ? "advanced"
-                       : credit_draw < kAdvancedCreditPpm + kDishonestCreditPpm ? "dishonest"
-                                                                                : "general";
+  const char* credit = policy::CreditName(party.credit);
   std::string industry = role.industry;
-  if (industry.empty() && role.style == PartyStyle::kResearch) industry = random_.Pick(kResearchTopics);
+  if (industry.empty() && role.style == PartyStyle::kResearch)
+    industry = random_.Pick(kResearchTopics);
   PartyStyle style = std::string_view(kind) == "public_body" ? PartyStyle::kPublicBody : role.style;
   if (style == PartyStyle::kPublicBody && industry.empty()) industry = "Services";
   std::string name = PartyName(style, industry, random_);
@@ -381,8 +395,8 @@ void GoodsDay::DetectJapaneseAquatic() {
   const CatalogueItem& scallop = Catalogue()[static_cast<size_t>(FindCatalogueItem("SCALLOP"))];
   std::vector<std::string> no_tags, no_lists;
   for (const char* origin : kJapaneseOrigins) {
-    GoodsQuery query{"first_line_in", scallop.hs_code, origin, view_.date() - 10, &no_tags,
-                     &no_lists, ""};
+    GoodsQuery query{"first_line_in", scallop.hs_code, origin, view_.date() - 10,
+                     &no_tags,        &no_lists,       ""};
     if (!view_.Forecast(query).banned) japanese_safe_origins_.push_back(origin);
   }
 }
@@ -455,8 +469,8 @@ bool GoodsDay::DeclareAdmission(int32_t second, Kind kind) {
   const Party& party = parties_[static_cast<size_t>(party_index)];
   bool domestic = kind == Kind::kSecondLineIn;
   bool seafood = party.role == Role::kSeafood || party.role == Role::kLogistics;
-  if (!domestic && seafood && !japanese_safe_origins_.empty() &&
-      second <= kJapaneseAquaticLatest && random_.Chance(kJapaneseAquaticPpm)) {
+  if (!domestic && seafood && !japanese_safe_origins_.empty() && second <= kJapaneseAquaticLatest &&
+      random_.Chance(kJapaneseAquaticPpm)) {
     return DeclareJapaneseAquatic(second, party_index);
   }
   std::vector<int> candidates;
@@ -477,7 +491,8 @@ bool GoodsDay::DeclareAdmission(int32_t second, Kind kind) {
   ItemUse use = catalogue[static_cast<size_t>(first)].use;
   // Equipment, reagents and samples for a party's own use travel on a declaration of their own,
   // with the purpose that makes them tax-free where the party qualifies.
-  bool own_use = use == ItemUse::kEquipment || use == ItemUse::kResearch || use == ItemUse::kBiological;
+  bool own_use =
+      use == ItemUse::kEquipment || use == ItemUse::kResearch || use == ItemUse::kBiological;
   if (own_use && !domestic) declaration.purpose = ChoosePurpose(party, first);
   int line_count = own_use ? 1 : static_cast<int>(random_.Uniform(1, 3));
   Admission admission;
@@ -498,6 +513,7 @@ bool GoodsDay::DeclareAdmission(int32_t second, Kind kind) {
   if (!domestic && !trade_currencies_.empty() && random_.Chance(kForeignCurrencyPpm)) {
     declaration.currency = random_.Pick(trade_currencies_);
   }
+  declaration.held = admission.hold || admission.hold_for_test;
   WriteDeclaration(declaration, second);
   AfterAdmission(declaration, admission, second);
   return true;
@@ -518,6 +534,7 @@ bool GoodsDay::DeclareJapaneseAquatic(int32_t second, int party) {
   CHECK(line.has_value());
   declaration.lines.push_back(std::move(*line));
   declaration.id = NextDeclarationId();
+  declaration.held = admission.hold || admission.hold_for_test;
   WriteDeclaration(declaration, second);
   AfterAdmission(declaration, admission, second);
   return true;
@@ -528,8 +545,8 @@ std::string GoodsDay::ChoosePurpose(const Party& party, int item) {
   std::vector<std::string> tags;
   if (entry.use == ItemUse::kBiological) tags.push_back("biological_sample");
   for (const std::string& purpose : view_.tax_free_purposes()) {
-    GoodsQuery query{"first_line_in", entry.hs_code, entry.origins[0], std::nullopt, &tags,
-                     &party.lists, purpose};
+    GoodsQuery query{"first_line_in", entry.hs_code, entry.origins[0], std::nullopt,
+                     &tags,           &party.lists,  purpose};
     if (view_.Forecast(query).tax_free) return purpose;
   }
   return "";
@@ -538,12 +555,33 @@ std::string GoodsDay::ChoosePurpose(const Party& party, int item) {
 // One admitted line with an origin the rules do not ban (or `origin` when given), the
 // certificates they require (rarely one missing, on purpose), and the book entry it will add to.
 // Updates `admission` with what the rules are forecast to do.
+GoodsForecast GoodsDay::ForecastLine(const Declaration& declaration, const GoodsLine& line) const {
+  const CatalogueItem& entry = Catalogue()[static_cast<size_t>(line.item)];
+  std::vector<std::string> tags;
+  if (entry.use == ItemUse::kBiological) tags.push_back("biological_sample");
+  GoodsQuery query{KindName(declaration.kind),
+                   entry.hs_code,
+                   line.origin,
+                   line.produced_on,
+                   &tags,
+                   &parties_[static_cast<size_t>(declaration.party)].lists,
+                   declaration.purpose};
+  return view_.Forecast(query);
+}
+
+// Goods leaving the book carry the certificates the rules ask for on their way out (the mainland
+// rules on Japanese aquatic products apply at the second line out too); a trader does not declare
+// goods that a rule would stop or hold there.
+bool GoodsDay::ClearForWithdrawal(const Declaration& declaration, GoodsLine* line) const {
+  GoodsForecast forecast = ForecastLine(declaration, *line);
+  if (forecast.banned || forecast.hold || forecast.hold_for_test) return false;
+  line->certificates = forecast.certificates;
+  return true;
+}
+
 std::optional<GoodsLine> GoodsDay::AdmissionLine(const Declaration& declaration, int item,
                                                  const std::string* origin, Admission* admission) {
   const CatalogueItem& entry = Catalogue()[static_cast<size_t>(item)];
-  const Party& party = parties_[static_cast<size_t>(declaration.party)];
-  std::vector<std::string> tags;
-  if (entry.use == ItemUse::kBiological) tags.push_back("biological_sample");
   size_t origin_count = 0;
   while (origin_count < 5 && entry.origins[origin_count] != nullptr) ++origin_count;
   GoodsLine line;
@@ -552,9 +590,7 @@ std::optional<GoodsLine> GoodsDay::AdmissionLine(const Declaration& declaration,
   GoodsForecast forecast;
   for (int attempt = 0; attempt < 4; ++attempt) {
     line.origin = origin != nullptr ? *origin : entry.origins[random_.Index(origin_count)];
-    GoodsQuery query{KindName(declaration.kind), entry.hs_code, line.origin, line.produced_on,
-                     &tags, &party.lists, declaration.purpose};
-    forecast = view_.Forecast(query);
+    forecast = ForecastLine(declaration, line);
     if (!forecast.banned || origin != nullptr) break;
   }
   if (forecast.banned && origin == nullptr) return std::nullopt;
@@ -578,6 +614,7 @@ std::optional<GoodsLine> GoodsDay::AdmissionLine(const Declaration& declaration,
                        : forecast.tax_free                     ? "tax_free"
                                                                : bonded_status_;
   line.stock = StockFor(declaration.party, item, status, line.origin);
+  if (!stocks_[line.stock].produced_on) stocks_[line.stock].produced_on = line.produced_on;
   return line;
 }
 
@@ -590,7 +627,8 @@ bool GoodsDay::DeclareWithdrawal(int32_t second, Kind kind) {
     if (stock.available_milli < (item.Whole() ? 1000 : 100)) return false;
     if (processed_only && !stock.processed) return false;
     if (kind == Kind::kConsume) {
-      return stock.status == "domestic" || (stock.status == "tax_free" && item.use == ItemUse::kResearch);
+      return stock.status == "domestic" ||
+             (stock.status == "tax_free" && item.use == ItemUse::kResearch);
     }
     return stock.status == bonded_status_;
   };
@@ -606,13 +644,15 @@ bool GoodsDay::DeclareWithdrawal(int32_t second, Kind kind) {
   line.item = stock.item;
   line.stock = *index;
   line.origin = stock.processed ? "CN" : stock.origin;
-  line.quantity_milli = kind == Kind::kScrap ? WithdrawalQuantity(stock, 1, 5)
-                                             : WithdrawalQuantity(stock, 20, 80);
+  line.quantity_milli =
+      kind == Kind::kScrap ? WithdrawalQuantity(stock, 1, 5) : WithdrawalQuantity(stock, 20, 80);
   // Processed goods sell at 1.3-2.1 times their input cost, so that most, not all, reach 30 %
   // value added; traded goods at their customs value plus a margin.
   int64_t markup_percent = stock.processed ? random_.Uniform(130, 210) : random_.Uniform(100, 130);
   line.value_fen = std::max<int64_t>(
       1, MulDivRoundHalfUp(line.quantity_milli, stock.unit_value_fen * markup_percent, 100000));
+  line.produced_on = stock.produced_on;
+  if (!ClearForWithdrawal(declaration, &line)) return false;
   stock.available_milli -= line.quantity_milli;
   if (kind == Kind::kConsume || kind == Kind::kScrap) stock.physical_milli -= line.quantity_milli;
   declaration.lines.push_back(std::move(line));
@@ -646,11 +686,15 @@ bool GoodsDay::DeclareTransfer(int32_t second) {
   line.item = source.item;
   line.origin = source.processed ? "CN" : source.origin;
   line.quantity_milli = WithdrawalQuantity(source, 20, 60);
-  line.value_fen = std::max<int64_t>(1, MulDivRoundHalfUp(line.quantity_milli, source.unit_value_fen, 1000));
+  line.value_fen =
+      std::max<int64_t>(1, MulDivRoundHalfUp(line.quantity_milli, source.unit_value_fen, 1000));
+  line.produced_on = source.produced_on;
+  if (!ClearForWithdrawal(declaration, &line)) return false;
   stocks_[*index].available_milli -= line.quantity_milli;
   stocks_[*index].physical_milli -= line.quantity_milli;
   size_t target = StockFor(counterparty, source.item, source.status, source.origin);
   stocks_[target].processed = source.processed;
+  if (!stocks_[target].produced_on) stocks_[target].produced_on = source.produced_on;
   Receive(target, line.quantity_milli, line.value_fen);
   line.stock = *index;
   declaration.lines.push_back(std::move(line));
@@ -735,7 +779,8 @@ void GoodsDay::WriteDeclaration(const Declaration& declaration, int32_t second) 
   for (const GoodsLine& line : declaration.lines) {
     writer.BeginObject().Key("sku").String(Catalogue()[static_cast<size_t>(line.item)].sku);
     writer.Key("qty").String(FormatQuantity(line.quantity_milli));
-    writer.Key("value").String(FormatMoney(std::max<int64_t>(1, line.value_fen * 1000000 / cny_per_unit)));
+    writer.Key("value").String(
+        FormatMoney(std::max<int64_t>(1, line.value_fen * 1000000 / cny_per_unit)));
     writer.Key("currency").String(declaration.currency).Key("origin").String(line.origin);
     if (line.produced_on) writer.Key("produced_on").String(FormatDate(*line.produced_on));
     writer.Key("certificates").BeginArray();
@@ -743,7 +788,27 @@ void GoodsDay::WriteDeclaration(const Declaration& declaration, int32_t second) 
     writer.EndArray().EndObject();
   }
   writer.EndArray().EndObject();
-  log_->Add(second, CommandKind::kDeclare, std::move(members));
+  size_t index = log_->Add(second, CommandKind::kDeclare, std::move(members));
+  // The engine samples declarations whose goods cross a gate and that no rule holds already.
+  bool crosses =
+      declaration.kind == Kind::kFirstLineIn || declaration.kind == Kind::kFirstLineOut ||
+      declaration.kind == Kind::kSecondLineIn || declaration.kind == Kind::kSecondLineOut;
+  if (crosses && !declaration.held) {
+    log_->SetSampling(index, declaration.id, SamplingRatePpm(declaration.party));
+  }
+}
+
+int64_t GoodsDay::SamplingRatePpm(int party) const {
+  const policy::GoodsPolicy& goods = view_.profile().goods;
+  switch (parties_[static_cast<size_t>(party)].credit) {
+    case policy::Credit::kAdvanced:
+      return goods.sampling_advanced_ppm;
+    case policy::Credit::kGeneral:
+      return goods.sampling_general_ppm;
+    case policy::Credit::kDishonest:
+      return goods.sampling_dishonest_ppm;
+  }
+  return 0;
 }
 
 void GoodsDay::WriteCancel(const Declaration& declaration, int32_t second) {
@@ -773,8 +838,8 @@ void GoodsDay::WriteMeasurements(bool pass, JsonWriter& writer) {
   int64_t failing_total = pass ? 0 : limit.max_milli_bq_per_kg * random_.Uniform(110, 160) / 100;
   writer.Key("measurements").BeginArray();
   for (const char* nuclide : {"I-131", "Cs-134", "Cs-137"}) {
-    bool in_group = std::find(limit.nuclides.begin(), limit.nuclides.end(), nuclide) !=
-                    limit.nuclides.end();
+    bool in_group =
+        std::find(limit.nuclides.begin(), limit.nuclides.end(), nuclide) != limit.nuclides.end();
     int64_t milli = random_.Uniform(0, std::string_view(nuclide) == "I-131" ? 500 : 3000);
     if (in_group && failing_total > 0) {
       milli = failing_total / static_cast<int64_t>(limit.nuclides.size()) + milli;
@@ -815,7 +880,8 @@ void GoodsDay::ScheduleRelease(const Declaration& declaration, int32_t ready, bo
   Truck& truck = trucks_[truck_index];
   truck.declarations.push_back(declaration.id);
   if (!book) return;
-  bool admission = declaration.kind == Kind::kFirstLineIn || declaration.kind == Kind::kSecondLineIn;
+  bool admission =
+      declaration.kind == Kind::kFirstLineIn || declaration.kind == Kind::kSecondLineIn;
   for (const GoodsLine& entry : declaration.lines) {
     if (admission) {
       Schedule({truck.second, 0, ActionKind::kPost, entry.stock, entry.quantity_milli,
@@ -836,6 +902,7 @@ void GoodsDay::RenderTrucks() {
     for (const std::string& id : truck.declarations) writer.String(id);
     writer.EndArray();
     log_->Replace(truck.log_index, std::move(members));
+    log_->SetReleased(truck.log_index, truck.declarations);
   }
 }
 
@@ -924,8 +991,9 @@ int64_t GoodsDay::WithdrawalQuantity(const Stock& stock, int64_t low_percent,
 // re-averaged over what it physically holds.
 void GoodsDay::Receive(size_t index, int64_t quantity_milli, int64_t value_fen) {
   Stock& stock = stocks_[index];
-  int64_t total_value = MulDivRoundHalfUp(std::max<int64_t>(0, stock.physical_milli),
-                                          stock.unit_value_fen, 1000) + value_fen;
+  int64_t total_value =
+      MulDivRoundHalfUp(std::max<int64_t>(0, stock.physical_milli), stock.unit_value_fen, 1000) +
+      value_fen;
   stock.available_milli += quantity_milli;
   stock.physical_milli += quantity_milli;
   if (stock.physical_milli > 0) {
@@ -974,8 +1042,8 @@ void GoodsDay::Post(const Action& action) {
 void GoodsDay::RunProcess(const Action& action) {
   const Recipe& recipe = *RecipeUsing(stocks_[action.stock].item);
   int party = stocks_[action.stock].party;
-  int64_t units = stocks_[action.stock].available_milli * random_.Uniform(50, 90) / 100 /
-                  recipe.main_milli;
+  int64_t units =
+      stocks_[action.stock].available_milli * random_.Uniform(50, 90) / 100 / recipe.main_milli;
   if (units < 1) return;
   std::optional<size_t> packaging;
   auto found = stock_index_.find(static_cast<uint64_t>(party) << 32 |

@@ -7,13 +7,13 @@ namespace {
 
 // Macao spellings follow the Portuguese-based romanisation of Cantonese ("Ieong", "Hou", "Ian");
 // Hong Kong's follow the English-based one ("Yeung", "Ho", "Yan").
-const char* const kMacaoSurnames[] = {"Chan", "Wong", "Leong", "Ieong", "Lei",  "Lam",  "Ho",
-                                      "Cheong", "Vong", "Sou",  "Lao",  "Choi", "Kuok", "Un",
-                                      "Iao",  "Lo",   "Chao", "Sio",  "Tam",  "Fong"};
-const char* const kMacaoGiven[] = {"Ka Hou",   "Sok I",   "Weng Hong", "Chi Kin",  "Hoi Ian",
-                                   "Man Ieng", "Kin Hang", "Wai Kei",  "Chon Kit", "Iok Lan",
-                                   "Ka Man",   "Chi Hou",  "Pui San",  "Kuok Wa",  "Sio Lan",
-                                   "Hou Ian",  "Ka Wai",   "Chi Leng", "U Meng",   "Wai Man"};
+const char* const kMacaoSurnames[] = {"Chan",   "Wong", "Leong", "Ieong", "Lei",  "Lam",  "Ho",
+                                      "Cheong", "Vong", "Sou",   "Lao",   "Choi", "Kuok", "Un",
+                                      "Iao",    "Lo",   "Chao",  "Sio",   "Tam",  "Fong"};
+const char* const kMacaoGiven[] = {"Ka Hou",   "Sok I",    "Weng Hong", "Chi Kin",  "Hoi Ian",
+                                   "Man Ieng", "Kin Hang", "Wai Kei",   "Chon Kit", "Iok Lan",
+                                   "Ka Man",   "Chi Hou",  "Pui San",   "Kuok Wa",  "Sio Lan",
+                                   "Hou Ian",  "Ka Wai",   "Chi Leng",  "U Meng",   "Wai Man"};
 const char* const kHongKongSurnames[] = {"Chan", "Wong", "Leung", "Lee",  "Lam",   "Cheung", "Ho",
                                          "Ng",   "Lau",  "Tam",   "Chu",  "Kwok",  "Yeung",  "Mak",
                                          "Yip",  "Tse",  "Hui",   "Tang", "Cheng", "Fung"};
@@ -21,29 +21,30 @@ const char* const kHongKongGiven[] = {"Tai Man",  "Ka Wai",  "Wing Yan", "Chi Ke
                                       "Siu Ming", "Wai Lun", "Hiu Tung", "Pui Man",   "Kam Fong",
                                       "Ka Yan",   "Tsz Hin", "Ho Yin",   "Sze Wing",  "Chun Kit",
                                       "Yuk Lan",  "Man Kit", "Lok Yi",   "Wing Sze",  "Kwok Wai"};
-const char* const kMandarinSurnames[] = {"Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang",
-                                         "Zhao", "Wu", "Zhou",  "Xu",  "Sun",  "Ma",   "Zhu",
-                                         "Hu",   "Guo", "He",   "Lin", "Luo",  "Liang"};
-const char* const kMandarinGiven[] = {"Wei",    "Fang",    "Xiuying", "Jun",    "Lei",
-                                      "Jing",   "Min",     "Jie",     "Tao",    "Hao",
-                                      "Yuxuan", "Zihan",   "Haoran",  "Xinyi",  "Yutong",
+const char* const kMandarinSurnames[] = {"Wang", "Li",  "Zhang", "Liu", "Chen", "Yang", "Huang",
+                                         "Zhao", "Wu",  "Zhou",  "Xu",  "Sun",  "Ma",   "Zhu",
+                                         "Hu",   "Guo", "He",    "Lin", "Luo",  "Liang"};
+const char* const kMandarinGiven[] = {"Wei",    "Fang",     "Xiuying", "Jun",    "Lei",
+                                      "Jing",   "Min",      "Jie",     "Tao",    "Hao",
+                                      "Yuxuan", "Zihan",    "Haoran",  "Xinyi",  "Yutong",
                                       "Jiahui", "Zhiqiang", "Guoqing", "Shuang", "Mingyu"};
 const char* const kPortugueseGiven[] = {"João", "Maria", "Ana",   "Pedro", "Miguel", "Rita",
                                         "Inês", "Rui",   "Tiago", "Sofia", "Filipa", "Duarte"};
-const char* const kPortugueseSurnames[] = {"Silva",  "Santos",  "Ferreira", "Pereira",
-                                           "Costa",  "Rodrigues", "Martins", "Sousa",
-                                           "Almeida", "Carvalho", "Gomes",   "Lopes"};
-const char* const kEnglishGiven[] = {"James",  "Emily",  "Oliver", "Sophie", "Daniel", "Charlotte",
-                                     "Thomas", "Hannah", "Michael", "Sarah", "David",  "Laura"};
-const char* const kEnglishSurnames[] = {"Smith",  "Brown",  "Taylor", "Wilson", "Evans",  "Clarke",
+const char* const kPortugueseSurnames[] = {"Silva",   "Santos",    "Ferreira", "Pereira",
+                                           "Costa",   "Rodrigues", "Martins",  "Sousa",
+                                           "Almeida", "Carvalho",  "Gomes",    "Lopes"};
+const char* const kEnglishGiven[] = {"James",  "Emily",  "Oliver",  "Sophie", "Daniel", "Charlotte",
+                                     "Thomas", "Hannah", "Michael", "Sarah",  "David",  "Laura"};
+const char* const kEnglishSurnames[] = {"Smith",  "Brown",  "Taylor", "Wilson",  "Evans",  "Clarke",
                                         "Walker", "Hughes", "Murphy", "O'Brien", "Turner", "Price"};
 const char* const kFrenchGiven[] = {"Camille", "Louis", "Chloé", "Hugo", "Manon", "Julien"};
-const char* const kFrenchSurnames[] = {"Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Girard"};
+const char* const kFrenchSurnames[] = {"Martin",  "Bernard", "Dubois",
+                                       "Lefèvre", "Moreau",  "Girard"};
 const char* const kGermanGiven[] = {"Lukas", "Anna", "Felix", "Lena", "Jonas", "Katharina"};
-const char* const kGermanSurnames[] = {"Müller", "Schmidt", "Schneider", "Fischer", "Weber",
-                                       "Becker"};
-const char* const kJapaneseSurnames[] = {"Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe",
-                                         "Ito"};
+const char* const kGermanSurnames[] = {"Müller",  "Schmidt", "Schneider",
+                                       "Fischer", "Weber",   "Becker"};
+const char* const kJapaneseSurnames[] = {"Sato",   "Suzuki",   "Takahashi",
+                                         "Tanaka", "Watanabe", "Ito"};
 const char* const kJapaneseGiven[] = {"Yuki", "Haruto", "Aoi", "Ren", "Sakura", "Takumi"};
 const char* const kKoreanSurnames[] = {"Kim", "Lee", "Park", "Choi", "Jung", "Kang"};
 const char* const kKoreanGiven[] = {"Min-jun", "Seo-yeon", "Ji-ho", "Ha-eun", "Do-hyun", "Su-bin"};
@@ -211,9 +212,9 @@ std::string DocumentNumber(std::string_view type, std::string_view resident_of, 
 
 std::string PartyName(PartyStyle style, std::string_view industry, Random& random) {
   static const char* const kBrands[] = {
-      "Lotus",   "Pearl River", "Greater Bay", "Golden Lotus", "Harbour", "Peninsula",
-      "Jade",    "Orient",      "Silverline",  "Kingsway",     "Coral",   "Evergreen",
-      "Summit",  "Meridian",    "Azure",       "Crescent",     "Horizon", "Sunrise",
+      "Lotus",   "Pearl River", "Greater Bay", "Golden Lotus", "Harbour",  "Peninsula",
+      "Jade",    "Orient",      "Silverline",  "Kingsway",     "Coral",    "Evergreen",
+      "Summit",  "Meridian",    "Azure",       "Crescent",     "Horizon",  "Sunrise",
       "Phoenix", "Crane",       "Banyan",      "Tidewater",    "Camellia", "Seabridge"};
   std::string brand = random.Pick(kBrands);
   bool variant = random.Chance(500000);
@@ -226,7 +227,8 @@ std::string PartyName(PartyStyle style, std::string_view industry, Random& rando
     case PartyStyle::kPublicBody:
       return variant ? brand + " " + words + " Centre" : brand + " Public " + words;
     case PartyStyle::kLogistics:
-      return brand + (variant ? " Supply Chain Management Co., Ltd." : " International Logistics Ltd.");
+      return brand +
+             (variant ? " Supply Chain Management Co., Ltd." : " International Logistics Ltd.");
   }
   return brand;
 }

@@ -30,7 +30,7 @@ constexpr int64_t kFreshFoodMemberPpm = 100000;     // eligible residents on the
 constexpr int64_t kFreshFoodCarryPpm = 650000;      // members' first trip of the day with food
 constexpr int64_t kFreshFoodOverQuotaPpm = 40000;   // of those: over the quota
 constexpr int64_t kFreshFoodTwicePpm = 30000;       // members who come with food a second time
-constexpr int64_t kFreshFoodForbiddenPpm = 50000;   // members' exits through a forbidden line
+constexpr int64_t kFreshFoodForbiddenPpm = 100000;  // members' exits through a forbidden line
 constexpr int64_t kMinorPpm = 40000;                // travellers under 18
 constexpr int64_t kTalentRegisteredPpm = 500000;    // talent listed at registration, not by list
 constexpr size_t kListChunk = 1000;                 // ids per list command
@@ -97,12 +97,12 @@ enum class Anomaly : uint8_t { kNone, kExpiredDocuments, kExitWithoutEntry, kDou
 
 enum class Carry : uint8_t {
   kNone,
-  kGoods,                // within the allowance
-  kGoodsOverAllowance,   // assessed
-  kFreshFood,            // within the quota
-  kFreshFoodOverQuota,   // refused; retried with less
-  kFreshFoodAgain,       // a second time in a day: refused; retried without
-  kFreshFoodForbidden,   // out through a forbidden line: refused; retried without
+  kGoods,               // within the allowance
+  kGoodsOverAllowance,  // assessed
+  kFreshFood,           // within the quota
+  kFreshFoodOverQuota,  // refused; retried with less
+  kFreshFoodAgain,      // a second time in a day: refused; retried without
+  kFreshFoodForbidden,  // out through a forbidden line: refused; retried without
 };
 
 enum class FreshFoodPlan : uint8_t { kNone, kFirstOfDay, kSecondOfDay };
@@ -182,9 +182,8 @@ PersonDay::PersonDay(const ZoneView& view, const SimulationOptions& options, Ran
     : view_(view), options_(options), random_(random), log_(log) {
   for (const PersonLine& line : view.person_lines()) {
     for (const policy::Gate* gate : line.whitelist_gates) {
-      if (!gate->list.empty() &&
-          std::find(whitelist_lists_.begin(), whitelist_lists_.end(), gate->list) ==
-              whitelist_lists_.end()) {
+      if (!gate->list.empty() && std::find(whitelist_lists_.begin(), whitelist_lists_.end(),
+                                           gate->list) == whitelist_lists_.end()) {
         whitelist_lists_.push_back(gate->list);
       }
     }
@@ -239,11 +238,10 @@ Traveller PersonDay::Register(int index) {
   // residents mostly cross the second line when persons cross it at all.
   const PersonLine* second = view_.FindPersonLine(Line::kSecond);
   bool mainland_side = second != nullptr && random_.Chance(spec.mainland_home_ppm);
-  traveller.home_line = mainland_side || view_.FindPersonLine(Line::kFirst) == nullptr
-                            ? Line::kSecond
-                            : Line::kFirst;
-  traveller.talent = !whitelist_lists_.empty() && !traveller.minor &&
-                     random_.Chance(spec.talent_ppm);
+  traveller.home_line =
+      mainland_side || view_.FindPersonLine(Line::kFirst) == nullptr ? Line::kSecond : Line::kFirst;
+  traveller.talent =
+      !whitelist_lists_.empty() && !traveller.minor && random_.Chance(spec.talent_ppm);
   traveller.anomaly = ChooseAnomaly(*view_.FindPersonLine(traveller.home_line));
   traveller.watchlisted = has_watchlist_ && !traveller.minor && random_.Chance(kWatchlistPpm);
   traveller.fresh_food_member = fresh_food_ != nullptr && !traveller.minor &&
@@ -275,11 +273,16 @@ Anomaly PersonDay::ChooseAnomaly(const PersonLine& home) {
 void PersonDay::WriteRegistration(const Traveller& traveller, const PersonaSpec& spec,
                                   const std::string& nationality, bool list_talent_now,
                                   int32_t second) {
-  static const char* const kTopics[] = {"Biomedicine", "Quantum Information", "Advanced Materials",
-                                        "Artificial Intelligence", "Marine Science",
-                                        "Integrated Circuits", "Traditional Chinese Medicine"};
-  static const char* const kIndustries[] = {"Cosmetics", "Financial Services", "Hospitality",
-                                            "Software", "Trading", "Healthcare", "Education"};
+  static const char* const kTopics[] = {"Biomedicine",
+                                        "Quantum Information",
+                                        "Advanced Materials",
+                                        "Artificial Intelligence",
+                                        "Marine Science",
+                                        "Integrated Circuits",
+                                        "Traditional Chinese Medicine"};
+  static const char* const kIndustries[] = {
+      "Cosmetics", "Financial Services", "Hospitality", "Software",
+      "Trading",   "Healthcare",         "Education"};
   std::string name = PersonName(NameStyleFor(nationality, traveller.resident_of), random_);
   std::string members;
   JsonWriter writer(&members);
@@ -295,7 +298,8 @@ void PersonDay::WriteRegistration(const Traveller& traveller, const PersonaSpec&
   writer.EndArray();
   // Researchers name their institution, most adults an employer; visitors and children nothing.
   if (traveller.researcher) {
-    writer.Key("affiliation").String(PartyName(PartyStyle::kResearch, random_.Pick(kTopics), random_));
+    writer.Key("affiliation")
+        .String(PartyName(PartyStyle::kResearch, random_.Pick(kTopics), random_));
   } else if (!traveller.minor && random_.Chance(700000)) {
     writer.Key("affiliation")
         .String(PartyName(PartyStyle::kEnterprise, random_.Pick(kIndustries), random_));
@@ -332,8 +336,10 @@ void PersonDay::WriteDocuments(const Traveller& traveller, const PersonaSpec& sp
   const policy::PersonRule* home_rule = view_.FindPersonLine(traveller.home_line)->rule_in;
   writer.Key("documents").BeginArray();
   for (const std::string& type : DocumentTypes(traveller, spec)) {
-    int years = type == "mainland_id" ? 20 : type == "talent_permit" ? 3
-                : type == "visa" || type == "zone_permit" ? 1 : 10;
+    int years = type == "mainland_id"                     ? 20
+                : type == "talent_permit"                 ? 3
+                : type == "visa" || type == "zone_permit" ? 1
+                                                          : 10;
     Date length = years * 365 + years / 4;
     Date valid_from = view_.date() - static_cast<Date>(random_.Uniform(30, length - 60));
     bool expire = traveller.anomaly == Anomaly::kExpiredDocuments && home_rule != nullptr &&
@@ -407,9 +413,18 @@ void PersonDay::AppendRoundTrip(Traveller& traveller, FreshFoodPlan fresh_food, 
     traveller.steps.push_back({home, Direction::kIn, false, Carry::kNone,
                                static_cast<int32_t>(random_.Uniform(300, 2400))});
   }
+  // Sometimes the traveller also uses the other line. Where both lines record persons (Hetao) it
+  // is a round trip through it before leaving by the home line. Where the other line records no
+  // persons (Hengqin's second line) the traveller leaves through it instead — from Macao on to the
+  // mainland: a later re-entry through an unrecorded line would leave no entry record for the
+  // final exit. Never from an unrecorded line into a recorded one, for the same reason.
   Line other = home == Line::kFirst ? Line::kSecond : Line::kFirst;
-  if (anomalies && view_.FindPersonLine(other) != nullptr && random_.Chance(kExcursionPpm)) {
+  const PersonLine* other_line = view_.FindPersonLine(other);
+  bool recorded_entry = view_.FindPersonLine(home)->records_persons;
+  if (anomalies && other_line != nullptr && (recorded_entry || !other_line->records_persons) &&
+      random_.Chance(kExcursionPpm)) {
     AppendCrossing(traveller, other, Direction::kOut, FreshFoodPlan::kNone, anomalies);
+    if (!other_line->records_persons) return;
     AppendCrossing(traveller, other, Direction::kIn, FreshFoodPlan::kNone, anomalies);
   }
   AppendCrossing(traveller, home, Direction::kOut, fresh_food, anomalies);
@@ -430,9 +445,9 @@ void PersonDay::AppendCrossing(Traveller& traveller, Line line, Direction direct
   }
   traveller.steps.push_back({line, direction, own_lane, carry, delay});
   Carry retry = carry == Carry::kFreshFoodOverQuota ? Carry::kFreshFood
-              : carry == Carry::kFreshFoodAgain || carry == Carry::kFreshFoodForbidden
-                  ? Carry::kNone
-                  : carry;
+                : carry == Carry::kFreshFoodAgain || carry == Carry::kFreshFoodForbidden
+                    ? Carry::kNone
+                    : carry;
   if (retry != carry) {
     traveller.steps.push_back(
         {line, direction, own_lane, retry, static_cast<int32_t>(random_.Uniform(180, 900))});
@@ -441,8 +456,7 @@ void PersonDay::AppendCrossing(Traveller& traveller, Line line, Direction direct
 
 Carry PersonDay::ChooseCarry(const Traveller& traveller, Line line, Direction direction,
                              FreshFoodPlan fresh_food, bool anomalies) {
-  if (fresh_food_ != nullptr && line == fresh_food_->line &&
-      direction == fresh_food_->direction) {
+  if (fresh_food_ != nullptr && line == fresh_food_->line && direction == fresh_food_->direction) {
     if (fresh_food == FreshFoodPlan::kFirstOfDay) {
       return anomalies && random_.Chance(kFreshFoodOverQuotaPpm) ? Carry::kFreshFoodOverQuota
                                                                  : Carry::kFreshFood;
@@ -470,7 +484,8 @@ Carry PersonDay::ChooseCarry(const Traveller& traveller, Line line, Direction di
 void PersonDay::FitCrossingCount() {
   if (options_.crossings < 0 || travellers_.empty()) return;
   int64_t total = 0;
-  for (const Traveller& traveller : travellers_) total += static_cast<int64_t>(traveller.steps.size());
+  for (const Traveller& traveller : travellers_)
+    total += static_cast<int64_t>(traveller.steps.size());
   std::vector<size_t> ordinary, unusual;
   for (size_t i = 0; i < travellers_.size(); ++i) {
     bool plain = travellers_[i].anomaly == Anomaly::kNone && !travellers_[i].watchlisted;
@@ -505,7 +520,8 @@ void PersonDay::FitCrossingCount() {
 int32_t PersonDay::DrawCrossingSecond() {
   int32_t hour = static_cast<int32_t>(random_.Weighted(kHourWeights, 24));
   int32_t second = hour * 3600 + static_cast<int32_t>(random_.Uniform(0, 3599));
-  if (second < kTrafficStart) second = kTrafficStart + static_cast<int32_t>(random_.Uniform(0, 1799));
+  if (second < kTrafficStart)
+    second = kTrafficStart + static_cast<int32_t>(random_.Uniform(0, 1799));
   return second;
 }
 
@@ -580,8 +596,8 @@ void PersonDay::WriteCarriedGoods(const Traveller& traveller, const Step& step,
   int64_t remaining_fen = total_fen;
   for (int line = 0; line < line_count && remaining_fen > 0; ++line) {
     const CatalogueItem& item = Catalogue()[static_cast<size_t>(random_.Pick(carried_items_))];
-    int64_t share_fen = line + 1 == line_count ? remaining_fen
-                                               : remaining_fen * random_.Uniform(30, 70) / 100;
+    int64_t share_fen =
+        line + 1 == line_count ? remaining_fen : remaining_fen * random_.Uniform(30, 70) / 100;
     remaining_fen -= share_fen;
     // Travellers pay retail prices, about twice the customs value of an importer's lot.
     int64_t pieces = std::clamp<int64_t>(share_fen / (item.value_fen * 2), 1, 20);

@@ -26,10 +26,10 @@ void SimulatePersons(const ZoneView& view, const SimulationOptions& options, Ran
 
 // Second-of-day windows (local time) that order a day: registrations before list changes before
 // traffic.
-inline constexpr int32_t kRegistryStart = 0;           // 00:00:00 parties and items
-inline constexpr int32_t kPersonsStart = 5 * 60;       // 00:05:00 persons
-inline constexpr int32_t kPersonsSeconds = 20 * 60;    // until 00:24:59
-inline constexpr int32_t kListsStart = 25 * 60;        // 00:25:00 list changes
-inline constexpr int32_t kTrafficStart = 30 * 60;      // 00:30:00 crossings
+inline constexpr int32_t kRegistryStart = 0;         // 00:00:00 parties and items
+inline constexpr int32_t kPersonsStart = 5 * 60;     // 00:05:00 persons
+inline constexpr int32_t kPersonsSeconds = 20 * 60;  // until 00:24:59
+inline constexpr int32_t kListsStart = 25 * 60;      // 00:25:00 list changes
+inline constexpr int32_t kTrafficStart = 30 * 60;    // 00:30:00 crossings
 
 }  // namespace twoline::sim

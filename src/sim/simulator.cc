@@ -24,6 +24,17 @@ int Consignments(const ZoneView& view, const SimulationOptions& options) {
   return std::max(options.persons / kPersonsPerConsignment, kConsignmentsMin);
 }
 
+// FNV-1a of the zone id, mixed into the seed so that two zones simulated with the same seed do
+// not live the same day.
+uint64_t ZoneSalt(std::string_view zone) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : zone) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
 }  // namespace
 
 Status ValidateSimulationOptions(const policy::Profile& profile, const SimulationOptions& options) {
@@ -68,7 +79,7 @@ SimulationSummary Simulate(const policy::Profile& profile, const SimulationOptio
   ZoneView view(profile, options.date);
   CommandLog log(profile.id, options.date, profile.utc_offset_minutes, options.id_prefix);
   // One generator for the day, consumed in a fixed order: the catalogue, the goods, the persons.
-  Random random(options.seed);
+  Random random(options.seed ^ ZoneSalt(profile.id));
   WriteCatalogue(view, &log);
   SimulateGoods(view, options, Consignments(view, options), random, &log);
   SimulatePersons(view, options, random, &log);

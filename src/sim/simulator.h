@@ -39,13 +39,13 @@ inline constexpr int kConsignmentsMax = 5'000'000;
 inline constexpr size_t kIdPrefixBytesMax = 64;
 
 struct SimulationOptions {
-  Date date = 0;             // the zone-local day simulated
-  int persons = 1000;        // distinct travellers registered
-  int crossings = -1;        // total `cross` commands; -1 = about 2 per person (round trips)
-  int consignments = -1;     // `declare` commands; -1 = a realistic share (persons / 12, at least
-                             // 12) for zones with goods gates on both lines; 0 = none
+  Date date = 0;          // the zone-local day simulated
+  int persons = 1000;     // distinct travellers registered
+  int crossings = -1;     // total `cross` commands; -1 = about 2 per person (round trips)
+  int consignments = -1;  // `declare` commands; -1 = a realistic share (persons / 12, at least
+                          // 12) for zones with goods gates on both lines; 0 = none
   uint64_t seed = 1;
-  std::string id_prefix;     // prepended to every command, declaration, process, person and party id
+  std::string id_prefix;  // prepended to every command, declaration, process, person and party id
 };
 
 struct SimulationSummary {

@@ -30,7 +30,7 @@ struct PersonLine {
   bool records_persons = false;
   std::vector<const policy::Gate*> general_gates;
   std::vector<const policy::Gate*> whitelist_gates;
-  const policy::PersonRule* rule_in = nullptr;   // nullptr: no documents are checked
+  const policy::PersonRule* rule_in = nullptr;  // nullptr: no documents are checked
   const policy::PersonRule* rule_out = nullptr;
   const policy::PersonRule* Rule(policy::Direction direction) const {
     return direction == policy::Direction::kIn ? rule_in : rule_out;

@@ -50,9 +50,17 @@ void CommitBatch::PutProfileInForce(std::shared_ptr<const policy::Profile> profi
 }
 
 Result<std::string> CommitBatch::OriginalDecision(const std::string& zone, uint64_t seq) {
-  auto pending = pending_.find(zone);
-  if (pending != pending_.end() && seq >= pending->second.first_seq) {
-    return pending->second.wires.at(seq - pending->second.first_seq);
+  auto find = [&](const Pending& batch) -> const std::string* {
+    auto pending = batch.find(zone);
+    if (pending == batch.end() || seq < pending->second.first_seq ||
+        seq - pending->second.first_seq >= pending->second.wires.size()) {
+      return nullptr;
+    }
+    return &pending->second.wires[seq - pending->second.first_seq];
+  };
+  if (const std::string* wire = find(pending_)) return *wire;
+  for (const Pending& sealed : sealed_) {
+    if (const std::string* wire = find(sealed)) return *wire;
   }
   auto stored = store_.ReadEntries(zone, seq, 1);
   if (!stored) return stored.error();
@@ -89,17 +97,30 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
   return answer;
 }
 
-Status CommitBatch::Commit() {
+AppendBatch CommitBatch::Seal() {
   for (const auto& [zone_id, pending] : pending_) {
     Zone* zone = zones_.Find(zone_id);
     CHECK(zone != nullptr);
     batch_.read_models.push_back(
         zone->tracker.Take(zone->chain.engine(), zone->chain.entries(), /*replace_all=*/false));
   }
-  Status status = batch_.empty() ? Status::Ok() : store_.Append(batch_);
+  AppendBatch sealed = std::move(batch_);
   batch_ = AppendBatch{};
+  sealed_.push_back(std::move(pending_));
   pending_.clear();
   commands_ = 0;
+  return sealed;
+}
+
+void CommitBatch::Committed() {
+  CHECK(!sealed_.empty());
+  sealed_.pop_front();
+}
+
+Status CommitBatch::Commit() {
+  AppendBatch sealed = Seal();
+  Status status = sealed.empty() ? Status::Ok() : store_.Append(sealed);
+  Committed();
   return status;
 }
 

@@ -4,15 +4,19 @@
 //
 // Decide() runs each command through its zone's Chain (deciding and applying it in memory), records
 // the new entry, and tells the zone's ReadModelTracker what it touched. A repeated command id with
-// the same body is answered with the original decision — from this batch if it is still pending,
-// else from the store — and journals nothing. Commit() appends every entry and the read-model rows
-// of every zone touched in ONE Store::Append (one transaction, one fsync).
+// the same body is answered with the original decision — from this batch or a sealed one still being
+// written, else from the store — and journals nothing. Commit() appends every entry and the
+// read-model rows of every zone touched in ONE Store::Append (one transaction, one fsync). A
+// pipelined caller splits it: Seal() ends the batch and returns what to append (the read-model rows
+// are read from the engine here, before the next batch changes it); once that append is durable the
+// caller says Committed().
 //
 // If Commit fails, the in-memory chains hold decisions that are not durable: the caller must stop
 // deciding and reload the zones from the store (the Writer does; the CLI exits).
 // Thread-safety: none; used by the thread that owns the ZoneSet.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +51,11 @@ class CommitBatch {
   // Appends everything decided since the last Commit in one transaction. Empty batches succeed
   // without touching the store. The batch is empty afterwards whatever the result.
   Status Commit();
+  // Ends the batch: its entries and read-model rows, to be appended after every batch sealed
+  // before it. Its decisions still answer repeats until Committed().
+  AppendBatch Seal();
+  // The oldest sealed batch is durable: its decisions are now read from the store.
+  void Committed();
 
   size_t entries() const { return batch_.entries.size(); }
   size_t commands() const { return commands_; }
@@ -56,6 +65,7 @@ class CommitBatch {
     uint64_t first_seq = 0;
     std::vector<std::string> wires;  // wires[seq - first_seq]: the entry's decision ("" for profiles)
   };
+  using Pending = std::map<std::string, PendingZone>;
   void Record(const std::string& zone, const journal::Entry& entry, std::string wire,
               const std::string& command_id);
   Result<std::string> OriginalDecision(const std::string& zone, uint64_t seq);
@@ -63,7 +73,8 @@ class CommitBatch {
   ZoneSet& zones_;
   Store& store_;
   AppendBatch batch_;
-  std::map<std::string, PendingZone> pending_;
+  Pending pending_;
+  std::deque<Pending> sealed_;  // oldest first, until Committed()
   size_t commands_ = 0;
 };
 

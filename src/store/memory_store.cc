@@ -44,12 +44,10 @@ void MemoryStore::ApplyReadModels(const ReadModelChanges& changes, ZoneData* zon
   if (changes.replace_all) {
     zone->presence.clear();
     zone->balances.clear();
-    zone->declarations.clear();
   }
   for (const std::string& person : changes.outside) zone->presence.erase(person);
   for (const PresenceRow& row : changes.inside) zone->presence[row.person] = row;
   for (const BalanceRow& row : changes.balances) zone->balances[row.party] = row.json;
-  for (const DeclarationRow& row : changes.declarations) zone->declarations[row.id] = row;
   zone->read_model_seq = changes.through_seq;
 }
 
@@ -119,16 +117,6 @@ Result<std::optional<BalanceRow>> MemoryStore::ReadBalance(const std::string& zo
   auto row = it->second.balances.find(party);
   if (row == it->second.balances.end()) return std::optional<BalanceRow>();
   return std::optional<BalanceRow>(BalanceRow{party, row->second});
-}
-
-Result<std::optional<DeclarationRow>> MemoryStore::ReadDeclaration(const std::string& zone,
-                                                                   const std::string& id) {
-  std::shared_lock lock(mutex_);
-  auto it = zones_.find(zone);
-  if (it == zones_.end()) return std::optional<DeclarationRow>();
-  auto row = it->second.declarations.find(id);
-  if (row == it->second.declarations.end()) return std::optional<DeclarationRow>();
-  return std::optional<DeclarationRow>(row->second);
 }
 
 Status MemoryStore::CreateToken(const TokenRecord& token) {

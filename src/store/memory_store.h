@@ -30,8 +30,6 @@ class MemoryStore final : public Store {
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
   Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                 const std::string& party) override;
-  Result<std::optional<DeclarationRow>> ReadDeclaration(const std::string& zone,
-                                                        const std::string& id) override;
   Status CreateToken(const TokenRecord& token) override;
   Result<std::vector<TokenRecord>> ListTokens() override;
   Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;
@@ -49,7 +47,6 @@ class MemoryStore final : public Store {
     uint64_t read_model_seq = 0;
     std::map<std::string, PresenceRow> presence;
     std::map<std::string, std::string> balances;
-    std::map<std::string, DeclarationRow> declarations;
   };
   static void ApplyReadModels(const ReadModelChanges& changes, ZoneData* zone);
 

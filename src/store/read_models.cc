@@ -18,7 +18,6 @@ std::string_view Member(simdjson::dom::element object, const char* key) {
 }  // namespace
 
 void ReadModelTracker::TouchDeclaration(std::string_view declaration) {
-  declarations_.emplace(declaration);
   auto it = parties_of_declaration_.find(declaration);
   if (it == parties_of_declaration_.end()) return;
   parties_.insert(it->second.declarant);
@@ -44,7 +43,11 @@ void ReadModelTracker::Observe(std::string_view command_json) {
     parties.counterparty = std::string(Member(body, "counterparty"));
     TouchDeclaration(id);
   } else if (type == "process") {
-    if (!command["process"].get(body)) parties_.emplace(Member(body, "declarant"));
+    // A process is read like a declaration (goods_queries.h DeclarationJson answers both).
+    if (command["process"].get(body)) return;
+    std::string_view id = Member(body, "id");
+    parties_of_declaration_[std::string(id)] = {std::string(Member(body, "declarant")), ""};
+    TouchDeclaration(id);
   } else if (type == "stocktake") {
     parties_.emplace(Member(command, "party"));
   } else if (type == "inspect" || type == "cancel") {
@@ -79,11 +82,6 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
     if (party.empty() || engine.state().FindParty(party) == nullptr) continue;
     changes.balances.push_back({party, BalanceView(engine, party)});
   }
-  for (const std::string& id : declarations_) {
-    std::optional<std::string> json = DeclarationView(engine, id);
-    if (!json) continue;
-    changes.declarations.push_back({id, DeclarantOf(id), std::move(*json)});
-  }
   ClearTouched();
   return changes;
 }
@@ -91,11 +89,10 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
 void ReadModelTracker::ClearTouched() {
   persons_.clear();
   parties_.clear();
-  declarations_.clear();
 }
 
 bool ReadModelTracker::HasTouched() const {
-  return !persons_.empty() || !parties_.empty() || !declarations_.empty();
+  return !persons_.empty() || !parties_.empty();
 }
 
 std::string ReadModelTracker::DeclarantOf(std::string_view declaration) const {

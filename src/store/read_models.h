@@ -1,13 +1,18 @@
-// ReadModelTracker: keeps a zone's read models (presence, balances, declarations; store.h) in step
-// with its journal.
+// ReadModelTracker: keeps a zone's read models (presence, and balances with lots; store.h) in step
+// with its journal, and remembers who declared what (for the declarant role's rules).
 //
 // The writer shows the tracker every journaled command (live or replayed). From the command alone the
 // tracker learns which rows it may have changed: a `cross` touches its person's presence; `declare`
-// touches its declaration and the balances of its declarant and counterparty; `release`, `inspect` and
-// `cancel` touch the declarations they name and their parties (the tracker remembers each
-// declaration's parties from its `declare`); `process`, `stocktake` and `register_party` touch a
-// party's balance. After a batch, Take() reads the engine's current state for exactly those rows, so
-// each row written equals what a full rebuild would write (the conformance tests check this).
+// touches the balances of its declarant and counterparty; `process`, `stocktake` and
+// `register_party` touch their party's balance; `release`, `inspect` and `cancel` touch the parties
+// of the declarations they name (remembered from each `declare`). A party's balance and lots change
+// only through documents it is a party to, so these sets are complete. After a batch, Take() reads
+// the engine's current state for exactly those rows, so each row written equals what a full rebuild
+// would write (the conformance tests check this on simulated days).
+//
+// Declarations are deliberately not a read model: their view includes a trace with the current
+// balance of every lot it reaches, which documents of other parties change too (goods transferred
+// on), so no command-derived set of touched rows would be complete; they are read from the engine.
 //
 // Reading the engine after the batch rather than computing deltas keeps the read models correct by
 // construction: the engine is the single source of truth, the tracker only decides what to re-read.
@@ -45,7 +50,7 @@ class ReadModelTracker {
   };
   void TouchDeclaration(std::string_view declaration);
 
-  std::set<std::string> persons_, parties_, declarations_;  // touched since the last Take
+  std::set<std::string> persons_, parties_;  // touched since the last Take
   engine::StringMap<Parties> parties_of_declaration_;
 };
 
@@ -54,8 +59,8 @@ class ReadModelTracker {
 std::string PresencePageJson(const std::string& zone, const PresencePage& page, size_t offset);
 
 // The goods views, from the goods queries (engine/goods_queries.h); goods_views.cc is the one place
-// that depends on them. A declaration the engine does not know (a declare rejected before creating
-// it) has no view.
+// that depends on them. An id that is neither a declaration nor a process the engine knows (a
+// declare rejected before creating it) has no view.
 std::string BalanceView(const engine::Engine& engine, const std::string& party);
 std::optional<std::string> DeclarationView(const engine::Engine& engine, const std::string& id);
 // A declaration's trace back to its admissions, and the flows report for local dates [from, to].

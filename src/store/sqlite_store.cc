@@ -22,9 +22,6 @@ CREATE TABLE IF NOT EXISTS presence (
   PRIMARY KEY (zone, person)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS balances (
   zone TEXT NOT NULL, party TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, party));
-CREATE TABLE IF NOT EXISTS declarations (
-  zone TEXT NOT NULL, id TEXT NOT NULL, declarant TEXT NOT NULL, json TEXT NOT NULL,
-  PRIMARY KEY (zone, id));
 CREATE TABLE IF NOT EXISTS tokens (
   id TEXT NOT NULL PRIMARY KEY, secret_hash BLOB NOT NULL UNIQUE, role TEXT NOT NULL,
   zone TEXT NOT NULL, party TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT NOT NULL);
@@ -64,15 +61,14 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool* fresh) {
 // The write connection's prepared statements.
 struct SqliteStore::WriteStatements {
   std::unique_ptr<SqliteStatement> insert_entry, advance_zone, create_zone, upsert_presence,
-      delete_presence, upsert_balance, upsert_declaration, read_model_seq, clear_presence,
-      clear_balances, clear_declarations, insert_token, revoke_token;
+      delete_presence, upsert_balance, read_model_seq, clear_presence, clear_balances,
+      insert_token, revoke_token;
 };
 
 // A read connection and its prepared statements.
 struct SqliteStore::Reader {
   std::unique_ptr<SqliteConnection> connection;
-  std::unique_ptr<SqliteStatement> zones, entries, presence_count, presence_page, balance,
-      declaration, tokens;
+  std::unique_ptr<SqliteStatement> zones, entries, presence_count, presence_page, balance, tokens;
 };
 
 // Returns a borrowed reader to the pool when it goes out of scope.
@@ -95,10 +91,11 @@ SqliteStore::SqliteStore(std::string path, const SqliteOptions& options)
     : path_(std::move(path)), options_(options) {}
 
 SqliteStore::~SqliteStore() {
-  // Statements before their connections.
-  statements_.reset();
-  writer_.reset();
+  // Readers first, so that the write connection closes last: the last connection to close
+  // checkpoints the WAL into the database file and removes it, which read-only ones cannot do.
   idle_readers_.clear();
+  statements_.reset();  // statements before their connection
+  writer_.reset();
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
@@ -151,12 +148,9 @@ Status SqliteStore::OpenWriter() {
        "INSERT OR REPLACE INTO presence (zone, person, entered_at, gate) VALUES (?1, ?2, ?3, ?4)"},
       {&s.delete_presence, "DELETE FROM presence WHERE zone = ?1 AND person = ?2"},
       {&s.upsert_balance, "INSERT OR REPLACE INTO balances (zone, party, json) VALUES (?1, ?2, ?3)"},
-      {&s.upsert_declaration,
-       "INSERT OR REPLACE INTO declarations (zone, id, declarant, json) VALUES (?1, ?2, ?3, ?4)"},
       {&s.read_model_seq, "UPDATE zones SET read_model_seq = ?2 WHERE zone = ?1"},
       {&s.clear_presence, "DELETE FROM presence WHERE zone = ?1"},
       {&s.clear_balances, "DELETE FROM balances WHERE zone = ?1"},
-      {&s.clear_declarations, "DELETE FROM declarations WHERE zone = ?1"},
       {&s.insert_token,
        "INSERT INTO tokens (id, secret_hash, role, zone, party, created_at, revoked_at) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, '')"},
@@ -202,7 +196,6 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
        "SELECT person, entered_at, gate FROM presence WHERE zone = ?1 ORDER BY person "
        "LIMIT ?2 OFFSET ?3"},
       {&reader->balance, "SELECT json FROM balances WHERE zone = ?1 AND party = ?2"},
-      {&reader->declaration, "SELECT declarant, json FROM declarations WHERE zone = ?1 AND id = ?2"},
       {&reader->tokens,
        "SELECT id, secret_hash, role, zone, party, created_at, revoked_at FROM tokens ORDER BY "
        "created_at, id"},
@@ -300,7 +293,7 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   WriteStatements& s = *statements_;
   const std::string& zone = changes.zone;
   if (changes.replace_all) {
-    for (SqliteStatement* clear : {s.clear_presence.get(), s.clear_balances.get(), s.clear_declarations.get()}) {
+    for (SqliteStatement* clear : {s.clear_presence.get(), s.clear_balances.get()}) {
       if (Status status = clear->Bind(1, zone).Run(); !status) return status;
     }
   }
@@ -314,10 +307,6 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   for (const BalanceRow& row : changes.balances) {
     auto& upsert = s.upsert_balance->Bind(1, zone).Bind(2, row.party).Bind(3, row.json);
     if (Status status = upsert.Run(); !status) return status;
-  }
-  for (const DeclarationRow& row : changes.declarations) {
-    auto& upsert = s.upsert_declaration->Bind(1, zone).Bind(2, row.id).Bind(3, row.declarant);
-    if (Status status = upsert.Bind(4, row.json).Run(); !status) return status;
   }
   auto& seq = s.read_model_seq->Bind(1, zone).Bind(2, static_cast<int64_t>(changes.through_seq));
   if (Status status = seq.Run(); !status) return status;
@@ -426,19 +415,6 @@ Result<std::optional<BalanceRow>> SqliteStore::ReadBalance(const std::string& zo
   if (!row) return row.error();
   if (!*row) return std::optional<BalanceRow>();
   return std::optional<BalanceRow>(BalanceRow{party, std::string(query.ColumnText(0))});
-}
-
-Result<std::optional<DeclarationRow>> SqliteStore::ReadDeclaration(const std::string& zone,
-                                                                   const std::string& id) {
-  auto lease = Borrow();
-  if (!lease) return lease.error();
-  SqliteStatement& query = *(*lease)->declaration;
-  StatementScope scope(query);
-  auto row = query.Bind(1, zone).Bind(2, id).Step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<DeclarationRow>();
-  return std::optional<DeclarationRow>(
-      DeclarationRow{id, std::string(query.ColumnText(0)), std::string(query.ColumnText(1))});
 }
 
 Status SqliteStore::CreateToken(const TokenRecord& token) {

@@ -10,8 +10,7 @@
 //   zones(zone, entries, head, read_model_seq) one row per zone: the last seq and hash (the chain head
 //                                             that open checks) and how far the read models reach.
 //   presence(zone, person, entered_at, gate)  persons inside.
-//   balances(zone, party, json)               ledger balances per party (goods_queries.h JSON).
-//   declarations(zone, id, declarant, json)   declarations with decision, postings and trace.
+//   balances(zone, party, json)               balances and live lots per party (goods_queries.h).
 //   tokens(id, secret_hash, role, zone, party, created_at, revoked_at)
 //
 // Durability: WAL journal mode and PRAGMA synchronous=FULL, so that COMMIT returns only after the WAL
@@ -61,8 +60,6 @@ class SqliteStore final : public Store {
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
   Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                 const std::string& party) override;
-  Result<std::optional<DeclarationRow>> ReadDeclaration(const std::string& zone,
-                                                        const std::string& id) override;
   Status CreateToken(const TokenRecord& token) override;
   Result<std::vector<TokenRecord>> ListTokens() override;
   Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;

@@ -8,9 +8,12 @@
 // Append checks that each zone's entries continue the stored chain (compare-and-set on the zone
 // record), so two processes appending to one database cannot interleave two chains.
 //
-// Read models (presence, balances, declarations) are written in the same transaction as the entries
+// Read models (presence, and balances with lots) are written in the same transaction as the entries
 // they reflect; `read_model_seq` says up to which seq they are current. They are derived data: a
-// database whose read models lag its journal is repaired on open by rebuilding them (zones.h).
+// database whose read models lag its journal is repaired on open by rebuilding them (zone_set.h).
+// Declarations and reports are not read models here: a declaration's view carries its trace with
+// the current balance of every lot it reaches, which later documents of any party may change, so
+// they are computed from the engine on the writer thread instead (store/writer.h, Writer::Read).
 //
 // Failure is sticky: once an Append fails, every later Append fails until the store is reopened,
 // because after a failed commit (or fsync) the state on disk can no longer be trusted to match what
@@ -64,12 +67,6 @@ struct BalanceRow {
   std::string json;
 };
 
-struct DeclarationRow {
-  std::string id;
-  std::string declarant;  // the party that declared it (empty when unknown)
-  std::string json;
-};
-
 // Read-model changes of one zone, written with the entries that cause them.
 struct ReadModelChanges {
   std::string zone;
@@ -78,7 +75,6 @@ struct ReadModelChanges {
   std::vector<PresenceRow> inside;    // persons now inside (upserted)
   std::vector<std::string> outside;   // persons no longer inside (deleted)
   std::vector<BalanceRow> balances;   // upserted
-  std::vector<DeclarationRow> declarations;  // upserted
 };
 
 struct AppendBatch {
@@ -128,8 +124,6 @@ class Store {
                                             size_t limit) = 0;
   virtual Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                         const std::string& party) = 0;
-  virtual Result<std::optional<DeclarationRow>> ReadDeclaration(const std::string& zone,
-                                                                const std::string& id) = 0;
 
   // Tokens. Ids and secret hashes are unique.
   virtual Status CreateToken(const TokenRecord& token) = 0;

@@ -1,0 +1,193 @@
+#include "api/auth.h"
+
+#include <openssl/rand.h>
+
+#include <cstring>
+#include <variant>
+
+#include "base/codes.h"
+
+namespace twoline::api {
+namespace {
+
+constexpr std::string_view kTokenPrefix = "twl_";
+constexpr size_t kTokenSecretBytes = 32;
+
+Status Forbidden(std::string message) { return Error{std::move(message)}; }
+
+// The zone binding of a principal allows `zone`.
+bool ZoneAllowed(const Principal& principal, const std::string& zone) {
+  return principal.zone.empty() || principal.zone == zone;
+}
+
+}  // namespace
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kOfficer:
+      return "officer";
+    case Role::kDeclarant:
+      return "declarant";
+    case Role::kAuditor:
+      return "auditor";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "?";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  for (Role role : {Role::kOfficer, Role::kDeclarant, Role::kAuditor, Role::kAdmin}) {
+    if (name == RoleName(role)) return role;
+  }
+  return std::nullopt;
+}
+
+Status ValidateTokenScope(Role role, const std::string& zone, const std::string& party) {
+  if (!zone.empty() && !IsValidId(zone)) return Error{"--zone is not a valid zone id"};
+  if (!party.empty() && !IsValidId(party)) return Error{"--party is not a valid party id"};
+  switch (role) {
+    case Role::kOfficer:
+      if (zone.empty()) return Error{"an officer token needs --zone"};
+      if (!party.empty()) return Error{"only declarant tokens are bound to a party"};
+      return Status::Ok();
+    case Role::kDeclarant:
+      if (zone.empty() || party.empty()) return Error{"a declarant token needs --zone and --party"};
+      return Status::Ok();
+    case Role::kAuditor:
+      if (!party.empty()) return Error{"only declarant tokens are bound to a party"};
+      return Status::Ok();
+    case Role::kAdmin:
+      if (!zone.empty() || !party.empty()) return Error{"an admin token is bound to no zone or party"};
+      return Status::Ok();
+  }
+  return Error{"unknown role"};
+}
+
+Hash256 TokenSecretHash(std::string_view secret) { return Sha256(secret); }
+
+Result<NewToken> GenerateToken(Role role, const std::string& zone, const std::string& party,
+                               const std::string& created_at) {
+  if (Status status = ValidateTokenScope(role, zone, party); !status) return Error{status.message()};
+  Hash256 random{};
+  static_assert(sizeof(random) == kTokenSecretBytes);
+  if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+    return Error{"the random number generator failed"};
+  }
+  NewToken token;
+  token.secret = std::string(kTokenPrefix) + ToHex(random);
+  token.record.secret_hash = TokenSecretHash(token.secret);
+  token.record.id = "tok_" + ToHex(token.record.secret_hash).substr(0, 12);
+  token.record.role = RoleName(role);
+  token.record.zone = zone;
+  token.record.party = party;
+  token.record.created_at = created_at;
+  return token;
+}
+
+size_t TokenCache::HashKey::operator()(const Hash256& hash) const {
+  size_t value;
+  std::memcpy(&value, hash.data(), sizeof value);  // already uniformly distributed
+  return value;
+}
+
+TokenCache::TokenCache(store::Store& store, std::chrono::milliseconds refresh_interval)
+    : store_(store), refresh_interval_(refresh_interval) {}
+
+std::shared_ptr<const TokenCache::Table> TokenCache::Current() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Clock::time_point now = Clock::now();
+  if (table_ && now - loaded_at_ < refresh_interval_) return table_;
+  auto tokens = store_.ListTokens();
+  if (!tokens) {
+    // Keep serving with the last table rather than locking everyone out on a read error; an empty
+    // table when there is none yet.
+    if (!table_) table_ = std::make_shared<Table>();
+    return table_;
+  }
+  auto table = std::make_shared<Table>();
+  for (const store::TokenRecord& token : *tokens) {
+    std::optional<Role> role = ParseRole(token.role);
+    if (!token.revoked_at.empty() || !role) continue;
+    table->emplace(token.secret_hash, Principal{token.id, *role, token.zone, token.party});
+  }
+  table_ = std::move(table);
+  loaded_at_ = now;
+  return table_;
+}
+
+std::optional<Principal> TokenCache::Authenticate(std::string_view authorization) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) != kBearer) return std::nullopt;
+  std::string_view secret = authorization.substr(kBearer.size());
+  if (secret.size() != kTokenPrefix.size() + 2 * kTokenSecretBytes ||
+      secret.substr(0, kTokenPrefix.size()) != kTokenPrefix) {
+    return std::nullopt;
+  }
+  std::shared_ptr<const Table> table = Current();
+  auto it = table->find(TokenSecretHash(secret));
+  if (it == table->end()) return std::nullopt;
+  return it->second;
+}
+
+Status AllowRead(const Principal& principal, ReadKind kind, const std::string& zone,
+                 const std::string& party) {
+  if (kind == ReadKind::kZones || principal.role == Role::kAdmin) return Status::Ok();
+  if (!ZoneAllowed(principal, zone)) {
+    return Forbidden(std::string("this token is for zone ") + principal.zone);
+  }
+  switch (principal.role) {
+    case Role::kAuditor:
+      return Status::Ok();
+    case Role::kOfficer:
+      if (kind == ReadKind::kJournal) return Forbidden("the journal is for auditors and admins");
+      return Status::Ok();
+    case Role::kDeclarant:
+      if (kind == ReadKind::kBalance || kind == ReadKind::kDeclaration) {
+        if (party == principal.party) return Status::Ok();
+        return Forbidden("a declarant reads only its own party's ledger and declarations");
+      }
+      return Forbidden("a declarant reads only its own balance and declarations");
+    case Role::kAdmin:
+      return Status::Ok();
+  }
+  return Forbidden("unknown role");
+}
+
+Status AllowSubmit(const Principal& principal, const std::string& zone) {
+  if (principal.role == Role::kAuditor) return Forbidden("an auditor token is read-only");
+  if (!ZoneAllowed(principal, zone)) {
+    return Forbidden(std::string("this token is for zone ") + principal.zone);
+  }
+  return Status::Ok();
+}
+
+Status AuthorizeCommand(const Principal& principal, const engine::Command& command,
+                        const store::Zone& zone) {
+  if (principal.role != Role::kDeclarant) return Status::Ok();
+  const std::string& party = principal.party;
+  auto own = [&](const std::string& declarant, const char* what) -> Status {
+    if (declarant == party) return Status::Ok();
+    return Forbidden(std::string("command ") + command.id + ": a declarant may " + what +
+                     " only for its own party");
+  };
+  if (const auto* declare = std::get_if<engine::DeclareBody>(&command.body)) {
+    return own(declare->declarant, "declare");
+  }
+  if (const auto* process = std::get_if<engine::ProcessBody>(&command.body)) {
+    return own(process->declarant, "process");
+  }
+  if (const auto* stocktake = std::get_if<engine::StocktakeBody>(&command.body)) {
+    return own(stocktake->party, "take stock");
+  }
+  if (const auto* cancel = std::get_if<engine::CancelBody>(&command.body)) {
+    std::string declarant = zone.tracker.DeclarantOf(cancel->declaration);
+    // An unknown declaration is the engine's to answer (invalid), not a permission question.
+    if (declarant.empty()) return Status::Ok();
+    return own(declarant, "cancel");
+  }
+  return Forbidden(std::string("command ") + command.id + ": a declarant may not submit " +
+                   engine::CommandTypeName(command.type) + " commands");
+}
+
+}  // namespace twoline::api

@@ -1,0 +1,101 @@
+// Authentication and authorization for the HTTP API: bearer tokens, roles, and the rules of who may
+// do what (SPEC §6, docs/api.md "Roles").
+//
+// Tokens. A token is "twl_" followed by 64 hex digits (32 bytes from the OpenSSL CSPRNG). Only its
+// SHA-256 is stored (store::TokenRecord), so a stolen database does not yield usable tokens; a
+// request's token is hashed and looked up by hash. A token has a public id ("tok_" + 12 hex digits of
+// its hash) for listing and revoking.
+//
+// Roles and scope:
+//   admin      everything, every zone.
+//   officer    bound to one zone: submits any command there and reads presence, balances,
+//              declarations and reports of that zone (not the raw journal, which holds every
+//              traveller's registration).
+//   declarant  bound to one zone and one party: submits only declare / process (as declarant),
+//              stocktake (of its party) and cancel (of its own declarations); reads only its party's
+//              balance and its own declarations.
+//   auditor    read-only: every read including the journal, of its zone or (unbound) of every zone.
+// Every authenticated principal may list the zones (GET /v1/zones). /healthz, /metrics and
+// /v1/openapi.json need no token.
+//
+// TokenCache keeps the token table in memory and re-reads it at most once per refresh interval, so a
+// request costs one SHA-256 and a hash lookup, and `token revoke` takes effect within the interval.
+// Thread-safety: TokenCache is safe from any thread; the free functions are pure.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "base/result.h"
+#include "engine/command.h"
+#include "store/store.h"
+#include "store/zone_set.h"
+
+namespace twoline::api {
+
+enum class Role { kOfficer, kDeclarant, kAuditor, kAdmin };
+const char* RoleName(Role role);
+std::optional<Role> ParseRole(std::string_view name);
+
+struct Principal {
+  std::string token_id;
+  Role role = Role::kAuditor;
+  std::string zone;   // empty: every zone (admin, unbound auditor)
+  std::string party;  // declarants
+};
+
+// Checks that a role's binding is complete and consistent: officers and declarants need a zone,
+// declarants a party, and only declarants may have a party; admins are never bound to a zone.
+Status ValidateTokenScope(Role role, const std::string& zone, const std::string& party);
+
+struct NewToken {
+  std::string secret;        // shown once, never stored
+  store::TokenRecord record;  // what is stored
+};
+// Generates a token (fails only if the CSPRNG does). `created_at` is recorded as given.
+Result<NewToken> GenerateToken(Role role, const std::string& zone, const std::string& party,
+                               const std::string& created_at);
+Hash256 TokenSecretHash(std::string_view secret);
+
+class TokenCache {
+ public:
+  TokenCache(store::Store& store, std::chrono::milliseconds refresh_interval);
+  // The principal of an "Authorization: Bearer <token>" header value; nullopt for a missing,
+  // malformed, unknown or revoked token.
+  std::optional<Principal> Authenticate(std::string_view authorization);
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct HashKey {
+    size_t operator()(const Hash256& hash) const;
+  };
+  using Table = std::unordered_map<Hash256, Principal, HashKey>;
+  std::shared_ptr<const Table> Current();
+
+  store::Store& store_;
+  const std::chrono::milliseconds refresh_interval_;
+  std::mutex mutex_;
+  std::shared_ptr<const Table> table_;
+  Clock::time_point loaded_at_{};
+};
+
+// What a request wants to read.
+enum class ReadKind { kZones, kPresence, kBalance, kDeclaration, kJournal, kReport };
+
+// Route-level rules. `zone` is the zone of the URL (empty for kZones); `party` is the party whose
+// data is read (kBalance: the URL's party; kDeclaration: the declaration's declarant).
+Status AllowRead(const Principal& principal, ReadKind kind, const std::string& zone,
+                 const std::string& party);
+// May the principal submit commands to `zone` at all? (The per-command rules come next.)
+Status AllowSubmit(const Principal& principal, const std::string& zone);
+// Per-command rules for declarants, run on the writer thread with the zone's state (a cancel names
+// a declaration whose owner only the zone knows). Other roles: always Ok.
+Status AuthorizeCommand(const Principal& principal, const engine::Command& command,
+                        const store::Zone& zone);
+
+}  // namespace twoline::api

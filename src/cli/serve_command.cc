@@ -1,0 +1,237 @@
+#include "cli/serve_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include "api/auth.h"
+#include "api/log.h"
+#include "api/server.h"
+#include "cli/run_input.h"
+#include "cli/zones_command.h"
+#include "policy/profile_loader.h"
+#include "store/commit_batch.h"
+#include "store/sqlite_store.h"
+#include "store/writer.h"
+#include "store/zone_set.h"
+
+namespace twoline::cli {
+namespace {
+
+Status ParseListen(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return Error{"--listen must be HOST:PORT"};
+  *host = listen.substr(0, colon);
+  std::string digits = listen.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoi(digits) > 65535) {
+    return Error{"--listen: the port must be 0 to 65535"};
+  }
+  *port = std::stoi(digits);
+  return Status::Ok();
+}
+
+// Puts in force the built-in profile of every requested zone the database does not hold yet; on a
+// new database with no zone requested, all built-in zones.
+Status PutZonesInForce(const ServeOptions& options, store::ZoneSet& zones, store::Store& store) {
+  std::vector<std::string> wanted = options.zones;
+  if (wanted.empty() && zones.size() == 0) wanted = policy::BuiltinZoneIds();
+  store::CommitBatch batch(zones, store);
+  for (const std::string& zone : wanted) {
+    const store::Zone* existing = zones.Find(zone);
+    if (existing != nullptr && existing->chain.engine().has_profile()) continue;
+    auto profile = LoadZoneProfile(zone, "");
+    if (!profile) return Error{"zone " + zone + ": " + profile.error().message};
+    batch.PutProfileInForce(*profile);
+  }
+  return batch.Commit();
+}
+
+std::string ZonesJson(const store::ZoneSet& zones) {
+  std::string out = "[";
+  for (const std::string& id : zones.ids()) {
+    if (out.size() > 1) out += ',';
+    out += ZoneJson(zones.Find(id)->chain.engine().profile());
+  }
+  return out + "]";
+}
+
+// Waits for SIGINT or SIGTERM (blocked in every thread) and stops the server.
+class SignalWaiter {
+ public:
+  explicit SignalWaiter(api::Server& server) {
+    thread_ = std::thread([&server, this] {
+      sigset_t signals = Signals();
+      int received = 0;
+      sigwait(&signals, &received);
+      if (!done_) server.Stop();
+    });
+  }
+  ~SignalWaiter() {
+    done_ = true;
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wake sigwait if no signal came
+    thread_.join();
+  }
+  static sigset_t Signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    return signals;
+  }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
+  api::Log log(&err);
+  auto fail = [&](const std::string& message) {
+    log.Write(api::LogLine("error", "serve_failed").Add("message", message));
+    return 1;
+  };
+  std::string host;
+  int port = 0;
+  if (Status status = ParseListen(options.listen, &host, &port); !status) return fail(status.message());
+  // Block the stop signals before any thread starts, so that every thread inherits the mask and
+  // only the SignalWaiter receives them; and let broken connections be errors, not signals.
+  sigset_t signals = SignalWaiter::Signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  store::SqliteOptions sqlite;
+  sqlite.read_connections_max = std::max<size_t>(4, std::min<size_t>(options.threads, 64));
+  auto store = store::SqliteStore::Open(options.db_path, sqlite);
+  if (!store) return fail(store.error().message);
+  std::vector<std::string> rebuilt;
+  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, &rebuilt);
+  if (!zones) return fail(zones.error().message);
+  for (const std::string& zone : rebuilt) {
+    log.Write(api::LogLine("warn", "read_models_rebuilt").Add("zone", zone));
+  }
+  if (Status status = PutZonesInForce(options, **zones, **store); !status) return fail(status.message());
+
+  api::ServerOptions server_options;
+  server_options.host = host;
+  server_options.port = port;
+  server_options.threads = options.threads;
+  server_options.access_log = options.access_log;
+  server_options.log = &err;
+  server_options.zones_json = ZonesJson(**zones);
+  store::WriterOptions writer_options;
+  writer_options.queue_commands_max = options.queue_commands_max;
+  writer_options.batch_commands_max = options.group_commit_max;
+  store::Writer writer(**store, std::move(*zones), writer_options);
+  api::Server server(**store, writer, server_options);
+  auto bound = server.Bind();
+  if (!bound) return fail(bound.error().message);
+  out << "listening on http://" << host << ":" << *bound << std::endl;
+  log.Write(api::LogLine("info", "started").Add("port", static_cast<int64_t>(*bound))
+                .Add("zones", static_cast<int64_t>(writer.zone_ids().size())));
+  {
+    SignalWaiter waiter(server);
+    server.Run();
+  }
+  writer.Stop();  // commits what was queued before the server stopped
+  log.Write(api::LogLine("info", "stopped"));
+  return 0;
+}
+
+namespace {
+
+std::string NowUtc() { return FormatRfc3339(std::time(nullptr), 0); }
+
+int CreateToken(const TokenOptions& options, store::Store& store, std::ostream& out,
+                std::ostream& err) {
+  std::optional<api::Role> role = api::ParseRole(options.role);
+  if (!role) {
+    err << "twoline token: --role must be officer, declarant, auditor or admin\n";
+    return 1;
+  }
+  if (!options.zone.empty()) {
+    std::vector<std::string> known = policy::BuiltinZoneIds();
+    auto records = store.Zones();
+    if (records) {
+      for (const auto& record : *records) known.push_back(record.zone);
+    }
+    if (std::find(known.begin(), known.end(), options.zone) == known.end()) {
+      err << "twoline token: unknown zone \"" << options.zone << "\"\n";
+      return 1;
+    }
+  }
+  auto token = api::GenerateToken(*role, options.zone, options.party, NowUtc());
+  if (!token) {
+    err << "twoline token: " << token.error().message << "\n";
+    return 1;
+  }
+  if (Status status = store.CreateToken(token->record); !status) {
+    err << "twoline token: " << status.message() << "\n";
+    return 1;
+  }
+  out << "created " << token->record.id << " role " << token->record.role;
+  if (!options.zone.empty()) out << " zone " << options.zone;
+  if (!options.party.empty()) out << " party " << options.party;
+  out << "\n" << token->secret << "\n";
+  return 0;
+}
+
+int ListTokens(store::Store& store, std::ostream& out, std::ostream& err) {
+  auto tokens = store.ListTokens();
+  if (!tokens) {
+    err << "twoline token: " << tokens.error().message << "\n";
+    return 1;
+  }
+  char line[512];
+  std::snprintf(line, sizeof line, "%-16s %-9s %-10s %-20s %-26s %s\n", "ID", "ROLE", "ZONE",
+                "PARTY", "CREATED", "REVOKED");
+  out << line;
+  for (const store::TokenRecord& token : *tokens) {
+    auto or_dash = [](const std::string& text) { return text.empty() ? "-" : text.c_str(); };
+    std::snprintf(line, sizeof line, "%-16s %-9s %-10s %-20s %-26s %s\n", token.id.c_str(),
+                  token.role.c_str(), or_dash(token.zone), or_dash(token.party),
+                  token.created_at.c_str(), or_dash(token.revoked_at));
+    out << line;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int Token(const TokenOptions& options, std::ostream& out, std::ostream& err) {
+  store::SqliteOptions sqlite;
+  sqlite.read_connections_max = 2;
+  sqlite.create = options.action == "create";
+  auto store = store::SqliteStore::Open(options.db_path, sqlite);
+  if (!store) {
+    err << "twoline token: " << store.error().message << "\n";
+    return 1;
+  }
+  if (options.action == "create") return CreateToken(options, **store, out, err);
+  if (options.action == "list") return ListTokens(**store, out, err);
+  if (options.action == "revoke") {
+    auto revoked = (*store)->RevokeToken(options.id, NowUtc());
+    if (!revoked) {
+      err << "twoline token: " << revoked.error().message << "\n";
+      return 1;
+    }
+    if (!*revoked) {
+      err << "twoline token: no active token \"" << options.id << "\"\n";
+      return 1;
+    }
+    out << "revoked " << options.id << "\n";
+    return 0;
+  }
+  err << "twoline token: the action must be create, list or revoke\n";
+  return 1;
+}
+
+}  // namespace twoline::cli

@@ -1,0 +1,62 @@
+#include "store/committer.h"
+
+namespace twoline::store {
+
+Committer::Committer(Store& store) : store_(store) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Committer::~Committer() {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return !next_ && !busy_; });
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void Committer::Start(AppendBatch batch, Done done) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return !next_ && !busy_; });
+  if (!last_) {
+    Status failed = last_;
+    lock.unlock();
+    if (done) done(failed);
+    return;
+  }
+  next_.emplace(std::move(batch), std::move(done));
+  busy_ = true;
+  lock.unlock();
+  changed_.notify_all();
+}
+
+Status Committer::Wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return !next_ && !busy_; });
+  return last_;
+}
+
+void Committer::Run() {
+  for (;;) {
+    std::pair<AppendBatch, Done> job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [&] { return next_.has_value() || stopping_; });
+      if (!next_) return;
+      job = std::move(*next_);
+      next_.reset();
+    }
+    Status status = job.first.empty() ? Status::Ok() : store_.Append(job.first);
+    job.first = AppendBatch{};  // free the batch before answering
+    if (job.second) job.second(status);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      last_ = status;
+      busy_ = false;
+    }
+    changed_.notify_all();
+  }
+}
+
+}  // namespace twoline::store

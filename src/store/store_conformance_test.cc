@@ -1,0 +1,432 @@
+// The Store conformance suite: every test runs against MemoryStore and SqliteStore, so that both
+// keep the contract of store.h (atomic, chain-continuing appends; sticky failure; read models in the
+// same transaction; tokens) and the ZoneSet built on them replays, verifies and repairs alike.
+#include <sqlite3.h>
+
+#include <functional>
+
+#include "engine/queries.h"
+#include "service_test_util.h"
+#include "store/memory_store.h"
+#include "store/sqlite_store.h"
+#include "store/zone_set.h"
+
+namespace twoline::store {
+namespace {
+
+using testing::TempDir;
+
+// A backend under test, with the ways to damage it that the tests need.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Store& store() = 0;
+  // Closes and reopens (MemoryStore keeps its contents; it only forgets a sticky failure by
+  // being replaced, which the tests never need).
+  virtual void Reopen() = 0;
+  virtual void CorruptLine(const std::string& zone, uint64_t seq, const std::string& line) = 0;
+  virtual void SetReadModelSeq(const std::string& zone, uint64_t seq) = 0;
+};
+
+class MemoryBackend : public Backend {
+ public:
+  Store& store() override { return store_; }
+  void Reopen() override {}
+  void CorruptLine(const std::string& zone, uint64_t seq, const std::string& line) override {
+    store_.CorruptEntryLine(zone, seq, line);
+  }
+  void SetReadModelSeq(const std::string& zone, uint64_t seq) override {
+    store_.SetReadModelSeq(zone, seq);
+  }
+
+ private:
+  MemoryStore store_;
+};
+
+class SqliteBackend : public Backend {
+ public:
+  SqliteBackend() { Reopen(); }
+  Store& store() override { return *store_; }
+  void Reopen() override {
+    store_.reset();
+    auto opened = SqliteStore::Open(directory_.File("test.db"), SqliteOptions{});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+  }
+  void CorruptLine(const std::string& zone, uint64_t seq, const std::string& line) override {
+    Execute("UPDATE journal SET line = '" + Quote(line) + "' WHERE zone = '" + zone +
+            "' AND seq = " + std::to_string(seq));
+  }
+  void SetReadModelSeq(const std::string& zone, uint64_t seq) override {
+    Execute("UPDATE zones SET read_model_seq = " + std::to_string(seq) + " WHERE zone = '" + zone + "'");
+  }
+
+ private:
+  static std::string Quote(const std::string& text) {
+    std::string out;
+    for (char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out;
+  }
+  // Changes the file behind the store's back, as an intruder or a disk fault would.
+  void Execute(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(directory_.File("test.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    char* message = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
+    sqlite3_free(message);
+    sqlite3_close(db);
+    Reopen();
+  }
+  TempDir directory_;
+  std::unique_ptr<SqliteStore> store_;
+};
+
+using BackendFactory = std::function<std::unique_ptr<Backend>()>;
+
+class StoreConformance : public ::testing::TestWithParam<std::pair<const char*, BackendFactory>> {
+ protected:
+  void SetUp() override { backend_ = GetParam().second(); }
+  Store& store() { return backend_->store(); }
+
+  static EntryRecord Entry(const std::string& zone, uint64_t seq, const std::string& text) {
+    EntryRecord entry;
+    entry.zone = zone;
+    entry.seq = seq;
+    entry.command_id = "c-" + std::to_string(seq);
+    entry.hash = Sha256(zone + text);
+    entry.line = "{\"line\":\"" + text + "\"}";
+    return entry;
+  }
+  static AppendBatch Entries(const std::string& zone, uint64_t first, uint64_t last) {
+    AppendBatch batch;
+    for (uint64_t seq = first; seq <= last; ++seq) {
+      batch.entries.push_back(Entry(zone, seq, "e" + std::to_string(seq)));
+    }
+    return batch;
+  }
+  // Loads a ZoneSet, failing the test on error.
+  std::unique_ptr<ZoneSet> Load() {
+    auto zones = ZoneSet::Load(store(), true, nullptr);
+    EXPECT_TRUE(zones.ok()) << (zones.ok() ? "" : zones.error().message);
+    return zones.ok() ? std::move(*zones) : nullptr;
+  }
+  // A new database holding hengqin with the first two thirds of a simulated day decided (so that
+  // some travellers are still inside).
+  std::vector<Answer> DecideADay(int persons = 300) {
+    auto zones = Load();
+    testing::PutInForce(*zones, store(), {"hengqin"});
+    std::vector<std::string> day = testing::SimulatedDay("hengqin", persons, 11);
+    day.resize(day.size() * 2 / 3);
+    return testing::DecideAll(*zones, store(), "hengqin", day);
+  }
+
+  std::unique_ptr<Backend> backend_;
+};
+
+TEST_P(StoreConformance, AppendedEntriesReadBackInOrder) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 5)).ok());
+  auto entries = store().ReadEntries("hengqin", 1, 100);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 5u);
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    const EntryRecord& entry = (*entries)[seq - 1];
+    EXPECT_EQ(entry.seq, seq);
+    EXPECT_EQ(entry.line, Entry("hengqin", seq, "e" + std::to_string(seq)).line);
+    EXPECT_EQ(entry.hash, Entry("hengqin", seq, "e" + std::to_string(seq)).hash);
+    EXPECT_EQ(entry.command_id, "c-" + std::to_string(seq));
+  }
+}
+
+TEST_P(StoreConformance, ZoneRecordHoldsLastSeqAndHead) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 3)).ok());
+  ASSERT_TRUE(store().Append(Entries("hengqin", 4, 4)).ok());
+  auto zones = store().Zones();
+  ASSERT_TRUE(zones.ok());
+  ASSERT_EQ(zones->size(), 1u);
+  EXPECT_EQ(zones->front().zone, "hengqin");
+  EXPECT_EQ(zones->front().entries, 4u);
+  EXPECT_EQ(zones->front().head, Entry("hengqin", 4, "e4").hash);
+}
+
+TEST_P(StoreConformance, ChainsOfZonesAreIndependent) {
+  AppendBatch batch = Entries("hengqin", 1, 2);
+  AppendBatch other = Entries("nansha", 1, 3);
+  batch.entries.insert(batch.entries.end(), other.entries.begin(), other.entries.end());
+  ASSERT_TRUE(store().Append(batch).ok());
+  ASSERT_TRUE(store().Append(Entries("nansha", 4, 4)).ok());
+  auto zones = store().Zones();
+  ASSERT_TRUE(zones.ok());
+  ASSERT_EQ(zones->size(), 2u);
+  EXPECT_EQ((*zones)[0].zone, "hengqin");
+  EXPECT_EQ((*zones)[0].entries, 2u);
+  EXPECT_EQ((*zones)[1].zone, "nansha");
+  EXPECT_EQ((*zones)[1].entries, 4u);
+}
+
+TEST_P(StoreConformance, AppendNotContinuingTheChainIsRefusedWhole) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 2)).ok());
+  AppendBatch batch = Entries("nansha", 1, 1);  // fine on its own
+  AppendBatch gap = Entries("hengqin", 4, 4);   // seq 3 is missing
+  batch.entries.insert(batch.entries.end(), gap.entries.begin(), gap.entries.end());
+  EXPECT_FALSE(store().Append(batch).ok());
+  auto zones = store().Zones();
+  ASSERT_TRUE(zones.ok());
+  ASSERT_EQ(zones->size(), 1u) << "nothing of a refused batch may be stored";
+  EXPECT_EQ(zones->front().entries, 2u);
+  EXPECT_TRUE(store().failed());
+}
+
+TEST_P(StoreConformance, FailureIsSticky) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 1)).ok());
+  EXPECT_FALSE(store().Append(Entries("hengqin", 1, 1)).ok());  // seq 1 again
+  EXPECT_FALSE(store().Append(Entries("hengqin", 2, 2)).ok()) << "writes must stay stopped";
+  auto entries = store().ReadEntries("hengqin", 1, 10);
+  ASSERT_TRUE(entries.ok()) << "reads go on";
+  EXPECT_EQ(entries->size(), 1u);
+}
+
+TEST_P(StoreConformance, ReadEntriesPagesFromASeq) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 10)).ok());
+  auto page = store().ReadEntries("hengqin", 4, 3);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 3u);
+  EXPECT_EQ(page->front().seq, 4u);
+  EXPECT_EQ(page->back().seq, 6u);
+  auto beyond = store().ReadEntries("hengqin", 11, 3);
+  ASSERT_TRUE(beyond.ok());
+  EXPECT_TRUE(beyond->empty());
+  auto unknown = store().ReadEntries("nowhere", 1, 3);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_TRUE(unknown->empty());
+}
+
+TEST_P(StoreConformance, ScanEntriesStopsAtThroughSeq) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 10)).ok());
+  std::vector<uint64_t> seen;
+  Status status = store().ScanEntries("hengqin", 3, 7, [&](const EntryRecord& entry) {
+    seen.push_back(entry.seq);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(seen, (std::vector<uint64_t>{3, 4, 5, 6, 7}));
+}
+
+TEST_P(StoreConformance, ReadModelsAreWrittenWithTheirEntries) {
+  AppendBatch batch = Entries("hengqin", 1, 2);
+  ReadModelChanges changes;
+  changes.zone = "hengqin";
+  changes.through_seq = 2;
+  changes.inside = {{"P1", "2026-03-01T08:00:00+08:00", "G1"}, {"P2", "2026-03-01T09:00:00+08:00", "G2"}};
+  changes.balances = {{"ACME", "{\"b\":1}"}};
+  batch.read_models.push_back(changes);
+  ASSERT_TRUE(store().Append(batch).ok());
+
+  AppendBatch next = Entries("hengqin", 3, 3);
+  ReadModelChanges more;
+  more.zone = "hengqin";
+  more.through_seq = 3;
+  more.outside = {"P1"};
+  more.balances = {{"ACME", "{\"b\":2}"}};
+  next.read_models.push_back(more);
+  ASSERT_TRUE(store().Append(next).ok());
+
+  auto page = store().ReadPresence("hengqin", 0, 10);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->count, 1);
+  ASSERT_EQ(page->rows.size(), 1u);
+  EXPECT_EQ(page->rows[0].person, "P2");
+  EXPECT_EQ(page->rows[0].gate, "G2");
+  auto balance = store().ReadBalance("hengqin", "ACME");
+  ASSERT_TRUE(balance.ok() && balance->has_value());
+  EXPECT_EQ((*balance)->json, "{\"b\":2}");
+  auto missing = store().ReadBalance("hengqin", "NOBODY");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  auto zones = store().Zones();
+  ASSERT_TRUE(zones.ok());
+  EXPECT_EQ(zones->front().read_model_seq, 3u);
+}
+
+TEST_P(StoreConformance, ReplaceAllClearsOnlyItsZone) {
+  AppendBatch batch = Entries("hengqin", 1, 1);
+  AppendBatch other = Entries("nansha", 1, 1);
+  batch.entries.push_back(other.entries[0]);
+  for (const char* zone : {"hengqin", "nansha"}) {
+    ReadModelChanges changes;
+    changes.zone = zone;
+    changes.through_seq = 1;
+    changes.inside = {{"P1", "t", "G"}};
+    batch.read_models.push_back(changes);
+  }
+  ASSERT_TRUE(store().Append(batch).ok());
+  AppendBatch rebuild;
+  ReadModelChanges changes;
+  changes.zone = "hengqin";
+  changes.through_seq = 1;
+  changes.replace_all = true;
+  changes.inside = {{"P9", "t", "G"}};
+  rebuild.read_models.push_back(changes);
+  ASSERT_TRUE(store().Append(rebuild).ok());
+  auto hengqin = store().ReadPresence("hengqin", 0, 10);
+  auto nansha = store().ReadPresence("nansha", 0, 10);
+  ASSERT_TRUE(hengqin.ok() && nansha.ok());
+  ASSERT_EQ(hengqin->rows.size(), 1u);
+  EXPECT_EQ(hengqin->rows[0].person, "P9");
+  ASSERT_EQ(nansha->rows.size(), 1u);
+  EXPECT_EQ(nansha->rows[0].person, "P1");
+}
+
+TEST_P(StoreConformance, PresencePagesAreSortedAndCounted) {
+  AppendBatch batch = Entries("hengqin", 1, 1);
+  ReadModelChanges changes;
+  changes.zone = "hengqin";
+  changes.through_seq = 1;
+  for (const char* person : {"P3", "P1", "P5", "P2", "P4"}) changes.inside.push_back({person, "t", "G"});
+  batch.read_models.push_back(changes);
+  ASSERT_TRUE(store().Append(batch).ok());
+  auto page = store().ReadPresence("hengqin", 1, 2);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->count, 5);
+  ASSERT_EQ(page->rows.size(), 2u);
+  EXPECT_EQ(page->rows[0].person, "P2");
+  EXPECT_EQ(page->rows[1].person, "P3");
+  auto past = store().ReadPresence("hengqin", 9, 2);
+  ASSERT_TRUE(past.ok());
+  EXPECT_EQ(past->count, 5);
+  EXPECT_TRUE(past->rows.empty());
+}
+
+TEST_P(StoreConformance, TokensAreCreatedListedAndRevoked) {
+  TokenRecord token{"tok_1", Sha256("secret-1"), "officer", "hengqin", "", "2026-01-01T00:00:00Z", ""};
+  ASSERT_TRUE(store().CreateToken(token).ok());
+  TokenRecord other{"tok_2", Sha256("secret-2"), "declarant", "hengqin", "ACME", "2026-01-02T00:00:00Z", ""};
+  ASSERT_TRUE(store().CreateToken(other).ok());
+  EXPECT_FALSE(store().CreateToken(token).ok()) << "ids and secret hashes are unique";
+  auto revoked = store().RevokeToken("tok_1", "2026-02-01T00:00:00Z");
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_TRUE(*revoked);
+  auto again = store().RevokeToken("tok_1", "2026-02-02T00:00:00Z");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  auto tokens = store().ListTokens();
+  ASSERT_TRUE(tokens.ok());
+  ASSERT_EQ(tokens->size(), 2u);
+  EXPECT_EQ((*tokens)[0].id, "tok_1");
+  EXPECT_EQ((*tokens)[0].revoked_at, "2026-02-01T00:00:00Z");
+  EXPECT_EQ((*tokens)[0].secret_hash, Sha256("secret-1"));
+  EXPECT_EQ((*tokens)[1].party, "ACME");
+  EXPECT_TRUE((*tokens)[1].revoked_at.empty());
+}
+
+TEST_P(StoreConformance, ReloadedZonesReachTheLiveStateAndHead) {
+  auto zones = Load();
+  testing::PutInForce(*zones, store(), {"hengqin", "hetao-sz"});
+  testing::DecideAll(*zones, store(), "hengqin", testing::SimulatedDay("hengqin", 300, 5));
+  testing::DecideAll(*zones, store(), "hetao-sz", testing::SimulatedDay("hetao-sz", 200, 6));
+  backend_->Reopen();
+  auto reloaded = Load();
+  ASSERT_NE(reloaded, nullptr);
+  for (const char* id : {"hengqin", "hetao-sz"}) {
+    const Zone* live = zones->Find(id);
+    const Zone* replayed = reloaded->Find(id);
+    ASSERT_NE(replayed, nullptr);
+    EXPECT_EQ(replayed->chain.entries(), live->chain.entries());
+    EXPECT_EQ(replayed->chain.head(), live->chain.head());
+    EXPECT_EQ(replayed->chain.engine().StateHash(), live->chain.engine().StateHash());
+  }
+}
+
+TEST_P(StoreConformance, CorruptedMiddleEntryIsNamedBySeq) {
+  DecideADay();
+  auto entries = store().ReadEntries("hengqin", 40, 1);
+  ASSERT_TRUE(entries.ok() && entries->size() == 1);
+  // A well-formed, canonical line whose content no longer matches its hash: the command's date moved.
+  std::string line = entries->front().line;
+  size_t at = line.find("\"at\":\"2026-03-02T");
+  ASSERT_NE(at, std::string::npos);
+  line.replace(at, 17, "\"at\":\"2026-03-03T");
+  backend_->CorruptLine("hengqin", 40, line);
+  auto zones = ZoneSet::Load(store(), true, nullptr);
+  ASSERT_FALSE(zones.ok());
+  EXPECT_NE(zones.error().message.find("zone hengqin: seq 40: "), std::string::npos)
+      << zones.error().message;
+}
+
+TEST_P(StoreConformance, LaggingReadModelsAreRebuiltOnLoad) {
+  DecideADay();
+  auto before = store().ReadPresence("hengqin", 0, kReadRowsMax);
+  ASSERT_TRUE(before.ok());
+  ASSERT_GT(before->count, 0);
+  backend_->SetReadModelSeq("hengqin", 1);
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(store(), true, &rebuilt);
+  ASSERT_TRUE(zones.ok());
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  auto record = store().Zones();
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ(record->front().read_model_seq, record->front().entries);
+  auto after = store().ReadPresence("hengqin", 0, kReadRowsMax);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->count, before->count);
+  EXPECT_EQ(PresencePageJson("hengqin", *after, 0), PresencePageJson("hengqin", *before, 0));
+}
+
+TEST_P(StoreConformance, IncrementalReadModelsEqualARebuild) {
+  DecideADay(400);
+  auto records = store().Zones();
+  ASSERT_TRUE(records.ok());
+  Zone replayed;
+  ASSERT_TRUE(ReplayZone(store(), records->front(), &replayed).ok());
+  ReadModelChanges expected = replayed.tracker.Take(replayed.chain.engine(), replayed.chain.entries(), true);
+  auto presence = store().ReadPresence("hengqin", 0, kReadRowsMax);
+  ASSERT_TRUE(presence.ok());
+  EXPECT_EQ(PresencePageJson("hengqin", *presence, 0),
+            engine::PresenceJson(replayed.chain.engine(), 0, SIZE_MAX));
+  EXPECT_FALSE(expected.balances.empty());
+  for (const BalanceRow& row : expected.balances) {
+    auto stored = store().ReadBalance("hengqin", row.party);
+    ASSERT_TRUE(stored.ok() && stored->has_value()) << row.party;
+    EXPECT_EQ((*stored)->json, row.json) << row.party;
+  }
+}
+
+TEST_P(StoreConformance, RepeatedCommandGetsItsOriginalDecision) {
+  auto zones = Load();
+  testing::PutInForce(*zones, store(), {"hengqin"});
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 50, 3);
+  ASSERT_GT(day.size(), 5u);
+  // Repeated within the batch that decides it, then again after it was committed.
+  std::vector<std::string> lines = {day[0], day[1], day[0]};
+  std::vector<Answer> answers = testing::DecideAll(*zones, store(), "hengqin", lines);
+  std::vector<Answer> later = testing::DecideAll(*zones, store(), "hengqin", {day[1]});
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ(answers[2].json, answers[0].json);
+  EXPECT_TRUE(answers[2].duplicate);
+  EXPECT_EQ(later[0].json, answers[1].json);
+  EXPECT_EQ(zones->Find("hengqin")->chain.entries(), 3u) << "a repeat is not journaled again";
+}
+
+TEST_P(StoreConformance, IdReusedWithAnotherBodyIsRefused) {
+  auto zones = Load();
+  testing::PutInForce(*zones, store(), {"hengqin"});
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 50, 3);
+  std::string changed = day[0];
+  size_t at = changed.find("\"at\":\"2026-03-02T");
+  ASSERT_NE(at, std::string::npos);
+  changed.replace(at, 17, "\"at\":\"2026-03-03T");
+  std::vector<Answer> answers = testing::DecideAll(*zones, store(), "hengqin", {day[0], changed});
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_FALSE(answers[0].id_reused);
+  EXPECT_TRUE(answers[1].id_reused);
+  EXPECT_EQ(answers[1].outcome, engine::Outcome::kInvalid);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, StoreConformance,
+    ::testing::Values(
+        std::make_pair("Memory", BackendFactory([] { return std::make_unique<MemoryBackend>(); })),
+        std::make_pair("Sqlite", BackendFactory([] { return std::make_unique<SqliteBackend>(); }))),
+    [](const auto& info) { return std::string(info.param.first); });
+
+}  // namespace
+}  // namespace twoline::store

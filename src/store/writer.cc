@@ -1,0 +1,246 @@
+#include "store/writer.h"
+
+#include "base/check.h"
+
+namespace twoline::store {
+
+Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions& options)
+    : store_(store),
+      zones_(std::move(zones)),
+      options_(options),
+      zone_ids_(zones_->ids()),
+      committer_(store) {
+  CHECK(options_.batch_commands_max > 0 && options_.queue_commands_max > 0);
+  batch_ = std::make_unique<CommitBatch>(*zones_, store_);
+  for (const std::string& id : zone_ids_) {
+    auto counters = std::make_unique<ZoneCounters>(id);
+    counters->journal_entries = zones_->Find(id)->chain.entries();
+    stats_.zones.push_back(std::move(counters));
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+Writer::~Writer() { Stop(); }
+
+void Writer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::future<SubmitResult> Writer::Submit(SubmitRequest request) {
+  SubmitJob job;
+  job.arrived = Clock::now();
+  std::future<SubmitResult> future = job.promise.get_future();
+  auto refuse = [&](SubmitStatus status, std::string message) {
+    job.promise.set_value(SubmitResult{status, {}, std::move(message)});
+    return std::move(future);
+  };
+  if (writes_stopped()) {
+    return refuse(SubmitStatus::kUnavailable, "writes are stopped after a failed commit");
+  }
+  const size_t count = request.commands.size();
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (stopping_) return refuse(SubmitStatus::kUnavailable, "the server is stopping");
+  if (queued_commands_ + count > options_.queue_commands_max) {
+    lock.unlock();
+    stats_.overloaded_total.fetch_add(1);
+    return refuse(SubmitStatus::kOverloaded, "the command queue is full");
+  }
+  queued_commands_ += count;
+  stats_.queue_commands = queued_commands_;
+  job.request = std::move(request);
+  submits_.push_back(std::move(job));
+  lock.unlock();
+  work_.notify_one();
+  return future;
+}
+
+std::future<Result<std::string>> Writer::Read(
+    const std::string& zone, std::function<Result<std::string>(const Zone&)> read) {
+  ReadJob job{zone, std::move(read), {}};
+  std::future<Result<std::string>> future = job.promise.get_future();
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (stopping_) {
+    job.promise.set_value(Error{"the server is stopping"});
+    return future;
+  }
+  reads_.push_back(std::move(job));
+  lock.unlock();
+  work_.notify_one();
+  return future;
+}
+
+void Writer::Run() {
+  for (;;) {
+    std::vector<SubmitJob> jobs;
+    std::vector<ReadJob> reads;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_.wait(lock, [&] { return stopping_ || !submits_.empty() || !reads_.empty(); });
+      if (submits_.empty() && reads_.empty()) break;  // stopping, and nothing left to do
+      // Whole requests up to the batch bound (at least one, however large).
+      size_t commands = 0;
+      while (!submits_.empty() &&
+             (jobs.empty() ||
+              commands + submits_.front().request.commands.size() <= options_.batch_commands_max)) {
+        commands += submits_.front().request.commands.size();
+        jobs.push_back(std::move(submits_.front()));
+        submits_.pop_front();
+      }
+      queued_commands_ -= commands;
+      stats_.queue_commands = queued_commands_;
+      while (!reads_.empty()) {
+        reads.push_back(std::move(reads_.front()));
+        reads_.pop_front();
+      }
+    }
+    if (!reads.empty()) {
+      // Reads see the committed state: every batch decided so far is durable.
+      Settle();
+      RunReads(reads);
+    }
+    if (!jobs.empty()) DecideAndCommit(jobs);
+  }
+  Settle();
+}
+
+void Writer::RunReads(std::vector<ReadJob>& reads) {
+  for (ReadJob& job : reads) {
+    const Zone* zone = zones_ ? zones_->Find(job.zone) : nullptr;
+    if (zones_ == nullptr) {
+      std::lock_guard<std::mutex> lock(failure_mutex_);
+      job.promise.set_value(Error{"state unavailable after a failed commit: " + failure_});
+    } else if (zone == nullptr || !zone->chain.engine().has_profile()) {
+      job.promise.set_value(Error{"unknown zone " + job.zone});
+    } else {
+      job.promise.set_value(job.read(*zone));
+    }
+  }
+}
+
+bool Writer::DecideRequest(SubmitJob& job, SubmitResult* result) {
+  const SubmitRequest& request = job.request;
+  const Zone* zone = zones_ && batch_ ? zones_->Find(request.zone) : nullptr;
+  if (writes_stopped() || batch_ == nullptr || zone == nullptr) {
+    bool stopped = writes_stopped() || batch_ == nullptr;
+    result->status = stopped ? SubmitStatus::kUnavailable : SubmitStatus::kUnknownZone;
+    result->message = stopped ? "writes are stopped after a failed commit" : "unknown zone " + request.zone;
+    return false;
+  }
+  if (request.authorize) {
+    for (const engine::Command& command : request.commands) {
+      if (Status status = request.authorize(command, *zone); !status) {
+        result->status = SubmitStatus::kForbidden;
+        result->message = status.message();
+        return false;
+      }
+    }
+  }
+  result->answers.reserve(request.commands.size());
+  for (const engine::Command& command : request.commands) {
+    auto answer = batch_->Decide(request.zone, command);
+    if (!answer) {
+      // Only a failed read of the store (answering a repeat) gets here. The batch may already hold
+      // this request's earlier commands; it must not be committed, so writes stop.
+      StopWrites(answer.error().message);
+      result->status = SubmitStatus::kUnavailable;
+      result->message = answer.error().message;
+      return false;
+    }
+    result->answers.push_back(std::move(*answer));
+  }
+  return true;
+}
+
+void Writer::DecideAndCommit(std::vector<SubmitJob>& jobs) {
+  auto decided = std::make_shared<Decided>();
+  size_t commands = 0;
+  for (SubmitJob& job : jobs) {
+    SubmitResult result;
+    if (!DecideRequest(job, &result)) {
+      job.promise.set_value(std::move(result));  // answered at once; nothing to make durable
+      continue;
+    }
+    commands += job.request.commands.size();
+    decided->jobs.push_back(std::move(job));
+    decided->results.push_back(std::move(result));
+  }
+  if (batch_ == nullptr) return;
+  AppendBatch sealed = batch_->Seal();
+  Settle();  // the previous batch is durable (or failed) before this one is handed over
+  if (writes_stopped()) {
+    Complete(*decided, Error{"writes are stopped after a failed commit"});
+    Reload();
+    return;
+  }
+  stats_.batch_commands.Observe(static_cast<double>(commands));
+  for (const auto& counters : stats_.zones) {
+    decided->journal_entries.push_back(zones_->Find(counters->zone)->chain.entries());
+  }
+  committer_.Start(std::move(sealed), [this, decided](const Status& status) {
+    Complete(*decided, status);
+  });
+  in_flight_ = true;
+}
+
+void Writer::Settle() {
+  if (!in_flight_) return;
+  in_flight_ = false;
+  Status status = committer_.Wait();
+  if (!status || batch_ == nullptr) return Reload();
+  batch_->Committed();
+}
+
+void Writer::Reload() {
+  if (batch_ == nullptr) return;  // done already
+  // The chains hold decisions that never became durable: reload what is.
+  batch_.reset();
+  auto reloaded = ZoneSet::Load(store_, /*rebuild_read_models=*/false, nullptr);
+  zones_ = reloaded ? std::move(*reloaded) : nullptr;
+}
+
+void Writer::Complete(Decided& decided, const Status& status) {
+  if (!status) StopWrites(status.message());
+  for (size_t i = 0; status && i < decided.journal_entries.size(); ++i) {
+    stats_.zones[i]->journal_entries = decided.journal_entries[i];
+  }
+  Clock::time_point now = Clock::now();
+  for (size_t i = 0; i < decided.jobs.size(); ++i) {
+    SubmitJob& job = decided.jobs[i];
+    if (!status) {
+      job.promise.set_value(SubmitResult{SubmitStatus::kUnavailable, {}, "the commit failed: " + status.message()});
+      continue;
+    }
+    CountAnswers(job.request.zone, decided.results[i].answers);
+    double seconds = std::chrono::duration<double>(now - job.arrived).count();
+    for (size_t n = 0; n < decided.results[i].answers.size(); ++n) {
+      stats_.decision_latency_seconds.Observe(seconds);
+    }
+    job.promise.set_value(std::move(decided.results[i]));
+  }
+}
+
+void Writer::StopWrites(const std::string& message) {
+  std::lock_guard<std::mutex> lock(failure_mutex_);
+  if (stats_.writes_stopped.exchange(true)) return;
+  failure_ = message;
+  stats_.write_failures_total.fetch_add(1);
+}
+
+void Writer::CountAnswers(const std::string& zone, const std::vector<Answer>& answers) {
+  ZoneCounters* counters = stats_.Zone(zone);
+  if (counters == nullptr) return;
+  for (const Answer& answer : answers) {
+    if (answer.duplicate) {
+      counters->duplicates.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      counters->decisions[static_cast<size_t>(answer.outcome)].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+}
+
+}  // namespace twoline::store

@@ -1,0 +1,147 @@
+// Writer: the single writer thread of a database. It owns every zone's Chain (the ZoneSet) and is
+// the only thread that decides commands or appends to the Store.
+//
+// Group commit. Requests (one or more commands of one zone, from one HTTP request) wait in a bounded
+// queue. The writer takes as many whole requests as fit in WriterOptions::batch_commands_max,
+// decides them in arrival order, and hands every resulting entry with its read-model rows to the
+// Committer as ONE Store::Append (one transaction, one fsync); each request's future is completed
+// only after that append succeeded. So no decision is ever returned before its journal entry is
+// durable, and one fsync serves everyone who arrived while the previous one ran. The two halves are
+// pipelined: while batch N is written and fsync'd on the committer thread, the writer decides batch
+// N+1 (at most one append in flight).
+//
+// Overload. Submit refuses a request at once (kOverloaded) when the commands already queued plus its
+// own would exceed WriterOptions::queue_commands_max; the API turns this into 503 with Retry-After.
+//
+// Failure. A failed Append is sticky: the batch that hit it, the batch decided behind it, and every
+// later Submit answer kUnavailable until the process restarts, because the in-memory chains are now
+// ahead of the disk. The writer then reloads its zones from the store (what is durable), so that
+// reads served through it (Read) still show exactly the committed state; reads of read models go on
+// regardless.
+//
+// Reads that need the engine (declarations, the flows report) run on the writer thread via Read,
+// after the append in flight has completed and before the next batch is decided, when the engine's
+// state is exactly the committed state.
+// Thread-safety: Submit, Read, Stop and the accessors are safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/command.h"
+#include "store/commit_batch.h"
+#include "store/committer.h"
+#include "store/store.h"
+#include "store/writer_stats.h"
+#include "store/zone_set.h"
+
+namespace twoline::store {
+
+struct WriterOptions {
+  size_t queue_commands_max = 100000;  // commands waiting; beyond this Submit answers kOverloaded
+  size_t batch_commands_max = 4096;    // commands decided per group commit
+};
+
+// Called on the writer thread for every command of a request before any is decided; an error
+// refuses the whole request (kForbidden). The API's role rules that need the zone's state (a
+// declarant may cancel only its own declarations) live in such a function.
+using Authorize = std::function<Status(const engine::Command& command, const Zone& zone)>;
+
+struct SubmitRequest {
+  std::string zone;
+  std::vector<engine::Command> commands;
+  Authorize authorize;  // optional
+};
+
+enum class SubmitStatus { kDecided, kForbidden, kUnavailable, kOverloaded, kUnknownZone };
+
+struct SubmitResult {
+  SubmitStatus status = SubmitStatus::kDecided;
+  std::vector<Answer> answers;  // one per command when kDecided
+  std::string message;          // why, otherwise
+};
+
+class Writer {
+ public:
+  // Starts the writer thread. `store` must outlive the Writer.
+  Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions& options);
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  std::future<SubmitResult> Submit(SubmitRequest request);
+  // Runs `read` against `zone` on the writer thread, at a moment when the zone's state is exactly
+  // what is durable. Errors: unknown zone, writer stopped, state unavailable after a failure.
+  std::future<Result<std::string>> Read(const std::string& zone,
+                                        std::function<Result<std::string>(const Zone&)> read);
+
+  // Finishes the requests already queued, then stops the thread; later Submits get kUnavailable.
+  void Stop();
+
+  bool writes_stopped() const { return stats_.writes_stopped.load(); }
+  const std::vector<std::string>& zone_ids() const { return zone_ids_; }
+  WriterStats& stats() { return stats_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct SubmitJob {
+    SubmitRequest request;
+    std::promise<SubmitResult> promise;
+    Clock::time_point arrived;
+  };
+  struct ReadJob {
+    std::string zone;
+    std::function<Result<std::string>(const Zone&)> read;
+    std::promise<Result<std::string>> promise;
+  };
+
+  // Requests decided into one batch, completed by the committer once the batch is durable.
+  struct Decided {
+    std::vector<SubmitJob> jobs;
+    std::vector<SubmitResult> results;
+    std::vector<uint64_t> journal_entries;  // per stats_.zones, once the batch is durable
+  };
+
+  void Run();
+  void RunReads(std::vector<ReadJob>& reads);
+  void DecideAndCommit(std::vector<SubmitJob>& jobs);
+  // Decides one request into the batch; false when it was answered at once (forbidden, unknown zone).
+  bool DecideRequest(SubmitJob& job, SubmitResult* result);
+  // Waits for the append in flight; on failure, reloads the zones.
+  void Settle();
+  // After a failure: drops the batch and reloads the zones from what is durable (once).
+  void Reload();
+  // On the committer thread: answers the requests of a batch after its append.
+  void Complete(Decided& decided, const Status& status);
+  void StopWrites(const std::string& message);
+  void CountAnswers(const std::string& zone, const std::vector<Answer>& answers);
+
+  Store& store_;
+  std::unique_ptr<ZoneSet> zones_;      // null after a failure whose reload failed
+  std::unique_ptr<CommitBatch> batch_;  // over zones_; null after a failure
+  bool in_flight_ = false;              // a sealed batch of batch_ is being appended
+  const WriterOptions options_;
+  const std::vector<std::string> zone_ids_;
+  WriterStats stats_;
+  std::mutex failure_mutex_;
+  std::string failure_;
+
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::deque<SubmitJob> submits_;
+  std::deque<ReadJob> reads_;
+  size_t queued_commands_ = 0;
+  bool stopping_ = false;
+  Committer committer_;  // before thread_: the thread uses it
+  std::thread thread_;
+};
+
+}  // namespace twoline::store

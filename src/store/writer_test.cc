@@ -1,0 +1,229 @@
+// The single writer: group commit, the bounded queue, sticky failure, authorization hooks, and a
+// clean stop. Runs on MemoryStore (its injected failures stand in for a failed fsync).
+#include "store/writer.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "service_test_util.h"
+#include "store/memory_store.h"
+
+namespace twoline::store {
+namespace {
+
+// Holds the writer thread inside a Read until released, so that requests pile up in the queue.
+class Gate {
+ public:
+  void Close(Writer& writer, const std::string& zone) {
+    held_ = writer.Read(zone, [this](const Zone&) -> Result<std::string> {
+      std::unique_lock<std::mutex> lock(mutex_);
+      entered_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return open_; });
+      return std::string("released");
+    });
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return entered_; });
+  }
+  void Open() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      open_ = true;
+    }
+    changed_.notify_all();
+    EXPECT_EQ(*held_.get(), "released");
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false, open_ = false;
+  std::future<Result<std::string>> held_;
+};
+
+class WriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override { day_ = testing::SimulatedDay("hengqin", 80, 21); }
+
+  std::unique_ptr<Writer> Start(const WriterOptions& options = {}) {
+    auto zones = ZoneSet::Load(store_, true, nullptr);
+    EXPECT_TRUE(zones.ok());
+    testing::PutInForce(**zones, store_, {"hengqin"});
+    return std::make_unique<Writer>(store_, std::move(*zones), options);
+  }
+  SubmitRequest Request(std::vector<size_t> lines) {
+    SubmitRequest request;
+    request.zone = "hengqin";
+    for (size_t line : lines) request.commands.push_back(testing::ParseOrDie(day_.at(line)));
+    return request;
+  }
+  uint64_t StoredEntries() {
+    auto zones = store_.Zones();
+    return zones.ok() && !zones->empty() ? zones->front().entries : 0;
+  }
+
+  MemoryStore store_;
+  std::vector<std::string> day_;
+};
+
+TEST_F(WriterTest, RequestsWaitingTogetherShareOneCommit) {
+  auto writer = Start();
+  Gate gate;
+  gate.Close(*writer, "hengqin");
+  std::vector<std::future<SubmitResult>> results;
+  for (size_t i = 0; i < 10; ++i) results.push_back(writer->Submit(Request({i})));
+  gate.Open();
+  for (auto& result : results) {
+    SubmitResult answered = result.get();
+    ASSERT_EQ(answered.status, SubmitStatus::kDecided) << answered.message;
+    ASSERT_EQ(answered.answers.size(), 1u);
+  }
+  EXPECT_EQ(StoredEntries(), 11u);  // the profile and ten commands
+  Histogram::Snapshot batches = writer->stats().batch_commands.Read();
+  EXPECT_EQ(batches.count, 1u) << "ten waiting requests, one transaction";
+  EXPECT_EQ(batches.sum, 10.0);
+}
+
+TEST_F(WriterTest, AnAnswerCarriesTheDurableSeqAndHash) {
+  auto writer = Start();
+  SubmitResult result = writer->Submit(Request({0, 1, 2})).get();
+  ASSERT_EQ(result.status, SubmitStatus::kDecided);
+  auto entries = store_.ReadEntries("hengqin", 2, 3);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    auto stored = WireDecisionOfLine((*entries)[i].line);
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(result.answers[i].json, *stored);
+  }
+}
+
+TEST_F(WriterTest, AFullQueueRefusesAtOnce) {
+  WriterOptions options;
+  options.queue_commands_max = 5;
+  auto writer = Start(options);
+  Gate gate;
+  gate.Close(*writer, "hengqin");
+  std::vector<std::future<SubmitResult>> queued;
+  for (size_t i = 0; i < 5; ++i) queued.push_back(writer->Submit(Request({i})));
+  EXPECT_EQ(writer->stats().queue_commands.load(), 5u);
+  SubmitResult refused = writer->Submit(Request({5})).get();
+  EXPECT_EQ(refused.status, SubmitStatus::kOverloaded);
+  EXPECT_EQ(writer->stats().overloaded_total.load(), 1u);
+  gate.Open();
+  for (auto& result : queued) EXPECT_EQ(result.get().status, SubmitStatus::kDecided);
+  EXPECT_EQ(writer->Submit(Request({5})).get().status, SubmitStatus::kDecided) << "room again";
+}
+
+TEST_F(WriterTest, AFailedCommitStopsEveryLaterWriteButNotReads) {
+  auto writer = Start();
+  ASSERT_EQ(writer->Submit(Request({0, 1})).get().status, SubmitStatus::kDecided);
+  Hash256 committed_state{};
+  auto before = writer->Read("hengqin", [&](const Zone& zone) -> Result<std::string> {
+    committed_state = zone.chain.engine().StateHash();
+    return std::string();
+  });
+  ASSERT_TRUE(before.get().ok());
+
+  store_.InjectAppendFailures(1);
+  SubmitResult failed = writer->Submit(Request({2, 3})).get();
+  EXPECT_EQ(failed.status, SubmitStatus::kUnavailable);
+  EXPECT_TRUE(writer->writes_stopped());
+  EXPECT_EQ(writer->Submit(Request({4})).get().status, SubmitStatus::kUnavailable);
+  EXPECT_EQ(StoredEntries(), 3u);
+  EXPECT_EQ(writer->stats().write_failures_total.load(), 1u);
+
+  // Reads through the writer show what is durable, not the decisions of the failed batch.
+  Hash256 state_after{};
+  auto after = writer->Read("hengqin", [&](const Zone& zone) -> Result<std::string> {
+    state_after = zone.chain.engine().StateHash();
+    return std::string();
+  });
+  ASSERT_TRUE(after.get().ok());
+  EXPECT_EQ(state_after, committed_state);
+  EXPECT_TRUE(store_.ReadEntries("hengqin", 1, 10).ok()) << "read models and journal stay readable";
+}
+
+TEST_F(WriterTest, AuthorizationRefusesTheWholeRequest) {
+  auto writer = Start();
+  SubmitRequest request = Request({0, 1, 2});
+  request.authorize = [](const engine::Command& command, const Zone&) -> Status {
+    if (command.id == "c-0000002") return Error{"not yours"};
+    return Status::Ok();
+  };
+  SubmitResult result = writer->Submit(std::move(request)).get();
+  EXPECT_EQ(result.status, SubmitStatus::kForbidden);
+  EXPECT_EQ(result.message, "not yours");
+  EXPECT_EQ(StoredEntries(), 1u) << "nothing of a refused request is decided";
+}
+
+TEST_F(WriterTest, AnUnknownZoneIsRefused) {
+  auto writer = Start();
+  SubmitRequest request = Request({0});
+  request.zone = "atlantis";
+  EXPECT_EQ(writer->Submit(std::move(request)).get().status, SubmitStatus::kUnknownZone);
+  auto read = writer->Read("atlantis", [](const Zone&) -> Result<std::string> { return std::string(); });
+  EXPECT_FALSE(read.get().ok());
+}
+
+TEST_F(WriterTest, ARepeatInTheSameBatchIsAnsweredOnce) {
+  auto writer = Start();
+  Gate gate;
+  gate.Close(*writer, "hengqin");
+  auto first = writer->Submit(Request({0}));
+  auto again = writer->Submit(Request({0}));
+  gate.Open();
+  SubmitResult a = first.get(), b = again.get();
+  ASSERT_EQ(a.status, SubmitStatus::kDecided);
+  ASSERT_EQ(b.status, SubmitStatus::kDecided);
+  EXPECT_EQ(a.answers[0].json, b.answers[0].json);
+  EXPECT_TRUE(b.answers[0].duplicate);
+  EXPECT_EQ(StoredEntries(), 2u);
+  EXPECT_EQ(writer->stats().Zone("hengqin")->duplicates.load(), 1u);
+}
+
+TEST_F(WriterTest, StopCommitsWhatWasQueued) {
+  auto writer = Start();
+  Gate gate;
+  gate.Close(*writer, "hengqin");
+  std::vector<std::future<SubmitResult>> queued;
+  for (size_t i = 0; i < 4; ++i) queued.push_back(writer->Submit(Request({i})));
+  std::thread stopper([&] { writer->Stop(); });
+  gate.Open();
+  stopper.join();
+  for (auto& result : queued) EXPECT_EQ(result.get().status, SubmitStatus::kDecided);
+  EXPECT_EQ(StoredEntries(), 5u);
+  EXPECT_EQ(writer->Submit(Request({4})).get().status, SubmitStatus::kUnavailable);
+}
+
+TEST_F(WriterTest, ConcurrentClientsAllGetDurableAnswers) {
+  auto writer = Start();
+  constexpr size_t kThreads = 8;
+  std::vector<std::thread> clients;
+  std::vector<std::vector<SubmitResult>> results(kThreads);
+  for (size_t t = 0; t < kThreads; ++t) {
+    clients.emplace_back([&, t] {
+      // Each client registers its own parties, one request at a time.
+      for (int i = 0; i < 25; ++i) {
+        SubmitRequest request;
+        request.zone = "hengqin";
+        char json[256];
+        std::snprintf(json, sizeof json,
+                      R"({"id":"t%zu-%d","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"register_party","party":{"id":"P-%zu-%d","name":"Firm","kind":"enterprise","credit":"general","lists":[]}})",
+                      t, i, t, i);
+        request.commands.push_back(testing::ParseOrDie(json));
+        results[t].push_back(writer->Submit(std::move(request)).get());
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  for (const auto& per_client : results) {
+    for (const SubmitResult& result : per_client) ASSERT_EQ(result.status, SubmitStatus::kDecided);
+  }
+  EXPECT_EQ(StoredEntries(), 1u + kThreads * 25);
+  EXPECT_EQ(writer->stats().Zone("hengqin")->journal_entries.load(), 1u + kThreads * 25);
+}
+
+}  // namespace
+}  // namespace twoline::store

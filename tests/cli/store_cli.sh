@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# End-to-end test of the database forms (SPEC §5, §6; issue 4): `run --db` answers exactly as
+# `run --journal`, `verify --db` prints the same line as verify of the same journal, `export` writes
+# that journal byte for byte, `import` rebuilds an equal database, `query … --db` answers as the
+# journal form, `token create|list|revoke`, and `serve` starts, answers, and stops cleanly on SIGTERM.
+# A database with a corrupted middle entry is refused, naming the seq.
+# Run by ctest as: bash tests/cli/store_cli.sh /path/to/build/twoline
+set -euo pipefail
+
+twoline=${1:?usage: store_cli.sh /path/to/twoline}
+tmp=$(mktemp -d)
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() {
+  echo "FAIL: $*" >&2
+  failed=$((failed + 1))
+}
+check() {
+  local what=$1
+  shift
+  if "$@"; then pass; else fail "$what"; fi
+}
+same() { cmp -s "$1" "$2"; }
+
+# --- run: the same decisions on both backends, resumed in two runs ---------------------------------
+"$twoline" simulate --zone hengqin --date 2026-03-02 --persons 400 --seed 9 > "$tmp/day.jsonl"
+lines=$(wc -l < "$tmp/day.jsonl")
+head -n 700 "$tmp/day.jsonl" > "$tmp/part1.jsonl"
+tail -n +701 "$tmp/day.jsonl" > "$tmp/part2.jsonl"
+echo "not JSON" >> "$tmp/part2.jsonl"
+for part in part1 part2; do
+  "$twoline" run --zone hengqin --journal "$tmp/day.journal" < "$tmp/$part.jsonl" > "$tmp/$part.journal.out"
+  "$twoline" run --zone hengqin --db "$tmp/day.db" --batch 97 < "$tmp/$part.jsonl" > "$tmp/$part.db.out"
+  check "run --db decides $part exactly as run --journal" same "$tmp/$part.journal.out" "$tmp/$part.db.out"
+done
+check "one decision per input line" test "$(cat "$tmp"/part*.db.out | wc -l)" -eq $((lines + 1))
+
+# --- verify, export, import ------------------------------------------------------------------------
+verified=$("$twoline" verify --db "$tmp/day.db")
+check "verify --db prints ok <entries> <head> state <state>" grep -Eq '^ok [0-9]+ [0-9a-f]{64} state [0-9a-f]{64}$' <<< "$verified"
+check "verify --db equals verify --journal" test "$verified" = "$("$twoline" verify --journal "$tmp/day.journal")"
+"$twoline" export --db "$tmp/day.db" --journal "$tmp/exported.journal" > /dev/null
+check "export writes the journal byte for byte" same "$tmp/exported.journal" "$tmp/day.journal"
+"$twoline" import --journal "$tmp/day.journal" --db "$tmp/imported.db" > /dev/null
+check "an imported database verifies the same" test "$("$twoline" verify --db "$tmp/imported.db")" = "$verified"
+head -n 300 "$tmp/day.journal" > "$tmp/prefix.journal"
+"$twoline" import --journal "$tmp/prefix.journal" --db "$tmp/grown.db" > /dev/null
+"$twoline" import --journal "$tmp/day.journal" --db "$tmp/grown.db" > /dev/null
+check "import continues a database whose chain is a prefix" test "$("$twoline" verify --db "$tmp/grown.db")" = "$verified"
+sed '5s/"2026-03-02T/"2026-03-03T/' "$tmp/day.journal" > "$tmp/forked.journal"
+check "import refuses a journal that does not verify" bash -c "! '$twoline' import --journal '$tmp/forked.journal' --db '$tmp/other.db' 2>/dev/null"
+
+# --- query --db answers as the journal form --------------------------------------------------------
+for query in "presence" "presence --format table" "report --from 2026-03-01 --to 2026-03-31"; do
+  # shellcheck disable=SC2086
+  "$twoline" query $query --journal "$tmp/day.journal" > "$tmp/q.journal"
+  # shellcheck disable=SC2086
+  "$twoline" query $query --db "$tmp/day.db" > "$tmp/q.db"
+  check "query $query --db equals --journal" same "$tmp/q.journal" "$tmp/q.db"
+done
+party=$(grep -o '"type":"register_party","party":{"id":"[^"]*"' "$tmp/day.jsonl" | head -1 | sed 's/.*"id":"//; s/"$//')
+"$twoline" query balance --party "$party" --journal "$tmp/day.journal" > "$tmp/b.journal"
+"$twoline" query balance --party "$party" --db "$tmp/day.db" > "$tmp/b.db"
+check "query balance --db (read model) equals --journal (replay)" same "$tmp/b.journal" "$tmp/b.db"
+
+# --- corrupted middle entry ------------------------------------------------------------------------
+sqlite3 "$tmp/day.db" ".backup '$tmp/corrupt.db'"
+sqlite3 "$tmp/corrupt.db" "UPDATE journal SET line = replace(line, '\"at\":\"2026-03-02T', '\"at\":\"2026-03-03T') WHERE seq = 250"
+status=0
+output=$("$twoline" verify --db "$tmp/corrupt.db" 2>/dev/null) || status=$?
+check "verify --db of a corrupted middle entry exits 1 naming seq 250" \
+  test "$status" -eq 1 -a "${output#*zone hengqin: seq 250: }" != "$output"
+
+# --- tokens ----------------------------------------------------------------------------------------
+created=$("$twoline" token create --db "$tmp/day.db" --role declarant --zone hengqin --party "$party")
+token=$(tail -n 1 <<< "$created")
+check "token create prints the token alone on the last line" grep -Eq '^twl_[0-9a-f]{64}$' <<< "$token"
+token_id=$(head -n 1 <<< "$created" | awk '{print $2}')
+check "token list shows the token, never its secret" \
+  bash -c "'$twoline' token list --db '$tmp/day.db' | grep -q '$token_id' && ! '$twoline' token list --db '$tmp/day.db' | grep -q '$token'"
+check "an officer token needs a zone" bash -c "! '$twoline' token create --db '$tmp/day.db' --role officer 2>/dev/null"
+admin=$("$twoline" token create --db "$tmp/day.db" --role admin | tail -n 1)
+
+# --- serve -----------------------------------------------------------------------------------------
+"$twoline" serve --db "$tmp/day.db" --listen 127.0.0.1:0 > "$tmp/serve.out" 2> "$tmp/serve.err" &
+server_pid=$!
+for _ in $(seq 100); do grep -q listening "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$tmp/serve.out")
+check "serve prints the URL it listens on" grep -Eq '^http://127\.0\.0\.1:[0-9]+$' <<< "$url"
+check "healthz" bash -c "curl -sf '$url/healthz' | grep -q '\"status\":\"ok\"'"
+check "a declarant reads its own balance" \
+  bash -c "curl -sf -H 'Authorization: Bearer $token' '$url/v1/zones/hengqin/parties/$party/balance' | grep -q '\"party\":\"$party\"'"
+check "a declarant may not read presence" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/zones/hengqin/presence")" = 403
+"$twoline" token revoke --db "$tmp/day.db" "$token_id" > /dev/null
+sleep 1.2
+check "a revoked token is refused within a second" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/zones/hengqin/parties/$party/balance")" = 401
+answer=$(curl -sf -H "Authorization: Bearer $admin" --data-binary @<(head -n 1 "$tmp/day.jsonl") "$url/v1/zones/hengqin/commands")
+check "a repeated command gets its original decision over HTTP" \
+  test "$answer" = "$(head -n 1 "$tmp/part1.db.out")"
+kill -TERM "$server_pid"
+status=0
+wait "$server_pid" || status=$?
+server_pid=
+check "serve stops cleanly on SIGTERM" test "$status" -eq 0
+check "the database still verifies after serving" test "$("$twoline" verify --db "$tmp/day.db" | cut -d' ' -f1-2)" = "$(cut -d' ' -f1-2 <<< "$verified")"
+status=0
+"$twoline" serve --db "$tmp/corrupt.db" --listen 127.0.0.1:0 > /dev/null 2> "$tmp/corrupt.err" || status=$?
+check "serve refuses a corrupted database, naming the seq" \
+  bash -c "test $status -eq 1 && grep -q 'zone hengqin: seq 250: ' '$tmp/corrupt.err'"
+
+echo "store_cli: $passed passed, $failed failed"
+test "$failed" -eq 0

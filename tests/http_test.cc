@@ -1,0 +1,437 @@
+// HTTP end-to-end tests (SPEC §6): the server on an ephemeral 127.0.0.1 port, every route, every
+// error code, every role rule, exercised with a real HTTP client.
+#include <simdjson.h>
+
+#include "engine/command_table.h"
+#include "http_service.h"
+
+namespace twoline {
+namespace {
+
+using testing::Service;
+using testing::ServiceOptions;
+
+// A hengqin command with the standard envelope.
+std::string Command(const std::string& id, const std::string& type, const std::string& members,
+                    const std::string& at = "2026-03-02T08:00:00+08:00") {
+  return R"({"id":")" + id + R"(","zone":"hengqin","at":")" + at + R"(","type":")" + type + "\"," +
+         members + "}";
+}
+std::string Party(const std::string& id, const std::string& party) {
+  return Command(id, "register_party",
+                 R"("party":{"id":")" + party + R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]})");
+}
+std::string Item(const std::string& id) {
+  return Command(id, "register_item",
+                 R"("item":{"sku":"OIL","hs_code":"3301.29","description":"Lavender oil","unit":"kg","tags":[]})");
+}
+std::string Declare(const std::string& id, const std::string& declaration, const std::string& party,
+                    int lines = 1) {
+  std::string body = R"("declaration":{"id":")" + declaration +
+                     R"(","kind":"first_line_in","declarant":")" + party + R"(","lines":[)";
+  for (int i = 0; i < lines; ++i) {
+    if (i > 0) body += ",";
+    body += R"({"sku":"OIL","qty":"10","value":"1000.00","currency":"CNY","origin":"FR","certificates":[]})";
+  }
+  return Command(id, "declare", body + "]}");
+}
+std::string Person(const std::string& id, const std::string& person) {
+  return Command(id, "register_person",
+                 R"("person":{"id":")" + person +
+                     R"(","name":"Chan Tai Man","nationality":"CN","resident_of":"MO","birth_date":"1979-05-03","documents":[{"type":"home_return_permit","number":"H12345678","valid_from":"2019-01-01","valid_until":"2029-01-01"}],"lists":[]})");
+}
+std::string Cross(const std::string& id, const std::string& person) {
+  return Command(id, "cross", R"("person":")" + person + R"(","gate":"HQ-L1-GEN-01","direction":"in")",
+                 "2026-03-02T09:00:00+08:00");
+}
+
+simdjson::dom::element Json(simdjson::dom::parser& parser, const std::string& text) {
+  simdjson::dom::element element;
+  EXPECT_FALSE(parser.parse(text).get(element)) << text;
+  return element;
+}
+
+std::string StringAt(const std::string& json, const char* pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view value;
+  if (parser.parse(json).get(root) || root.at_pointer(pointer).get(value)) return "";
+  return std::string(value);
+}
+
+class HttpTest : public ::testing::Test {
+ protected:
+  static ServiceOptions Options() {
+    ServiceOptions options;
+    options.server.body.body_bytes_max = 1 << 20;
+    options.server.body.batch_commands_max = 50;
+    options.server.body.command.declaration_lines_max = 5;
+    options.server.page_limit_max = 100;
+    options.tokens["declarant-a"] = {api::Role::kDeclarant, "hengqin", "P-A"};
+    options.tokens["declarant-b"] = {api::Role::kDeclarant, "hengqin", "P-B"};
+    options.tokens["revoked"] = {api::Role::kAdmin, "", ""};
+    return options;
+  }
+  void SetUp() override {
+    service_ = std::make_unique<Service>(Options());
+    // A small zone: two parties, an item, a declaration each, two persons of whom one is inside.
+    std::string batch = "[" + Party("s1", "P-A") + "," + Party("s2", "P-B") + "," + Item("s3") + "," +
+                        Declare("s4", "D-A", "P-A") + "," + Declare("s5", "D-B", "P-B") + "," +
+                        Person("s6", "MO-1") + "," + Person("s7", "MO-2") + "," + Cross("s8", "MO-1") + "]";
+    auto result = service_->Post("/v1/zones/hengqin/commands", batch);
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->status, 200) << result->body;
+  }
+  const std::string kCommands = "/v1/zones/hengqin/commands";
+  std::unique_ptr<Service> service_;
+};
+
+// --- routes -----------------------------------------------------------------------------------
+
+TEST_F(HttpTest, HealthzAnswersWithoutAToken) {
+  auto result = service_->Get("/healthz", "");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(StringAt(result->body, "/status"), "ok");
+}
+
+TEST_F(HttpTest, MetricsCountDecisionsByZoneAndOutcome) {
+  auto result = service_->Get("/metrics", "");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_NE(result->get_header_value("Content-Type").find("text/plain"), std::string::npos);
+  const std::string& text = result->body;
+  EXPECT_NE(text.find("twoline_decisions_total{zone=\"hengqin\",outcome=\"accepted\"} "), std::string::npos);
+  EXPECT_NE(text.find("twoline_decision_latency_seconds_bucket{le=\"+Inf\"} 8"), std::string::npos) << text;
+  EXPECT_NE(text.find("twoline_batch_commands_count"), std::string::npos);
+  EXPECT_NE(text.find("twoline_queue_commands 0"), std::string::npos);
+  EXPECT_NE(text.find("twoline_journal_entries{zone=\"hengqin\"} 9"), std::string::npos);
+  EXPECT_NE(text.find("twoline_http_requests_total{route=\"POST /v1/zones/{zone}/commands\",code=\"200\"} 1"),
+            std::string::npos);
+}
+
+TEST_F(HttpTest, OpenApiDocumentIsGeneratedFromTheCommandTable) {
+  auto result = service_->Get("/v1/openapi.json", "");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200);
+  simdjson::dom::parser parser;
+  simdjson::dom::element document = Json(parser, result->body);
+  std::string_view version;
+  ASSERT_FALSE(document["openapi"].get(version));
+  EXPECT_EQ(version, "3.0.3");
+  for (const char* path : {"/v1/zones/{zone}/commands", "/v1/zones", "/v1/zones/{zone}/presence",
+                           "/v1/zones/{zone}/parties/{party}/balance",
+                           "/v1/zones/{zone}/declarations/{declaration}", "/v1/zones/{zone}/journal",
+                           "/v1/zones/{zone}/reports/flows", "/healthz", "/metrics"}) {
+    simdjson::dom::element ignored;
+    EXPECT_FALSE(document["paths"][path].get(ignored)) << path;
+  }
+  for (const engine::CommandTypeInfo& type : engine::CommandTable()) {
+    simdjson::dom::element schema;
+    ASSERT_FALSE(document["components"]["schemas"][std::string("command.") + type.name].get(schema))
+        << type.name;
+    for (const auto& field : type.fields) {
+      simdjson::dom::element ignored;
+      EXPECT_FALSE(schema["properties"][field.name].get(ignored)) << type.name << "." << field.name;
+    }
+  }
+  EXPECT_EQ(engine::CommandTable().size(), 11u) << "every command type of SPEC §2";
+}
+
+TEST_F(HttpTest, ZonesListsTheServedProfiles) {
+  auto result = service_->Get("/v1/zones", "officer");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200);
+  EXPECT_EQ(StringAt(result->body, "/0/id"), "hengqin");
+  EXPECT_EQ(StringAt(result->body, "/1/id"), "hetao-sz");
+  EXPECT_EQ(StringAt(result->body, "/0/gates/0/line"), "first");
+}
+
+TEST_F(HttpTest, ACommandIsAnsweredWithItsDurableSeqAndHash) {
+  auto result = service_->Post(kCommands, Party("c1", "P-C"));
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+  EXPECT_EQ(StringAt(result->body, "/outcome"), "accepted");
+  auto journal = service_->Get("/v1/zones/hengqin/journal?from=10&limit=1", "auditor");
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(StringAt(journal->body, "/entries/0/hash"), StringAt(result->body, "/hash"));
+  EXPECT_EQ(StringAt(journal->body, "/entries/0/command/id"), "c1");
+}
+
+TEST_F(HttpTest, ABatchIsAnsweredInOrder) {
+  auto result = service_->Post(kCommands, "[" + Party("b1", "P-D") + "," + Party("b2", "P-E") + "]");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200);
+  EXPECT_EQ(StringAt(result->body, "/0/id"), "b1");
+  EXPECT_EQ(StringAt(result->body, "/1/id"), "b2");
+}
+
+TEST_F(HttpTest, ARetryGetsTheOriginalDecision) {
+  auto first = service_->Post(kCommands, Party("r1", "P-F"));
+  auto retry = service_->Post(kCommands, Party("r1", "P-F"));
+  ASSERT_TRUE(first && retry);
+  EXPECT_EQ(retry->status, 200);
+  EXPECT_EQ(retry->body, first->body);
+  auto journal = service_->Get("/v1/zones/hengqin/journal?from=11", "auditor");
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(StringAt(journal->body, "/entries/0/command/id"), "");  // nothing journaled twice
+}
+
+TEST_F(HttpTest, AnIdReusedWithAnotherBodyIsAConflict) {
+  ASSERT_EQ(service_->Post(kCommands, Party("x1", "P-G"))->status, 200);
+  auto result = service_->Post(kCommands, Party("x1", "P-H"));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 409);
+  EXPECT_NE(result->body.find("command.id-reused"), std::string::npos);
+}
+
+TEST_F(HttpTest, PresencePagesThroughPersonsInside) {
+  ASSERT_EQ(service_->Post(kCommands, "[" + Cross("p1", "MO-2") + "]")->status, 200);
+  auto all = service_->Get("/v1/zones/hengqin/presence", "officer");
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->status, 200);
+  simdjson::dom::parser parser;
+  int64_t count = 0;
+  ASSERT_FALSE(Json(parser, all->body)["count"].get(count));
+  EXPECT_EQ(count, 2);
+  auto page = service_->Get("/v1/zones/hengqin/presence?offset=1&limit=1", "officer");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(StringAt(page->body, "/persons/0/person"), "MO-2");
+  EXPECT_EQ(StringAt(page->body, "/persons/1/person"), "");
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/presence?limit=0", "officer")->status, 400);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/presence?limit=101", "officer")->status, 400);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/presence?offset=x", "officer")->status, 400);
+}
+
+TEST_F(HttpTest, BalanceOfAPartyAndNotFound) {
+  auto balance = service_->Get("/v1/zones/hengqin/parties/P-A/balance", "officer");
+  ASSERT_TRUE(balance);
+  EXPECT_EQ(balance->status, 200);
+  EXPECT_EQ(StringAt(balance->body, "/party"), "P-A");
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/parties/P-NONE/balance", "officer")->status, 404);
+}
+
+TEST_F(HttpTest, DeclarationWithItsDecisionAndNotFound) {
+  auto declaration = service_->Get("/v1/zones/hengqin/declarations/D-A", "officer");
+  ASSERT_TRUE(declaration);
+  ASSERT_EQ(declaration->status, 200) << declaration->body;
+  EXPECT_EQ(StringAt(declaration->body, "/declaration/id"), "D-A");
+  EXPECT_EQ(StringAt(declaration->body, "/decision/command"), "s4");
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-NONE", "officer")->status, 404);
+}
+
+TEST_F(HttpTest, JournalPagesFromASeq) {
+  auto first = service_->Get("/v1/zones/hengqin/journal?limit=3", "auditor");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  EXPECT_EQ(StringAt(first->body, "/entries/0/kind"), "profile");
+  simdjson::dom::parser parser;
+  int64_t next = 0;
+  ASSERT_FALSE(Json(parser, first->body)["next"].get(next));
+  EXPECT_EQ(next, 4);
+  auto last = service_->Get("/v1/zones/hengqin/journal?from=8&limit=100", "auditor-all");
+  ASSERT_TRUE(last);
+  EXPECT_NE(last->body.find("\"next\":null"), std::string::npos);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/journal?from=0", "auditor")->status, 400);
+}
+
+TEST_F(HttpTest, FlowsReportForADateRange) {
+  auto report = service_->Get("/v1/zones/hengqin/reports/flows?from=2026-03-01&to=2026-03-31", "officer");
+  ASSERT_TRUE(report);
+  ASSERT_EQ(report->status, 200) << report->body;
+  EXPECT_EQ(StringAt(report->body, "/zone"), "hengqin");
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/reports/flows?from=2026-03-31&to=2026-03-01", "officer")->status, 400);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/reports/flows", "officer")->status, 400);
+}
+
+// --- errors -----------------------------------------------------------------------------------
+
+TEST_F(HttpTest, UnknownRoutesAndZonesAreNotFound) {
+  EXPECT_EQ(service_->Get("/v2/zones")->status, 404);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/nothing")->status, 404);
+  EXPECT_EQ(service_->Get("/v1/zones/atlantis/presence")->status, 404);
+  EXPECT_EQ(service_->Post("/v1/zones/atlantis/commands", Party("z1", "P-Z"))->status, 404);
+  EXPECT_EQ(service_->Post("/v1/zones/hengqin/other", Party("z1", "P-Z"))->status, 404);
+  auto result = service_->Get("/v1/zones/hengqin/nothing");
+  EXPECT_EQ(StringAt(result->body, "/error"), "not_found");
+}
+
+TEST_F(HttpTest, MalformedJsonIsABadRequest) {
+  auto result = service_->Post(kCommands, R"({"id":"m1",)");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  EXPECT_EQ(StringAt(result->body, "/error"), "malformed_json");
+  EXPECT_EQ(service_->Post(kCommands, "")->status, 400);
+  EXPECT_EQ(service_->Post(kCommands, "[1,]")->status, 400);
+}
+
+TEST_F(HttpTest, AFaultyCommandIsNamedByItsJsonPath) {
+  std::string bad = Person("m2", "MO-9");
+  bad.replace(bad.find("\"valid_until\":\"2029-01-01\""), 26, "\"valid_until\":\"2029-13-01\"");
+  auto result = service_->Post(kCommands, bad);
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 400);
+  EXPECT_EQ(StringAt(result->body, "/error"), "invalid_command");
+  EXPECT_EQ(StringAt(result->body, "/path"), "$.person.documents[0].valid_until");
+  auto in_batch = service_->Post(kCommands, "[" + Party("m3", "P-M") + "," + bad + "]");
+  ASSERT_TRUE(in_batch);
+  EXPECT_EQ(in_batch->status, 400);
+  EXPECT_EQ(StringAt(in_batch->body, "/path"), "$[1].person.documents[0].valid_until");
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/parties/P-M/balance")->status, 404)
+      << "nothing of a refused batch is decided";
+}
+
+TEST_F(HttpTest, LimitsAreTooLarge) {
+  std::string batch = "[";
+  for (int i = 0; i < 51; ++i) batch += (i ? "," : "") + Party("l" + std::to_string(i), "P-L");
+  auto too_many = service_->Post(kCommands, batch + "]");
+  ASSERT_TRUE(too_many);
+  EXPECT_EQ(too_many->status, 413);
+  auto lines = service_->Post(kCommands, Declare("l99", "D-L", "P-A", 6));
+  ASSERT_TRUE(lines);
+  EXPECT_EQ(lines->status, 413);
+  EXPECT_EQ(StringAt(lines->body, "/path"), "$.declaration.lines");
+  std::string huge(2 << 20, ' ');
+  auto body = service_->Post(kCommands, huge + Party("l98", "P-L"));
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->status, 413);
+  std::string long_command = Party("l97", "P-L");
+  long_command.insert(long_command.size() - 1, std::string(70000, ' '));
+  EXPECT_EQ(service_->Post(kCommands, long_command)->status, 413);
+}
+
+TEST_F(HttpTest, AChunkedBodyIsRefused) {
+  testing::RawConnection connection(service_->port());
+  ASSERT_TRUE(connection.Send("POST " + kCommands + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                              service_->Secret("admin") +
+                              "\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n0\r\n\r\n"));
+  std::string response = connection.Receive();
+  EXPECT_EQ(testing::RawConnection::Status(response), 411) << response;
+}
+
+TEST_F(HttpTest, MissingUnknownOrRevokedTokensAreUnauthorized) {
+  EXPECT_EQ(service_->Get("/v1/zones", "")->status, 401);
+  EXPECT_EQ(service_->Post(kCommands, Party("u1", "P-U"), "")->status, 401);
+  httplib::Client client = service_->Client();
+  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer twl_nope"}})->status, 401);
+  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Basic abc"}})->status, 401);
+  std::string forged = "twl_" + std::string(64, 'a');
+  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer " + forged}})->status, 401);
+  EXPECT_EQ(service_->Get("/v1/zones", "revoked")->status, 200);
+  ASSERT_TRUE(*service_->store().RevokeToken(service_->TokenId("revoked"), "2026-03-01T00:00:00Z"));
+  EXPECT_EQ(service_->Get("/v1/zones", "revoked")->status, 401);
+}
+
+// --- roles ------------------------------------------------------------------------------------
+
+TEST_F(HttpTest, AnOfficerWorksOnlyInItsZone) {
+  EXPECT_EQ(service_->Post(kCommands, Party("o1", "P-O"), "officer")->status, 200);
+  EXPECT_EQ(service_->Post(kCommands, Party("o2", "P-O2"), "officer-sz")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/presence", "officer-sz")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/journal", "officer")->status, 403)
+      << "the raw journal is for auditors";
+  EXPECT_EQ(service_->Get("/v1/zones/hetao-sz/presence", "officer-sz")->status, 200);
+}
+
+TEST_F(HttpTest, AnAuditorReadsButNeverWrites) {
+  EXPECT_EQ(service_->Post(kCommands, Party("a1", "P-AU"), "auditor")->status, 403);
+  EXPECT_EQ(service_->Post(kCommands, Party("a2", "P-AU"), "auditor-all")->status, 403);
+  for (const char* path : {"/v1/zones/hengqin/presence", "/v1/zones/hengqin/journal",
+                           "/v1/zones/hengqin/parties/P-A/balance", "/v1/zones/hengqin/declarations/D-B"}) {
+    EXPECT_EQ(service_->Get(path, "auditor")->status, 200) << path;
+  }
+  EXPECT_EQ(service_->Get("/v1/zones/hetao-sz/journal", "auditor")->status, 403) << "bound to hengqin";
+  EXPECT_EQ(service_->Get("/v1/zones/hetao-sz/journal", "auditor-all")->status, 200);
+}
+
+TEST_F(HttpTest, ADeclarantDeclaresOnlyForItsParty) {
+  EXPECT_EQ(service_->Post(kCommands, Declare("d1", "D-A2", "P-A"), "declarant-a")->status, 200);
+  auto other = service_->Post(kCommands, Declare("d2", "D-B2", "P-B"), "declarant-a");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 403);
+  EXPECT_EQ(StringAt(other->body, "/error"), "forbidden");
+  // One faulty member refuses the whole batch.
+  std::string mixed = "[" + Declare("d3", "D-A3", "P-A") + "," + Declare("d4", "D-B3", "P-B") + "]";
+  EXPECT_EQ(service_->Post(kCommands, mixed, "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-A3")->status, 404);
+}
+
+TEST_F(HttpTest, ADeclarantMaySubmitOnlyItsOwnGoodsCommands) {
+  EXPECT_EQ(service_->Post(kCommands, Party("d5", "P-X"), "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Post(kCommands, Cross("d6", "MO-2"), "declarant-a")->status, 403);
+  std::string cancel_other = Command("d7", "cancel", R"("declaration":"D-B")");
+  EXPECT_EQ(service_->Post(kCommands, cancel_other, "declarant-a")->status, 403);
+  std::string cancel_own = Command("d8", "cancel", R"("declaration":"D-A")");
+  EXPECT_EQ(service_->Post(kCommands, cancel_own, "declarant-a")->status, 200);
+  std::string stocktake_other = Command("d9", "stocktake", R"("party":"P-B","counts":[])");
+  EXPECT_EQ(service_->Post(kCommands, stocktake_other, "declarant-a")->status, 403);
+}
+
+TEST_F(HttpTest, ADeclarantReadsOnlyItsOwnLedgerAndDeclarations) {
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/parties/P-A/balance", "declarant-a")->status, 200);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/parties/P-B/balance", "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-A", "declarant-a")->status, 200);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-B", "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/presence", "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/journal", "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/reports/flows?from=2026-03-01&to=2026-03-02", "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones", "declarant-a")->status, 200);
+}
+
+TEST_F(HttpTest, AnAdminDoesEverything) {
+  EXPECT_EQ(service_->Post("/v1/zones/hetao-sz/commands",
+                           R"({"id":"h1","zone":"hetao-sz","at":"2026-03-02T08:00:00+08:00","type":"register_party","party":{"id":"P-H","name":"Lab","kind":"research_institution","credit":"general","lists":[]}})")
+                ->status,
+            200);
+  EXPECT_EQ(service_->Get("/v1/zones/hetao-sz/journal")->status, 200);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-B")->status, 200);
+}
+
+// --- overload and failure -----------------------------------------------------------------------
+
+TEST(HttpOverloadTest, AFullQueueIsServiceUnavailableWithRetryAfter) {
+  ServiceOptions options;
+  options.writer.queue_commands_max = 1;
+  options.memory_store = true;
+  Service service(options);
+  // Hold the writer so that the queue fills.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto held = service.writer().Read("hengqin", [released](const store::Zone&) -> Result<std::string> {
+    released.wait();
+    return std::string();
+  });
+  auto queued = std::async(std::launch::async, [&] { return service.Post("/v1/zones/hengqin/commands", Party("q1", "P-Q")); });
+  while (service.writer().stats().queue_commands.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto refused = service.Post("/v1/zones/hengqin/commands", Party("q2", "P-Q2"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(StringAt(refused->body, "/error"), "overloaded");
+  release.set_value();
+  EXPECT_EQ(queued.get()->status, 200);
+  EXPECT_TRUE(held.get().ok());
+}
+
+TEST(HttpFailureTest, AFailedCommitStopsWritesButReadsGoOn) {
+  ServiceOptions options;
+  options.memory_store = true;
+  Service service(options);
+  ASSERT_EQ(service.Post("/v1/zones/hengqin/commands", Party("f1", "P-F1"))->status, 200);
+  service.memory()->InjectAppendFailures(1);
+  auto failed = service.Post("/v1/zones/hengqin/commands", Party("f2", "P-F2"));
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 503);
+  EXPECT_FALSE(failed->get_header_value("Retry-After").empty());
+  EXPECT_EQ(service.Post("/v1/zones/hengqin/commands", Party("f3", "P-F3"))->status, 503);
+  EXPECT_EQ(service.Get("/healthz", "")->status, 503);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/parties/P-F1/balance")->status, 200);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/parties/P-F2/balance")->status, 404);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/journal")->status, 200);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/reports/flows?from=2026-03-01&to=2026-03-02")->status, 200);
+  auto metrics = service.Get("/metrics", "");
+  EXPECT_NE(metrics->body.find("twoline_writes_stopped 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace twoline
