@@ -5,7 +5,26 @@
 
 #include "cli/demo_command.h"
 #include "cli/journal_commands.h"
+#include "cli/live_demo.h"
+#include "cli/serve_command.h"
+#include "cli/store_commands.h"
 #include "cli/zones_command.h"
+
+namespace {
+
+// `--journal FILE` or `--db FILE`, exactly one.
+void AddStorage(CLI::App* command, std::string* journal, std::string* db) {
+  auto* journal_option = command->add_option("--journal", *journal, "JSON Lines journal file");
+  auto* db_option = command->add_option("--db", *db, "embedded SQLite database");
+  journal_option->excludes(db_option);
+  command->callback([journal, db, command]() {
+    if (journal->empty() && db->empty()) {
+      throw CLI::ValidationError(command->get_name(), "--journal FILE or --db FILE is required");
+    }
+  });
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
@@ -20,28 +39,58 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-profile", "validate a profile file");
   check->add_option("FILE", profile_file, "profile TOML file")->required();
 
+  std::string journal_path, db_path;
   twoline::cli::RunOptions run_options;
-  auto* run = app.add_subcommand("run", "decide JSON Lines commands from stdin into a journal");
+  auto* run = app.add_subcommand("run", "decide JSON Lines commands from stdin into a journal or database");
   run->add_option("--zone", run_options.zone, "zone id")->required();
   run->add_option("--profile", run_options.profile_path, "profile file to put in force");
-  run->add_option("--journal", run_options.journal_path, "JSON Lines journal file")->required();
+  AddStorage(run, &run_options.journal_path, &db_path);
 
-  std::string journal_path;
+  std::string zone;
   auto* verify = app.add_subcommand("verify", "recompute the hash chain and replay the journal");
-  verify->add_option("--journal", journal_path, "JSON Lines journal file")->required();
+  AddStorage(verify, &journal_path, &db_path);
+  verify->add_option("--zone", zone, "database: only this zone");
 
   twoline::cli::QueryOptions query_options;
   std::string format = "json";
-  auto* query = app.add_subcommand("query", "read models: presence, balance, trace, report");
-  query->add_option("WHAT", query_options.what, "presence|balance|trace|report")
+  auto* query = app.add_subcommand("query", "read models: presence, balance, declaration, trace, report");
+  query->add_option("WHAT", query_options.what, "presence|balance|declaration|trace|report")
       ->required()
-      ->check(CLI::IsMember({"presence", "balance", "trace", "report"}));
-  query->add_option("--journal", journal_path, "JSON Lines journal file")->required();
+      ->check(CLI::IsMember({"presence", "balance", "declaration", "trace", "report"}));
+  AddStorage(query, &journal_path, &db_path);
+  query->add_option("--zone", query_options.zone, "database: the zone");
   query->add_option("--party", query_options.party, "balance: the party");
-  query->add_option("--declaration", query_options.declaration, "trace: the declaration");
+  query->add_option("--declaration", query_options.declaration, "declaration, trace: the declaration");
   query->add_option("--from", query_options.from, "report: first day, YYYY-MM-DD");
   query->add_option("--to", query_options.to, "report: last day, YYYY-MM-DD");
   query->add_option("--format", format, "json or table")->check(CLI::IsMember({"json", "table"}));
+
+  auto* export_command = app.add_subcommand("export", "write a database's journal as a JSON Lines file");
+  export_command->add_option("--db", db_path, "database")->required();
+  export_command->add_option("--zone", zone, "zone (when the database holds several)");
+  export_command->add_option("--journal", journal_path, "journal file to write")->required();
+
+  auto* import_command = app.add_subcommand("import", "load a verified JSON Lines journal into a database");
+  import_command->add_option("--journal", journal_path, "journal file")->required();
+  import_command->add_option("--db", db_path, "database")->required();
+
+  twoline::cli::ServeOptions serve_options;
+  auto* serve = app.add_subcommand("serve", "HTTP API on an embedded database");
+  serve->add_option("--db", serve_options.db_path, "database")->required();
+  serve->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)");
+  serve->add_option("--zone", serve_options.zones, "zone to serve (repeatable; default all built-in)");
+  serve->add_flag("--access-log", serve_options.access_log, "log every request");
+
+  twoline::cli::TokenOptions token_options;
+  auto* token = app.add_subcommand("token", "manage API tokens: create | list | revoke");
+  token->add_option("ACTION", token_options.action, "create|list|revoke")
+      ->required()
+      ->check(CLI::IsMember({"create", "list", "revoke"}));
+  token->add_option("--db", token_options.db_path, "database")->required();
+  token->add_option("--role", token_options.role, "create: officer|declarant|auditor|admin");
+  token->add_option("--zone", token_options.zone, "create: the zone (officer, declarant)");
+  token->add_option("--party", token_options.party, "create: the party (declarant)");
+  token->add_option("--id", token_options.id, "revoke: the token id");
 
   twoline::cli::SimulateOptions simulate_options;
   auto* simulate = app.add_subcommand("simulate", "write a simulated day of commands (JSON Lines)");
@@ -54,21 +103,45 @@ int main(int argc, char** argv) {
   simulate->add_option("--id-prefix", simulate_options.id_prefix, "prefix for every id");
 
   twoline::cli::DemoOptions demo_options;
-  auto* demo = app.add_subcommand("demo", "simulate, run, verify and summarise a day at Hengqin and Hetao");
-  demo->add_option("--dir", demo_options.directory, "where to write the journals");
+  twoline::cli::LiveDemoOptions live_options;
+  bool live = false, summary_only = false;
+  auto* demo = app.add_subcommand("demo", "a working zone: simulated days journaled and verified, then a live server");
+  demo->add_option("--dir", demo_options.directory, "where to write journals and the database");
   demo->add_option("--crossings", demo_options.hengqin_crossings, "Hengqin crossings");
+  demo->add_flag("--live", live, "only the live server part");
+  demo->add_flag("--summary", summary_only, "only the journal summary part");
+  demo->add_option("--listen", live_options.listen, "live: HOST:PORT");
+  demo->add_option("--speed", live_options.speed, "live: simulated seconds per second");
+  demo->add_option("--seconds", live_options.duration_seconds_max, "live: stop after this many seconds");
 
   CLI11_PARSE(app, argc, argv);
+  using namespace twoline::cli;  // NOLINT: dispatch table reads better unqualified
 
-  if (zones->parsed()) return twoline::cli::RunZones(zones_json, std::cout, std::cerr);
-  if (check->parsed()) return twoline::cli::RunCheckProfile(profile_file, std::cout, std::cerr);
-  if (run->parsed()) return twoline::cli::RunJournal(run_options, std::cin, std::cout, std::cerr);
-  if (verify->parsed()) return twoline::cli::VerifyJournal(journal_path, std::cout, std::cerr);
-  if (simulate->parsed()) return twoline::cli::RunSimulate(simulate_options, std::cout, std::cerr);
-  if (demo->parsed()) return twoline::cli::RunDemo(demo_options, std::cout, std::cerr);
+  if (zones->parsed()) return RunZones(zones_json, std::cout, std::cerr);
+  if (check->parsed()) return RunCheckProfile(profile_file, std::cout, std::cerr);
+  if (run->parsed()) {
+    if (!db_path.empty()) return RunDb(run_options, db_path, std::cin, std::cout, std::cerr);
+    return RunJournal(run_options, std::cin, std::cout, std::cerr);
+  }
+  if (verify->parsed()) {
+    if (!db_path.empty()) return VerifyDb(db_path, zone, std::cout, std::cerr);
+    return VerifyJournal(journal_path, std::cout, std::cerr);
+  }
   if (query->parsed()) {
     query_options.table = format == "table";
-    return twoline::cli::QueryJournal(journal_path, query_options, std::cout, std::cerr);
+    if (!db_path.empty()) return QueryDb(db_path, query_options, std::cout, std::cerr);
+    return QueryJournal(journal_path, query_options, std::cout, std::cerr);
+  }
+  if (export_command->parsed()) return ExportDb(db_path, zone, journal_path, std::cout, std::cerr);
+  if (import_command->parsed()) return ImportDb(journal_path, db_path, std::cout, std::cerr);
+  if (serve->parsed()) return Serve(serve_options, std::cout, std::cerr);
+  if (token->parsed()) return Token(token_options, std::cout, std::cerr);
+  if (simulate->parsed()) return RunSimulate(simulate_options, std::cout, std::cerr);
+  if (demo->parsed()) {
+    live_options.directory = demo_options.directory;
+    if (!live && RunDemo(demo_options, std::cout, std::cerr) != 0) return 1;
+    if (summary_only) return 0;
+    return RunLiveDemo("/proc/self/exe", live_options, std::cout, std::cerr);
   }
   return 2;
 }
