@@ -25,6 +25,10 @@ build/.deps-ok: Makefile
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
 	fi
+	@# The JSON test suite comes from npm; Node may already be installed from elsewhere, so Debian's
+	@# nodejs and npm are installed only when npm is missing.
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm </dev/null; }
 	@mkdir -p build && touch $@
 
 build: deps

@@ -10,8 +10,8 @@ trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 rate() { python3 -c "import sys; n=int(sys.argv[1]); s=float(sys.argv[2]); print(f'{n:,} in {s:.2f} s = {n/s:,.0f}/s')" "$@"; }
 
-echo "== end to end: twoline run --journal (simulated Hengqin record day, 128,400 crossings)"
-$bin simulate --zone hengqin --date 2025-05-02 --persons 64200 --crossings 128400 --seed 7 > "$work/day.jsonl"
+echo "== end to end: twoline run --journal (simulated Hengqin record day: 128,400 crossings, 10,500 consignments)"
+$bin simulate --zone hengqin --date 2025-05-02 --persons 64200 --crossings 128400 --consignments 10500 --seed 7 > "$work/day.jsonl"
 lines=$(wc -l < "$work/day.jsonl")
 t0=$(now)
 /usr/bin/env time -f "%M" -o "$work/rss" $bin run --zone hengqin --journal "$work/day.journal" < "$work/day.jsonl" > "$work/decisions.jsonl"
@@ -22,6 +22,10 @@ t0=$(now)
 $bin verify --journal "$work/day.journal" > /dev/null
 t1=$(now)
 echo "verify: $(rate "$entries" "$(echo "$t1 - $t0" | bc)") entries"
+
+echo
+echo "== durable service (bench/store_run.sh)"
+bash bench/store_run.sh "$bin"
 
 if [ -x build/twoline_bench ]; then
   echo

@@ -58,7 +58,7 @@ class ServerProcess {
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
     posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
     std::vector<std::string> arguments = {TWOLINE_BINARY, "serve", "--db", db, "--listen",
-                                          "127.0.0.1:0", "--zone", "hengqin", "--threads", "32"};
+                                          "127.0.0.1:0", "--zone", "hengqin"};
     std::vector<char*> argv;
     for (std::string& argument : arguments) argv.push_back(argument.data());
     argv.push_back(nullptr);
@@ -143,6 +143,7 @@ class Client {
     for (;;) {
       httplib::Client client("127.0.0.1", port_.load());
       client.set_connection_timeout(1, 0);
+      client.set_tcp_nodelay(true);
       client.set_read_timeout(10, 0);
       auto result = client.Post("/v1/zones/hengqin/commands",
                                 {{"Authorization", "Bearer " + token_}}, body, "application/json");

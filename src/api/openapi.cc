@@ -187,12 +187,3 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
 }
 
 }  // namespace twoline::api
-
-namespace twoline::engine {
-
-// The command table is defined beside the parser's kTypes (command_parse.cc). Until that
-// definition is linked in, this weak default keeps the build linking; the OpenAPI test fails on
-// its empty table, so the gap cannot go unnoticed.
-__attribute__((weak)) std::vector<CommandTypeInfo> CommandTable() { return {}; }
-
-}  // namespace twoline::engine

@@ -1,6 +1,7 @@
 #include "api/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -158,6 +159,7 @@ struct Server::Impl {
   httplib::Server http;
   std::atomic<bool> running{false};
   std::atomic<bool> stop_requested{false};
+  std::atomic<int> listen_socket{-1};
 };
 
 void Server::Impl::Send(const Reply& reply, httplib::Response& response) {
@@ -210,6 +212,13 @@ void Server::Impl::Install() {
   http.set_keep_alive_timeout(options.keep_alive_timeout_seconds);
   http.set_keep_alive_max_count(options.keep_alive_requests_max);
   http.set_tcp_nodelay(true);
+  // cpp-httplib 0.11 listens with a backlog of 5, compiled in: a burst of new connections beyond it
+  // waits a second for a SYN retransmission. Remember the listening socket to deepen it after bind.
+  http.set_socket_options([this](socket_t socket) {
+    httplib::default_socket_options(socket);
+    int none = -1;
+    listen_socket.compare_exchange_strong(none, socket);
+  });
   // GET requests are routed here, without regular expressions; everything else falls through to
   // cpp-httplib's routing (the one POST route) after its body has been read within the limit.
   http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
@@ -438,11 +447,7 @@ Reply Server::Impl::Flows(const httplib::Request& request, const std::string& zo
                             return store::ReportView(state.chain.engine(), from, to);
                           })
                     .get();
-  if (!report) {
-    bool missing = report.error().message.find("not available in this build") != std::string::npos;
-    return ErrorReply(missing ? 501 : 503, missing ? "not_implemented" : "unavailable",
-                      report.error().message);
-  }
+  if (!report) return ErrorReply(503, "unavailable", report.error().message);
   return Reply{200, *report};
 }
 
@@ -465,15 +470,17 @@ Server::Server(store::Store& store, store::Writer& writer, const ServerOptions& 
 Server::~Server() { Stop(); }
 
 Result<int> Server::Bind() {
-  if (impl_->options.port == 0) {
-    int port = impl_->http.bind_to_any_port(impl_->options.host);
-    if (port <= 0) return Error{"cannot listen on " + impl_->options.host};
-    return port;
+  const ServerOptions& options = impl_->options;
+  int port = options.port;
+  if (port == 0) {
+    port = impl_->http.bind_to_any_port(options.host);
+    if (port <= 0) return Error{"cannot listen on " + options.host};
+  } else if (!impl_->http.bind_to_port(options.host, port)) {
+    return Error{"cannot listen on " + options.host + ":" + std::to_string(port)};
   }
-  if (!impl_->http.bind_to_port(impl_->options.host, impl_->options.port)) {
-    return Error{"cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port)};
-  }
-  return impl_->options.port;
+  // Listening again on a listening socket only changes its backlog (Linux).
+  if (impl_->listen_socket >= 0) ::listen(impl_->listen_socket, options.listen_backlog);
+  return port;
 }
 
 void Server::Run() {

@@ -30,6 +30,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;              // 0: any free port (Bind returns it)
   size_t threads = 128;         // connection threads: the most connections served at once
+  int listen_backlog = 1024;    // connections waiting to be accepted
   BodyLimits body;              // body bytes, commands per batch, per-command limits
   size_t page_limit_default = 100;
   size_t page_limit_max = 1000;

@@ -130,6 +130,8 @@ int DemoZone(const std::string& zone, const std::string& date, int persons, int 
   out << "   collected: customs duty CNY " << FormatMoney(tally.duty_fen) << ", import VAT CNY "
       << FormatMoney(tally.vat_fen) << ", personal-articles tax CNY "
       << FormatMoney(tally.personal_tax_fen) << "\n";
+  out << "   goods held for inspection or test: " << tally.outcomes["held"]
+      << " declarations; rejected by a ban or rule: " << tally.outcomes["rejected"] << " commands\n";
   out << "   inside at midnight: " << chain.engine().state().inside_count << " persons\n";
   out << "   journal " << journal_path << " head " << ToHex(chain.head()).substr(0, 16)
       << "… state " << ToHex(chain.engine().StateHash()).substr(0, 16) << "…\n";

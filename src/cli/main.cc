@@ -45,6 +45,9 @@ int main(int argc, char** argv) {
   run->add_option("--zone", run_options.zone, "zone id")->required();
   run->add_option("--profile", run_options.profile_path, "profile file to put in force");
   AddStorage(run, &run_options.journal_path, &db_path);
+  run->add_option("--batch", run_options.batch_lines_max,
+                  "commands per durable group commit (default 4096)")
+      ->check(CLI::Range(1, 1 << 20));
 
   std::string zone;
   auto* verify = app.add_subcommand("verify", "recompute the hash chain and replay the journal");
@@ -80,6 +83,11 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)");
   serve->add_option("--zone", serve_options.zones, "zone to serve (repeatable; default all built-in)");
   serve->add_flag("--access-log", serve_options.access_log, "log every request");
+  serve->add_option("--threads", serve_options.threads, "connection threads (default 128)")
+      ->check(CLI::Range(1, 4096));
+  serve->add_option("--queue", serve_options.queue_commands_max,
+                    "commands waiting before 503 (default 100000)")
+      ->check(CLI::Range(1, 10000000));
 
   twoline::cli::TokenOptions token_options;
   auto* token = app.add_subcommand("token", "manage API tokens: create | list | revoke");

@@ -15,6 +15,7 @@
 #include "base/decimal.h"
 #include "base/json_writer.h"
 #include "engine/command.h"
+#include "engine/command_table.h"
 
 namespace twoline::engine {
 namespace {
@@ -575,6 +576,17 @@ bool ParseCommand(std::string_view json, const Limits& limits, Command* command,
   command->canonical.clear();
   AppendCanonicalJson(root, &command->canonical);
   return true;
+}
+
+// The command table for the OpenAPI document and help: the same kTypes the parser checks against.
+std::vector<CommandTypeInfo> CommandTable() {
+  std::vector<CommandTypeInfo> table;
+  for (const TypeSpec& spec : kTypes) {
+    CommandTypeInfo info{spec.name, spec.type, {}};
+    for (const Field& field : spec.fields) info.fields.push_back({field.name, field.required});
+    table.push_back(std::move(info));
+  }
+  return table;
 }
 
 const char* CommandTypeName(CommandType type) {

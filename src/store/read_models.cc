@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "base/json_writer.h"
 #include "base/time.h"
 
@@ -24,6 +26,44 @@ void ReadModelTracker::TouchDeclaration(std::string_view declaration) {
   if (!it->second.counterparty.empty()) parties_.insert(it->second.counterparty);
 }
 
+void ReadModelTracker::Record(const Facts& facts) {
+  if (!facts.person.empty()) persons_.emplace(facts.person);
+  if (!facts.party.empty()) parties_.emplace(facts.party);
+  if (!facts.declared.empty()) {
+    // A process is read like a declaration (goods_queries.h DeclarationJson answers both).
+    Parties& parties = parties_of_declaration_[std::string(facts.declared)];
+    parties.declarant = std::string(facts.declarant);
+    parties.counterparty = std::string(facts.counterparty);
+    TouchDeclaration(facts.declared);
+  }
+  for (std::string_view declaration : facts.declarations) TouchDeclaration(declaration);
+}
+
+void ReadModelTracker::Observe(const engine::Command& command) {
+  Facts facts;
+  if (const auto* cross = std::get_if<engine::CrossBody>(&command.body)) {
+    facts.person = cross->person;
+  } else if (const auto* party = std::get_if<engine::PartyBody>(&command.body)) {
+    facts.party = party->id;
+  } else if (const auto* declare = std::get_if<engine::DeclareBody>(&command.body)) {
+    facts.declared = declare->id;
+    facts.declarant = declare->declarant;
+    facts.counterparty = declare->counterparty;
+  } else if (const auto* process = std::get_if<engine::ProcessBody>(&command.body)) {
+    facts.declared = process->id;
+    facts.declarant = process->declarant;
+  } else if (const auto* stocktake = std::get_if<engine::StocktakeBody>(&command.body)) {
+    facts.party = stocktake->party;
+  } else if (const auto* inspect = std::get_if<engine::InspectBody>(&command.body)) {
+    facts.declarations.push_back(inspect->declaration);
+  } else if (const auto* cancel = std::get_if<engine::CancelBody>(&command.body)) {
+    facts.declarations.push_back(cancel->declaration);
+  } else if (const auto* release = std::get_if<engine::ReleaseBody>(&command.body)) {
+    facts.declarations.assign(release->declarations.begin(), release->declarations.end());
+  }
+  Record(facts);
+}
+
 void ReadModelTracker::Observe(std::string_view command_json) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element command;
@@ -31,35 +71,29 @@ void ReadModelTracker::Observe(std::string_view command_json) {
   if (parser.parse(command_json.data(), command_json.size()).get(command)) return;
   std::string_view type = Member(command, "type");
   simdjson::dom::element body;
+  Facts facts;
   if (type == "cross") {
-    persons_.emplace(Member(command, "person"));
-  } else if (type == "register_party") {
-    if (!command["party"].get(body)) parties_.emplace(Member(body, "id"));
-  } else if (type == "declare") {
-    if (command["declaration"].get(body)) return;
-    std::string_view id = Member(body, "id");
-    Parties& parties = parties_of_declaration_[std::string(id)];
-    parties.declarant = std::string(Member(body, "declarant"));
-    parties.counterparty = std::string(Member(body, "counterparty"));
-    TouchDeclaration(id);
-  } else if (type == "process") {
-    // A process is read like a declaration (goods_queries.h DeclarationJson answers both).
-    if (command["process"].get(body)) return;
-    std::string_view id = Member(body, "id");
-    parties_of_declaration_[std::string(id)] = {std::string(Member(body, "declarant")), ""};
-    TouchDeclaration(id);
+    facts.person = Member(command, "person");
+  } else if (type == "register_party" && !command["party"].get(body)) {
+    facts.party = Member(body, "id");
+  } else if ((type == "declare" && !command["declaration"].get(body)) ||
+             (type == "process" && !command["process"].get(body))) {
+    facts.declared = Member(body, "id");
+    facts.declarant = Member(body, "declarant");
+    facts.counterparty = Member(body, "counterparty");
   } else if (type == "stocktake") {
-    parties_.emplace(Member(command, "party"));
+    facts.party = Member(command, "party");
   } else if (type == "inspect" || type == "cancel") {
-    TouchDeclaration(Member(command, "declaration"));
+    facts.declarations.push_back(Member(command, "declaration"));
   } else if (type == "release") {
     simdjson::dom::array declarations;
     if (command["declarations"].get(declarations)) return;
     for (simdjson::dom::element declaration : declarations) {
       std::string_view id;
-      if (!declaration.get(id)) TouchDeclaration(id);
+      if (!declaration.get(id)) facts.declarations.push_back(id);
     }
   }
+  Record(facts);
 }
 
 ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t through_seq,
@@ -69,7 +103,12 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   changes.through_seq = through_seq;
   changes.replace_all = replace_all;
   const int32_t offset = engine.profile().utc_offset_minutes;
-  for (const std::string& id : persons_) {
+  // Rows in key order, as a rebuild writes them (and as the conformance tests compare them).
+  std::vector<std::string> persons(persons_.begin(), persons_.end());
+  std::vector<std::string> parties(parties_.begin(), parties_.end());
+  std::sort(persons.begin(), persons.end());
+  std::sort(parties.begin(), parties.end());
+  for (const std::string& id : persons) {
     const engine::Person* person = engine.state().FindPerson(id);
     if (person != nullptr && person->inside) {
       changes.inside.push_back(
@@ -78,7 +117,7 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
       changes.outside.push_back(id);
     }
   }
-  for (const std::string& party : parties_) {
+  for (const std::string& party : parties) {
     if (party.empty() || engine.state().FindParty(party) == nullptr) continue;
     changes.balances.push_back({party, BalanceView(engine, party)});
   }

@@ -19,7 +19,8 @@
 // Thread-safety: none; used by the thread that owns the zone's Chain.
 #pragma once
 
-#include <set>
+#include <unordered_set>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -33,7 +34,9 @@ namespace twoline::store {
 
 class ReadModelTracker {
  public:
-  // Records what a journaled command touches, from its canonical JSON (journal/entry.h).
+  // Records what a journaled command touches: from the parsed command as it is decided, or from its
+  // canonical JSON (journal/entry.h) as it is replayed. Both read the same facts.
+  void Observe(const engine::Command& command);
   void Observe(std::string_view command_json);
   // The changes for every row touched since the last Take, read from `engine` now; forgets them.
   ReadModelChanges Take(const engine::Engine& engine, uint64_t through_seq, bool replace_all);
@@ -48,9 +51,18 @@ class ReadModelTracker {
   struct Parties {
     std::string declarant, counterparty;
   };
+  // What a command says about the rows it may change.
+  struct Facts {
+    std::string_view person;    // cross
+    std::string_view party;     // register_party, stocktake
+    std::string_view declared;  // declare or process: its id, declarant and counterparty
+    std::string_view declarant, counterparty;
+    std::vector<std::string_view> declarations;  // release, inspect, cancel
+  };
+  void Record(const Facts& facts);
   void TouchDeclaration(std::string_view declaration);
 
-  std::set<std::string> persons_, parties_;  // touched since the last Take
+  std::unordered_set<std::string> persons_, parties_;  // touched since the last Take
   engine::StringMap<Parties> parties_of_declaration_;
 };
 

@@ -78,15 +78,19 @@ void Writer::Run() {
   for (;;) {
     std::vector<SubmitJob> jobs;
     std::vector<ReadJob> reads;
+    bool stopping = false, disk_free = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_.wait(lock, [&] { return stopping_ || !submits_.empty() || !reads_.empty(); });
-      if (submits_.empty() && reads_.empty()) break;  // stopping, and nothing left to do
-      // Whole requests up to the batch bound (at least one, however large).
+      work_.wait(lock, [&] {
+        return stopping_ || !submits_.empty() || !reads_.empty() || (open_ && !committing_);
+      });
+      if (stopping_ && submits_.empty() && reads_.empty() && !open_) break;
+      // Whole requests while the open batch has room (at least one request, however large).
       size_t commands = 0;
       while (!submits_.empty() &&
-             (jobs.empty() ||
-              commands + submits_.front().request.commands.size() <= options_.batch_commands_max)) {
+             (open_commands_ + commands == 0 ||
+              open_commands_ + commands + submits_.front().request.commands.size() <=
+                  options_.batch_commands_max)) {
         commands += submits_.front().request.commands.size();
         jobs.push_back(std::move(submits_.front()));
         submits_.pop_front();
@@ -97,13 +101,17 @@ void Writer::Run() {
         reads.push_back(std::move(reads_.front()));
         reads_.pop_front();
       }
+      stopping = stopping_;
+      disk_free = !committing_;
     }
+    if (!jobs.empty()) DecideAll(jobs);
+    // Seal when the disk is free, the batch is full, or reads or a stop need everything durable.
+    bool full = open_commands_ >= options_.batch_commands_max;
+    if (open_ && (disk_free || full || !reads.empty() || stopping)) Flush();
     if (!reads.empty()) {
-      // Reads see the committed state: every batch decided so far is durable.
-      Settle();
+      Settle();  // reads see the committed state: every batch decided so far is durable
       RunReads(reads);
     }
-    if (!jobs.empty()) DecideAndCommit(jobs);
   }
   Settle();
 }
@@ -112,8 +120,7 @@ void Writer::RunReads(std::vector<ReadJob>& reads) {
   for (ReadJob& job : reads) {
     const Zone* zone = zones_ ? zones_->Find(job.zone) : nullptr;
     if (zones_ == nullptr) {
-      std::lock_guard<std::mutex> lock(failure_mutex_);
-      job.promise.set_value(Error{"state unavailable after a failed commit: " + failure_});
+      job.promise.set_value(Error{"the zones could not be reloaded after a failed commit"});
     } else if (zone == nullptr || !zone->chain.engine().has_profile()) {
       job.promise.set_value(Error{"unknown zone " + job.zone});
     } else {
@@ -148,7 +155,7 @@ bool Writer::DecideRequest(SubmitJob& job, SubmitResult* result) {
       // this request's earlier commands; it must not be committed, so writes stop.
       StopWrites(answer.error().message);
       result->status = SubmitStatus::kUnavailable;
-      result->message = answer.error().message;
+      result->message = "a read of the journal failed: writes are stopped until restart";
       return false;
     }
     result->answers.push_back(std::move(*answer));
@@ -156,20 +163,26 @@ bool Writer::DecideRequest(SubmitJob& job, SubmitResult* result) {
   return true;
 }
 
-void Writer::DecideAndCommit(std::vector<SubmitJob>& jobs) {
-  auto decided = std::make_shared<Decided>();
-  size_t commands = 0;
+void Writer::DecideAll(std::vector<SubmitJob>& jobs) {
   for (SubmitJob& job : jobs) {
     SubmitResult result;
     if (!DecideRequest(job, &result)) {
       job.promise.set_value(std::move(result));  // answered at once; nothing to make durable
       continue;
     }
-    commands += job.request.commands.size();
-    decided->jobs.push_back(std::move(job));
-    decided->results.push_back(std::move(result));
+    if (!open_) open_ = std::make_shared<Decided>();
+    open_commands_ += job.request.commands.size();
+    open_->jobs.push_back(std::move(job));
+    open_->results.push_back(std::move(result));
   }
-  if (batch_ == nullptr) return;
+}
+
+void Writer::Flush() {
+  std::shared_ptr<Decided> decided = std::move(open_);
+  open_.reset();
+  const size_t commands = open_commands_;
+  open_commands_ = 0;
+  if (batch_ == nullptr) return Complete(*decided, Error{"writes are stopped after a failed commit"});
   AppendBatch sealed = batch_->Seal();
   Settle();  // the previous batch is durable (or failed) before this one is handed over
   if (writes_stopped()) {
@@ -181,8 +194,17 @@ void Writer::DecideAndCommit(std::vector<SubmitJob>& jobs) {
   for (const auto& counters : stats_.zones) {
     decided->journal_entries.push_back(zones_->Find(counters->zone)->chain.entries());
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    committing_ = true;
+  }
   committer_.Start(std::move(sealed), [this, decided](const Status& status) {
     Complete(*decided, status);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      committing_ = false;
+    }
+    work_.notify_one();  // the disk is free: seal what was decided meanwhile
   });
   in_flight_ = true;
 }
@@ -212,7 +234,8 @@ void Writer::Complete(Decided& decided, const Status& status) {
   for (size_t i = 0; i < decided.jobs.size(); ++i) {
     SubmitJob& job = decided.jobs[i];
     if (!status) {
-      job.promise.set_value(SubmitResult{SubmitStatus::kUnavailable, {}, "the commit failed: " + status.message()});
+      job.promise.set_value(SubmitResult{SubmitStatus::kUnavailable, {},
+                                         "a commit failed: writes are stopped until restart"});
       continue;
     }
     CountAnswers(job.request.zone, decided.results[i].answers);
@@ -225,10 +248,9 @@ void Writer::Complete(Decided& decided, const Status& status) {
 }
 
 void Writer::StopWrites(const std::string& message) {
-  std::lock_guard<std::mutex> lock(failure_mutex_);
-  if (stats_.writes_stopped.exchange(true)) return;
-  failure_ = message;
+  if (stats_.writes_stopped.exchange(true)) return;  // only the first failure is reported
   stats_.write_failures_total.fetch_add(1);
+  if (options_.on_writes_stopped) options_.on_writes_stopped(message);
 }
 
 void Writer::CountAnswers(const std::string& zone, const std::vector<Answer>& answers) {

@@ -7,8 +7,9 @@
 // Committer as ONE Store::Append (one transaction, one fsync); each request's future is completed
 // only after that append succeeded. So no decision is ever returned before its journal entry is
 // durable, and one fsync serves everyone who arrived while the previous one ran. The two halves are
-// pipelined: while batch N is written and fsync'd on the committer thread, the writer decides batch
-// N+1 (at most one append in flight).
+// pipelined and the batch adapts to the disk: while batch N is written and fsync'd on the committer
+// thread, the writer keeps deciding arriving requests into batch N+1, and seals it as soon as the
+// committer is free (or the batch is full) — at most one append in flight, no timer.
 //
 // Overload. Submit refuses a request at once (kOverloaded) when the commands already queued plus its
 // own would exceed WriterOptions::queue_commands_max; the API turns this into 503 with Retry-After.
@@ -48,6 +49,9 @@ namespace twoline::store {
 struct WriterOptions {
   size_t queue_commands_max = 100000;  // commands waiting; beyond this Submit answers kOverloaded
   size_t batch_commands_max = 4096;    // commands decided per group commit
+  // Called once, from the writer's or the committer's thread, with the reason writes stopped (it
+  // names files and SQLite errors: for the operator's log, not for clients).
+  std::function<void(const std::string& reason)> on_writes_stopped;
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
@@ -112,7 +116,10 @@ class Writer {
 
   void Run();
   void RunReads(std::vector<ReadJob>& reads);
-  void DecideAndCommit(std::vector<SubmitJob>& jobs);
+  // Decides requests into the open batch (answering at once those refused).
+  void DecideAll(std::vector<SubmitJob>& jobs);
+  // Seals the open batch and hands it to the committer once the previous append is done.
+  void Flush();
   // Decides one request into the batch; false when it was answered at once (forbidden, unknown zone).
   bool DecideRequest(SubmitJob& job, SubmitResult* result);
   // Waits for the append in flight; on failure, reloads the zones.
@@ -127,12 +134,12 @@ class Writer {
   Store& store_;
   std::unique_ptr<ZoneSet> zones_;      // null after a failure whose reload failed
   std::unique_ptr<CommitBatch> batch_;  // over zones_; null after a failure
+  std::shared_ptr<Decided> open_;       // requests decided into batch_, not yet sealed
+  size_t open_commands_ = 0;
   bool in_flight_ = false;              // a sealed batch of batch_ is being appended
   const WriterOptions options_;
   const std::vector<std::string> zone_ids_;
   WriterStats stats_;
-  std::mutex failure_mutex_;
-  std::string failure_;
 
   std::mutex mutex_;
   std::condition_variable work_;
@@ -140,6 +147,7 @@ class Writer {
   std::deque<ReadJob> reads_;
   size_t queued_commands_ = 0;
   bool stopping_ = false;
+  bool committing_ = false;  // an append is running (cleared by its completion, which wakes Run)
   Committer committer_;  // before thread_: the thread uses it
   std::thread thread_;
 };

@@ -2,6 +2,7 @@
 // clean stop. Runs on MemoryStore (its injected failures stand in for a failed fsync).
 #include "store/writer.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -117,7 +118,13 @@ TEST_F(WriterTest, AFullQueueRefusesAtOnce) {
 }
 
 TEST_F(WriterTest, AFailedCommitStopsEveryLaterWriteButNotReads) {
-  auto writer = Start();
+  WriterOptions options;
+  std::atomic<int> reported{0};
+  options.on_writes_stopped = [&](const std::string& reason) {
+    EXPECT_NE(reason.find("injected"), std::string::npos) << reason;
+    ++reported;
+  };
+  auto writer = Start(options);
   ASSERT_EQ(writer->Submit(Request({0, 1})).get().status, SubmitStatus::kDecided);
   Hash256 committed_state{};
   auto before = writer->Read("hengqin", [&](const Zone& zone) -> Result<std::string> {
@@ -133,6 +140,7 @@ TEST_F(WriterTest, AFailedCommitStopsEveryLaterWriteButNotReads) {
   EXPECT_EQ(writer->Submit(Request({4})).get().status, SubmitStatus::kUnavailable);
   EXPECT_EQ(StoredEntries(), 3u);
   EXPECT_EQ(writer->stats().write_failures_total.load(), 1u);
+  EXPECT_EQ(reported.load(), 1) << "the operator hears of it once";
 
   // Reads through the writer show what is durable, not the decisions of the failed batch.
   Hash256 state_after{};

@@ -2,7 +2,8 @@
 # End-to-end test of the database forms (SPEC §5, §6; issue 4): `run --db` answers exactly as
 # `run --journal`, `verify --db` prints the same line as verify of the same journal, `export` writes
 # that journal byte for byte, `import` rebuilds an equal database, `query … --db` answers as the
-# journal form, `token create|list|revoke`, and `serve` starts, answers, and stops cleanly on SIGTERM.
+# journal form, `token create|list|revoke`, and `serve` starts, answers, and stops cleanly on SIGTERM
+# (HTTP through python3's urllib, so that no HTTP client needs installing).
 # A database with a corrupted middle entry is refused, naming the seq.
 # Run by ctest as: bash tests/cli/store_cli.sh /path/to/build/twoline
 set -euo pipefail
@@ -29,6 +30,23 @@ check() {
   if "$@"; then pass; else fail "$what"; fi
 }
 same() { cmp -s "$1" "$2"; }
+# http METHOD URL [TOKEN [BODY_FILE]]: prints the status code, a space, then the body.
+http() {
+  python3 - "$@" <<'PY'
+import sys, urllib.request, urllib.error
+method, url = sys.argv[1], sys.argv[2]
+token = sys.argv[3] if len(sys.argv) > 3 else ""
+body = open(sys.argv[4], "rb").read() if len(sys.argv) > 4 else None
+request = urllib.request.Request(url, data=body, method=method)
+if token:
+    request.add_header("Authorization", "Bearer " + token)
+try:
+    with urllib.request.urlopen(request, timeout=10) as response:
+        print(response.status, response.read().decode())
+except urllib.error.HTTPError as error:
+    print(error.code, error.read().decode())
+PY
+}
 
 # --- run: the same decisions on both backends, resumed in two runs ---------------------------------
 "$twoline" simulate --zone hengqin --date 2026-03-02 --persons 400 --seed 9 > "$tmp/day.jsonl"
@@ -38,7 +56,7 @@ tail -n +701 "$tmp/day.jsonl" > "$tmp/part2.jsonl"
 echo "not JSON" >> "$tmp/part2.jsonl"
 for part in part1 part2; do
   "$twoline" run --zone hengqin --journal "$tmp/day.journal" < "$tmp/$part.jsonl" > "$tmp/$part.journal.out"
-  "$twoline" run --zone hengqin --db "$tmp/day.db" --batch 97 < "$tmp/$part.jsonl" > "$tmp/$part.db.out"
+  "$twoline" run --zone hengqin --db "$tmp/day.db" < "$tmp/$part.jsonl" > "$tmp/$part.db.out"
   check "run --db decides $part exactly as run --journal" same "$tmp/$part.journal.out" "$tmp/$part.db.out"
 done
 check "one decision per input line" test "$(cat "$tmp"/part*.db.out | wc -l)" -eq $((lines + 1))
@@ -95,18 +113,18 @@ server_pid=$!
 for _ in $(seq 100); do grep -q listening "$tmp/serve.out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$tmp/serve.out")
 check "serve prints the URL it listens on" grep -Eq '^http://127\.0\.0\.1:[0-9]+$' <<< "$url"
-check "healthz" bash -c "curl -sf '$url/healthz' | grep -q '\"status\":\"ok\"'"
+check "healthz" grep -q '^200 {"status":"ok"' <<< "$(http GET "$url/healthz")"
 check "a declarant reads its own balance" \
-  bash -c "curl -sf -H 'Authorization: Bearer $token' '$url/v1/zones/hengqin/parties/$party/balance' | grep -q '\"party\":\"$party\"'"
-check "a declarant may not read presence" \
-  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/zones/hengqin/presence")" = 403
-"$twoline" token revoke --db "$tmp/day.db" "$token_id" > /dev/null
+  grep -q "^200 {\"zone\":\"hengqin\",\"party\":\"$party\"" <<< "$(http GET "$url/v1/zones/hengqin/parties/$party/balance" "$token")"
+check "a declarant may not read presence" grep -q '^403 ' <<< "$(http GET "$url/v1/zones/hengqin/presence" "$token")"
+"$twoline" token revoke --db "$tmp/day.db" --id "$token_id" > /dev/null
 sleep 1.2
 check "a revoked token is refused within a second" \
-  test "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url/v1/zones/hengqin/parties/$party/balance")" = 401
-answer=$(curl -sf -H "Authorization: Bearer $admin" --data-binary @<(head -n 1 "$tmp/day.jsonl") "$url/v1/zones/hengqin/commands")
+  grep -q '^401 ' <<< "$(http GET "$url/v1/zones/hengqin/parties/$party/balance" "$token")"
+head -n 1 "$tmp/day.jsonl" > "$tmp/first.json"
+answer=$(http POST "$url/v1/zones/hengqin/commands" "$admin" "$tmp/first.json")
 check "a repeated command gets its original decision over HTTP" \
-  test "$answer" = "$(head -n 1 "$tmp/part1.db.out")"
+  test "$answer" = "200 $(head -n 1 "$tmp/part1.db.out")"
 kill -TERM "$server_pid"
 status=0
 wait "$server_pid" || status=$?
