@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "base/json_writer.h"
+#include "cli/run_input.h"
 #include "engine/goods_queries.h"
 #include "engine/queries.h"
 #include "journal/journal_file.h"
@@ -12,21 +13,6 @@
 
 namespace twoline::cli {
 namespace {
-
-// Loads the profile to put in force for a run: the given file, else the built-in profile.
-Result<std::shared_ptr<const policy::Profile>> LoadRunProfile(const RunOptions& options) {
-  policy::ProfileErrors errors;
-  auto profile = options.profile_path.empty()
-                     ? policy::LoadBuiltinProfile(options.zone)
-                     : policy::LoadProfileFile(options.profile_path, &errors);
-  if (!profile) return profile.error();
-  if (profile->id != options.zone) {
-    return Error{"profile " + options.profile_path + " is for zone \"" + profile->id +
-                 "\", not \"" + options.zone + "\""};
-  }
-  return std::shared_ptr<const policy::Profile>(
-      std::make_shared<policy::Profile>(std::move(profile).value()));
-}
 
 // One batch of decided commands awaiting a durable append.
 struct Batch {
@@ -50,22 +36,6 @@ struct Batch {
     first_seq = next_seq;
   }
 };
-
-std::string MalformedLine(const engine::ParseFailure& failure, size_t line_number) {
-  std::string out;
-  JsonWriter w(&out);
-  w.BeginObject().Key("id");
-  if (failure.id.empty()) {
-    w.Null();
-  } else {
-    w.String(failure.id);
-  }
-  w.Key("line").Int(static_cast<int64_t>(line_number)).Key("outcome").String("invalid");
-  w.Key("reasons").BeginArray().BeginObject().Key("rule").String("command.malformed");
-  w.Key("detail").String("line " + std::to_string(line_number) + ": " + failure.message);
-  w.EndObject().EndArray().EndObject();
-  return out;
-}
 
 // The answer to a duplicate: the original decision with its seq and hash.
 Result<std::string> DuplicateAnswer(const journal::JournalFile& file, const Batch& batch,
@@ -114,7 +84,7 @@ int RunJournal(const RunOptions& options, std::istream& in, std::ostream& out, s
   batch.Clear(chain.entries() + 1);
   // The profile in force: the journal's, unless a new one is given or the journal is new.
   if (!chain.engine().has_profile() || !options.profile_path.empty()) {
-    auto profile = LoadRunProfile(options);
+    auto profile = LoadZoneProfile(options.zone, options.profile_path);
     if (!profile) {
       err << "twoline run: " << profile.error().message << "\n";
       return 1;
@@ -123,9 +93,7 @@ int RunJournal(const RunOptions& options, std::istream& in, std::ostream& out, s
       err << "twoline run: journal is for zone " << chain.engine().profile().id << "\n";
       return 1;
     }
-    bool changed = !chain.engine().has_profile() ||
-                   chain.engine().profile().source_sha256 != (*profile)->source_sha256 ||
-                   chain.engine().profile().tariff_text != (*profile)->tariff_text;
+    bool changed = !chain.engine().has_profile() || ProfileChanged(chain.engine().profile(), **profile);
     if (changed) batch.Add(chain.PutProfileInForce(*profile));
   } else if (chain.engine().profile().id != options.zone) {
     err << "twoline run: journal " << options.journal_path << " is for zone "
@@ -140,7 +108,7 @@ int RunJournal(const RunOptions& options, std::istream& in, std::ostream& out, s
     engine::Command command;
     engine::ParseFailure failure;
     if (!engine::ParseCommand(line, limits, &command, &failure)) {
-      batch.outputs.push_back(MalformedLine(failure, line_number));
+      batch.outputs.push_back(MalformedLineDecision(failure, line_number));
     } else {
       journal::Chain::Submitted submitted = chain.Submit(command);
       if (submitted.entry) batch.Add(*submitted.entry);

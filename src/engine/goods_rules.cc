@@ -84,15 +84,7 @@ int64_t SamplingRatePpm(const policy::GoodsPolicy& goods, policy::Credit credit)
 }
 
 int64_t SamplingDraw(std::string_view zone, std::string_view command_id) {
-  std::string input;
-  input.reserve(zone.size() + command_id.size() + 1);
-  input.append(zone);
-  input.push_back('\n');
-  input.append(command_id);
-  Hash256 digest = Sha256(input);
-  uint64_t number = 0;
-  for (int i = 0; i < 8; ++i) number = number << 8 | digest[i];
-  return static_cast<int64_t>(number % 1'000'000);
+  return policy::SamplingDraw(zone, command_id);
 }
 
 std::string FormatPercent(int64_t ppm) {

@@ -1,5 +1,7 @@
 #include "policy/profile.h"
 
+#include "base/sha256.h"
+
 #include "base/decimal.h"
 #include "policy/tariff.h"
 
@@ -153,6 +155,18 @@ std::optional<int64_t> Profile::CnyPerUnit(std::string_view currency_code, Date 
     }
   }
   return std::nullopt;
+}
+
+int64_t SamplingDraw(std::string_view zone, std::string_view command_id) {
+  std::string input;
+  input.reserve(zone.size() + command_id.size() + 1);
+  input.append(zone);
+  input.push_back('\n');
+  input.append(command_id);
+  Hash256 digest = Sha256(input);
+  uint64_t number = 0;
+  for (size_t i = 0; i < 8; ++i) number = number << 8 | digest[i];
+  return static_cast<int64_t>(number % 1'000'000);
 }
 
 }  // namespace twoline::policy

@@ -213,4 +213,10 @@ struct Profile {
   std::optional<int64_t> CnyPerUnit(std::string_view currency, Date date) const;
 };
 
+// The inspection-sampling draw of SPEC behaviour 11: the first 8 bytes of
+// SHA-256(zone + "\n" + command id), big-endian, modulo 1,000,000. A declaration is selected when the
+// draw is below its party's sampling rate in millionths, so replay selects the same ones. The engine
+// decides with it and the simulator predicts with it.
+int64_t SamplingDraw(std::string_view zone, std::string_view command_id);
+
 }  // namespace twoline::policy

@@ -36,15 +36,7 @@ void AppendNumber(int64_t number, int width, std::string* out) {
 }  // namespace
 
 int64_t EngineSamplingDraw(std::string_view zone, std::string_view command_id) {
-  std::string input;
-  input.reserve(zone.size() + command_id.size() + 1);
-  input.append(zone);
-  input.push_back('\n');
-  input.append(command_id);
-  Hash256 digest = Sha256(input);
-  uint64_t number = 0;
-  for (int i = 0; i < 8; ++i) number = number << 8 | digest[static_cast<size_t>(i)];
-  return static_cast<int64_t>(number % 1'000'000);
+  return policy::SamplingDraw(zone, command_id);
 }
 
 CommandLog::CommandLog(std::string zone, Date date, int32_t utc_offset_minutes,
