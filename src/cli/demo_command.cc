@@ -127,7 +127,7 @@ int DemoZone(const std::string& zone, const std::string& date, int persons, int 
     std::snprintf(buffer, sizeof buffer, "     %-9lld %s\n", static_cast<long long>(count), rule.c_str());
     out << buffer;
   }
-  out << "   collected: customs duty CNY " << FormatMoney(tally.duty_fen) << ", import VAT CNY "
+  out << "   assessed: customs duty CNY " << FormatMoney(tally.duty_fen) << ", import VAT CNY "
       << FormatMoney(tally.vat_fen) << ", personal-articles tax CNY "
       << FormatMoney(tally.personal_tax_fen) << "\n";
   out << "   goods held for inspection or test: " << tally.outcomes["held"]
