@@ -1,3 +1,4 @@
+#include "base/format.h"
 #include "engine/goods_queries.h"
 
 #include <algorithm>
@@ -272,15 +273,6 @@ void WritePendingAndPostings(JsonWriter& w, const ledger::Ledger& ledger, std::s
   w.EndArray();
 }
 
-std::string Row(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string Row(const char* format, ...) {
-  char line[512];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(line, sizeof line, format, args);
-  va_end(args);
-  return line;
-}
 
 }  // namespace
 
@@ -308,19 +300,19 @@ std::string BalanceJson(const Engine& engine, std::string_view party) {
 std::string BalanceTable(const Engine& engine, std::string_view party) {
   if (engine.state().FindParty(party) == nullptr) return "";
   std::string out = engine.profile().id + ": balances of " + std::string(party) + "\n";
-  out += Row("%-20s %-10s %14s %14s %14s %14s %16s\n", "SKU", "STATUS", "QUANTITY", "RESERVED",
+  out += FormatLine("%-20s %-10s %14s %14s %14s %14s %16s\n", "SKU", "STATUS", "QUANTITY", "RESERVED",
              "FREE", "INCOMING", "VALUE CNY");
   for (const auto& [key, b] : PartyAccounts(engine, party)) {
-    out += Row("%-20s %-10s %14s %14s %14s %14s %16s\n", key->sku.c_str(), key->Name().c_str(),
+    out += FormatLine("%-20s %-10s %14s %14s %14s %14s %16s\n", key->sku.c_str(), key->Name().c_str(),
                Quantity(b->quantity_milli).c_str(), Quantity(b->reserved_milli).c_str(),
                Quantity(b->quantity_milli - b->reserved_milli).c_str(),
                Quantity(b->incoming_milli).c_str(), FormatMoney(b->value_fen).c_str());
   }
   out += "\nLOTS (first in first out)\n";
-  out += Row("%6s %-20s %-10s %14s %14s %16s %-8s %s\n", "LOT", "SKU", "STATUS", "ON HAND",
+  out += FormatLine("%6s %-20s %-10s %14s %14s %16s %-8s %s\n", "LOT", "SKU", "STATUS", "ON HAND",
              "RESERVED", "VALUE CNY", "ORIGIN", "CREATED BY");
   for (const Lot* lot : PartyLots(engine, party)) {
-    out += Row("%6llu %-20s %-10s %14s %14s %16s %-8s %s (%s, %s)\n",
+    out += FormatLine("%6llu %-20s %-10s %14s %14s %16s %-8s %s (%s, %s)\n",
                static_cast<unsigned long long>(lot->id), lot->spec.sku.c_str(),
                ledger::StatusName(lot->status), Quantity(lot->on_hand.quantity_milli).c_str(),
                Quantity(lot->reserved.quantity_milli).c_str(),
@@ -345,7 +337,7 @@ std::string TraceTable(const Engine& engine, std::string_view declaration) {
   TraceResult trace = Trace(Goods(engine).ledger, declaration);
   std::string out = engine.profile().id + ": trace of " + std::string(declaration) + " (" +
                     DocumentKind(engine, declaration) + ")\n";
-  out += Row("%6s %-14s %-20s %-10s %12s %12s %-8s %-24s %-14s %s\n", "LOT", "PARTY", "SKU",
+  out += FormatLine("%6s %-14s %-20s %-10s %12s %12s %-8s %-24s %-14s %s\n", "LOT", "PARTY", "SKU",
              "STATUS", "QUANTITY", "ON HAND", "ORIGIN", "CREATED BY", "SOURCE", "PARENTS");
   for (const Lot* lot : trace.lots) {
     std::string parents;
@@ -353,7 +345,7 @@ std::string TraceTable(const Engine& engine, std::string_view declaration) {
       parents += (parents.empty() ? "" : ", ") + std::to_string(parent.lot) + " (" +
                  Quantity(parent.quantity_milli) + ")";
     }
-    out += Row("%6llu %-14s %-20s %-10s %12s %12s %-8s %-24s %-14s %s\n",
+    out += FormatLine("%6llu %-14s %-20s %-10s %12s %12s %-8s %-24s %-14s %s\n",
                static_cast<unsigned long long>(lot->id), lot->spec.party.c_str(),
                lot->spec.sku.c_str(), ledger::StatusName(lot->status),
                Quantity(lot->spec.amounts.quantity_milli).c_str(),

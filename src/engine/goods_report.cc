@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "base/format.h"
 #include "base/decimal.h"
 #include "base/json_writer.h"
 #include "engine/goods_plan.h"
@@ -133,15 +134,6 @@ void WriteReportLists(JsonWriter& w, const ReportData& data) {
   w.EndArray();
 }
 
-std::string Row(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string Row(const char* format, ...) {
-  char line[512];
-  va_list args;
-  va_start(args, format);
-  std::vsnprintf(line, sizeof line, format, args);
-  va_end(args);
-  return line;
-}
 
 }  // namespace
 
@@ -185,42 +177,42 @@ std::string ReportTable(const Engine& engine, Date from, Date to) {
   ReportData data = Collect(engine, from, to);
   std::string out = engine.profile().id + ": goods report " + FormatDate(from) + " to " +
                     FormatDate(to) + "\n\nFLOWS (released)\n";
-  out += Row("%-10s %-6s %-9s %12s %8s %18s\n", "DATE", "LINE", "DIRECTION", "DECLARATIONS",
+  out += FormatLine("%-10s %-6s %-9s %12s %8s %18s\n", "DATE", "LINE", "DIRECTION", "DECLARATIONS",
              "LINES", "VALUE CNY");
   for (const auto& [key, t] : data.flows) {
-    out += Row("%-10s %-6s %-9s %12lld %8lld %18s\n", FormatDate(std::get<0>(key)).c_str(),
+    out += FormatLine("%-10s %-6s %-9s %12lld %8lld %18s\n", FormatDate(std::get<0>(key)).c_str(),
                std::get<1>(key).c_str(), std::get<2>(key).c_str(),
                static_cast<long long>(t.declarations), static_cast<long long>(t.lines),
                FormatMoney(t.value_fen).c_str());
   }
   out += "\nMOVEMENTS INSIDE THE ZONE\n";
   for (const auto& [key, count] : data.movements) {
-    out += Row("%-10s %-10s %8lld\n", FormatDate(key.first).c_str(), key.second.c_str(),
+    out += FormatLine("%-10s %-10s %8lld\n", FormatDate(key.first).c_str(), key.second.c_str(),
                static_cast<long long>(count));
   }
-  out += Row(
+  out += FormatLine(
       "\nCOLLECTED  customs duty CNY %s  import VAT CNY %s  total CNY %s  (%lld declarations)\n",
       FormatMoney(data.duty_fen).c_str(), FormatMoney(data.vat_fen).c_str(),
       FormatMoney(data.duty_fen + data.vat_fen).c_str(),
       static_cast<long long>(data.taxed_declarations));
-  out += Row("ASSESSED, NOT YET RELEASED  CNY %s  (%lld declarations)\n",
+  out += FormatLine("ASSESSED, NOT YET RELEASED  CNY %s  (%lld declarations)\n",
              FormatMoney(data.open_duty_fen + data.open_vat_fen).c_str(),
              static_cast<long long>(data.open_taxed_declarations));
   out += "EXEMPTED   CNY " + FormatMoney(data.exempted_fen) + "\n\nHELD NOW\n";
   for (const DeclarationRecord* d : data.held) {
     std::string rules;
     for (const std::string& rule : d->hold_rules) rules += (rules.empty() ? "" : ", ") + rule;
-    out += Row("%-20s %-16s %-14s %s\n", d->id.c_str(), DeclarationKindName(d->kind),
+    out += FormatLine("%-20s %-16s %-14s %s\n", d->id.c_str(), DeclarationKindName(d->kind),
                d->declarant.c_str(), rules.c_str());
   }
   out += "\nREFUSED NOW\n";
   for (const auto& [party, sku, quantity] : data.refused) {
-    out += Row("%-14s %-20s %12s\n", party.c_str(), sku.c_str(), FormatQuantity(quantity).c_str());
+    out += FormatLine("%-14s %-20s %12s\n", party.c_str(), sku.c_str(), FormatQuantity(quantity).c_str());
   }
   out += "\nSTOCKTAKE DIFFERENCES\n";
   for (const auto& [stocktake, line] : data.stocktakes) {
     out +=
-        Row("%-10s %-14s %-20s book %s counted %s difference %s (CNY %s)\n",
+        FormatLine("%-10s %-14s %-20s book %s counted %s difference %s (CNY %s)\n",
             FormatDate(stocktake->date).c_str(), stocktake->party.c_str(), line->sku.c_str(),
             FormatQuantity(line->book_milli).c_str(), FormatQuantity(line->counted_milli).c_str(),
             FormatQuantity(line->counted_milli - line->book_milli).c_str(),
@@ -228,7 +220,7 @@ std::string ReportTable(const Engine& engine, Date from, Date to) {
   }
   out += "\nOPEN DECLARATIONS\n";
   for (const DeclarationRecord* d : data.open) {
-    out += Row("%-20s %-16s %-14s %-9s %s\n", d->id.c_str(), DeclarationKindName(d->kind),
+    out += FormatLine("%-20s %-16s %-14s %-9s %s\n", d->id.c_str(), DeclarationKindName(d->kind),
                d->declarant.c_str(), DeclarationStateName(d->state),
                FormatDate(d->declared_on).c_str());
   }
