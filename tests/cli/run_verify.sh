@@ -14,19 +14,7 @@ zones_dir=$(cd "$here/../../zones" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  echo "FAIL: $*" >&2
-  failed=$((failed + 1))
-}
-# check DESCRIPTION COMMAND...: passes when the command succeeds.
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass; else fail "$what"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash"
 
 # Runs a command with its standard output discarded.
 quietly() { "$@" > /dev/null; }
@@ -173,5 +161,4 @@ status=0
   > /dev/null 2>&1 || status=$?
 check "run refuses a bad profile" test "$status" -ne 0
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

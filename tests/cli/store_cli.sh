@@ -17,18 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() {
-  echo "FAIL: $*" >&2
-  failed=$((failed + 1))
-}
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass; else fail "$what"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/harness.bash"
 same() { cmp -s "$1" "$2"; }
 # http METHOD URL [TOKEN [BODY_FILE]]: prints the status code, a space, then the body.
 http() {
@@ -136,5 +125,4 @@ status=0
 check "serve refuses a corrupted database, naming the seq" \
   bash -c "test $status -eq 1 && grep -q 'zone hengqin: seq 250: ' '$tmp/corrupt.err'"
 
-echo "store_cli: $passed passed, $failed failed"
-test "$failed" -eq 0
+finish store_cli
