@@ -27,6 +27,10 @@ echo
 echo "== durable service (bench/store_run.sh)"
 bash bench/store_run.sh "$bin"
 
+echo
+echo "== what-if on 7 record days (bench/whatif.sh)"
+bash bench/whatif.sh "$bin"
+
 if [ -x build/twoline_bench ]; then
   echo
   echo "== in-process benchmarks (build/twoline_bench)"
