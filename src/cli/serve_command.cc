@@ -115,8 +115,18 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   auto store = store::SqliteStore::Open(options.db_path, sqlite);
   if (!store) return fail(store.error().message);
   std::vector<std::string> rebuilt;
-  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, &rebuilt);
+  store::LoadOptions load;
+  load.warn = [&log](const std::string& warning) {
+    log.Write(api::LogLine("warn", "snapshot_skipped").Add("message", warning));
+  };
+  std::vector<store::LoadReport> reports;
+  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, &rebuilt, load, &reports);
   if (!zones) return fail(zones.error().message);
+  for (const store::LoadReport& report : reports) {
+    log.Write(api::LogLine("info", "zone_loaded").Add("zone", report.zone)
+                  .Add("snapshot_seq", static_cast<int64_t>(report.snapshot_seq))
+                  .Add("replayed", static_cast<int64_t>(report.replayed)));
+  }
   for (const std::string& zone : rebuilt) {
     log.Write(api::LogLine("warn", "read_models_rebuilt").Add("zone", zone));
   }
@@ -134,6 +144,11 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   writer_options.batch_commands_max = options.group_commit_max;
   writer_options.on_writes_stopped = [&log](const std::string& reason) {
     log.Write(api::LogLine("error", "writes_stopped").Add("message", reason.substr(0, reason.find('{'))));
+  };
+  writer_options.snapshots.every_entries = options.snapshot_every_entries;
+  writer_options.snapshots.every = std::chrono::seconds(options.snapshot_every_seconds);
+  writer_options.on_snapshot_log = [&log](const std::string& message) {
+    log.Write(api::LogLine("info", "snapshot").Add("message", message));
   };
   store::Writer writer(**store, std::move(*zones), writer_options);
   api::Server server(**store, writer, server_options);

@@ -30,17 +30,67 @@ Status PreadAll(int fd, char* data, size_t size, uint64_t offset, const std::str
 
 }  // namespace
 
-JournalStore::JournalStore(int fd, std::string path, bool read_only)
-    : fd_(fd), path_(std::move(path)), read_only_(read_only), snapshots_(path_ + ".snapshots") {}
+JournalStore::JournalStore(int fd, std::string path, bool read_only, bool use_index)
+    : fd_(fd),
+      path_(std::move(path)),
+      read_only_(read_only),
+      snapshots_(path_ + ".snapshots"),
+      use_index_(use_index) {}
 
-JournalStore::~JournalStore() { ::close(fd_); }
+JournalStore::~JournalStore() {
+  ::close(fd_);
+  if (index_fd_ >= 0) ::close(index_fd_);
+}
+
+bool JournalStore::LoadIndex(uint64_t file_size) {
+  const std::string index_path = path_ + ".index";
+  int fd = ::open(index_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0 && st.st_size % 8 == 0;
+  std::vector<uint64_t> ends(ok ? static_cast<size_t>(st.st_size) / 8 : 0);
+  ok = ok && PreadAll(fd, reinterpret_cast<char*>(ends.data()), ends.size() * 8, 0, index_path);
+  ::close(fd);
+  if (!ok) return false;
+  // ends[i]: where entry i + 2 starts (the end of entry i + 1). Strictly increasing, within the file,
+  // and each one just after a '\n'.
+  uint64_t previous = 0;
+  for (uint64_t end : ends) {
+    if (end <= previous || end > file_size) return false;
+    previous = end;
+  }
+  for (size_t i = ends.size() >= 4 ? ends.size() - 4 : 0; i < ends.size(); ++i) {
+    char c = 0;
+    if (!PreadAll(fd_, &c, 1, ends[i] - 1, path_) || c != '\n') return false;
+  }
+  offsets_.assign(1, 0);
+  offsets_.insert(offsets_.end(), ends.begin(), ends.end());
+  return true;
+}
+
+void JournalStore::AppendIndex(size_t first_new_offset) {
+  if (!use_index_ || read_only_) return;
+  if (index_fd_ < 0) {
+    const std::string index_path = path_ + ".index";
+    index_fd_ = ::open(index_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (index_fd_ < 0) return;
+    // Rewritten whole on first use, so that it matches the offsets this process trusts.
+    if (::ftruncate(index_fd_, 0) != 0) return;
+    first_new_offset = 1;
+  }
+  size_t count = offsets_.size() - first_new_offset;
+  if (count == 0) return;
+  (void)::pwrite(index_fd_, offsets_.data() + first_new_offset, count * 8,
+                 static_cast<off_t>((first_new_offset - 1) * 8));
+}
 
 Result<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path,
                                                          const JournalStoreOptions& options) {
   int flags = O_CLOEXEC | (options.read_only ? O_RDONLY : O_RDWR | (options.create ? O_CREAT : 0));
   int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return Error{path + ": " + ErrnoText()};
-  std::unique_ptr<JournalStore> store(new JournalStore(fd, path, options.read_only));
+  std::unique_ptr<JournalStore> store(
+      new JournalStore(fd, path, options.read_only, options.use_index));
   if (Status status = store->Scan(); !status) return Error{status.message()};
   return store;
 }
@@ -51,8 +101,9 @@ Status JournalStore::Scan() {
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   offsets_.clear();
   offsets_.push_back(0);
+  if (use_index_ && !LoadIndex(size)) offsets_.assign(1, 0);
   std::string buffer(1 << 20, '\0');
-  uint64_t position = 0;
+  uint64_t position = offsets_.back();  // the tail the index does not cover
   while (position < size) {
     size_t chunk = static_cast<size_t>(std::min<uint64_t>(buffer.size(), size - position));
     if (Status status = PreadAll(fd_, buffer.data(), chunk, position, path_); !status) return status;
@@ -75,12 +126,10 @@ Status JournalStore::Scan() {
   auto first = ReadLocked(1);
   if (!first) return first.error();
   zone_ = first->zone;
+  // The head is the last line's hash; a last line numbered otherwise than its position is found by
+  // replay, which names the first bad seq (zone_set.h).
   auto last = ReadLocked(offsets_.size() - 1);
   if (!last) return last.error();
-  if (last->seq != offsets_.size() - 1) {
-    return Error{path_ + ": seq " + std::to_string(offsets_.size() - 1) + ": found entry numbered " +
-                 std::to_string(last->seq) + " (entry removed, reordered or duplicated)"};
-  }
   head_ = last->hash;
   return Status::Ok();
 }
@@ -158,10 +207,12 @@ Status JournalStore::Append(const AppendBatch& batch) {
       return status;
     }
     uint64_t position = end;
+    const size_t first_new = offsets_.size();
     for (const EntryRecord& entry : batch.entries) {
       position += entry.line.size() + 1;
       offsets_.push_back(position);
     }
+    AppendIndex(first_new);
     zone_ = zone;
     head_ = batch.entries.back().hash;
   }
@@ -180,6 +231,11 @@ Status JournalStore::Append(const AppendBatch& batch) {
     read_model_seq_ = changes.through_seq;
   }
   return Status::Ok();
+}
+
+bool JournalStore::WantsReadModels(const std::string&) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return read_models_built_;
 }
 
 bool JournalStore::failed() const {

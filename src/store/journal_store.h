@@ -6,7 +6,8 @@
 // The file holds one zone's chain, one entry per line, each line ending in '\n'. Open scans the file
 // for line ends (no parsing: the entries are verified when they are replayed, from the newest valid
 // snapshot on) and reads the last line for the chain head. A last line without its '\n' is a torn
-// write: Open refuses the file and names it, it never repairs it silently. Append writes the batch's
+// write: Open refuses the file and names it, it never repairs it silently. With the offsets index
+// (JournalStoreOptions::use_index) only the part of the file after the indexed entries is scanned. Append writes the batch's
 // lines with one write(2) and makes them durable with fdatasync(2); a failed write or sync is sticky
 // (every later Append fails until the file is reopened), and a partial write is truncated away.
 //
@@ -34,6 +35,11 @@ namespace twoline::store {
 struct JournalStoreOptions {
   bool read_only = false;
   bool create = true;  // create the file when absent (ignored when read_only)
+  // Use the offsets index `<journal>.index` (8 bytes per entry: where each entry starts) so that
+  // opening costs the index and the tail it does not cover, not a scan of the whole file. The index
+  // is derived data: appended after each Append, never fsync'd, checked on open (sizes, order, line
+  // starts, the tail scanned) and rebuilt by a full scan whenever it does not fit the file.
+  bool use_index = true;
 };
 
 class JournalStore final : public Store {
@@ -44,6 +50,7 @@ class JournalStore final : public Store {
 
   Status Append(const AppendBatch& batch) override;
   bool failed() const override;
+  bool WantsReadModels(const std::string& zone) override;
   Result<std::vector<ZoneRecord>> Zones() override;
   Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
                                                size_t limit) override;
@@ -67,8 +74,11 @@ class JournalStore final : public Store {
   const std::string& path() const { return path_; }
 
  private:
-  JournalStore(int fd, std::string path, bool read_only);
+  JournalStore(int fd, std::string path, bool read_only, bool use_index);
   Status Scan();
+  // Loads offsets from the index; false when it is missing or does not fit the file.
+  bool LoadIndex(uint64_t file_size);
+  void AppendIndex(size_t first_new_offset);
   // Reads entry `seq` (1-based) from the file; the caller holds mutex_.
   Result<EntryRecord> ReadLocked(uint64_t seq) const;
 
@@ -76,6 +86,8 @@ class JournalStore final : public Store {
   const std::string path_;
   const bool read_only_;
   const SnapshotFiles snapshots_;
+  const bool use_index_;
+  int index_fd_ = -1;
 
   mutable std::mutex mutex_;
   std::string zone_;               // "" until the first entry
