@@ -606,3 +606,59 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace twoline::store
+
+namespace twoline::store {
+namespace {
+
+// The journal's offsets index is derived data: a wrong or stale one is never trusted.
+TEST(JournalStoreIndex, AStaleOrForgedIndexFallsBackToAScan) {
+  testing::TempDir directory;
+  const std::string path = directory.File("j.journal");
+  std::vector<EntryRecord> records;
+  {
+    auto store = JournalStore::Open(path, JournalStoreOptions{});
+    ASSERT_TRUE(store.ok());
+    AppendBatch batch;
+    for (uint64_t seq = 1; seq <= 20; ++seq) {
+      journal::Entry line;
+      line.seq = seq;
+      line.zone = "hengqin";
+      line.command = "{\"id\":\"c-" + std::to_string(seq) + "\"}";
+      line.decision = "{\"id\":\"c-" + std::to_string(seq) + "\",\"outcome\":\"accepted\",\"reasons\":[]}";
+      line.hash = journal::ComputeEntryHash(line);
+      EntryRecord record{"hengqin", seq, "c-" + std::to_string(seq), line.hash,
+                         journal::EntryToJsonLine(line)};
+      record.line.pop_back();
+      batch.entries.push_back(record);
+      records.push_back(record);
+    }
+    ASSERT_TRUE((*store)->Append(batch).ok());
+  }
+  auto check = [&](const char* what) {
+    auto store = JournalStore::Open(path, JournalStoreOptions{});
+    ASSERT_TRUE(store.ok()) << what << ": " << store.error().message;
+    auto zones = (*store)->Zones();
+    ASSERT_TRUE(zones.ok());
+    ASSERT_EQ(zones->size(), 1u) << what;
+    EXPECT_EQ(zones->front().entries, 20u) << what;
+    auto entries = (*store)->ReadEntries("hengqin", 1, 100);
+    ASSERT_TRUE(entries.ok()) << what;
+    ASSERT_EQ(entries->size(), 20u) << what;
+    for (size_t i = 0; i < 20; ++i) EXPECT_EQ((*entries)[i].line, records[i].line) << what;
+  };
+  check("with its index");
+  // Stale: the index covers only some entries (the rest is scanned).
+  ASSERT_EQ(truncate((path + ".index").c_str(), 8 * 5), 0);
+  check("stale index");
+  // Forged: offsets that do not fall on line starts.
+  {
+    std::ofstream forged(path + ".index", std::ios::binary | std::ios::trunc);
+    for (uint64_t offset = 7; offset < 200; offset += 9) forged.write(reinterpret_cast<const char*>(&offset), 8);
+  }
+  check("forged index");
+  ASSERT_EQ(unlink((path + ".index").c_str()), 0);
+  check("no index");
+}
+
+}  // namespace
+}  // namespace twoline::store
