@@ -8,12 +8,12 @@
 namespace twoline::web {
 
 struct EmbeddedFile {
-  const char* path;          // URL path, "/index.html", "/assets/main-3KQ2F7.js"
+  const char* path;  // URL path, "/index.html", "/assets/main-3KQ2F7.js"
   const char* content_type;
   const unsigned char* bytes;
   size_t size;
-  bool immutable;            // the file name carries a content hash
-  const char* sha256;        // hex digest of the bytes
+  bool immutable;      // the file name carries a content hash
+  const char* sha256;  // hex digest of the bytes
 };
 
 extern const EmbeddedFile kEmbeddedFiles[];

@@ -24,7 +24,8 @@ const std::unordered_map<std::string_view, Entry>& Index() {
       Entry& entry = (*map)[embedded.path];
       entry.etag = std::string("\"") + std::string(embedded.sha256).substr(0, 32) + "\"";
       entry.file.content_type = embedded.content_type;
-      entry.file.body = std::string_view(reinterpret_cast<const char*>(embedded.bytes), embedded.size);
+      entry.file.body =
+          std::string_view(reinterpret_cast<const char*>(embedded.bytes), embedded.size);
       entry.file.immutable = embedded.immutable;
       entry.file.etag = entry.etag;  // nodes of an unordered_map never move
     }

@@ -25,7 +25,8 @@ TEST(WebAssets, RootServesTheConsolePage) {
 TEST(WebAssets, ThePageNamesOnlyEmbeddedHashedFilesOfItsOwnOrigin) {
   std::string_view page = FindWebAsset("/")->body;
   int named = 0;
-  for (size_t at = page.find("/assets/"); at != std::string_view::npos; at = page.find("/assets/", at + 1)) {
+  for (size_t at = page.find("/assets/"); at != std::string_view::npos;
+       at = page.find("/assets/", at + 1)) {
     size_t end = page.find('"', at);
     ASSERT_NE(end, std::string_view::npos);
     std::string_view path = page.substr(at, end - at);
@@ -45,9 +46,12 @@ TEST(WebAssets, ContentTypesFollowTheExtension) {
   for (size_t i = 0; i < kEmbeddedFileCount; ++i) {
     std::string_view path = kEmbeddedFiles[i].path;
     std::string_view type = FindWebAsset(path)->content_type;
-    if (path.ends_with(".js")) EXPECT_EQ(type, "text/javascript; charset=utf-8") << path;
-    if (path.ends_with(".css")) EXPECT_EQ(type, "text/css; charset=utf-8") << path;
-    if (path.ends_with(".html")) EXPECT_EQ(type, "text/html; charset=utf-8") << path;
+    std::string_view expected = path.ends_with(".js")     ? "text/javascript; charset=utf-8"
+                                : path.ends_with(".css")  ? "text/css; charset=utf-8"
+                                : path.ends_with(".html") ? "text/html; charset=utf-8"
+                                                          : "";
+    ASSERT_FALSE(expected.empty()) << "unexpected file in the bundle: " << path;
+    EXPECT_EQ(type, expected) << path;
   }
 }
 
