@@ -143,6 +143,24 @@ async function seed() {
   const crossed = await submit('hengqin', crossings);
   assert.deepEqual(crossed.map((d) => d.outcome), ['accepted', 'accepted', 'referred', 'rejected', 'accepted']);
 
+  // Goods released over several days, for the flows report: wine admitted through the first line
+  // and some of it taken out through the second line (duty and VAT collected).
+  const flows = [];
+  for (let day = 2; day <= 7; day++) {
+    const date = `2026-05-0${day}`;
+    flows.push(
+      { id: `flow-in-${day}`, zone: 'hengqin', at: `${date}T09:00:00+08:00`, type: 'declare', declaration: { id: `D-WINE-IN-${day}`, kind: 'first_line_in', declarant: 'P-OTHER', lines: [{ sku: 'WINE-1', qty: String(20 * day), value: `${1500 * day}.00`, currency: 'CNY', origin: 'FR', certificates: ['origin'] }] } },
+      { id: `flow-in-release-${day}`, zone: 'hengqin', at: `${date}T10:00:00+08:00`, type: 'release', gate: 'HQ-L1-GDS-01', declarations: [`D-WINE-IN-${day}`] },
+    );
+    if (day % 2 === 1) {
+      flows.push(
+        { id: `flow-out-${day}`, zone: 'hengqin', at: `${date}T14:00:00+08:00`, type: 'declare', declaration: { id: `D-WINE-OUT-${day}`, kind: 'second_line_out', declarant: 'P-OTHER', lines: [{ sku: 'WINE-1', qty: String(5 * day), value: `${600 * day}.00`, currency: 'CNY', origin: 'FR', certificates: ['origin'] }] } },
+        { id: `flow-out-release-${day}`, zone: 'hengqin', at: `${date}T15:00:00+08:00`, type: 'release', gate: 'HQ-L2-GDS-01', declarations: [`D-WINE-OUT-${day}`] },
+      );
+    }
+  }
+  await submit('hengqin', flows);
+
   const held = await submit('hetao-hk', [
     { id: 'hk-party', zone: 'hetao-hk', at: '2026-01-05T09:00:00+08:00', type: 'register_party', party: { id: 'P-F', name: 'Fresh Seafood', kind: 'enterprise', credit: 'advanced', lists: [] } },
     { id: 'hk-item', zone: 'hetao-hk', at: '2026-01-05T09:00:00+08:00', type: 'register_item', item: { sku: 'SCALLOP', hs_code: '0307.22', description: 'scallops', unit: 'kg' } },
@@ -229,12 +247,18 @@ async function startChromium() {
   return chromium.connectOverCDP(endpoint);
 }
 
+const stopped = (child) =>
+  child && child.exitCode === null && child.signalCode === null
+    ? new Promise((resolvePromise) => {
+        child.once('exit', resolvePromise);
+        child.kill('SIGTERM');
+      })
+    : Promise.resolve();
+
 after(async () => {
-  await browser?.close();
-  chromiumProcess?.kill('SIGTERM');
-  front?.kill('SIGTERM');
-  server?.kill('SIGTERM');
-  if (directory) rmSync(directory, { recursive: true, force: true });
+  await browser?.close().catch(() => {});
+  await Promise.all([stopped(chromiumProcess), stopped(front), stopped(server)]);
+  if (directory) rmSync(directory, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 // ---------------------------------------------------------------------------------------------

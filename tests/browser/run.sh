@@ -4,6 +4,7 @@
 # console.test.mjs; screenshots go to $TWOLINE_SCREENSHOTS (default: a temporary directory).
 #   bash tests/browser/run.sh build/twoline
 #   TWOLINE_SCREENSHOTS=docs/console bash tests/browser/run.sh build/twoline   # refresh the docs' pictures
+#   bash tests/browser/run.sh build/twoline --test-name-pattern=language      # one journey
 set -euo pipefail
 binary=$(realpath "${1:?usage: run.sh path/to/twoline}")
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,4 +16,5 @@ if [ ! -d "$root/web/node_modules/playwright-core" ]; then
   echo "FAIL: web/node_modules is missing (make deps runs npm ci in web/)" >&2
   exit 1
 fi
-TWOLINE_BINARY="$binary" exec node --test-reporter=spec "$root/tests/browser/console.test.mjs"
+# Further arguments go to node, e.g. --test-name-pattern='language' to run one journey.
+TWOLINE_BINARY="$binary" exec node --test-reporter=spec "${@:2}" "$root/tests/browser/console.test.mjs"

@@ -47,7 +47,10 @@ export function LivePage() {
   const pausedRef = useRef(false);
   pausedRef.current = paused;
 
-  const gateLine = (gate: string | undefined) => profile?.gates.find((g) => g.id === gate)?.line;
+  // The profile may arrive after the stream opened: the handler reads the latest one.
+  const profileRef = useRef(profile);
+  profileRef.current = profile;
+  const gateLine = (gate: string | undefined) => profileRef.current?.gates.find((g) => g.id === gate)?.line;
 
   useEffect(() => {
     if (!zone) return;
@@ -74,6 +77,9 @@ export function LivePage() {
       } catch {
         return;
       }
+      // Only the fields of the contract, with their types: anything else is not shown.
+      if (typeof decision.person !== 'string') delete decision.person;
+      if (typeof decision.declaration !== 'string') delete decision.declaration;
       const line = decision.line ?? gateLine(decision.gate);
       if (!decision.line && line) decision.line = line;
       const c = counts.current;
