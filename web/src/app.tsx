@@ -215,7 +215,8 @@ function SignedIn({
             {t('common.zone')}: <strong>{session.zone}</strong>
           </span>
         )}
-        <span class="who" aria-label={t('common.signedInAs')}>
+        <span class="who">
+          <span class="visually-hidden">{t('common.signedInAs')}: </span>
           {tEnum('role', session.role)}
           {session.party ? ` · ${session.party}` : ''}
         </span>

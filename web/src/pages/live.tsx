@@ -138,7 +138,7 @@ export function LivePage() {
         </span>
       </PageTitle>
       <ErrorBox error={error} />
-      <div class="cards" aria-label={t('live.counts')}>
+      <div class="cards" role="group" aria-label={t('live.counts')}>
         <div class="card">
           <span class="card-label">{t('live.total')}</span>
           <span class="card-value">{formatNumber(c.total)}</span>
