@@ -323,8 +323,8 @@ async function checkAccessibility(page, name) {
   assert.deepEqual(serious, [], `axe-core on ${name}`);
 }
 
-async function shoot(page, name) {
-  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
+async function shoot(page, name, options = {}) {
+  if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`), ...options });
 }
 
 // Opens a page of the console by its hash route and waits until it settled.
@@ -497,7 +497,7 @@ describe('console', () => {
     assert.match(await top.locator('ul > li .trace-node').first().innerText(), /lot 1[\s\S]*OIL-EX[\s\S]*D-EX-IN/);
     assert.match(await page.locator('main').innerText(), /goods\.value-added-exemption/);
     await checkAccessibility(page, 'declaration');
-    await shoot(page, 'declaration-trace');
+    await shoot(page, 'declaration-trace', { fullPage: true });
     await visit(page, '#/person/MO-1003', 'h2');
     assert.match(await page.locator('main').innerText(), /watchlist[\s\S]*referred/);
     await checkAccessibility(page, 'person');
