@@ -6,6 +6,7 @@
 #include "cli/demo_command.h"
 #include "cli/journal_commands.h"
 #include "cli/live_demo.h"
+#include "cli/proof_commands.h"
 #include "cli/serve_command.h"
 #include "cli/store_commands.h"
 #include "cli/zones_command.h"
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "recompute the hash chain and replay the journal");
   AddStorage(verify, &journal_path, &db_path);
   verify->add_option("--zone", zone, "database: only this zone");
+
+  twoline::cli::ProofCommandLine proof_commands;
+  proof_commands.Register(&app, verify);
 
   twoline::cli::QueryOptions query_options;
   std::string format = "json";
@@ -125,6 +129,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   using namespace twoline::cli;  // NOLINT: dispatch table reads better unqualified
 
+  if (auto status = proof_commands.Run(journal_path, db_path, std::cout, std::cerr)) return *status;
   if (zones->parsed()) return RunZones(zones_json, std::cout, std::cerr);
   if (check->parsed()) return RunCheckProfile(profile_file, std::cout, std::cerr);
   if (run->parsed()) {

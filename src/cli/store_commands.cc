@@ -446,12 +446,14 @@ int ImportDb(const std::string& journal_path, const std::string& db_path, std::o
   // Verify the whole file before writing anything; observe only what will be appended, so that
   // the read models written are those the new entries touch.
   store::Zone zone;
+  zone.tracker.Attach(&zone.chain.engine());
+  engine::Command parsed;
   for (const journal::Entry& entry : *entries) {
-    if (Status status = zone.chain.Replay(entry); !status) {
+    if (Status status = zone.chain.Replay(entry, &parsed); !status) {
       return fail(journal_path + ": " + status.message());
     }
     if (entry.seq > stored && entry.kind == journal::EntryKind::kCommand) {
-      zone.tracker.Observe(entry.command);
+      zone.tracker.Observe(parsed);
     }
   }
   if (stored > entries->size() || (stored > 0 && (*entries)[stored - 1].hash != stored_head)) {
