@@ -172,7 +172,7 @@ async function seed() {
 // Development only: a front server (TWOLINE_BROWSER_FRONT=script.mjs) that serves the bundle and
 // forwards to the API, for a server built without the console's routes.
 let front;
-async function startFront() {
+async function startFront(db) {
   const tokensFile = join(directory, 'front-tokens.json');
   const roles = {
     admin: { role: 'admin' },
@@ -186,7 +186,7 @@ async function startFront() {
   const { writeFileSync } = await import('node:fs');
   writeFileSync(tokensFile, JSON.stringify(map));
   const port = 20000 + (process.pid % 20000);
-  front = spawn('node', [process.env.TWOLINE_BROWSER_FRONT, String(port), apiBase, join(dirname(binary), 'web/dist'), tokensFile, tokens.admin], { stdio: 'inherit' });
+  front = spawn('node', [process.env.TWOLINE_BROWSER_FRONT, String(port), apiBase, join(dirname(binary), 'web/dist'), tokensFile, tokens.admin, db, binary], { stdio: 'inherit' });
   await new Promise((r) => setTimeout(r, 500));
   return `http://127.0.0.1:${port}`;
 }

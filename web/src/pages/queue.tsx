@@ -196,6 +196,7 @@ function InspectionForm({
       {measured ? (
         <fieldset>
           <legend>{t('queue.measurements')}</legend>
+          <div class="grid">
           {NUCLIDES.map((nuclide) => (
             <Field key={nuclide} id={`${prefix}-${nuclide}`} label={`${nuclide} (Bq/kg)`} error={activityError(nuclide)}>
               {(props) => (
@@ -208,6 +209,7 @@ function InspectionForm({
               )}
             </Field>
           ))}
+          </div>
           <small class="muted">{t('queue.measurementsHint')}</small>
         </fieldset>
       ) : (
