@@ -414,6 +414,19 @@ describe('console', () => {
     await page.locator('#filter-outcome').selectOption('');
     await checkAccessibility(page, 'live');
     await shoot(page, 'live');
+    // A burst of 1,200 decisions: every one is counted, and the table keeps at most 200 rows.
+    const before = Number((await page.locator('.card-value').first().innerText()).replace(/\D/g, ''));
+    for (let batch = 0; batch < 2; batch++) {
+      const burst = [];
+      for (let i = 0; i < 300; i++) {
+        const who = person(`BR-${batch}-${i}`, `Burst ${batch} ${i}`);
+        burst.push(who, { id: nextId('burst'), zone: 'hengqin', at: now(), type: 'cross', person: who.person.id, gate: 'HQ-L1-GEN-01', direction: 'in' });
+      }
+      await submit('hengqin', burst);
+    }
+    const total = before + 1200;
+    await page.waitForFunction((expected) => Number(document.querySelector('.card-value').textContent.replace(/\D/g, '')) >= expected, total, { timeout: 30000 });
+    assert.equal(await page.locator('#live-table tbody tr').count(), 200);
     await close();
   });
 
