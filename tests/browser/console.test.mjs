@@ -169,45 +169,23 @@ async function seed() {
   assert.equal(held[2].outcome, 'held', JSON.stringify(held[2]));
 }
 
-// Development only: a front server (TWOLINE_BROWSER_FRONT=script.mjs) that serves the bundle and
-// forwards to the API, for a server built without the console's routes.
+// Development only (TWOLINE_BROWSER_FRONT=1): the console is served by tests/browser/front.mjs from
+// TWOLINE_BROWSER_DIST (default build/web/dist) in front of the server, for a twoline binary built
+// without the console. The default, and `make test`, use the console the server itself serves.
 let front;
-async function startFront(db) {
-  const tokensFile = join(directory, 'front-tokens.json');
-  const roles = {
-    admin: { role: 'admin' },
-    officer: { role: 'officer', zone: 'hengqin' },
-    officerHk: { role: 'officer', zone: 'hetao-hk' },
-    declarant: { role: 'declarant', zone: 'hengqin', party: 'P-LAB' },
-    auditor: { role: 'auditor' },
-  };
-  const map = {};
-  for (const [name, info] of Object.entries(roles)) map[tokens[name]] = { ...info, token_id: `tok_${name}` };
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(tokensFile, JSON.stringify(map));
-  const port = 20000 + (process.pid % 20000);
-  front = spawn('node', [process.env.TWOLINE_BROWSER_FRONT, String(port), apiBase, join(dirname(binary), 'web/dist'), tokensFile, tokens.admin, db, binary], { stdio: 'inherit' });
-  await new Promise((r) => setTimeout(r, 500));
-  return `http://127.0.0.1:${port}`;
+async function startFront() {
+  const dist = process.env.TWOLINE_BROWSER_DIST ?? join(root, 'build/web/dist');
+  front = spawn('node', [join(root, 'tests/browser/front.mjs'), apiBase, dist], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    front.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match) resolvePromise(match[1]);
+    });
+    front.on('exit', (code) => reject(new Error(`the front server exited with ${code}`)));
+  });
 }
-
-before(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'twoline-browser-'));
-  const db = join(directory, 'console.db');
-  tokens.admin = createToken(db, '--role', 'admin');
-  tokens.officer = createToken(db, '--role', 'officer', '--zone', 'hengqin');
-  tokens.officerHk = createToken(db, '--role', 'officer', '--zone', 'hetao-hk');
-  tokens.declarant = createToken(db, '--role', 'declarant', '--zone', 'hengqin', '--party', 'P-LAB');
-  tokens.auditor = createToken(db, '--role', 'auditor');
-  const started = await startServer(db);
-  server = started.child;
-  apiBase = started.url;
-  base = started.url;
-  await seed();
-  if (process.env.TWOLINE_BROWSER_FRONT) base = await startFront(db);
-  if (screenshots) mkdirSync(screenshots, { recursive: true });
-  browser = await startChromium();
-});
 
 // Debian's Chromium, started here with exactly these flags and a fresh profile, driven over the
 // DevTools protocol (playwright-core never downloads a browser).
@@ -247,6 +225,24 @@ async function startChromium() {
   return chromium.connectOverCDP(endpoint);
 }
 
+before(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'twoline-browser-'));
+  const db = join(directory, 'console.db');
+  tokens.admin = createToken(db, '--role', 'admin');
+  tokens.officer = createToken(db, '--role', 'officer', '--zone', 'hengqin');
+  tokens.officerHk = createToken(db, '--role', 'officer', '--zone', 'hetao-hk');
+  tokens.declarant = createToken(db, '--role', 'declarant', '--zone', 'hengqin', '--party', 'P-LAB');
+  tokens.auditor = createToken(db, '--role', 'auditor');
+  const started = await startServer(db);
+  server = started.child;
+  apiBase = started.url;
+  base = started.url;
+  await seed();
+  if (process.env.TWOLINE_BROWSER_FRONT) base = await startFront();
+  if (screenshots) mkdirSync(screenshots, { recursive: true });
+  browser = await startChromium();
+});
+
 const stopped = (child) =>
   child && child.exitCode === null && child.signalCode === null
     ? new Promise((resolvePromise) => {
@@ -255,9 +251,25 @@ const stopped = (child) =>
       })
     : Promise.resolve();
 
+// Chromium shuts down cleanly (profile written, helpers gone) when asked over the DevTools protocol;
+// closing a connected browser in playwright only disconnects.
+async function stopChromium() {
+  if (!chromiumProcess || chromiumProcess.exitCode !== null) return;
+  const exited = new Promise((resolvePromise) => chromiumProcess.once('exit', resolvePromise));
+  try {
+    const session = await browser.newBrowserCDPSession();
+    await session.send('Browser.close');
+  } catch {
+    chromiumProcess.kill('SIGTERM');
+  }
+  const timer = setTimeout(() => chromiumProcess.kill('SIGKILL'), 10000);
+  await exited;
+  clearTimeout(timer);
+}
+
 after(async () => {
-  await browser?.close().catch(() => {});
-  await Promise.all([stopped(chromiumProcess), stopped(front), stopped(server)]);
+  await stopChromium();
+  await Promise.all([stopped(front), stopped(server)]);
   if (directory) rmSync(directory, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
