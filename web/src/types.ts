@@ -117,11 +117,13 @@ export interface BalanceAnswer {
   lots: Lot[];
 }
 
+// A journal entry as stored (docs/journal.md): seq, kind, zone, prev, command and decision, or the
+// profile text, and hash.
 export interface JournalEntry {
   seq: number;
+  kind: string;
   hash: string;
-  previous_hash?: string;
-  prev?: string;
+  prev: string;
   [key: string]: unknown;
 }
 
@@ -143,10 +145,8 @@ export interface VerifyAnswer {
 export interface TokenInfo {
   id: string;
   role: string;
-  zone?: string | null;
-  party?: string | null;
-  created_at?: string;
-  revoked_at?: string | null;
-  expires_at?: string | null;
-  [key: string]: unknown;
+  zone: string | null;
+  party: string | null;
+  created_at: string;
+  revoked_at: string | null;
 }

@@ -6,7 +6,7 @@ import { Empty, ErrorBox, Loading, Outcome, PageTitle, useApi } from '../compone
 import { useConsole } from '../context';
 import { formatNumber, t, tEnum } from '../i18n';
 import { hrefWith, navigate } from '../router';
-import type { JournalEntry, JournalPage as Page } from '../types';
+import type { JournalPage as Page } from '../types';
 
 const PAGE = 50;
 
@@ -15,7 +15,6 @@ export function JournalPage({ params }: { params: URLSearchParams }) {
   const from = Math.max(1, Number(params.get('from') ?? 1) || 1);
   const page = useApi<Page>(zone ? zonePath(zone, `journal${query({ from, limit: PAGE })}`) : null);
   const entries = page.data?.entries ?? [];
-  const previousOf = (entry: JournalEntry) => (entry.prev ?? entry.previous_hash ?? '') as string;
 
   return (
     <section>
@@ -50,7 +49,7 @@ export function JournalPage({ params }: { params: URLSearchParams }) {
       {entries.length > 0 && (
         <ol class="journal" id="journal-entries">
           {entries.map((entry, i) => {
-            const previous = previousOf(entry);
+            const previous = entry.prev;
             const linked = i === 0 ? null : previous === entries[i - 1].hash;
             const command = entry.command as Record<string, unknown> | undefined;
             const decision = entry.decision as { outcome?: string } | undefined;
@@ -60,7 +59,7 @@ export function JournalPage({ params }: { params: URLSearchParams }) {
                   <strong>
                     {t('journal.seq')} {formatNumber(entry.seq)}
                   </strong>{' '}
-                  <span class="tag">{tEnum('entry', String(entry.kind ?? ''))}</span>{' '}
+                  <span class="tag">{tEnum('entry', entry.kind)}</span>{' '}
                   {command?.type ? <span>{tEnum('command', String(command.type))}</span> : null}{' '}
                   {command?.id ? <code>{String(command.id)}</code> : null}{' '}
                   {decision?.outcome && <Outcome value={decision.outcome} />}

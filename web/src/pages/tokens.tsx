@@ -10,12 +10,10 @@ import type { TokenInfo } from '../types';
 const ROLES: Role[] = ['officer', 'declarant', 'auditor', 'admin'];
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-type TokenListAnswer = TokenInfo[] | { tokens: TokenInfo[] };
-
 export function TokensPage() {
   const { zones } = useConsole();
-  const list = useApi<TokenListAnswer>('/v1/tokens');
-  const tokens = list.data ? (Array.isArray(list.data) ? list.data : list.data.tokens) : [];
+  const list = useApi<TokenInfo[]>('/v1/tokens');
+  const tokens = list.data ?? [];
   const [role, setRole] = useState<Role>('officer');
   const [zone, setZone] = useState('');
   const [party, setParty] = useState('');
@@ -38,8 +36,8 @@ export function TokensPage() {
       const body: Record<string, string> = { role };
       if (zone && role !== 'admin') body.zone = zone;
       if (role === 'declarant') body.party = party;
-      const answer = await post<TokenInfo & { token?: string; secret?: string }>('/v1/tokens', body);
-      setCreated({ info: answer, secret: String(answer.token ?? answer.secret ?? '') });
+      const answer = await post<TokenInfo & { token: string }>('/v1/tokens', body);
+      setCreated({ info: answer, secret: answer.token });
       list.reload();
     } catch (caught) {
       setError(asApiError(caught));
@@ -138,7 +136,7 @@ export function TokensPage() {
           </thead>
           <tbody>
             {tokens.map((token) => {
-              const revoked = Boolean(token.revoked_at ?? token.revoked);
+              const revoked = Boolean(token.revoked_at);
               return (
                 <tr key={token.id} data-token={token.id}>
                   <td>
@@ -147,7 +145,7 @@ export function TokensPage() {
                   <td>{tEnum('role', token.role)}</td>
                   <td>{token.zone || t('tokens.everyZone')}</td>
                   <td>{token.party || '—'}</td>
-                  <td>{formatDateTime(token.created_at as string | undefined)}</td>
+                  <td>{formatDateTime(token.created_at)}</td>
                   <td>{revoked ? t('tokens.revoked') : t('tokens.active')}</td>
                   <td>
                     {!revoked &&
