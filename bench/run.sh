@@ -24,6 +24,10 @@ t1=$(now)
 echo "verify: $(rate "$entries" "$(echo "$t1 - $t0" | bc)") entries"
 
 echo
+echo "== history: ${DAYS:-30} simulated days into one database and one journal (bench/history.sh)"
+bash bench/history.sh "$bin" "${DAYS:-30}"
+
+echo
 echo "== durable service (bench/store_run.sh)"
 bash bench/store_run.sh "$bin"
 

@@ -586,7 +586,7 @@ int ImportDb(const std::string& journal_path, const std::string& db_path, std::o
       return fail(journal_path + ": " + status.message());
     }
     if (entry.seq > stored && entry.kind == journal::EntryKind::kCommand) {
-      zone.tracker.Observe(parsed);
+      zone.tracker.Observe(parsed, entry.seq, entry.decision);
     }
   }
   if (stored > entries->size() || (stored > 0 && (*entries)[stored - 1].hash != stored_head)) {
