@@ -35,7 +35,7 @@ for day in $(seq 1 "$days"); do
   [ "$day" = 1 ] && { first_db=$db_rate; first_journal=$j_rate; }
   last_db=$db_rate; last_journal=$j_rate
 done
-python3 -c "import sys; a,b,c,d = map(float, sys.argv[1:]); print(f'day {sys.argv[5]} / day 1: db {b/a:.2f}, journal {d/c:.2f} (target >= 0.9)')" \
+python3 -c "import sys; a,b,c,d = map(float, sys.argv[1:5]); print(f'day {sys.argv[5]} / day 1: db {b/a:.2f}, journal {d/c:.2f} (target >= 0.9)')" \
   "$first_db" "$last_db" "$first_journal" "$last_journal" "$days"
 
 # Restart: process start to the first durable decision, on the whole history.
