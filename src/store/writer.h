@@ -46,12 +46,22 @@
 
 namespace twoline::store {
 
+// One command of a durable batch, as WriterOptions::on_committed sees it (valid during the call).
+struct CommittedCommand {
+  const engine::Command* command = nullptr;
+  const Answer* answer = nullptr;
+};
+
 struct WriterOptions {
   size_t queue_commands_max = 100000;  // commands waiting; beyond this Submit answers kOverloaded
   size_t batch_commands_max = 4096;    // commands decided per group commit
   // Called once, from the writer's or the committer's thread, with the reason writes stopped (it
   // names files and SQLite errors: for the operator's log, not for clients).
   std::function<void(const std::string& reason)> on_writes_stopped;
+  // Called on the committer thread after each batch is durable, once per zone it touched, with the
+  // zone's commands and answers in decision order (repeats and invalid ones included: the answer
+  // says). Must not block: the batch's answers wait for it.
+  std::function<void(const std::string& zone, const std::vector<CommittedCommand>&)> on_committed;
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
@@ -128,6 +138,7 @@ class Writer {
   void Reload();
   // On the committer thread: answers the requests of a batch after its append.
   void Complete(Decided& decided, const Status& status);
+  void PublishCommitted(const Decided& decided);
   void StopWrites(const std::string& message);
   void CountAnswers(const std::string& zone, const std::vector<Answer>& answers);
 
