@@ -188,6 +188,7 @@ class Service {
   }
 
   int port() const { return port_; }
+  std::string database_path() const { return directory_.File("service.db"); }
   store::Store& store() { return *store_; }
   store::MemoryStore* memory() { return memory_.get(); }
   store::Writer& writer() { return *writer_; }
