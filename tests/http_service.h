@@ -72,6 +72,8 @@ class RawConnection {
       if (text.size() >= header_end + 4 + length) return text;
     }
   }
+  // One read: what arrived (up to `size` bytes); 0 when the peer closed, -1 on error or timeout.
+  ssize_t ReceiveSome(char* buffer, size_t size) { return recv(fd_, buffer, size, 0); }
   // The status code of a response text, 0 when there is none.
   static int Status(const std::string& response) {
     if (response.compare(0, 9, "HTTP/1.1 ") != 0 || response.size() < 12) return 0;
