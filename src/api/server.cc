@@ -18,6 +18,7 @@
 #include "base/time.h"
 #include "http/worker_pool.h"
 #include "store/read_models.h"
+#include "store/sqlite_connection.h"
 
 namespace twoline::api {
 namespace {
@@ -698,6 +699,9 @@ Reply Server::Impl::Metrics() {
   AppendMetric(&out, "twoline_token_reload_failures_total", "counter",
                "Failed reads of the token table (tokens are refused until one succeeds).",
                static_cast<double>(tokens.reload_failures()));
+  AppendMetric(&out, "twoline_sqlite_busy_retries_total", "counter",
+               "SQLITE_BUSY answers retried (another process held the database's lock).",
+               static_cast<double>(store::SqliteConnection::busy_retries()));
   reply.content_type = "text/plain; version=0.0.4";
   return reply;
 }
