@@ -70,9 +70,10 @@ struct Connection {
   const std::string address;
   const size_t loop;
   const bool reserve;
-  // Read by the registry from the accepting thread: what may be shed, and since when it is quiet.
+  // Read by the registry from the accepting thread: what may be shed, and since when (the start of
+  // its phase: idle since its last answer, or sending its head since the first byte of it).
   std::atomic<Phase> phase{Phase::kIdle};
-  std::atomic<int64_t> active_at{0};
+  std::atomic<int64_t> phase_since{0};
   std::atomic<bool> counted{true};  // still counted against the connection limits
   std::atomic<size_t> stream_bytes{0};
 
@@ -199,6 +200,7 @@ class Loop : public std::enable_shared_from_this<Loop> {
   Clock::time_point accept_resume_{};
   bool accept_paused_ = false;
   bool stopping_ = false;
+  char read_buffer_[kReadChunkBytes];
 };
 
 // An answer channel: the loop and connection of one request.
@@ -329,7 +331,7 @@ std::shared_ptr<Connection> Registry::Victim(const std::string* address) const {
     if (phase == Phase::kLingering) {
       at = INT64_MIN;  // already answered: shed first
     } else if (phase == Phase::kIdle || phase == Phase::kHead) {
-      at = connection->active_at;
+      at = connection->phase_since;  // quiet the longest: idle, or trickling its head
     } else {
       continue;  // being served
     }
@@ -500,7 +502,7 @@ void Loop::OnEvent(uint64_t id, uint32_t events) {
 
 void Loop::SetPhase(Connection& c, Phase phase) {
   c.phase = phase;
-  c.active_at.store(now_.time_since_epoch().count(), std::memory_order_relaxed);
+  c.phase_since.store(now_.time_since_epoch().count(), std::memory_order_relaxed);
 }
 
 void Loop::Apply(Message& message) {
@@ -719,17 +721,13 @@ void Loop::FinishWrite(Connection& c) {
 }
 
 bool Loop::ReadInto(Connection& c, std::string* buffer) {
-  size_t old = buffer->size();
-  buffer->resize(old + kReadChunkBytes);
   for (;;) {
-    ssize_t got = recv(c.fd, buffer->data() + old, kReadChunkBytes, 0);
+    ssize_t got = recv(c.fd, read_buffer_, sizeof read_buffer_, 0);
     if (got > 0) {
-      buffer->resize(old + static_cast<size_t>(got));
+      buffer->append(read_buffer_, static_cast<size_t>(got));
       read_turn_ += static_cast<size_t>(got);
-      c.active_at.store(now_.time_since_epoch().count(), std::memory_order_relaxed);
       return true;
     }
-    buffer->resize(old);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       c.readable = false;
@@ -741,13 +739,13 @@ bool Loop::ReadInto(Connection& c, std::string* buffer) {
 }
 
 void Loop::Discard(Connection& c) {
-  char buffer[16 * 1024];
+  char* buffer = read_buffer_;
   while (c.readable) {
     if (read_turn_ >= kReadTurnBytes) {
       ready_.push_back(c.id);
       return;
     }
-    ssize_t got = recv(c.fd, buffer, sizeof buffer, 0);
+    ssize_t got = recv(c.fd, buffer, sizeof read_buffer_, 0);
     if (got > 0) {
       read_turn_ += static_cast<size_t>(got);
       continue;
@@ -848,7 +846,7 @@ void ServerCore::Accept(Loop& loop) {
     size_t target = next_loop++ % loops.size();
     auto connection = std::make_shared<Connection>(fd, next_id++, std::move(peer), target,
                                                    admission == Registry::Admission::kReserve, options.parser);
-    connection->active_at = Clock::now().time_since_epoch().count();
+    connection->phase_since = Clock::now().time_since_epoch().count();
     registry.Insert(connection);
     Message adopt;
     adopt.kind = Message::Kind::kAdopt;

@@ -17,9 +17,10 @@
 // no progress for write_timeout is abandoned.
 //
 // Connection limits: at most connections_max in total and connections_per_address_max per client
-// address. A connection over a limit sheds the least recently active connection that is not being
-// served (lingering, idle, or still sending its head), of the same address when the per-address
-// limit is hit. When none can be shed, up to reserve_connections more are accepted for the routes
+// address. A connection over a limit sheds the connection that has been quiet the longest among
+// those not being served: lingering after an error first, then idle (since its last answer) or
+// still sending its head (since its first byte, however it trickles), of the same address when the
+// per-address limit is hit. When none can be shed, up to reserve_connections more are accepted for the routes
 // the Handler marks Reserved (health and metrics): such a connection must send its head within
 // reserve_timeout, is served once and closed. Beyond that, a new connection is answered 503 at
 // once and closed.
