@@ -97,7 +97,6 @@ class RequestParser {
   Step step_ = Step::kRequestLine;
   bool started_ = false;
   std::string line_;           // the current line so far
-  size_t line_budget_ = 0;     // bytes the current line may still take
   size_t head_bytes_ = 0;      // header (and trailer) bytes so far
   size_t leading_bytes_ = 0;   // empty lines before the request line
   size_t fields_ = 0;          // header (and trailer) fields so far
