@@ -563,6 +563,7 @@ void Loop::Drive(Connection& c) {
         }
         size_t used = c.parser.Feed(c.in);
         c.in.erase(0, used);
+        if (c.in.empty() && c.in.capacity() > 4096) std::string().swap(c.in);  // idle connections stay small
         if (!Advance(c)) return;
         continue;
       }
@@ -696,6 +697,7 @@ void Loop::Flush(Connection& c) {
   }
   c.out.clear();
   c.out_pos = 0;
+  if (c.out.capacity() > 64 * 1024) std::string().swap(c.out);  // after a large response
   FinishWrite(c);
 }
 
