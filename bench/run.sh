@@ -31,6 +31,10 @@ echo
 echo "== durable service (bench/store_run.sh)"
 bash bench/store_run.sh "$bin"
 
+echo
+echo "== HTTP (bench/http_run.sh)"
+bash bench/http_run.sh "$bin" build/twoline_http_load
+
 if [ -x build/twoline_bench ]; then
   echo
   echo "== in-process benchmarks (build/twoline_bench)"

@@ -139,7 +139,14 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   server_options.access_log = options.access_log;
   server_options.log = &err;
   server_options.zones_json = ZonesJson(**zones);
+  // Before the writer, which publishes every durable batch to it; after the server, which streams it.
+  api::DecisionFeed feed(server_options.zones_json, std::chrono::seconds(15));
+  server_options.decision_feed = &feed;
   store::WriterOptions writer_options;
+  writer_options.on_committed = [&feed](const std::string& zone,
+                                        const std::vector<store::CommittedCommand>& committed) {
+    feed.Publish(zone, committed);
+  };
   writer_options.queue_commands_max = options.queue_commands_max;
   writer_options.batch_commands_max = options.group_commit_max;
   writer_options.on_writes_stopped = [&log](const std::string& reason) {
