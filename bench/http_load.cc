@@ -2,12 +2,13 @@
 //
 //   twoline_http_load PORT TOKENS_FILE [--connections N] [--seconds S] [--slow N]
 //
-// Opens N keep-alive connections to 127.0.0.1:PORT (connection i uses the i-th token of TOKENS_FILE,
-// one per line, round robin), registers 16 travellers per connection in one batch, then posts single
-// crossings (in and out, in turn) for S seconds, one request in flight per connection, and prints
-// requests/s and the latency percentiles seen by the clients. With --slow N it also keeps N slow
-// clients attached during the run: each sends a request head one byte every 2 s and reconnects when
-// the server closes it. One thread, epoll; every answer must be 200 (others are counted as failures).
+// Opens N keep-alive connections to 127.0.0.1:PORT (connection i uses the i-th token of
+// TOKENS_FILE, one per line, round robin), registers 16 travellers per connection in one batch,
+// then posts single crossings (in and out, in turn) for S seconds, one request in flight per
+// connection, and prints requests/s and the latency percentiles seen by the clients. With --slow N
+// it also keeps N slow clients attached during the run: each sends a request head one byte every 2
+// s and reconnects when the server closes it. One thread, epoll; every answer must be 200 (others
+// are counted as failures).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -64,11 +65,15 @@ void SendAll(int fd, const std::string& data) {
 }
 
 std::string Post(const std::string& token, const std::string& body) {
-  return "POST /v1/zones/hengqin/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
-         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return "POST /v1/zones/hengqin/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+         token +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
 }
 
-std::string Person(int connection, int k) { return "L" + std::to_string(connection) + "-" + std::to_string(k); }
+std::string Person(int connection, int k) {
+  return "L" + std::to_string(connection) + "-" + std::to_string(k);
+}
 
 std::string Envelope(const std::string& id) {
   return R"({"id":")" + id + R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00",)";
@@ -78,17 +83,19 @@ std::string Registrations(int connection, const std::string& run) {
   std::string batch = "[";
   for (int k = 0; k < kPersonsPerConnection; ++k) {
     if (k > 0) batch += ",";
-    batch += Envelope(run + "r" + std::to_string(connection) + "-" + std::to_string(k)) +
-             R"("type":"register_person","person":{"id":")" + Person(connection, k) +
-             R"(","name":"Traveller","nationality":"CN","resident_of":"MO","birth_date":"1980-01-01","documents":[{"type":"home_return_permit","number":"H1","valid_from":"2019-01-01","valid_until":"2029-01-01"}],"lists":[]}})";
+    batch +=
+        Envelope(run + "r" + std::to_string(connection) + "-" + std::to_string(k)) +
+        R"("type":"register_person","person":{"id":")" + Person(connection, k) +
+        R"(","name":"Traveller","nationality":"CN","resident_of":"MO","birth_date":"1980-01-01","documents":[{"type":"home_return_permit","number":"H1","valid_from":"2019-01-01","valid_until":"2029-01-01"}],"lists":[]}})";
   }
   return batch + "]";
 }
 
 std::string Crossing(int connection, size_t n, const std::string& run) {
   int k = static_cast<int>((n / 2) % kPersonsPerConnection);
-  return Envelope(run + "c" + std::to_string(connection) + "-" + std::to_string(n)) + R"("type":"cross","person":")" +
-         Person(connection, k) + R"(","gate":"HQ-L1-GEN-01","direction":")" + (n % 2 == 0 ? "in" : "out") + "\"}";
+  return Envelope(run + "c" + std::to_string(connection) + "-" + std::to_string(n)) +
+         R"("type":"cross","person":")" + Person(connection, k) +
+         R"(","gate":"HQ-L1-GEN-01","direction":")" + (n % 2 == 0 ? "in" : "out") + "\"}";
 }
 
 // One response in `buffer`: its status, and how many bytes it took; 0 when incomplete.
@@ -121,7 +128,9 @@ struct Slow {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: twoline_http_load PORT TOKENS_FILE [--connections N] [--seconds S] [--slow N]\n");
+    std::fprintf(
+        stderr,
+        "usage: twoline_http_load PORT TOKENS_FILE [--connections N] [--seconds S] [--slow N]\n");
     return 2;
   }
   const int port = std::atoi(argv[1]);
@@ -140,12 +149,14 @@ int main(int argc, char** argv) {
   }
   if (tokens.empty() || connections <= 0) return 2;
   // Ids unique per run, so that a second run on the same database decides new commands.
-  const std::string run = "x" + std::to_string(Clock::now().time_since_epoch().count() % 1000000000) + "-";
+  const std::string run =
+      "x" + std::to_string(Clock::now().time_since_epoch().count() % 1000000000) + "-";
 
   int epoll = epoll_create1(EPOLL_CLOEXEC);
-  // The slow clients attach first: the server sheds the least recently active quiet connection at its
-  // per-address limit, which must be a slow one, not a measured connection idle during setup.
-  const std::string slow_head = "POST /v1/zones/hengqin/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+  // The slow clients attach first: the server sheds the least recently active quiet connection at
+  // its per-address limit, which must be a slow one, not a measured connection idle during setup.
+  const std::string slow_head =
+      "POST /v1/zones/hengqin/commands HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
   std::vector<Slow> slow(static_cast<size_t>(slow_count));
   size_t slow_reconnects = 0;
   auto trickle = [&] {
@@ -154,7 +165,8 @@ int main(int argc, char** argv) {
         char ignored[512];
         ssize_t got = recv(s.fd, ignored, sizeof ignored, MSG_DONTWAIT);
         bool closed = got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-        if (!closed && send(s.fd, slow_head.data() + std::min(s.next, slow_head.size() - 1), 1, MSG_NOSIGNAL) == 1) {
+        if (!closed && send(s.fd, slow_head.data() + std::min(s.next, slow_head.size() - 1), 1,
+                            MSG_NOSIGNAL) == 1) {
           ++s.next;
           continue;
         }
@@ -205,8 +217,9 @@ int main(int argc, char** argv) {
     c.request = Post(c.token, Crossing(c.index, sequence[static_cast<size_t>(c.index)]++, run));
     SendAll(c.fd, c.request);
   };
-  // A connection the server closed (shed at a limit) is opened again and the request resent, as HTTP
-  // clients do with idempotent requests (a repeated command id is answered with its first decision).
+  // A connection the server closed (shed at a limit) is opened again and the request resent, as
+  // HTTP clients do with idempotent requests (a repeated command id is answered with its first
+  // decision).
   size_t reconnects = 0;
   auto reconnect = [&](Client& c) {
     epoll_ctl(epoll, EPOLL_CTL_DEL, c.fd, nullptr);
@@ -257,14 +270,20 @@ int main(int argc, char** argv) {
   }
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(latencies.begin(), latencies.end());
-  auto percentile = [&](double p) { return latencies[static_cast<size_t>(p * static_cast<double>(latencies.size() - 1))] * 1000; };
-  std::printf("%zu requests in %.1f s over %d connections%s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms, "
-              "%zu failures, %zu reconnects\n",
-              latencies.size(), elapsed, connections,
-              slow.empty() ? "" : (" with " + std::to_string(slow.size()) + " slow clients attached (" +
-                                   std::to_string(slow_reconnects) + " shed or timed out and reconnected)").c_str(),
-              static_cast<double>(latencies.size()) / elapsed, percentile(0.50), percentile(0.99),
-              latencies.back() * 1000, failures, reconnects);
+  auto percentile = [&](double p) {
+    return latencies[static_cast<size_t>(p * static_cast<double>(latencies.size() - 1))] * 1000;
+  };
+  std::printf(
+      "%zu requests in %.1f s over %d connections%s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, "
+      "max %.2f ms, "
+      "%zu failures, %zu reconnects\n",
+      latencies.size(), elapsed, connections,
+      slow.empty() ? ""
+                   : (" with " + std::to_string(slow.size()) + " slow clients attached (" +
+                      std::to_string(slow_reconnects) + " shed or timed out and reconnected)")
+                         .c_str(),
+      static_cast<double>(latencies.size()) / elapsed, percentile(0.50), percentile(0.99),
+      latencies.back() * 1000, failures, reconnects);
   for (Slow& s : slow) {
     if (s.fd >= 0) close(s.fd);
   }

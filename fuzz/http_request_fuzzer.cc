@@ -16,7 +16,8 @@ using twoline::http::RequestParser;
 
 constexpr size_t kBodyMax = 4096;
 
-// The requests (method, path, body) or the refusal status the bytes make, fed `step` bytes at a time.
+// The requests (method, path, body) or the refusal status the bytes make, fed `step` bytes at a
+// time.
 std::vector<std::string> Parse(std::string_view bytes, size_t step) {
   twoline::http::ParserLimits limits;
   limits.request_line_bytes_max = 512;

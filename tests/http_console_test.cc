@@ -15,7 +15,8 @@ using testing::ServiceOptions;
 const std::string kCommands = "/v1/zones/hengqin/commands";
 
 std::string Party(const std::string& id, const std::string& party) {
-  return R"({"id":")" + id + R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"register_party","party":{"id":")" +
+  return R"({"id":")" + id +
+         R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"register_party","party":{"id":")" +
          party + R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]}})";
 }
 
@@ -44,9 +45,10 @@ struct Browser {
   }
 };
 
-Browser SignIn(Service& service, const std::string& token_name, httplib::Response* answer = nullptr) {
-  auto result = service.Client().Post("/v1/session", {}, R"({"token":")" + service.Secret(token_name) + "\"}",
-                                      "application/json");
+Browser SignIn(Service& service, const std::string& token_name,
+               httplib::Response* answer = nullptr) {
+  auto result = service.Client().Post(
+      "/v1/session", {}, R"({"token":")" + service.Secret(token_name) + "\"}", "application/json");
   Browser browser;
   if (!result || result->status != 200) {
     ADD_FAILURE() << "sign-in failed";
@@ -76,7 +78,8 @@ TEST(SessionTest, ACookieAuthenticatesLikeItsTokenAndWritesNeedTheCsrfValue) {
     EXPECT_NE(set_cookie.find(attribute), std::string::npos) << set_cookie;
   }
   EXPECT_EQ(set_cookie.find("Secure"), std::string::npos);
-  EXPECT_EQ(answer.body.find(service.Secret("officer")), std::string::npos) << "the token is never echoed";
+  EXPECT_EQ(answer.body.find(service.Secret("officer")), std::string::npos)
+      << "the token is never echoed";
 
   httplib::Client client = service.Client();
   auto session = client.Get("/v1/session", browser.Headers(false));
@@ -84,16 +87,23 @@ TEST(SessionTest, ACookieAuthenticatesLikeItsTokenAndWritesNeedTheCsrfValue) {
   EXPECT_EQ(session->status, 200);
   EXPECT_EQ(StringAt(session->body, "/csrf"), browser.csrf);
   EXPECT_EQ(client.Get("/v1/zones/hengqin/presence", browser.Headers(false))->status, 200);
-  EXPECT_EQ(client.Get("/v1/zones/hetao-sz/presence", browser.Headers(false))->status, 403) << "the token's scope";
+  EXPECT_EQ(client.Get("/v1/zones/hetao-sz/presence", browser.Headers(false))->status, 403)
+      << "the token's scope";
 
-  auto no_csrf = client.Post(kCommands.c_str(), browser.Headers(false), Party("s1", "P-S1"), "application/json");
+  auto no_csrf = client.Post(kCommands.c_str(), browser.Headers(false), Party("s1", "P-S1"),
+                             "application/json");
   EXPECT_EQ(no_csrf->status, 403);
   EXPECT_EQ(StringAt(no_csrf->body, "/error"), "csrf");
   httplib::Headers wrong = browser.Headers(false);
   wrong.emplace("X-CSRF-Token", std::string(64, '0'));
-  EXPECT_EQ(client.Post(kCommands.c_str(), wrong, Party("s1", "P-S1"), "application/json")->status, 403);
-  EXPECT_EQ(client.Post(kCommands.c_str(), browser.Headers(), Party("s1", "P-S1"), "application/json")->status, 200);
-  EXPECT_EQ(service.Post(kCommands, Party("s2", "P-S2"), "officer")->status, 200) << "bearer tokens need no CSRF";
+  EXPECT_EQ(client.Post(kCommands.c_str(), wrong, Party("s1", "P-S1"), "application/json")->status,
+            403);
+  EXPECT_EQ(
+      client.Post(kCommands.c_str(), browser.Headers(), Party("s1", "P-S1"), "application/json")
+          ->status,
+      200);
+  EXPECT_EQ(service.Post(kCommands, Party("s2", "P-S2"), "officer")->status, 200)
+      << "bearer tokens need no CSRF";
 }
 
 TEST(SessionTest, SigningOutOrRevokingTheTokenEndsTheSession) {
@@ -101,7 +111,8 @@ TEST(SessionTest, SigningOutOrRevokingTheTokenEndsTheSession) {
   Service service(options);
   Browser browser = SignIn(service, "officer");
   httplib::Client client = service.Client();
-  EXPECT_EQ(client.Delete("/v1/session", browser.Headers(false))->status, 403) << "signing out needs the CSRF value";
+  EXPECT_EQ(client.Delete("/v1/session", browser.Headers(false))->status, 403)
+      << "signing out needs the CSRF value";
   auto out = client.Delete("/v1/session", browser.Headers());
   ASSERT_TRUE(out);
   EXPECT_EQ(out->status, 204);
@@ -121,11 +132,17 @@ TEST(SessionTest, SignInNeedsAValidTokenAsJson) {
   Service service(options);
   httplib::Client client = service.Client();
   EXPECT_EQ(client.Post("/v1/session", R"({"token":"twl_nope"})", "application/json")->status, 401);
-  EXPECT_EQ(client.Post("/v1/session", R"({"token":")" + service.Secret("admin") + "\"}", "text/plain")->status, 415);
+  EXPECT_EQ(
+      client.Post("/v1/session", R"({"token":")" + service.Secret("admin") + "\"}", "text/plain")
+          ->status,
+      415);
   EXPECT_EQ(client.Post("/v1/session", R"(["x"])", "application/json")->status, 400);
-  EXPECT_EQ(client.Post("/v1/session", R"({"token":"x","extra":1})", "application/json")->status, 400);
+  EXPECT_EQ(client.Post("/v1/session", R"({"token":"x","extra":1})", "application/json")->status,
+            400);
   EXPECT_EQ(client.Get("/v1/session")->status, 401);
-  EXPECT_EQ(client.Get("/v1/session", {{"Cookie", "twoline_session=" + std::string(64, 'a')}})->status, 401);
+  EXPECT_EQ(
+      client.Get("/v1/session", {{"Cookie", "twoline_session=" + std::string(64, 'a')}})->status,
+      401);
 }
 
 TEST(SessionTest, AnIdleSessionExpiresAndSecureCookiesAreAnOption) {
@@ -144,38 +161,55 @@ TEST(TokenRoutesTest, AnAdminCreatesListsAndRevokesTokens) {
   Service service(options);
   httplib::Client client = service.Client();
   EXPECT_EQ(client.Get("/v1/tokens", service.Auth("officer"))->status, 403);
-  EXPECT_EQ(client.Post("/v1/tokens", service.Auth("officer"), R"({"role":"admin"})", "application/json")->status, 403);
-  auto created = client.Post("/v1/tokens", service.Auth("admin"),
-                             R"({"role":"declarant","zone":"hengqin","party":"P-NEW"})", "application/json");
+  EXPECT_EQ(
+      client.Post("/v1/tokens", service.Auth("officer"), R"({"role":"admin"})", "application/json")
+          ->status,
+      403);
+  auto created =
+      client.Post("/v1/tokens", service.Auth("admin"),
+                  R"({"role":"declarant","zone":"hengqin","party":"P-NEW"})", "application/json");
   ASSERT_TRUE(created);
   ASSERT_EQ(created->status, 201) << created->body;
   const std::string secret = StringAt(created->body, "/token");
   const std::string id = StringAt(created->body, "/id");
   EXPECT_EQ(secret.substr(0, 4), "twl_");
-  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer " + secret}})->status, 200) << "usable at once";
+  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer " + secret}})->status, 200)
+      << "usable at once";
   auto listed = client.Get("/v1/tokens", service.Auth("admin"));
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->status, 200);
   EXPECT_NE(listed->body.find(id), std::string::npos);
   EXPECT_EQ(listed->body.find("twl_"), std::string::npos) << "never a secret";
-  EXPECT_EQ(client.Post("/v1/tokens", service.Auth("admin"), R"({"role":"king"})", "application/json")->status, 400);
-  EXPECT_EQ(client.Post("/v1/tokens", service.Auth("admin"), R"({"role":"officer"})", "application/json")->status, 400)
+  EXPECT_EQ(
+      client.Post("/v1/tokens", service.Auth("admin"), R"({"role":"king"})", "application/json")
+          ->status,
+      400);
+  EXPECT_EQ(
+      client.Post("/v1/tokens", service.Auth("admin"), R"({"role":"officer"})", "application/json")
+          ->status,
+      400)
       << "an officer needs a zone";
-  EXPECT_EQ(client.Post("/v1/tokens", service.Auth("admin"), R"({"role":"officer","zone":"atlantis"})",
-                        "application/json")->status, 400);
+  EXPECT_EQ(client
+                .Post("/v1/tokens", service.Auth("admin"),
+                      R"({"role":"officer","zone":"atlantis"})", "application/json")
+                ->status,
+            400);
   auto revoked = client.Delete(("/v1/tokens/" + id).c_str(), service.Auth("admin"));
   ASSERT_TRUE(revoked);
   EXPECT_EQ(revoked->status, 200);
-  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer " + secret}})->status, 401) << "refused at once";
+  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer " + secret}})->status, 401)
+      << "refused at once";
   EXPECT_EQ(client.Delete(("/v1/tokens/" + id).c_str(), service.Auth("admin"))->status, 404);
 }
 
 // Reads one server-sent event stream from a raw connection.
 class EventReader {
  public:
-  EventReader(int port, const std::string& secret, const std::string& zone = "hengqin") : connection_(port) {
-    connection_.Send("GET /v1/zones/" + zone + "/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
-                     secret + "\r\n\r\n");
+  EventReader(int port, const std::string& secret, const std::string& zone = "hengqin")
+      : connection_(port) {
+    connection_.Send("GET /v1/zones/" + zone +
+                     "/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + secret +
+                     "\r\n\r\n");
   }
   // Reads until `marker` appears; returns everything read so far.
   std::string Until(const std::string& marker) {
@@ -233,7 +267,8 @@ TEST(DecisionStreamTest, OnlyOfficersAuditorsAndAdminsOfTheZoneMayWatch) {
   Service service(options);
   auto status = [&](const std::string& token, const std::string& zone) {
     RawConnection connection(service.port());
-    connection.Send("GET /v1/zones/" + zone + "/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+    connection.Send("GET /v1/zones/" + zone +
+                    "/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
                     service.Secret(token) + "\r\n\r\n");
     char buffer[512];
     ssize_t got = connection.ReceiveSome(buffer, sizeof buffer);
@@ -251,18 +286,23 @@ TEST(RateLimitTest, ATokenOverItsLimitGets429WithRetryAfter) {
   options.server.rate_limits.writes = {0.01, 3};  // 3 commands, then one per 100 s
   options.server.rate_limits.reads = {0.01, 2};
   Service service(options);
-  EXPECT_EQ(service.Post(kCommands, "[" + Party("r1", "P-R1") + "," + Party("r2", "P-R2") + "]")->status, 200);
+  EXPECT_EQ(
+      service.Post(kCommands, "[" + Party("r1", "P-R1") + "," + Party("r2", "P-R2") + "]")->status,
+      200);
   EXPECT_EQ(service.Post(kCommands, Party("r3", "P-R3"))->status, 200);
   auto limited = service.Post(kCommands, Party("r4", "P-R4"));
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429);
   EXPECT_EQ(StringAt(limited->body, "/error"), "rate_limited");
   EXPECT_GE(std::stoi(limited->get_header_value("Retry-After")), 1);
-  EXPECT_EQ(service.Post(kCommands, Party("r4", "P-R4"), "officer")->status, 200) << "limits are per token";
+  EXPECT_EQ(service.Post(kCommands, Party("r4", "P-R4"), "officer")->status, 200)
+      << "limits are per token";
   EXPECT_EQ(service.Get("/v1/zones/hengqin/journal")->status, 200);
-  EXPECT_EQ(service.Get("/v1/zones/hengqin/reports/flows?from=2026-03-01&to=2026-03-02")->status, 200);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/reports/flows?from=2026-03-01&to=2026-03-02")->status,
+            200);
   EXPECT_EQ(service.Get("/v1/zones/hengqin/declarations/D-X")->status, 429) << "expensive reads";
-  EXPECT_EQ(service.Get("/v1/zones/hengqin/presence")->status, 200) << "cheap reads are not limited";
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/presence")->status, 200)
+      << "cheap reads are not limited";
   auto metrics = service.Get("/metrics", "");
   EXPECT_NE(metrics->body.find("twoline_rate_limited_total{kind=\"write\"} 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("twoline_rate_limited_total{kind=\"read\"} 1"), std::string::npos);
@@ -270,14 +310,17 @@ TEST(RateLimitTest, ATokenOverItsLimitGets429WithRetryAfter) {
 
 TEST(RateLimitTest, TheDefaultsLetAGateDeviceThrough) {
   api::RateLimiter limiter(api::RateLimits{});
-  for (int i = 0; i < 5000; ++i) ASSERT_EQ(limiter.Take("tok_gate", api::RateKind::kWrite, 1), 0) << i;
-  EXPECT_EQ(limiter.Take("tok_gate", api::RateKind::kWrite, 1000), 0) << "a full batch fits the burst";
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_EQ(limiter.Take("tok_gate", api::RateKind::kWrite, 1), 0) << i;
+  EXPECT_EQ(limiter.Take("tok_gate", api::RateKind::kWrite, 1000), 0)
+      << "a full batch fits the burst";
 }
 
 TEST(StaticFilesTest, ConsoleFilesAreServedWithStrictHeaders) {
   ServiceOptions options;
   options.server.static_files = [](std::string_view path) -> std::optional<api::StaticFile> {
-    if (path == "/index.html") return api::StaticFile{"text/html; charset=utf-8", "<html>console</html>", false};
+    if (path == "/index.html")
+      return api::StaticFile{"text/html; charset=utf-8", "<html>console</html>", false};
     if (path == "/assets/app.1234.js") return api::StaticFile{"text/javascript", "app()", true};
     return std::nullopt;
   };
@@ -294,7 +337,8 @@ TEST(StaticFilesTest, ConsoleFilesAreServedWithStrictHeaders) {
   auto script = service.Get("/assets/app.1234.js", "");
   EXPECT_EQ(script->body, "app()");
   EXPECT_NE(script->get_header_value("Cache-Control").find("immutable"), std::string::npos);
-  EXPECT_EQ(service.Get("/zones/hengqin/gates", "")->body, "<html>console</html>") << "the console's own routes";
+  EXPECT_EQ(service.Get("/zones/hengqin/gates", "")->body, "<html>console</html>")
+      << "the console's own routes";
   EXPECT_EQ(service.Get("/v1/nothing", "")->status, 404);
   EXPECT_EQ(service.Get("/healthz", "")->status, 200);
 }

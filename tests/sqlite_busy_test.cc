@@ -60,13 +60,15 @@ TEST(SqliteBusyTest, TheServerKeepsWritingAfterAnotherProcessHeldTheLock) {
   testing::ServiceOptions options;
   testing::Service service(options);
   auto party = [](const std::string& n) {
-    return R"({"id":"b)" + n + R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"register_party","party":{"id":"P-B)" +
+    return R"({"id":"b)" + n +
+           R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"register_party","party":{"id":"P-B)" +
            n + R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]}})";
   };
   ASSERT_EQ(service.Post("/v1/zones/hengqin/commands", party("1"))->status, 200);
   const uint64_t retries_before = store::SqliteConnection::busy_retries();
   auto lock = std::make_unique<ForeignLock>(service.database_path());
-  auto posted = std::async(std::launch::async, [&] { return service.Post("/v1/zones/hengqin/commands", party("2")); });
+  auto posted = std::async(std::launch::async,
+                           [&] { return service.Post("/v1/zones/hengqin/commands", party("2")); });
   // The default busy timeout (5 s) runs out first; then the retries begin.
   while (store::SqliteConnection::busy_retries() == retries_before) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

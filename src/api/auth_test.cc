@@ -22,17 +22,20 @@ class FlakyTokenStore : public store::Store {
   Status Append(const store::AppendBatch& batch) override { return memory_.Append(batch); }
   bool failed() const override { return memory_.failed(); }
   Result<std::vector<store::ZoneRecord>> Zones() override { return memory_.Zones(); }
-  Result<std::vector<store::EntryRecord>> ReadEntries(const std::string& zone, uint64_t from, size_t limit) override {
+  Result<std::vector<store::EntryRecord>> ReadEntries(const std::string& zone, uint64_t from,
+                                                      size_t limit) override {
     return memory_.ReadEntries(zone, from, limit);
   }
   Status ScanEntries(const std::string& zone, uint64_t from, uint64_t through,
                      const std::function<Status(const store::EntryRecord&)>& each) override {
     return memory_.ScanEntries(zone, from, through, each);
   }
-  Result<store::PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override {
+  Result<store::PresencePage> ReadPresence(const std::string& zone, size_t offset,
+                                           size_t limit) override {
     return memory_.ReadPresence(zone, offset, limit);
   }
-  Result<std::optional<store::BalanceRow>> ReadBalance(const std::string& zone, const std::string& party) override {
+  Result<std::optional<store::BalanceRow>> ReadBalance(const std::string& zone,
+                                                       const std::string& party) override {
     return memory_.ReadBalance(zone, party);
   }
   Result<std::optional<store::ViewRow>> ReadView(const std::string& zone, const std::string& kind,
@@ -56,8 +59,12 @@ class FlakyTokenStore : public store::Store {
   Status DeleteSnapshot(const std::string& zone, uint64_t seq) override {
     return memory_.DeleteSnapshot(zone, seq);
   }
-  Status CreateToken(const store::TokenRecord& token) override { return memory_.CreateToken(token); }
-  Result<bool> RevokeToken(const std::string& id, const std::string& at) override { return memory_.RevokeToken(id, at); }
+  Status CreateToken(const store::TokenRecord& token) override {
+    return memory_.CreateToken(token);
+  }
+  Result<bool> RevokeToken(const std::string& id, const std::string& at) override {
+    return memory_.RevokeToken(id, at);
+  }
   bool failing = false;
   int reads = 0;
 
@@ -77,15 +84,18 @@ TEST(TokenCacheTest, AFailedReloadRefusesEveryTokenUntilAReadSucceeds) {
   EXPECT_EQ(principal.zone, "hengqin");
   store.failing = true;
   ASSERT_TRUE(*store.RevokeToken(token->record.id, "2026-01-02T00:00:00Z"));
-  EXPECT_EQ(cache.Authenticate(header, &principal), TokenCheck::kUnavailable) << "not the stale table";
-  EXPECT_EQ(cache.AuthenticateHash(TokenSecretHash(token->secret), &principal), TokenCheck::kUnavailable);
+  EXPECT_EQ(cache.Authenticate(header, &principal), TokenCheck::kUnavailable)
+      << "not the stale table";
+  EXPECT_EQ(cache.AuthenticateHash(TokenSecretHash(token->secret), &principal),
+            TokenCheck::kUnavailable);
   EXPECT_GE(cache.reload_failures(), 1u);
   store.failing = false;
   // The next read (after a short pause between retries) sees the revocation.
   TokenCheck check = TokenCheck::kUnavailable;
   for (int i = 0; i < 1000 && check == TokenCheck::kUnavailable; ++i) {
     check = cache.Authenticate(header, &principal);
-    if (check == TokenCheck::kUnavailable) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (check == TokenCheck::kUnavailable)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(check, TokenCheck::kInvalid);
 }

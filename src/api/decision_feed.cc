@@ -65,7 +65,8 @@ void DecisionFeed::SendAll(std::vector<http::Stream>& streams, const std::string
   std::erase_if(streams, [&](const http::Stream& stream) { return !stream.Send(text); });
 }
 
-std::string DecisionFeed::EventOf(const std::string& zone, const store::CommittedCommand& committed) const {
+std::string DecisionFeed::EventOf(const std::string& zone,
+                                  const store::CommittedCommand& committed) const {
   const engine::Command& command = *committed.command;
   const store::Answer& answer = *committed.answer;
   if (answer.duplicate || answer.outcome == engine::Outcome::kInvalid) return "";
@@ -73,7 +74,8 @@ std::string DecisionFeed::EventOf(const std::string& zone, const store::Committe
   simdjson::dom::element decision;
   uint64_t seq = 0;
   simdjson::dom::element reasons;
-  if (parser.parse(answer.json).get(decision) || decision["seq"].get(seq) || decision["reasons"].get(reasons)) {
+  if (parser.parse(answer.json).get(decision) || decision["seq"].get(seq) ||
+      decision["reasons"].get(reasons)) {
     return "";
   }
   std::string data;
@@ -91,7 +93,10 @@ std::string DecisionFeed::EventOf(const std::string& zone, const store::Committe
   };
   if (const auto* cross = std::get_if<engine::CrossBody>(&command.body)) {
     gate(cross->gate);
-    w.Key("direction").String(policy::DirectionName(cross->direction)).Key("person").String(cross->person);
+    w.Key("direction")
+        .String(policy::DirectionName(cross->direction))
+        .Key("person")
+        .String(cross->person);
   } else if (const auto* release = std::get_if<engine::ReleaseBody>(&command.body)) {
     gate(release->gate);
   } else if (const auto* declare = std::get_if<engine::DeclareBody>(&command.body)) {
@@ -107,7 +112,8 @@ std::string DecisionFeed::EventOf(const std::string& zone, const store::Committe
   return "event: decision\ndata: " + data + "\n\n";
 }
 
-void DecisionFeed::Publish(const std::string& zone, const std::vector<store::CommittedCommand>& committed) {
+void DecisionFeed::Publish(const std::string& zone,
+                           const std::vector<store::CommittedCommand>& committed) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = streams_.find(zone);
   if (it == streams_.end() || it->second.empty()) return;  // the usual case: nobody watches

@@ -1,16 +1,18 @@
-// DecisionFeed: the live decisions of each zone for GET /v1/zones/{zone}/stream (server-sent events).
+// DecisionFeed: the live decisions of each zone for GET /v1/zones/{zone}/stream (server-sent
+// events).
 //
 // The writer calls Publish after every durable group commit (store::WriterOptions::on_committed);
 // the feed turns each journaled decision of a zone into one event
 //   event: decision
-//   data: {"seq","id","type","outcome","reasons":[...],"at","gate","line","direction","person","declaration"}
+//   data:
+//   {"seq","id","type","outcome","reasons":[...],"at","gate","line","direction","person","declaration"}
 // (the members that apply to the command) and queues it on every open stream of that zone. Nothing
 // waits for a client: a stream whose client does not keep up is closed by the HTTP layer once its
 // buffer is full (http::Stream), so a slow consumer never makes the server grow. A comment line
 // (": heartbeat") goes to every stream every `heartbeat` so that idle connections stay open through
 // proxies and closed ones are noticed.
-// Thread-safety: every method is safe from any thread; Publish runs on the writer's committer thread
-// and only formats and queues.
+// Thread-safety: every method is safe from any thread; Publish runs on the writer's committer
+// thread and only formats and queues.
 #pragma once
 
 #include <chrono>

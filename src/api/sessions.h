@@ -26,7 +26,8 @@ namespace twoline::api {
 struct SessionOptions {
   std::chrono::seconds idle{30 * 60};
   std::chrono::seconds absolute{12 * 60 * 60};
-  bool secure_cookie = false;  // add Secure to the cookie (when served over HTTPS, e.g. behind a proxy)
+  bool secure_cookie =
+      false;  // add Secure to the cookie (when served over HTTPS, e.g. behind a proxy)
   size_t sessions_max = 10000;
 };
 

@@ -25,10 +25,10 @@ struct Header {
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 struct Request {
-  std::string method;  // "GET", "POST", … (case-sensitive, as RFC 9110 says)
-  std::string target;  // the request-target as sent
-  std::string path;    // percent-decoded, without the query
-  std::string query;   // after '?', raw
+  std::string method;     // "GET", "POST", … (case-sensitive, as RFC 9110 says)
+  std::string target;     // the request-target as sent
+  std::string path;       // percent-decoded, without the query
+  std::string query;      // after '?', raw
   int version_minor = 1;  // HTTP/1.0 or HTTP/1.1
   std::vector<Header> headers;
   std::string body;

@@ -83,7 +83,8 @@ size_t RequestParser::Feed(std::string_view data) {
   while (consumed < data.size() && (state_ == State::kHead || state_ == State::kBody)) {
     started_ = true;
     if (step_ == Step::kChunkData) {
-      size_t take = static_cast<size_t>(std::min<uint64_t>(chunk_remaining_, data.size() - consumed));
+      size_t take =
+          static_cast<size_t>(std::min<uint64_t>(chunk_remaining_, data.size() - consumed));
       request_.body.append(data.data() + consumed, take);
       consumed += take;
       chunk_remaining_ -= take;
@@ -134,8 +135,9 @@ size_t RequestParser::Feed(std::string_view data) {
 bool RequestParser::TakeLine(std::string_view data, size_t* consumed, size_t line_bytes_max,
                              int status, const char* code, const char* what) {
   const void* newline = std::memchr(data.data(), '\n', data.size());
-  size_t take = newline != nullptr ? static_cast<size_t>(static_cast<const char*>(newline) - data.data()) + 1
-                                   : data.size();
+  size_t take = newline != nullptr
+                    ? static_cast<size_t>(static_cast<const char*>(newline) - data.data()) + 1
+                    : data.size();
   if (line_.size() + take > line_bytes_max) {
     Refuse(status, code, what);
     return false;
@@ -291,7 +293,8 @@ void RequestParser::FinishHead() {
         content_length_ = value;
         has_length = true;
       });
-      if (bad || values == 0) return Refuse(400, "bad_request", "a malformed or conflicting Content-Length");
+      if (bad || values == 0)
+        return Refuse(400, "bad_request", "a malformed or conflicting Content-Length");
     } else if (EqualsIgnoreCase(name, "Content-Encoding")) {
       bool compressed = false;
       ForEachListElement(header.value, [&](std::string_view coding) {

@@ -96,10 +96,10 @@ class RequestParser {
   State state_ = State::kHead;
   Step step_ = Step::kRequestLine;
   bool started_ = false;
-  std::string line_;           // the current line so far
-  size_t head_bytes_ = 0;      // header (and trailer) bytes so far
-  size_t leading_bytes_ = 0;   // empty lines before the request line
-  size_t fields_ = 0;          // header (and trailer) fields so far
+  std::string line_;          // the current line so far
+  size_t head_bytes_ = 0;     // header (and trailer) bytes so far
+  size_t leading_bytes_ = 0;  // empty lines before the request line
+  size_t fields_ = 0;         // header (and trailer) fields so far
   Framing framing_ = Framing::kNone;
   uint64_t content_length_ = 0;
   uint64_t chunk_remaining_ = 0;

@@ -16,7 +16,8 @@ ParserLimits SmallLimits() {
 
 // Feeds `text` (one byte at a time when `bytewise`), reading a body within `body_max` once the head
 // is complete; returns the bytes consumed.
-size_t FeedAll(RequestParser& parser, std::string_view text, size_t body_max, bool bytewise = false) {
+size_t FeedAll(RequestParser& parser, std::string_view text, size_t body_max,
+               bool bytewise = false) {
   size_t used = 0;
   while (used < text.size()) {
     size_t step = bytewise ? 1 : text.size() - used;
@@ -35,7 +36,9 @@ size_t FeedAll(RequestParser& parser, std::string_view text, size_t body_max, bo
 TEST(RequestParserTest, ASimpleGetIsParsed) {
   for (bool bytewise : {false, true}) {
     RequestParser parser(ParserLimits{});
-    std::string text = "GET /v1/zones/a%2Db/presence?limit=5&x=a+b%21 HTTP/1.1\r\nHost: h\r\nCookie: a=1; twoline_session=\"s\"\r\n\r\n";
+    std::string text =
+        "GET /v1/zones/a%2Db/presence?limit=5&x=a+b%21 HTTP/1.1\r\nHost: h\r\nCookie: a=1; "
+        "twoline_session=\"s\"\r\n\r\n";
     EXPECT_EQ(FeedAll(parser, text, 0, bytewise), text.size());
     ASSERT_EQ(parser.state(), RequestParser::State::kComplete);
     const Request& request = parser.request();
@@ -77,13 +80,16 @@ TEST(RequestParserTest, ChunkedBodiesAreDecodedInAnyCase) {
 
 TEST(RequestParserTest, AChunkedBodyOverTheLimitIsRefusedAsItStreams) {
   RequestParser parser(ParserLimits{});
-  std::string text = "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n";
+  std::string text =
+      "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n";
   FeedAll(parser, text, 10);
   ASSERT_EQ(parser.state(), RequestParser::State::kFailed);
   EXPECT_EQ(parser.error().status, 413);
   EXPECT_EQ(parser.request().body, "12345678") << "refused at the chunk size, before its data";
   RequestParser huge(ParserLimits{});
-  FeedAll(huge, "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", 10);
+  FeedAll(huge,
+          "POST /a HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
+          10);
   EXPECT_EQ(huge.error().status, 413);
 }
 
@@ -178,7 +184,8 @@ TEST(RequestParserTest, ConnectionAndExpectAreUnderstood) {
   FeedAll(old, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 0);
   EXPECT_TRUE(old.request().keep_alive);
   RequestParser expect(ParserLimits{});
-  FeedAll(expect, "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n", 10);
+  FeedAll(expect, "POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n",
+          10);
   EXPECT_TRUE(expect.expects_continue());
   EXPECT_EQ(expect.state(), RequestParser::State::kBody);
 }

@@ -47,7 +47,8 @@ std::string PeerAddress(const sockaddr_storage& address) {
   if (address.ss_family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text, sizeof text);
   } else if (address.ss_family == AF_INET6) {
-    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text, sizeof text);
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(address).sin6_addr, text,
+              sizeof text);
   }
   return text;
 }
@@ -63,7 +64,12 @@ constexpr std::string_view kRefusedAtAccept =
 struct Connection {
   Connection(int fd_, uint64_t id_, std::string address_, size_t loop_, bool reserve_,
              const ParserLimits& limits)
-      : fd(fd_), id(id_), address(std::move(address_)), loop(loop_), reserve(reserve_), parser(limits) {}
+      : fd(fd_),
+        id(id_),
+        address(std::move(address_)),
+        loop(loop_),
+        reserve(reserve_),
+        parser(limits) {}
 
   const int fd;
   const uint64_t id;
@@ -87,8 +93,8 @@ struct Connection {
   uint64_t request_number = 0;
   size_t requests = 0;
   bool request_keep_alive = false;
-  bool keep_alive = false;     // after the response being written
-  bool linger = false;         // after the response being written: lingering close
+  bool keep_alive = false;      // after the response being written
+  bool linger = false;          // after the response being written: lingering close
   bool stream_closing = false;  // close once `out` is written
   size_t body_reserved = 0;
 };
@@ -131,7 +137,8 @@ class Registry {
 };
 
 struct ServerCore {
-  ServerCore(Handler& handler_, const ServerOptions& options_) : handler(handler_), options(options_), registry(options) {}
+  ServerCore(Handler& handler_, const ServerOptions& options_)
+      : handler(handler_), options(options_), registry(options) {}
   void Accept(Loop& loop);
 
   Handler& handler;
@@ -142,8 +149,8 @@ struct ServerCore {
   std::atomic<bool> stopping{false};
   std::atomic<int> listen_fd{-1};
   std::atomic<size_t> body_bytes_in_flight{0};
-  uint64_t next_id = 2;      // accepting thread only
-  size_t next_loop = 0;      // accepting thread only
+  uint64_t next_id = 2;  // accepting thread only
+  size_t next_loop = 0;  // accepting thread only
   std::mutex run_mutex;
 };
 
@@ -205,9 +212,11 @@ class Loop : public std::enable_shared_from_this<Loop> {
 
 // An answer channel: the loop and connection of one request.
 struct ExchangeState {
-  ExchangeState(std::shared_ptr<Loop> loop_, std::weak_ptr<Connection> connection_, uint64_t request_number_,
-                size_t stream_bytes_max_)
-      : loop(std::move(loop_)), connection(std::move(connection_)), request_number(request_number_),
+  ExchangeState(std::shared_ptr<Loop> loop_, std::weak_ptr<Connection> connection_,
+                uint64_t request_number_, size_t stream_bytes_max_)
+      : loop(std::move(loop_)),
+        connection(std::move(connection_)),
+        request_number(request_number_),
         stream_bytes_max(stream_bytes_max_) {}
   ~ExchangeState() {
     if (answered.exchange(true)) return;
@@ -234,7 +243,8 @@ struct StreamState {
   std::atomic<bool> open{true};
 };
 
-// --- Exchange and Stream ---------------------------------------------------------------------------
+// --- Exchange and Stream
+// ---------------------------------------------------------------------------
 
 void Exchange::Respond(Response response) const {
   if (!state_ || state_->answered.exchange(true)) return;
@@ -298,9 +308,11 @@ bool Stream::open() const {
   return connection && connection->phase != Phase::kClosed;
 }
 
-// --- Registry --------------------------------------------------------------------------------------
+// --- Registry
+// --------------------------------------------------------------------------------------
 
-Registry::Admission Registry::Admit(const std::string& address, std::shared_ptr<Connection>* victim) {
+Registry::Admission Registry::Admit(const std::string& address,
+                                    std::shared_ptr<Connection>* victim) {
   std::lock_guard<std::mutex> lock(mutex_);
   size_t& from_address = per_address_[address];
   bool address_full = from_address >= options_.connections_per_address_max;
@@ -365,9 +377,11 @@ void Registry::Remove(Connection& connection) {
   all_.erase(connection.id);
 }
 
-// --- Loop ------------------------------------------------------------------------------------------
+// --- Loop
+// ------------------------------------------------------------------------------------------
 
-Loop::Loop(ServerCore& server, size_t index) : server_(server), index_(index), options_(server.options) {
+Loop::Loop(ServerCore& server, size_t index)
+    : server_(server), index_(index), options_(server.options) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   CHECK(epoll_fd_ >= 0 && wake_fd_ >= 0);
@@ -563,7 +577,8 @@ void Loop::Drive(Connection& c) {
         }
         size_t used = c.parser.Feed(c.in);
         c.in.erase(0, used);
-        if (c.in.empty() && c.in.capacity() > 4096) std::string().swap(c.in);  // idle connections stay small
+        if (c.in.empty() && c.in.capacity() > 4096)
+          std::string().swap(c.in);  // idle connections stay small
         if (!Advance(c)) return;
         continue;
       }
@@ -586,7 +601,8 @@ bool Loop::Advance(Connection& c) {
       c.request_started + (c.reserve ? options_.reserve_timeout : options_.head_timeout);
   switch (parser.state()) {
     case RequestParser::State::kHead:
-      if (c.phase == Phase::kHead) c.deadline = std::min(head_deadline, now_ + options_.read_idle_timeout);
+      if (c.phase == Phase::kHead)
+        c.deadline = std::min(head_deadline, now_ + options_.read_idle_timeout);
       return true;
     case RequestParser::State::kHeadComplete: {
       const Request& head = parser.request();
@@ -607,7 +623,8 @@ bool Loop::Advance(Connection& c) {
     }
     case RequestParser::State::kBody:
       if (!ReserveBody(c)) return Advance(c);
-      c.deadline = std::min(c.request_started + options_.request_timeout, now_ + options_.read_idle_timeout);
+      c.deadline =
+          std::min(c.request_started + options_.request_timeout, now_ + options_.read_idle_timeout);
       return true;
     case RequestParser::State::kComplete:
       if (!ReserveBody(c)) return Advance(c);
@@ -625,7 +642,8 @@ bool Loop::ReserveBody(Connection& c) {
   if (bytes <= c.body_reserved) return true;
   // The budget is shared by every loop; checking before adding may overshoot it by one read.
   size_t more = bytes - c.body_reserved;
-  if (server_.body_bytes_in_flight.load(std::memory_order_relaxed) + more > options_.body_bytes_in_flight_max) {
+  if (server_.body_bytes_in_flight.load(std::memory_order_relaxed) + more >
+      options_.body_bytes_in_flight_max) {
     c.parser.Fail({503, "overloaded", "too many request bodies are being received at once"});
     return false;
   }
@@ -646,8 +664,8 @@ void Loop::Dispatch(Connection& c) {
   ++c.request_number;
   ++c.requests;
   SetPhase(c, Phase::kHandling);
-  auto state = std::make_shared<ExchangeState>(shared_from_this(), connections_.at(c.id), c.request_number,
-                                               options_.stream_buffer_bytes_max);
+  auto state = std::make_shared<ExchangeState>(shared_from_this(), connections_.at(c.id),
+                                               c.request_number, options_.stream_buffer_bytes_max);
   server_.handler.Handle(std::move(request), Exchange(std::move(state)));
 }
 
@@ -661,8 +679,8 @@ void Loop::StartResponse(Connection& c, const Response& response, bool stream, b
   c.linger = linger;
   c.keep_alive = !stream && !linger && !response.close && c.request_keep_alive && !c.reserve &&
                  c.requests < options_.keep_alive_requests_max && !stopping_;
-  std::string head = SerializeHead(response, stream ? std::nullopt : std::optional<size_t>(response.body.size()),
-                                   c.keep_alive);
+  std::string head = SerializeHead(
+      response, stream ? std::nullopt : std::optional<size_t>(response.body.size()), c.keep_alive);
   c.out.append(head);
   if (stream) {
     c.stream_bytes.fetch_add(head.size());
@@ -805,7 +823,8 @@ void Loop::Scan(Clock::time_point now) {
   }
 }
 
-// --- Server ----------------------------------------------------------------------------------------
+// --- Server
+// ----------------------------------------------------------------------------------------
 
 void ServerCore::Accept(Loop& loop) {
   const int listen = listen_fd;
@@ -813,7 +832,8 @@ void ServerCore::Accept(Loop& loop) {
   for (int accepted = 0; accepted < 256; ++accepted) {
     sockaddr_storage address{};
     socklen_t length = sizeof address;
-    int fd = accept4(listen, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(listen, reinterpret_cast<sockaddr*>(&address), &length,
+                     SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -846,8 +866,9 @@ void ServerCore::Accept(Loop& loop) {
     stats.connections_accepted.fetch_add(1);
     stats.connections_open.fetch_add(1);
     size_t target = next_loop++ % loops.size();
-    auto connection = std::make_shared<Connection>(fd, next_id++, std::move(peer), target,
-                                                   admission == Registry::Admission::kReserve, options.parser);
+    auto connection =
+        std::make_shared<Connection>(fd, next_id++, std::move(peer), target,
+                                     admission == Registry::Admission::kReserve, options.parser);
     connection->phase_since = Clock::now().time_since_epoch().count();
     registry.Insert(connection);
     Message adopt;
@@ -897,23 +918,26 @@ Result<int> Server::Bind() {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
   std::string port_text = std::to_string(options.port);
-  if (getaddrinfo(options.host.c_str(), port_text.c_str(), &hints, &found) != 0 || found == nullptr) {
+  if (getaddrinfo(options.host.c_str(), port_text.c_str(), &hints, &found) != 0 ||
+      found == nullptr) {
     return Error{"cannot resolve " + options.host};
   }
   int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
-            bind(fd, found->ai_addr, found->ai_addrlen) == 0 && listen(fd, options.listen_backlog) == 0;
+            bind(fd, found->ai_addr, found->ai_addrlen) == 0 &&
+            listen(fd, options.listen_backlog) == 0;
   freeaddrinfo(found);
   if (!ok) {
     if (fd >= 0) close(fd);
-    return Error{"cannot listen on " + options.host + ":" + port_text + ": " + std::strerror(errno)};
+    return Error{"cannot listen on " + options.host + ":" + port_text + ": " +
+                 std::strerror(errno)};
   }
   sockaddr_storage bound{};
   socklen_t length = sizeof bound;
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
   int port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(bound).sin6_port
-                                                : reinterpret_cast<sockaddr_in&>(bound).sin_port);
+                                               : reinterpret_cast<sockaddr_in&>(bound).sin_port);
   impl_->listen_fd = fd;
   impl_->loops[0]->ListenOn(fd);
   return port;

@@ -20,10 +20,10 @@
 // address. A connection over a limit sheds the connection that has been quiet the longest among
 // those not being served: lingering after an error first, then idle (since its last answer) or
 // still sending its head (since its first byte, however it trickles), of the same address when the
-// per-address limit is hit. When none can be shed, up to reserve_connections more are accepted for the routes
-// the Handler marks Reserved (health and metrics): such a connection must send its head within
-// reserve_timeout, is served once and closed. Beyond that, a new connection is answered 503 at
-// once and closed.
+// per-address limit is hit. When none can be shed, up to reserve_connections more are accepted for
+// the routes the Handler marks Reserved (health and metrics): such a connection must send its head
+// within reserve_timeout, is served once and closed. Beyond that, a new connection is answered 503
+// at once and closed.
 //
 // Streams (Exchange::StartStream) send a response body piece by piece (server-sent events); each
 // has a bound on bytes queued and not yet taken by the client, beyond which it is disconnected.
@@ -70,11 +70,11 @@ struct ServerOptions {
 // Counters of what the layer refused or shed, for metrics.
 struct ServerStats {
   std::atomic<uint64_t> connections_accepted{0};
-  std::atomic<uint64_t> connections_shed{0};      // closed to admit a newer one
-  std::atomic<uint64_t> connections_refused{0};   // answered 503 at accept
-  std::atomic<uint64_t> connections_reserve{0};   // accepted into the reserve
-  std::atomic<uint64_t> timeouts{0};              // requests or responses that ran out of time
-  std::atomic<uint64_t> streams_overflowed{0};    // streams disconnected for a slow client
+  std::atomic<uint64_t> connections_shed{0};     // closed to admit a newer one
+  std::atomic<uint64_t> connections_refused{0};  // answered 503 at accept
+  std::atomic<uint64_t> connections_reserve{0};  // accepted into the reserve
+  std::atomic<uint64_t> timeouts{0};             // requests or responses that ran out of time
+  std::atomic<uint64_t> streams_overflowed{0};   // streams disconnected for a slow client
   std::atomic<int64_t> connections_open{0};
 };
 

@@ -65,7 +65,8 @@ class Client {
  public:
   explicit Client(int port, int receive_buffer = 0) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (receive_buffer > 0) setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    if (receive_buffer > 0)
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port));
@@ -75,12 +76,15 @@ class Client {
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   }
   ~Client() { close(fd_); }
-  bool Send(std::string_view data) { return send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()); }
+  bool Send(std::string_view data) {
+    return send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
   // Everything until the server closes the connection (or the 20 s receive timeout).
   std::string ReadToClose() {
     std::string text;
     char buffer[4096];
-    for (ssize_t got; (got = recv(fd_, buffer, sizeof buffer, 0)) > 0;) text.append(buffer, static_cast<size_t>(got));
+    for (ssize_t got; (got = recv(fd_, buffer, sizeof buffer, 0)) > 0;)
+      text.append(buffer, static_cast<size_t>(got));
     return text;
   }
   // Reads until `marker` has been seen `count` times (or the connection ends).
@@ -89,7 +93,8 @@ class Client {
     char buffer[4096];
     auto seen = [&] {
       size_t n = 0;
-      for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + 1)) ++n;
+      for (size_t at = text.find(marker); at != std::string::npos; at = text.find(marker, at + 1))
+        ++n;
       return n;
     };
     while (seen() < count) {
@@ -128,7 +133,8 @@ class RunningServer {
 };
 
 void WaitFor(const std::function<bool()>& condition) {
-  for (int i = 0; i < 2000 && !condition(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 2000 && !condition(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_TRUE(condition());
 }
 
@@ -137,8 +143,9 @@ const std::string kGet = "GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n";
 TEST(HttpServerTest, KeepAliveAndPipeliningAnswerInOrder) {
   RunningServer server(ServerOptions{});
   Client client(server.port());
-  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nfirst" + kGet +
-                          "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nConnection: close\r\n\r\nlast"));
+  ASSERT_TRUE(client.Send(
+      "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nfirst" + kGet +
+      "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nConnection: close\r\n\r\nlast"));
   std::string text = client.ReadToClose();
   size_t first = text.find("first"), ok = text.find("ok"), last = text.find("last");
   EXPECT_TRUE(first < ok && ok < last) << text;
@@ -147,8 +154,10 @@ TEST(HttpServerTest, KeepAliveAndPipeliningAnswerInOrder) {
 TEST(HttpServerTest, AnExpectContinueGetsAnInterimAnswer) {
   RunningServer server(ServerOptions{});
   Client client(server.port());
-  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
-  EXPECT_NE(client.ReadUntil("100 Continue\r\n\r\n").find("HTTP/1.1 100 Continue"), std::string::npos);
+  ASSERT_TRUE(client.Send(
+      "POST /echo HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
+  EXPECT_NE(client.ReadUntil("100 Continue\r\n\r\n").find("HTTP/1.1 100 Continue"),
+            std::string::npos);
   ASSERT_TRUE(client.Send("hi"));
   EXPECT_NE(client.ReadUntil("hi").find("200 OK"), std::string::npos);
 }
@@ -185,7 +194,8 @@ TEST(HttpServerTest, TheReserveServesOnlyReservedRoutesWhenEveryConnectionIsBusy
     ASSERT_TRUE(health.Send(kGet));
     std::string answer = health.ReadToClose();
     EXPECT_NE(answer.find("200 OK"), std::string::npos) << answer;
-    EXPECT_NE(answer.find("Connection: close"), std::string::npos) << "a reserve connection serves once";
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos)
+        << "a reserve connection serves once";
   }
   WaitFor([&] { return server.stats().connections_open.load() == 1; });
   {
@@ -229,7 +239,8 @@ TEST(HttpServerTest, AnIdleKeepAliveConnectionIsClosed) {
   ASSERT_TRUE(client.Send(kGet));
   std::string text = client.ReadToClose();
   EXPECT_NE(text.find("200 OK"), std::string::npos);
-  EXPECT_NE(text.find("keep-alive"), std::string::npos) << "closed by the idle timeout, not at once";
+  EXPECT_NE(text.find("keep-alive"), std::string::npos)
+      << "closed by the idle timeout, not at once";
 }
 
 TEST(HttpServerTest, ASlowStreamConsumerIsDisconnected) {

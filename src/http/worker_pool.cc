@@ -5,7 +5,8 @@
 namespace twoline::http {
 
 WorkerPool::WorkerPool(size_t threads, size_t queue_max) : queue_max_(queue_max) {
-  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) threads_.emplace_back([this] { Work(); });
+  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i)
+    threads_.emplace_back([this] { Work(); });
 }
 
 WorkerPool::~WorkerPool() { Stop(); }

@@ -1,6 +1,6 @@
-// WorkerPool: a fixed set of threads running queued tasks, for handler work that may block (database
-// reads) and so must not run on an event loop. The queue is bounded: Submit refuses when it is full,
-// and the caller answers 503 instead of letting work pile up without limit.
+// WorkerPool: a fixed set of threads running queued tasks, for handler work that may block
+// (database reads) and so must not run on an event loop. The queue is bounded: Submit refuses when
+// it is full, and the caller answers 503 instead of letting work pile up without limit.
 // Thread-safety: Submit and Stop are safe from any thread. Stop runs the tasks already queued.
 #pragma once
 
