@@ -18,6 +18,7 @@
 #include "base/time.h"
 #include "http/worker_pool.h"
 #include "store/read_models.h"
+#include "store/zone_set.h"
 #include "store/sqlite_connection.h"
 
 namespace twoline::api {
@@ -117,6 +118,10 @@ std::string RouteTemplate(std::string_view method, std::string_view path, bool s
   else if (is({"v1", "zones", "{zone}", "presence"})) route = "/v1/zones/{zone}/presence";
   else if (is({"v1", "zones", "{zone}", "parties", "{party}", "balance"})) route = "/v1/zones/{zone}/parties/{party}/balance";
   else if (is({"v1", "zones", "{zone}", "declarations", "{declaration}"})) route = "/v1/zones/{zone}/declarations/{declaration}";
+  else if (is({"v1", "zones", "{zone}", "declarations"})) route = "/v1/zones/{zone}/declarations";
+  else if (is({"v1", "zones", "{zone}", "persons", "{person}"})) route = "/v1/zones/{zone}/persons/{person}";
+  else if (is({"v1", "zones", "{zone}", "crossings"})) route = "/v1/zones/{zone}/crossings";
+  else if (is({"v1", "zones", "{zone}", "verify"})) route = "/v1/zones/{zone}/verify";
   else if (is({"v1", "zones", "{zone}", "journal"})) route = "/v1/zones/{zone}/journal";
   else if (is({"v1", "zones", "{zone}", "reports", "flows"})) route = "/v1/zones/{zone}/reports/flows";
   else if (static_files && method == "GET" && !IsApiPath(s)) route = "/{static}";
@@ -254,6 +259,11 @@ struct Server::Impl : http::Handler {
   Reply Balance(const Principal& principal, const std::string& zone, const std::string& party);
   Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id);
   Reply Journal(const http::Request& request, const std::string& zone);
+  Reply DeclarationList(const http::Request& request, const Principal& principal,
+                        const std::string& zone);
+  Reply Person(const std::string& zone, const std::string& id);
+  Reply Crossings(const http::Request& request, const std::string& zone);
+  Reply VerifyZone(const std::string& zone);
   Reply Flows(const http::Request& request, const std::string& zone);
   Reply Health();
   Reply Metrics();
@@ -464,8 +474,10 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
   const http::Request& request = call.request;
   const std::string zone(path[2]);
   const std::string_view kind = path.size() > 3 ? path[3] : std::string_view();
-  bool known = (path.size() == 4 && (kind == "presence" || kind == "journal")) ||
-               (path.size() == 5 && kind == "declarations") ||
+  bool known = (path.size() == 4 && (kind == "presence" || kind == "journal" ||
+                                     kind == "declarations" || kind == "crossings" ||
+                                     kind == "verify")) ||
+               (path.size() == 5 && (kind == "declarations" || kind == "persons")) ||
                (path.size() == 5 && kind == "reports" && path[4] == "flows") ||
                (path.size() == 6 && kind == "parties" && path[5] == "balance");
   if (!known) return ErrorReply(404, "not_found", "no such route");
@@ -474,11 +486,32 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
   if (!principal) return refusal;
   call.info.zone = zone;
   if (!Serves(zone)) return ErrorReply(404, "not_found", "this server does not serve zone " + zone);
-  if (kind == "declarations" || kind == "journal" || kind == "reports") {
-    if (auto limited = RateLimited(*principal, RateKind::kRead, 1)) return std::move(*limited);
+  if (kind == "declarations" || kind == "journal" || kind == "reports" || kind == "verify") {
+    if (auto limited = RateLimited(*principal, RateKind::kRead, kind == "verify" ? 50 : 1)) {
+      return std::move(*limited);
+    }
   }
   if (kind == "parties") return Balance(*principal, zone, std::string(path[4]));
-  if (kind == "declarations") return Declaration(*principal, zone, std::string(path[4]));
+  if (kind == "declarations" && path.size() == 5) {
+    return Declaration(*principal, zone, std::string(path[4]));
+  }
+  if (kind == "declarations") return DeclarationList(request, *principal, zone);
+  if (kind == "persons" || kind == "crossings") {
+    if (principal->role == Role::kDeclarant) {
+      return ErrorReply(403, "forbidden", "persons and crossings are for officers, auditors and admins");
+    }
+    if (Status allowed = AllowRead(*principal, ReadKind::kPresence, zone, ""); !allowed) {
+      return ErrorReply(403, "forbidden", allowed.message());
+    }
+    if (kind == "persons") return Person(zone, std::string(path[4]));
+    return Crossings(request, zone);
+  }
+  if (kind == "verify") {
+    if (Status allowed = AllowRead(*principal, ReadKind::kJournal, zone, ""); !allowed) {
+      return ErrorReply(403, "forbidden", allowed.message());
+    }
+    return VerifyZone(zone);
+  }
   const ReadKind read = kind == "presence" ? ReadKind::kPresence
                         : kind == "journal" ? ReadKind::kJournal
                                             : ReadKind::kReport;
@@ -568,6 +601,109 @@ Reply Server::Impl::Presence(const http::Request& request, const std::string& zo
   auto page = store.ReadPresence(zone, *offset, *limit);
   if (!page) return ErrorReply(503, "unavailable", page.error().message);
   return Reply{200, store::PresencePageJson(zone, *page, *offset)};
+}
+
+// A page of read-model rows as {"count","offset",<key>:[row json, ...]}.
+std::string ViewPageJson(const store::ViewPage& page, size_t offset, const char* key) {
+  std::string out = "{\"count\":" + std::to_string(page.count) + ",\"offset\":" +
+                    std::to_string(offset) + ",\"" + key + "\":[";
+  for (size_t i = 0; i < page.rows.size(); ++i) {
+    if (i > 0) out += ',';
+    out += page.rows[i].json;
+  }
+  out += "]}";
+  return out;
+}
+
+// Declarations from the "declaration" read model (store/read_models.h), newest id last; a declarant
+// sees only its own, whatever filter it asks for.
+Reply Server::Impl::DeclarationList(const http::Request& request, const Principal& principal,
+                                    const std::string& zone) {
+  auto offset = CountParameter(request, "offset", 0, 0, 1'000'000'000);
+  auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
+  if (!offset) return ErrorReply(400, "bad_request", offset.error().message);
+  if (!limit) return ErrorReply(400, "bad_request", limit.error().message);
+  store::ViewFilter filter;
+  filter.state = request.Param("state").value_or("");
+  filter.owner = request.Param("declarant").value_or("");
+  static const char* const kStates[] = {"", "accepted", "held", "released", "posted", "cancelled", "refused"};
+  if (std::find(std::begin(kStates), std::end(kStates), filter.state) == std::end(kStates)) {
+    return ErrorReply(400, "bad_request", "state: one of accepted, held, released, posted, cancelled, refused");
+  }
+  if (principal.role == Role::kDeclarant) {
+    if (!filter.owner.empty() && filter.owner != principal.party) {
+      return ErrorReply(403, "forbidden", "a declarant reads only its own declarations");
+    }
+    filter.owner = principal.party;
+  } else if (Status allowed = AllowRead(principal, ReadKind::kPresence, zone, ""); !allowed) {
+    return ErrorReply(403, "forbidden", allowed.message());
+  }
+  auto page = store.ListViews(zone, "declaration", filter, *offset, *limit);
+  if (!page) return ErrorReply(503, "unavailable", page.error().message);
+  return Reply{200, ViewPageJson(*page, *offset, "declarations")};
+}
+
+Reply Server::Impl::Person(const std::string& zone, const std::string& id) {
+  auto row = store.ReadView(zone, "person", id);
+  if (!row) return ErrorReply(503, "unavailable", row.error().message);
+  if (!*row) return ErrorReply(404, "not_found", "no such person in zone " + zone);
+  store::ViewFilter filter;
+  filter.owner = id;
+  filter.descending = true;
+  auto crossings = store.ListViews(zone, "crossing", filter, 0, 20);
+  if (!crossings) return ErrorReply(503, "unavailable", crossings.error().message);
+  std::string body = (*row)->json;
+  body.pop_back();  // the person object's closing brace
+  body += ",\"recent_crossings\":[";
+  for (size_t i = 0; i < crossings->rows.size(); ++i) {
+    if (i > 0) body += ',';
+    body += crossings->rows[i].json;
+  }
+  body += "]}";
+  return Reply{200, std::move(body)};
+}
+
+// Crossings, newest first, optionally of one outcome (the officers' queue of referred ones).
+Reply Server::Impl::Crossings(const http::Request& request, const std::string& zone) {
+  auto offset = CountParameter(request, "offset", 0, 0, 1'000'000'000);
+  auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
+  if (!offset) return ErrorReply(400, "bad_request", offset.error().message);
+  if (!limit) return ErrorReply(400, "bad_request", limit.error().message);
+  store::ViewFilter filter;
+  filter.state = request.Param("outcome").value_or("");
+  filter.owner = request.Param("person").value_or("");
+  filter.descending = true;
+  if (!filter.state.empty() && filter.state != "accepted" && filter.state != "rejected" &&
+      filter.state != "referred") {
+    return ErrorReply(400, "bad_request", "outcome: one of accepted, rejected, referred");
+  }
+  auto page = store.ListViews(zone, "crossing", filter, *offset, *limit);
+  if (!page) return ErrorReply(503, "unavailable", page.error().message);
+  return Reply{200, ViewPageJson(*page, *offset, "crossings")};
+}
+
+// The whole chain of the zone replayed from its first entry, from committed data, off the writer.
+Reply Server::Impl::VerifyZone(const std::string& zone) {
+  auto zones = store.Zones();
+  if (!zones) return ErrorReply(503, "unavailable", zones.error().message);
+  for (const store::ZoneRecord& record : *zones) {
+    if (record.zone != zone) continue;
+    store::Zone replayed;
+    Status status = store::ReplayZone(store, record, &replayed);
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("zone").String(zone).Key("ok").Bool(status.ok());
+    if (status.ok()) {
+      w.Key("entries").Int(static_cast<int64_t>(replayed.chain.entries()));
+      w.Key("head").String(ToHex(replayed.chain.head()));
+      w.Key("state_hash").String(ToHex(replayed.chain.engine().StateHash()));
+    } else {
+      w.Key("error").String(status.message());
+    }
+    w.EndObject();
+    return Reply{200, std::move(out)};
+  }
+  return ErrorReply(404, "not_found", "zone " + zone + " has no journal");
 }
 
 Reply Server::Impl::Balance(const Principal& principal, const std::string& zone,
