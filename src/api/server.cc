@@ -877,7 +877,7 @@ Reply Server::Impl::Static(const std::string& path) {
   reply.content_type = std::move(file->content_type);
   reply.body = std::move(file->body);
   reply.headers = {
-      {"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"},
+      {"Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"},
       {"Referrer-Policy", "no-referrer"},
       {"X-Frame-Options", "DENY"},
       {"Cache-Control", file->immutable ? "public, max-age=31536000, immutable" : "no-cache"},
