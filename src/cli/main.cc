@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   run->add_option("--zone", run_options.zone, "zone id")->required();
   run->add_option("--profile", run_options.profile_path, "profile file to put in force");
   AddStorage(run, &run_options.journal_path, &db_path);
+  run->add_option("--snapshot-every", run_options.snapshot_every_entries,
+                  "write a snapshot at the end when this many entries were journaled since the "
+                  "last one (default 50000; 0: never)");
+  run->add_flag("--stats", run_options.stats, "print startup, deciding and snapshot times");
   run->add_option("--batch", run_options.batch_lines_max,
                   "commands per durable group commit (default 4096)")
       ->check(CLI::Range(1, 1 << 20));
@@ -55,6 +59,9 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "recompute the hash chain and replay the journal");
   AddStorage(verify, &journal_path, &db_path);
   verify->add_option("--zone", zone, "database: only this zone");
+  bool from_snapshot = false;
+  verify->add_flag("--from-snapshot", from_snapshot,
+                   "check the newest valid snapshot and replay only the entries after it");
 
   twoline::cli::ProofCommandLine proof_commands;
   proof_commands.Register(&app, verify);
@@ -91,11 +98,17 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)");
   serve->add_option("--zone", serve_options.zones, "zone to serve (repeatable; default all built-in)");
   serve->add_flag("--access-log", serve_options.access_log, "log every request");
-  serve->add_option("--threads", serve_options.threads, "connection threads (default 128)")
+  serve->add_option("--threads", serve_options.threads, "worker threads for database reads (default 128)")
       ->check(CLI::Range(1, 4096));
   serve->add_option("--queue", serve_options.queue_commands_max,
                     "commands waiting before 503 (default 100000)")
       ->check(CLI::Range(1, 10000000));
+
+  serve->add_option("--snapshot-every", serve_options.snapshot_every_entries,
+                    "background snapshot of a zone after this many entries (default 100000; 0: off)");
+  serve->add_option("--snapshot-seconds", serve_options.snapshot_every_seconds,
+                    "... or after this many seconds with new entries (default 300; 0: off)")
+      ->check(CLI::Range(0, 1 << 30));
 
   twoline::cli::TokenOptions token_options;
   auto* token = app.add_subcommand("token", "manage API tokens: create | list | revoke");
@@ -138,17 +151,17 @@ int main(int argc, char** argv) {
   if (zones->parsed()) return RunZones(zones_json, std::cout, std::cerr);
   if (check->parsed()) return RunCheckProfile(profile_file, std::cout, std::cerr);
   if (run->parsed()) {
-    if (!db_path.empty()) return RunDb(run_options, db_path, std::cin, std::cout, std::cerr);
-    return RunJournal(run_options, std::cin, std::cout, std::cerr);
+    StoreLocation location{db_path, run_options.journal_path};
+    return RunStore(run_options, location, std::cin, std::cout, std::cerr);
   }
   if (verify->parsed()) {
-    if (!db_path.empty()) return VerifyDb(db_path, zone, std::cout, std::cerr);
-    return VerifyJournal(journal_path, std::cout, std::cerr);
+    StoreLocation location{db_path, journal_path};
+    return VerifyStore(location, zone, from_snapshot, std::cout, std::cerr);
   }
   if (query->parsed()) {
     query_options.table = format == "table";
-    if (!db_path.empty()) return QueryDb(db_path, query_options, std::cout, std::cerr);
-    return QueryJournal(journal_path, query_options, std::cout, std::cerr);
+    StoreLocation location{db_path, journal_path};
+    return QueryStore(location, query_options, std::cout, std::cerr);
   }
   if (export_command->parsed()) return ExportDb(db_path, zone, journal_path, std::cout, std::cerr);
   if (import_command->parsed()) return ImportDb(journal_path, db_path, std::cout, std::cerr);

@@ -1,5 +1,7 @@
 #include "cli/serve_command.h"
 
+#include "web/assets.h"
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -115,8 +117,18 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   auto store = store::SqliteStore::Open(options.db_path, sqlite);
   if (!store) return fail(store.error().message);
   std::vector<std::string> rebuilt;
-  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, &rebuilt);
+  store::LoadOptions load;
+  load.warn = [&log](const std::string& warning) {
+    log.Write(api::LogLine("warn", "snapshot_skipped").Add("message", warning));
+  };
+  std::vector<store::LoadReport> reports;
+  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, &rebuilt, load, &reports);
   if (!zones) return fail(zones.error().message);
+  for (const store::LoadReport& report : reports) {
+    log.Write(api::LogLine("info", "zone_loaded").Add("zone", report.zone)
+                  .Add("snapshot_seq", static_cast<int64_t>(report.snapshot_seq))
+                  .Add("replayed", static_cast<int64_t>(report.replayed)));
+  }
   for (const std::string& zone : rebuilt) {
     log.Write(api::LogLine("warn", "read_models_rebuilt").Add("zone", zone));
   }
@@ -129,11 +141,29 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   server_options.access_log = options.access_log;
   server_options.log = &err;
   server_options.zones_json = ZonesJson(**zones);
+  // The browser console, embedded in the binary (web/, src/web/assets.h), at `/`.
+  server_options.static_files = [](std::string_view path) -> std::optional<api::StaticFile> {
+    std::optional<web::StaticFile> file = web::FindWebAsset(path);
+    if (!file) return std::nullopt;
+    return api::StaticFile{std::string(file->content_type), std::string(file->body), file->immutable};
+  };
+  // Before the writer, which publishes every durable batch to it; after the server, which streams it.
+  api::DecisionFeed feed(server_options.zones_json, std::chrono::seconds(15));
+  server_options.decision_feed = &feed;
   store::WriterOptions writer_options;
+  writer_options.on_committed = [&feed](const std::string& zone,
+                                        const std::vector<store::CommittedCommand>& committed) {
+    feed.Publish(zone, committed);
+  };
   writer_options.queue_commands_max = options.queue_commands_max;
   writer_options.batch_commands_max = options.group_commit_max;
   writer_options.on_writes_stopped = [&log](const std::string& reason) {
     log.Write(api::LogLine("error", "writes_stopped").Add("message", reason.substr(0, reason.find('{'))));
+  };
+  writer_options.snapshots.every_entries = options.snapshot_every_entries;
+  writer_options.snapshots.every = std::chrono::seconds(options.snapshot_every_seconds);
+  writer_options.on_snapshot_log = [&log](const std::string& message) {
+    log.Write(api::LogLine("info", "snapshot").Add("message", message));
   };
   store::Writer writer(**store, std::move(*zones), writer_options);
   api::Server server(**store, writer, server_options);

@@ -1,6 +1,7 @@
-// The database forms of the subcommands (SPEC §5): `run --db`, `verify --db`, `query … --db`,
-// `export` and `import` (JSON Lines journal ↔ database). The database is the embedded SQLite store
-// (store/sqlite_store.h); one database holds one chain per zone.
+// The store forms of the subcommands (SPEC §5): `run`, `verify` and `query` on any backend (`--db`,
+// the embedded SQLite store, store/sqlite_store.h, one chain per zone; `--journal`, a JSON Lines
+// journal file, store/journal_store.h, one zone), and `export` and `import` (journal file ↔
+// database).
 //
 // Output contracts:
 //   run     one decision per input line, in order, written only after the batch holding it is
@@ -17,32 +18,53 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 #include "cli/journal_commands.h"
+#include "base/result.h"
+#include "store/store.h"
 
 namespace twoline::cli {
 
-// `run --zone ID [--profile FILE] --db FILE`: as RunJournal, on the database.
+// Where a command's journal lives: exactly one member is set (`--db FILE`, `--journal FILE`).
+// Every command below works on any Store backend through the same code (store/store.h).
+struct StoreLocation {
+  std::string db;
+  std::string journal;
+  std::string Name() const { return db.empty() ? journal : db; }
+};
+
+// Opens the store at `location` (for reading only, or for writing, creating it when absent). An
+// audit opening trusts no derived file (a journal's offsets index).
+Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, bool read_only,
+                                                bool audit = false);
+
+// `twoline run`: one commit path for every backend (store::CommitBatch, pipelined group commits;
+// decisions are written only once their entries are durable). Startup loads the newest valid
+// snapshot and replays the tail; at the end a snapshot is written when RunOptions says it is due.
+int RunStore(const RunOptions& options, const StoreLocation& location, std::istream& in,
+             std::ostream& out, std::ostream& err);
+// `twoline verify`: replays every entry from the first (the audit) or, with from_snapshot, checks
+// the newest valid snapshot and replays only the tail.
+int VerifyStore(const StoreLocation& location, const std::string& zone, bool from_snapshot,
+                std::ostream& out, std::ostream& err);
+// `twoline query`: from the stored read models where the store keeps them current, else from the
+// engine (newest valid snapshot plus the tail).
+int QueryStore(const StoreLocation& location, const QueryOptions& options, std::ostream& out,
+               std::ostream& err);
+
+// The database forms, for callers that name a database file.
 int RunDb(const RunOptions& options, const std::string& db_path, std::istream& in,
           std::ostream& out, std::ostream& err);
-
-// `verify --db FILE [--zone ID]`. Also checks that the read models agree with a replay.
 int VerifyDb(const std::string& db_path, const std::string& zone, std::ostream& out,
              std::ostream& err);
-
-// QueryOptions is declared in cli/journal_commands.h (shared with the journal form).
-
-// `query WHAT --db FILE …`: presence and balance JSON from the read models (the same bytes as
-// AnswerQuery on a replayed engine); declarations, traces, reports and tables from a replay.
 int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostream& out,
             std::ostream& err);
 
-// `export --db FILE [--zone ID] --journal FILE`.
 int ExportDb(const std::string& db_path, const std::string& zone, const std::string& journal_path,
              std::ostream& out, std::ostream& err);
 
-// `import --journal FILE --db FILE`.
 int ImportDb(const std::string& journal_path, const std::string& db_path, std::ostream& out,
              std::ostream& err);
 

@@ -8,10 +8,9 @@
 //   profiles in force, oldest first: count, then (source_text, tariff_text) each
 //   list ids (State::list_ids, by membership bit): count, then (name, kind u8)
 //   parties: count, then (id, name, kind u8, credit u8, lists u64)
-//   persons: count, then (id, name, nationality 2 bytes, resident_of 2 bytes, birth_date,
-//   affiliation,
-//            first_document u32, document_count u32, inside, fresh_food_count, fresh_food_day,
-//            lists, entered_at, entered_gate)
+//   persons: count, then (id, name, nationality 2 bytes, resident_of 2 bytes, birth_date, affiliation,
+//            first_document u32, document_count u32, inside, fresh_food_count, fresh_food_day, lists,
+//            entered_at, entered_gate)
 //   documents: count, then (number, valid_from, valid_until, type u8)
 //   items: count, then (sku, hs_code, description, unit, tags, lists)
 //   decided ids: count, then (id digest 16 bytes, seq, body digest)
@@ -353,12 +352,14 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
   }
   if (!in.ok()) return malformed("registries");
   uint64_t decided = in.Count(32);
+  s.decided.Reserve(decided);
   for (uint64_t i = 0; i < decided && in.ok(); ++i) {
     DecidedId record;
     in.Raw(record.id_digest, 16);
     record.seq = in.U64();
     record.body_digest = in.U64();
     if (record.seq == 0 || record.seq > last_seq || s.decided.Find(record.id_digest) != nullptr) {
+      // (Insert would CHECK a duplicate: a malformed snapshot is refused, never a crash.)
       in.Fail();
       break;
     }

@@ -57,6 +57,15 @@ Status Chain::Restore(BinaryReader& engine_body, const Hash256& head) {
 }
 
 Status Chain::Replay(const Entry& entry, engine::Command* parsed) {
+  return ReplayEntry(entry, nullptr, parsed);
+}
+
+Status Chain::Replay(const Entry& entry, const engine::Command& command) {
+  return ReplayEntry(entry, &command, nullptr);
+}
+
+Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
+                          engine::Command* parsed) {
   const std::string at = "seq " + std::to_string(engine_.next_seq()) + ": ";
   if (entry.seq != engine_.next_seq()) {
     return Error{at + "found entry numbered " + std::to_string(entry.seq) +
@@ -78,13 +87,16 @@ Status Chain::Replay(const Entry& entry, engine::Command* parsed) {
     return Status::Ok();
   }
   if (!engine_.has_profile()) return Error{at + "command before any profile is in force"};
-  engine::Command command;
-  engine::ParseFailure failure;
-  engine::Limits limits;
-  limits.command_bytes_max = 1 << 30;  // what was accepted once is replayed whatever the limits
-  if (!engine::ParseCommand(entry.command, limits, &command, &failure)) {
-    return Error{at + "stored command does not parse: " + failure.message};
+  engine::Command own;
+  if (given == nullptr) {
+    engine::ParseFailure failure;
+    engine::Limits limits;
+    limits.command_bytes_max = 1 << 30;  // what was accepted once is replayed whatever the limits
+    if (!engine::ParseCommand(entry.command, limits, &own, &failure)) {
+      return Error{at + "stored command does not parse: " + failure.message};
+    }
   }
+  const engine::Command& command = given != nullptr ? *given : own;
   if (command.canonical != entry.command) return Error{at + "stored command is not canonical"};
   engine::Decision decision = engine_.Decide(command);
   if (decision.outcome == engine::Outcome::kInvalid || decision.duplicate_of != 0) {
@@ -96,7 +108,7 @@ Status Chain::Replay(const Entry& entry, engine::Command* parsed) {
   }
   engine_.Apply(command, decision);
   head_ = entry.hash;
-  if (parsed != nullptr) *parsed = std::move(command);
+  if (parsed != nullptr) *parsed = std::move(own);
   return Status::Ok();
 }
 

@@ -30,6 +30,10 @@ class Chain {
   // `parsed` (optional) receives the command as parsed from the entry, so that callers need not
   // parse it again.
   Status Replay(const Entry& entry, engine::Command* parsed = nullptr);
+  // Replays a command entry whose command the caller has already parsed from entry.command (with
+  // the replay limits: command_bytes_max 1 << 30), so that the parse is not repeated; every check
+  // is the same (the parsed command must be the entry's canonical command).
+  Status Replay(const Entry& entry, const engine::Command& command);
   // Restores a chain from a snapshot's engine body and the hash of its last entry
   // (journal/snapshot.h checks the container). The chain must be empty.
   Status Restore(BinaryReader& engine_body, const Hash256& head);
@@ -45,6 +49,7 @@ class Chain {
 
  private:
   Entry NextEntry(EntryKind kind);
+  Status ReplayEntry(const Entry& entry, const engine::Command* given, engine::Command* parsed);
   engine::Engine engine_;
   Hash256 head_{};
 };

@@ -87,7 +87,7 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
     return answer;
   }
   if (submitted.entry) {
-    zone->tracker.Observe(command);
+    zone->tracker.Observe(command, submitted.entry->seq, submitted.entry->decision);
     Record(zone_id, *submitted.entry, submitted.wire, command.id);
   } else {
     const auto& reasons = submitted.decision.reasons;
@@ -101,6 +101,10 @@ AppendBatch CommitBatch::Seal() {
   for (const auto& [zone_id, pending] : pending_) {
     Zone* zone = zones_.Find(zone_id);
     CHECK(zone != nullptr);
+    if (!store_.WantsReadModels(zone_id)) {
+      zone->tracker.ClearTouched();
+      continue;
+    }
     batch_.read_models.push_back(
         zone->tracker.Take(zone->chain.engine(), zone->chain.entries(), /*replace_all=*/false));
   }

@@ -40,11 +40,18 @@
 #include "engine/command.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
+#include "store/snapshotter.h"
 #include "store/store.h"
 #include "store/writer_stats.h"
 #include "store/zone_set.h"
 
 namespace twoline::store {
+
+// One command of a durable batch, as WriterOptions::on_committed sees it (valid during the call).
+struct CommittedCommand {
+  const engine::Command* command = nullptr;
+  const Answer* answer = nullptr;
+};
 
 struct WriterOptions {
   size_t queue_commands_max = 100000;  // commands waiting; beyond this Submit answers kOverloaded
@@ -52,6 +59,13 @@ struct WriterOptions {
   // Called once, from the writer's or the committer's thread, with the reason writes stopped (it
   // names files and SQLite errors: for the operator's log, not for clients).
   std::function<void(const std::string& reason)> on_writes_stopped;
+  // Background snapshots of the zones (snapshotter.h); every_entries 0 and every 0: none.
+  SnapshotPolicy snapshots;
+  std::function<void(const std::string& message)> on_snapshot_log;
+  // Called on the committer thread after each batch is durable, once per zone it touched, with the
+  // zone's commands and answers in decision order (repeats and invalid ones included: the answer
+  // says). Must not block: the batch's answers wait for it.
+  std::function<void(const std::string& zone, const std::vector<CommittedCommand>&)> on_committed;
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
@@ -93,6 +107,8 @@ class Writer {
   bool writes_stopped() const { return stats_.writes_stopped.load(); }
   const std::vector<std::string>& zone_ids() const { return zone_ids_; }
   WriterStats& stats() { return stats_; }
+  // Background snapshots (null when off).
+  const Snapshotter* snapshotter() const { return snapshotter_.get(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -128,6 +144,7 @@ class Writer {
   void Reload();
   // On the committer thread: answers the requests of a batch after its append.
   void Complete(Decided& decided, const Status& status);
+  void PublishCommitted(const Decided& decided);
   void StopWrites(const std::string& message);
   void CountAnswers(const std::string& zone, const std::vector<Answer>& answers);
 
@@ -149,6 +166,7 @@ class Writer {
   bool stopping_ = false;
   bool committing_ = false;  // an append is running (cleared by its completion, which wakes Run)
   Committer committer_;  // before thread_: the thread uses it
+  std::unique_ptr<Snapshotter> snapshotter_;  // null when snapshots are off
   std::thread thread_;
 };
 

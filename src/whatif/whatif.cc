@@ -21,7 +21,20 @@ namespace twoline::whatif {
 namespace {
 
 using journal::Entry;
-using Batch = std::vector<Entry>;
+
+// One entry of the period as both sides need it: the stored line, which the recorded side parses
+// and checks, and for a command entry the command parsed once, by the draft side, with where the
+// line holds the recorded command and decision.
+struct PeriodEntry {
+  uint64_t seq = 0;
+  std::string line;
+  bool profile = false;
+  engine::Command command;
+  size_t command_begin = 0, command_size = 0, decision_begin = 0, decision_size = 0;
+  std::string_view command_json() const { return {line.data() + command_begin, command_size}; }
+  std::string_view decision_json() const { return {line.data() + decision_begin, decision_size}; }
+};
+using Batch = std::vector<PeriodEntry>;
 
 // Entries handed from the draft thread to the recorded one, in batches; bounded so that memory
 // stays flat whatever the period's length. A null batch ends the stream.
@@ -82,6 +95,29 @@ bool IsProfileLine(std::string_view line) {
 }
 
 std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
+
+// Finds the command and the decision in a command entry's line:
+// {"seq":N,"kind":"command","zone":Z,"prev":HEX,"command":{..},"decision":{..},"hash":"HEX"}.
+// No key inside a command or a decision is "decision", and a quote inside a string is escaped, so
+// the last `,"decision":` is the entry's own. The recorded side checks the whole line.
+bool SliceCommandLine(PeriodEntry* entry) {
+  std::string_view line = entry->line;
+  constexpr std::string_view kCommand = "\"command\":", kDecision = ",\"decision\":",
+                             kHash = ",\"hash\":\"";
+  constexpr size_t kHashTail = kHash.size() + 64 + 2;
+  size_t command = line.find(kCommand);
+  size_t decision = line.rfind(kDecision);
+  if (command == std::string_view::npos || decision == std::string_view::npos ||
+      line.size() < kHashTail || decision + kDecision.size() > line.size() - kHashTail ||
+      line.substr(line.size() - kHashTail, kHash.size()) != kHash) {
+    return false;
+  }
+  entry->command_begin = command + kCommand.size();
+  entry->command_size = decision - entry->command_begin;
+  entry->decision_begin = decision + kDecision.size();
+  entry->decision_size = line.size() - kHashTail - entry->decision_begin;
+  return true;
+}
 
 Result<Bounds> FindPeriod(store::Store& store, const store::ZoneRecord& record,
                           const Request& request) {
@@ -214,18 +250,23 @@ class DraftRun {
     limits_.command_bytes_max = 1 << 30;  // what was accepted once is decided whatever the limits
   }
 
-  Status Step(const Entry& entry) {
-    if (entry.kind == journal::EntryKind::kProfile) {
+  // Parses the command of a command entry (once, for both sides).
+  Status Parse(PeriodEntry* entry) const {
+    engine::ParseFailure failure;
+    if (!engine::ParseCommand(entry->command_json(), limits_, &entry->command, &failure)) {
+      return Error{SeqPrefix(entry->seq) + "stored command does not parse: " + failure.message};
+    }
+    return Status::Ok();
+  }
+
+  Status Step(const PeriodEntry& entry) {
+    if (entry.profile) {
       // The draft stays in force; taking the seq keeps both engines numbering entries alike.
       report_->profile_entries_replaced.push_back(entry.seq);
       engine_.PutProfileInForce(draft_);
       return Status::Ok();
     }
-    engine::Command command;
-    engine::ParseFailure failure;
-    if (!engine::ParseCommand(entry.command, limits_, &command, &failure)) {
-      return Error{SeqPrefix(entry.seq) + "stored command does not parse: " + failure.message};
-    }
+    const engine::Command& command = entry.command;
     engine::Decision decision = engine_.Decide(command);
     if (decision.duplicate_of != 0) {
       return Error{SeqPrefix(entry.seq) + "command id \"" + command.id + "\" decided twice"};
@@ -242,20 +283,21 @@ class DraftRun {
     ++report_->commands;
     Taxes draft_taxes = TaxesOf(decision);
     Add(&report_->draft, draft_taxes);
-    if (draft_json == entry.decision) {
+    if (draft_json == entry.decision_json()) {
       Add(&report_->recorded, draft_taxes);
       return Status::Ok();
     }
     Verdict recorded;
     Taxes recorded_taxes;
-    if (Status status = ReadRecorded(entry.decision, &recorded, &recorded_taxes); !status) {
+    if (Status status = ReadRecorded(entry.decision_json(), &recorded, &recorded_taxes); !status) {
       return Error{SeqPrefix(entry.seq) + status.message()};
     }
     Add(&report_->recorded, recorded_taxes);
     ++report_->transitions[{std::move(recorded), VerdictOf(decision)}];
     ++report_->changed;
     if (report_->changes.size() < listed_max_) {
-      report_->changes.push_back({entry.seq, entry.command, entry.decision, std::move(draft_json)});
+      report_->changes.push_back({entry.seq, std::string(entry.command_json()),
+                                  std::string(entry.decision_json()), std::move(draft_json)});
     }
     return Status::Ok();
   }
@@ -281,17 +323,26 @@ Status ReplayPrefix(store::Store& store, const std::string& zone, uint64_t throu
                            });
 }
 
-// Both engines through the period: the draft on this thread, the recorded chain on a worker.
+// Both engines through the period: the draft on this thread, the recorded chain on a worker. This
+// thread parses each command once and hands the parsed batch to the worker before deciding it.
 Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bounds,
                  journal::Chain* recorded, DraftRun* draft) {
   BatchQueue queue;
   std::atomic<bool> recorded_failed{false};
   std::string recorded_error;
   std::thread worker([&] {
+    auto replay = [&](const PeriodEntry& item) -> Status {
+      auto entry = journal::EntryFromJsonLine(item.line);
+      if (!entry) return Error{SeqPrefix(item.seq) + entry.error().message};
+      if (entry->seq != item.seq || entry->zone != zone) {
+        return Error{SeqPrefix(item.seq) + "the stored row and its entry disagree"};
+      }
+      return item.profile ? recorded->Replay(*entry) : recorded->Replay(*entry, item.command);
+    };
     while (std::shared_ptr<const Batch> batch = queue.Pop()) {
       if (recorded_failed.load()) continue;  // drain
-      for (const Entry& entry : *batch) {
-        if (Status status = recorded->Replay(entry); !status) {
+      for (const PeriodEntry& item : *batch) {
+        if (Status status = replay(item); !status) {
           recorded_error = status.message();
           recorded_failed.store(true);
           break;
@@ -301,20 +352,28 @@ Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bou
   });
   auto batch = std::make_shared<Batch>();
   auto flush = [&]() -> Status {
-    std::shared_ptr<const Batch> full = std::move(batch);
+    std::shared_ptr<Batch> full = std::move(batch);
     batch = std::make_shared<Batch>();
     batch->reserve(kBatchEntries);
+    for (PeriodEntry& item : *full) {
+      if (item.profile) continue;
+      if (Status status = draft->Parse(&item); !status) return status;
+    }
     queue.Push(full);
-    for (const Entry& entry : *full) {
-      if (Status status = draft->Step(entry); !status) return status;
+    for (const PeriodEntry& item : *full) {
+      if (Status status = draft->Step(item); !status) return status;
     }
     return recorded_failed.load() ? Error{"recorded side failed"} : Status::Ok();
   };
   Status status = store.ScanEntries(
       zone, bounds.first_seq, bounds.last_seq, [&](const store::EntryRecord& stored) -> Status {
-        auto entry = journal::EntryFromJsonLine(stored.line);
-        if (!entry) return Error{SeqPrefix(stored.seq) + entry.error().message};
-        batch->push_back(std::move(*entry));
+        PeriodEntry& item = batch->emplace_back();
+        item.seq = stored.seq;
+        item.line = stored.line;
+        item.profile = IsProfileLine(item.line);
+        if (!item.profile && !SliceCommandLine(&item)) {
+          return Error{SeqPrefix(stored.seq) + "not an entry line"};
+        }
         return batch->size() == kBatchEntries ? flush() : Status::Ok();
       });
   if (status && !batch->empty()) status = flush();
@@ -333,7 +392,7 @@ Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bou
 
 Result<Report> Run(store::Store& store, const Request& request) {
   if (request.from && request.to && *request.from > *request.to) {
-    return Error{"--from " + FormatDate(*request.from) + " is after --to " +
+    return Error{"the period's first day " + FormatDate(*request.from) + " is after its last day " +
                  FormatDate(*request.to)};
   }
   auto zones = store.Zones();
