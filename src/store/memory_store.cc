@@ -44,10 +44,12 @@ void MemoryStore::ApplyReadModels(const ReadModelChanges& changes, ZoneData* zon
   if (changes.replace_all) {
     zone->presence.clear();
     zone->balances.clear();
+    zone->views.Clear();
   }
   for (const std::string& person : changes.outside) zone->presence.erase(person);
   for (const PresenceRow& row : changes.inside) zone->presence[row.person] = row;
   for (const BalanceRow& row : changes.balances) zone->balances[row.party] = row.json;
+  for (const ViewRow& row : changes.views) zone->views.Apply(row);
   zone->read_model_seq = changes.through_seq;
 }
 
@@ -117,6 +119,57 @@ Result<std::optional<BalanceRow>> MemoryStore::ReadBalance(const std::string& zo
   auto row = it->second.balances.find(party);
   if (row == it->second.balances.end()) return std::optional<BalanceRow>();
   return std::optional<BalanceRow>(BalanceRow{party, row->second});
+}
+
+Result<std::optional<ViewRow>> MemoryStore::ReadView(const std::string& zone,
+                                                     const std::string& kind,
+                                                     const std::string& key) {
+  std::shared_lock lock(mutex_);
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) return std::optional<ViewRow>();
+  return it->second.views.Read(kind, key);
+}
+
+Result<ViewPage> MemoryStore::ListViews(const std::string& zone, const std::string& kind,
+                                        const ViewFilter& filter, size_t offset, size_t limit) {
+  std::shared_lock lock(mutex_);
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) return ViewPage{};
+  return it->second.views.List(kind, filter, offset, limit);
+}
+
+Status MemoryStore::WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {
+  std::unique_lock lock(mutex_);
+  zones_[zone].snapshots[seq] = std::string(bytes);
+  return Status::Ok();
+}
+
+Result<std::vector<SnapshotInfo>> MemoryStore::ListSnapshots(const std::string& zone) {
+  std::shared_lock lock(mutex_);
+  std::vector<SnapshotInfo> out;
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) return out;
+  for (auto s = it->second.snapshots.rbegin(); s != it->second.snapshots.rend(); ++s) {
+    out.push_back({s->first, s->second.size()});
+  }
+  return out;
+}
+
+Result<std::string> MemoryStore::ReadSnapshot(const std::string& zone, uint64_t seq) {
+  std::shared_lock lock(mutex_);
+  auto it = zones_.find(zone);
+  if (it != zones_.end()) {
+    auto s = it->second.snapshots.find(seq);
+    if (s != it->second.snapshots.end()) return s->second;
+  }
+  return Error{"memory store: zone " + zone + ": no snapshot at seq " + std::to_string(seq)};
+}
+
+Status MemoryStore::DeleteSnapshot(const std::string& zone, uint64_t seq) {
+  std::unique_lock lock(mutex_);
+  auto it = zones_.find(zone);
+  if (it != zones_.end()) it->second.snapshots.erase(seq);
+  return Status::Ok();
 }
 
 Status MemoryStore::CreateToken(const TokenRecord& token) {

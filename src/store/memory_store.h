@@ -15,6 +15,7 @@
 #include <shared_mutex>
 
 #include "store/store.h"
+#include "store/view_table.h"
 
 namespace twoline::store {
 
@@ -30,6 +31,14 @@ class MemoryStore final : public Store {
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
   Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                 const std::string& party) override;
+  Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
+                                          const std::string& key) override;
+  Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
+                             const ViewFilter& filter, size_t offset, size_t limit) override;
+  Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override;
+  Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) override;
+  Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) override;
+  Status DeleteSnapshot(const std::string& zone, uint64_t seq) override;
   Status CreateToken(const TokenRecord& token) override;
   Result<std::vector<TokenRecord>> ListTokens() override;
   Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;
@@ -47,6 +56,8 @@ class MemoryStore final : public Store {
     uint64_t read_model_seq = 0;
     std::map<std::string, PresenceRow> presence;
     std::map<std::string, std::string> balances;
+    ViewTable views;
+    std::map<uint64_t, std::string> snapshots;
   };
   static void ApplyReadModels(const ReadModelChanges& changes, ZoneData* zone);
 

@@ -8,7 +8,7 @@ namespace twoline::store {
 namespace {
 
 constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
-constexpr int64_t kSchemaVersion = 1;
+constexpr int64_t kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS journal (
@@ -22,6 +22,11 @@ CREATE TABLE IF NOT EXISTS presence (
   PRIMARY KEY (zone, person)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS balances (
   zone TEXT NOT NULL, party TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, party));
+CREATE TABLE IF NOT EXISTS views (
+  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL,
+  state TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS views_by_owner ON views (zone, kind, owner, key);
+CREATE INDEX IF NOT EXISTS views_by_state ON views (zone, kind, state, key);
 CREATE TABLE IF NOT EXISTS tokens (
   id TEXT NOT NULL PRIMARY KEY, secret_hash BLOB NOT NULL UNIQUE, role TEXT NOT NULL,
   zone TEXT NOT NULL, party TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT NOT NULL);
@@ -35,7 +40,7 @@ Hash256 HashFromBlob(std::string_view blob) {
 
 // Checks that an opened file is a twoline database of a version this build reads. `fresh` is set when
 // the file has no schema yet (a new database).
-Status CheckSchemaVersion(SqliteConnection& connection, bool* fresh) {
+Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fresh) {
   auto application = connection.QueryText("PRAGMA application_id");
   if (!application) return application.error();
   auto version = connection.QueryText("PRAGMA user_version");
@@ -48,6 +53,14 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool* fresh) {
   if (*fresh) return Status::Ok();
   if (application_id != kApplicationId) {
     return Error{connection.path() + ": not a twoline database (application_id " + *application + ")"};
+  }
+  if (schema_version == 1 && writable) {
+    // Version 2 added the generic read-model table. Read models are derived data: create the table
+    // and mark every zone's read models as lagging, so that opening the database rebuilds them.
+    std::string migrate = std::string("BEGIN IMMEDIATE;") + kSchema +
+                          "UPDATE zones SET read_model_seq = 0; PRAGMA user_version=" +
+                          std::to_string(kSchemaVersion) + "; COMMIT;";
+    return connection.Execute(migrate);
   }
   if (schema_version != kSchemaVersion) {
     return Error{connection.path() + ": database schema version " + *version +
@@ -62,13 +75,25 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool* fresh) {
 struct SqliteStore::WriteStatements {
   std::unique_ptr<SqliteStatement> insert_entry, advance_zone, create_zone, upsert_presence,
       delete_presence, upsert_balance, read_model_seq, clear_presence, clear_balances,
-      insert_token, revoke_token;
+      insert_token, revoke_token, upsert_view, delete_view, clear_views;
 };
 
 // A read connection and its prepared statements.
 struct SqliteStore::Reader {
   std::unique_ptr<SqliteConnection> connection;
-  std::unique_ptr<SqliteStatement> zones, entries, presence_count, presence_page, balance, tokens;
+  std::unique_ptr<SqliteStatement> zones, entries, presence_count, presence_page, balance, tokens,
+      view;
+  // ListViews statements by SQL text (one per filter shape), prepared on first use.
+  std::map<std::string, std::unique_ptr<SqliteStatement>> cached;
+  Result<SqliteStatement*> Cached(const std::string& sql) {
+    auto it = cached.find(sql);
+    if (it == cached.end()) {
+      auto statement = connection->Prepare(sql);
+      if (!statement) return statement.error();
+      it = cached.emplace(sql, std::move(*statement)).first;
+    }
+    return it->second.get();
+  }
 };
 
 // Returns a borrowed reader to the pool when it goes out of scope.
@@ -88,7 +113,7 @@ class SqliteStore::ReaderLease {
 };
 
 SqliteStore::SqliteStore(std::string path, const SqliteOptions& options)
-    : path_(std::move(path)), options_(options) {}
+    : path_(std::move(path)), options_(options), snapshots_(path_ + ".snapshots") {}
 
 SqliteStore::~SqliteStore() {
   // Readers first, so that the write connection closes last: the last connection to close
@@ -110,7 +135,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   auto lease = store->Borrow();
   if (!lease) return lease.error();
   bool fresh = false;
-  if (Status status = CheckSchemaVersion(*(*lease)->connection, &fresh); !status) {
+  if (Status status = CheckSchemaVersion(*(*lease)->connection, false, &fresh); !status) {
     return Error{status.message()};
   }
   if (fresh) return Error{path + ": not a twoline database (no schema)"};
@@ -123,7 +148,7 @@ Status SqliteStore::OpenWriter() {
   if (!connection) return connection.error();
   writer_ = std::move(*connection);
   bool fresh = false;
-  if (Status status = CheckSchemaVersion(*writer_, &fresh); !status) return status;
+  if (Status status = CheckSchemaVersion(*writer_, true, &fresh); !status) return status;
   auto mode = writer_->QueryText("PRAGMA journal_mode=WAL");
   if (!mode) return mode.error();
   if (*mode != "wal") return Error{path_ + ": cannot use WAL journal mode (got " + *mode + ")"};
@@ -155,6 +180,11 @@ Status SqliteStore::OpenWriter() {
        "INSERT INTO tokens (id, secret_hash, role, zone, party, created_at, revoked_at) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, '')"},
       {&s.revoke_token, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = ''"},
+      {&s.upsert_view,
+       "INSERT OR REPLACE INTO views (zone, kind, key, owner, state, json) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&s.delete_view, "DELETE FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+      {&s.clear_views, "DELETE FROM views WHERE zone = ?1"},
   };
   for (const auto& [slot, text] : sql) {
     auto statement = writer_->Prepare(text);
@@ -199,6 +229,8 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
       {&reader->tokens,
        "SELECT id, secret_hash, role, zone, party, created_at, revoked_at FROM tokens ORDER BY "
        "created_at, id"},
+      {&reader->view,
+       "SELECT owner, state, json FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
   };
   for (const auto& [slot, text] : sql) {
     auto statement = reader->connection->Prepare(text);
@@ -293,7 +325,8 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   WriteStatements& s = *statements_;
   const std::string& zone = changes.zone;
   if (changes.replace_all) {
-    for (SqliteStatement* clear : {s.clear_presence.get(), s.clear_balances.get()}) {
+    for (SqliteStatement* clear :
+         {s.clear_presence.get(), s.clear_balances.get(), s.clear_views.get()}) {
       if (Status status = clear->Bind(1, zone).Run(); !status) return status;
     }
   }
@@ -306,6 +339,16 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   }
   for (const BalanceRow& row : changes.balances) {
     auto& upsert = s.upsert_balance->Bind(1, zone).Bind(2, row.party).Bind(3, row.json);
+    if (Status status = upsert.Run(); !status) return status;
+  }
+  for (const ViewRow& row : changes.views) {
+    if (row.erase) {
+      auto& erase = s.delete_view->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
+      if (Status status = erase.Run(); !status) return status;
+      continue;
+    }
+    auto& upsert = s.upsert_view->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
+    upsert.Bind(4, row.owner).Bind(5, row.state).Bind(6, row.json);
     if (Status status = upsert.Run(); !status) return status;
   }
   auto& seq = s.read_model_seq->Bind(1, zone).Bind(2, static_cast<int64_t>(changes.through_seq));
@@ -415,6 +458,88 @@ Result<std::optional<BalanceRow>> SqliteStore::ReadBalance(const std::string& zo
   if (!row) return row.error();
   if (!*row) return std::optional<BalanceRow>();
   return std::optional<BalanceRow>(BalanceRow{party, std::string(query.ColumnText(0))});
+}
+
+Result<std::optional<ViewRow>> SqliteStore::ReadView(const std::string& zone,
+                                                     const std::string& kind,
+                                                     const std::string& key) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->view;
+  StatementScope scope(query);
+  auto row = query.Bind(1, zone).Bind(2, kind).Bind(3, key).Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<ViewRow>();
+  return std::optional<ViewRow>(ViewRow{kind, key, std::string(query.ColumnText(0)),
+                                        std::string(query.ColumnText(1)),
+                                        std::string(query.ColumnText(2)), false});
+}
+
+Result<ViewPage> SqliteStore::ListViews(const std::string& zone, const std::string& kind,
+                                        const ViewFilter& filter, size_t offset, size_t limit) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteConnection& connection = *(*lease)->connection;
+  // The filter decides the statement; each is prepared once per reader connection and cached.
+  std::string where = "zone = ?1 AND kind = ?2";
+  if (!filter.owner.empty()) where += " AND owner = ?3";
+  if (!filter.state.empty()) where += " AND state = ?4";
+  const std::string count_sql = "SELECT count(*) FROM views WHERE " + where;
+  const std::string page_sql = "SELECT key, owner, state, json FROM views WHERE " + where +
+                               (filter.descending ? " ORDER BY key DESC" : " ORDER BY key") +
+                               " LIMIT ?5 OFFSET ?6";
+  auto count = (*lease)->Cached(count_sql);
+  if (!count) return count.error();
+  auto query = (*lease)->Cached(page_sql);
+  if (!query) return query.error();
+  if (Status status = connection.Execute("BEGIN"); !status) return Error{status.message()};
+  ViewPage page;
+  Status status = [&]() -> Status {
+    auto bind = [&](SqliteStatement& statement) {
+      statement.Bind(1, zone).Bind(2, kind);
+      if (!filter.owner.empty()) statement.Bind(3, filter.owner);
+      if (!filter.state.empty()) statement.Bind(4, filter.state);
+    };
+    {
+      StatementScope scope(**count);
+      bind(**count);
+      auto row = (*count)->Step();
+      if (!row) return row.error();
+      page.count = *row ? (*count)->ColumnInt(0) : 0;
+    }
+    SqliteStatement& rows = **query;
+    StatementScope scope(rows);
+    bind(rows);
+    rows.Bind(5, static_cast<int64_t>(std::min(limit, kReadRowsMax)));
+    rows.Bind(6, static_cast<int64_t>(std::min<size_t>(offset, INT64_MAX)));
+    for (;;) {
+      auto next = rows.Step();
+      if (!next) return next.error();
+      if (!*next) return Status::Ok();
+      page.rows.push_back(ViewRow{kind, std::string(rows.ColumnText(0)), std::string(rows.ColumnText(1)),
+                                  std::string(rows.ColumnText(2)), std::string(rows.ColumnText(3)),
+                                  false});
+    }
+  }();
+  (void)connection.Execute("COMMIT");
+  if (!status) return Error{status.message()};
+  return page;
+}
+
+Status SqliteStore::WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {
+  return snapshots_.Write(zone, seq, bytes);
+}
+
+Result<std::vector<SnapshotInfo>> SqliteStore::ListSnapshots(const std::string& zone) {
+  return snapshots_.List(zone);
+}
+
+Result<std::string> SqliteStore::ReadSnapshot(const std::string& zone, uint64_t seq) {
+  return snapshots_.Read(zone, seq);
+}
+
+Status SqliteStore::DeleteSnapshot(const std::string& zone, uint64_t seq) {
+  return snapshots_.Delete(zone, seq);
 }
 
 Status SqliteStore::CreateToken(const TokenRecord& token) {

@@ -1,6 +1,6 @@
 // SqliteStore: the Store on an embedded SQLite database file (the default backend).
 //
-// On-disk layout (schema version 1, PRAGMA user_version = 1, application_id 0x74776c31 "twl1"):
+// On-disk layout (schema version 2, PRAGMA user_version = 2, application_id 0x74776c31 "twl1"):
 //
 //   journal(zone, seq, id, hash, line)        one row per entry; PRIMARY KEY (zone, seq); `line` is
 //                                             the entry's canonical JSON line (journal/entry.h), `hash`
@@ -11,7 +11,14 @@
 //                                             that open checks) and how far the read models reach.
 //   presence(zone, person, entered_at, gate)  persons inside.
 //   balances(zone, party, json)               balances and live lots per party (goods_queries.h).
+//   views(zone, kind, key, owner, state, json) the generic read-model rows (store.h ViewRow);
+//                                             PRIMARY KEY (zone, kind, key), indexed by owner and by
+//                                             state for lists.
 //   tokens(id, secret_hash, role, zone, party, created_at, revoked_at)
+//
+// Schema version 1 databases are migrated on open for writing (the views table is added and the
+// read models rebuilt). Snapshots are files in `<database>.snapshots/` (snapshot_files.h), not rows:
+// they are written by a background thread without touching the write connection or the WAL.
 //
 // Durability: WAL journal mode and PRAGMA synchronous=FULL, so that COMMIT returns only after the WAL
 // is fsync'd; a transaction is then either wholly in the database after a crash or not at all (SQLite's
@@ -31,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "store/snapshot_files.h"
 #include "store/sqlite_connection.h"
 #include "store/store.h"
 
@@ -60,6 +68,14 @@ class SqliteStore final : public Store {
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
   Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                 const std::string& party) override;
+  Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
+                                          const std::string& key) override;
+  Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
+                             const ViewFilter& filter, size_t offset, size_t limit) override;
+  Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override;
+  Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) override;
+  Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) override;
+  Status DeleteSnapshot(const std::string& zone, uint64_t seq) override;
   Status CreateToken(const TokenRecord& token) override;
   Result<std::vector<TokenRecord>> ListTokens() override;
   Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;
@@ -83,6 +99,7 @@ class SqliteStore final : public Store {
 
   const std::string path_;
   const SqliteOptions options_;
+  const SnapshotFiles snapshots_;
 
   mutable std::mutex write_mutex_;  // guards the write connection, its statements and failed_
   std::unique_ptr<SqliteConnection> writer_;

@@ -8,19 +8,26 @@
 // Append checks that each zone's entries continue the stored chain (compare-and-set on the zone
 // record), so two processes appending to one database cannot interleave two chains.
 //
-// Read models (presence, and balances with lots) are written in the same transaction as the entries
-// they reflect; `read_model_seq` says up to which seq they are current. They are derived data: a
-// database whose read models lag its journal is repaired on open by rebuilding them (zone_set.h).
-// Declarations and reports are not read models here: a declaration's view carries its trace with
-// the current balance of every lot it reaches, which later documents of any party may change, so
-// they are computed from the engine on the writer thread instead (store/writer.h, Writer::Read).
+// Read models (presence, balances with lots, and the generic view rows: declarations, lots, flows,
+// crossings, persons) are written in the same transaction as the entries they reflect;
+// `read_model_seq` says up to which seq they are current. They are derived data: a database whose
+// read models lag its journal is repaired on open by rebuilding them (zone_set.h). Every row is
+// written from the command's own effects (what the batch touched), never by rescanning history, so
+// the cost of an Append does not grow with the journal behind it.
+//
+// Snapshots. A snapshot is the engine state of one zone at a seq (engine/snapshot.h), stored as an
+// opaque byte string that carries its own checksums; the store only keeps, lists and deletes them.
+// WriteSnapshot may run on any thread, concurrently with Append, and is durable when it returns Ok
+// (a torn or half-written snapshot is never listed). Startup trusts no snapshot: it checks it
+// against the journal (zone_set.h) and falls back to an older one or a full replay.
 //
 // Failure is sticky: once an Append fails, every later Append fails until the store is reopened,
 // because after a failed commit (or fsync) the state on disk can no longer be trusted to match what
 // the process believes. Reads go on.
 //
-// Implementations: SqliteStore (the default, sqlite_store.h) and MemoryStore (tests, and a template
-// for other backends). The conformance suite (store_conformance_test.cc) runs against both.
+// Implementations: SqliteStore (the default, sqlite_store.h), JournalStore (one zone's JSON Lines
+// journal file, journal_store.h) and MemoryStore (tests, and a template for other backends). The
+// conformance suite (store_conformance_test.cc) runs against each.
 // Thread-safety: every method may be called from any thread; Append calls are serialised by the
 // caller (one writer per database), reads run concurrently with them and see committed data only.
 #pragma once
@@ -29,6 +36,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -67,6 +75,36 @@ struct BalanceRow {
   std::string json;
 };
 
+// One row of a generic read model: a record of some `kind` ("declaration", "lot", "flow",
+// "crossing", "person", ...), unique by (zone, kind, key). `owner` (a party or person) and `state`
+// are indexed for lists; `json` is the record as the API shows it. Rows are listed in key order, so
+// keys that must sort by number are zero-padded (read_models.h has the key formats).
+struct ViewRow {
+  std::string kind;
+  std::string key;
+  std::string owner;
+  std::string state;
+  std::string json;
+  bool erase = false;  // in ReadModelChanges: delete the row instead of upserting it
+};
+
+// Which rows of a kind to list; empty members match everything.
+struct ViewFilter {
+  std::string owner;
+  std::string state;
+  bool descending = false;  // newest (largest key) first
+};
+
+struct ViewPage {
+  int64_t count = 0;  // rows matching the filter in all
+  std::vector<ViewRow> rows;
+};
+
+struct SnapshotInfo {
+  uint64_t seq = 0;    // the snapshot holds the state after entry `seq`
+  uint64_t bytes = 0;
+};
+
 // Read-model changes of one zone, written with the entries that cause them.
 struct ReadModelChanges {
   std::string zone;
@@ -75,6 +113,7 @@ struct ReadModelChanges {
   std::vector<PresenceRow> inside;    // persons now inside (upserted)
   std::vector<std::string> outside;   // persons no longer inside (deleted)
   std::vector<BalanceRow> balances;   // upserted
+  std::vector<ViewRow> views;         // upserted, or deleted when `erase`
 };
 
 struct AppendBatch {
@@ -124,6 +163,19 @@ class Store {
                                             size_t limit) = 0;
   virtual Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                         const std::string& party) = 0;
+
+  // Generic read models (ViewRow). ListViews pages rows of one kind in key order (descending when
+  // the filter says so), at most `limit` (<= kReadRowsMax), count and rows from one consistent read.
+  virtual Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
+                                                  const std::string& key) = 0;
+  virtual Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
+                                     const ViewFilter& filter, size_t offset, size_t limit) = 0;
+
+  // Snapshots of a zone's engine state (see the header comment). Listed newest first.
+  virtual Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) = 0;
+  virtual Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) = 0;
+  virtual Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) = 0;
+  virtual Status DeleteSnapshot(const std::string& zone, uint64_t seq) = 0;
 
   // Tokens. Ids and secret hashes are unique.
   virtual Status CreateToken(const TokenRecord& token) = 0;

@@ -1,0 +1,129 @@
+#include "store/snapshot_files.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace twoline::store {
+namespace {
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+Status SyncDirectory(const std::string& directory) {
+  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Error{directory + ": " + ErrnoText()};
+  int rc = ::fsync(fd);
+  std::string error = rc != 0 ? ErrnoText() : "";
+  ::close(fd);
+  if (rc != 0) return Error{directory + ": fsync: " + error};
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string SnapshotFiles::PathOf(const std::string& zone, uint64_t seq) const {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(seq));
+  return directory_ + "/" + zone + "." + digits + ".snap";
+}
+
+Status SnapshotFiles::Write(const std::string& zone, uint64_t seq, std::string_view bytes) const {
+  if (::mkdir(directory_.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Error{directory_ + ": " + ErrnoText()};
+  }
+  const std::string path = PathOf(zone, seq);
+  const std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Error{temporary + ": " + ErrnoText()};
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string error = ErrnoText();
+      ::close(fd);
+      ::unlink(temporary.c_str());
+      return Error{temporary + ": write: " + error};
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fdatasync(fd) != 0) {
+    std::string error = ErrnoText();
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    return Error{temporary + ": fdatasync: " + error};
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::string error = ErrnoText();
+    ::unlink(temporary.c_str());
+    return Error{path + ": rename: " + error};
+  }
+  return SyncDirectory(directory_);
+}
+
+Result<std::vector<SnapshotInfo>> SnapshotFiles::List(const std::string& zone) const {
+  std::vector<SnapshotInfo> out;
+  DIR* dir = ::opendir(directory_.c_str());
+  if (dir == nullptr) {
+    if (errno == ENOENT) return out;
+    return Error{directory_ + ": " + ErrnoText()};
+  }
+  const std::string prefix = zone + ".";
+  while (dirent* entry = ::readdir(dir)) {
+    std::string_view name = entry->d_name;
+    if (name.size() != prefix.size() + 20 + 5 || name.substr(0, prefix.size()) != prefix ||
+        name.substr(name.size() - 5) != ".snap") {
+      continue;
+    }
+    std::string_view digits = name.substr(prefix.size(), 20);
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    SnapshotInfo info;
+    info.seq = std::stoull(std::string(digits));
+    struct stat st;
+    if (::stat((directory_ + "/" + std::string(name)).c_str(), &st) == 0) {
+      info.bytes = static_cast<uint64_t>(st.st_size);
+    }
+    out.push_back(info);
+  }
+  ::closedir(dir);
+  std::sort(out.begin(), out.end(),
+            [](const SnapshotInfo& a, const SnapshotInfo& b) { return a.seq > b.seq; });
+  return out;
+}
+
+Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) const {
+  const std::string path = PathOf(zone, seq);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{path + ": " + ErrnoText()};
+  std::string bytes;
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string error = ErrnoText();
+      ::close(fd);
+      return Error{path + ": read: " + error};
+    }
+    if (n == 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return bytes;
+}
+
+Status SnapshotFiles::Delete(const std::string& zone, uint64_t seq) const {
+  const std::string path = PathOf(zone, seq);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Error{path + ": " + ErrnoText()};
+  return Status::Ok();
+}
+
+}  // namespace twoline::store

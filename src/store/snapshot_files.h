@@ -1,0 +1,34 @@
+// SnapshotFiles: snapshots kept as files in a directory beside the database or journal file, one file
+// per (zone, seq): `<dir>/<zone>.<seq, 20 digits>.snap`. A snapshot is written to a temporary name,
+// fsync'd, renamed into place and the directory fsync'd, so a listed snapshot is never torn by a
+// crash (its contents are still checked on load: engine/snapshot.h). Temporary files left by a
+// crash are ignored and removed by the next write.
+// Thread-safety: all methods are safe from any thread (they touch only the file system).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "store/store.h"
+
+namespace twoline::store {
+
+class SnapshotFiles {
+ public:
+  explicit SnapshotFiles(std::string directory) : directory_(std::move(directory)) {}
+
+  Status Write(const std::string& zone, uint64_t seq, std::string_view bytes) const;
+  Result<std::vector<SnapshotInfo>> List(const std::string& zone) const;  // newest first
+  Result<std::string> Read(const std::string& zone, uint64_t seq) const;
+  Status Delete(const std::string& zone, uint64_t seq) const;
+  const std::string& directory() const { return directory_; }
+
+ private:
+  std::string PathOf(const std::string& zone, uint64_t seq) const;
+  std::string directory_;
+};
+
+}  // namespace twoline::store
