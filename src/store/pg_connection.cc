@@ -28,6 +28,16 @@ void PgParams::Add(std::string value, int format) {
   formats_.push_back(format);
 }
 
+PgParams::PgParams(const PgParams& other) {
+  for (size_t i = 0; i < other.values_.size(); ++i) {
+    if (other.values_[i] == nullptr) {
+      Null();
+    } else {
+      Add(other.storage_[i], other.formats_[i]);
+    }
+  }
+}
+
 PgParams& PgParams::Text(std::string_view text) {
   Add(std::string(text), 0);
   return *this;

@@ -48,6 +48,12 @@ struct PgOptions {
 // Query parameters, in order ($1, $2, …). Values are copied, so temporaries are fine.
 class PgParams {
  public:
+  PgParams() = default;
+  PgParams(const PgParams& other);       // re-points the copy at its own storage
+  PgParams(PgParams&& other) = default;  // deque elements do not move: pointers stay valid
+  PgParams& operator=(const PgParams&) = delete;
+  PgParams& operator=(PgParams&&) = delete;
+
   PgParams& Text(std::string_view text);
   PgParams& Bytes(const void* data, size_t size);
   PgParams& Int(int64_t value);

@@ -6,28 +6,41 @@ namespace {
 // The advisory lock that serialises migrations ("twl1", as SQLite's application_id).
 constexpr int64_t kMigrationLock = 0x74776c31;
 
+// Text keys use the "C" collation, so that every listing is in byte order whatever the database's
+// locale (the same order as SQLite and the in-memory stores).
 constexpr const char* kVersion1 = R"sql(
 CREATE TABLE journal (
-  zone text NOT NULL, seq bigint NOT NULL, id text, hash bytea NOT NULL, line text NOT NULL,
-  PRIMARY KEY (zone, seq));
+  zone text COLLATE "C" NOT NULL, seq bigint NOT NULL, id text, hash bytea NOT NULL,
+  line text NOT NULL, PRIMARY KEY (zone, seq));
 CREATE TABLE zones (
-  zone text NOT NULL PRIMARY KEY, entries bigint NOT NULL, head bytea NOT NULL,
+  zone text COLLATE "C" NOT NULL PRIMARY KEY, entries bigint NOT NULL, head bytea NOT NULL,
   read_model_seq bigint NOT NULL);
 CREATE TABLE presence (
-  zone text NOT NULL, person text NOT NULL, entered_at text NOT NULL, gate text NOT NULL,
-  PRIMARY KEY (zone, person));
+  zone text COLLATE "C" NOT NULL, person text COLLATE "C" NOT NULL, entered_at text NOT NULL,
+  gate text NOT NULL, PRIMARY KEY (zone, person));
 CREATE TABLE balances (
-  zone text NOT NULL, party text NOT NULL, json text NOT NULL, PRIMARY KEY (zone, party));
+  zone text COLLATE "C" NOT NULL, party text COLLATE "C" NOT NULL, json text NOT NULL,
+  PRIMARY KEY (zone, party));
+CREATE TABLE views (
+  zone text COLLATE "C" NOT NULL, kind text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL,
+  owner text COLLATE "C" NOT NULL, state text COLLATE "C" NOT NULL, json text NOT NULL,
+  PRIMARY KEY (zone, kind, key));
+CREATE INDEX views_by_owner ON views (zone, kind, owner, key);
+CREATE INDEX views_by_state ON views (zone, kind, state, key);
+CREATE TABLE snapshots (
+  zone text COLLATE "C" NOT NULL, seq bigint NOT NULL, bytes bytea NOT NULL,
+  PRIMARY KEY (zone, seq));
 CREATE TABLE tokens (
-  id text NOT NULL PRIMARY KEY, secret_hash bytea NOT NULL UNIQUE, role text NOT NULL,
-  zone text NOT NULL, party text NOT NULL, created_at text NOT NULL, revoked_at text NOT NULL);
+  id text COLLATE "C" NOT NULL PRIMARY KEY, secret_hash bytea NOT NULL UNIQUE, role text NOT NULL,
+  zone text NOT NULL, party text NOT NULL, created_at text COLLATE "C" NOT NULL,
+  revoked_at text NOT NULL);
 CREATE TABLE zone_leases (
-  zone text NOT NULL PRIMARY KEY, owner text NOT NULL, epoch bigint NOT NULL,
+  zone text COLLATE "C" NOT NULL PRIMARY KEY, owner text NOT NULL, epoch bigint NOT NULL,
   expires_at timestamptz NOT NULL, acquired_at timestamptz NOT NULL,
   renewed_at timestamptz NOT NULL);
 CREATE TABLE cluster_nodes (
-  node text NOT NULL PRIMARY KEY, advertise text NOT NULL, started_at timestamptz NOT NULL,
-  seen_at timestamptz NOT NULL);
+  node text COLLATE "C" NOT NULL PRIMARY KEY, advertise text NOT NULL,
+  started_at timestamptz NOT NULL, seen_at timestamptz NOT NULL);
 )sql";
 
 // Reads the version; 0 when the database has no twoline schema yet.
@@ -72,7 +85,7 @@ Status ApplyMissing(PgConnection& connection, int* applied) {
 
 const std::vector<PgMigration>& PgMigrations() {
   static const std::vector<PgMigration> migrations = {
-      {1, "journal, zones, read models, tokens, zone leases, cluster nodes", kVersion1},
+      {1, "journal, zones, read models, snapshots, tokens, zone leases, cluster nodes", kVersion1},
   };
   return migrations;
 }

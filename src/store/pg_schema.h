@@ -17,6 +17,10 @@
 //   zones(zone, entries, head, read_model_seq) per zone: the chain head that appends
 //   compare-and-set. presence(zone, person, entered_at, gate)   read model: persons inside.
 //   balances(zone, party, json)                read model: balances and live lots per party.
+//   views(zone, kind, key, owner, state, json) generic read-model rows (store.h ViewRow), indexed
+//   by
+//                                              owner and by state.
+//   snapshots(zone, seq, bytes)                engine snapshots (opaque, self-checking bytes).
 //   tokens(id, secret_hash, role, zone, party, created_at, revoked_at)
 //   zone_leases(zone, owner, epoch, expires_at, acquired_at, renewed_at)   pg_lease.h
 //   cluster_nodes(node, advertise, started_at, seen_at)                    pg_lease.h

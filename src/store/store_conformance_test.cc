@@ -1,4 +1,4 @@
-// The Store conformance suite: every test runs against MemoryStore and SqliteStore, so that both
+// The Store conformance suite: every test runs against MemoryStore, SqliteStore and PgStore, so that all
 // keep the contract of store.h (atomic, chain-continuing appends; sticky failure; read models in the
 // same transaction; tokens) and the ZoneSet built on them replays, verifies and repairs alike.
 #include <sqlite3.h>
@@ -6,8 +6,10 @@
 #include <functional>
 
 #include "engine/queries.h"
+#include "pg_test_cluster.h"
 #include "service_test_util.h"
 #include "store/memory_store.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 #include "store/zone_set.h"
 
@@ -79,6 +81,44 @@ class SqliteBackend : public Backend {
   }
   TempDir directory_;
   std::unique_ptr<SqliteStore> store_;
+};
+
+// PostgreSQL: a schema of its own in the process's throwaway cluster (tests/pg_test_cluster.h).
+class PgBackend : public Backend {
+ public:
+  PgBackend() {
+    testing::PgTestCluster* cluster = testing::PgTestCluster::Shared();
+    if (cluster != nullptr) conninfo_ = cluster->NewDatabase();
+    Reopen();
+  }
+  Store& store() override { return *store_; }
+  void Reopen() override {
+    store_.reset();
+    auto opened = PgStore::Open(conninfo_, PgStoreOptions{});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+  }
+  void CorruptLine(const std::string& zone, uint64_t seq, const std::string& line) override {
+    Execute("UPDATE journal SET line = $1 WHERE zone = $2 AND seq = $3",
+            PgParams().Text(line).Text(zone).Int(static_cast<int64_t>(seq)));
+  }
+  void SetReadModelSeq(const std::string& zone, uint64_t seq) override {
+    Execute("UPDATE zones SET read_model_seq = $1 WHERE zone = $2",
+            PgParams().Int(static_cast<int64_t>(seq)).Text(zone));
+  }
+
+ private:
+  // Changes the database behind the store's back, as an intruder would.
+  void Execute(const std::string& sql, const PgParams& params) {
+    auto connection = PgConnection::Connect(conninfo_, PgOptions{});
+    ASSERT_TRUE(connection.ok()) << connection.error().message;
+    auto result = (*connection)->Query(sql, params);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(result->changed(), 1);
+    Reopen();
+  }
+  std::string conninfo_;
+  std::unique_ptr<PgStore> store_;
 };
 
 using BackendFactory = std::function<std::unique_ptr<Backend>()>;
@@ -425,7 +465,8 @@ INSTANTIATE_TEST_SUITE_P(
     Backends, StoreConformance,
     ::testing::Values(
         std::make_pair("Memory", BackendFactory([] { return std::make_unique<MemoryBackend>(); })),
-        std::make_pair("Sqlite", BackendFactory([] { return std::make_unique<SqliteBackend>(); }))),
+        std::make_pair("Sqlite", BackendFactory([] { return std::make_unique<SqliteBackend>(); })),
+        std::make_pair("Postgres", BackendFactory([] { return std::make_unique<PgBackend>(); }))),
     [](const auto& info) { return std::string(info.param.first); });
 
 }  // namespace
