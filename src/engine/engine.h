@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "base/binary.h"
+#include "base/result.h"
 #include "base/sha256.h"
 #include "engine/command.h"
 #include "engine/decision.h"
@@ -48,6 +50,11 @@ class Engine {
   Hash256 StateHash() const;
   // The idempotency body digest: first 8 bytes of SHA-256 of the command's canonical JSON.
   static uint64_t BodyDigest(const Command& command);
+
+  // Snapshots (engine/snapshot.h): the whole engine, profiles included.
+  void SaveSnapshot(BinaryWriter& out) const;
+  // Restores a saved engine into this (empty) one; an error names what is malformed.
+  Status LoadSnapshot(BinaryReader& in);
 
  private:
   Decision DecideNew(const Command& command, const uint8_t id_digest[16]) const;

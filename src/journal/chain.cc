@@ -46,7 +46,17 @@ Chain::Submitted Chain::Submit(const engine::Command& command) {
   return out;
 }
 
-Status Chain::Replay(const Entry& entry) {
+Status Chain::Restore(BinaryReader& engine_body, const Hash256& head) {
+  CHECK(engine_.last_seq() == 0);
+  if (Status status = engine_.LoadSnapshot(engine_body); !status) {
+    engine_ = engine::Engine();
+    return status;
+  }
+  head_ = head;
+  return Status::Ok();
+}
+
+Status Chain::Replay(const Entry& entry, engine::Command* parsed) {
   const std::string at = "seq " + std::to_string(engine_.next_seq()) + ": ";
   if (entry.seq != engine_.next_seq()) {
     return Error{at + "found entry numbered " + std::to_string(entry.seq) +
@@ -86,6 +96,7 @@ Status Chain::Replay(const Entry& entry) {
   }
   engine_.Apply(command, decision);
   head_ = entry.hash;
+  if (parsed != nullptr) *parsed = std::move(command);
   return Status::Ok();
 }
 

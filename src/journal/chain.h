@@ -26,8 +26,13 @@ class Chain {
     std::string wire;            // the decision as returned to the client (empty for duplicates)
   };
 
-  // Replays one stored entry. The error message starts with "seq N: ".
-  Status Replay(const Entry& entry);
+  // Replays one stored entry. The error message starts with "seq N: ". For a command entry,
+  // `parsed` (optional) receives the command as parsed from the entry, so that callers need not
+  // parse it again.
+  Status Replay(const Entry& entry, engine::Command* parsed = nullptr);
+  // Restores a chain from a snapshot's engine body and the hash of its last entry
+  // (journal/snapshot.h checks the container). The chain must be empty.
+  Status Restore(BinaryReader& engine_body, const Hash256& head);
   // Puts a profile in force: a new profile entry.
   Entry PutProfileInForce(std::shared_ptr<const policy::Profile> profile);
   // Decides a parsed command. Invalid decisions and duplicates produce no entry; for a duplicate,

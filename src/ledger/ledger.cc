@@ -610,3 +610,281 @@ bool Planner::WithinLimits() const {
 }
 
 }  // namespace twoline::ledger
+
+// ---- Snapshots ----
+
+namespace twoline::ledger {
+namespace {
+
+void SaveAmounts(BinaryWriter& out, const Amounts& a) {
+  out.I64(a.quantity_milli);
+  out.I64(a.value_fen);
+  out.I64(a.imported_input_fen);
+  out.I64(a.mainland_input_fen);
+}
+
+Amounts LoadAmounts(BinaryReader& in) {
+  Amounts a;
+  a.quantity_milli = in.I64();
+  a.value_fen = in.I64();
+  a.imported_input_fen = in.I64();
+  a.mainland_input_fen = in.I64();
+  return a;
+}
+
+void SaveKey(BinaryWriter& out, const AccountKey& key) {
+  out.Bytes(key.sku);
+  out.Bytes(key.party);
+  out.U8(key.code);
+}
+
+AccountKey LoadKey(BinaryReader& in) {
+  AccountKey key;
+  key.sku = in.Bytes();
+  key.party = in.Bytes();
+  key.code = in.U8();
+  if (!(key.code < kStatusCount || (key.code >= 16 && key.code < 16 + kExternalCount))) in.Fail();
+  return key;
+}
+
+Status LoadStatus(BinaryReader& in) {
+  uint8_t value = in.U8();
+  if (value >= kStatusCount) in.Fail();
+  return static_cast<Status>(value < kStatusCount ? value : 0);
+}
+
+void SaveSpec(BinaryWriter& out, const LotSpec& spec) {
+  out.Bytes(spec.party);
+  out.Bytes(spec.sku);
+  out.U8(static_cast<uint8_t>(spec.status));
+  out.U8(static_cast<uint8_t>(spec.release_status));
+  out.Bytes(spec.origin);
+  out.Bool(spec.produced_on.has_value());
+  out.I64(spec.produced_on.value_or(0));
+  out.U8(static_cast<uint8_t>(spec.source));
+  out.Bool(spec.processed);
+  SaveAmounts(out, spec.amounts);
+  out.U64(spec.parents.size());
+  for (const LotParent& parent : spec.parents) {
+    out.U64(parent.lot);
+    out.I64(parent.quantity_milli);
+  }
+}
+
+LotSpec LoadSpec(BinaryReader& in) {
+  LotSpec spec;
+  spec.party = in.Bytes();
+  spec.sku = in.Bytes();
+  spec.status = LoadStatus(in);
+  spec.release_status = LoadStatus(in);
+  spec.origin = in.Bytes();
+  bool produced = in.Bool();
+  int64_t produced_on = in.I64();
+  if (produced) spec.produced_on = static_cast<Date>(produced_on);
+  uint8_t source = in.U8();
+  if (source > static_cast<uint8_t>(LotSource::kStatusChange)) in.Fail();
+  spec.source = static_cast<LotSource>(source);
+  spec.processed = in.Bool();
+  spec.amounts = LoadAmounts(in);
+  uint64_t parents = in.Count(16);
+  spec.parents.resize(parents);
+  for (LotParent& parent : spec.parents) {
+    parent.lot = in.U64();
+    parent.quantity_milli = in.I64();
+  }
+  return spec;
+}
+
+void SaveDestination(BinaryWriter& out, const Destination& d) {
+  out.Bool(d.external);
+  out.U8(static_cast<uint8_t>(d.account));
+  out.Bytes(d.party);
+  out.U8(static_cast<uint8_t>(d.status));
+  out.Bool(d.keep_status);
+  out.U8(static_cast<uint8_t>(d.source));
+}
+
+Destination LoadDestination(BinaryReader& in) {
+  Destination d;
+  d.external = in.Bool();
+  uint8_t account = in.U8();
+  if (account >= kExternalCount) in.Fail();
+  d.account = static_cast<External>(account);
+  d.party = in.Bytes();
+  d.status = LoadStatus(in);
+  d.keep_status = in.Bool();
+  uint8_t source = in.U8();
+  if (source > static_cast<uint8_t>(LotSource::kStatusChange)) in.Fail();
+  d.source = static_cast<LotSource>(source);
+  return d;
+}
+
+template <typename Map>
+void SaveIdLists(BinaryWriter& out, const Map& map) {
+  out.U64(map.size());
+  for (const auto& [key, ids] : map) {
+    out.Bytes(key);
+    out.U64(ids.size());
+    for (uint64_t id : ids) out.U64(id);
+  }
+}
+
+template <typename Map>
+void LoadIdLists(BinaryReader& in, Map* map) {
+  uint64_t count = in.Count(16);
+  for (uint64_t i = 0; i < count && in.ok(); ++i) {
+    std::string key = in.Bytes();
+    std::vector<uint64_t> ids(in.Count(8));
+    for (uint64_t& id : ids) id = in.U64();
+    (*map)[std::move(key)] = std::move(ids);
+  }
+}
+
+}  // namespace
+
+void Ledger::Save(BinaryWriter& out) const {
+  out.U64(accounts_.size());
+  for (const auto& [key, balance] : accounts_) {
+    SaveKey(out, key);
+    out.I64(balance.quantity_milli);
+    out.I64(balance.value_fen);
+    out.I64(balance.reserved_milli);
+    out.I64(balance.incoming_milli);
+  }
+  out.U64(lots_.size());
+  for (const Lot& lot : lots_) {
+    out.U64(lot.id);
+    SaveSpec(out, lot.spec);
+    out.U8(static_cast<uint8_t>(lot.status));
+    out.Bytes(lot.created_by);
+    out.I64(lot.created_on);
+    SaveAmounts(out, lot.on_hand);
+    SaveAmounts(out, lot.reserved);
+  }
+  SaveIdLists(out, live_lots_);
+  out.U64(pendings_.size());
+  for (const auto& [document, pending] : pendings_) {
+    out.Bytes(pending.document);
+    out.Bytes(pending.party);
+    out.U64(pending.slices.size());
+    for (const Slice& slice : pending.slices) {
+      out.U64(slice.lot);
+      SaveAmounts(out, slice.amounts);
+    }
+    SaveDestination(out, pending.destination);
+    out.U64(pending.incoming.size());
+    for (const LotSpec& spec : pending.incoming) SaveSpec(out, spec);
+    out.U8(static_cast<uint8_t>(pending.incoming_from));
+  }
+  out.U64(postings_.size());
+  for (const Posting& p : postings_) {
+    out.U64(p.id);
+    out.Bytes(p.document);
+    out.I64(p.date);
+    SaveKey(out, p.from);
+    SaveKey(out, p.to);
+    out.U64(p.from_lot);
+    out.U64(p.to_lot);
+    out.I64(p.quantity_milli);
+    out.I64(p.value_fen);
+  }
+  SaveIdLists(out, lots_by_document_);
+  SaveIdLists(out, postings_by_document_);
+  out.U64(stock_by_sku_.size());
+  for (const auto& [sku, stock] : stock_by_sku_) {
+    out.Bytes(sku);
+    out.I64(stock);
+  }
+  out.U64(sku_totals_.size());
+  for (const auto& [sku, totals] : sku_totals_) {
+    out.Bytes(sku);
+    out.I64(totals.first);
+    out.I64(totals.second);
+  }
+}
+
+bool Ledger::Load(BinaryReader& in) {
+  *this = Ledger();
+  uint64_t accounts = in.Count(8 + 8 + 1 + 32);
+  for (uint64_t i = 0; i < accounts && in.ok(); ++i) {
+    AccountKey key = LoadKey(in);
+    Balance balance;
+    balance.quantity_milli = in.I64();
+    balance.value_fen = in.I64();
+    balance.reserved_milli = in.I64();
+    balance.incoming_milli = in.I64();
+    accounts_.emplace(std::move(key), balance);
+  }
+  uint64_t lots = in.Count(64);
+  lots_.reserve(lots);
+  for (uint64_t i = 0; i < lots && in.ok(); ++i) {
+    Lot lot;
+    lot.id = in.U64();
+    if (lot.id != i + 1) in.Fail();  // lot id i is lots_[i - 1]
+    lot.spec = LoadSpec(in);
+    lot.status = LoadStatus(in);
+    lot.created_by = in.Bytes();
+    lot.created_on = static_cast<Date>(in.I64());
+    lot.on_hand = LoadAmounts(in);
+    lot.reserved = LoadAmounts(in);
+    lots_.push_back(std::move(lot));
+  }
+  LoadIdLists(in, &live_lots_);
+  uint64_t pendings = in.Count(32);
+  for (uint64_t i = 0; i < pendings && in.ok(); ++i) {
+    Pending pending;
+    pending.document = in.Bytes();
+    pending.party = in.Bytes();
+    pending.slices.resize(in.Count(40));
+    for (Slice& slice : pending.slices) {
+      slice.lot = in.U64();
+      slice.amounts = LoadAmounts(in);
+    }
+    pending.destination = LoadDestination(in);
+    pending.incoming.resize(in.Count(32));
+    for (LotSpec& spec : pending.incoming) spec = LoadSpec(in);
+    uint8_t from = in.U8();
+    if (from >= kExternalCount) in.Fail();
+    pending.incoming_from = static_cast<External>(from);
+    std::string document = pending.document;
+    pendings_.emplace(std::move(document), std::move(pending));
+  }
+  uint64_t postings = in.Count(64);
+  postings_.reserve(postings);
+  for (uint64_t i = 0; i < postings && in.ok(); ++i) {
+    Posting p;
+    p.id = in.U64();
+    p.document = in.Bytes();
+    p.date = static_cast<Date>(in.I64());
+    p.from = LoadKey(in);
+    p.to = LoadKey(in);
+    p.from_lot = in.U64();
+    p.to_lot = in.U64();
+    p.quantity_milli = in.I64();
+    p.value_fen = in.I64();
+    postings_.push_back(std::move(p));
+  }
+  LoadIdLists(in, &lots_by_document_);
+  LoadIdLists(in, &postings_by_document_);
+  uint64_t stocks = in.Count(16);
+  for (uint64_t i = 0; i < stocks && in.ok(); ++i) {
+    std::string sku = in.Bytes();
+    stock_by_sku_[std::move(sku)] = in.I64();
+  }
+  uint64_t totals = in.Count(24);
+  for (uint64_t i = 0; i < totals && in.ok(); ++i) {
+    std::string sku = in.Bytes();
+    int64_t quantity = in.I64();
+    sku_totals_[std::move(sku)] = {quantity, in.I64()};
+  }
+  // Lot ids a live list names must exist: a snapshot is checked, never trusted.
+  for (const auto& [key, ids] : live_lots_) {
+    for (uint64_t id : ids) {
+      if (id == 0 || id > lots_.size()) in.Fail();
+    }
+  }
+  if (!in.ok()) *this = Ledger();
+  return in.ok();
+}
+
+}  // namespace twoline::ledger

@@ -45,6 +45,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/binary.h"
 #include "base/time.h"
 
 namespace twoline::ledger {
@@ -258,6 +259,10 @@ class Ledger {
 
   // Appends the canonical encoding of the whole ledger (sorted; field tags 100-159).
   void Encode(std::string* out) const;
+  // Snapshots (engine/snapshot.h): every member, indexes included, in a form Load restores
+  // exactly. Load returns false on malformed input (the reader's fault) and leaves the ledger empty.
+  void Save(BinaryWriter& out) const;
+  bool Load(BinaryReader& in);
   // CHECKs every invariant over the whole ledger (tests; Execute checks only what it touched).
   void CheckAllInvariants() const;
 

@@ -1,0 +1,104 @@
+// Binary writer and reader for snapshots: fixed-width little-endian integers and length-prefixed
+// byte strings, with a reader that never reads past its input. Unlike FieldEncoder (encoding.h), this
+// is not a canonical encoding for hashing: it is a compact container whose integrity is checked by
+// the format that uses it (engine/snapshot.h).
+//
+// The reader is sticky: after the first fault (input too short, a length beyond the input, a count
+// beyond its bound) every later read returns zero values and ok() stays false, so a decoder can read
+// a whole record and check once.
+// Thread-safety: not shared.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace twoline {
+
+class BinaryWriter {
+ public:
+  explicit BinaryWriter(std::string* out) : out_(out) {}
+  void U8(uint8_t value) { out_->push_back(static_cast<char>(value)); }
+  void U32(uint32_t value) { Fixed(value, 4); }
+  void U64(uint64_t value) { Fixed(value, 8); }
+  void I64(int64_t value) { Fixed(static_cast<uint64_t>(value), 8); }
+  void Bool(bool value) { U8(value ? 1 : 0); }
+  void Bytes(std::string_view value) {
+    U64(value.size());
+    out_->append(value);
+  }
+  void Raw(const void* data, size_t size) { out_->append(static_cast<const char*>(data), size); }
+  std::string* out() { return out_; }
+
+ private:
+  void Fixed(uint64_t value, int bytes) {
+    char buffer[8];
+    for (int i = 0; i < bytes; ++i) buffer[i] = static_cast<char>(value >> (8 * i) & 0xff);
+    out_->append(buffer, static_cast<size_t>(bytes));
+  }
+  std::string* out_;
+};
+
+class BinaryReader {
+ public:
+  explicit BinaryReader(std::string_view in) : in_(in) {}
+  uint8_t U8() { return static_cast<uint8_t>(Fixed(1)); }
+  uint32_t U32() { return static_cast<uint32_t>(Fixed(4)); }
+  uint64_t U64() { return Fixed(8); }
+  int64_t I64() { return static_cast<int64_t>(Fixed(8)); }
+  bool Bool() { return U8() != 0; }
+  std::string Bytes() { return std::string(View()); }
+  std::string_view View() {
+    uint64_t size = U64();
+    if (!ok_ || size > in_.size() - position_) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view out = in_.substr(position_, size);
+    position_ += size;
+    return out;
+  }
+  bool Raw(void* data, size_t size) {
+    if (!ok_ || size > in_.size() - position_) {
+      ok_ = false;
+      std::memset(data, 0, size);
+      return false;
+    }
+    std::memcpy(data, in_.data() + position_, size);
+    position_ += size;
+    return true;
+  }
+  // A count of records that follow, each at least `min_record_bytes` long: refuses counts that the
+  // remaining input could not hold (so a corrupt count cannot make the decoder allocate without bound).
+  uint64_t Count(size_t min_record_bytes) {
+    uint64_t count = U64();
+    if (ok_ && min_record_bytes > 0 && count > (in_.size() - position_) / min_record_bytes) {
+      ok_ = false;
+      return 0;
+    }
+    return ok_ ? count : 0;
+  }
+  void Fail() { ok_ = false; }
+  bool ok() const { return ok_; }
+  bool at_end() const { return position_ == in_.size(); }
+
+ private:
+  uint64_t Fixed(int bytes) {
+    if (!ok_ || static_cast<size_t>(bytes) > in_.size() - position_) {
+      ok_ = false;
+      return 0;
+    }
+    uint64_t value = 0;
+    for (int i = bytes - 1; i >= 0; --i) {
+      value = value << 8 | static_cast<uint8_t>(in_[position_ + static_cast<size_t>(i)]);
+    }
+    position_ += static_cast<size_t>(bytes);
+    return value;
+  }
+  std::string_view in_;
+  size_t position_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace twoline

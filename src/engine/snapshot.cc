@@ -1,0 +1,413 @@
+// Engine snapshots: the whole engine state in a compact binary form (base/binary.h) that
+// LoadSnapshot restores exactly, vector positions and indexes included, so that a restored engine
+// decides every later command as the original would and has the same state hash. The container —
+// header, checksum, and the check of the state hash against the journal — is journal/snapshot.h.
+//
+// Layout (every count is a u64, every string a u64 length and its bytes, integers little-endian):
+//   u64 last_seq
+//   profiles in force, oldest first: count, then (source_text, tariff_text) each
+//   parties: count, then (id, name, kind u8, credit u8, lists u64)
+//   persons: count, then (id, name, nationality 2 bytes, resident_of 2 bytes, birth_date, affiliation,
+//            first_document u32, document_count u32, inside, fresh_food_count, fresh_food_day, lists,
+//            entered_at, entered_gate)
+//   documents: count, then (number, valid_from, valid_until, type u8)
+//   items: count, then (sku, hs_code, description, unit, tags, lists)
+//   decided ids: count, then (id digest 16 bytes, seq, body digest)
+//   inside_count
+//   the ledger (ledger::Ledger::Save), declarations, processes, stocktakes
+#include <algorithm>
+
+#include "base/check.h"
+#include "engine/engine.h"
+#include "policy/profile_loader.h"
+
+namespace twoline::engine {
+namespace {
+
+void SaveStrings(BinaryWriter& out, const std::vector<std::string>& values) {
+  out.U64(values.size());
+  for (const std::string& value : values) out.Bytes(value);
+}
+
+std::vector<std::string> LoadStrings(BinaryReader& in) {
+  std::vector<std::string> values(in.Count(8));
+  for (std::string& value : values) value = in.Bytes();
+  return values;
+}
+
+template <typename Enum>
+Enum LoadEnum(BinaryReader& in, uint8_t count) {
+  uint8_t value = in.U8();
+  if (value >= count) {
+    in.Fail();
+    value = 0;
+  }
+  return static_cast<Enum>(value);
+}
+
+void SaveReasons(BinaryWriter& out, const std::vector<Reason>& reasons) {
+  out.U64(reasons.size());
+  for (const Reason& reason : reasons) {
+    out.Bytes(reason.rule);
+    out.Bytes(reason.detail);
+  }
+}
+
+std::vector<Reason> LoadReasons(BinaryReader& in) {
+  std::vector<Reason> reasons(in.Count(16));
+  for (Reason& reason : reasons) {
+    reason.rule = in.Bytes();
+    reason.detail = in.Bytes();
+  }
+  return reasons;
+}
+
+void SaveSkuQuantities(BinaryWriter& out, const std::vector<SkuQuantity>& values) {
+  out.U64(values.size());
+  for (const SkuQuantity& value : values) {
+    out.Bytes(value.sku);
+    out.I64(value.quantity_milli);
+  }
+}
+
+std::vector<SkuQuantity> LoadSkuQuantities(BinaryReader& in) {
+  std::vector<SkuQuantity> values(in.Count(16));
+  for (SkuQuantity& value : values) {
+    value.sku = in.Bytes();
+    value.quantity_milli = in.I64();
+  }
+  return values;
+}
+
+void SaveDeclaration(BinaryWriter& out, const DeclarationRecord& d) {
+  out.Bytes(d.id);
+  out.U8(static_cast<uint8_t>(d.kind));
+  out.Bytes(d.declarant);
+  out.Bytes(d.counterparty);
+  out.Bytes(d.purpose);
+  out.U64(d.lines.size());
+  for (const GoodsLineRecord& line : d.lines) {
+    out.Bytes(line.sku);
+    out.Bytes(line.hs_code);
+    out.I64(line.quantity_milli);
+    out.I64(line.value_cents);
+    out.Bytes(line.currency);
+    out.I64(line.value_fen);
+    out.Bytes(line.origin);
+    out.Bool(line.produced_on.has_value());
+    out.I64(line.produced_on.value_or(0));
+    SaveStrings(out, line.certificates);
+    out.U8(static_cast<uint8_t>(line.status));
+    out.I64(line.customs_duty_fen);
+    out.I64(line.import_vat_fen);
+    out.I64(line.exempted_fen);
+  }
+  out.U8(static_cast<uint8_t>(d.state));
+  out.Bytes(d.command);
+  out.I64(d.declared_at);
+  out.I64(d.declared_on);
+  out.U8(static_cast<uint8_t>(d.outcome));
+  SaveReasons(out, d.reasons);
+  out.Bool(d.assessment.has_value());
+  Assessment a = d.assessment.value_or(Assessment{});
+  out.I64(a.customs_duty_fen);
+  out.I64(a.import_vat_fen);
+  out.I64(a.personal_articles_tax_fen);
+  out.I64(a.exempted_fen);
+  out.Bool(d.export_refund);
+  SaveStrings(out, d.hold_rules);
+  out.Bool(d.needs_measurements);
+  out.Bool(d.held_lots);
+  out.U8(d.inspection_passed.has_value() ? (*d.inspection_passed ? 2 : 1) : 0);
+  out.Bytes(d.released_gate);
+  out.I64(d.released_on);
+  out.U64(d.events.size());
+  for (const GoodsEvent& event : d.events) {
+    out.Bytes(event.command);
+    out.I64(event.at);
+    out.Bytes(event.what);
+    out.Bytes(event.detail);
+  }
+}
+
+DeclarationRecord LoadDeclaration(BinaryReader& in) {
+  DeclarationRecord d;
+  d.id = in.Bytes();
+  d.kind = LoadEnum<DeclarationKind>(in, 7);
+  d.declarant = in.Bytes();
+  d.counterparty = in.Bytes();
+  d.purpose = in.Bytes();
+  d.lines.resize(in.Count(64));
+  for (GoodsLineRecord& line : d.lines) {
+    line.sku = in.Bytes();
+    line.hs_code = in.Bytes();
+    line.quantity_milli = in.I64();
+    line.value_cents = in.I64();
+    line.currency = in.Bytes();
+    line.value_fen = in.I64();
+    line.origin = in.Bytes();
+    bool produced = in.Bool();
+    int64_t produced_on = in.I64();
+    if (produced) line.produced_on = static_cast<Date>(produced_on);
+    line.certificates = LoadStrings(in);
+    line.status = LoadEnum<ledger::Status>(in, ledger::kStatusCount);
+    line.customs_duty_fen = in.I64();
+    line.import_vat_fen = in.I64();
+    line.exempted_fen = in.I64();
+  }
+  d.state = LoadEnum<DeclarationState>(in, 6);
+  d.command = in.Bytes();
+  d.declared_at = in.I64();
+  d.declared_on = static_cast<Date>(in.I64());
+  d.outcome = LoadEnum<Outcome>(in, 5);
+  d.reasons = LoadReasons(in);
+  bool assessed = in.Bool();
+  Assessment a;
+  a.customs_duty_fen = in.I64();
+  a.import_vat_fen = in.I64();
+  a.personal_articles_tax_fen = in.I64();
+  a.exempted_fen = in.I64();
+  if (assessed) d.assessment = a;
+  d.export_refund = in.Bool();
+  d.hold_rules = LoadStrings(in);
+  d.needs_measurements = in.Bool();
+  d.held_lots = in.Bool();
+  uint8_t passed = in.U8();
+  if (passed > 2) in.Fail();
+  if (passed != 0) d.inspection_passed = passed == 2;
+  d.released_gate = in.Bytes();
+  d.released_on = static_cast<Date>(in.I64());
+  d.events.resize(in.Count(32));
+  for (GoodsEvent& event : d.events) {
+    event.command = in.Bytes();
+    event.at = in.I64();
+    event.what = in.Bytes();
+    event.detail = in.Bytes();
+  }
+  return d;
+}
+
+}  // namespace
+
+void Engine::SaveSnapshot(BinaryWriter& out) const {
+  out.U64(last_seq_);
+  out.U64(profiles_in_force_.size());
+  for (const auto& profile : profiles_in_force_) {
+    out.Bytes(profile->source_text);
+    out.Bytes(profile->tariff_text);
+  }
+  const State& s = state_;
+  out.U64(s.parties.size());
+  for (const Party& p : s.parties) {
+    out.Bytes(p.id);
+    out.Bytes(p.name);
+    out.U8(static_cast<uint8_t>(p.kind));
+    out.U8(static_cast<uint8_t>(p.credit));
+    out.U64(p.lists);
+  }
+  out.U64(s.persons.size());
+  for (const Person& p : s.persons) {
+    out.Bytes(p.id);
+    out.Bytes(p.name);
+    out.Raw(p.nationality, 2);
+    out.Raw(p.resident_of, 2);
+    out.I64(p.birth_date);
+    out.Bytes(p.affiliation);
+    out.U32(p.first_document);
+    out.U32(p.document_count);
+    out.Bool(p.inside);
+    out.I64(p.fresh_food_count);
+    out.I64(p.fresh_food_day);
+    out.U64(p.lists);
+    out.I64(p.entered_at);
+    out.Bytes(p.entered_gate);
+  }
+  out.U64(s.documents.size());
+  for (const StoredDocument& d : s.documents) {
+    out.Bytes(d.number);
+    out.I64(d.valid_from);
+    out.I64(d.valid_until);
+    out.U8(d.type);
+  }
+  out.U64(s.items.size());
+  for (const Item& item : s.items) {
+    out.Bytes(item.sku);
+    out.Bytes(item.hs_code);
+    out.Bytes(item.description);
+    out.Bytes(item.unit);
+    SaveStrings(out, item.tags);
+    out.U64(item.lists);
+  }
+  out.U64(s.decided.size());
+  s.decided.ForEach([&](const DecidedId& record) {
+    out.Raw(record.id_digest, 16);
+    out.U64(record.seq);
+    out.U64(record.body_digest);
+  });
+  out.I64(s.inside_count);
+  s.goods.ledger.Save(out);
+  out.U64(s.goods.declarations.size());
+  for (const auto& [id, declaration] : s.goods.declarations) SaveDeclaration(out, declaration);
+  out.U64(s.goods.processes.size());
+  for (const auto& [id, p] : s.goods.processes) {
+    out.Bytes(p.id);
+    out.Bytes(p.declarant);
+    out.Bytes(p.command);
+    out.I64(p.at);
+    out.I64(p.date);
+    SaveSkuQuantities(out, p.inputs);
+    SaveSkuQuantities(out, p.outputs);
+    out.U8(static_cast<uint8_t>(p.output_status));
+  }
+  out.U64(s.goods.stocktakes.size());
+  for (const StocktakeRecord& t : s.goods.stocktakes) {
+    out.Bytes(t.command);
+    out.Bytes(t.party);
+    out.I64(t.at);
+    out.I64(t.date);
+    out.U64(t.lines.size());
+    for (const StocktakeLine& line : t.lines) {
+      out.Bytes(line.sku);
+      out.I64(line.book_milli);
+      out.I64(line.counted_milli);
+      out.I64(line.difference_value_fen);
+    }
+  }
+}
+
+Status Engine::LoadSnapshot(BinaryReader& in) {
+  CHECK(profile_ == nullptr && last_seq_ == 0);
+  auto malformed = [](const char* what) { return Error{std::string("snapshot: malformed ") + what}; };
+  uint64_t last_seq = in.U64();
+  uint64_t profiles = in.Count(16);
+  if (!in.ok() || profiles == 0) return malformed("profile list");
+  std::vector<std::shared_ptr<const policy::Profile>> loaded;
+  for (uint64_t i = 0; i < profiles; ++i) {
+    std::string source = in.Bytes();
+    std::string tariff = in.Bytes();
+    if (!in.ok()) return malformed("profile");
+    policy::ProfileErrors errors;
+    auto profile = policy::LoadProfileText(source, tariff, "snapshot profile", &errors);
+    if (!profile) return Error{"snapshot: profile does not load: " + profile.error().message};
+    if (!loaded.empty() && loaded.front()->id != profile->id) return malformed("profile zone");
+    loaded.push_back(std::make_shared<policy::Profile>(std::move(*profile)));
+  }
+  State s;
+  s.parties.resize(in.Count(32));
+  for (Party& p : s.parties) {
+    p.id = in.Bytes();
+    p.name = in.Bytes();
+    p.kind = LoadEnum<PartyKind>(in, 4);
+    p.credit = LoadEnum<policy::Credit>(in, 3);
+    p.lists = in.U64();
+  }
+  s.persons.resize(in.Count(80));
+  for (Person& p : s.persons) {
+    p.id = in.Bytes();
+    p.name = in.Bytes();
+    in.Raw(p.nationality, 2);
+    in.Raw(p.resident_of, 2);
+    p.birth_date = static_cast<Date>(in.I64());
+    p.affiliation = Intern(in.View());
+    p.first_document = in.U32();
+    p.document_count = static_cast<uint16_t>(in.U32());
+    p.inside = in.Bool();
+    p.fresh_food_count = static_cast<int32_t>(in.I64());
+    p.fresh_food_day = static_cast<Date>(in.I64());
+    p.lists = in.U64();
+    p.entered_at = in.I64();
+    p.entered_gate = Intern(in.View());
+  }
+  s.documents.resize(in.Count(33));
+  for (StoredDocument& d : s.documents) {
+    d.number = in.Bytes();
+    d.valid_from = static_cast<Date>(in.I64());
+    d.valid_until = static_cast<Date>(in.I64());
+    d.type = in.U8();
+    if (d.type >= kDocumentTypeCount) in.Fail();
+  }
+  for (const Person& p : s.persons) {
+    if (static_cast<uint64_t>(p.first_document) + p.document_count > s.documents.size()) in.Fail();
+  }
+  s.items.resize(in.Count(48));
+  for (Item& item : s.items) {
+    item.sku = in.Bytes();
+    item.hs_code = in.Bytes();
+    item.description = in.Bytes();
+    item.unit = in.Bytes();
+    item.tags = LoadStrings(in);
+    item.lists = in.U64();
+  }
+  if (!in.ok()) return malformed("registries");
+  uint64_t decided = in.Count(32);
+  for (uint64_t i = 0; i < decided && in.ok(); ++i) {
+    DecidedId record;
+    in.Raw(record.id_digest, 16);
+    record.seq = in.U64();
+    record.body_digest = in.U64();
+    if (record.seq == 0 || record.seq > last_seq || s.decided.Find(record.id_digest) != nullptr) {
+      in.Fail();
+      break;
+    }
+    s.decided.Insert(record);
+  }
+  s.inside_count = in.I64();
+  if (!in.ok()) return malformed("decided ids");
+  if (!s.goods.ledger.Load(in)) return malformed("ledger");
+  uint64_t declarations = in.Count(64);
+  for (uint64_t i = 0; i < declarations && in.ok(); ++i) {
+    DeclarationRecord d = LoadDeclaration(in);
+    std::string id = d.id;
+    if (!s.goods.declarations.emplace(std::move(id), std::move(d)).second) in.Fail();
+  }
+  uint64_t processes = in.Count(48);
+  for (uint64_t i = 0; i < processes && in.ok(); ++i) {
+    ProcessRecord p;
+    p.id = in.Bytes();
+    p.declarant = in.Bytes();
+    p.command = in.Bytes();
+    p.at = in.I64();
+    p.date = static_cast<Date>(in.I64());
+    p.inputs = LoadSkuQuantities(in);
+    p.outputs = LoadSkuQuantities(in);
+    p.output_status = LoadEnum<ledger::Status>(in, ledger::kStatusCount);
+    std::string id = p.id;
+    if (!s.goods.processes.emplace(std::move(id), std::move(p)).second) in.Fail();
+  }
+  s.goods.stocktakes.resize(in.Count(48));
+  for (StocktakeRecord& t : s.goods.stocktakes) {
+    t.command = in.Bytes();
+    t.party = in.Bytes();
+    t.at = in.I64();
+    t.date = static_cast<Date>(in.I64());
+    t.lines.resize(in.Count(32));
+    for (StocktakeLine& line : t.lines) {
+      line.sku = in.Bytes();
+      line.book_milli = in.I64();
+      line.counted_milli = in.I64();
+      line.difference_value_fen = in.I64();
+    }
+  }
+  if (!in.ok()) return malformed("goods records");
+  if (!in.at_end()) return malformed("trailing bytes");
+  // Indexes: rebuilt, refusing duplicate ids (which a saved engine never has).
+  for (uint32_t i = 0; i < s.parties.size(); ++i) {
+    if (s.PartyPosition(s.parties[i].id) != FlatIndex::kAbsent) return malformed("parties");
+    s.party_index.Insert(s.parties[i].id, i);
+  }
+  for (uint32_t i = 0; i < s.persons.size(); ++i) {
+    if (s.PersonPosition(s.persons[i].id) != FlatIndex::kAbsent) return malformed("persons");
+    s.person_index.Insert(s.persons[i].id, i);
+  }
+  for (uint32_t i = 0; i < s.items.size(); ++i) {
+    if (s.ItemPosition(s.items[i].sku) != FlatIndex::kAbsent) return malformed("items");
+    s.item_index.Insert(s.items[i].sku, i);
+  }
+  state_ = std::move(s);
+  profiles_in_force_ = std::move(loaded);
+  profile_ = profiles_in_force_.back();
+  last_seq_ = last_seq;
+  return Status::Ok();
+}
+
+}  // namespace twoline::engine

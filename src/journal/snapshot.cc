@@ -1,0 +1,93 @@
+#include "journal/snapshot.h"
+
+#include <cstring>
+
+#include "base/binary.h"
+#include "base/check.h"
+
+namespace twoline::journal {
+namespace {
+
+constexpr char kMagic[16] = {'t', 'w', 'o', 'l', 'i', 'n', 'e', '-',
+                             's', 'n', 'a', 'p', 's', 'h', 'o', 't'};
+constexpr uint32_t kFormatVersion = 1;
+
+// The container without its body, and the body.
+struct Parsed {
+  SnapshotHeader header;
+  std::string_view body;
+};
+
+Result<Parsed> Parse(std::string_view bytes) {
+  if (bytes.size() < sizeof kMagic + 4 + 8 + 32 + 32 + 8 + 8 + 32) {
+    return Error{"snapshot: too short (" + std::to_string(bytes.size()) + " bytes): torn write?"};
+  }
+  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return Error{"snapshot: bad magic"};
+  std::string_view content = bytes.substr(0, bytes.size() - 32);
+  Hash256 checksum = Sha256(content);
+  if (std::memcmp(checksum.data(), bytes.data() + content.size(), 32) != 0) {
+    return Error{"snapshot: checksum mismatch (torn or corrupted)"};
+  }
+  BinaryReader in(content.substr(sizeof kMagic));
+  uint32_t version = in.U32();
+  if (version != kFormatVersion) {
+    return Error{"snapshot: format version " + std::to_string(version) + " is not " +
+                 std::to_string(kFormatVersion)};
+  }
+  Parsed parsed;
+  parsed.header.seq = in.U64();
+  in.Raw(parsed.header.head.data(), 32);
+  in.Raw(parsed.header.state_hash.data(), 32);
+  parsed.header.zone = in.Bytes();
+  parsed.body = in.View();
+  if (!in.ok() || !in.at_end()) return Error{"snapshot: malformed header"};
+  return parsed;
+}
+
+}  // namespace
+
+std::string EncodeSnapshot(const Chain& chain) {
+  std::string body;
+  BinaryWriter engine_out(&body);
+  chain.engine().SaveSnapshot(engine_out);
+  std::string out;
+  out.reserve(body.size() + 256);
+  out.append(kMagic, sizeof kMagic);
+  BinaryWriter w(&out);
+  w.U32(kFormatVersion);
+  w.U64(chain.entries());
+  w.Raw(chain.head().data(), 32);
+  Hash256 state = chain.engine().StateHash();
+  w.Raw(state.data(), 32);
+  w.Bytes(chain.engine().has_profile() ? chain.engine().profile().id : "");
+  w.Bytes(body);
+  Hash256 checksum = Sha256(out);
+  w.Raw(checksum.data(), 32);
+  return out;
+}
+
+Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes) {
+  auto parsed = Parse(bytes);
+  if (!parsed) return parsed.error();
+  return parsed->header;
+}
+
+Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header) {
+  auto parsed = Parse(bytes);
+  if (!parsed) return Error{parsed.error().message};
+  BinaryReader body(parsed->body);
+  if (Status status = chain->Restore(body, parsed->header.head); !status) return status;
+  auto fail = [&](std::string message) -> Status {
+    *chain = Chain();
+    return Error{std::move(message)};
+  };
+  if (chain->entries() != parsed->header.seq) return fail("snapshot: seq differs from its engine");
+  if (chain->engine().profile().id != parsed->header.zone) return fail("snapshot: zone differs");
+  if (chain->engine().StateHash() != parsed->header.state_hash) {
+    return fail("snapshot: the restored state does not have the recorded state hash");
+  }
+  if (header != nullptr) *header = parsed->header;
+  return Status::Ok();
+}
+
+}  // namespace twoline::journal

@@ -1,0 +1,48 @@
+// Snapshot: the state of one zone's chain after entry `seq`, so that startup replays only the
+// entries after it (docs/journal.md, "Snapshots").
+//
+// Container (all integers little-endian):
+//
+//   offset  size  field
+//   0       16    magic "twoline-snapshot"
+//   16      4     format version (1)
+//   20      8     seq: the state is the state after this entry
+//   28      32    head: the hash of entry `seq` (the chain head)
+//   60      32    state hash: Engine::StateHash() of the saved state
+//   92      8+n   zone id (u64 length, bytes)
+//   …       8+m   engine body (u64 length, bytes; engine/snapshot.cc documents its layout)
+//   end-32  32    SHA-256 of every byte before it
+//
+// A snapshot is never trusted: Load checks the magic, version and checksum (a torn or corrupted
+// file), decodes the body with bounds on every count, recomputes the state hash of the restored
+// engine and compares it with the recorded one. The caller then checks that the journal's entry
+// `seq` has hash `head` (the snapshot belongs to this journal) before replaying the tail.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/sha256.h"
+#include "journal/chain.h"
+
+namespace twoline::journal {
+
+struct SnapshotHeader {
+  std::string zone;
+  uint64_t seq = 0;
+  Hash256 head{};
+  Hash256 state_hash{};
+};
+
+// Encodes `chain` (whose state hash is computed here: O(state)).
+std::string EncodeSnapshot(const Chain& chain);
+// Reads and checks the container only (magic, version, checksum): cheap apart from the checksum.
+Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes);
+// Checks the container, restores the chain (which must be empty) and checks its state hash. On
+// failure the chain is left empty and the error says what was wrong.
+Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header);
+
+}  // namespace twoline::journal
