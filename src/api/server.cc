@@ -80,6 +80,7 @@ std::string RouteTemplate(std::string_view method, std::string_view path) {
   else if (is({"metrics"})) route = "/metrics";
   else if (is({"v1", "openapi.json"})) route = "/v1/openapi.json";
   else if (is({"v1", "zones"})) route = "/v1/zones";
+  else if (is({"v1", "cluster"})) route = "/v1/cluster";
   else if (is({"v1", "zones", "{zone}", "commands"})) route = "/v1/zones/{zone}/commands";
   else if (is({"v1", "zones", "{zone}", "presence"})) route = "/v1/zones/{zone}/presence";
   else if (is({"v1", "zones", "{zone}", "parties", "{party}", "balance"})) route = "/v1/zones/{zone}/parties/{party}/balance";
@@ -123,8 +124,9 @@ const char* GenericErrorCode(int status) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(store::Store& store_, store::Writer& writer_, const ServerOptions& options_)
-      : store(store_), writer(writer_), options(options_), tokens(store_, options_.token_refresh),
+  Impl(store::Store& store_, store::Writer* writer_, cluster::ClusterHook* cluster_,
+       const ServerOptions& options_)
+      : store(store_), writer(writer_), cluster(cluster_), options(options_), tokens(store_, options_.token_refresh),
         log(options_.log) {
     OpenApiLimits limits{options.body.body_bytes_max, options.body.batch_commands_max,
                          options.body.command.command_bytes_max,
@@ -141,16 +143,24 @@ struct Server::Impl {
   Reply Get(const httplib::Request& request);
   Reply GetZoneResource(const httplib::Request& request, const std::vector<std::string_view>& path);
   Reply PostCommands(const httplib::Request& request, const std::string& zone);
-  Reply SubmitAndWait(const Principal& principal, const std::string& zone, ParsedBody body);
+  Reply SubmitAndWait(const Principal& principal, const std::string& zone, ParsedBody body,
+                      store::Writer& zone_writer);
+  // The writer for `zone`: this server's, or in cluster mode the node's (null: `relayed` is set).
+  std::shared_ptr<store::Writer> WriterFor(const std::string& zone, const httplib::Request& request,
+                                           Reply* relayed);
+  Reply Cluster(const httplib::Request& request);
   Reply Presence(const httplib::Request& request, const std::string& zone);
   Reply Balance(const Principal& principal, const std::string& zone, const std::string& party);
-  Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id);
+  Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id,
+                    store::Writer& zone_writer);
   Reply Journal(const httplib::Request& request, const std::string& zone);
   Reply Flows(const httplib::Request& request, const std::string& zone);
   Reply Health();
 
   store::Store& store;
-  store::Writer& writer;
+  store::Writer* writer;           // null in cluster mode
+  cluster::ClusterHook* cluster;   // null unless in cluster mode
+  store::WriterStats no_writer_stats;  // /metrics in cluster mode (zone writers come and go)
   const ServerOptions options;
   TokenCache tokens;
   HttpStats stats;
@@ -200,7 +210,8 @@ std::optional<Principal> Server::Impl::Authenticate(const httplib::Request& requ
 }
 
 bool Server::Impl::Serves(std::string_view zone) const {
-  const auto& ids = writer.zone_ids();
+  if (cluster != nullptr) return cluster->Serves(std::string(zone));
+  const auto& ids = writer->zone_ids();
   return std::binary_search(ids.begin(), ids.end(), zone);
 }
 
@@ -259,11 +270,12 @@ Reply Server::Impl::Get(const httplib::Request& request) {
   if (path.size() == 1 && path[0] == "healthz") return Health();
   if (path.size() == 1 && path[0] == "metrics") {
     Reply reply;
-    reply.body = RenderMetrics(writer.stats(), stats);
+    reply.body = RenderMetrics(writer != nullptr ? writer->stats() : no_writer_stats, stats);
     reply.content_type = "text/plain; version=0.0.4";
     return reply;
   }
   if (path.size() == 2 && path[0] == "v1" && path[1] == "openapi.json") return Reply{200, openapi};
+  if (path.size() == 2 && path[0] == "v1" && path[1] == "cluster") return Cluster(request);
   if (path.size() < 2 || path[0] != "v1" || path[1] != "zones") {
     return ErrorReply(404, "not_found", "no such route");
   }
@@ -290,7 +302,12 @@ Reply Server::Impl::GetZoneResource(const httplib::Request& request,
   current_request.zone = zone;
   if (!Serves(zone)) return ErrorReply(404, "not_found", "this server does not serve zone " + zone);
   if (kind == "parties") return Balance(*principal, zone, std::string(path[4]));
-  if (kind == "declarations") return Declaration(*principal, zone, std::string(path[4]));
+  if (kind == "declarations") {
+    Reply relayed;
+    std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, request, &relayed);
+    if (!zone_writer) return relayed;
+    return Declaration(*principal, zone, std::string(path[4]), *zone_writer);
+  }
   const ReadKind read = kind == "presence" ? ReadKind::kPresence
                         : kind == "journal" ? ReadKind::kJournal
                                             : ReadKind::kReport;
@@ -311,15 +328,45 @@ Reply Server::Impl::PostCommands(const httplib::Request& request, const std::str
   if (Status allowed = AllowSubmit(*principal, zone); !allowed) {
     return ErrorReply(403, "forbidden", allowed.message());
   }
+  Reply relayed;
+  std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, request, &relayed);
+  if (!zone_writer) return relayed;
   auto parsed = ParseCommandsBody(request.body, options.body);
   if (const auto* error = std::get_if<BodyError>(&parsed)) {
     return ErrorReply(error->status, error->code, error->message, error->path);
   }
-  return SubmitAndWait(*principal, zone, std::move(std::get<ParsedBody>(parsed)));
+  return SubmitAndWait(*principal, zone, std::move(std::get<ParsedBody>(parsed)), *zone_writer);
+}
+
+std::shared_ptr<store::Writer> Server::Impl::WriterFor(const std::string& zone,
+                                                       const httplib::Request& request,
+                                                       Reply* relayed) {
+  if (cluster == nullptr) return std::shared_ptr<store::Writer>(writer, [](store::Writer*) {});
+  cluster::RelayRequest relay{request.method, request.target, request.get_header_value("Authorization"),
+                              request.get_header_value("Content-Type"), request.body,
+                              request.get_header_value(cluster::kForwardedByHeader)};
+  cluster::Route route = cluster->RouteZone(zone, relay);
+  if (route.writer) return route.writer;
+  relayed->status = route.reply->status;
+  relayed->body = std::move(route.reply->body);
+  if (!route.reply->content_type.empty()) relayed->content_type = route.reply->content_type;
+  relayed->retry_after_seconds = route.reply->retry_after_seconds;
+  return nullptr;
+}
+
+Reply Server::Impl::Cluster(const httplib::Request& request) {
+  if (cluster == nullptr) return ErrorReply(404, "not_found", "this server is not a cluster node");
+  Reply refusal;
+  std::optional<Principal> principal = Authenticate(request, &refusal);
+  if (!principal) return refusal;
+  if (principal->role != Role::kAdmin && principal->role != Role::kAuditor) {
+    return ErrorReply(403, "forbidden", "the cluster view is for admins and auditors");
+  }
+  return Reply{200, cluster->StatusJson()};
 }
 
 Reply Server::Impl::SubmitAndWait(const Principal& principal, const std::string& zone,
-                                  ParsedBody body) {
+                                  ParsedBody body, store::Writer& zone_writer) {
   current_request.commands = body.commands.size();
   store::SubmitRequest submit;
   submit.zone = zone;
@@ -329,7 +376,7 @@ Reply Server::Impl::SubmitAndWait(const Principal& principal, const std::string&
       return AuthorizeCommand(principal, command, zone_state);
     };
   }
-  store::SubmitResult result = writer.Submit(std::move(submit)).get();
+  store::SubmitResult result = zone_writer.Submit(std::move(submit)).get();
   switch (result.status) {
     case store::SubmitStatus::kDecided:
       break;
@@ -344,7 +391,8 @@ Reply Server::Impl::SubmitAndWait(const Principal& principal, const std::string&
     }
     case store::SubmitStatus::kUnavailable: {
       Reply reply = ErrorReply(503, "unavailable", result.message);
-      reply.retry_after_seconds = 30;
+      // A cluster node stops writing a zone it lost: another node writes it within a lease.
+      reply.retry_after_seconds = cluster != nullptr ? 1 : 30;
       return reply;
     }
   }
@@ -387,9 +435,9 @@ Reply Server::Impl::Balance(const Principal& principal, const std::string& zone,
 // Declarations are read from the engine on the writer thread (their trace shows live lot balances;
 // see store/read_models.h), where the zone also knows who declared each one.
 Reply Server::Impl::Declaration(const Principal& principal, const std::string& zone,
-                                const std::string& id) {
+                                const std::string& id, store::Writer& zone_writer) {
   Reply reply;
-  auto json = writer
+  auto json = zone_writer
                   .Read(zone,
                         [&](const store::Zone& state) -> Result<std::string> {
                           std::string declarant = state.tracker.DeclarantOf(id);
@@ -441,8 +489,11 @@ Reply Server::Impl::Flows(const httplib::Request& request, const std::string& zo
     return ErrorReply(400, "bad_request", "query parameters \"from\" and \"to\" must be dates "
                                           "YYYY-MM-DD with from <= to");
   }
-  auto report = writer
-                    .Read(zone,
+  Reply relayed;
+  std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, request, &relayed);
+  if (!zone_writer) return relayed;
+  auto report = zone_writer
+                    ->Read(zone,
                           [from = *from, to = *to](const store::Zone& state) {
                             return store::ReportView(state.chain.engine(), from, to);
                           })
@@ -452,18 +503,24 @@ Reply Server::Impl::Flows(const httplib::Request& request, const std::string& zo
 }
 
 Reply Server::Impl::Health() {
-  if (writer.writes_stopped()) {
+  if (writer != nullptr && writer->writes_stopped()) {
     return ErrorReply(503, "writes_stopped", "a commit failed; writes are stopped until restart");
   }
   Reply reply;
   JsonWriter w(&reply.body);
   w.BeginObject().Key("status").String("ok");
-  w.Key("zones").Int(static_cast<int64_t>(writer.zone_ids().size())).EndObject();
+  w.Key("zones").Int(static_cast<int64_t>(writer != nullptr ? writer->zone_ids().size() : 0));
+  w.EndObject();
   return reply;
 }
 
 Server::Server(store::Store& store, store::Writer& writer, const ServerOptions& options)
-    : impl_(std::make_unique<Impl>(store, writer, options)) {
+    : impl_(std::make_unique<Impl>(store, &writer, nullptr, options)) {
+  impl_->Install();
+}
+
+Server::Server(store::Store& store, cluster::ClusterHook& cluster, const ServerOptions& options)
+    : impl_(std::make_unique<Impl>(store, nullptr, &cluster, options)) {
   impl_->Install();
 }
 

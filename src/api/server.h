@@ -10,6 +10,8 @@
 // Errors have one shape: {"error": code, "message": text, "path": JSON path (body faults only)}.
 // Logs (api/log.h) record one line per failed request (every request with access_log), with the
 // route template, status, duration, zone and token id; never bodies, paths or personal data.
+// Cluster mode (cluster/cluster_hook.h): requests needing a zone's writer ask the hook, which gives
+// this node's writer for the zone or the reply to send (the owner's, relayed).
 // Thread-safety: Bind, Run and Stop may be called from different threads; Run blocks until Stop.
 #pragma once
 
@@ -21,6 +23,7 @@
 #include "api/metrics.h"
 #include "api/request_body.h"
 #include "base/result.h"
+#include "cluster/cluster_hook.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -49,6 +52,9 @@ class Server {
  public:
   // `store` and `writer` must outlive the Server.
   Server(store::Store& store, store::Writer& writer, const ServerOptions& options);
+  // A cluster node (cluster/cluster_hook.h): zone writers and relays come from `cluster`, which
+  // must outlive the Server; GET /v1/cluster is served.
+  Server(store::Store& store, cluster::ClusterHook& cluster, const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -15,23 +15,17 @@
 #include "journal/journal_file.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
-#include "store/sqlite_store.h"
 #include "store/zone_set.h"
 
 namespace twoline::cli {
 namespace {
 
-Result<std::unique_ptr<store::SqliteStore>> OpenForReading(const std::string& db_path) {
-  store::SqliteOptions options;
-  options.read_only = true;
-  options.read_connections_max = 2;
-  return store::SqliteStore::Open(db_path, options);
+Result<std::unique_ptr<store::Store>> OpenForReading(const StoreLocation& db) {
+  return OpenStore(db, StoreAccess::kRead, 2);
 }
 
-Result<std::unique_ptr<store::SqliteStore>> OpenForWriting(const std::string& db_path) {
-  store::SqliteOptions options;
-  options.read_connections_max = 2;
-  return store::SqliteStore::Open(db_path, options);
+Result<std::unique_ptr<store::Store>> OpenForWriting(const StoreLocation& db) {
+  return OpenStore(db, StoreAccess::kCreate, 2);
 }
 
 // The zone record a command works on: the named zone, or the only zone of the database.
@@ -112,7 +106,7 @@ class RunPipeline {
 
 }  // namespace
 
-int RunDb(const RunOptions& options, const std::string& db_path, std::istream& in,
+int RunDb(const RunOptions& options, const StoreLocation& db_path, std::istream& in,
           std::ostream& out, std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline run: " << message << "\n";
@@ -207,7 +201,7 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
 
 }  // namespace
 
-int VerifyDb(const std::string& db_path, const std::string& zone, std::ostream& out,
+int VerifyDb(const StoreLocation& db_path, const std::string& zone, std::ostream& out,
              std::ostream& err) {
   auto bad = [&](const std::string& message) {
     err << "twoline verify: " << message << "\n";
@@ -268,7 +262,7 @@ Result<std::optional<std::string>> AnswerFromReadModels(store::Store& store,
 
 }  // namespace
 
-int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostream& out,
+int QueryDb(const StoreLocation& db_path, const QueryOptions& options, std::ostream& out,
             std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline query: " << message << "\n";
@@ -334,7 +328,7 @@ Status WriteAll(int fd, std::string_view data) {
 
 }  // namespace
 
-int ExportDb(const std::string& db_path, const std::string& zone, const std::string& journal_path,
+int ExportDb(const StoreLocation& db_path, const std::string& zone, const std::string& journal_path,
              std::ostream& out, std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline export: " << message << "\n";
@@ -422,7 +416,7 @@ Status AppendImported(store::Store& store, store::Zone& zone,
 
 }  // namespace
 
-int ImportDb(const std::string& journal_path, const std::string& db_path, std::ostream& out,
+int ImportDb(const std::string& journal_path, const StoreLocation& db_path, std::ostream& out,
              std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline import: " << message << "\n";
@@ -455,7 +449,7 @@ int ImportDb(const std::string& journal_path, const std::string& db_path, std::o
     }
   }
   if (stored > entries->size() || (stored > 0 && (*entries)[stored - 1].hash != stored_head)) {
-    return fail("zone " + zone_id + " in " + db_path + " (" + std::to_string(stored) +
+    return fail("zone " + zone_id + " in " + db_path.name() + " (" + std::to_string(stored) +
                 " entries) is not a prefix of " + journal_path);
   }
   if (stored == entries->size()) {

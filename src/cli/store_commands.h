@@ -1,6 +1,7 @@
 // The database forms of the subcommands (SPEC §5): `run --db`, `verify --db`, `query … --db`,
 // `export` and `import` (JSON Lines journal ↔ database). The database is the embedded SQLite store
-// (store/sqlite_store.h); one database holds one chain per zone.
+// (store/sqlite_store.h) or, with --postgres, a PostgreSQL database (store/pg_store.h; opened by
+// cli/open_store.h); one database holds one chain per zone.
 //
 // Output contracts:
 //   run     one decision per input line, in order, written only after the batch holding it is
@@ -20,30 +21,31 @@
 #include <string>
 
 #include "cli/journal_commands.h"
+#include "cli/open_store.h"
 
 namespace twoline::cli {
 
 // `run --zone ID [--profile FILE] --db FILE`: as RunJournal, on the database.
-int RunDb(const RunOptions& options, const std::string& db_path, std::istream& in,
+int RunDb(const RunOptions& options, const StoreLocation& db_path, std::istream& in,
           std::ostream& out, std::ostream& err);
 
 // `verify --db FILE [--zone ID]`. Also checks that the read models agree with a replay.
-int VerifyDb(const std::string& db_path, const std::string& zone, std::ostream& out,
+int VerifyDb(const StoreLocation& db_path, const std::string& zone, std::ostream& out,
              std::ostream& err);
 
 // QueryOptions is declared in cli/journal_commands.h (shared with the journal form).
 
 // `query WHAT --db FILE …`: presence and balance JSON from the read models (the same bytes as
 // AnswerQuery on a replayed engine); declarations, traces, reports and tables from a replay.
-int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostream& out,
+int QueryDb(const StoreLocation& db_path, const QueryOptions& options, std::ostream& out,
             std::ostream& err);
 
 // `export --db FILE [--zone ID] --journal FILE`.
-int ExportDb(const std::string& db_path, const std::string& zone, const std::string& journal_path,
+int ExportDb(const StoreLocation& db_path, const std::string& zone, const std::string& journal_path,
              std::ostream& out, std::ostream& err);
 
 // `import --journal FILE --db FILE`.
-int ImportDb(const std::string& journal_path, const std::string& db_path, std::ostream& out,
+int ImportDb(const std::string& journal_path, const StoreLocation& db_path, std::ostream& out,
              std::ostream& err);
 
 }  // namespace twoline::cli
