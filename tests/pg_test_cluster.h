@@ -85,6 +85,13 @@ class PgTestCluster {
   PgTestCluster() = default;
 
   bool Start() {
+    // Under ctest, the cluster the pg.cluster.start fixture started (CMakeLists.txt).
+    const char* shared = getenv("TWOLINE_TEST_POSTGRES_DIR");
+    if (shared != nullptr && shared[0] != '\0') {
+      bool ok = false;
+      conninfo_ = Script(std::string("conninfo ") + shared + " primary", &ok);
+      return ok;
+    }
     const char* base = getenv("TMPDIR");
     // The cluster directory is created by the script (it must not exist yet).
     std::string parent = base != nullptr && base[0] != '\0' ? base : "/tmp";

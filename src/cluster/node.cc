@@ -132,7 +132,7 @@ Route ClusterNode::RouteZone(const std::string& zone, const RelayRequest& reques
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::optional<Holder> holder;
     std::string advertise;
-    bool stopped = false;
+    uint64_t stopped = 0;  // the epoch of a held zone whose writer stopped
     {
       std::unique_lock<std::mutex> lock(mutex_);
       // Another request of this node is taking the zone: wait for it rather than race it.
@@ -149,7 +149,7 @@ Route ClusterNode::RouteZone(const std::string& zone, const RelayRequest& reques
       }
       if (it != owned_.end()) {
         if (!it->second.zone->writer->writes_stopped()) return {WriterOf(it->second.zone), {}};
-        stopped = true;
+        stopped = it->second.fence.epoch;
       } else {
         auto cached = holders_.find(zone);
         if (cached != holders_.end() && cached->second.owner != options_.node_id &&
@@ -161,9 +161,9 @@ Route ClusterNode::RouteZone(const std::string& zone, const RelayRequest& reques
         }
       }
     }
-    if (stopped) {
-      Drop(zone, "writes stopped after a failed commit; the zone is taken again and reloaded",
-           true);
+    if (stopped != 0) {
+      Drop(zone, stopped,
+           "writes stopped after a failed commit; the zone is taken again and reloaded", true);
       continue;
     }
     if (holder) {
@@ -279,13 +279,14 @@ Result<std::shared_ptr<ClusterNode::ZoneWriter>> ClusterNode::Load(const store::
   return zone;
 }
 
-void ClusterNode::Drop(const std::string& zone, const std::string& why, bool release) {
+void ClusterNode::Drop(const std::string& zone, uint64_t epoch, const std::string& why,
+                       bool release) {
   std::shared_ptr<ZoneWriter> writer;
   store::Fence fence;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = owned_.find(zone);
-    if (it == owned_.end()) return;
+    if (it == owned_.end() || (epoch != 0 && it->second.fence.epoch != epoch)) return;
     writer = it->second.zone;
     fence = it->second.fence;
     owned_.erase(it);
@@ -319,17 +320,17 @@ void ClusterNode::Heartbeat() {
 }
 
 void ClusterNode::RenewAll() {
-  std::vector<store::Fence> fences;
-  std::vector<std::string> stopped;
+  std::vector<store::Fence> fences, stopped;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [zone, owned] : owned_) {
       if (owned.fence.epoch > 0) fences.push_back(owned.fence);
-      if (owned.zone && owned.zone->writer->writes_stopped()) stopped.push_back(zone);
+      if (owned.zone && owned.zone->writer->writes_stopped()) stopped.push_back(owned.fence);
     }
   }
-  for (const std::string& zone : stopped) {
-    Drop(zone, "writes stopped after a failed commit; the zone is taken again and reloaded", true);
+  for (const store::Fence& fence : stopped) {
+    Drop(fence.zone, fence.epoch,
+         "writes stopped after a failed commit; the zone is taken again and reloaded", true);
   }
   for (const store::Fence& fence : fences) {
     const Clock::time_point sent = Clock::now();
@@ -344,7 +345,7 @@ void ClusterNode::RenewAll() {
       continue;
     }
     if (renewed) {
-      Drop(fence.zone,
+      Drop(fence.zone, fence.epoch,
            "lease lost: another node took the zone over (epoch " + std::to_string(fence.epoch) +
                " is no longer current)",
            false);
@@ -357,7 +358,9 @@ void ClusterNode::RenewAll() {
       expired = it != owned_.end() && it->second.fence.epoch == fence.epoch &&
                 Clock::now() >= it->second.valid_until;
     }
-    if (expired) Drop(fence.zone, "lease not renewed in time: " + renewed.error().message, false);
+    if (expired) {
+      Drop(fence.zone, fence.epoch, "lease not renewed in time: " + renewed.error().message, false);
+    }
   }
 }
 
@@ -440,7 +443,7 @@ void ClusterNode::Stop() {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [zone, owned] : owned_) zones.push_back(zone);
   }
-  for (const std::string& zone : zones) Drop(zone, "the node is stopping", true);
+  for (const std::string& zone : zones) Drop(zone, 0, "the node is stopping", true);
 }
 
 }  // namespace twoline::cluster

@@ -111,8 +111,9 @@ class ClusterNode final : public ClusterHook {
   // Takes the zone's lease and loads it; null writer (with the reason) when another node holds it.
   Result<std::shared_ptr<ZoneWriter>> Take(const std::string& zone);
   Result<std::shared_ptr<ZoneWriter>> Load(const store::Fence& fence);
-  // Forgets a zone (stopping its Writer); releases the lease when `release`.
-  void Drop(const std::string& zone, const std::string& why, bool release);
+  // Forgets a zone held at `epoch` (any epoch when 0), stopping its Writer; releases the lease when
+  // `release`. A zone held meanwhile at another epoch (or being taken again) is left alone.
+  void Drop(const std::string& zone, uint64_t epoch, const std::string& why, bool release);
   std::shared_ptr<store::Writer> WriterOf(const std::shared_ptr<ZoneWriter>& zone) const;
   void Log(const std::string& event, const std::string& zone, const std::string& detail) const;
 
