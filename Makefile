@@ -6,7 +6,7 @@
 
 PACKAGES := cmake g++ make pkg-config clang-format sqlite3 libsqlite3-dev libssl-dev libtomlplusplus-dev \
             libsimdjson-dev libcpp-httplib-dev libcli11-dev librapidcheck-dev libgtest-dev libgmock-dev \
-            libbenchmark-dev iso-codes python3 time bc \
+            libbenchmark-dev iso-codes python3 time bc chromium fonts-wqy-microhei \
             postgresql postgresql-client libpq-dev
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -17,7 +17,7 @@ all: build
 
 # Installs missing Debian packages; does nothing when all are present.
 deps: build/.deps-ok
-build/.deps-ok: Makefile
+build/.deps-ok: Makefile web/package-lock.json
 	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
@@ -30,6 +30,8 @@ build/.deps-ok: Makefile
 	@# nodejs and npm are installed only when npm is missing.
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm </dev/null; }
+	@# The console's bundler and type checker, and the browser tests' driver, exactly as locked.
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
 	@mkdir -p build && touch $@
 
 build: deps

@@ -15,6 +15,11 @@ struct RunOptions {
   std::string profile_path;  // optional: a profile file to put in force instead of the built-in
   std::string journal_path;
   size_t batch_lines_max = 4096;  // commands decided per durable append (group commit)
+  // A snapshot is written at the end of a run when at least this many entries were journaled
+  // since the newest snapshot (0: never). Snapshots kept per zone: the newest `snapshots_kept`.
+  uint64_t snapshot_every_entries = 50000;
+  size_t snapshots_kept = 2;
+  bool stats = false;  // print timings (startup, deciding, snapshot) to the error stream
 };
 
 // Reads JSON Lines commands from `in`, writes one decision per line to `out`, appends journaled
@@ -28,8 +33,8 @@ int VerifyJournal(const std::string& journal_path, std::ostream& out, std::ostre
 
 // `query presence|balance|trace|report --journal FILE [--format table]` and their arguments.
 struct QueryOptions {
-  std::string what;         // presence, balance, declaration (database only), trace, report
-  std::string zone;         // database form: optional when the database holds one zone
+  std::string what;         // presence, balance, declaration, trace, report
+  std::string zone;         // optional when the store holds one zone
   std::string party;        // balance
   std::string declaration;  // trace
   std::string from, to;     // report: YYYY-MM-DD, inclusive
@@ -38,7 +43,6 @@ struct QueryOptions {
 // Answers a query from an engine's state (journal and database forms share it).
 int AnswerQuery(const engine::Engine& engine, const QueryOptions& options, std::ostream& out,
                 std::ostream& err);
-int QueryJournal(const std::string& journal_path, const QueryOptions& options, std::ostream& out,
-                 std::ostream& err);
+
 
 }  // namespace twoline::cli

@@ -6,6 +6,7 @@
 #include "cli/demo_command.h"
 #include "cli/journal_commands.h"
 #include "cli/live_demo.h"
+#include "cli/proof_commands.h"
 #include "cli/serve_command.h"
 #include "cli/store_commands.h"
 #include "cli/zones_command.h"
@@ -43,11 +44,6 @@ void AddDatabase(CLI::App* command, std::string* db, std::string* postgres) {
   });
 }
 
-twoline::cli::StoreLocation Database(const std::string& db, const std::string& postgres) {
-  return postgres.empty() ? twoline::cli::StoreLocation(db)
-                          : twoline::cli::StoreLocation::Postgres(postgres);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +65,10 @@ int main(int argc, char** argv) {
   run->add_option("--zone", run_options.zone, "zone id")->required();
   run->add_option("--profile", run_options.profile_path, "profile file to put in force");
   AddStorage(run, &run_options.journal_path, &db_path, &postgres);
+  run->add_option("--snapshot-every", run_options.snapshot_every_entries,
+                  "write a snapshot at the end when this many entries were journaled since the "
+                  "last one (default 50000; 0: never)");
+  run->add_flag("--stats", run_options.stats, "print startup, deciding and snapshot times");
   run->add_option("--batch", run_options.batch_lines_max,
                   "commands per durable group commit (default 4096)")
       ->check(CLI::Range(1, 1 << 20));
@@ -77,6 +77,12 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "recompute the hash chain and replay the journal");
   AddStorage(verify, &journal_path, &db_path, &postgres);
   verify->add_option("--zone", zone, "database: only this zone");
+  bool from_snapshot = false;
+  verify->add_flag("--from-snapshot", from_snapshot,
+                   "check the newest valid snapshot and replay only the entries after it");
+
+  twoline::cli::ProofCommandLine proof_commands;
+  proof_commands.Register(&app, verify);
 
   twoline::cli::QueryOptions query_options;
   std::string format = "json";
@@ -118,6 +124,12 @@ int main(int argc, char** argv) {
                     "commands waiting before 503 (default 100000)")
       ->check(CLI::Range(1, 10000000));
 
+  serve->add_option("--snapshot-every", serve_options.snapshot_every_entries,
+                    "background snapshot of a zone after this many entries (default 100000; 0: off)");
+  serve->add_option("--snapshot-seconds", serve_options.snapshot_every_seconds,
+                    "... or after this many seconds with new entries (default 300; 0: off)")
+      ->check(CLI::Range(0, 1 << 30));
+
   twoline::cli::TokenOptions token_options;
   auto* token = app.add_subcommand("token", "manage API tokens: create | list | revoke");
   token->add_option("ACTION", token_options.action, "create|list|revoke")
@@ -154,26 +166,27 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   using namespace twoline::cli;  // NOLINT: dispatch table reads better unqualified
 
+  if (auto status = proof_commands.Run(journal_path, db_path, std::cout, std::cerr)) return *status;
   if (zones->parsed()) return RunZones(zones_json, std::cout, std::cerr);
   if (check->parsed()) return RunCheckProfile(profile_file, std::cout, std::cerr);
   if (run->parsed()) {
-    if (!run_options.journal_path.empty()) return RunJournal(run_options, std::cin, std::cout, std::cerr);
-    return RunDb(run_options, Database(db_path, postgres), std::cin, std::cout, std::cerr);
+    StoreLocation location{db_path, run_options.journal_path, postgres};
+    return RunStore(run_options, location, std::cin, std::cout, std::cerr);
   }
   if (verify->parsed()) {
-    if (!journal_path.empty()) return VerifyJournal(journal_path, std::cout, std::cerr);
-    return VerifyDb(Database(db_path, postgres), zone, std::cout, std::cerr);
+    StoreLocation location{db_path, journal_path, postgres};
+    return VerifyStore(location, zone, from_snapshot, std::cout, std::cerr);
   }
   if (query->parsed()) {
     query_options.table = format == "table";
-    if (!journal_path.empty()) return QueryJournal(journal_path, query_options, std::cout, std::cerr);
-    return QueryDb(Database(db_path, postgres), query_options, std::cout, std::cerr);
+    StoreLocation location{db_path, journal_path, postgres};
+    return QueryStore(location, query_options, std::cout, std::cerr);
   }
   if (export_command->parsed()) {
-    return ExportDb(Database(db_path, postgres), zone, journal_path, std::cout, std::cerr);
+    return ExportDb(StoreLocation{db_path, "", postgres}, zone, journal_path, std::cout, std::cerr);
   }
   if (import_command->parsed()) {
-    return ImportDb(journal_path, Database(db_path, postgres), std::cout, std::cerr);
+    return ImportDb(journal_path, StoreLocation{db_path, "", postgres}, std::cout, std::cerr);
   }
   if (serve->parsed()) {
     if (serve_options.postgres.empty() != serve_options.node_id.empty()) {

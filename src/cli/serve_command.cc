@@ -13,7 +13,7 @@
 #include "api/log.h"
 #include "api/server.h"
 #include "cluster/node.h"
-#include "cli/open_store.h"
+#include "cli/store_commands.h"
 #include "cli/run_input.h"
 #include "cli/zones_command.h"
 #include "policy/profile_loader.h"
@@ -181,8 +181,18 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   auto store = store::SqliteStore::Open(options.db_path, sqlite);
   if (!store) return fail(store.error().message);
   std::vector<std::string> rebuilt;
-  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, &rebuilt);
+  store::LoadOptions load;
+  load.warn = [&log](const std::string& warning) {
+    log.Write(api::LogLine("warn", "snapshot_skipped").Add("message", warning));
+  };
+  std::vector<store::LoadReport> reports;
+  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, &rebuilt, load, &reports);
   if (!zones) return fail(zones.error().message);
+  for (const store::LoadReport& report : reports) {
+    log.Write(api::LogLine("info", "zone_loaded").Add("zone", report.zone)
+                  .Add("snapshot_seq", static_cast<int64_t>(report.snapshot_seq))
+                  .Add("replayed", static_cast<int64_t>(report.replayed)));
+  }
   for (const std::string& zone : rebuilt) {
     log.Write(api::LogLine("warn", "read_models_rebuilt").Add("zone", zone));
   }
@@ -200,6 +210,11 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   writer_options.batch_commands_max = options.group_commit_max;
   writer_options.on_writes_stopped = [&log](const std::string& reason) {
     log.Write(api::LogLine("error", "writes_stopped").Add("message", reason.substr(0, reason.find('{'))));
+  };
+  writer_options.snapshots.every_entries = options.snapshot_every_entries;
+  writer_options.snapshots.every = std::chrono::seconds(options.snapshot_every_seconds);
+  writer_options.on_snapshot_log = [&log](const std::string& message) {
+    log.Write(api::LogLine("info", "snapshot").Add("message", message));
   };
   store::Writer writer(**store, std::move(*zones), writer_options);
   api::Server server(**store, writer, server_options);
@@ -278,12 +293,20 @@ int ListTokens(store::Store& store, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int Token(const TokenOptions& options, std::ostream& out, std::ostream& err) {
-  StoreLocation location = options.postgres.empty() ? StoreLocation(options.db_path)
-                                                    : StoreLocation::Postgres(options.postgres);
-  StoreAccess access = options.action == "create"   ? StoreAccess::kCreate
-                       : options.action == "revoke" ? StoreAccess::kWrite
-                                                    : StoreAccess::kRead;
-  auto store = OpenStore(location, access, 2);
+  Result<std::unique_ptr<store::Store>> store = Error{""};
+  if (!options.postgres.empty()) {
+    store = OpenStore(StoreLocation{"", "", options.postgres}, options.action == "list");
+  } else {
+    store::SqliteOptions sqlite;
+    sqlite.read_connections_max = 2;
+    sqlite.create = options.action == "create";
+    auto opened = store::SqliteStore::Open(options.db_path, sqlite);
+    if (opened) {
+      store = std::unique_ptr<store::Store>(std::move(*opened));
+    } else {
+      store = opened.error();
+    }
+  }
   if (!store) {
     err << "twoline token: " << store.error().message << "\n";
     return 1;

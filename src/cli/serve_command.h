@@ -40,6 +40,8 @@ struct ServeOptions {
   size_t queue_commands_max = 100000;     // beyond: 503 with Retry-After
   size_t group_commit_max = 4096;         // commands per transaction
   bool access_log = false;                // log every request, not only failures
+  uint64_t snapshot_every_entries = 100000;  // background snapshot after this many entries (0: off)
+  int snapshot_every_seconds = 300;          // ... or after this long with new entries (0: off)
 };
 
 int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err);

@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <libgen.h>
+#include <libpq-fe.h>
 
 #include "cli/run_input.h"
 #include "engine/goods_queries.h"
@@ -15,17 +18,50 @@
 #include "journal/journal_file.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
+#include "journal/snapshot.h"
+#include "store/journal_store.h"
+#include "store/pg_store.h"
+#include "store/sqlite_store.h"
 #include "store/zone_set.h"
 
 namespace twoline::cli {
 namespace {
 
-Result<std::unique_ptr<store::Store>> OpenForReading(const StoreLocation& db) {
-  return OpenStore(db, StoreAccess::kRead, 2);
+Result<std::unique_ptr<store::SqliteStore>> OpenForReading(const std::string& db_path) {
+  store::SqliteOptions options;
+  options.read_only = true;
+  options.read_connections_max = 2;
+  return store::SqliteStore::Open(db_path, options);
 }
 
-Result<std::unique_ptr<store::Store>> OpenForWriting(const StoreLocation& db) {
-  return OpenStore(db, StoreAccess::kCreate, 2);
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Writes a snapshot of `zone` when RunOptions says it is due, and keeps the newest few.
+Status SnapshotIfDue(store::Store& store, const store::Zone& zone, const std::string& zone_id,
+                     const RunOptions& options) {
+  if (options.snapshot_every_entries == 0) return Status::Ok();
+  auto snapshots = store.ListSnapshots(zone_id);
+  if (!snapshots) return Error{snapshots.error().message};
+  uint64_t newest = snapshots->empty() ? 0 : snapshots->front().seq;
+  if (zone.chain.entries() < newest + options.snapshot_every_entries) return Status::Ok();
+  std::string bytes = journal::EncodeSnapshot(zone.chain);
+  if (Status status = store.WriteSnapshot(zone_id, zone.chain.entries(), bytes); !status) {
+    return status;
+  }
+  snapshots = store.ListSnapshots(zone_id);
+  if (!snapshots) return Error{snapshots.error().message};
+  for (size_t i = std::max<size_t>(options.snapshots_kept, 1); i < snapshots->size(); ++i) {
+    if (Status status = store.DeleteSnapshot(zone_id, (*snapshots)[i].seq); !status) return status;
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<store::SqliteStore>> OpenForWriting(const std::string& db_path) {
+  store::SqliteOptions options;
+  options.read_connections_max = 2;
+  return store::SqliteStore::Open(db_path, options);
 }
 
 // The zone record a command works on: the named zone, or the only zone of the database.
@@ -106,17 +142,83 @@ class RunPipeline {
 
 }  // namespace
 
-int RunDb(const RunOptions& options, const StoreLocation& db_path, std::istream& in,
+std::string StoreLocation::Name() const {
+  if (postgres.empty()) return db.empty() ? journal : db;
+  // Only host, port and database name: a conninfo may carry a password.
+  std::string host, port, name;
+  if (PQconninfoOption* options = PQconninfoParse(postgres.c_str(), nullptr)) {
+    for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+      if (option->val == nullptr) continue;
+      std::string_view keyword = option->keyword;
+      if (keyword == "host") host = option->val;
+      if (keyword == "port") port = option->val;
+      if (keyword == "dbname") name = option->val;
+    }
+    PQconninfoFree(options);
+  }
+  return "postgres://" + (host.empty() ? std::string("localhost") : host) +
+         (port.empty() ? "" : ":" + port) + "/" + name;
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, bool read_only,
+                                                bool audit) {
+  if (!location.postgres.empty()) {
+    store::PgStoreOptions options;
+    options.read_only = read_only;
+    options.read_connections_max = 2;
+    auto store = store::PgStore::Open(location.postgres, options);
+    if (!store) return store.error();
+    return std::unique_ptr<store::Store>(std::move(*store));
+  }
+  if (!location.journal.empty()) {
+    store::JournalStoreOptions options;
+    options.read_only = read_only;
+    options.use_index = !audit;  // the audit reads the file itself, not derived data
+    auto store = store::JournalStore::Open(location.journal, options);
+    if (!store) return store.error();
+    return std::unique_ptr<store::Store>(std::move(*store));
+  }
+  auto store = read_only ? OpenForReading(location.db) : OpenForWriting(location.db);
+  if (!store) return store.error();
+  return std::unique_ptr<store::Store>(std::move(*store));
+}
+
+int RunDb(const RunOptions& options, const std::string& db_path, std::istream& in,
           std::ostream& out, std::ostream& err) {
+  StoreLocation location;
+  location.db = db_path;
+  return RunStore(options, location, in, out, err);
+}
+
+int RunStore(const RunOptions& options, const StoreLocation& location, std::istream& in,
+             std::ostream& out, std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline run: " << message << "\n";
     return 1;
   };
   if (options.batch_lines_max == 0) return fail("the batch size must be at least 1");
-  auto store = OpenForWriting(db_path);
+  const auto started = std::chrono::steady_clock::now();
+  auto store = OpenStore(location, /*read_only=*/false);
   if (!store) return fail(store.error().message);
-  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/true, nullptr);
+  if (!location.journal.empty()) {
+    // A journal file holds one zone's chain.
+    auto records = (*store)->Zones();
+    if (!records) return fail(records.error().message);
+    if (!records->empty() && records->front().zone != options.zone) {
+      return fail("journal " + location.journal + " is for zone " + records->front().zone +
+                  ", not " + options.zone);
+    }
+  }
+  store::LoadOptions load;
+  load.warn = [&](const std::string& warning) { err << "twoline run: warning: " << warning << "\n"; };
+  std::vector<store::LoadReport> reports;
+  // Read models a journal file does not keep need no rebuild for a run (journal_store.h).
+  auto zones = store::ZoneSet::Load(**store, /*rebuild_read_models=*/location.journal.empty(),
+                                    nullptr, load, &reports);
   if (!zones) return fail(zones.error().message);
+  const double startup_seconds = SecondsSince(started);
+  const auto deciding = std::chrono::steady_clock::now();
+  size_t commands = 0;
   store::CommitBatch batch(**zones, **store);
   if (Status status = PrepareRunZone(options, **zones, batch); !status) return fail(status.message());
   RunPipeline pipeline(batch, **store, out);
@@ -126,6 +228,7 @@ int RunDb(const RunOptions& options, const StoreLocation& db_path, std::istream&
   size_t line_number = 0;
   while (std::getline(in, line)) {
     ++line_number;
+    ++commands;
     engine::Command command;
     engine::ParseFailure failure;
     if (!engine::ParseCommand(line, limits, &command, &failure)) {
@@ -141,6 +244,28 @@ int RunDb(const RunOptions& options, const StoreLocation& db_path, std::istream&
   }
   if (Status status = pipeline.Flush(outputs); !status) return fail(status.message());
   if (Status status = pipeline.Settle(); !status) return fail(status.message());
+  const double deciding_seconds = SecondsSince(deciding);
+  const auto snapshotting = std::chrono::steady_clock::now();
+  if (const store::Zone* zone = (*zones)->Find(options.zone)) {
+    if (Status status = SnapshotIfDue(**store, *zone, options.zone, options); !status) {
+      // The run's decisions are durable; a missing snapshot only makes the next start slower.
+      err << "twoline run: warning: snapshot not written: " << status.message() << "\n";
+    }
+  }
+  if (options.stats) {
+    uint64_t snapshot_seq = 0, replayed = 0;
+    for (const store::LoadReport& report : reports) {
+      if (report.zone == options.zone) {
+        snapshot_seq = report.snapshot_seq;
+        replayed = report.replayed;
+      }
+    }
+    err << "twoline run: stats: startup " << startup_seconds << " s (snapshot at seq "
+        << snapshot_seq << ", " << replayed << " entries replayed); " << commands
+        << " commands decided and durable in " << deciding_seconds << " s ("
+        << static_cast<uint64_t>(commands / std::max(deciding_seconds, 1e-9))
+        << "/s); snapshot " << SecondsSince(snapshotting) << " s\n";
+  }
   return 0;
 }
 
@@ -176,10 +301,29 @@ Status CheckReadModels(store::Store& store, store::Zone& zone, const store::Zone
 
 // Verifies one zone; prints its "ok" line or returns the error.
 Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool name_zone,
-                  std::ostream& out, std::ostream& err) {
+                  bool from_snapshot, bool stored_read_models, std::ostream& out,
+                  std::ostream& err) {
   store::Zone zone;
-  if (Status status = store::ReplayZone(store, record, &zone); !status) return status;
-  if (record.read_model_seq != record.entries) {
+  zone.tracker.Attach(&zone.chain.engine());
+  uint64_t snapshot_seq = 0;
+  if (from_snapshot) {
+    snapshot_seq = store::RestoreNewestSnapshot(store, record, &zone, [&](const std::string& warning) {
+      err << "twoline verify: warning: " << warning << "\n";
+    });
+    if (snapshot_seq == 0) {
+      err << "twoline verify: note: zone " << record.zone
+          << ": no valid snapshot; replaying from the first entry\n";
+    }
+  }
+  if (Status status = store::ReplayTail(store, record, &zone); !status) return status;
+  if (from_snapshot && snapshot_seq != 0) {
+    err << "twoline verify: zone " << record.zone << ": snapshot at seq " << snapshot_seq
+        << " checked (state hash, head), " << record.entries - snapshot_seq
+        << " entries replayed after it\n";
+  }
+  if (!stored_read_models) {
+    // A journal file keeps no read models (journal_store.h): nothing to compare.
+  } else if (record.read_model_seq != record.entries) {
     err << "twoline verify: note: zone " << record.zone << ": read models reflect seq "
         << record.read_model_seq << " of " << record.entries
         << "; they are rebuilt when the database is next opened for writing\n";
@@ -201,14 +345,21 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
 
 }  // namespace
 
-int VerifyDb(const StoreLocation& db_path, const std::string& zone, std::ostream& out,
+int VerifyDb(const std::string& db_path, const std::string& zone, std::ostream& out,
              std::ostream& err) {
+  StoreLocation location;
+  location.db = db_path;
+  return VerifyStore(location, zone, /*from_snapshot=*/false, out, err);
+}
+
+int VerifyStore(const StoreLocation& location, const std::string& zone, bool from_snapshot,
+                std::ostream& out, std::ostream& err) {
   auto bad = [&](const std::string& message) {
     err << "twoline verify: " << message << "\n";
     out << "bad " << message << "\n";
     return 1;
   };
-  auto store = OpenForReading(db_path);
+  auto store = OpenStore(location, /*read_only=*/true, /*audit=*/!from_snapshot);
   if (!store) return bad(store.error().message);
   auto records = (*store)->Zones();
   if (!records) return bad(records.error().message);
@@ -223,7 +374,9 @@ int VerifyDb(const StoreLocation& db_path, const std::string& zone, std::ostream
     return 0;
   }
   for (const store::ZoneRecord& record : *records) {
-    if (Status status = VerifyZone(**store, record, records->size() > 1, out, err); !status) {
+    if (Status status = VerifyZone(**store, record, records->size() > 1, from_snapshot,
+                                   location.journal.empty(), out, err);
+        !status) {
       return bad(status.message());
     }
   }
@@ -262,24 +415,38 @@ Result<std::optional<std::string>> AnswerFromReadModels(store::Store& store,
 
 }  // namespace
 
-int QueryDb(const StoreLocation& db_path, const QueryOptions& options, std::ostream& out,
+int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostream& out,
             std::ostream& err) {
+  StoreLocation location;
+  location.db = db_path;
+  return QueryStore(location, options, out, err);
+}
+
+int QueryStore(const StoreLocation& location, const QueryOptions& options, std::ostream& out,
+               std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline query: " << message << "\n";
     return 1;
   };
-  auto store = OpenForReading(db_path);
+  auto store = OpenStore(location, /*read_only=*/true);
   if (!store) return fail(store.error().message);
   auto record = PickZone(**store, options.zone);
   if (!record) return fail(record.error().message);
-  auto answer = AnswerFromReadModels(**store, *record, options);
-  if (!answer) return fail(answer.error().message);
-  if (*answer) {
-    out << **answer;
-    return 0;
+  if (record->read_model_seq == record->entries) {
+    auto answer = AnswerFromReadModels(**store, *record, options);
+    if (!answer) return fail(answer.error().message);
+    if (*answer) {
+      out << **answer;
+      return 0;
+    }
   }
+  // Everything else is answered by the engine: the newest valid snapshot and the tail after it.
   store::Zone zone;
-  if (Status status = store::ReplayZone(**store, *record, &zone); !status) return fail(status.message());
+  zone.tracker.Attach(&zone.chain.engine());
+  store::RestoreNewestSnapshot(**store, *record, &zone, [&](const std::string& warning) {
+    err << "twoline query: warning: " << warning << "\n";
+  });
+  if (Status status = store::ReplayTail(**store, *record, &zone); !status) return fail(status.message());
   if (options.what != "declaration") return AnswerQuery(zone.chain.engine(), options, out, err);
   if (options.declaration.empty()) return fail("declaration: --declaration is required");
   std::string json = engine::DeclarationJson(zone.chain.engine(), options.declaration);
@@ -328,13 +495,13 @@ Status WriteAll(int fd, std::string_view data) {
 
 }  // namespace
 
-int ExportDb(const StoreLocation& db_path, const std::string& zone, const std::string& journal_path,
+int ExportDb(const StoreLocation& location, const std::string& zone, const std::string& journal_path,
              std::ostream& out, std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline export: " << message << "\n";
     return 1;
   };
-  auto store = OpenForReading(db_path);
+  auto store = OpenStore(location, /*read_only=*/true);
   if (!store) return fail(store.error().message);
   auto record = PickZone(**store, zone);
   if (!record) return fail(record.error().message);
@@ -416,7 +583,7 @@ Status AppendImported(store::Store& store, store::Zone& zone,
 
 }  // namespace
 
-int ImportDb(const std::string& journal_path, const StoreLocation& db_path, std::ostream& out,
+int ImportDb(const std::string& journal_path, const StoreLocation& location, std::ostream& out,
              std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline import: " << message << "\n";
@@ -425,7 +592,7 @@ int ImportDb(const std::string& journal_path, const StoreLocation& db_path, std:
   auto entries = ReadJournalEntries(journal_path);
   if (!entries) return fail(entries.error().message);
   const std::string zone_id = entries->front().zone;
-  auto store = OpenForWriting(db_path);
+  auto store = OpenStore(location, /*read_only=*/false);
   if (!store) return fail(store.error().message);
   auto records = (*store)->Zones();
   if (!records) return fail(records.error().message);
@@ -440,16 +607,18 @@ int ImportDb(const std::string& journal_path, const StoreLocation& db_path, std:
   // Verify the whole file before writing anything; observe only what will be appended, so that
   // the read models written are those the new entries touch.
   store::Zone zone;
+  zone.tracker.Attach(&zone.chain.engine());
+  engine::Command parsed;
   for (const journal::Entry& entry : *entries) {
-    if (Status status = zone.chain.Replay(entry); !status) {
+    if (Status status = zone.chain.Replay(entry, &parsed); !status) {
       return fail(journal_path + ": " + status.message());
     }
     if (entry.seq > stored && entry.kind == journal::EntryKind::kCommand) {
-      zone.tracker.Observe(entry.command);
+      zone.tracker.Observe(parsed);
     }
   }
   if (stored > entries->size() || (stored > 0 && (*entries)[stored - 1].hash != stored_head)) {
-    return fail("zone " + zone_id + " in " + db_path.name() + " (" + std::to_string(stored) +
+    return fail("zone " + zone_id + " in " + location.Name() + " (" + std::to_string(stored) +
                 " entries) is not a prefix of " + journal_path);
   }
   if (stored == entries->size()) {

@@ -1,7 +1,7 @@
-// The database forms of the subcommands (SPEC §5): `run --db`, `verify --db`, `query … --db`,
-// `export` and `import` (JSON Lines journal ↔ database). The database is the embedded SQLite store
-// (store/sqlite_store.h) or, with --postgres, a PostgreSQL database (store/pg_store.h; opened by
-// cli/open_store.h); one database holds one chain per zone.
+// The store forms of the subcommands (SPEC §5): `run`, `verify` and `query` on any backend (`--db`,
+// the embedded SQLite store, store/sqlite_store.h, one chain per zone; `--journal`, a JSON Lines
+// journal file, store/journal_store.h, one zone; `--postgres`, a PostgreSQL database,
+// store/pg_store.h), and `export` and `import` (journal file ↔ database).
 //
 // Output contracts:
 //   run     one decision per input line, in order, written only after the batch holding it is
@@ -18,34 +18,58 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 #include "cli/journal_commands.h"
-#include "cli/open_store.h"
+#include "base/result.h"
+#include "store/store.h"
 
 namespace twoline::cli {
 
-// `run --zone ID [--profile FILE] --db FILE`: as RunJournal, on the database.
-int RunDb(const RunOptions& options, const StoreLocation& db_path, std::istream& in,
+// Where a command's journal lives: exactly one member is set (`--db FILE`, `--journal FILE`,
+// `--postgres CONNINFO`: a libpq connection string or URI, store/pg_store.h). Every command below
+// works on any Store backend through the same code (store/store.h).
+struct StoreLocation {
+  std::string db;
+  std::string journal;
+  std::string postgres;
+  // For messages: the file, or postgres://HOST:PORT/DB (never a password from the conninfo).
+  std::string Name() const;
+};
+
+// Opens the store at `location` (for reading only, or for writing, creating it when absent). An
+// audit opening trusts no derived file (a journal's offsets index).
+Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, bool read_only,
+                                                bool audit = false);
+
+// `twoline run`: one commit path for every backend (store::CommitBatch, pipelined group commits;
+// decisions are written only once their entries are durable). Startup loads the newest valid
+// snapshot and replays the tail; at the end a snapshot is written when RunOptions says it is due.
+int RunStore(const RunOptions& options, const StoreLocation& location, std::istream& in,
+             std::ostream& out, std::ostream& err);
+// `twoline verify`: replays every entry from the first (the audit) or, with from_snapshot, checks
+// the newest valid snapshot and replays only the tail.
+int VerifyStore(const StoreLocation& location, const std::string& zone, bool from_snapshot,
+                std::ostream& out, std::ostream& err);
+// `twoline query`: from the stored read models where the store keeps them current, else from the
+// engine (newest valid snapshot plus the tail).
+int QueryStore(const StoreLocation& location, const QueryOptions& options, std::ostream& out,
+               std::ostream& err);
+
+// The database forms, for callers that name a database file.
+int RunDb(const RunOptions& options, const std::string& db_path, std::istream& in,
           std::ostream& out, std::ostream& err);
-
-// `verify --db FILE [--zone ID]`. Also checks that the read models agree with a replay.
-int VerifyDb(const StoreLocation& db_path, const std::string& zone, std::ostream& out,
+int VerifyDb(const std::string& db_path, const std::string& zone, std::ostream& out,
              std::ostream& err);
-
-// QueryOptions is declared in cli/journal_commands.h (shared with the journal form).
-
-// `query WHAT --db FILE …`: presence and balance JSON from the read models (the same bytes as
-// AnswerQuery on a replayed engine); declarations, traces, reports and tables from a replay.
-int QueryDb(const StoreLocation& db_path, const QueryOptions& options, std::ostream& out,
+int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostream& out,
             std::ostream& err);
 
-// `export --db FILE [--zone ID] --journal FILE`.
-int ExportDb(const StoreLocation& db_path, const std::string& zone, const std::string& journal_path,
+// `export` and `import` on a database: `location` names --db or --postgres.
+int ExportDb(const StoreLocation& location, const std::string& zone, const std::string& journal_path,
              std::ostream& out, std::ostream& err);
 
-// `import --journal FILE --db FILE`.
-int ImportDb(const std::string& journal_path, const StoreLocation& db_path, std::ostream& out,
+int ImportDb(const std::string& journal_path, const StoreLocation& location, std::ostream& out,
              std::ostream& err);
 
 }  // namespace twoline::cli

@@ -117,6 +117,15 @@ class DecidedIds {
   }
 
   size_t size() const { return size_; }
+  // Sizes an empty table for `count` records, so that inserting them never grows it. (Records
+  // inserted in the order ForEach visits another table's slots arrive sorted by home slot; growing
+  // while inserting them would pile them into long probe runs.)
+  void Reserve(size_t count) {
+    CHECK(size_ == 0);
+    size_t slots = 16;
+    while (count * 10 > slots * 7) slots *= 2;
+    slots_.assign(slots, DecidedId{});
+  }
   // Every record, in no particular order (callers sort).
   template <typename Visit>
   void ForEach(const Visit& visit) const {

@@ -26,23 +26,27 @@ std::string Quantity(int64_t milli) { return FormatQuantity(milli); }
 // Internal accounts of a party with anything on them, in (sku, status) order.
 std::vector<std::pair<const AccountKey*, const ledger::Balance*>> PartyAccounts(
     const Engine& engine, std::string_view party) {
+  // Through the party's skus (ledger::Ledger::SkusOf): the cost is the party's accounts, not the
+  // zone's. Keys come out in (sku, status) order, as accounts() iterates them.
   std::vector<std::pair<const AccountKey*, const ledger::Balance*>> out;
-  for (const auto& [key, balance] : Goods(engine).ledger.accounts()) {
-    if (key.party != party || !key.internal()) continue;
-    if (balance.quantity_milli == 0 && balance.incoming_milli == 0) continue;
-    out.emplace_back(&key, &balance);
+  const ledger::Ledger& ledger = Goods(engine).ledger;
+  for (const std::string& sku : ledger.SkusOf(party)) {
+    for (auto it = ledger.accounts().lower_bound(AccountKey{sku, std::string(party), 0});
+         it != ledger.accounts().end() && it->first.sku == sku && it->first.party == party &&
+         it->first.internal();
+         ++it) {
+      const ledger::Balance& balance = it->second;
+      if (balance.quantity_milli == 0 && balance.incoming_milli == 0) continue;
+      out.emplace_back(&it->first, &balance);
+    }
   }
   return out;
 }
 
 std::vector<const Lot*> PartyLots(const Engine& engine, std::string_view party) {
   const ledger::Ledger& ledger = Goods(engine).ledger;
-  std::set<std::string> skus;
-  for (const auto& [key, balance] : ledger.accounts()) {
-    if (key.party == party && key.internal()) skus.insert(key.sku);
-  }
   std::vector<const Lot*> lots;
-  for (const std::string& sku : skus) {
+  for (const std::string& sku : ledger.SkusOf(party)) {
     for (uint64_t id : ledger.LiveLots(party, sku)) lots.push_back(ledger.FindLot(id));
   }
   return lots;
@@ -386,6 +390,48 @@ std::string DeclarationJson(const Engine& engine, std::string_view id) {
   w.EndObject();
   out.push_back('\n');
   return out;
+}
+
+std::string DeclarationSummaryJson(const Engine& engine, std::string_view id) {
+  const GoodsState& goods = engine.state().goods;
+  const int32_t offset = engine.profile().utc_offset_minutes;
+  std::string out;
+  JsonWriter w(&out);
+  if (const DeclarationRecord* d = goods.FindDeclaration(id)) {
+    w.BeginObject().Key("id").String(d->id).Key("kind").String(DeclarationKindName(d->kind));
+    w.Key("declarant").String(d->declarant).Key("counterparty").String(d->counterparty);
+    w.Key("state").String(DeclarationStateName(d->state));
+    w.Key("outcome").String(OutcomeName(d->outcome));
+    w.Key("declared_at").String(FormatRfc3339(d->declared_at, offset));
+    w.Key("reasons").BeginArray();
+    for (const Reason& reason : d->reasons) {
+      w.BeginObject().Key("rule").String(reason.rule).Key("detail").String(reason.detail).EndObject();
+    }
+    w.EndArray().Key("hold_rules").BeginArray();
+    for (const std::string& rule : d->hold_rules) w.String(rule);
+    w.EndArray().Key("needs_measurements").Bool(d->needs_measurements);
+    if (d->inspection_passed) w.Key("inspection").String(*d->inspection_passed ? "pass" : "fail");
+    if (d->assessment) WriteAssessment(w, *d->assessment);
+    w.EndObject();
+    return out;
+  }
+  if (const ProcessRecord* p = goods.FindProcess(id)) {
+    w.BeginObject().Key("id").String(p->id).Key("kind").String("process");
+    w.Key("declarant").String(p->declarant).Key("counterparty").String("");
+    w.Key("state").String("posted").Key("outcome").String("accepted");
+    w.Key("declared_at").String(FormatRfc3339(p->at, offset));
+    w.Key("reasons").BeginArray().EndArray().Key("hold_rules").BeginArray().EndArray();
+    w.Key("needs_measurements").Bool(false).EndObject();
+    return out;
+  }
+  return "";
+}
+
+std::pair<std::string, std::string> DocumentParties(const Engine& engine, std::string_view id) {
+  const GoodsState& goods = engine.state().goods;
+  if (const DeclarationRecord* d = goods.FindDeclaration(id)) return {d->declarant, d->counterparty};
+  if (const ProcessRecord* p = goods.FindProcess(id)) return {p->declarant, ""};
+  return {};
 }
 
 }  // namespace twoline::engine

@@ -70,4 +70,11 @@ std::string ReportTable(const Engine& engine, Date from, Date to);
 //  "from_lot","to_lot","quantity","value"}],"trace":{...TraceJson...}}
 std::string DeclarationJson(const Engine& engine, std::string_view id);
 
+// One line of a declarations list (the "declaration" read model): {"id","kind","declarant",
+// "counterparty","state","outcome","declared_at","reasons","hold_rules","needs_measurements",
+// "assessment"?}; a process is listed with kind "process" and state "posted". "" when unknown.
+std::string DeclarationSummaryJson(const Engine& engine, std::string_view id);
+// The parties a document concerns: its declarant and counterparty ("" when none or unknown).
+std::pair<std::string, std::string> DocumentParties(const Engine& engine, std::string_view id);
+
 }  // namespace twoline::engine

@@ -182,7 +182,17 @@ bool Ledger::HasStock(std::string_view sku) const {
 
 // ---- Writes ----
 
-Balance& Ledger::MutableBalance(const AccountKey& key) { return accounts_[key]; }
+Balance& Ledger::MutableBalance(const AccountKey& key) {
+  auto [it, inserted] = accounts_.try_emplace(key);
+  if (inserted && key.internal()) skus_by_party_[key.party].insert(key.sku);
+  return it->second;
+}
+
+const std::set<std::string>& Ledger::SkusOf(std::string_view party) const {
+  static const std::set<std::string> kNone;
+  auto it = skus_by_party_.find(party);
+  return it == skus_by_party_.end() ? kNone : it->second;
+}
 
 Lot& Ledger::MutableLot(uint64_t id) {
   CHECK(id >= 1 && id <= lots_.size());
@@ -876,6 +886,9 @@ bool Ledger::Load(BinaryReader& in) {
     std::string sku = in.Bytes();
     int64_t quantity = in.I64();
     sku_totals_[std::move(sku)] = {quantity, in.I64()};
+  }
+  for (const auto& [key, balance] : accounts_) {
+    if (key.internal()) skus_by_party_[key.party].insert(key.sku);
   }
   // Lot ids a live list names must exist: a snapshot is checked, never trusted.
   for (const auto& [key, ids] : live_lots_) {

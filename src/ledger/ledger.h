@@ -248,6 +248,8 @@ class Ledger {
   const std::vector<Lot>& lots() const { return lots_; }  // lot id i is lots()[i - 1]
   const std::vector<Posting>& postings() const { return postings_; }
   const std::map<std::string, Pending, std::less<>>& pendings() const { return pendings_; }
+  // The skus a party has (or had) an internal account of, sorted: its balances without a scan.
+  const std::set<std::string>& SkusOf(std::string_view party) const;
   // Live lots (on hand > 0) of a party and sku, ascending id (first in first).
   const std::vector<uint64_t>& LiveLots(std::string_view party, std::string_view sku) const;
   // Lots created by a document, and postings made for it, in order.
@@ -298,6 +300,7 @@ class Ledger {
   std::map<std::string, std::vector<uint64_t>, std::less<>> lots_by_document_;
   std::map<std::string, std::vector<uint64_t>, std::less<>> postings_by_document_;
   std::map<std::string, int64_t, std::less<>> stock_by_sku_;  // internal on hand + incoming
+  std::map<std::string, std::set<std::string>, std::less<>> skus_by_party_;  // internal accounts
   // Per sku, the sum of every balance change Move made (quantity, value): always zero after a
   // balanced posting. Checked after every Execute for the skus it touched.
   std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> sku_totals_;

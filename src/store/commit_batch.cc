@@ -101,6 +101,10 @@ AppendBatch CommitBatch::Seal() {
   for (const auto& [zone_id, pending] : pending_) {
     Zone* zone = zones_.Find(zone_id);
     CHECK(zone != nullptr);
+    if (!store_.WantsReadModels(zone_id)) {
+      zone->tracker.ClearTouched();
+      continue;
+    }
     batch_.read_models.push_back(
         zone->tracker.Take(zone->chain.engine(), zone->chain.entries(), /*replace_all=*/false));
   }

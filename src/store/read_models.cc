@@ -1,99 +1,44 @@
 #include "store/read_models.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 
 #include "base/json_writer.h"
 #include "base/time.h"
+#include "engine/goods_queries.h"
 
 namespace twoline::store {
-namespace {
-
-// A string member of an object, or "" when absent or not a string.
-std::string_view Member(simdjson::dom::element object, const char* key) {
-  std::string_view value;
-  if (object[key].get(value)) return {};
-  return value;
-}
-
-}  // namespace
-
-void ReadModelTracker::TouchDeclaration(std::string_view declaration) {
-  auto it = parties_of_declaration_.find(declaration);
-  if (it == parties_of_declaration_.end()) return;
-  parties_.insert(it->second.declarant);
-  if (!it->second.counterparty.empty()) parties_.insert(it->second.counterparty);
-}
-
-void ReadModelTracker::Record(const Facts& facts) {
-  if (!facts.person.empty()) persons_.emplace(facts.person);
-  if (!facts.party.empty()) parties_.emplace(facts.party);
-  if (!facts.declared.empty()) {
-    // A process is read like a declaration (goods_queries.h DeclarationJson answers both).
-    Parties& parties = parties_of_declaration_[std::string(facts.declared)];
-    parties.declarant = std::string(facts.declarant);
-    parties.counterparty = std::string(facts.counterparty);
-    TouchDeclaration(facts.declared);
-  }
-  for (std::string_view declaration : facts.declarations) TouchDeclaration(declaration);
-}
 
 void ReadModelTracker::Observe(const engine::Command& command) {
-  Facts facts;
   if (const auto* cross = std::get_if<engine::CrossBody>(&command.body)) {
-    facts.person = cross->person;
+    persons_.emplace(cross->person);
   } else if (const auto* party = std::get_if<engine::PartyBody>(&command.body)) {
-    facts.party = party->id;
+    parties_.emplace(party->id);
   } else if (const auto* declare = std::get_if<engine::DeclareBody>(&command.body)) {
-    facts.declared = declare->id;
-    facts.declarant = declare->declarant;
-    facts.counterparty = declare->counterparty;
+    documents_.emplace(declare->id);
   } else if (const auto* process = std::get_if<engine::ProcessBody>(&command.body)) {
-    facts.declared = process->id;
-    facts.declarant = process->declarant;
+    documents_.emplace(process->id);
   } else if (const auto* stocktake = std::get_if<engine::StocktakeBody>(&command.body)) {
-    facts.party = stocktake->party;
+    parties_.emplace(stocktake->party);
   } else if (const auto* inspect = std::get_if<engine::InspectBody>(&command.body)) {
-    facts.declarations.push_back(inspect->declaration);
+    documents_.emplace(inspect->declaration);
   } else if (const auto* cancel = std::get_if<engine::CancelBody>(&command.body)) {
-    facts.declarations.push_back(cancel->declaration);
+    documents_.emplace(cancel->declaration);
   } else if (const auto* release = std::get_if<engine::ReleaseBody>(&command.body)) {
-    facts.declarations.assign(release->declarations.begin(), release->declarations.end());
+    documents_.insert(release->declarations.begin(), release->declarations.end());
   }
-  Record(facts);
 }
 
-void ReadModelTracker::Observe(std::string_view command_json) {
-  thread_local simdjson::dom::parser parser;
-  simdjson::dom::element command;
-  // Journaled commands were parsed once already; one that does not parse now touches nothing.
-  if (parser.parse(command_json.data(), command_json.size()).get(command)) return;
-  std::string_view type = Member(command, "type");
-  simdjson::dom::element body;
-  Facts facts;
-  if (type == "cross") {
-    facts.person = Member(command, "person");
-  } else if (type == "register_party" && !command["party"].get(body)) {
-    facts.party = Member(body, "id");
-  } else if ((type == "declare" && !command["declaration"].get(body)) ||
-             (type == "process" && !command["process"].get(body))) {
-    facts.declared = Member(body, "id");
-    facts.declarant = Member(body, "declarant");
-    facts.counterparty = Member(body, "counterparty");
-  } else if (type == "stocktake") {
-    facts.party = Member(command, "party");
-  } else if (type == "inspect" || type == "cancel") {
-    facts.declarations.push_back(Member(command, "declaration"));
-  } else if (type == "release") {
-    simdjson::dom::array declarations;
-    if (command["declarations"].get(declarations)) return;
-    for (simdjson::dom::element declaration : declarations) {
-      std::string_view id;
-      if (!declaration.get(id)) facts.declarations.push_back(id);
-    }
-  }
-  Record(facts);
+std::optional<ViewRow> DeclarationRow(const engine::Engine& engine, const std::string& id) {
+  std::string json = engine::DeclarationSummaryJson(engine, id);
+  if (json.empty()) return std::nullopt;
+  ViewRow row;
+  row.kind = "declaration";
+  row.key = id;
+  row.owner = engine::DocumentParties(engine, id).first;
+  const engine::DeclarationRecord* record = engine.state().goods.FindDeclaration(id);
+  row.state = record != nullptr ? engine::DeclarationStateName(record->state) : "posted";
+  row.json = std::move(json);
+  return row;
 }
 
 ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t through_seq,
@@ -103,13 +48,32 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   changes.through_seq = through_seq;
   changes.replace_all = replace_all;
   const int32_t offset = engine.profile().utc_offset_minutes;
+  const engine::State& state = engine.state();
+  if (replace_all) {
+    // Every row, from the engine: persons inside, every party, every document.
+    ClearTouched();
+    for (const engine::Person& person : state.persons) {
+      if (person.inside) persons_.insert(person.id);
+    }
+    for (const engine::Party& party : state.parties) parties_.insert(party.id);
+    for (const auto& [id, record] : state.goods.declarations) documents_.insert(id);
+    for (const auto& [id, record] : state.goods.processes) documents_.insert(id);
+  }
+  // A document's parties' balances changed with it.
+  for (const std::string& id : documents_) {
+    auto [declarant, counterparty] = engine::DocumentParties(engine, id);
+    if (!declarant.empty()) parties_.insert(declarant);
+    if (!counterparty.empty()) parties_.insert(counterparty);
+  }
   // Rows in key order, as a rebuild writes them (and as the conformance tests compare them).
   std::vector<std::string> persons(persons_.begin(), persons_.end());
   std::vector<std::string> parties(parties_.begin(), parties_.end());
+  std::vector<std::string> documents(documents_.begin(), documents_.end());
   std::sort(persons.begin(), persons.end());
   std::sort(parties.begin(), parties.end());
+  std::sort(documents.begin(), documents.end());
   for (const std::string& id : persons) {
-    const engine::Person* person = engine.state().FindPerson(id);
+    const engine::Person* person = state.FindPerson(id);
     if (person != nullptr && person->inside) {
       changes.inside.push_back(
           {id, FormatRfc3339(person->entered_at, offset), person->entered_gate});
@@ -118,8 +82,11 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
     }
   }
   for (const std::string& party : parties) {
-    if (party.empty() || engine.state().FindParty(party) == nullptr) continue;
+    if (party.empty() || state.FindParty(party) == nullptr) continue;
     changes.balances.push_back({party, BalanceView(engine, party)});
+  }
+  for (const std::string& id : documents) {
+    if (std::optional<ViewRow> row = DeclarationRow(engine, id)) changes.views.push_back(std::move(*row));
   }
   ClearTouched();
   return changes;
@@ -128,15 +95,16 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
 void ReadModelTracker::ClearTouched() {
   persons_.clear();
   parties_.clear();
+  documents_.clear();
 }
 
 bool ReadModelTracker::HasTouched() const {
-  return !persons_.empty() || !parties_.empty();
+  return !persons_.empty() || !parties_.empty() || !documents_.empty();
 }
 
 std::string ReadModelTracker::DeclarantOf(std::string_view declaration) const {
-  auto it = parties_of_declaration_.find(declaration);
-  return it == parties_of_declaration_.end() ? std::string() : it->second.declarant;
+  if (engine_ == nullptr) return {};
+  return engine::DocumentParties(*engine_, declaration).first;
 }
 
 std::string PresencePageJson(const std::string& zone, const PresencePage& page, size_t offset) {

@@ -1,18 +1,16 @@
-// ReadModelTracker: keeps a zone's read models (presence, and balances with lots; store.h) in step
-// with its journal, and remembers who declared what (for the declarant role's rules).
+// ReadModelTracker: keeps a zone's read models (presence, balances with lots, and the declaration
+// rows of the generic views; store.h) in step with its journal.
 //
 // The writer shows the tracker every journaled command (live or replayed). From the command alone the
 // tracker learns which rows it may have changed: a `cross` touches its person's presence; `declare`
-// touches the balances of its declarant and counterparty; `process`, `stocktake` and
-// `register_party` touch their party's balance; `release`, `inspect` and `cancel` touch the parties
-// of the declarations they name (remembered from each `declare`). A party's balance and lots change
+// and `process` touch their document and the balances of its declarant and counterparty;
+// `register_party` and `stocktake` touch their party's balance; `release`, `inspect` and `cancel`
+// touch the documents they name and, through them, their parties. A party's balance and lots change
 // only through documents it is a party to, so these sets are complete. After a batch, Take() reads
 // the engine's current state for exactly those rows, so each row written equals what a full rebuild
-// would write (the conformance tests check this on simulated days).
-//
-// Declarations are deliberately not a read model: their view includes a trace with the current
-// balance of every lot it reaches, which documents of other parties change too (goods transferred
-// on), so no command-derived set of touched rows would be complete; they are read from the engine.
+// would write (the conformance tests check this on simulated days), and the cost of a batch is the
+// rows it touched: nothing is rescanned as the journal grows. A rebuild (replace_all) enumerates
+// every row from the engine instead, so it is correct after a snapshot load too.
 //
 // Reading the engine after the batch rather than computing deltas keeps the read models correct by
 // construction: the engine is the single source of truth, the tracker only decides what to re-read.
@@ -34,40 +32,30 @@ namespace twoline::store {
 
 class ReadModelTracker {
  public:
-  // Records what a journaled command touches: from the parsed command as it is decided, or from its
-  // canonical JSON (journal/entry.h) as it is replayed. Both read the same facts.
+  // The engine whose state the tracker reads (the zone's Chain's); set once by the ZoneSet.
+  void Attach(const engine::Engine* engine) { engine_ = engine; }
+  // Records what a journaled command touches (the parsed command, as decided or replayed).
   void Observe(const engine::Command& command);
-  void Observe(std::string_view command_json);
   // The changes for every row touched since the last Take, read from `engine` now; forgets them.
   ReadModelChanges Take(const engine::Engine& engine, uint64_t through_seq, bool replace_all);
   // Forgets what was touched (after a load whose read models were already current).
   void ClearTouched();
   bool HasTouched() const;
 
-  // The party that declared `declaration`, or "" when no declare command named it.
+  // The party that declared `declaration` (or ran the process), or "" when unknown.
   std::string DeclarantOf(std::string_view declaration) const;
 
  private:
-  struct Parties {
-    std::string declarant, counterparty;
-  };
-  // What a command says about the rows it may change.
-  struct Facts {
-    std::string_view person;    // cross
-    std::string_view party;     // register_party, stocktake
-    std::string_view declared;  // declare or process: its id, declarant and counterparty
-    std::string_view declarant, counterparty;
-    std::vector<std::string_view> declarations;  // release, inspect, cancel
-  };
-  void Record(const Facts& facts);
-  void TouchDeclaration(std::string_view declaration);
-
-  std::unordered_set<std::string> persons_, parties_;  // touched since the last Take
-  engine::StringMap<Parties> parties_of_declaration_;
+  const engine::Engine* engine_ = nullptr;
+  // Touched since the last Take.
+  std::unordered_set<std::string> persons_, parties_, documents_;
 };
 
 // Presence in the form of engine::PresenceJson (queries.h), from read-model rows: the same bytes for
 // the same persons, whichever side answers.
+// The declaration list row of a document, from the engine (nullopt when unknown).
+std::optional<ViewRow> DeclarationRow(const engine::Engine& engine, const std::string& id);
+
 std::string PresencePageJson(const std::string& zone, const PresencePage& page, size_t offset);
 
 // The goods views, from the goods queries (engine/goods_queries.h); goods_views.cc is the one place

@@ -103,18 +103,23 @@ Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) c
   const std::string path = PathOf(zone, seq);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error{path + ": " + ErrnoText()};
-  std::string bytes;
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    std::string error = ErrnoText();
+    ::close(fd);
+    return Error{path + ": " + error};
+  }
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::string error = ErrnoText();
+    if (n <= 0) {
+      std::string error = n == 0 ? std::string("unexpected end of file") : ErrnoText();
       ::close(fd);
       return Error{path + ": read: " + error};
     }
-    if (n == 0) break;
-    bytes.append(buffer, static_cast<size_t>(n));
+    done += static_cast<size_t>(n);
   }
   ::close(fd);
   return bytes;

@@ -146,6 +146,12 @@ class Store {
   virtual Status Append(const AppendBatch& batch) = 0;
   // True once an Append has failed.
   virtual bool failed() const = 0;
+  // False when the store would ignore read-model changes for `zone` (a journal file whose read models
+  // are not built in this process): the writer then skips computing them.
+  virtual bool WantsReadModels(const std::string& zone) {
+    (void)zone;
+    return true;
+  }
 
   // Every zone with at least one entry, sorted by zone id.
   virtual Result<std::vector<ZoneRecord>> Zones() = 0;

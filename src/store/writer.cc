@@ -12,6 +12,9 @@ Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions
       committer_(store) {
   CHECK(options_.batch_commands_max > 0 && options_.queue_commands_max > 0);
   batch_ = std::make_unique<CommitBatch>(*zones_, store_);
+  if (options_.snapshots.every_entries > 0 || options_.snapshots.every.count() > 0) {
+    snapshotter_ = std::make_unique<Snapshotter>(store_, options_.snapshots, options_.on_snapshot_log);
+  }
   for (const std::string& id : zone_ids_) {
     auto counters = std::make_unique<ZoneCounters>(id);
     counters->journal_entries = zones_->Find(id)->chain.entries();
@@ -108,12 +111,20 @@ void Writer::Run() {
     // Seal when the disk is free, the batch is full, or reads or a stop need everything durable.
     bool full = open_commands_ >= options_.batch_commands_max;
     if (open_ && (disk_free || full || !reads.empty() || stopping)) Flush();
+    // Between batches the engines hold exactly what was decided: a due zone is snapshotted in a
+    // child process (snapshotter.h); the writer pauses only for the fork.
+    if (snapshotter_ != nullptr && zones_ != nullptr && !writes_stopped()) {
+      for (const std::string& id : zone_ids_) {
+        if (const Zone* zone = zones_->Find(id)) snapshotter_->MaybeStart(id, zone->chain);
+      }
+    }
     if (!reads.empty()) {
       Settle();  // reads see the committed state: every batch decided so far is durable
       RunReads(reads);
     }
   }
   Settle();
+  if (snapshotter_ != nullptr) snapshotter_->Wait();
 }
 
 void Writer::RunReads(std::vector<ReadJob>& reads) {

@@ -40,6 +40,7 @@
 #include "engine/command.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
+#include "store/snapshotter.h"
 #include "store/store.h"
 #include "store/writer_stats.h"
 #include "store/zone_set.h"
@@ -52,6 +53,9 @@ struct WriterOptions {
   // Called once, from the writer's or the committer's thread, with the reason writes stopped (it
   // names files and SQLite errors: for the operator's log, not for clients).
   std::function<void(const std::string& reason)> on_writes_stopped;
+  // Background snapshots of the zones (snapshotter.h); every_entries 0 and every 0: none.
+  SnapshotPolicy snapshots;
+  std::function<void(const std::string& message)> on_snapshot_log;
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
@@ -93,6 +97,8 @@ class Writer {
   bool writes_stopped() const { return stats_.writes_stopped.load(); }
   const std::vector<std::string>& zone_ids() const { return zone_ids_; }
   WriterStats& stats() { return stats_; }
+  // Background snapshots (null when off).
+  const Snapshotter* snapshotter() const { return snapshotter_.get(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -149,6 +155,7 @@ class Writer {
   bool stopping_ = false;
   bool committing_ = false;  // an append is running (cleared by its completion, which wakes Run)
   Committer committer_;  // before thread_: the thread uses it
+  std::unique_ptr<Snapshotter> snapshotter_;  // null when snapshots are off
   std::thread thread_;
 };
 

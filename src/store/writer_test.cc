@@ -235,3 +235,61 @@ TEST_F(WriterTest, ConcurrentClientsAllGetDurableAnswers) {
 
 }  // namespace
 }  // namespace twoline::store
+
+namespace twoline::store {
+namespace {
+
+TEST_F(WriterTest, BackgroundSnapshotsAreWrittenAndAStartFromThemReachesTheSameState) {
+  WriterOptions options;
+  options.snapshots.every_entries = 20;
+  options.snapshots.kept = 2;
+  std::vector<std::string> log;
+  std::mutex log_mutex;
+  options.on_snapshot_log = [&](const std::string& message) {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    log.push_back(message);
+  };
+  auto writer = Start(options);
+  // One command per request, each waited for, so that the writer passes many batch boundaries.
+  for (size_t i = 0; i < day_.size(); ++i) {
+    SubmitResult result = writer->Submit(Request({i})).get();
+    ASSERT_EQ(result.status, SubmitStatus::kDecided) << result.message;
+  }
+  writer->Stop();
+  ASSERT_NE(writer->snapshotter(), nullptr);
+  EXPECT_GE(writer->snapshotter()->written(), 1u);
+  EXPECT_EQ(writer->snapshotter()->failed(), 0u) << (log.empty() ? "" : log.back());
+  auto snapshots = store_.ListSnapshots("hengqin");
+  ASSERT_TRUE(snapshots.ok());
+  ASSERT_GE(snapshots->size(), 1u);
+  EXPECT_LE(snapshots->size(), 2u) << "older snapshots are deleted";
+
+  auto full = ZoneSet::Load(store_, true, nullptr, LoadOptions{false, nullptr});
+  ASSERT_TRUE(full.ok());
+  std::vector<LoadReport> reports;
+  auto fast = ZoneSet::Load(store_, true, nullptr, LoadOptions{}, &reports);
+  ASSERT_TRUE(fast.ok());
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].snapshot_seq, snapshots->front().seq);
+  EXPECT_EQ(reports[0].replayed, StoredEntries() - snapshots->front().seq);
+  EXPECT_EQ((*fast)->Find("hengqin")->chain.engine().StateHash(),
+            (*full)->Find("hengqin")->chain.engine().StateHash());
+  EXPECT_EQ((*fast)->Find("hengqin")->chain.head(), (*full)->Find("hengqin")->chain.head());
+}
+
+TEST_F(WriterTest, ASnapshotTakenBeforeAFailedCommitIsNeverStored) {
+  WriterOptions options;
+  options.snapshots.every_entries = 1;
+  auto writer = Start(options);
+  store_.InjectAppendFailures(1000);
+  for (size_t i = 0; i < 5; ++i) (void)writer->Submit(Request({i})).get();
+  writer->Stop();
+  auto snapshots = store_.ListSnapshots("hengqin");
+  ASSERT_TRUE(snapshots.ok());
+  for (const SnapshotInfo& info : *snapshots) {
+    EXPECT_LE(info.seq, StoredEntries()) << "a snapshot of entries that were never durable";
+  }
+}
+
+}  // namespace
+}  // namespace twoline::store

@@ -1,6 +1,11 @@
 // ZoneSet: the live zones of one database — for each zone its Chain (engine + hash-chain head) and
 // its ReadModelTracker — loaded from a Store by replaying and verifying every entry.
 //
+// Load starts each zone from its newest valid snapshot (store.h, journal/snapshot.h) and replays only
+// the entries after it. A snapshot is never trusted: one that is torn, corrupt, whose restored state
+// does not have its recorded state hash, or whose head differs from the journal's entry at its seq is
+// skipped with a warning, and the next older one (or a full replay) is used instead.
+//
 // Load refuses a database whose journal does not verify, naming the zone and the first bad seq:
 // an entry that does not parse or is not canonical, whose seq, zone or hash columns disagree with its
 // line, whose previous hash or own hash is wrong, or whose command the engine decides differently on
@@ -10,6 +15,7 @@
 // Thread-safety: none; a ZoneSet belongs to the single writer thread (or to a one-shot CLI command).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,13 +33,28 @@ struct Zone {
   ReadModelTracker tracker;
 };
 
+struct LoadOptions {
+  bool use_snapshots = true;  // false: replay every zone from its first entry (the audit)
+  // Told why a snapshot was skipped (for the operator's log). Null: not told.
+  std::function<void(const std::string& warning)> warn;
+};
+
+// How a zone was loaded (for logs, `verify --from-snapshot` and tests).
+struct LoadReport {
+  std::string zone;
+  uint64_t snapshot_seq = 0;  // 0: replayed from the first entry
+  uint64_t replayed = 0;      // entries replayed after the snapshot
+};
+
 class ZoneSet {
  public:
   // `rebuild_read_models`: repair lagging read models (false for read-only uses such as verify,
   // which report the lag instead). `rebuilt` (optional) receives the zones whose read models were
   // rebuilt or, when not rebuilding, found lagging.
   static Result<std::unique_ptr<ZoneSet>> Load(Store& store, bool rebuild_read_models,
-                                               std::vector<std::string>* rebuilt);
+                                               std::vector<std::string>* rebuilt,
+                                               const LoadOptions& options = {},
+                                               std::vector<LoadReport>* reports = nullptr);
 
   Zone* Find(std::string_view id);
   const Zone* Find(std::string_view id) const;
@@ -50,5 +71,12 @@ class ZoneSet {
 // Replays one zone's stored entries into `zone` (which must be empty), verifying each; errors start
 // with "zone <id>: seq <n>: ". Used by Load and by `verify --db`.
 Status ReplayZone(Store& store, const ZoneRecord& record, Zone* zone);
+// Replays the entries after the zone's current seq up to the zone record, verifying each, and checks
+// the head against the record.
+Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone);
+// Restores `zone` (empty) from the newest snapshot that checks out against the journal, trying older
+// ones after a failure (each reported to `warn`). Returns the snapshot's seq, 0 when none was usable.
+uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zone,
+                               const std::function<void(const std::string&)>& warn);
 
 }  // namespace twoline::store

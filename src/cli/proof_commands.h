@@ -1,0 +1,115 @@
+// The proof subcommands: `key create`, `checkpoint`, `prove`, `verify-proof`, and `verify
+// --checkpoint` (docs/proofs.md). `checkpoint`, `prove` and `verify --checkpoint` read a JSON Lines
+// journal file; `verify-proof` needs nothing but the files it is given.
+//
+// Every command prints its result on `out` and returns 0, or prints the reason on `err` and
+// returns 1 (`verify-proof` and `verify --checkpoint` also print "bad <reason>" on `out`).
+// Thread-safety: each call owns what it reads; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "journal/entry.h"
+#include "proof/merkle.h"
+
+namespace CLI {
+class App;
+}
+
+namespace twoline::cli {
+
+struct KeyCreateOptions {
+  std::string name;        // the key name (also what signature lines show)
+  std::string out_prefix;  // writes <prefix>.key (mode 0600) and <prefix>.pub
+};
+// Refuses to overwrite either file; on failure nothing is left behind.
+int KeyCreate(const KeyCreateOptions& options, std::ostream& out, std::ostream& err);
+
+struct CheckpointOptions {
+  std::string journal_path;
+  std::string zone;
+  std::string key_path;  // a <prefix>.key file
+  std::string origin;    // empty: "twoline/<zone>"
+};
+// Verifies the journal (hash chain and replay), then prints the signed checkpoint of all of it.
+int PrintCheckpoint(const CheckpointOptions& options, std::ostream& out, std::ostream& err);
+
+struct ProveOptions {
+  std::string journal_path;
+  std::string zone;
+  // Inclusion: the entry `seq` in the tree of `size` entries (0: the whole journal).
+  uint64_t seq = 0;
+  uint64_t size = 0;
+  // Consistency: from the tree of `from` entries to that of `to` (0: the whole journal).
+  bool consistency = false;
+  uint64_t from = 0;
+  uint64_t to = 0;
+};
+// Prints an inclusion or consistency proof file (proof/proof_file.h).
+int Prove(const ProveOptions& options, std::ostream& out, std::ostream& err);
+
+struct VerifyProofOptions {
+  std::vector<std::string>
+      checkpoint_paths;  // inclusion: one of size tree_size; consistency: from and to
+  std::vector<std::string> public_key_paths;  // verifier keys (<prefix>.pub)
+  std::string proof_path;
+  std::string origin;  // empty: "twoline/<the proof's zone>"
+};
+// Checks the checkpoints' signatures and origin, then the proof against them. Prints "ok ..." or
+// "bad <reason>".
+int VerifyProof(const VerifyProofOptions& options, std::ostream& out, std::ostream& err);
+
+struct VerifyCheckpointOptions {
+  std::string journal_path;
+  std::vector<std::string> checkpoint_paths;
+  std::vector<std::string> public_key_paths;
+  std::string origin;  // empty: "twoline/<the journal's zone>"
+};
+// `verify --journal FILE --checkpoint FILE --public-key FILE`: verifies the journal as `verify`
+// does, then checks it against every checkpoint, naming a rewrite or a truncation.
+int VerifyJournalCheckpoints(const VerifyCheckpointOptions& options, std::ostream& out,
+                             std::ostream& err);
+
+// The command line of the commands above: Register adds `key`, `checkpoint`, `prove` and
+// `verify-proof` to the application and `--checkpoint`, `--public-key` and `--origin` to its
+// `verify`; Run runs whichever was parsed.
+class ProofCommandLine {
+ public:
+  void Register(CLI::App* app, CLI::App* verify);
+  // The exit status when one of these commands (or `verify --checkpoint`) was parsed, else nothing.
+  // `verify_journal_path` and `verify_db_path` are `verify`'s own --journal and --db.
+  std::optional<int> Run(const std::string& verify_journal_path, const std::string& verify_db_path,
+                         std::ostream& out, std::ostream& err);
+
+ private:
+  CLI::App* key_ = nullptr;
+  CLI::App* checkpoint_ = nullptr;
+  CLI::App* prove_ = nullptr;
+  CLI::App* verify_proof_ = nullptr;
+  CLI::App* verify_ = nullptr;
+  std::string key_action_;
+  KeyCreateOptions key_options_;
+  CheckpointOptions checkpoint_options_;
+  ProveOptions prove_options_;
+  VerifyProofOptions verify_proof_options_;
+  VerifyCheckpointOptions verify_options_;
+};
+
+// A journal file's entries, checked (canonical lines, seq, zone, hash chain) and hashed into a
+// Merkle log without replaying decisions.
+struct JournalLeaves {
+  std::string zone;                    // of its entries (empty for an empty journal)
+  std::string data;                    // the file
+  std::vector<uint64_t> line_offsets;  // line_offsets[seq - 1] = where the entry's line starts
+  proof::MerkleLog log;
+  // The journal line of entry `seq` (1 <= seq <= log.size()), without its '\n'.
+  std::string_view Line(uint64_t seq) const;
+};
+Result<JournalLeaves> ReadJournalLeaves(const std::string& journal_path);
+
+}  // namespace twoline::cli

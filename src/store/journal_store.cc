@@ -1,0 +1,382 @@
+#include "store/journal_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "journal/entry.h"
+#include "store/commit_batch.h"
+
+namespace twoline::store {
+namespace {
+
+std::string ErrnoText() { return std::strerror(errno); }
+
+Status PreadAll(int fd, char* data, size_t size, uint64_t offset, const std::string& path) {
+  while (size > 0) {
+    ssize_t n = ::pread(fd, data, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Error{path + ": read: " + (n == 0 ? std::string("unexpected end") : ErrnoText())};
+    data += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+JournalStore::JournalStore(int fd, std::string path, bool read_only, bool use_index)
+    : fd_(fd),
+      path_(std::move(path)),
+      read_only_(read_only),
+      snapshots_(path_ + ".snapshots"),
+      use_index_(use_index) {}
+
+JournalStore::~JournalStore() {
+  ::close(fd_);
+  if (index_fd_ >= 0) ::close(index_fd_);
+}
+
+bool JournalStore::LoadIndex(uint64_t file_size) {
+  const std::string index_path = path_ + ".index";
+  int fd = ::open(index_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool ok = ::fstat(fd, &st) == 0 && st.st_size % 8 == 0;
+  std::vector<uint64_t> ends(ok ? static_cast<size_t>(st.st_size) / 8 : 0);
+  ok = ok && PreadAll(fd, reinterpret_cast<char*>(ends.data()), ends.size() * 8, 0, index_path);
+  ::close(fd);
+  if (!ok) return false;
+  // ends[i]: where entry i + 2 starts (the end of entry i + 1). Strictly increasing, within the file,
+  // and each one just after a '\n'.
+  uint64_t previous = 0;
+  for (uint64_t end : ends) {
+    if (end <= previous || end > file_size) return false;
+    previous = end;
+  }
+  for (size_t i = ends.size() >= 4 ? ends.size() - 4 : 0; i < ends.size(); ++i) {
+    char c = 0;
+    if (!PreadAll(fd_, &c, 1, ends[i] - 1, path_) || c != '\n') return false;
+  }
+  offsets_.assign(1, 0);
+  offsets_.insert(offsets_.end(), ends.begin(), ends.end());
+  return true;
+}
+
+void JournalStore::AppendIndex(size_t first_new_offset) {
+  if (!use_index_ || read_only_) return;
+  if (index_fd_ < 0) {
+    const std::string index_path = path_ + ".index";
+    index_fd_ = ::open(index_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (index_fd_ < 0) return;
+    // Rewritten whole on first use, so that it matches the offsets this process trusts.
+    if (::ftruncate(index_fd_, 0) != 0) return;
+    first_new_offset = 1;
+  }
+  size_t count = offsets_.size() - first_new_offset;
+  if (count == 0) return;
+  (void)::pwrite(index_fd_, offsets_.data() + first_new_offset, count * 8,
+                 static_cast<off_t>((first_new_offset - 1) * 8));
+}
+
+Result<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path,
+                                                         const JournalStoreOptions& options) {
+  int flags = O_CLOEXEC | (options.read_only ? O_RDONLY : O_RDWR | (options.create ? O_CREAT : 0));
+  int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0) return Error{path + ": " + ErrnoText()};
+  std::unique_ptr<JournalStore> store(
+      new JournalStore(fd, path, options.read_only, options.use_index));
+  if (Status status = store->Scan(); !status) return Error{status.message()};
+  return store;
+}
+
+Status JournalStore::Scan() {
+  struct stat st;
+  if (::fstat(fd_, &st) != 0) return Error{path_ + ": " + ErrnoText()};
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  offsets_.clear();
+  offsets_.push_back(0);
+  if (use_index_ && !LoadIndex(size)) offsets_.assign(1, 0);
+  std::string buffer(1 << 20, '\0');
+  uint64_t position = offsets_.back();  // the tail the index does not cover
+  while (position < size) {
+    size_t chunk = static_cast<size_t>(std::min<uint64_t>(buffer.size(), size - position));
+    if (Status status = PreadAll(fd_, buffer.data(), chunk, position, path_); !status) return status;
+    const char* begin = buffer.data();
+    const char* end = begin + chunk;
+    for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p)));) {
+      ++p;
+      offsets_.push_back(position + static_cast<uint64_t>(p - begin));
+    }
+    position += chunk;
+  }
+  if (offsets_.back() != size) {
+    return Error{path_ + ": seq " + std::to_string(offsets_.size()) +
+                 ": entry truncated mid-line (torn write); the file is not repaired automatically"};
+  }
+  if (offsets_.size() == 1) {
+    read_models_built_ = true;  // a new journal: its read models are built as it grows
+    return Status::Ok();
+  }
+  auto first = ReadLocked(1);
+  if (!first) return first.error();
+  zone_ = first->zone;
+  // The head is the last line's hash; a last line numbered otherwise than its position is found by
+  // replay, which names the first bad seq (zone_set.h).
+  auto last = ReadLocked(offsets_.size() - 1);
+  if (!last) return last.error();
+  head_ = last->hash;
+  return Status::Ok();
+}
+
+Result<EntryRecord> JournalStore::ReadLocked(uint64_t seq) const {
+  const std::string at = path_ + ": seq " + std::to_string(seq) + ": ";
+  uint64_t begin = offsets_[seq - 1];
+  uint64_t length = offsets_[seq] - begin;
+  if (length <= 1) return Error{at + "empty line"};
+  std::string line(static_cast<size_t>(length - 1), '\0');
+  if (Status status = PreadAll(fd_, line.data(), line.size(), begin, path_); !status) {
+    return Error{status.message()};
+  }
+  auto entry = journal::EntryFromJsonLine(line);
+  if (!entry) return Error{at + entry.error().message};
+  EntryRecord record;
+  record.zone = entry->zone;
+  record.seq = entry->seq;
+  record.hash = entry->hash;
+  if (entry->kind == journal::EntryKind::kCommand) record.command_id = CommandIdOf(entry->command);
+  record.line = std::move(line);
+  return record;
+}
+
+Status JournalStore::Append(const AppendBatch& batch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (read_only_) return Error{path_ + ": opened read-only"};
+  if (failed_) return Error{path_ + ": writes stopped after an earlier failure (" + failure_ + "); restart to recover"};
+  std::string text;
+  uint64_t next = offsets_.size();
+  std::string zone = zone_;
+  for (const EntryRecord& entry : batch.entries) {
+    if (zone.empty()) zone = entry.zone;
+    // A batch that does not continue the chain is a caller's bug or a second writer: as with a
+    // failed write, nothing more is appended until the file is reopened.
+    std::string refused;
+    if (entry.zone != zone) {
+      refused = "a journal file holds one zone (" + zone + "), not " + entry.zone;
+    } else if (entry.seq != next) {
+      refused = "zone " + zone + ": entry " + std::to_string(entry.seq) +
+                " does not continue the chain at seq " + std::to_string(next);
+    }
+    if (!refused.empty()) {
+      failed_ = true;
+      failure_ = refused;
+      return Error{path_ + ": " + refused};
+    }
+    ++next;
+    text += entry.line;
+    text += '\n';
+  }
+  for (const ReadModelChanges& changes : batch.read_models) {
+    if (changes.zone != zone) return Error{path_ + ": read models for unknown zone " + changes.zone};
+  }
+  const uint64_t end = offsets_.back();
+  if (!text.empty()) {
+    size_t written = 0;
+    Status status = Status::Ok();
+    while (written < text.size()) {
+      ssize_t n = ::pwrite(fd_, text.data() + written, text.size() - written,
+                           static_cast<off_t>(end + written));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        status = Error{path_ + ": write: " + ErrnoText()};
+        break;
+      }
+      written += static_cast<size_t>(n);
+    }
+    if (status && ::fdatasync(fd_) != 0) status = Error{path_ + ": fdatasync: " + ErrnoText()};
+    if (!status) {
+      // Whatever reached the file is not acknowledged; cut it off so that no torn line remains.
+      (void)::ftruncate(fd_, static_cast<off_t>(end));
+      failed_ = true;
+      failure_ = status.message();
+      return status;
+    }
+    uint64_t position = end;
+    const size_t first_new = offsets_.size();
+    for (const EntryRecord& entry : batch.entries) {
+      position += entry.line.size() + 1;
+      offsets_.push_back(position);
+    }
+    AppendIndex(first_new);
+    zone_ = zone;
+    head_ = batch.entries.back().hash;
+  }
+  for (const ReadModelChanges& changes : batch.read_models) {
+    if (changes.replace_all) {
+      read_models_built_ = true;
+      presence_.clear();
+      balances_.clear();
+      views_.Clear();
+    }
+    if (!read_models_built_) continue;
+    for (const std::string& person : changes.outside) presence_.erase(person);
+    for (const PresenceRow& row : changes.inside) presence_[row.person] = row;
+    for (const BalanceRow& row : changes.balances) balances_[row.party] = row.json;
+    for (const ViewRow& row : changes.views) views_.Apply(row);
+    read_model_seq_ = changes.through_seq;
+  }
+  return Status::Ok();
+}
+
+bool JournalStore::WantsReadModels(const std::string&) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return read_models_built_;
+}
+
+bool JournalStore::failed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return failed_;
+}
+
+Result<std::vector<ZoneRecord>> JournalStore::Zones() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<ZoneRecord> out;
+  if (offsets_.size() <= 1) return out;
+  uint64_t entries = offsets_.size() - 1;
+  out.push_back({zone_, entries, head_, read_models_built_ ? read_model_seq_ : 0});
+  return out;
+}
+
+Result<std::vector<EntryRecord>> JournalStore::ReadEntries(const std::string& zone,
+                                                           uint64_t from_seq, size_t limit) {
+  std::vector<EntryRecord> out;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (zone != zone_) return out;
+  const uint64_t entries = offsets_.size() - 1;
+  for (uint64_t seq = std::max<uint64_t>(from_seq, 1);
+       seq <= entries && out.size() < std::min(limit, kReadRowsMax); ++seq) {
+    auto record = ReadLocked(seq);
+    if (!record) return record.error();
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+Status JournalStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
+                                 const std::function<Status(const EntryRecord&)>& each) {
+  // The bounds and offsets are read under the lock; the file is read outside it in chunks (entries
+  // below the bound are never rewritten).
+  uint64_t last;
+  std::vector<uint64_t> offsets;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (zone != zone_ || offsets_.size() <= 1) return Status::Ok();
+    last = std::min<uint64_t>(through_seq, offsets_.size() - 1);
+    from_seq = std::max<uint64_t>(from_seq, 1);
+    if (from_seq > last) return Status::Ok();
+    offsets.assign(offsets_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1),
+                   offsets_.begin() + static_cast<std::ptrdiff_t>(last + 1));
+  }
+  std::string buffer;
+  size_t chunk_first = 0;  // index into offsets of the first entry in buffer
+  size_t chunk_end = 0;    // one past the last
+  uint64_t base = 0;
+  for (size_t i = 0; i + 1 < offsets.size(); ++i) {
+    if (i >= chunk_end) {
+      // Read as many whole entries as fit in about 4 MiB (at least one).
+      chunk_first = i;
+      chunk_end = i + 1;
+      while (chunk_end + 1 < offsets.size() && offsets[chunk_end + 1] - offsets[i] <= (4u << 20)) {
+        ++chunk_end;
+      }
+      base = offsets[i];
+      buffer.resize(static_cast<size_t>(offsets[chunk_end] - base));
+      if (Status status = PreadAll(fd_, buffer.data(), buffer.size(), base, path_); !status) {
+        return status;
+      }
+    }
+    (void)chunk_first;
+    const uint64_t seq = from_seq + i;
+    std::string_view line(buffer.data() + (offsets[i] - base),
+                          static_cast<size_t>(offsets[i + 1] - offsets[i] - 1));
+    auto entry = journal::EntryFromJsonLine(line);
+    if (!entry) return Error{"seq " + std::to_string(seq) + ": " + entry.error().message};
+    EntryRecord record;
+    record.zone = entry->zone;
+    record.seq = entry->seq;
+    record.hash = entry->hash;
+    record.line = std::string(line);
+    if (Status status = each(record); !status) return status;
+  }
+  return Status::Ok();
+}
+
+Result<PresencePage> JournalStore::ReadPresence(const std::string& zone, size_t offset,
+                                                size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  PresencePage page;
+  if (zone != zone_) return page;
+  page.count = static_cast<int64_t>(presence_.size());
+  auto row = presence_.begin();
+  std::advance(row, std::min(offset, presence_.size()));
+  for (; row != presence_.end() && page.rows.size() < std::min(limit, kReadRowsMax); ++row) {
+    page.rows.push_back(row->second);
+  }
+  return page;
+}
+
+Result<std::optional<BalanceRow>> JournalStore::ReadBalance(const std::string& zone,
+                                                            const std::string& party) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = balances_.find(party);
+  if (zone != zone_ || it == balances_.end()) return std::optional<BalanceRow>();
+  return std::optional<BalanceRow>(BalanceRow{party, it->second});
+}
+
+Result<std::optional<ViewRow>> JournalStore::ReadView(const std::string& zone,
+                                                      const std::string& kind,
+                                                      const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (zone != zone_) return std::optional<ViewRow>();
+  return views_.Read(kind, key);
+}
+
+Result<ViewPage> JournalStore::ListViews(const std::string& zone, const std::string& kind,
+                                         const ViewFilter& filter, size_t offset, size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (zone != zone_) return ViewPage{};
+  return views_.List(kind, filter, offset, limit);
+}
+
+Status JournalStore::WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {
+  return snapshots_.Write(zone, seq, bytes);
+}
+
+Result<std::vector<SnapshotInfo>> JournalStore::ListSnapshots(const std::string& zone) {
+  return snapshots_.List(zone);
+}
+
+Result<std::string> JournalStore::ReadSnapshot(const std::string& zone, uint64_t seq) {
+  return snapshots_.Read(zone, seq);
+}
+
+Status JournalStore::DeleteSnapshot(const std::string& zone, uint64_t seq) {
+  return snapshots_.Delete(zone, seq);
+}
+
+Status JournalStore::CreateToken(const TokenRecord&) {
+  return Error{path_ + ": a journal file holds no tokens (use --db)"};
+}
+
+Result<std::vector<TokenRecord>> JournalStore::ListTokens() { return std::vector<TokenRecord>(); }
+
+Result<bool> JournalStore::RevokeToken(const std::string&, const std::string&) {
+  return Error{path_ + ": a journal file holds no tokens (use --db)"};
+}
+
+}  // namespace twoline::store

@@ -1,0 +1,106 @@
+// JournalStore: the Store on one zone's JSON Lines journal file (journal/entry.h has the line format;
+// docs/journal.md the file). It is the second backend under the same commit path as SqliteStore:
+// `twoline run --journal` decides through store::CommitBatch and appends through Append like
+// `run --db`, and duplicates are answered from the file.
+//
+// The file holds one zone's chain, one entry per line, each line ending in '\n'. Open scans the file
+// for line ends (no parsing: the entries are verified when they are replayed, from the newest valid
+// snapshot on) and reads the last line for the chain head. A last line without its '\n' is a torn
+// write: Open refuses the file and names it, it never repairs it silently. With the offsets index
+// (JournalStoreOptions::use_index) only the part of the file after the indexed entries is scanned. Append writes the batch's
+// lines with one write(2) and makes them durable with fdatasync(2); a failed write or sync is sticky
+// (every later Append fails until the file is reopened), and a partial write is truncated away.
+//
+// Read models are not stored in the file: they are derived, and are kept in memory when this process
+// created the journal or once a rebuild (ReadModelChanges::replace_all) has built them — `query`
+// rebuilds them, `run` does not need them. Until then Zones() reports read_model_seq 0 and
+// read-model changes are ignored. Snapshots are files in `<journal>.snapshots/` (snapshot_files.h). Tokens are refused:
+// a journal file serves no clients.
+// Thread-safety: all methods are safe from any thread (one mutex; reads use pread).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/snapshot_files.h"
+#include "store/store.h"
+#include "store/view_table.h"
+
+namespace twoline::store {
+
+struct JournalStoreOptions {
+  bool read_only = false;
+  bool create = true;  // create the file when absent (ignored when read_only)
+  // Use the offsets index `<journal>.index` (8 bytes per entry: where each entry starts) so that
+  // opening costs the index and the tail it does not cover, not a scan of the whole file. The index
+  // is derived data: appended after each Append, never fsync'd, checked on open (sizes, order, line
+  // starts, the tail scanned) and rebuilt by a full scan whenever it does not fit the file.
+  bool use_index = true;
+};
+
+class JournalStore final : public Store {
+ public:
+  static Result<std::unique_ptr<JournalStore>> Open(const std::string& path,
+                                                    const JournalStoreOptions& options);
+  ~JournalStore() override;
+
+  Status Append(const AppendBatch& batch) override;
+  bool failed() const override;
+  bool WantsReadModels(const std::string& zone) override;
+  Result<std::vector<ZoneRecord>> Zones() override;
+  Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
+                                               size_t limit) override;
+  Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
+                     const std::function<Status(const EntryRecord&)>& each) override;
+  Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
+  Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
+                                                const std::string& party) override;
+  Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
+                                          const std::string& key) override;
+  Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
+                             const ViewFilter& filter, size_t offset, size_t limit) override;
+  Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override;
+  Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) override;
+  Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) override;
+  Status DeleteSnapshot(const std::string& zone, uint64_t seq) override;
+  Status CreateToken(const TokenRecord& token) override;
+  Result<std::vector<TokenRecord>> ListTokens() override;
+  Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  JournalStore(int fd, std::string path, bool read_only, bool use_index);
+  Status Scan();
+  // Loads offsets from the index; false when it is missing or does not fit the file.
+  bool LoadIndex(uint64_t file_size);
+  void AppendIndex(size_t first_new_offset);
+  // Reads entry `seq` (1-based) from the file; the caller holds mutex_.
+  Result<EntryRecord> ReadLocked(uint64_t seq) const;
+
+  const int fd_;
+  const std::string path_;
+  const bool read_only_;
+  const SnapshotFiles snapshots_;
+  const bool use_index_;
+  int index_fd_ = -1;
+
+  mutable std::mutex mutex_;
+  std::string zone_;               // "" until the first entry
+  std::vector<uint64_t> offsets_;  // offsets_[seq - 1]: where entry seq starts; back(): file end
+  Hash256 head_{};
+  bool failed_ = false;
+  std::string failure_;
+  // In-memory read models, once built.
+  bool read_models_built_ = false;
+  uint64_t read_model_seq_ = 0;
+  std::map<std::string, PresenceRow> presence_;
+  std::map<std::string, std::string> balances_;
+  ViewTable views_;
+};
+
+}  // namespace twoline::store

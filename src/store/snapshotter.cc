@@ -1,0 +1,143 @@
+#include "store/snapshotter.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "journal/snapshot.h"
+
+namespace twoline::store {
+
+Snapshotter::Snapshotter(Store& store, const SnapshotPolicy& policy,
+                         std::function<void(const std::string&)> log)
+    : store_(store), policy_(policy), log_(std::move(log)) {}
+
+Snapshotter::~Snapshotter() {
+  stopping_ = true;
+  Wait();
+}
+
+void Snapshotter::Wait() {
+  if (worker_.joinable()) worker_.join();
+}
+
+bool Snapshotter::MaybeStart(const std::string& zone, const journal::Chain& chain) {
+  if (busy_.load()) return false;
+  auto now = std::chrono::steady_clock::now();
+  auto [it, inserted] = last_.try_emplace(zone);
+  if (inserted) {
+    // The newest stored snapshot counts as the last one (none: the journal's start).
+    auto listed = store_.ListSnapshots(zone);
+    it->second.seq = listed && !listed->empty() ? listed->front().seq : 0;
+    it->second.at = now;
+  }
+  const uint64_t entries = chain.entries();
+  if (entries <= it->second.seq) return false;
+  bool by_count = policy_.every_entries > 0 && entries - it->second.seq >= policy_.every_entries;
+  bool by_time = policy_.every.count() > 0 && now - it->second.at >= policy_.every;
+  if (!by_count && !by_time) return false;
+  return Start(zone, chain);
+}
+
+bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
+  if (busy_.exchange(true)) return false;
+  Wait();  // the previous worker has finished (busy_ was false); join it
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    busy_ = false;
+    ++failed_;
+    if (log_) log_("snapshot of " + zone + " not started: pipe: " + std::strerror(errno));
+    return false;
+  }
+  const auto before = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: encode the inherited engine and stream it; nothing else.
+    ::close(fds[0]);
+    std::string bytes = journal::EncodeSnapshot(chain);
+    size_t written = 0;
+    while (written < bytes.size()) {
+      ssize_t n = ::write(fds[1], bytes.data() + written, bytes.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) ::_exit(1);
+      written += static_cast<size_t>(n);
+    }
+    ::_exit(0);
+  }
+  last_pause_us_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                             std::chrono::steady_clock::now() - before)
+                                             .count());
+  ::close(fds[1]);
+  if (pid < 0) {
+    ::close(fds[0]);
+    busy_ = false;
+    ++failed_;
+    if (log_) log_("snapshot of " + zone + " not started: fork: " + std::strerror(errno));
+    return false;
+  }
+  last_[zone] = Last{chain.entries(), std::chrono::steady_clock::now()};
+  worker_ = std::thread([this, zone, seq = chain.entries(), fd = fds[0], pid] {
+    Finish(zone, seq, fd, pid);
+  });
+  return true;
+}
+
+void Snapshotter::Finish(std::string zone, uint64_t seq, int fd, int pid) {
+  auto fail = [&](const std::string& why) {
+    ++failed_;
+    if (log_) log_("snapshot of " + zone + " at seq " + std::to_string(seq) + " not written: " + why);
+    busy_ = false;
+  };
+  std::string bytes;
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return fail("the encoding process failed");
+  auto header = journal::ReadSnapshotHeader(bytes);
+  if (!header) return fail(header.error().message);
+  // Wait until the entry the snapshot ends at is durable, then check it is the snapshot's.
+  for (;;) {
+    if (store_.failed()) return fail("the store stopped accepting writes");
+    auto zones = store_.Zones();
+    if (!zones) return fail(zones.error().message);
+    bool durable = false;
+    for (const ZoneRecord& record : *zones) {
+      if (record.zone == zone && record.entries >= seq) durable = true;
+    }
+    if (durable) break;
+    if (stopping_) return fail("stopping before its entries were durable");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto entry = store_.ReadEntries(zone, seq, 1);
+  if (!entry || entry->empty() || entry->front().seq != seq || entry->front().hash != header->head) {
+    return fail("the stored entry at its seq is not the one it was taken after");
+  }
+  if (Status written = store_.WriteSnapshot(zone, seq, bytes); !written) {
+    return fail(written.message());
+  }
+  auto listed = store_.ListSnapshots(zone);
+  if (listed) {
+    for (size_t i = std::max<size_t>(policy_.kept, 1); i < listed->size(); ++i) {
+      (void)store_.DeleteSnapshot(zone, (*listed)[i].seq);
+    }
+  }
+  ++written_;
+  if (log_) {
+    log_("snapshot of " + zone + " at seq " + std::to_string(seq) + " written (" +
+         std::to_string(bytes.size()) + " bytes)");
+  }
+  busy_ = false;
+}
+
+}  // namespace twoline::store

@@ -1,0 +1,77 @@
+// Snapshotter: writes snapshots of live zones in the background, so that a restart loads the newest
+// one and replays only the tail (store.h, journal/snapshot.h), without stalling the writer.
+//
+// How. The writer thread calls MaybeStart between batches. When a zone is due (SnapshotPolicy: every
+// N entries, or every T seconds with at least one new entry), MaybeStart fork(2)s: the child process
+// inherits a copy-on-write image of the engine exactly as it is at that instant, encodes the snapshot
+// and streams it through a pipe, then exits; the writer goes on at once. The pause is the fork itself
+// (copying page tables: milliseconds for a few hundred MB), far below one group commit. A background
+// thread in this process reads the pipe, waits until the snapshot's seq is durable in the store (the
+// batch holding it may still be in flight), checks that the stored entry at that seq has the
+// snapshot's head (after a failed commit it does not, and the snapshot is dropped), writes it with
+// Store::WriteSnapshot and deletes all but the newest `kept`. One snapshot is in progress at a time.
+//
+// The child only encodes and writes to a pipe: no locks, no I/O on the store, no threads (fork
+// copies only the calling thread). Failures are logged and change nothing: a missing snapshot only
+// makes the next start replay more.
+// Thread-safety: MaybeStart/Start on the thread that owns the chains; Wait, stats from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "journal/chain.h"
+#include "store/store.h"
+
+namespace twoline::store {
+
+struct SnapshotPolicy {
+  uint64_t every_entries = 100000;  // 0: not by count
+  std::chrono::seconds every{0};    // 0: not by time
+  size_t kept = 2;                  // snapshots kept per zone
+};
+
+class Snapshotter {
+ public:
+  Snapshotter(Store& store, const SnapshotPolicy& policy,
+              std::function<void(const std::string&)> log);
+  ~Snapshotter();
+  Snapshotter(const Snapshotter&) = delete;
+  Snapshotter& operator=(const Snapshotter&) = delete;
+
+  // Starts a snapshot of `chain` when it is due and none is in progress. Returns true when started.
+  bool MaybeStart(const std::string& zone, const journal::Chain& chain);
+  // Starts one now unless one is in progress.
+  bool Start(const std::string& zone, const journal::Chain& chain);
+  // Waits for the snapshot in progress, if any.
+  void Wait();
+
+  uint64_t written() const { return written_.load(); }
+  uint64_t failed() const { return failed_.load(); }
+  // Microseconds the writer spent in the last fork.
+  uint64_t last_pause_us() const { return last_pause_us_.load(); }
+
+ private:
+  void Finish(std::string zone, uint64_t seq, int fd, int pid);
+
+  Store& store_;
+  const SnapshotPolicy policy_;
+  const std::function<void(const std::string&)> log_;
+  std::thread worker_;
+  std::atomic<bool> busy_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint64_t> written_{0}, failed_{0}, last_pause_us_{0};
+  struct Last {
+    uint64_t seq = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, Last> last_;  // per zone: the last snapshot started (writer thread only)
+};
+
+}  // namespace twoline::store
