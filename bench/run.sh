@@ -27,6 +27,10 @@ echo
 echo "== durable service (bench/store_run.sh)"
 bash bench/store_run.sh "$bin"
 
+echo
+echo "== PostgreSQL: group commit, three nodes, takeover (bench/pg_bench.py)"
+python3 bench/pg_bench.py "$bin"
+
 if [ -x build/twoline_bench ]; then
   echo
   echo "== in-process benchmarks (build/twoline_bench)"
