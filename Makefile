@@ -1,17 +1,19 @@
 # twoline — build, test, benchmark and demo entry points.
 #
 # Every target installs what it needs first (`deps`), so `make demo` and `make test` work on a fresh
-# Debian 12 machine. Two build trees: build/ (Release, the binary and benchmarks) and build-asan/
-# (Debug with AddressSanitizer + UndefinedBehaviorSanitizer, for the sanitizer test run).
+# Debian 12 machine. Three build trees: build/ (Release, the binary and benchmarks), build-asan/
+# (Debug with AddressSanitizer + UndefinedBehaviorSanitizer, for the sanitizer test run) and
+# build-fuzz/ (clang, the libFuzzer targets of fuzz/ with ASan and UBSan).
 
 PACKAGES := cmake g++ make pkg-config clang-format sqlite3 libsqlite3-dev libssl-dev libtomlplusplus-dev \
             libsimdjson-dev libcpp-httplib-dev libcli11-dev librapidcheck-dev libgtest-dev libgmock-dev \
-            libbenchmark-dev iso-codes python3 time bc chromium fonts-wqy-microhei \
-            postgresql postgresql-client libpq-dev
+            libbenchmark-dev iso-codes python3 time bc chromium fonts-wqy-microhei clang \
+            libclang-rt-14-dev postgresql postgresql-client libpq-dev
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build build-asan test test-release test-asan bench demo format clean
+.PHONY: all deps build build-asan build-fuzz test test-release test-asan test-fuzz fuzz bench demo format clean
+FUZZ_SECONDS ?= 45
 
 all: build
 
@@ -48,7 +50,19 @@ test-release: build
 test-asan: build-asan
 	cd build-asan && ctest --output-on-failure -L unit
 
-test: test-release test-asan
+build-fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWOLINE_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_command fuzz_profile fuzz_journal fuzz_http_request
+
+# Each fuzz target for FUZZ_SECONDS from its seed corpus; fails on any crash, leak or sanitizer report.
+test-fuzz: build-fuzz
+	./fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+# Longer runs that keep new inputs in fuzz/corpus/.
+fuzz: build-fuzz
+	./fuzz/run.sh build-fuzz 600 --keep
+
+test: test-release test-asan test-fuzz
 
 bench: build
 	./bench/run.sh
@@ -60,4 +74,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.cc' 'src/*.h' 'bench/*.cc' 'tests/*.cc')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

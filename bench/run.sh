@@ -24,8 +24,16 @@ t1=$(now)
 echo "verify: $(rate "$entries" "$(echo "$t1 - $t0" | bc)") entries"
 
 echo
+echo "== history: ${DAYS:-30} simulated days into one database and one journal (bench/history.sh)"
+bash bench/history.sh "$bin" "${DAYS:-30}"
+
+echo
 echo "== durable service (bench/store_run.sh)"
 bash bench/store_run.sh "$bin"
+
+echo
+echo "== HTTP (bench/http_run.sh)"
+bash bench/http_run.sh "$bin" build/twoline_http_load
 
 echo
 echo "== PostgreSQL: group commit, three nodes, takeover (bench/pg_bench.py)"

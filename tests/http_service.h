@@ -72,6 +72,8 @@ class RawConnection {
       if (text.size() >= header_end + 4 + length) return text;
     }
   }
+  // One read: what arrived (up to `size` bytes); 0 when the peer closed, -1 on error or timeout.
+  ssize_t ReceiveSome(char* buffer, size_t size) { return recv(fd_, buffer, size, 0); }
   // The status code of a response text, 0 when there is none.
   static int Status(const std::string& response) {
     if (response.compare(0, 9, "HTTP/1.1 ") != 0 || response.size() < 12) return 0;
@@ -94,6 +96,8 @@ struct ServiceOptions {
   std::vector<std::string> zones = {"hengqin", "hetao-sz"};
   api::ServerOptions server;
   store::WriterOptions writer;
+  std::chrono::milliseconds heartbeat{15000};  // of the decision streams
+  bool keep_token_refresh = false;             // else the token table is re-read on every request
   // Tokens to create: name -> (role, zone, party).
   std::map<std::string, std::tuple<api::Role, std::string, std::string>> tokens = {
       {"admin", {api::Role::kAdmin, "", ""}},
@@ -127,12 +131,21 @@ class Service {
     for (const auto& [name, scope] : options_.tokens) {
       AddToken(name, std::get<0>(scope), std::get<1>(scope), std::get<2>(scope));
     }
-    writer_ = std::make_unique<store::Writer>(*store_, std::move(*zones), options_.writer);
+    feed_ = std::make_unique<api::DecisionFeed>(zones_json + "]", options_.heartbeat);
+    store::WriterOptions writer_options = options_.writer;
+    writer_options.on_committed = [this](const std::string& zone,
+                                         const std::vector<store::CommittedCommand>& committed) {
+      feed_->Publish(zone, committed);
+    };
+    writer_ = std::make_unique<store::Writer>(*store_, std::move(*zones), writer_options);
     api::ServerOptions server_options = options_.server;
+    server_options.decision_feed = feed_.get();
     server_options.port = 0;
     server_options.host = "127.0.0.1";
     server_options.zones_json = zones_json + "]";
-    server_options.token_refresh = std::chrono::milliseconds(0);  // revocations apply at once
+    if (!options_.keep_token_refresh) {
+      server_options.token_refresh = std::chrono::milliseconds(0);  // revocations apply at once
+    }
     server_ = std::make_unique<api::Server>(*store_, *writer_, server_options);
     auto port = server_->Bind();
     if (!port) ADD_FAILURE() << port.error().message;
@@ -177,9 +190,11 @@ class Service {
   }
 
   int port() const { return port_; }
+  std::string database_path() const { return directory_.File("service.db"); }
   store::Store& store() { return *store_; }
   store::MemoryStore* memory() { return memory_.get(); }
   store::Writer& writer() { return *writer_; }
+  api::DecisionFeed& feed() { return *feed_; }
 
  private:
   ServiceOptions options_;
@@ -187,6 +202,7 @@ class Service {
   std::unique_ptr<store::MemoryStore> memory_;
   std::unique_ptr<store::SqliteStore> sqlite_;
   store::Store* store_ = nullptr;
+  std::unique_ptr<api::DecisionFeed> feed_;
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<api::Server> server_;
   std::thread thread_;

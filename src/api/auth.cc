@@ -94,16 +94,19 @@ size_t TokenCache::HashKey::operator()(const Hash256& hash) const {
 TokenCache::TokenCache(store::Store& store, std::chrono::milliseconds refresh_interval)
     : store_(store), refresh_interval_(refresh_interval) {}
 
+// Null when the table cannot be trusted: it was never read, or its re-read failed.
 std::shared_ptr<const TokenCache::Table> TokenCache::Current() {
   std::lock_guard<std::mutex> lock(mutex_);
   Clock::time_point now = Clock::now();
-  if (table_ && now - loaded_at_ < refresh_interval_) return table_;
+  if (table_ && !stale_ && now - loaded_at_ < refresh_interval_) return table_;
+  // After a failure, re-read at most every 50 ms rather than once per request.
+  if (stale_ && now < retry_at_) return nullptr;
   auto tokens = store_.ListTokens();
   if (!tokens) {
-    // Keep serving with the last table rather than locking everyone out on a read error; an empty
-    // table when there is none yet.
-    if (!table_) table_ = std::make_shared<Table>();
-    return table_;
+    stale_ = true;
+    retry_at_ = now + std::chrono::milliseconds(50);
+    reload_failures_.fetch_add(1);
+    return nullptr;
   }
   auto table = std::make_shared<Table>();
   for (const store::TokenRecord& token : *tokens) {
@@ -113,21 +116,39 @@ std::shared_ptr<const TokenCache::Table> TokenCache::Current() {
   }
   table_ = std::move(table);
   loaded_at_ = now;
+  stale_ = false;
   return table_;
 }
 
-std::optional<Principal> TokenCache::Authenticate(std::string_view authorization) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.substr(0, kBearer.size()) != kBearer) return std::nullopt;
-  std::string_view secret = authorization.substr(kBearer.size());
+void TokenCache::Invalidate() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  loaded_at_ = Clock::time_point{};
+  table_.reset();
+}
+
+TokenCheck TokenCache::AuthenticateHash(const Hash256& hash, Principal* principal) {
+  std::shared_ptr<const Table> table = Current();
+  if (table == nullptr) return TokenCheck::kUnavailable;
+  auto it = table->find(hash);
+  if (it == table->end()) return TokenCheck::kInvalid;
+  *principal = it->second;
+  return TokenCheck::kValid;
+}
+
+TokenCheck TokenCache::AuthenticateSecret(std::string_view secret, Principal* principal, Hash256* hash) {
   if (secret.size() != kTokenPrefix.size() + 2 * kTokenSecretBytes ||
       secret.substr(0, kTokenPrefix.size()) != kTokenPrefix) {
-    return std::nullopt;
+    return TokenCheck::kInvalid;
   }
-  std::shared_ptr<const Table> table = Current();
-  auto it = table->find(TokenSecretHash(secret));
-  if (it == table->end()) return std::nullopt;
-  return it->second;
+  Hash256 digest = TokenSecretHash(secret);
+  if (hash != nullptr) *hash = digest;
+  return AuthenticateHash(digest, principal);
+}
+
+TokenCheck TokenCache::Authenticate(std::string_view authorization, Principal* principal, Hash256* hash) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (authorization.substr(0, kBearer.size()) != kBearer) return TokenCheck::kInvalid;
+  return AuthenticateSecret(authorization.substr(kBearer.size()), principal, hash);
 }
 
 Status AllowRead(const Principal& principal, ReadKind kind, const std::string& zone,

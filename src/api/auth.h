@@ -20,9 +20,13 @@
 //
 // TokenCache keeps the token table in memory and re-reads it at most once per refresh interval, so a
 // request costs one SHA-256 and a hash lookup, and `token revoke` takes effect within the interval.
+// It fails closed: when a re-read fails, the table in memory is no longer trusted (it may hold a
+// token revoked since) and every token is answered kUnavailable (HTTP 503) until a re-read succeeds;
+// so no token outlives its revocation by more than the refresh interval, whatever the database does.
 // Thread-safety: TokenCache is safe from any thread; the free functions are pure.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -62,12 +66,22 @@ Result<NewToken> GenerateToken(Role role, const std::string& zone, const std::st
                                const std::string& created_at);
 Hash256 TokenSecretHash(std::string_view secret);
 
+enum class TokenCheck { kValid, kInvalid, kUnavailable };
+
 class TokenCache {
  public:
   TokenCache(store::Store& store, std::chrono::milliseconds refresh_interval);
-  // The principal of an "Authorization: Bearer <token>" header value; nullopt for a missing,
-  // malformed, unknown or revoked token.
-  std::optional<Principal> Authenticate(std::string_view authorization);
+  // Checks an "Authorization: Bearer <token>" header value: kValid (and `*principal`, `*hash` set),
+  // kInvalid for a malformed, unknown or revoked token, kUnavailable when the token table cannot be
+  // read. `hash` may be null.
+  TokenCheck Authenticate(std::string_view authorization, Principal* principal, Hash256* hash = nullptr);
+  // Checks a token by the hash of its secret (a browser session remembers only that).
+  TokenCheck AuthenticateHash(const Hash256& hash, Principal* principal);
+  // Checks a bare token secret ("twl_…").
+  TokenCheck AuthenticateSecret(std::string_view secret, Principal* principal, Hash256* hash);
+  // The next check re-reads the table (after a token was created or revoked through the API).
+  void Invalidate();
+  uint64_t reload_failures() const { return reload_failures_.load(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -82,10 +96,14 @@ class TokenCache {
   std::mutex mutex_;
   std::shared_ptr<const Table> table_;
   Clock::time_point loaded_at_{};
+  bool stale_ = false;  // the last re-read failed
+  Clock::time_point retry_at_{};
+  std::atomic<uint64_t> reload_failures_{0};
 };
 
 // What a request wants to read.
-enum class ReadKind { kZones, kPresence, kBalance, kDeclaration, kJournal, kReport };
+// kStream: the live decisions of a zone (officers, auditors and admins; never declarants).
+enum class ReadKind { kZones, kPresence, kBalance, kDeclaration, kJournal, kReport, kStream };
 
 // Route-level rules. `zone` is the zone of the URL (empty for kZones); `party` is the party whose
 // data is read (kBalance: the URL's party; kDeclaration: the declaration's declarant).

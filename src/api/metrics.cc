@@ -107,4 +107,10 @@ std::string RenderMetrics(store::WriterStats& writer, const HttpStats& http) {
   return out;
 }
 
+void AppendMetric(std::string* out, const char* name, const char* type, const char* help, double value,
+                  const std::string& labels) {
+  if (type[0] != '\0') Header(out, name, type, help);
+  Sample(out, name, labels, value);
+}
+
 }  // namespace twoline::api

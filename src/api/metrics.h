@@ -33,4 +33,9 @@ class HttpStats {
 
 std::string RenderMetrics(store::WriterStats& writer, const HttpStats& http);
 
+// Appends one sample of a metric family, with its HELP and TYPE lines unless `type` is empty (a
+// further sample of a family already begun).
+void AppendMetric(std::string* out, const char* name, const char* type, const char* help, double value,
+                  const std::string& labels = "");
+
 }  // namespace twoline::api

@@ -1,5 +1,7 @@
 #include "api/openapi.h"
 
+#include <algorithm>
+
 #include "base/json_writer.h"
 
 namespace twoline::api {
@@ -17,9 +19,11 @@ struct Route {
   const char* path;
   const char* summary;
   std::vector<Parameter> parameters;
-  const char* response_schema;  // a component schema name, or "" for plain text
+  const char* response_schema;  // a component schema name, "" for plain text, "stream" for events
   std::vector<int> errors;
   bool authenticated;
+  const char* request_schema = "";  // "Commands", or a component schema name; "" for no body
+  int success = 200;
 };
 
 void Ref(JsonWriter& w, const std::string& schema) {
@@ -84,13 +88,33 @@ void Schemas(JsonWriter& w, const std::vector<engine::CommandTypeInfo>& commands
       .String("JSON path of the fault in the request body").EndObject();
   w.EndObject().EndObject();
   w.Key("Object").BeginObject().Key("type").String("object").EndObject();
+  auto object = [&](const char* name, std::initializer_list<const char*> required,
+                    std::initializer_list<const char*> optional) {
+    w.Key(name).BeginObject().Key("type").String("object").Key("required").BeginArray();
+    for (const char* field : required) w.String(field);
+    w.EndArray().Key("properties").BeginObject();
+    for (const char* field : required) w.Key(field).BeginObject().Key("type").String(std::string_view(field) == "seq" ? "integer" : "string").EndObject();
+    for (const char* field : optional) w.Key(field).BeginObject().Key("type").String(std::string_view(field) == "reasons" ? "array" : "string").Key("nullable").Bool(true).EndObject();
+    w.EndObject().EndObject();
+  };
+  object("SessionRequest", {"token"}, {});
+  object("Session", {"role", "token_id", "csrf", "expires_at"}, {"zone", "party"});
+  object("TokenRequest", {"role"}, {"zone", "party"});
+  object("Token", {"id", "role", "created_at"}, {"zone", "party", "revoked_at", "token"});
+  object("DecisionEvent", {"seq", "id", "type", "outcome", "at"},
+         {"reasons", "gate", "line", "direction", "person", "declaration"});
   w.EndObject();
 }
 
-void Responses(JsonWriter& w, const Route& route) {
-  w.Key("responses").BeginObject();
-  w.Key("200").BeginObject().Key("description").String("OK").Key("content").BeginObject();
-  if (route.response_schema[0] == '\0') {
+// The success response's content.
+void SuccessContent(JsonWriter& w, const Route& route) {
+  w.Key("content").BeginObject();
+  if (std::string_view(route.response_schema) == "stream") {
+    w.Key("text/event-stream").BeginObject().Key("schema").BeginObject().Key("type").String("string");
+    w.Key("description").String("event: decision, data: a DecisionEvent, one per journaled decision; "
+                                "a comment line every 15 s");
+    w.EndObject().EndObject();
+  } else if (route.response_schema[0] == '\0') {
     w.Key("text/plain").BeginObject().Key("schema").BeginObject().Key("type").String("string");
     w.EndObject().EndObject();
   } else {
@@ -98,7 +122,14 @@ void Responses(JsonWriter& w, const Route& route) {
     Ref(w, route.response_schema);
     w.EndObject();
   }
-  w.EndObject().EndObject();
+  w.EndObject();
+}
+
+void Responses(JsonWriter& w, const Route& route) {
+  w.Key("responses").BeginObject();
+  w.Key(std::to_string(route.success)).BeginObject().Key("description").String("OK");
+  if (route.success != 204) SuccessContent(w, route);  // 204 has no content
+  w.EndObject();
   for (int code : route.errors) {
     w.Key(std::to_string(code)).BeginObject().Key("description").String("see docs/api.md");
     w.Key("content").BeginObject().Key("application/json").BeginObject().Key("schema");
@@ -119,7 +150,13 @@ void Operation(JsonWriter& w, const Route& route, const OpenApiLimits& limits) {
     w.Key("schema").BeginObject().Key("type").String(parameter.type).EndObject().EndObject();
   }
   w.EndArray();
-  if (std::string_view(route.method) == "post") {
+  if (std::string_view(route.request_schema) != "" && std::string_view(route.request_schema) != "Commands") {
+    w.Key("requestBody").BeginObject().Key("required").Bool(true);
+    w.Key("content").BeginObject().Key("application/json").BeginObject().Key("schema");
+    Ref(w, route.request_schema);
+    w.EndObject().EndObject().EndObject();
+  }
+  if (std::string_view(route.request_schema) == "Commands") {
     w.Key("requestBody").BeginObject().Key("required").Bool(true);
     w.Key("description").String("one command, or an array of at most " +
                                  std::to_string(limits.batch_commands_max) + " (a batch); body at most " +
@@ -144,7 +181,7 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
   const Parameter zone{"zone", "path", "string", "zone id, e.g. hengqin"};
   const std::vector<Route> routes = {
       {"post", "/v1/zones/{zone}/commands", "Submit one command or a batch; answers after fsync",
-       {zone}, "Object", {400, 401, 403, 404, 409, 413, 503}, true},
+       {zone}, "Object", {400, 401, 403, 404, 409, 411, 413, 415, 429, 503}, true, "Commands"},
       {"get", "/v1/zones", "Profiles of the zones served", {}, "Object", {401}, true},
       {"get", "/v1/zones/{zone}/presence", "Persons inside the zone",
        {zone, {"offset", "query", "integer", "persons to skip"}, {"limit", "query", "integer", page.c_str()}},
@@ -161,6 +198,21 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
        {zone, {"from", "query", "string", "first local date, YYYY-MM-DD"},
         {"to", "query", "string", "last local date, YYYY-MM-DD"}},
        "Object", {400, 401, 403, 404, 503}, true},
+      {"get", "/v1/zones/{zone}/stream",
+       "Server-sent events: one `decision` event per journaled decision of the zone as it becomes durable "
+       "(officers, auditors, admins)",
+       {zone}, "stream", {401, 403, 404, 503}, true},
+      {"post", "/v1/session",
+       "Sign in: exchange a token for a session cookie (HttpOnly, SameSite=Strict) and a CSRF value; "
+       "state-changing requests made with the cookie must send X-CSRF-Token",
+       {}, "Session", {400, 401, 415, 503}, false, "SessionRequest"},
+      {"get", "/v1/session", "The session of the cookie", {}, "Session", {401}, false},
+      {"delete", "/v1/session", "Sign out (needs X-CSRF-Token)", {}, "Object", {401, 403}, false, "", 204},
+      {"get", "/v1/tokens", "Every token, never a secret (admins)", {}, "Token", {401, 403}, true},
+      {"post", "/v1/tokens", "Create a token; its secret is shown once in `token` (admins)", {}, "Token",
+       {400, 401, 403, 429}, true, "TokenRequest", 201},
+      {"delete", "/v1/tokens/{id}", "Revoke a token (admins); its sessions end with it",
+       {{"id", "path", "string", "token id, tok_…"}}, "Object", {401, 403, 404}, true},
       {"get", "/healthz", "Liveness; 503 once writes have stopped", {}, "Object", {503}, false},
       {"get", "/metrics", "Prometheus text format", {}, "", {}, false},
       {"get", "/v1/openapi.json", "This document", {}, "Object", {}, false},
@@ -170,17 +222,26 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
   w.BeginObject().Key("openapi").String("3.0.3");
   w.Key("info").BeginObject().Key("title").String("twoline customs supervision API");
   w.Key("version").String("1").EndObject();
-  w.Key("security").BeginArray().BeginObject().Key("bearer").BeginArray().EndArray().EndObject().EndArray();
+  w.Key("security").BeginArray().BeginObject().Key("bearer").BeginArray().EndArray().EndObject();
+  w.BeginObject().Key("session").BeginArray().EndArray().EndObject().EndArray();
   w.Key("paths").BeginObject();
-  for (const Route& route : routes) {  // one operation per path
-    w.Key(route.path).BeginObject();
-    Operation(w, route, limits);
+  std::vector<std::string_view> paths;  // in first-seen order, each with all its operations
+  for (const Route& route : routes) {
+    if (std::find(paths.begin(), paths.end(), route.path) == paths.end()) paths.push_back(route.path);
+  }
+  for (std::string_view path : paths) {
+    w.Key(path).BeginObject();
+    for (const Route& route : routes) {
+      if (route.path == path) Operation(w, route, limits);
+    }
     w.EndObject();
   }
   w.EndObject();
   w.Key("components").BeginObject();
   w.Key("securitySchemes").BeginObject().Key("bearer").BeginObject().Key("type").String("http");
-  w.Key("scheme").String("bearer").EndObject().EndObject();
+  w.Key("scheme").String("bearer").EndObject();
+  w.Key("session").BeginObject().Key("type").String("apiKey").Key("in").String("cookie");
+  w.Key("name").String("twoline_session").EndObject().EndObject();
   Schemas(w, commands, limits);
   w.EndObject().EndObject();
   return out;

@@ -1,29 +1,44 @@
 #include "api/server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <future>
+#include <variant>
 #include <thread>
 
 #include "api/auth.h"
 #include "api/log.h"
 #include "api/openapi.h"
 #include "base/json_writer.h"
+#include "base/time.h"
+#include "http/worker_pool.h"
 #include "store/read_models.h"
+#include "store/zone_set.h"
+#include "store/sqlite_connection.h"
 
 namespace twoline::api {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::string_view kSessionCookie = "twoline_session";
+constexpr size_t kSmallBodyBytesMax = 16 * 1024;  // session and token bodies
+constexpr size_t kWorkQueueMax = 4096;
+
 struct Reply {
+  Reply() = default;
+  Reply(int status_, std::string body_) : status(status_), body(std::move(body_)) {}
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
   int retry_after_seconds = 0;
+  std::vector<http::Header> headers;
 };
 
 Reply ErrorReply(int status, std::string_view code, std::string_view message,
@@ -37,8 +52,13 @@ Reply ErrorReply(int status, std::string_view code, std::string_view message,
   return reply;
 }
 
-// What the logger and the metrics need to know about the request a connection thread is serving.
-// Set when routing starts, consumed (and cleared) when the response is logged.
+Reply RetryLater(int status, std::string_view code, std::string_view message, int seconds) {
+  Reply reply = ErrorReply(status, code, message);
+  reply.retry_after_seconds = seconds;
+  return reply;
+}
+
+// What the logger and the metrics need to know about a request, filled in as it is served.
 struct RequestInfo {
   Clock::time_point started{};
   std::string route = "other";
@@ -46,7 +66,14 @@ struct RequestInfo {
   std::string token_id;
   size_t commands = 0;
 };
-thread_local RequestInfo current_request;
+
+// One request being served: it moves from the event loop to a worker or the waiter and back.
+struct Call {
+  http::Request request;
+  http::Exchange exchange;
+  RequestInfo info;
+};
+using CallPtr = std::shared_ptr<Call>;
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> segments;
@@ -63,8 +90,12 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return segments;
 }
 
+bool IsApiPath(const std::vector<std::string_view>& s) {
+  return !s.empty() && (s[0] == "v1" || s[0] == "healthz" || s[0] == "metrics");
+}
+
 // The route template of a path, for logs and metrics labels (never the path itself: ids stay out).
-std::string RouteTemplate(std::string_view method, std::string_view path) {
+std::string RouteTemplate(std::string_view method, std::string_view path, bool static_files) {
   std::vector<std::string_view> s = SplitPath(path);
   auto is = [&](std::initializer_list<const char*> pattern) {
     if (s.size() != pattern.size()) return false;
@@ -79,118 +110,257 @@ std::string RouteTemplate(std::string_view method, std::string_view path) {
   if (is({"healthz"})) route = "/healthz";
   else if (is({"metrics"})) route = "/metrics";
   else if (is({"v1", "openapi.json"})) route = "/v1/openapi.json";
+  else if (is({"v1", "session"})) route = "/v1/session";
+  else if (is({"v1", "tokens"})) route = "/v1/tokens";
+  else if (is({"v1", "tokens", "{id}"})) route = "/v1/tokens/{id}";
   else if (is({"v1", "zones"})) route = "/v1/zones";
   else if (is({"v1", "cluster"})) route = "/v1/cluster";
   else if (is({"v1", "zones", "{zone}", "commands"})) route = "/v1/zones/{zone}/commands";
+  else if (is({"v1", "zones", "{zone}", "stream"})) route = "/v1/zones/{zone}/stream";
   else if (is({"v1", "zones", "{zone}", "presence"})) route = "/v1/zones/{zone}/presence";
   else if (is({"v1", "zones", "{zone}", "parties", "{party}", "balance"})) route = "/v1/zones/{zone}/parties/{party}/balance";
   else if (is({"v1", "zones", "{zone}", "declarations", "{declaration}"})) route = "/v1/zones/{zone}/declarations/{declaration}";
+  else if (is({"v1", "zones", "{zone}", "declarations"})) route = "/v1/zones/{zone}/declarations";
+  else if (is({"v1", "zones", "{zone}", "persons", "{person}"})) route = "/v1/zones/{zone}/persons/{person}";
+  else if (is({"v1", "zones", "{zone}", "crossings"})) route = "/v1/zones/{zone}/crossings";
+  else if (is({"v1", "zones", "{zone}", "verify"})) route = "/v1/zones/{zone}/verify";
   else if (is({"v1", "zones", "{zone}", "journal"})) route = "/v1/zones/{zone}/journal";
   else if (is({"v1", "zones", "{zone}", "reports", "flows"})) route = "/v1/zones/{zone}/reports/flows";
+  else if (static_files && method == "GET" && !IsApiPath(s)) route = "/{static}";
+  if (method.empty()) return route;
   return std::string(method) + " " + route;
 }
 
+bool KnownRoute(const std::string& route) { return route.size() < 5 || route.substr(route.size() - 5) != "other"; }
+
 // A query parameter as a count in [minimum, maximum]; `fallback` when absent.
-Result<size_t> CountParameter(const httplib::Request& request, const char* name, size_t fallback,
+Result<size_t> CountParameter(const http::Request& request, const char* name, size_t fallback,
                               size_t minimum, size_t maximum) {
-  if (!request.has_param(name)) return fallback;
-  std::string text = request.get_param_value(name);
+  std::optional<std::string> text = request.Param(name);
+  if (!text) return fallback;
   size_t value = 0;
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < minimum || value > maximum) {
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size() || value < minimum || value > maximum) {
     return Error{"query parameter \"" + std::string(name) + "\" must be an integer from " +
                  std::to_string(minimum) + " to " + std::to_string(maximum)};
   }
   return value;
 }
 
-const char* GenericErrorCode(int status) {
-  switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 409: return "conflict";
-    case 411: return "length_required";
-    case 413: return "too_large";
-    case 414: return "uri_too_long";
-    case 501: return "not_implemented";
-    case 503: return "unavailable";
-    default: return status >= 500 ? "internal" : "error";
+bool ChangesState(const std::string& method) {
+  return method == "POST" || method == "PUT" || method == "DELETE" || method == "PATCH";
+}
+
+std::string NowUtc() { return FormatRfc3339(std::time(nullptr), 0); }
+
+void NullableString(JsonWriter& w, const char* key, const std::string& value) {
+  w.Key(key);
+  if (value.empty()) {
+    w.Null();
+  } else {
+    w.String(value);
   }
+}
+
+// Waits, on one thread, for the writer's answers to command requests and sends them. Group commit
+// answers requests in the order they arrived, so waiting in arrival order costs nothing.
+class AnswerWaiter {
+ public:
+  using Done = std::function<void(store::SubmitResult)>;
+  AnswerWaiter() : thread_([this] { Run(); }) {}
+  ~AnswerWaiter() { Stop(); }
+  void Add(std::future<store::SubmitResult> future, Done done) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      waiting_.emplace_back(std::move(future), std::move(done));
+    }
+    ready_.notify_one();
+  }
+  // Answers everything still waiting (the writer answers every request it accepted), then ends.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::pair<std::future<store::SubmitResult>, Done> next;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+        if (waiting_.empty()) return;
+        next = std::move(waiting_.front());
+        waiting_.pop_front();
+      }
+      next.second(next.first.get());
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::pair<std::future<store::SubmitResult>, Done>> waiting_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+http::ServerOptions LayerOptions(const ServerOptions& options) {
+  http::ServerOptions layer = options.http;
+  layer.host = options.host;
+  layer.port = options.port;
+  layer.listen_backlog = options.listen_backlog;
+  layer.read_idle_timeout = std::chrono::seconds(options.read_timeout_seconds);
+  layer.write_timeout = std::chrono::seconds(options.write_timeout_seconds);
+  layer.keep_alive_timeout = std::chrono::seconds(options.keep_alive_timeout_seconds);
+  layer.keep_alive_requests_max = options.keep_alive_requests_max;
+  return layer;
 }
 
 }  // namespace
 
-struct Server::Impl {
+struct Server::Impl : http::Handler {
   Impl(store::Store& store_, store::Writer* writer_, cluster::ClusterHook* cluster_,
        const ServerOptions& options_)
       : store(store_), writer(writer_), cluster(cluster_), options(options_), tokens(store_, options_.token_refresh),
-        log(options_.log) {
+        limiter(options_.rate_limits), sessions(options_.sessions), log(options_.log),
+        pool(options_.threads, kWorkQueueMax), http(*this, LayerOptions(options_)) {
     OpenApiLimits limits{options.body.body_bytes_max, options.body.batch_commands_max,
                          options.body.command.command_bytes_max,
                          options.body.command.declaration_lines_max, options.page_limit_max};
     openapi = OpenApiDocument(engine::CommandTable(), limits);
   }
+  ~Impl() override {
+    http.Stop();
+    pool.Stop();
+    waiter.Stop();
+  }
 
-  void Install();
-  void Send(const Reply& reply, httplib::Response& response);
-  void AfterResponse(const httplib::Request& request, const httplib::Response& response);
-  std::optional<Principal> Authenticate(const httplib::Request& request, Reply* refusal);
+  // http::Handler
+  size_t BodyLimit(const http::Request& head) override;
+  bool Reserved(const http::Request& head) override;
+  void Handle(http::Request request, http::Exchange exchange) override;
+  http::Response Refuse(const http::Request& head, const http::ParseError& error) override;
+
+  void Finish(Call& call, Reply reply);
+  void Count(const RequestInfo& info, int status);
+  // Runs `work` on a worker thread and answers with its reply (503 when the queue is full).
+  void Offload(CallPtr call, std::function<Reply(Call&)> work);
+  std::optional<Principal> Authenticate(Call& call, Reply* refusal);
+  std::optional<Reply> RateLimited(const Principal& principal, RateKind kind, double cost);
   bool Serves(std::string_view zone) const;
 
-  Reply Get(const httplib::Request& request);
-  Reply GetZoneResource(const httplib::Request& request, const std::vector<std::string_view>& path);
-  Reply PostCommands(const httplib::Request& request, const std::string& zone);
-  Reply SubmitAndWait(const Principal& principal, const std::string& zone, ParsedBody body,
-                      store::Writer& zone_writer);
-  // The writer for `zone`: this server's, or in cluster mode the node's (null: `relayed` is set).
-  std::shared_ptr<store::Writer> WriterFor(const std::string& zone, const httplib::Request& request,
+  void Route(CallPtr call);
+  void RouteGet(CallPtr call, const std::vector<std::string_view>& path);
+  Reply GetZoneResource(Call& call, const std::vector<std::string_view>& path);
+  void PostCommands(CallPtr call, const std::string& zone);
+  // Parses, rate-limits and submits a command request: the immediate reply, or the writer's answer
+  // to wait for (with whether the body was a batch).
+  using Submitted = std::variant<Reply, std::pair<std::future<store::SubmitResult>, bool>>;
+  Submitted Submit(Call& call, const std::string& zone, const Principal& principal,
+                   store::Writer& zone_writer);
+  // The writer for `zone`: this server's, or in cluster mode the node's (null: `relayed` holds the
+  // reply to send). Blocks in cluster mode (a relay, or taking the zone): worker threads only.
+  std::shared_ptr<store::Writer> WriterFor(const std::string& zone, const http::Request& request,
                                            Reply* relayed);
-  Reply Cluster(const httplib::Request& request);
-  Reply Presence(const httplib::Request& request, const std::string& zone);
+  Reply ClusterView(Call& call);
+  Reply AnswerOf(store::SubmitResult result, bool batch);
+  void OpenStream(CallPtr call, const std::string& zone);
+  Reply Presence(const http::Request& request, const std::string& zone);
   Reply Balance(const Principal& principal, const std::string& zone, const std::string& party);
   Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id,
                     store::Writer& zone_writer);
-  Reply Journal(const httplib::Request& request, const std::string& zone);
-  Reply Flows(const httplib::Request& request, const std::string& zone);
+  Reply Journal(const http::Request& request, const std::string& zone);
+  Reply DeclarationList(const http::Request& request, const Principal& principal,
+                        const std::string& zone);
+  Reply Person(const std::string& zone, const std::string& id);
+  Reply Crossings(const http::Request& request, const std::string& zone);
+  Reply VerifyZone(const std::string& zone);
+  Reply Flows(const http::Request& request, const std::string& zone, store::Writer& zone_writer);
   Reply Health();
+  Reply Metrics();
+  Reply Static(const std::string& path);
+  // Sessions (docs/api.md "Sessions").
+  Reply CreateSession(Call& call);
+  Reply ReadSession(Call& call);
+  Reply EndSession(Call& call);
+  Reply SessionReply(const Principal& principal, const Session& session);
+  // Token administration.
+  void TokenRoute(CallPtr call, const std::vector<std::string_view>& path);
+  Reply ListTokens();
+  Reply CreateToken(const std::string& body);
+  Reply RevokeToken(const std::string& id);
 
   store::Store& store;
-  store::Writer* writer;           // null in cluster mode
-  cluster::ClusterHook* cluster;   // null unless in cluster mode
+  store::Writer* writer;               // null in cluster mode
+  cluster::ClusterHook* cluster;       // null unless in cluster mode
   store::WriterStats no_writer_stats;  // /metrics in cluster mode (zone writers come and go)
   const ServerOptions options;
   TokenCache tokens;
+  RateLimiter limiter;
+  SessionStore sessions;
   HttpStats stats;
   Log log;
   std::string openapi;
-  httplib::Server http;
-  std::atomic<bool> running{false};
-  std::atomic<bool> stop_requested{false};
-  std::atomic<int> listen_socket{-1};
+  http::WorkerPool pool;
+  AnswerWaiter waiter;
+  http::Server http;  // last: its loops call the members above
 };
 
-void Server::Impl::Send(const Reply& reply, httplib::Response& response) {
-  response.status = reply.status;
-  if (reply.retry_after_seconds > 0) {
-    response.set_header("Retry-After", std::to_string(reply.retry_after_seconds));
-  }
-  response.set_content(reply.body, reply.content_type.c_str());
+// --- the HTTP layer's questions --------------------------------------------------------------------
+
+size_t Server::Impl::BodyLimit(const http::Request& head) {
+  if (head.method != "POST") return 0;
+  std::vector<std::string_view> s = SplitPath(head.path);
+  if (s.size() == 4 && s[0] == "v1" && s[1] == "zones" && s[3] == "commands") return options.body.body_bytes_max;
+  if (s.size() == 2 && s[0] == "v1" && (s[1] == "session" || s[1] == "tokens")) return kSmallBodyBytesMax;
+  return 0;
 }
 
-void Server::Impl::AfterResponse(const httplib::Request& request, const httplib::Response& response) {
-  RequestInfo info = std::move(current_request);
-  current_request = RequestInfo{};
-  if (info.started == Clock::time_point{}) info.route = RouteTemplate(request.method, request.path);
-  double seconds = info.started == Clock::time_point{}
-                       ? 0.0
-                       : std::chrono::duration<double>(Clock::now() - info.started).count();
-  stats.Count(info.route, response.status, seconds);
-  if (!options.access_log && response.status < 400) return;
-  LogLine line(response.status >= 500 ? "error" : response.status >= 400 ? "warn" : "info", "request");
-  line.Add("route", info.route).Add("status", static_cast<int64_t>(response.status));
+bool Server::Impl::Reserved(const http::Request& head) {
+  return head.method == "GET" && (head.path == "/healthz" || head.path == "/metrics");
+}
+
+http::Response Server::Impl::Refuse(const http::Request& head, const http::ParseError& error) {
+  RequestInfo info;
+  info.started = Clock::now();
+  info.route = RouteTemplate(head.method, head.path, static_cast<bool>(options.static_files));
+  Reply reply;
+  if (error.code == "body_not_allowed" && !KnownRoute(info.route)) {
+    reply = ErrorReply(404, "not_found", "no such route");
+  } else if (error.status == 503 || error.status == 429) {
+    reply = RetryLater(error.status, error.code, error.message, options.retry_after_seconds);
+  } else {
+    reply = ErrorReply(error.status, error.code, error.message);
+  }
+  Count(info, reply.status);
+  http::Response response;
+  response.status = reply.status;
+  response.body = std::move(reply.body);
+  if (reply.retry_after_seconds > 0) response.SetHeader("Retry-After", std::to_string(reply.retry_after_seconds));
+  response.close = true;
+  return response;
+}
+
+void Server::Impl::Handle(http::Request request, http::Exchange exchange) {
+  auto call = std::make_shared<Call>();
+  call->info.started = Clock::now();
+  call->info.route = RouteTemplate(request.method, request.path, static_cast<bool>(options.static_files));
+  call->request = std::move(request);
+  call->exchange = std::move(exchange);
+  Route(std::move(call));
+}
+
+// --- answering -------------------------------------------------------------------------------------
+
+void Server::Impl::Count(const RequestInfo& info, int status) {
+  double seconds = std::chrono::duration<double>(Clock::now() - info.started).count();
+  stats.Count(info.route, status, seconds);
+  if (!options.access_log && status < 400) return;
+  LogLine line(status >= 500 ? "error" : status >= 400 ? "warn" : "info", "request");
+  line.Add("route", info.route).Add("status", static_cast<int64_t>(status));
   line.Add("duration_ms", seconds * 1000.0);
   if (!info.zone.empty()) line.Add("zone", info.zone);
   if (!info.token_id.empty()) line.Add("token", info.token_id);
@@ -198,15 +368,77 @@ void Server::Impl::AfterResponse(const httplib::Request& request, const httplib:
   log.Write(line);
 }
 
-std::optional<Principal> Server::Impl::Authenticate(const httplib::Request& request, Reply* refusal) {
-  if (!request.has_header("Authorization")) {
-    *refusal = ErrorReply(401, "unauthorized", "an Authorization: Bearer <token> header is required");
+void Server::Impl::Finish(Call& call, Reply reply) {
+  Count(call.info, reply.status);
+  http::Response response;
+  response.status = reply.status;
+  response.content_type = std::move(reply.content_type);
+  response.body = std::move(reply.body);
+  response.headers = std::move(reply.headers);
+  if (reply.retry_after_seconds > 0) {
+    response.SetHeader("Retry-After", std::to_string(reply.retry_after_seconds));
+  }
+  response.SetHeader("X-Content-Type-Options", "nosniff");
+  call.exchange.Respond(std::move(response));
+}
+
+void Server::Impl::Offload(CallPtr call, std::function<Reply(Call&)> work) {
+  bool queued = pool.Submit([this, call, work = std::move(work)] { Finish(*call, work(*call)); });
+  if (!queued) {
+    Finish(*call, RetryLater(503, "overloaded", "too many reads are waiting", options.retry_after_seconds));
+  }
+}
+
+std::optional<Principal> Server::Impl::Authenticate(Call& call, Reply* refusal) {
+  const http::Request& request = call.request;
+  Principal principal;
+  TokenCheck check;
+  if (const std::string* authorization = request.FindHeader("Authorization")) {
+    check = tokens.Authenticate(*authorization, &principal);
+    if (check == TokenCheck::kInvalid) {
+      *refusal = ErrorReply(401, "unauthorized", "unknown, malformed or revoked token");
+      return std::nullopt;
+    }
+  } else {
+    std::optional<std::string> cookie = request.Cookie(kSessionCookie);
+    if (!cookie) {
+      *refusal = ErrorReply(401, "unauthorized", "an Authorization: Bearer <token> header is required");
+      return std::nullopt;
+    }
+    std::optional<Session> session = sessions.Find(*cookie);
+    if (!session) {
+      *refusal = ErrorReply(401, "unauthorized", "the session has expired or was signed out");
+      return std::nullopt;
+    }
+    check = tokens.AuthenticateHash(session->token_hash, &principal);
+    if (check == TokenCheck::kInvalid) {
+      sessions.Remove(*cookie);  // its token was revoked: the session ends with it
+      *refusal = ErrorReply(401, "unauthorized", "the session's token was revoked");
+      return std::nullopt;
+    }
+    if (check == TokenCheck::kValid && ChangesState(request.method) &&
+        !SessionStore::CsrfMatches(*session, request.HeaderValue("X-CSRF-Token"))) {
+      call.info.token_id = principal.token_id;
+      *refusal = ErrorReply(403, "csrf", "a request made with the session cookie needs its X-CSRF-Token header");
+      return std::nullopt;
+    }
+  }
+  if (check == TokenCheck::kUnavailable) {
+    *refusal = RetryLater(503, "unavailable", "the token table cannot be read; no token is accepted until it can",
+                          options.retry_after_seconds);
     return std::nullopt;
   }
-  std::optional<Principal> principal = tokens.Authenticate(request.get_header_value("Authorization"));
-  if (!principal) *refusal = ErrorReply(401, "unauthorized", "unknown, malformed or revoked token");
-  if (principal) current_request.token_id = principal->token_id;
+  call.info.token_id = principal.token_id;
   return principal;
+}
+
+std::optional<Reply> Server::Impl::RateLimited(const Principal& principal, RateKind kind, double cost) {
+  int wait = limiter.Take(principal.token_id, kind, cost);
+  if (wait == 0) return std::nullopt;
+  return RetryLater(429, "rate_limited",
+                    kind == RateKind::kWrite ? "this token sends commands faster than its limit"
+                                             : "this token reads faster than its limit",
+                    wait);
 }
 
 bool Server::Impl::Serves(std::string_view zone) const {
@@ -215,98 +447,97 @@ bool Server::Impl::Serves(std::string_view zone) const {
   return std::binary_search(ids.begin(), ids.end(), zone);
 }
 
-void Server::Impl::Install() {
-  http.new_task_queue = [threads = options.threads] { return new httplib::ThreadPool(threads); };
-  http.set_payload_max_length(options.body.body_bytes_max);
-  http.set_read_timeout(options.read_timeout_seconds, 0);
-  http.set_write_timeout(options.write_timeout_seconds, 0);
-  http.set_keep_alive_timeout(options.keep_alive_timeout_seconds);
-  http.set_keep_alive_max_count(options.keep_alive_requests_max);
-  http.set_tcp_nodelay(true);
-  // cpp-httplib 0.11 listens with a backlog of 5, compiled in: a burst of new connections beyond it
-  // waits a second for a SYN retransmission. Remember the listening socket to deepen it after bind.
-  http.set_socket_options([this](socket_t socket) {
-    httplib::default_socket_options(socket);
-    int none = -1;
-    listen_socket.compare_exchange_strong(none, socket);
-  });
-  // GET requests are routed here, without regular expressions; everything else falls through to
-  // cpp-httplib's routing (the one POST route) after its body has been read within the limit.
-  http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
-    current_request = RequestInfo{};
-    current_request.started = Clock::now();
-    current_request.route = RouteTemplate(request.method, request.path);
-    if (request.method == "POST" && request.get_header_value("Transfer-Encoding") == "chunked") {
-      // cpp-httplib 0.11 does not bound chunked bodies; refuse them rather than buffer without limit.
-      Send(ErrorReply(411, "length_required", "send the body with a Content-Length"), response);
-      response.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (request.method != "GET") return httplib::Server::HandlerResponse::Unhandled;
-    Send(Get(request), response);
-    return httplib::Server::HandlerResponse::Handled;
-  });
-  http.Post(R"(/v1/zones/([^/]+)/commands)",
-            [this](const httplib::Request& request, httplib::Response& response) {
-              Send(PostCommands(request, request.matches[1].str()), response);
-            });
-  http.set_error_handler([this](const httplib::Request&, httplib::Response& response) {
-    if (!response.body.empty()) return;  // our own error replies already have a body
-    Send(ErrorReply(response.status, GenericErrorCode(response.status),
-                    "HTTP " + std::to_string(response.status)),
-         response);
-  });
-  http.set_exception_handler(
-      [this](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
-        Send(ErrorReply(500, "internal", "internal error"), response);
-      });
-  http.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-    AfterResponse(request, response);
-  });
+// --- routing ---------------------------------------------------------------------------------------
+
+void Server::Impl::Route(CallPtr call) {
+  const std::string& method = call->request.method;
+  std::vector<std::string_view> path = SplitPath(call->request.path);
+  const bool v1 = path.size() >= 2 && path[0] == "v1";
+  if (method == "GET") return RouteGet(std::move(call), path);
+  if (v1 && path[1] == "session" && path.size() == 2 && (method == "POST" || method == "DELETE")) {
+    return Finish(*call, method == "POST" ? CreateSession(*call) : EndSession(*call));
+  }
+  if (v1 && path[1] == "tokens" && (method == "POST" || method == "DELETE")) return TokenRoute(std::move(call), path);
+  if (method == "POST" && path.size() == 4 && v1 && path[1] == "zones" && path[3] == "commands") {
+    return PostCommands(std::move(call), std::string(path[2]));
+  }
+  if (KnownRoute(RouteTemplate("", call->request.path, false))) {
+    return Finish(*call, ErrorReply(405, "method_not_allowed", "this route does not take " + method));
+  }
+  Finish(*call, ErrorReply(404, "not_found", "no such route"));
 }
 
-Reply Server::Impl::Get(const httplib::Request& request) {
-  std::vector<std::string_view> path = SplitPath(request.path);
-  if (path.size() == 1 && path[0] == "healthz") return Health();
-  if (path.size() == 1 && path[0] == "metrics") {
-    Reply reply;
-    reply.body = RenderMetrics(writer != nullptr ? writer->stats() : no_writer_stats, stats);
-    reply.content_type = "text/plain; version=0.0.4";
-    return reply;
+void Server::Impl::RouteGet(CallPtr call, const std::vector<std::string_view>& path) {
+  if (path.size() == 1 && path[0] == "healthz") return Finish(*call, Health());
+  if (path.size() == 1 && path[0] == "metrics") return Finish(*call, Metrics());
+  if (!IsApiPath(path) && options.static_files) return Finish(*call, Static(call->request.path));
+  if (path.size() == 2 && path[0] == "v1" && path[1] == "openapi.json") return Finish(*call, Reply{200, openapi});
+  if (path.size() == 2 && path[0] == "v1" && path[1] == "session") return Finish(*call, ReadSession(*call));
+  if (path.size() == 2 && path[0] == "v1" && path[1] == "tokens") return TokenRoute(std::move(call), path);
+  if (path.size() == 2 && path[0] == "v1" && path[1] == "cluster") {
+    return Offload(std::move(call), [this](Call& c) { return ClusterView(c); });
   }
-  if (path.size() == 2 && path[0] == "v1" && path[1] == "openapi.json") return Reply{200, openapi};
-  if (path.size() == 2 && path[0] == "v1" && path[1] == "cluster") return Cluster(request);
   if (path.size() < 2 || path[0] != "v1" || path[1] != "zones") {
-    return ErrorReply(404, "not_found", "no such route");
+    return Finish(*call, ErrorReply(404, "not_found", "no such route"));
   }
   if (path.size() == 2) {
     Reply refusal;
-    if (!Authenticate(request, &refusal)) return refusal;
-    return Reply{200, options.zones_json};
+    if (!Authenticate(*call, &refusal)) return Finish(*call, std::move(refusal));
+    return Finish(*call, Reply{200, options.zones_json});
   }
-  return GetZoneResource(request, path);
+  if (path.size() == 4 && path[3] == "stream") return OpenStream(std::move(call), std::string(path[2]));
+  // The path's views point into call->request, which the call keeps alive.
+  Offload(std::move(call), [this, path](Call& c) { return GetZoneResource(c, path); });
 }
 
-Reply Server::Impl::GetZoneResource(const httplib::Request& request,
-                                    const std::vector<std::string_view>& path) {
+Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_view>& path) {
+  const http::Request& request = call.request;
   const std::string zone(path[2]);
   const std::string_view kind = path.size() > 3 ? path[3] : std::string_view();
-  bool known = (path.size() == 4 && (kind == "presence" || kind == "journal")) ||
-               (path.size() == 5 && kind == "declarations") ||
+  bool known = (path.size() == 4 && (kind == "presence" || kind == "journal" ||
+                                     kind == "declarations" || kind == "crossings" ||
+                                     kind == "verify")) ||
+               (path.size() == 5 && (kind == "declarations" || kind == "persons")) ||
                (path.size() == 5 && kind == "reports" && path[4] == "flows") ||
                (path.size() == 6 && kind == "parties" && path[5] == "balance");
   if (!known) return ErrorReply(404, "not_found", "no such route");
   Reply refusal;
-  std::optional<Principal> principal = Authenticate(request, &refusal);
+  std::optional<Principal> principal = Authenticate(call, &refusal);
   if (!principal) return refusal;
-  current_request.zone = zone;
+  call.info.zone = zone;
   if (!Serves(zone)) return ErrorReply(404, "not_found", "this server does not serve zone " + zone);
+  if (kind == "declarations" || kind == "journal" || kind == "reports" || kind == "verify") {
+    if (auto limited = RateLimited(*principal, RateKind::kRead, kind == "verify" ? 50 : 1)) {
+      return std::move(*limited);
+    }
+  }
   if (kind == "parties") return Balance(*principal, zone, std::string(path[4]));
-  if (kind == "declarations") {
+  if ((kind == "declarations" && path.size() == 5) || kind == "reports") {
     Reply relayed;
     std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, request, &relayed);
     if (!zone_writer) return relayed;
-    return Declaration(*principal, zone, std::string(path[4]), *zone_writer);
+    if (kind == "declarations") return Declaration(*principal, zone, std::string(path[4]), *zone_writer);
+    if (Status allowed = AllowRead(*principal, ReadKind::kReport, zone, ""); !allowed) {
+      return ErrorReply(403, "forbidden", allowed.message());
+    }
+    return Flows(request, zone, *zone_writer);
+  }
+  if (kind == "declarations") return DeclarationList(request, *principal, zone);
+  if (kind == "persons" || kind == "crossings") {
+    if (principal->role == Role::kDeclarant) {
+      return ErrorReply(403, "forbidden", "persons and crossings are for officers, auditors and admins");
+    }
+    if (Status allowed = AllowRead(*principal, ReadKind::kPresence, zone, ""); !allowed) {
+      return ErrorReply(403, "forbidden", allowed.message());
+    }
+    if (kind == "persons") return Person(zone, std::string(path[4]));
+    return Crossings(request, zone);
+  }
+  if (kind == "verify") {
+    if (Status allowed = AllowRead(*principal, ReadKind::kJournal, zone, ""); !allowed) {
+      return ErrorReply(403, "forbidden", allowed.message());
+    }
+    return VerifyZone(zone);
   }
   const ReadKind read = kind == "presence" ? ReadKind::kPresence
                         : kind == "journal" ? ReadKind::kJournal
@@ -315,36 +546,77 @@ Reply Server::Impl::GetZoneResource(const httplib::Request& request,
     return ErrorReply(403, "forbidden", allowed.message());
   }
   if (read == ReadKind::kPresence) return Presence(request, zone);
-  if (read == ReadKind::kJournal) return Journal(request, zone);
-  return Flows(request, zone);
+  return Journal(request, zone);
 }
 
-Reply Server::Impl::PostCommands(const httplib::Request& request, const std::string& zone) {
+// --- commands --------------------------------------------------------------------------------------
+
+void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
   Reply refusal;
-  std::optional<Principal> principal = Authenticate(request, &refusal);
-  if (!principal) return refusal;
-  current_request.zone = zone;
-  if (!Serves(zone)) return ErrorReply(404, "not_found", "this server does not serve zone " + zone);
+  std::optional<Principal> principal = Authenticate(*call, &refusal);
+  if (!principal) return Finish(*call, std::move(refusal));
+  call->info.zone = zone;
+  if (!Serves(zone)) return Finish(*call, ErrorReply(404, "not_found", "this server does not serve zone " + zone));
   if (Status allowed = AllowSubmit(*principal, zone); !allowed) {
-    return ErrorReply(403, "forbidden", allowed.message());
+    return Finish(*call, ErrorReply(403, "forbidden", allowed.message()));
   }
-  Reply relayed;
-  std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, request, &relayed);
-  if (!zone_writer) return relayed;
-  auto parsed = ParseCommandsBody(request.body, options.body);
+  if (cluster != nullptr) {
+    // Taking the zone (a load) or relaying to its owner blocks: on a worker thread, which then
+    // waits for the answer too.
+    return Offload(std::move(call), [this, zone, principal = *principal](Call& c) -> Reply {
+      Reply relayed;
+      std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, c.request, &relayed);
+      if (!zone_writer) return relayed;
+      Submitted submitted = Submit(c, zone, principal, *zone_writer);
+      if (Reply* reply = std::get_if<Reply>(&submitted)) return std::move(*reply);
+      auto& [answer, batch] = std::get<1>(submitted);
+      return AnswerOf(answer.get(), batch);
+    });
+  }
+  Submitted submitted = Submit(*call, zone, *principal, *writer);
+  if (Reply* reply = std::get_if<Reply>(&submitted)) return Finish(*call, std::move(*reply));
+  auto& [answer, batch_body] = std::get<1>(submitted);
+  const bool batch = batch_body;
+  if (answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    return Finish(*call, AnswerOf(answer.get(), batch));  // refused at once (overload, stopped)
+  }
+  waiter.Add(std::move(answer), [this, call, batch](store::SubmitResult result) {
+    Finish(*call, AnswerOf(std::move(result), batch));
+  });
+}
+
+Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone,
+                                             const Principal& principal,
+                                             store::Writer& zone_writer) {
+  auto parsed = ParseCommandsBody(call.request.body, options.body);
   if (const auto* error = std::get_if<BodyError>(&parsed)) {
     return ErrorReply(error->status, error->code, error->message, error->path);
   }
-  return SubmitAndWait(*principal, zone, std::move(std::get<ParsedBody>(parsed)), *zone_writer);
+  ParsedBody body = std::move(std::get<ParsedBody>(parsed));
+  if (auto limited = RateLimited(principal, RateKind::kWrite, static_cast<double>(body.commands.size()))) {
+    return std::move(*limited);
+  }
+  call.info.commands = body.commands.size();
+  call.request.body.clear();
+  call.request.body.shrink_to_fit();
+  store::SubmitRequest submit;
+  submit.zone = zone;
+  submit.commands = std::move(body.commands);
+  if (principal.role == Role::kDeclarant) {
+    submit.authorize = [principal](const engine::Command& command, const store::Zone& zone_state) {
+      return AuthorizeCommand(principal, command, zone_state);
+    };
+  }
+  return std::make_pair(zone_writer.Submit(std::move(submit)), body.batch);
 }
 
 std::shared_ptr<store::Writer> Server::Impl::WriterFor(const std::string& zone,
-                                                       const httplib::Request& request,
+                                                       const http::Request& request,
                                                        Reply* relayed) {
   if (cluster == nullptr) return std::shared_ptr<store::Writer>(writer, [](store::Writer*) {});
-  cluster::RelayRequest relay{request.method, request.target, request.get_header_value("Authorization"),
-                              request.get_header_value("Content-Type"), request.body,
-                              request.get_header_value(cluster::kForwardedByHeader)};
+  cluster::RelayRequest relay{request.method, request.target, request.HeaderValue("Authorization"),
+                              request.HeaderValue("Content-Type"), request.body,
+                              request.HeaderValue(cluster::kForwardedByHeader)};
   cluster::Route route = cluster->RouteZone(zone, relay);
   if (route.writer) return route.writer;
   relayed->status = route.reply->status;
@@ -354,10 +626,10 @@ std::shared_ptr<store::Writer> Server::Impl::WriterFor(const std::string& zone,
   return nullptr;
 }
 
-Reply Server::Impl::Cluster(const httplib::Request& request) {
+Reply Server::Impl::ClusterView(Call& call) {
   if (cluster == nullptr) return ErrorReply(404, "not_found", "this server is not a cluster node");
   Reply refusal;
-  std::optional<Principal> principal = Authenticate(request, &refusal);
+  std::optional<Principal> principal = Authenticate(call, &refusal);
   if (!principal) return refusal;
   if (principal->role != Role::kAdmin && principal->role != Role::kAuditor) {
     return ErrorReply(403, "forbidden", "the cluster view is for admins and auditors");
@@ -365,18 +637,7 @@ Reply Server::Impl::Cluster(const httplib::Request& request) {
   return Reply{200, cluster->StatusJson()};
 }
 
-Reply Server::Impl::SubmitAndWait(const Principal& principal, const std::string& zone,
-                                  ParsedBody body, store::Writer& zone_writer) {
-  current_request.commands = body.commands.size();
-  store::SubmitRequest submit;
-  submit.zone = zone;
-  submit.commands = std::move(body.commands);
-  if (principal.role == Role::kDeclarant) {
-    submit.authorize = [principal](const engine::Command& command, const store::Zone& zone_state) {
-      return AuthorizeCommand(principal, command, zone_state);
-    };
-  }
-  store::SubmitResult result = zone_writer.Submit(std::move(submit)).get();
+Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch) {
   switch (result.status) {
     case store::SubmitStatus::kDecided:
       break;
@@ -384,20 +645,14 @@ Reply Server::Impl::SubmitAndWait(const Principal& principal, const std::string&
       return ErrorReply(403, "forbidden", result.message);
     case store::SubmitStatus::kUnknownZone:
       return ErrorReply(404, "not_found", result.message);
-    case store::SubmitStatus::kOverloaded: {
-      Reply reply = ErrorReply(503, "overloaded", result.message);
-      reply.retry_after_seconds = options.retry_after_seconds;
-      return reply;
-    }
-    case store::SubmitStatus::kUnavailable: {
-      Reply reply = ErrorReply(503, "unavailable", result.message);
+    case store::SubmitStatus::kOverloaded:
+      return RetryLater(503, "overloaded", result.message, options.retry_after_seconds);
+    case store::SubmitStatus::kUnavailable:
       // A cluster node stops writing a zone it lost: another node writes it within a lease.
-      reply.retry_after_seconds = cluster != nullptr ? 1 : 30;
-      return reply;
-    }
+      return RetryLater(503, "unavailable", result.message, cluster != nullptr ? 1 : 30);
   }
   Reply reply;
-  if (!body.batch) {
+  if (!batch) {
     reply.status = result.answers[0].id_reused ? 409 : 200;
     reply.body = std::move(result.answers[0].json);
     return reply;
@@ -411,7 +666,9 @@ Reply Server::Impl::SubmitAndWait(const Principal& principal, const std::string&
   return reply;
 }
 
-Reply Server::Impl::Presence(const httplib::Request& request, const std::string& zone) {
+// --- reads -----------------------------------------------------------------------------------------
+
+Reply Server::Impl::Presence(const http::Request& request, const std::string& zone) {
   auto offset = CountParameter(request, "offset", 0, 0, 1'000'000'000);
   auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
   if (!offset) return ErrorReply(400, "bad_request", offset.error().message);
@@ -419,6 +676,109 @@ Reply Server::Impl::Presence(const httplib::Request& request, const std::string&
   auto page = store.ReadPresence(zone, *offset, *limit);
   if (!page) return ErrorReply(503, "unavailable", page.error().message);
   return Reply{200, store::PresencePageJson(zone, *page, *offset)};
+}
+
+// A page of read-model rows as {"count","offset",<key>:[row json, ...]}.
+std::string ViewPageJson(const store::ViewPage& page, size_t offset, const char* key) {
+  std::string out = "{\"count\":" + std::to_string(page.count) + ",\"offset\":" +
+                    std::to_string(offset) + ",\"" + key + "\":[";
+  for (size_t i = 0; i < page.rows.size(); ++i) {
+    if (i > 0) out += ',';
+    out += page.rows[i].json;
+  }
+  out += "]}";
+  return out;
+}
+
+// Declarations from the "declaration" read model (store/read_models.h), newest id last; a declarant
+// sees only its own, whatever filter it asks for.
+Reply Server::Impl::DeclarationList(const http::Request& request, const Principal& principal,
+                                    const std::string& zone) {
+  auto offset = CountParameter(request, "offset", 0, 0, 1'000'000'000);
+  auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
+  if (!offset) return ErrorReply(400, "bad_request", offset.error().message);
+  if (!limit) return ErrorReply(400, "bad_request", limit.error().message);
+  store::ViewFilter filter;
+  filter.state = request.Param("state").value_or("");
+  filter.owner = request.Param("declarant").value_or("");
+  static const char* const kStates[] = {"", "accepted", "held", "released", "posted", "cancelled", "refused"};
+  if (std::find(std::begin(kStates), std::end(kStates), filter.state) == std::end(kStates)) {
+    return ErrorReply(400, "bad_request", "state: one of accepted, held, released, posted, cancelled, refused");
+  }
+  if (principal.role == Role::kDeclarant) {
+    if (!filter.owner.empty() && filter.owner != principal.party) {
+      return ErrorReply(403, "forbidden", "a declarant reads only its own declarations");
+    }
+    filter.owner = principal.party;
+  } else if (Status allowed = AllowRead(principal, ReadKind::kPresence, zone, ""); !allowed) {
+    return ErrorReply(403, "forbidden", allowed.message());
+  }
+  auto page = store.ListViews(zone, "declaration", filter, *offset, *limit);
+  if (!page) return ErrorReply(503, "unavailable", page.error().message);
+  return Reply{200, ViewPageJson(*page, *offset, "declarations")};
+}
+
+Reply Server::Impl::Person(const std::string& zone, const std::string& id) {
+  auto row = store.ReadView(zone, "person", id);
+  if (!row) return ErrorReply(503, "unavailable", row.error().message);
+  if (!*row) return ErrorReply(404, "not_found", "no such person in zone " + zone);
+  store::ViewFilter filter;
+  filter.owner = id;
+  filter.descending = true;
+  auto crossings = store.ListViews(zone, "crossing", filter, 0, 20);
+  if (!crossings) return ErrorReply(503, "unavailable", crossings.error().message);
+  std::string body = (*row)->json;
+  body.pop_back();  // the person object's closing brace
+  body += ",\"recent_crossings\":[";
+  for (size_t i = 0; i < crossings->rows.size(); ++i) {
+    if (i > 0) body += ',';
+    body += crossings->rows[i].json;
+  }
+  body += "]}";
+  return Reply{200, std::move(body)};
+}
+
+// Crossings, newest first, optionally of one outcome (the officers' queue of referred ones).
+Reply Server::Impl::Crossings(const http::Request& request, const std::string& zone) {
+  auto offset = CountParameter(request, "offset", 0, 0, 1'000'000'000);
+  auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
+  if (!offset) return ErrorReply(400, "bad_request", offset.error().message);
+  if (!limit) return ErrorReply(400, "bad_request", limit.error().message);
+  store::ViewFilter filter;
+  filter.state = request.Param("outcome").value_or("");
+  filter.owner = request.Param("person").value_or("");
+  filter.descending = true;
+  if (!filter.state.empty() && filter.state != "accepted" && filter.state != "rejected" &&
+      filter.state != "referred") {
+    return ErrorReply(400, "bad_request", "outcome: one of accepted, rejected, referred");
+  }
+  auto page = store.ListViews(zone, "crossing", filter, *offset, *limit);
+  if (!page) return ErrorReply(503, "unavailable", page.error().message);
+  return Reply{200, ViewPageJson(*page, *offset, "crossings")};
+}
+
+// The whole chain of the zone replayed from its first entry, from committed data, off the writer.
+Reply Server::Impl::VerifyZone(const std::string& zone) {
+  auto zones = store.Zones();
+  if (!zones) return ErrorReply(503, "unavailable", zones.error().message);
+  for (const store::ZoneRecord& record : *zones) {
+    if (record.zone != zone) continue;
+    store::Zone replayed;
+    Status status = store::ReplayZone(store, record, &replayed);
+    std::string out;
+    JsonWriter w(&out);
+    w.BeginObject().Key("zone").String(zone).Key("ok").Bool(status.ok());
+    if (status.ok()) {
+      w.Key("entries").Int(static_cast<int64_t>(replayed.chain.entries()));
+      w.Key("head").String(ToHex(replayed.chain.head()));
+      w.Key("state_hash").String(ToHex(replayed.chain.engine().StateHash()));
+    } else {
+      w.Key("error").String(status.message());
+    }
+    w.EndObject();
+    return Reply{200, std::move(out)};
+  }
+  return ErrorReply(404, "not_found", "zone " + zone + " has no journal");
 }
 
 Reply Server::Impl::Balance(const Principal& principal, const std::string& zone,
@@ -460,7 +820,7 @@ Reply Server::Impl::Declaration(const Principal& principal, const std::string& z
   return reply;
 }
 
-Reply Server::Impl::Journal(const httplib::Request& request, const std::string& zone) {
+Reply Server::Impl::Journal(const http::Request& request, const std::string& zone) {
   auto from = CountParameter(request, "from", 1, 1, UINT32_MAX);
   auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
   if (!from) return ErrorReply(400, "bad_request", from.error().message);
@@ -482,18 +842,16 @@ Reply Server::Impl::Journal(const httplib::Request& request, const std::string& 
   return reply;
 }
 
-Reply Server::Impl::Flows(const httplib::Request& request, const std::string& zone) {
-  auto from = ParseDate(request.get_param_value("from"));
-  auto to = ParseDate(request.get_param_value("to"));
+Reply Server::Impl::Flows(const http::Request& request, const std::string& zone,
+                          store::Writer& zone_writer) {
+  auto from = ParseDate(request.ParamValue("from"));
+  auto to = ParseDate(request.ParamValue("to"));
   if (!from || !to || *to < *from) {
     return ErrorReply(400, "bad_request", "query parameters \"from\" and \"to\" must be dates "
                                           "YYYY-MM-DD with from <= to");
   }
-  Reply relayed;
-  std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, request, &relayed);
-  if (!zone_writer) return relayed;
   auto report = zone_writer
-                    ->Read(zone,
+                    .Read(zone,
                           [from = *from, to = *to](const store::Zone& state) {
                             return store::ReportView(state.chain.engine(), from, to);
                           })
@@ -504,7 +862,16 @@ Reply Server::Impl::Flows(const httplib::Request& request, const std::string& zo
 
 Reply Server::Impl::Health() {
   if (writer != nullptr && writer->writes_stopped()) {
-    return ErrorReply(503, "writes_stopped", "a commit failed; writes are stopped until restart");
+    // The writer stops only for a failed write or read of the database (SQLITE_BUSY is retried
+    // below it): the operator's log has the error; clients get the reason code.
+    Reply reply;
+    reply.status = 503;
+    JsonWriter w(&reply.body);
+    w.BeginObject().Key("error").String("writes_stopped");
+    w.Key("message").String("a commit failed; writes are stopped until restart");
+    w.Key("reason").String("io_error").EndObject();
+    reply.retry_after_seconds = 30;
+    return reply;
   }
   Reply reply;
   JsonWriter w(&reply.body);
@@ -514,47 +881,256 @@ Reply Server::Impl::Health() {
   return reply;
 }
 
-Server::Server(store::Store& store, store::Writer& writer, const ServerOptions& options)
-    : impl_(std::make_unique<Impl>(store, &writer, nullptr, options)) {
-  impl_->Install();
+Reply Server::Impl::Metrics() {
+  Reply reply;
+  reply.body = RenderMetrics(writer != nullptr ? writer->stats() : no_writer_stats, stats);
+  const http::ServerStats& layer = http.stats();
+  std::string& out = reply.body;
+  AppendMetric(&out, "twoline_http_connections_open", "gauge", "Open HTTP connections.",
+               static_cast<double>(layer.connections_open.load()));
+  AppendMetric(&out, "twoline_http_connections_shed_total", "counter",
+               "Quiet connections closed to admit newer ones at a connection limit.",
+               static_cast<double>(layer.connections_shed.load()));
+  AppendMetric(&out, "twoline_http_connections_refused_total", "counter",
+               "Connections answered 503 at once: every limit and the reserve were full.",
+               static_cast<double>(layer.connections_refused.load()));
+  AppendMetric(&out, "twoline_http_connections_reserve_total", "counter",
+               "Connections accepted into the reserve for /healthz and /metrics.",
+               static_cast<double>(layer.connections_reserve.load()));
+  AppendMetric(&out, "twoline_http_timeouts_total", "counter",
+               "Requests not received, or responses not taken, in time.",
+               static_cast<double>(layer.timeouts.load()));
+  AppendMetric(&out, "twoline_http_streams_overflowed_total", "counter",
+               "Event streams closed because their client did not keep up.",
+               static_cast<double>(layer.streams_overflowed.load()));
+  AppendMetric(&out, "twoline_rate_limited_total", "counter", "Requests refused 429, by kind.",
+               static_cast<double>(limiter.refused(RateKind::kWrite)), "kind=\"write\"");
+  AppendMetric(&out, "twoline_rate_limited_total", "", "",
+               static_cast<double>(limiter.refused(RateKind::kRead)), "kind=\"read\"");
+  AppendMetric(&out, "twoline_sessions", "gauge", "Open browser sessions.",
+               static_cast<double>(sessions.size()));
+  AppendMetric(&out, "twoline_token_reload_failures_total", "counter",
+               "Failed reads of the token table (tokens are refused until one succeeds).",
+               static_cast<double>(tokens.reload_failures()));
+  AppendMetric(&out, "twoline_sqlite_busy_retries_total", "counter",
+               "SQLITE_BUSY answers retried (another process held the database's lock).",
+               static_cast<double>(store::SqliteConnection::busy_retries()));
+  reply.content_type = "text/plain; version=0.0.4";
+  return reply;
 }
+
+// --- event streams ---------------------------------------------------------------------------------
+
+void Server::Impl::OpenStream(CallPtr call, const std::string& zone) {
+  Reply refusal;
+  std::optional<Principal> principal = Authenticate(*call, &refusal);
+  if (!principal) return Finish(*call, std::move(refusal));
+  call->info.zone = zone;
+  if (!Serves(zone)) return Finish(*call, ErrorReply(404, "not_found", "this server does not serve zone " + zone));
+  if (Status allowed = AllowRead(*principal, ReadKind::kStream, zone, ""); !allowed) {
+    return Finish(*call, ErrorReply(403, "forbidden", allowed.message()));
+  }
+  if (options.decision_feed == nullptr) {
+    return Finish(*call, ErrorReply(503, "unavailable", "this server has no decision stream"));
+  }
+  Count(call->info, 200);
+  http::Response head;
+  head.content_type = "text/event-stream";
+  head.SetHeader("Cache-Control", "no-store");
+  head.SetHeader("X-Content-Type-Options", "nosniff");
+  http::Stream stream = call->exchange.StartStream(std::move(head));
+  stream.Send(": decisions of zone " + zone + "\n\n");
+  options.decision_feed->Add(zone, std::move(stream));
+}
+
+// --- static files ----------------------------------------------------------------------------------
+
+Reply Server::Impl::Static(const std::string& path) {
+  if (path.find("/..") != std::string::npos) return ErrorReply(404, "not_found", "no such file");
+  std::optional<StaticFile> file = options.static_files(path == "/" ? "/index.html" : path);
+  if (!file) file = options.static_files("/index.html");  // a route of the console's own
+  if (!file) return ErrorReply(404, "not_found", "no such file");
+  Reply reply;
+  reply.content_type = std::move(file->content_type);
+  reply.body = std::move(file->body);
+  reply.headers = {
+      {"Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"},
+      {"Referrer-Policy", "no-referrer"},
+      {"X-Frame-Options", "DENY"},
+      {"Cache-Control", file->immutable ? "public, max-age=31536000, immutable" : "no-cache"},
+  };
+  return reply;
+}
+
+// --- sessions --------------------------------------------------------------------------------------
+
+Reply Server::Impl::SessionReply(const Principal& principal, const Session& session) {
+  Reply reply;
+  JsonWriter w(&reply.body);
+  w.BeginObject().Key("role").String(RoleName(principal.role));
+  NullableString(w, "zone", principal.zone);
+  NullableString(w, "party", principal.party);
+  w.Key("token_id").String(principal.token_id).Key("csrf").String(session.csrf);
+  w.Key("expires_at").String(FormatRfc3339(session.expires_at_unix, 0)).EndObject();
+  reply.headers.push_back({"Cache-Control", "no-store"});
+  return reply;
+}
+
+Reply Server::Impl::CreateSession(Call& call) {
+  const http::Request& request = call.request;
+  if (request.HeaderValue("Content-Type").rfind("application/json", 0) != 0) {
+    return ErrorReply(415, "unsupported_media_type", "send {\"token\": …} as application/json");
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  std::string_view secret;
+  if (parser.parse(request.body).get(object) || object.size() != 1 || object["token"].get(secret)) {
+    return ErrorReply(400, "bad_request", "the body must be {\"token\": \"twl_…\"}");
+  }
+  Principal principal;
+  Hash256 hash{};
+  TokenCheck check = tokens.AuthenticateSecret(secret, &principal, &hash);
+  if (check == TokenCheck::kUnavailable) {
+    return RetryLater(503, "unavailable", "the token table cannot be read", options.retry_after_seconds);
+  }
+  if (check == TokenCheck::kInvalid) return ErrorReply(401, "unauthorized", "unknown, malformed or revoked token");
+  call.info.token_id = principal.token_id;
+  auto session = sessions.Create(hash);
+  if (!session) return RetryLater(503, "unavailable", session.error().message, options.retry_after_seconds);
+  Reply reply = SessionReply(principal, *session);
+  std::string cookie = std::string(kSessionCookie) + "=" + session->id + "; HttpOnly; SameSite=Strict; Path=/";
+  if (options.sessions.secure_cookie) cookie += "; Secure";
+  reply.headers.push_back({"Set-Cookie", std::move(cookie)});
+  return reply;
+}
+
+Reply Server::Impl::ReadSession(Call& call) {
+  std::optional<std::string> cookie = call.request.Cookie(kSessionCookie);
+  std::optional<Session> session = cookie ? sessions.Find(*cookie) : std::nullopt;
+  if (!session) return ErrorReply(401, "unauthorized", "no session: sign in with POST /v1/session");
+  Reply refusal;
+  std::optional<Principal> principal = Authenticate(call, &refusal);
+  if (!principal) return refusal;
+  return SessionReply(*principal, *session);
+}
+
+Reply Server::Impl::EndSession(Call& call) {
+  std::optional<std::string> cookie = call.request.Cookie(kSessionCookie);
+  if (!cookie || !sessions.Find(*cookie)) return ErrorReply(401, "unauthorized", "no session");
+  Reply refusal;
+  if (!Authenticate(call, &refusal) && refusal.status != 401) return refusal;  // csrf, unavailable
+  sessions.Remove(*cookie);
+  Reply reply;
+  reply.status = 204;
+  reply.content_type.clear();
+  std::string clear = std::string(kSessionCookie) + "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0";
+  if (options.sessions.secure_cookie) clear += "; Secure";
+  reply.headers.push_back({"Set-Cookie", std::move(clear)});
+  return reply;
+}
+
+// --- tokens ----------------------------------------------------------------------------------------
+
+void Server::Impl::TokenRoute(CallPtr call, const std::vector<std::string_view>& path) {
+  const std::string method = call->request.method;
+  bool list = method == "GET" && path.size() == 2;
+  bool create = method == "POST" && path.size() == 2;
+  bool revoke = method == "DELETE" && path.size() == 3;
+  if (!list && !create && !revoke) return Finish(*call, ErrorReply(404, "not_found", "no such route"));
+  std::string id = revoke ? std::string(path[2]) : std::string();
+  Offload(std::move(call), [this, list, create, id](Call& c) {
+    Reply refusal;
+    std::optional<Principal> principal = Authenticate(c, &refusal);
+    if (!principal) return refusal;
+    if (principal->role != Role::kAdmin) return ErrorReply(403, "forbidden", "tokens are managed by admins");
+    if (list) return ListTokens();
+    if (auto limited = RateLimited(*principal, RateKind::kWrite, 1)) return std::move(*limited);
+    return create ? CreateToken(c.request.body) : RevokeToken(id);
+  });
+}
+
+Reply Server::Impl::ListTokens() {
+  auto tokens_read = store.ListTokens();
+  if (!tokens_read) return ErrorReply(503, "unavailable", tokens_read.error().message);
+  Reply reply;
+  JsonWriter w(&reply.body);
+  w.BeginArray();
+  for (const store::TokenRecord& token : *tokens_read) {
+    w.BeginObject().Key("id").String(token.id).Key("role").String(token.role);
+    NullableString(w, "zone", token.zone);
+    NullableString(w, "party", token.party);
+    w.Key("created_at").String(token.created_at);
+    NullableString(w, "revoked_at", token.revoked_at);
+    w.EndObject();
+  }
+  w.EndArray();
+  reply.headers.push_back({"Cache-Control", "no-store"});
+  return reply;
+}
+
+Reply Server::Impl::CreateToken(const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(body).get(object)) return ErrorReply(400, "bad_request", "the body must be a JSON object");
+  std::string fields[3];
+  const char* names[3] = {"role", "zone", "party"};
+  for (auto field : object) {
+    auto* name = std::find(std::begin(names), std::end(names), field.key);
+    std::string_view value;
+    if (name == std::end(names) || field.value.get(value)) {
+      return ErrorReply(400, "bad_request", "the body takes \"role\", \"zone\" and \"party\" strings only");
+    }
+    fields[name - std::begin(names)] = std::string(value);
+  }
+  std::optional<Role> role = ParseRole(fields[0]);
+  if (!role) return ErrorReply(400, "bad_request", "role must be officer, declarant, auditor or admin");
+  if (!fields[1].empty() && !Serves(fields[1])) {
+    return ErrorReply(400, "bad_request", "this server does not serve zone " + fields[1]);
+  }
+  auto token = GenerateToken(*role, fields[1], fields[2], NowUtc());
+  if (!token) return ErrorReply(400, "bad_request", token.error().message);
+  if (Status created = store.CreateToken(token->record); !created) {
+    return ErrorReply(503, "unavailable", created.message());
+  }
+  tokens.Invalidate();
+  Reply reply;
+  reply.status = 201;
+  JsonWriter w(&reply.body);
+  w.BeginObject().Key("id").String(token->record.id).Key("role").String(token->record.role);
+  NullableString(w, "zone", token->record.zone);
+  NullableString(w, "party", token->record.party);
+  w.Key("created_at").String(token->record.created_at).Key("token").String(token->secret).EndObject();
+  reply.headers.push_back({"Cache-Control", "no-store"});
+  return reply;
+}
+
+Reply Server::Impl::RevokeToken(const std::string& id) {
+  std::string now = NowUtc();
+  auto revoked = store.RevokeToken(id, now);
+  if (!revoked) return ErrorReply(503, "unavailable", revoked.error().message);
+  if (!*revoked) return ErrorReply(404, "not_found", "no active token with this id");
+  tokens.Invalidate();
+  Reply reply;
+  JsonWriter w(&reply.body);
+  w.BeginObject().Key("id").String(id).Key("revoked_at").String(now).EndObject();
+  return reply;
+}
+
+// --- Server ----------------------------------------------------------------------------------------
+
+Server::Server(store::Store& store, store::Writer& writer, const ServerOptions& options)
+    : impl_(std::make_unique<Impl>(store, &writer, nullptr, options)) {}
 
 Server::Server(store::Store& store, cluster::ClusterHook& cluster, const ServerOptions& options)
-    : impl_(std::make_unique<Impl>(store, nullptr, &cluster, options)) {
-  impl_->Install();
-}
+    : impl_(std::make_unique<Impl>(store, nullptr, &cluster, options)) {}
 
-Server::~Server() { Stop(); }
+Server::~Server() = default;
 
-Result<int> Server::Bind() {
-  const ServerOptions& options = impl_->options;
-  int port = options.port;
-  if (port == 0) {
-    port = impl_->http.bind_to_any_port(options.host);
-    if (port <= 0) return Error{"cannot listen on " + options.host};
-  } else if (!impl_->http.bind_to_port(options.host, port)) {
-    return Error{"cannot listen on " + options.host + ":" + std::to_string(port)};
-  }
-  // Listening again on a listening socket only changes its backlog (Linux).
-  if (impl_->listen_socket >= 0) ::listen(impl_->listen_socket, options.listen_backlog);
-  return port;
-}
+Result<int> Server::Bind() { return impl_->http.Bind(); }
 
-void Server::Run() {
-  impl_->running = true;
-  if (!impl_->stop_requested) impl_->http.listen_after_bind();
-  impl_->running = false;
-}
+void Server::Run() { impl_->http.Run(); }
 
-void Server::Stop() {
-  impl_->stop_requested = true;
-  // cpp-httplib's stop() does nothing until the server listens; a Run that is about to listen is
-  // waited for, so that a stop (a signal) arriving during start-up is never lost.
-  while (impl_->running && !impl_->http.is_running()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  impl_->http.stop();
-}
+void Server::Stop() { impl_->http.Stop(); }
 
 HttpStats& Server::http_stats() { return impl_->stats; }
 

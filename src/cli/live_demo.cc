@@ -182,6 +182,7 @@ int RunLiveDemo(const std::string& self_path, const LiveDemoOptions& options, st
   }
   std::string base = "http://" + options.listen;
   out << "twoline serve is running on " << base << " (database " << db << ")\n"
+      << "console: open " << base << "/ and sign in with the admin token below\n"
       << "  " << base << "/v1/zones\n  " << base << "/v1/zones/hengqin/presence   (with the token)\n  "
       << base << "/v1/zones/hengqin/reports/flows\n  " << base << "/metrics\n  " << base
       << "/v1/openapi.json\n"

@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)");
   serve->add_option("--zone", serve_options.zones, "zone to serve (repeatable; default all built-in)");
   serve->add_flag("--access-log", serve_options.access_log, "log every request");
-  serve->add_option("--threads", serve_options.threads, "connection threads (default 128)")
+  serve->add_option("--threads", serve_options.threads, "worker threads for database reads (default 128)")
       ->check(CLI::Range(1, 4096));
   serve->add_option("--queue", serve_options.queue_commands_max,
                     "commands waiting before 503 (default 100000)")

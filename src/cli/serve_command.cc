@@ -1,5 +1,7 @@
 #include "cli/serve_command.h"
 
+#include "web/assets.h"
+
 #include <pthread.h>
 #include <signal.h>
 
@@ -205,7 +207,20 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   server_options.access_log = options.access_log;
   server_options.log = &err;
   server_options.zones_json = ZonesJson(**zones);
+  // The browser console, embedded in the binary (web/, src/web/assets.h), at `/`.
+  server_options.static_files = [](std::string_view path) -> std::optional<api::StaticFile> {
+    std::optional<web::StaticFile> file = web::FindWebAsset(path);
+    if (!file) return std::nullopt;
+    return api::StaticFile{std::string(file->content_type), std::string(file->body), file->immutable};
+  };
+  // Before the writer, which publishes every durable batch to it; after the server, which streams it.
+  api::DecisionFeed feed(server_options.zones_json, std::chrono::seconds(15));
+  server_options.decision_feed = &feed;
   store::WriterOptions writer_options;
+  writer_options.on_committed = [&feed](const std::string& zone,
+                                        const std::vector<store::CommittedCommand>& committed) {
+    feed.Publish(zone, committed);
+  };
   writer_options.queue_commands_max = options.queue_commands_max;
   writer_options.batch_commands_max = options.group_commit_max;
   writer_options.on_writes_stopped = [&log](const std::string& reason) {

@@ -36,7 +36,7 @@ struct ServeOptions {
   int64_t lease_ms = 2000;
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
   std::vector<std::string> zones;         // --zone, repeatable
-  size_t threads = 128;                   // connection threads
+  size_t threads = 128;                   // worker threads for database reads
   size_t queue_commands_max = 100000;     // beyond: 503 with Retry-After
   size_t group_commit_max = 4096;         // commands per transaction
   bool access_log = false;                // log every request, not only failures

@@ -614,7 +614,7 @@ int ImportDb(const std::string& journal_path, const StoreLocation& location, std
       return fail(journal_path + ": " + status.message());
     }
     if (entry.seq > stored && entry.kind == journal::EntryKind::kCommand) {
-      zone.tracker.Observe(parsed);
+      zone.tracker.Observe(parsed, entry.seq, entry.decision);
     }
   }
   if (stored > entries->size() || (stored > 0 && (*entries)[stored - 1].hash != stored_head)) {

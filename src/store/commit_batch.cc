@@ -87,7 +87,7 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
     return answer;
   }
   if (submitted.entry) {
-    zone->tracker.Observe(command);
+    zone->tracker.Observe(command, submitted.entry->seq, submitted.entry->decision);
     Record(zone_id, *submitted.entry, submitted.wire, command.id);
   } else {
     const auto& reasons = submitted.decision.reasons;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/format.h"
 #include "base/json_writer.h"
 #include "base/time.h"
 #include "engine/goods_queries.h"
@@ -11,6 +12,16 @@ namespace twoline::store {
 void ReadModelTracker::Observe(const engine::Command& command) {
   if (const auto* cross = std::get_if<engine::CrossBody>(&command.body)) {
     persons_.emplace(cross->person);
+  } else if (const auto* person = std::get_if<engine::PersonBody>(&command.body)) {
+    persons_.emplace(person->id);
+  } else if (const auto* list = std::get_if<engine::ListBody>(&command.body)) {
+    // Members may be persons or parties; an id that is neither is skipped when read.
+    for (const auto* ids : {&list->add, &list->remove}) {
+      for (const std::string& id : *ids) {
+        persons_.insert(id);
+        parties_.insert(id);
+      }
+    }
   } else if (const auto* party = std::get_if<engine::PartyBody>(&command.body)) {
     parties_.emplace(party->id);
   } else if (const auto* declare = std::get_if<engine::DeclareBody>(&command.body)) {
@@ -26,6 +37,76 @@ void ReadModelTracker::Observe(const engine::Command& command) {
   } else if (const auto* release = std::get_if<engine::ReleaseBody>(&command.body)) {
     documents_.insert(release->declarations.begin(), release->declarations.end());
   }
+}
+
+void ReadModelTracker::Observe(const engine::Command& command, uint64_t seq,
+                               std::string_view decision) {
+  Observe(command);
+  const auto* cross = std::get_if<engine::CrossBody>(&command.body);
+  if (cross == nullptr || engine_ == nullptr || !engine_->has_profile()) return;
+  // {"seq","person","gate","line","direction","at", then the decision's own fields: id, outcome,
+  // reasons, assessment}: the canonical decision is an object, spliced in without its brace.
+  std::string json;
+  JsonWriter w(&json);
+  w.BeginObject().Key("seq").Int(static_cast<int64_t>(seq)).Key("person").String(cross->person);
+  w.Key("gate").String(cross->gate);
+  if (const policy::Gate* gate = engine_->profile().FindGate(cross->gate)) {
+    w.Key("line").String(policy::LineName(gate->line));
+  }
+  w.Key("direction").String(policy::DirectionName(cross->direction));
+  w.Key("at").String(FormatRfc3339(command.at.unix_seconds, engine_->profile().utc_offset_minutes));
+  w.EndObject();
+  std::string_view outcome;
+  constexpr std::string_view kOutcome = "\"outcome\":\"";
+  if (size_t at = decision.find(kOutcome); at != std::string_view::npos) {
+    size_t from = at + kOutcome.size();
+    outcome = decision.substr(from, decision.find('"', from) - from);
+  }
+  if (decision.size() > 2 && decision.front() == '{') {
+    json.pop_back();  // the closing brace
+    json += ',';
+    json.append(decision.substr(1));
+  }
+  crossings_.push_back(ViewRow{"crossing", SeqKey(seq), cross->person, std::string(outcome),
+                               std::move(json), false});
+}
+
+std::string SeqKey(uint64_t seq) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(seq));
+  return digits;
+}
+
+std::optional<ViewRow> PersonRow(const engine::Engine& engine, const std::string& id) {
+  const engine::State& state = engine.state();
+  const engine::Person* p = state.FindPerson(id);
+  if (p == nullptr) return std::nullopt;
+  const int32_t offset = engine.profile().utc_offset_minutes;
+  std::string json;
+  JsonWriter w(&json);
+  w.BeginObject().Key("id").String(p->id).Key("name").String(p->name);
+  w.Key("nationality").String(p->nationality_code()).Key("resident_of").String(p->resident_of_code());
+  w.Key("birth_date").String(FormatDate(p->birth_date)).Key("affiliation").String(p->affiliation);
+  w.Key("documents").BeginArray();
+  const engine::StoredDocument* documents = state.DocumentsOf(*p);
+  for (uint32_t k = 0; k < p->document_count; ++k) {
+    const engine::StoredDocument& d = documents[k];
+    w.BeginObject().Key("type").String(engine::kDocumentTypes[d.type]).Key("number").String(d.number);
+    w.Key("valid_from").String(FormatDate(d.valid_from));
+    w.Key("valid_until").String(FormatDate(d.valid_until)).EndObject();
+  }
+  w.EndArray().Key("lists").BeginArray();
+  const auto& lists = engine.profile().lists;
+  for (size_t i = 0; i < lists.size() && i < 64; ++i) {
+    if (p->lists >> i & 1) w.String(lists[i].name);
+  }
+  w.EndArray().Key("inside").Bool(p->inside);
+  if (p->inside) {
+    w.Key("entered_at").String(FormatRfc3339(p->entered_at, offset));
+    w.Key("entered_gate").String(p->entered_gate);
+  }
+  w.EndObject();
+  return ViewRow{"person", id, "", p->inside ? "inside" : "outside", std::move(json), false};
 }
 
 std::optional<ViewRow> DeclarationRow(const engine::Engine& engine, const std::string& id) {
@@ -50,11 +131,13 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   const int32_t offset = engine.profile().utc_offset_minutes;
   const engine::State& state = engine.state();
   if (replace_all) {
-    // Every row, from the engine: persons inside, every party, every document.
-    ClearTouched();
-    for (const engine::Person& person : state.persons) {
-      if (person.inside) persons_.insert(person.id);
-    }
+    // Every row, from the engine: every person, party and document.
+    persons_.clear();
+    parties_.clear();
+    documents_.clear();
+    for (const engine::Person& person : state.persons) persons_.insert(person.id);
+    // Crossing rows are history the engine does not keep: a rebuild writes those replayed since
+    // the load started (all of them after a full replay).
     for (const engine::Party& party : state.parties) parties_.insert(party.id);
     for (const auto& [id, record] : state.goods.declarations) documents_.insert(id);
     for (const auto& [id, record] : state.goods.processes) documents_.insert(id);
@@ -74,6 +157,7 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   std::sort(documents.begin(), documents.end());
   for (const std::string& id : persons) {
     const engine::Person* person = state.FindPerson(id);
+    if (std::optional<ViewRow> row = PersonRow(engine, id)) changes.views.push_back(std::move(*row));
     if (person != nullptr && person->inside) {
       changes.inside.push_back(
           {id, FormatRfc3339(person->entered_at, offset), person->entered_gate});
@@ -88,6 +172,7 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   for (const std::string& id : documents) {
     if (std::optional<ViewRow> row = DeclarationRow(engine, id)) changes.views.push_back(std::move(*row));
   }
+  for (ViewRow& row : crossings_) changes.views.push_back(std::move(row));
   ClearTouched();
   return changes;
 }
@@ -96,10 +181,11 @@ void ReadModelTracker::ClearTouched() {
   persons_.clear();
   parties_.clear();
   documents_.clear();
+  crossings_.clear();
 }
 
 bool ReadModelTracker::HasTouched() const {
-  return !persons_.empty() || !parties_.empty() || !documents_.empty();
+  return !persons_.empty() || !parties_.empty() || !documents_.empty() || !crossings_.empty();
 }
 
 std::string ReadModelTracker::DeclarantOf(std::string_view declaration) const {

@@ -34,8 +34,10 @@ class ReadModelTracker {
  public:
   // The engine whose state the tracker reads (the zone's Chain's); set once by the ZoneSet.
   void Attach(const engine::Engine* engine) { engine_ = engine; }
-  // Records what a journaled command touches (the parsed command, as decided or replayed).
+  // Records what a journaled command touches (the parsed command, as decided or replayed). With
+  // the entry's seq and canonical decision, a crossing also gets its "crossing" row.
   void Observe(const engine::Command& command);
+  void Observe(const engine::Command& command, uint64_t seq, std::string_view decision);
   // The changes for every row touched since the last Take, read from `engine` now; forgets them.
   ReadModelChanges Take(const engine::Engine& engine, uint64_t through_seq, bool replace_all);
   // Forgets what was touched (after a load whose read models were already current).
@@ -49,12 +51,18 @@ class ReadModelTracker {
   const engine::Engine* engine_ = nullptr;
   // Touched since the last Take.
   std::unordered_set<std::string> persons_, parties_, documents_;
+  std::vector<ViewRow> crossings_;  // rows of the crossings journaled since the last Take
 };
 
 // Presence in the form of engine::PresenceJson (queries.h), from read-model rows: the same bytes for
 // the same persons, whichever side answers.
 // The declaration list row of a document, from the engine (nullopt when unknown).
 std::optional<ViewRow> DeclarationRow(const engine::Engine& engine, const std::string& id);
+// The "person" row: {"id","name","nationality","resident_of","birth_date","affiliation","documents":
+// [{"type","number","valid_from","valid_until"}],"lists","inside","entered_at"?,"entered_gate"?}.
+std::optional<ViewRow> PersonRow(const engine::Engine& engine, const std::string& id);
+// Key of a row that sorts by seq (zero-padded to 20 digits).
+std::string SeqKey(uint64_t seq);
 
 std::string PresencePageJson(const std::string& zone, const PresencePage& page, size_t offset);
 

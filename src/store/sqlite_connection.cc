@@ -1,6 +1,27 @@
 #include "store/sqlite_connection.h"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 namespace twoline::store {
+namespace {
+
+std::atomic<uint64_t> busy_retries_total{0};
+
+bool IsBusy(int code) { return (code & 0xFF) == SQLITE_BUSY; }
+
+// Waits before retrying a busy statement (after SQLite's own busy timeout already ran out).
+void Backoff(int attempt) {
+  busy_retries_total.fetch_add(1, std::memory_order_relaxed);
+  auto wait = std::chrono::milliseconds(1) * (1 << std::min(attempt, 8));
+  std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(wait, std::chrono::milliseconds(250)));
+}
+
+}  // namespace
+
+uint64_t SqliteConnection::busy_retries() { return busy_retries_total.load(); }
 
 SqliteConnection::~SqliteConnection() {
   // Statements are owned by callers and finalized before the connection; sqlite3_close_v2 defers
@@ -30,7 +51,17 @@ Error SqliteConnection::Fail(std::string_view what, int code) const {
 Status SqliteConnection::Execute(std::string_view sql) {
   char* message = nullptr;
   std::string text(sql);
-  int code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+  int code = SQLITE_OK;
+  for (int attempt = 0;; ++attempt) {
+    const bool outside = sqlite3_get_autocommit(db_) != 0;
+    code = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
+    // Safe to run again: nothing began (still outside a transaction), or a COMMIT that may be retried.
+    bool retry = IsBusy(code) && ((outside && sqlite3_get_autocommit(db_) != 0) || text == "COMMIT");
+    if (!retry) break;
+    sqlite3_free(message);
+    message = nullptr;
+    Backoff(attempt);
+  }
   if (code != SQLITE_OK) {
     std::string detail = message != nullptr ? message : sqlite3_errstr(code);
     sqlite3_free(message);
@@ -80,7 +111,15 @@ SqliteStatement& SqliteStatement::BindNull(int index) {
 }
 
 Result<bool> SqliteStatement::Step() {
+  // A statement that has not returned a row yet, outside a transaction, may simply start over.
+  const bool first = sqlite3_stmt_busy(statement_) == 0;
   int code = sqlite3_step(statement_);
+  for (int attempt = 0; first && IsBusy(code) && sqlite3_get_autocommit(sqlite3_db_handle(statement_)) != 0;
+       ++attempt) {
+    sqlite3_reset(statement_);
+    Backoff(attempt);
+    code = sqlite3_step(statement_);
+  }
   if (code == SQLITE_ROW) return true;
   if (code == SQLITE_DONE) return false;
   Error error = connection_->Fail(std::string("step \"") +

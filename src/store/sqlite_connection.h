@@ -4,7 +4,14 @@
 // Connections are opened with explicit flags (sqlite3_open_v2, never a URI or a default), with the
 // per-connection mutex off (SQLITE_OPEN_NOMUTEX): the owner guarantees that one thread at a time uses
 // a connection and its statements. Statements are prepared once and reused (Reset between uses).
-// Thread-safety: none; a connection and its statements belong to one thread at a time.
+// SQLITE_BUSY (another connection or process holds the lock beyond the busy timeout) is retried with
+// backoff (1 ms doubling to 250 ms, on top of each busy timeout) for as long as it lasts, wherever a
+// retry is safe: a statement outside an explicit transaction, BEGIN, or COMMIT. So a lock held by
+// another process delays writes (the writer's queue fills and clients get 503 with Retry-After) but
+// never fails them, and a failed write is always a real I/O error. Inside an explicit transaction
+// BUSY is returned as an error, as SQLite requires the transaction to be rolled back.
+// Thread-safety: none; a connection and its statements belong to one thread at a time (busy_retries
+// is safe from any thread).
 #pragma once
 
 #include <sqlite3.h>
@@ -40,6 +47,8 @@ class SqliteConnection {
   // "path: what failed: sqlite message (code)".
   Error Fail(std::string_view what, int code) const;
   int changes() const { return sqlite3_changes(db_); }
+  // SQLITE_BUSY answers retried so far, by every connection of the process.
+  static uint64_t busy_retries();
   sqlite3* handle() { return db_; }
   const std::string& path() const { return path_; }
 

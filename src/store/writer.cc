@@ -1,5 +1,7 @@
 #include "store/writer.h"
 
+#include <map>
+
 #include "base/check.h"
 
 namespace twoline::store {
@@ -241,6 +243,7 @@ void Writer::Complete(Decided& decided, const Status& status) {
   for (size_t i = 0; status && i < decided.journal_entries.size(); ++i) {
     stats_.zones[i]->journal_entries = decided.journal_entries[i];
   }
+  if (status) PublishCommitted(decided);
   Clock::time_point now = Clock::now();
   for (size_t i = 0; i < decided.jobs.size(); ++i) {
     SubmitJob& job = decided.jobs[i];
@@ -256,6 +259,20 @@ void Writer::Complete(Decided& decided, const Status& status) {
     }
     job.promise.set_value(std::move(decided.results[i]));
   }
+}
+
+void Writer::PublishCommitted(const Decided& decided) {
+  if (!options_.on_committed) return;
+  std::map<std::string, std::vector<CommittedCommand>> by_zone;
+  for (size_t i = 0; i < decided.jobs.size(); ++i) {
+    const std::vector<engine::Command>& commands = decided.jobs[i].request.commands;
+    const std::vector<Answer>& answers = decided.results[i].answers;
+    auto& list = by_zone[decided.jobs[i].request.zone];
+    for (size_t n = 0; n < commands.size() && n < answers.size(); ++n) {
+      list.push_back(CommittedCommand{&commands[n], &answers[n]});
+    }
+  }
+  for (const auto& [zone, list] : by_zone) options_.on_committed(zone, list);
 }
 
 void Writer::StopWrites(const std::string& message) {

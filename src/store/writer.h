@@ -47,6 +47,12 @@
 
 namespace twoline::store {
 
+// One command of a durable batch, as WriterOptions::on_committed sees it (valid during the call).
+struct CommittedCommand {
+  const engine::Command* command = nullptr;
+  const Answer* answer = nullptr;
+};
+
 struct WriterOptions {
   size_t queue_commands_max = 100000;  // commands waiting; beyond this Submit answers kOverloaded
   size_t batch_commands_max = 4096;    // commands decided per group commit
@@ -56,6 +62,10 @@ struct WriterOptions {
   // Background snapshots of the zones (snapshotter.h); every_entries 0 and every 0: none.
   SnapshotPolicy snapshots;
   std::function<void(const std::string& message)> on_snapshot_log;
+  // Called on the committer thread after each batch is durable, once per zone it touched, with the
+  // zone's commands and answers in decision order (repeats and invalid ones included: the answer
+  // says). Must not block: the batch's answers wait for it.
+  std::function<void(const std::string& zone, const std::vector<CommittedCommand>&)> on_committed;
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
@@ -134,6 +144,7 @@ class Writer {
   void Reload();
   // On the committer thread: answers the requests of a batch after its append.
   void Complete(Decided& decided, const Status& status);
+  void PublishCommitted(const Decided& decided);
   void StopWrites(const std::string& message);
   void CountAnswers(const std::string& zone, const std::vector<Answer>& answers);
 

@@ -1,0 +1,43 @@
+#include "api/rate_limit.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace twoline::api {
+
+int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost) {
+  const RateLimit& limit = kind == RateKind::kWrite ? limits_.writes : limits_.reads;
+  if (limit.per_second <= 0) return 0;
+  const int index = static_cast<int>(kind);
+  Clock::time_point now = Clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& buckets = buckets_[index];
+  if (buckets.size() > 10000) {
+    std::erase_if(buckets, [&](const auto& entry) {
+      const Bucket& bucket = entry.second;
+      double seconds = std::chrono::duration<double>(now - bucket.at).count();
+      return bucket.units + seconds * limit.per_second >= limit.burst;
+    });
+  }
+  Bucket& bucket = buckets[token_id];
+  if (!bucket.used) {
+    bucket.units = limit.burst;
+    bucket.used = true;
+  } else {
+    double seconds = std::chrono::duration<double>(now - bucket.at).count();
+    bucket.units = std::min(limit.burst, bucket.units + seconds * limit.per_second);
+  }
+  bucket.at = now;
+  // A request larger than the whole bucket is let through when the bucket is full, else it could
+  // never pass; it then leaves the bucket empty (in debt).
+  double needed = std::min(cost, limit.burst);
+  if (bucket.units >= needed) {
+    bucket.units -= cost;
+    return 0;
+  }
+  refused_[index].fetch_add(1);
+  double wait = (needed - bucket.units) / limit.per_second;
+  return std::max(1, static_cast<int>(std::ceil(wait)));
+}
+
+}  // namespace twoline::api

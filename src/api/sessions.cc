@@ -1,0 +1,79 @@
+#include "api/sessions.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <cstring>
+#include <ctime>
+
+namespace twoline::api {
+namespace {
+
+Result<std::string> RandomHex() {
+  Hash256 bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    return Error{"the random number generator failed"};
+  }
+  return ToHex(bytes);
+}
+
+}  // namespace
+
+size_t SessionStore::HashKey::operator()(const Hash256& hash) const {
+  size_t value;
+  std::memcpy(&value, hash.data(), sizeof value);
+  return value;
+}
+
+bool SessionStore::Expired(const Entry& entry, Clock::time_point now) const {
+  return now - entry.used >= options_.idle || now - entry.created >= options_.absolute;
+}
+
+Result<Session> SessionStore::Create(const Hash256& token_hash) {
+  auto id = RandomHex();
+  auto csrf = RandomHex();
+  if (!id || !csrf) return Error{"the random number generator failed"};
+  Session session{*id, *csrf, token_hash,
+                  static_cast<int64_t>(std::time(nullptr)) + options_.absolute.count()};
+  Clock::time_point now = Clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (sessions_.size() >= options_.sessions_max) {
+    std::erase_if(sessions_, [&](const auto& entry) { return Expired(entry.second, now); });
+    if (sessions_.size() >= options_.sessions_max) return Error{"too many open sessions"};
+  }
+  sessions_[Sha256(session.id)] = Entry{session, now, now};
+  return session;
+}
+
+std::optional<Session> SessionStore::Find(std::string_view id) {
+  if (id.size() != 64) return std::nullopt;
+  Hash256 key = Sha256(id);
+  Clock::time_point now = Clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = sessions_.find(key);
+  if (it == sessions_.end()) return std::nullopt;
+  if (Expired(it->second, now)) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.used = now;
+  return it->second.session;
+}
+
+void SessionStore::Remove(std::string_view id) {
+  Hash256 key = Sha256(id);
+  std::lock_guard<std::mutex> lock(mutex_);
+  sessions_.erase(key);
+}
+
+size_t SessionStore::size() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return sessions_.size();
+}
+
+bool SessionStore::CsrfMatches(const Session& session, std::string_view presented) {
+  return presented.size() == session.csrf.size() &&
+         CRYPTO_memcmp(presented.data(), session.csrf.data(), presented.size()) == 0;
+}
+
+}  // namespace twoline::api

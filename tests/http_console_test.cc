@@ -1,0 +1,359 @@
+// The routes the browser console uses (docs/api.md): sessions with their cookie and CSRF rule, the
+// decision stream, token administration, static files; plus per-token rate limits, the token
+// table failing closed, and the health reason code.
+#include <simdjson.h>
+
+#include "http_service.h"
+
+namespace twoline {
+namespace {
+
+using testing::RawConnection;
+using testing::Service;
+using testing::ServiceOptions;
+
+const std::string kCommands = "/v1/zones/hengqin/commands";
+
+std::string Party(const std::string& id, const std::string& party) {
+  return R"({"id":")" + id +
+         R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"register_party","party":{"id":")" +
+         party + R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]}})";
+}
+
+std::string StringAt(const std::string& json, const char* pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view value;
+  if (parser.parse(json).get(root) || root.at_pointer(pointer).get(value)) return "";
+  return std::string(value);
+}
+
+bool IsNullAt(const std::string& json, const char* pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root, value;
+  return !parser.parse(json).get(root) && !root.at_pointer(pointer).get(value) && value.is_null();
+}
+
+// A browser: a session cookie and its CSRF value.
+struct Browser {
+  std::string cookie;
+  std::string csrf;
+  httplib::Headers Headers(bool with_csrf = true) const {
+    httplib::Headers headers = {{"Cookie", "twoline_session=" + cookie}};
+    if (with_csrf) headers.emplace("X-CSRF-Token", csrf);
+    return headers;
+  }
+};
+
+Browser SignIn(Service& service, const std::string& token_name,
+               httplib::Response* answer = nullptr) {
+  auto result = service.Client().Post(
+      "/v1/session", {}, R"({"token":")" + service.Secret(token_name) + "\"}", "application/json");
+  Browser browser;
+  if (!result || result->status != 200) {
+    ADD_FAILURE() << "sign-in failed";
+    return browser;
+  }
+  std::string set_cookie = result->get_header_value("Set-Cookie");
+  size_t start = set_cookie.find('=') + 1;
+  browser.cookie = set_cookie.substr(start, set_cookie.find(';') - start);
+  browser.csrf = StringAt(result->body, "/csrf");
+  if (answer != nullptr) *answer = *result;
+  return browser;
+}
+
+TEST(SessionTest, ACookieAuthenticatesLikeItsTokenAndWritesNeedTheCsrfValue) {
+  ServiceOptions options;
+  Service service(options);
+  httplib::Response answer;
+  Browser browser = SignIn(service, "officer", &answer);
+  EXPECT_EQ(StringAt(answer.body, "/role"), "officer");
+  EXPECT_EQ(StringAt(answer.body, "/zone"), "hengqin");
+  EXPECT_TRUE(IsNullAt(answer.body, "/party"));
+  EXPECT_EQ(StringAt(answer.body, "/token_id"), service.TokenId("officer"));
+  EXPECT_EQ(browser.csrf.size(), 64u);
+  EXPECT_FALSE(StringAt(answer.body, "/expires_at").empty());
+  std::string set_cookie = answer.get_header_value("Set-Cookie");
+  for (const char* attribute : {"; HttpOnly", "; SameSite=Strict", "; Path=/"}) {
+    EXPECT_NE(set_cookie.find(attribute), std::string::npos) << set_cookie;
+  }
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos);
+  EXPECT_EQ(answer.body.find(service.Secret("officer")), std::string::npos)
+      << "the token is never echoed";
+
+  httplib::Client client = service.Client();
+  auto session = client.Get("/v1/session", browser.Headers(false));
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->status, 200);
+  EXPECT_EQ(StringAt(session->body, "/csrf"), browser.csrf);
+  EXPECT_EQ(client.Get("/v1/zones/hengqin/presence", browser.Headers(false))->status, 200);
+  EXPECT_EQ(client.Get("/v1/zones/hetao-sz/presence", browser.Headers(false))->status, 403)
+      << "the token's scope";
+
+  auto no_csrf = client.Post(kCommands.c_str(), browser.Headers(false), Party("s1", "P-S1"),
+                             "application/json");
+  EXPECT_EQ(no_csrf->status, 403);
+  EXPECT_EQ(StringAt(no_csrf->body, "/error"), "csrf");
+  httplib::Headers wrong = browser.Headers(false);
+  wrong.emplace("X-CSRF-Token", std::string(64, '0'));
+  EXPECT_EQ(client.Post(kCommands.c_str(), wrong, Party("s1", "P-S1"), "application/json")->status,
+            403);
+  EXPECT_EQ(
+      client.Post(kCommands.c_str(), browser.Headers(), Party("s1", "P-S1"), "application/json")
+          ->status,
+      200);
+  EXPECT_EQ(service.Post(kCommands, Party("s2", "P-S2"), "officer")->status, 200)
+      << "bearer tokens need no CSRF";
+}
+
+TEST(SessionTest, SigningOutOrRevokingTheTokenEndsTheSession) {
+  ServiceOptions options;
+  Service service(options);
+  Browser browser = SignIn(service, "officer");
+  httplib::Client client = service.Client();
+  EXPECT_EQ(client.Delete("/v1/session", browser.Headers(false))->status, 403)
+      << "signing out needs the CSRF value";
+  auto out = client.Delete("/v1/session", browser.Headers());
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204);
+  EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(client.Get("/v1/session", browser.Headers(false))->status, 401);
+  EXPECT_EQ(client.Get("/v1/zones", browser.Headers(false))->status, 401);
+
+  Browser again = SignIn(service, "auditor");
+  EXPECT_EQ(client.Get("/v1/zones/hengqin/journal", again.Headers(false))->status, 200);
+  ASSERT_TRUE(*service.store().RevokeToken(service.TokenId("auditor"), "2026-03-01T00:00:00Z"));
+  EXPECT_EQ(client.Get("/v1/zones/hengqin/journal", again.Headers(false))->status, 401);
+  EXPECT_EQ(client.Get("/v1/session", again.Headers(false))->status, 401);
+}
+
+TEST(SessionTest, SignInNeedsAValidTokenAsJson) {
+  ServiceOptions options;
+  Service service(options);
+  httplib::Client client = service.Client();
+  EXPECT_EQ(client.Post("/v1/session", R"({"token":"twl_nope"})", "application/json")->status, 401);
+  EXPECT_EQ(
+      client.Post("/v1/session", R"({"token":")" + service.Secret("admin") + "\"}", "text/plain")
+          ->status,
+      415);
+  EXPECT_EQ(client.Post("/v1/session", R"(["x"])", "application/json")->status, 400);
+  EXPECT_EQ(client.Post("/v1/session", R"({"token":"x","extra":1})", "application/json")->status,
+            400);
+  EXPECT_EQ(client.Get("/v1/session")->status, 401);
+  EXPECT_EQ(
+      client.Get("/v1/session", {{"Cookie", "twoline_session=" + std::string(64, 'a')}})->status,
+      401);
+}
+
+TEST(SessionTest, AnIdleSessionExpiresAndSecureCookiesAreAnOption) {
+  ServiceOptions options;
+  options.server.sessions.idle = std::chrono::seconds(0);
+  options.server.sessions.secure_cookie = true;
+  Service service(options);
+  httplib::Response answer;
+  Browser browser = SignIn(service, "officer", &answer);
+  EXPECT_NE(answer.get_header_value("Set-Cookie").find("; Secure"), std::string::npos);
+  EXPECT_EQ(service.Client().Get("/v1/session", browser.Headers(false))->status, 401);
+}
+
+TEST(TokenRoutesTest, AnAdminCreatesListsAndRevokesTokens) {
+  ServiceOptions options;
+  Service service(options);
+  httplib::Client client = service.Client();
+  EXPECT_EQ(client.Get("/v1/tokens", service.Auth("officer"))->status, 403);
+  EXPECT_EQ(
+      client.Post("/v1/tokens", service.Auth("officer"), R"({"role":"admin"})", "application/json")
+          ->status,
+      403);
+  auto created =
+      client.Post("/v1/tokens", service.Auth("admin"),
+                  R"({"role":"declarant","zone":"hengqin","party":"P-NEW"})", "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string secret = StringAt(created->body, "/token");
+  const std::string id = StringAt(created->body, "/id");
+  EXPECT_EQ(secret.substr(0, 4), "twl_");
+  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer " + secret}})->status, 200)
+      << "usable at once";
+  auto listed = client.Get("/v1/tokens", service.Auth("admin"));
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 200);
+  EXPECT_NE(listed->body.find(id), std::string::npos);
+  EXPECT_EQ(listed->body.find("twl_"), std::string::npos) << "never a secret";
+  EXPECT_EQ(
+      client.Post("/v1/tokens", service.Auth("admin"), R"({"role":"king"})", "application/json")
+          ->status,
+      400);
+  EXPECT_EQ(
+      client.Post("/v1/tokens", service.Auth("admin"), R"({"role":"officer"})", "application/json")
+          ->status,
+      400)
+      << "an officer needs a zone";
+  EXPECT_EQ(client
+                .Post("/v1/tokens", service.Auth("admin"),
+                      R"({"role":"officer","zone":"atlantis"})", "application/json")
+                ->status,
+            400);
+  auto revoked = client.Delete(("/v1/tokens/" + id).c_str(), service.Auth("admin"));
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->status, 200);
+  EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer " + secret}})->status, 401)
+      << "refused at once";
+  EXPECT_EQ(client.Delete(("/v1/tokens/" + id).c_str(), service.Auth("admin"))->status, 404);
+}
+
+// Reads one server-sent event stream from a raw connection.
+class EventReader {
+ public:
+  EventReader(int port, const std::string& secret, const std::string& zone = "hengqin")
+      : connection_(port) {
+    connection_.Send("GET /v1/zones/" + zone +
+                     "/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + secret +
+                     "\r\n\r\n");
+  }
+  // Reads until `marker` appears; returns everything read so far.
+  std::string Until(const std::string& marker) {
+    char buffer[4096];
+    while (text_.find(marker) == std::string::npos) {
+      ssize_t got = connection_.ReceiveSome(buffer, sizeof buffer);
+      if (got <= 0) break;
+      text_.append(buffer, static_cast<size_t>(got));
+    }
+    return text_;
+  }
+
+ private:
+  RawConnection connection_;
+  std::string text_;
+};
+
+TEST(DecisionStreamTest, EveryJournaledDecisionOfTheZoneIsAnEvent) {
+  ServiceOptions options;
+  options.heartbeat = std::chrono::milliseconds(100);
+  Service service(options);
+  EventReader events(service.port(), service.Secret("officer"));
+  std::string head = events.Until(": decisions of zone hengqin");
+  EXPECT_EQ(RawConnection::Status(head), 200) << head;
+  EXPECT_NE(head.find("Content-Type: text/event-stream"), std::string::npos);
+  std::string person =
+      R"({"id":"e1","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"register_person","person":{"id":"MO-1","name":"Chan Tai Man","nationality":"CN","resident_of":"MO","birth_date":"1979-05-03","documents":[{"type":"home_return_permit","number":"H12345678","valid_from":"2019-01-01","valid_until":"2029-01-01"}],"lists":[]}})";
+  std::string cross =
+      R"({"id":"e2","zone":"hengqin","at":"2026-03-02T09:00:00+08:00","type":"cross","person":"MO-1","gate":"HQ-L1-GEN-01","direction":"in"})";
+  ASSERT_EQ(service.Post(kCommands, "[" + person + "," + cross + "]")->status, 200);
+  std::string text = events.Until("\"id\":\"e2\"");
+  text = events.Until("\n\n" + std::string(": heartbeat"));
+  size_t at = text.find("event: decision\ndata: {\"seq\":3,\"id\":\"e2\"");
+  ASSERT_NE(at, std::string::npos) << text;
+  std::string data = text.substr(text.find("data: ", at) + 6);
+  data = data.substr(0, data.find('\n'));
+  EXPECT_EQ(StringAt(data, "/type"), "cross");
+  EXPECT_EQ(StringAt(data, "/gate"), "HQ-L1-GEN-01");
+  EXPECT_EQ(StringAt(data, "/line"), "first");
+  EXPECT_EQ(StringAt(data, "/direction"), "in");
+  EXPECT_EQ(StringAt(data, "/person"), "MO-1");
+  EXPECT_EQ(StringAt(data, "/at"), "2026-03-02T09:00:00+08:00");
+  EXPECT_FALSE(StringAt(data, "/outcome").empty());
+  EXPECT_NE(text.find("\"id\":\"e1\""), std::string::npos);
+  // A repeat is not journaled again, so it is no event.
+  ASSERT_EQ(service.Post(kCommands, cross)->status, 200);
+  ASSERT_EQ(service.Post(kCommands, Party("e3", "P-E3"))->status, 200);
+  text = events.Until("\"id\":\"e3\"");
+  EXPECT_EQ(text.find("\"id\":\"e2\"", text.find("\n\n", at)), std::string::npos) << text;
+}
+
+TEST(DecisionStreamTest, OnlyOfficersAuditorsAndAdminsOfTheZoneMayWatch) {
+  ServiceOptions options;
+  options.tokens["declarant"] = {api::Role::kDeclarant, "hengqin", "P-A"};
+  Service service(options);
+  auto status = [&](const std::string& token, const std::string& zone) {
+    RawConnection connection(service.port());
+    connection.Send("GET /v1/zones/" + zone +
+                    "/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                    service.Secret(token) + "\r\n\r\n");
+    char buffer[512];
+    ssize_t got = connection.ReceiveSome(buffer, sizeof buffer);
+    return got > 0 ? RawConnection::Status(std::string(buffer, static_cast<size_t>(got))) : 0;
+  };
+  EXPECT_EQ(status("declarant", "hengqin"), 403);
+  EXPECT_EQ(status("officer-sz", "hengqin"), 403);
+  EXPECT_EQ(status("auditor", "hengqin"), 200);
+  EXPECT_EQ(status("admin", "hetao-sz"), 200);
+  EXPECT_EQ(status("admin", "atlantis"), 404);
+}
+
+TEST(RateLimitTest, ATokenOverItsLimitGets429WithRetryAfter) {
+  ServiceOptions options;
+  options.server.rate_limits.writes = {0.01, 3};  // 3 commands, then one per 100 s
+  options.server.rate_limits.reads = {0.01, 2};
+  Service service(options);
+  EXPECT_EQ(
+      service.Post(kCommands, "[" + Party("r1", "P-R1") + "," + Party("r2", "P-R2") + "]")->status,
+      200);
+  EXPECT_EQ(service.Post(kCommands, Party("r3", "P-R3"))->status, 200);
+  auto limited = service.Post(kCommands, Party("r4", "P-R4"));
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(StringAt(limited->body, "/error"), "rate_limited");
+  EXPECT_GE(std::stoi(limited->get_header_value("Retry-After")), 1);
+  EXPECT_EQ(service.Post(kCommands, Party("r4", "P-R4"), "officer")->status, 200)
+      << "limits are per token";
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/journal")->status, 200);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/reports/flows?from=2026-03-01&to=2026-03-02")->status,
+            200);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/declarations/D-X")->status, 429) << "expensive reads";
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/presence")->status, 200)
+      << "cheap reads are not limited";
+  auto metrics = service.Get("/metrics", "");
+  EXPECT_NE(metrics->body.find("twoline_rate_limited_total{kind=\"write\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("twoline_rate_limited_total{kind=\"read\"} 1"), std::string::npos);
+}
+
+TEST(RateLimitTest, TheDefaultsLetAGateDeviceThrough) {
+  api::RateLimiter limiter(api::RateLimits{});
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_EQ(limiter.Take("tok_gate", api::RateKind::kWrite, 1), 0) << i;
+  EXPECT_EQ(limiter.Take("tok_gate", api::RateKind::kWrite, 1000), 0)
+      << "a full batch fits the burst";
+}
+
+TEST(StaticFilesTest, ConsoleFilesAreServedWithStrictHeaders) {
+  ServiceOptions options;
+  options.server.static_files = [](std::string_view path) -> std::optional<api::StaticFile> {
+    if (path == "/index.html")
+      return api::StaticFile{"text/html; charset=utf-8", "<html>console</html>", false};
+    if (path == "/assets/app.1234.js") return api::StaticFile{"text/javascript", "app()", true};
+    return std::nullopt;
+  };
+  Service service(options);
+  auto index = service.Get("/", "");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->status, 200);
+  EXPECT_EQ(index->body, "<html>console</html>");
+  EXPECT_EQ(index->get_header_value("Content-Security-Policy").rfind("default-src 'self'", 0), 0u);
+  EXPECT_EQ(index->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(index->get_header_value("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(index->get_header_value("X-Frame-Options"), "DENY");
+  EXPECT_EQ(index->get_header_value("Cache-Control"), "no-cache");
+  auto script = service.Get("/assets/app.1234.js", "");
+  EXPECT_EQ(script->body, "app()");
+  EXPECT_NE(script->get_header_value("Cache-Control").find("immutable"), std::string::npos);
+  EXPECT_EQ(service.Get("/zones/hengqin/gates", "")->body, "<html>console</html>")
+      << "the console's own routes";
+  EXPECT_EQ(service.Get("/v1/nothing", "")->status, 404);
+  EXPECT_EQ(service.Get("/healthz", "")->status, 200);
+}
+
+TEST(HealthTest, StoppedWritesAreReportedWithAReasonCode) {
+  ServiceOptions options;
+  options.memory_store = true;
+  Service service(options);
+  service.memory()->InjectAppendFailures(1);
+  EXPECT_EQ(service.Post(kCommands, Party("h1", "P-H1"))->status, 503);
+  auto health = service.Get("/healthz", "");
+  EXPECT_EQ(health->status, 503);
+  EXPECT_EQ(StringAt(health->body, "/error"), "writes_stopped");
+  EXPECT_EQ(StringAt(health->body, "/reason"), "io_error");
+}
+
+}  // namespace
+}  // namespace twoline
