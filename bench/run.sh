@@ -35,6 +35,10 @@ echo
 echo "== HTTP (bench/http_run.sh)"
 bash bench/http_run.sh "$bin" build/twoline_http_load
 
+echo
+echo "== PostgreSQL: group commit, three nodes, takeover (bench/pg_bench.py)"
+python3 bench/pg_bench.py "$bin"
+
 if [ -x build/twoline_bench ]; then
   echo
   echo "== in-process benchmarks (build/twoline_bench)"
