@@ -39,6 +39,10 @@ echo
 echo "== PostgreSQL: group commit, three nodes, takeover (bench/pg_bench.py)"
 python3 bench/pg_bench.py "$bin"
 
+echo
+echo "== what-if on 7 record days (bench/whatif.sh)"
+bash bench/whatif.sh "$bin"
+
 if [ -x build/twoline_bench ]; then
   echo
   echo "== in-process benchmarks (build/twoline_bench)"

@@ -1,46 +1,35 @@
 #include "base/codes.h"
 
-#include <cstdlib>
-#include <simdjson.h>
+#include <algorithm>
 
-#include "base/check.h"
+#include "base/iso_codes_table.h"
 
 namespace twoline {
 namespace {
 
-void LoadCodes(const std::string& path, const char* list_key, const char* code_key,
-               std::unordered_set<std::string>* out) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element document;
-  auto error = parser.load(path).get(document);
-  if (error) {
-    std::fprintf(stderr, "twoline: cannot read %s (package iso-codes): %s\n", path.c_str(),
-                 simdjson::error_message(error));
-    std::abort();
-  }
-  simdjson::dom::array entries;
-  CHECK(!document[list_key].get(entries));
-  for (simdjson::dom::element entry : entries) {
-    std::string_view code;
-    if (!entry[code_key].get(code)) out->emplace(code);
-  }
+bool InTable(const std::string_view* table, size_t count, std::string_view code) {
+  return std::binary_search(table, table + count, code);
 }
 
 }  // namespace
 
-IsoCodes::IsoCodes() {
-  const char* dir = std::getenv("TWOLINE_ISO_CODES_DIR");
-  std::string base = dir ? dir : "/usr/share/iso-codes/json";
-  LoadCodes(base + "/iso_3166-1.json", "3166-1", "alpha_2", &countries_);
-  LoadCodes(base + "/iso_3166-2.json", "3166-2", "code", &subdivisions_);
-  LoadCodes(base + "/iso_4217.json", "4217", "alpha_3", &currencies_);
-  CHECK(countries_.size() > 200 && subdivisions_.size() > 3000 && currencies_.size() > 100);
+const IsoCodes& IsoCodes::Get() {
+  static const IsoCodes codes;
+  return codes;
 }
 
-const IsoCodes& IsoCodes::Get() {
-  static const IsoCodes* codes = new IsoCodes();
-  return *codes;
+bool IsoCodes::IsCountry(std::string_view alpha2) const {
+  return InTable(iso_codes_table::kCountries, iso_codes_table::kCountriesCount, alpha2);
 }
+bool IsoCodes::IsSubdivision(std::string_view code) const {
+  return InTable(iso_codes_table::kSubdivisions, iso_codes_table::kSubdivisionsCount, code);
+}
+bool IsoCodes::IsCurrency(std::string_view code) const {
+  return InTable(iso_codes_table::kCurrencies, iso_codes_table::kCurrenciesCount, code);
+}
+size_t IsoCodes::countries() const { return iso_codes_table::kCountriesCount; }
+size_t IsoCodes::subdivisions() const { return iso_codes_table::kSubdivisionsCount; }
+size_t IsoCodes::currencies() const { return iso_codes_table::kCurrenciesCount; }
 
 bool IsValidId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;

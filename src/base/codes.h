@@ -1,34 +1,35 @@
-// Validation of identifiers and codes: command ids, ISO 3166-1/3166-2 (from the iso-codes
-// package's data, not a hand-typed list), ISO 4217 currencies, and HS codes.
+// Validation of identifiers and codes: command ids, ISO 3166-1/3166-2 and ISO 4217 currencies (the
+// iso-codes package's lists, not a hand-typed subset, compiled into the binary at build time:
+// iso_codes_table.h), and HS codes.
 //
-// Thread-safety: IsoCodes::Get() loads the tables once (thread-safe static) and is read-only after.
+// Thread-safety: IsoCodes is constant data; every function is pure.
 #pragma once
 
 #include <string>
 #include <string_view>
-#include <unordered_set>
 
 #include "base/result.h"
 
 namespace twoline {
 
+// The code tables the binary was built with. They never read a file: replay depends on the journal
+// and the binary alone (docs/journal.md).
 class IsoCodes {
  public:
-  // Loads /usr/share/iso-codes/json (or $TWOLINE_ISO_CODES_DIR). CHECKs that the data is present:
-  // the package is a declared dependency, so its absence is an installation defect.
   static const IsoCodes& Get();
 
-  bool IsCountry(std::string_view alpha2) const { return countries_.count(std::string(alpha2)); }
-  bool IsSubdivision(std::string_view code) const { return subdivisions_.count(std::string(code)); }
-  bool IsCurrency(std::string_view code) const { return currencies_.count(std::string(code)); }
+  bool IsCountry(std::string_view alpha2) const;
+  bool IsSubdivision(std::string_view code) const;
+  bool IsCurrency(std::string_view code) const;
   // A country ("JP") or a subdivision ("JP-04").
   bool IsOrigin(std::string_view code) const { return IsCountry(code) || IsSubdivision(code); }
+  // How many codes each table holds (for tests and diagnostics).
+  size_t countries() const;
+  size_t subdivisions() const;
+  size_t currencies() const;
 
  private:
-  IsoCodes();
-  std::unordered_set<std::string> countries_;
-  std::unordered_set<std::string> subdivisions_;
-  std::unordered_set<std::string> currencies_;
+  IsoCodes() = default;
 };
 
 // 1–128 characters of [A-Za-z0-9._:-].

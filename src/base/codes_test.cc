@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "base/iso_codes_table.h"
+
 namespace twoline {
 namespace {
 
@@ -18,6 +22,22 @@ TEST(Codes, CountriesAndSubdivisionsComeFromTheIsoCodesPackage) {
   EXPECT_TRUE(codes.IsOrigin("JP-02"));
   EXPECT_TRUE(codes.IsOrigin("FR"));
   EXPECT_FALSE(codes.IsOrigin("FR-"));
+}
+
+// The tables are compiled in (generated from the package's JSON at build time), complete and sorted
+// for binary search; IsoCodes reads no file (tests/cli/codes_compiled_in.sh runs the binary with
+// the package's files hidden).
+TEST(Codes, TablesAreCompiledInSortedAndComplete) {
+  using namespace iso_codes_table;  // NOLINT: the three tables read better unqualified
+  EXPECT_GT(kCountriesCount, 240u);
+  EXPECT_GT(kSubdivisionsCount, 4000u);
+  EXPECT_GT(kCurrenciesCount, 150u);
+  EXPECT_TRUE(std::is_sorted(kCountries, kCountries + kCountriesCount));
+  EXPECT_TRUE(std::is_sorted(kSubdivisions, kSubdivisions + kSubdivisionsCount));
+  EXPECT_TRUE(std::is_sorted(kCurrencies, kCurrencies + kCurrenciesCount));
+  EXPECT_EQ(IsoCodes::Get().countries(), kCountriesCount);
+  EXPECT_TRUE(IsoCodes::Get().IsCountry(kCountries[0]));
+  EXPECT_TRUE(IsoCodes::Get().IsSubdivision(kSubdivisions[kSubdivisionsCount - 1]));
 }
 
 TEST(Codes, CurrenciesAreIso4217) {

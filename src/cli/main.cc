@@ -9,6 +9,7 @@
 #include "cli/proof_commands.h"
 #include "cli/serve_command.h"
 #include "cli/store_commands.h"
+#include "cli/whatif_command.h"
 #include "cli/zones_command.h"
 
 namespace {
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
 
   twoline::cli::ProofCommandLine proof_commands;
   proof_commands.Register(&app, verify);
+
+  twoline::cli::WhatIfCommandLine whatif_command;
+  whatif_command.Register(&app);
 
   twoline::cli::QueryOptions query_options;
   std::string format = "json";
@@ -167,6 +171,7 @@ int main(int argc, char** argv) {
   using namespace twoline::cli;  // NOLINT: dispatch table reads better unqualified
 
   if (auto status = proof_commands.Run(journal_path, db_path, std::cout, std::cerr)) return *status;
+  if (auto status = whatif_command.Run(std::cout, std::cerr)) return *status;
   if (zones->parsed()) return RunZones(zones_json, std::cout, std::cerr);
   if (check->parsed()) return RunCheckProfile(profile_file, std::cout, std::cerr);
   if (run->parsed()) {

@@ -39,6 +39,13 @@ uint32_t State::PartyPosition(std::string_view id) const {
 uint32_t State::ItemPosition(std::string_view sku) const {
   return item_index.Find(sku, [this](uint32_t i) -> std::string_view { return items[i].sku; });
 }
+int State::ListBit(std::string_view name) const {
+  for (size_t i = 0; i < list_ids.size(); ++i) {
+    if (list_ids[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 const Party* State::FindParty(std::string_view id) const {
   uint32_t i = PartyPosition(id);
   return i == FlatIndex::kAbsent ? nullptr : &parties[i];
@@ -72,9 +79,43 @@ uint64_t Engine::BodyDigest(const Command& command) {
   return DecidedIds::BodyDigest(command.canonical);
 }
 
+// Memberships follow list ids across a profile change (state.h, State::list_ids): a list the new
+// profile still declares with the same kind keeps its bit wherever the profile now lists it; any
+// other list loses its members and frees its bit; new lists take the lowest free bits.
+void Engine::KeyListsByIdFor(const policy::Profile& profile) {
+  std::vector<ListId>& ids = state_.list_ids;
+  for (size_t bit = 0; bit < ids.size(); ++bit) {
+    if (ids[bit].name.empty()) continue;
+    const policy::ListSpec* kept = profile.FindList(ids[bit].name);
+    if (kept != nullptr && kept->kind == ids[bit].kind) continue;
+    const uint64_t keep = ~(uint64_t{1} << bit);
+    switch (ids[bit].kind) {
+      case policy::ListKind::kPersons:
+        for (Person& person : state_.persons) person.lists &= keep;
+        break;
+      case policy::ListKind::kParties:
+        for (Party& party : state_.parties) party.lists &= keep;
+        break;
+      case policy::ListKind::kGoods:
+        for (Item& item : state_.items) item.lists &= keep;
+        break;
+    }
+    ids[bit] = ListId{};
+  }
+  for (const policy::ListSpec& list : profile.lists) {
+    if (state_.ListBit(list.name) >= 0) continue;
+    size_t bit = 0;
+    while (bit < ids.size() && !ids[bit].name.empty()) ++bit;
+    if (bit == ids.size()) ids.emplace_back();
+    ids[bit] = ListId{list.name, list.kind};
+  }
+  CHECK(ids.size() <= 64);
+}
+
 void Engine::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
   CHECK(profile != nullptr);
   CHECK(profile_ == nullptr || profile_->id == profile->id);
+  KeyListsByIdFor(*profile);
   profiles_in_force_.push_back(profile);
   profile_ = std::move(profile);
   ++last_seq_;
@@ -160,22 +201,25 @@ Decision Engine::Execute(const Command& command) {
 
 namespace {
 
-// Resolves list names to a bit mask, checking that each names a profile list of `kind`.
-bool ListMask(const policy::Profile& profile, const std::vector<std::string>& names,
-              policy::ListKind kind, uint64_t* mask, std::string* error) {
+// Resolves list names to a membership mask (State::list_ids), checking that each names a profile
+// list of `kind`.
+bool ListMask(const policy::Profile& profile, const State& state,
+              const std::vector<std::string>& names, policy::ListKind kind, uint64_t* mask,
+              std::string* error) {
   *mask = 0;
   for (const std::string& name : names) {
-    int index = profile.ListIndex(name);
-    if (index < 0 || index >= 64) {
+    const policy::ListSpec* list = profile.FindList(name);
+    int bit = state.ListBit(name);
+    if (list == nullptr || bit < 0) {
       *error = "unknown list \"" + name + "\" in zone " + profile.id;
       return false;
     }
-    if (profile.lists[index].kind != kind) {
-      *error = "list \"" + name + "\" holds " + policy::ListKindName(profile.lists[index].kind) +
-               ", not " + policy::ListKindName(kind);
+    if (list->kind != kind) {
+      *error = "list \"" + name + "\" holds " + policy::ListKindName(list->kind) + ", not " +
+               policy::ListKindName(kind);
       return false;
     }
-    *mask |= uint64_t{1} << index;
+    *mask |= uint64_t{1} << bit;
   }
   return true;
 }
@@ -188,11 +232,11 @@ Decision Engine::DecideRegistration(const Command& command) const {
   std::string error;
   uint64_t mask = 0;
   if (const auto* party = std::get_if<PartyBody>(&command.body)) {
-    if (!ListMask(*profile_, party->lists, policy::ListKind::kParties, &mask, &error)) {
+    if (!ListMask(*profile_, state_, party->lists, policy::ListKind::kParties, &mask, &error)) {
       return InvalidDecision(command.id, error);
     }
   } else if (const auto* person = std::get_if<PersonBody>(&command.body)) {
-    if (!ListMask(*profile_, person->lists, policy::ListKind::kPersons, &mask, &error)) {
+    if (!ListMask(*profile_, state_, person->lists, policy::ListKind::kPersons, &mask, &error)) {
       return InvalidDecision(command.id, error);
     }
     for (const Document& document : person->documents) {
@@ -227,7 +271,8 @@ void Engine::ApplyRegistration(const Command& command) {
     party.name = body->name;
     party.kind = body->kind;
     party.credit = body->credit;
-    CHECK(ListMask(*profile_, body->lists, policy::ListKind::kParties, &party.lists, &error));
+    CHECK(
+        ListMask(*profile_, state_, body->lists, policy::ListKind::kParties, &party.lists, &error));
   } else if (const auto* body = std::get_if<PersonBody>(&command.body)) {
     uint32_t position = state_.PersonPosition(body->id);
     if (position == FlatIndex::kAbsent) {
@@ -258,7 +303,8 @@ void Engine::ApplyRegistration(const Command& command) {
         state_.documents.push_back(std::move(stored));
       }
     }
-    CHECK(ListMask(*profile_, body->lists, policy::ListKind::kPersons, &person.lists, &error));
+    CHECK(ListMask(*profile_, state_, body->lists, policy::ListKind::kPersons, &person.lists,
+                   &error));
   } else if (const auto* body = std::get_if<ItemBody>(&command.body)) {
     uint32_t position = state_.ItemPosition(body->sku);
     if (position == FlatIndex::kAbsent) {
@@ -277,11 +323,11 @@ void Engine::ApplyRegistration(const Command& command) {
 
 Decision Engine::DecideList(const Command& command) const {
   const auto& body = std::get<ListBody>(command.body);
-  int index = profile_->ListIndex(body.list);
-  if (index < 0 || index >= 64) {
+  const policy::ListSpec* list = profile_->FindList(body.list);
+  if (list == nullptr || state_.ListBit(body.list) < 0) {
     return InvalidDecision(command.id, "unknown list \"" + body.list + "\" in zone " + profile_->id);
   }
-  policy::ListKind kind = profile_->lists[index].kind;
+  policy::ListKind kind = list->kind;
   for (const auto* ids : {&body.add, &body.remove}) {
     for (const std::string& id : *ids) {
       bool known = kind == policy::ListKind::kPersons   ? state_.FindPerson(id) != nullptr
@@ -301,10 +347,10 @@ Decision Engine::DecideList(const Command& command) const {
 
 void Engine::ApplyList(const Command& command) {
   const auto& body = std::get<ListBody>(command.body);
-  int index = profile_->ListIndex(body.list);
+  int index = state_.ListBit(body.list);
   CHECK(index >= 0 && index < 64);
   uint64_t bit = uint64_t{1} << index;
-  policy::ListKind kind = profile_->lists[index].kind;
+  policy::ListKind kind = state_.list_ids[static_cast<size_t>(index)].kind;
   auto update = [&](const std::string& id, bool add) {
     uint64_t* mask = nullptr;
     if (kind == policy::ListKind::kPersons) {

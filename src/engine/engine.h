@@ -66,6 +66,7 @@ class Engine {
   void ApplyList(const Command& command);
   void ApplyCross(const Command& command, const Decision& decision);
   void ApplyGoods(const Command& command, const Decision& decision);
+  void KeyListsByIdFor(const policy::Profile& profile);
 
   std::shared_ptr<const policy::Profile> profile_;
   // Every profile ever put in force, kept alive so that pointers into them (interned gate ids in

@@ -92,7 +92,7 @@ void ApplyRule(const GoodsContext& context, const DeclareBody& body,
                         lists,
                         body.purpose,
                         context.date};
-    if (!RuleMatches(context.profile, rule, subject)) continue;
+    if (!RuleMatches(context.state, rule, subject)) continue;
     if (rule.action == policy::GoodsAction::kRequireCertificates) {
       std::string missing;
       for (const std::string& certificate : rule.certificates) {

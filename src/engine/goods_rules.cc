@@ -13,11 +13,6 @@ bool Contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-bool OnList(const policy::Profile& profile, uint64_t mask, std::string_view list) {
-  int index = profile.ListIndex(list);
-  return index >= 0 && index < 64 && (mask >> index & 1);
-}
-
 bool AnyOriginWithin(std::string_view origin, const std::vector<std::string>& codes) {
   for (const std::string& code : codes) {
     if (OriginWithin(origin, code)) return true;
@@ -48,8 +43,7 @@ bool OriginWithin(std::string_view origin, std::string_view code) {
   return code.size() == 2 && origin.size() > 3 && origin.substr(0, 2) == code && origin[2] == '-';
 }
 
-bool RuleMatches(const policy::Profile& profile, const policy::GoodsRule& rule,
-                 const RuleSubject& subject) {
+bool RuleMatches(const State& state, const policy::GoodsRule& rule, const RuleSubject& subject) {
   if (!rule.effective.InForce(subject.date)) return false;
   if (!rule.kinds.empty() && !Contains(rule.kinds, subject.kind)) return false;
   const std::string& hs_code = subject.item->hs_code;
@@ -63,8 +57,8 @@ bool RuleMatches(const policy::Profile& profile, const policy::GoodsRule& rule,
     for (const std::string& tag : rule.item_tags) tagged |= subject.item->HasTag(tag);
     if (!tagged) return false;
   }
-  if (!rule.list.empty() && !OnList(profile, subject.declarant_lists, rule.list)) return false;
-  if (!rule.unless_list.empty() && OnList(profile, subject.declarant_lists, rule.unless_list)) {
+  if (!rule.list.empty() && !state.OnList(subject.declarant_lists, rule.list)) return false;
+  if (!rule.unless_list.empty() && state.OnList(subject.declarant_lists, rule.unless_list)) {
     return false;
   }
   if (!rule.purposes.empty() && !Contains(rule.purposes, subject.purpose)) return false;

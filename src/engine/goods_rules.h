@@ -33,8 +33,7 @@ bool OriginWithin(std::string_view origin, std::string_view code);
 // declares no production date matches a rule's production-date window when the rule restricts
 // (ban, hold, certificates): the declarant must show the goods are outside it. It never matches for
 // a tax_free rule, whose benefit must be shown.
-bool RuleMatches(const policy::Profile& profile, const policy::GoodsRule& rule,
-                 const RuleSubject& subject);
+bool RuleMatches(const State& state, const policy::GoodsRule& rule, const RuleSubject& subject);
 
 // Sampling (SPEC behaviour 11): the profile's rate for the credit, in millionths.
 int64_t SamplingRatePpm(const policy::GoodsPolicy& goods, policy::Credit credit);

@@ -15,11 +15,6 @@ using policy::Direction;
 using policy::Lane;
 using policy::Line;
 
-bool OnList(const policy::Profile& profile, uint64_t mask, std::string_view list) {
-  int index = profile.ListIndex(list);
-  return index >= 0 && index < 64 && (mask >> index & 1);
-}
-
 std::string LineDirection(Line line, Direction direction) {
   return std::string(policy::LineName(line)) + " line " + policy::DirectionName(direction);
 }
@@ -107,8 +102,9 @@ void AssessCarried(const policy::Profile& profile, const Person& person, const p
 }
 
 // SPEC behaviour 5 (second half): the fresh-food quota of listed Macao residents.
-void CheckFreshFood(const policy::Profile& profile, const Person& person, const policy::Gate& gate,
-                    Direction direction, Date date, const std::vector<CarriedValue>& goods,
+void CheckFreshFood(const policy::Profile& profile, const State& state, const Person& person,
+                    const policy::Gate& gate, Direction direction, Date date,
+                    const std::vector<CarriedValue>& goods,
                     const std::vector<CarriedGoods>& carried, Decision* decision) {
   const policy::FreshFoodRule* rule = profile.FindFreshFood(date);
   if (rule == nullptr) return;
@@ -132,7 +128,7 @@ void CheckFreshFood(const policy::Profile& profile, const Person& person, const 
     return;
   }
   if (gate.line != rule->line || direction != rule->direction) return;
-  if (!OnList(profile, person.lists, rule->list)) {
+  if (!state.OnList(person.lists, rule->list)) {
     decision->Add("fresh-food.not-listed",
                   person.id + " is not on the " + rule->list + " list; fresh food not allowed");
     return;
@@ -197,13 +193,14 @@ Decision Engine::DecideCross(const Command& command) const {
   const policy::LineSpec* line = profile_->FindLine(gate->line);
   bool controlled = line != nullptr && line->persons_controlled;
   // Rejections first (precedence: lane, documents, carried goods), then referrals.
-  if (gate->lane == Lane::kWhitelist && !OnList(*profile_, person->lists, gate->list)) {
+  if (gate->lane == Lane::kWhitelist && !state_.OnList(person->lists, gate->list)) {
     decision.Add("lane.whitelist-only",
                  person->id + " is not on the " + gate->list + " list of whitelist lane " + gate->id);
   }
   if (controlled) CheckDocuments(*profile_, state_, *person, *gate, body.direction, date, &decision);
-  CheckFreshFood(*profile_, *person, *gate, body.direction, date, goods, body.carried, &decision);
-  bool watchlisted = OnList(*profile_, person->lists, "watchlist");
+  CheckFreshFood(*profile_, state_, *person, *gate, body.direction, date, goods, body.carried,
+                 &decision);
+  bool watchlisted = state_.OnList(person->lists, "watchlist");
   if (!decision.reasons.empty()) {
     decision.outcome = Outcome::kRejected;
     // The officer must learn of a watchlist hit even when the crossing is refused anyway.

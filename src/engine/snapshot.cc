@@ -6,10 +6,12 @@
 // Layout (every count is a u64, every string a u64 length and its bytes, integers little-endian):
 //   u64 last_seq
 //   profiles in force, oldest first: count, then (source_text, tariff_text) each
+//   list ids (State::list_ids, by membership bit): count, then (name, kind u8)
 //   parties: count, then (id, name, kind u8, credit u8, lists u64)
-//   persons: count, then (id, name, nationality 2 bytes, resident_of 2 bytes, birth_date, affiliation,
-//            first_document u32, document_count u32, inside, fresh_food_count, fresh_food_day, lists,
-//            entered_at, entered_gate)
+//   persons: count, then (id, name, nationality 2 bytes, resident_of 2 bytes, birth_date,
+//   affiliation,
+//            first_document u32, document_count u32, inside, fresh_food_count, fresh_food_day,
+//            lists, entered_at, entered_gate)
 //   documents: count, then (number, valid_from, valid_until, type u8)
 //   items: count, then (sku, hs_code, description, unit, tags, lists)
 //   decided ids: count, then (id digest 16 bytes, seq, body digest)
@@ -197,6 +199,11 @@ void Engine::SaveSnapshot(BinaryWriter& out) const {
     out.Bytes(profile->tariff_text);
   }
   const State& s = state_;
+  out.U64(s.list_ids.size());
+  for (const ListId& list : s.list_ids) {
+    out.Bytes(list.name);
+    out.U8(static_cast<uint8_t>(list.kind));
+  }
   out.U64(s.parties.size());
   for (const Party& p : s.parties) {
     out.Bytes(p.id);
@@ -293,6 +300,12 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
     loaded.push_back(std::make_shared<policy::Profile>(std::move(*profile)));
   }
   State s;
+  s.list_ids.resize(in.Count(9));
+  for (ListId& list : s.list_ids) {
+    list.name = in.Bytes();
+    list.kind = LoadEnum<policy::ListKind>(in, 3);
+  }
+  if (!in.ok() || s.list_ids.size() > 64) return malformed("list ids");
   s.parties.resize(in.Count(32));
   for (Party& p : s.parties) {
     p.id = in.Bytes();

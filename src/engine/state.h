@@ -2,10 +2,10 @@
 // presence, per-person daily counters, the goods ledger and declarations, and the ids already
 // decided (idempotency).
 //
-// Invariants: every index maps to an element of its vector; list masks only use bits of lists the
-// profile declares with the matching kind; `inside` is only true for persons who entered through a
-// line that records persons. Mutated only by Engine::Apply on the single writer thread.
-// Thread-safety: none; owned by one thread.
+// Invariants: every index maps to an element of its vector; list masks only use bits that
+// `list_ids` gives to a list of the profile in force with the matching kind; `inside` is only true
+// for persons who entered through a line that records persons. Mutated only by Engine::Apply on the
+// single writer thread. Thread-safety: none; owned by one thread.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +36,7 @@ struct Party {
   std::string id, name;
   PartyKind kind = PartyKind::kEnterprise;
   policy::Credit credit = policy::Credit::kGeneral;
-  uint64_t lists = 0;  // bit i: member of profile list i
+  uint64_t lists = 0;  // bit i: member of the list State::list_ids[i]
 };
 
 // A document held by a person; `type` indexes kDocumentTypes.
@@ -83,7 +83,19 @@ struct Item {
   }
 };
 
+// A list as memberships refer to it: by its id (the profile's list name) and kind, never by its
+// position in a profile.
+struct ListId {
+  std::string name;  // empty: the bit is free
+  policy::ListKind kind = policy::ListKind::kPersons;
+};
+
 struct State {
+  // Membership bits: bit i of Party/Person/Item::lists means "member of list_ids[i]". Bits are
+  // given out by Engine::PutProfileInForce as profiles declare lists, so a profile that reorders
+  // its lists keeps every membership; a list that a new profile drops (or redeclares with another
+  // kind) loses its members and frees its bit. At most 64 (the profile loader's limit on lists).
+  std::vector<ListId> list_ids;
   std::vector<Party> parties;
   FlatIndex party_index;
   std::vector<Person> persons;
@@ -94,6 +106,13 @@ struct State {
   DecidedIds decided;
   int64_t inside_count = 0;
   GoodsState goods;
+
+  // The membership bit of a list of the profile in force; -1 when no list has that name.
+  int ListBit(std::string_view name) const;
+  bool OnList(uint64_t mask, std::string_view name) const {
+    int bit = ListBit(name);
+    return bit >= 0 && (mask >> bit & 1);
+  }
 
   const Party* FindParty(std::string_view id) const;
   const Person* FindPerson(std::string_view id) const;

@@ -10,7 +10,9 @@
 namespace twoline::engine {
 namespace {
 
-constexpr uint8_t kStateHashVersion = 2;
+// Version 3: list memberships are hashed as the ids (names) of the lists, not as bit masks, so the
+// hash does not depend on which bit a list was given (State::list_ids).
+constexpr uint8_t kStateHashVersion = 3;
 
 // Positions of a registry's records in id order.
 template <typename Record, typename IdOf>
@@ -22,12 +24,35 @@ std::vector<uint32_t> SortedPositions(const std::vector<Record>& records, const 
   return out;
 }
 
+// Writes one field per list a record is on, with the list's id, in id order.
+class ListEncoder {
+ public:
+  explicit ListEncoder(const std::vector<ListId>& ids) : ids_(ids) {
+    for (size_t bit = 0; bit < ids.size(); ++bit) {
+      if (!ids[bit].name.empty()) bits_by_name_.push_back(bit);
+    }
+    std::sort(bits_by_name_.begin(), bits_by_name_.end(),
+              [&](size_t a, size_t b) { return ids[a].name < ids[b].name; });
+  }
+  void Encode(FieldEncoder& e, uint32_t tag, uint64_t mask) const {
+    if (mask == 0) return;
+    for (size_t bit : bits_by_name_) {
+      if (mask >> bit & 1) e.Bytes(tag, ids_[bit].name);
+    }
+  }
+
+ private:
+  const std::vector<ListId>& ids_;
+  std::vector<size_t> bits_by_name_;
+};
+
 }  // namespace
 
 Hash256 Engine::StateHash() const {
   Sha256Builder hash;
   std::string buffer;
   FieldEncoder e(&buffer);
+  const ListEncoder lists(state_.list_ids);
   buffer.push_back(static_cast<char>(kStateHashVersion));
   e.U64(1, last_seq_);
   e.Bytes(2, profile_ ? profile_->source_sha256 : "");
@@ -42,7 +67,7 @@ Hash256 Engine::StateHash() const {
     e.Bytes(10, p.id);
     e.Bytes(11, p.name);
     e.U64(12, static_cast<uint64_t>(p.kind) << 8 | static_cast<uint64_t>(p.credit));
-    e.U64(13, p.lists);
+    lists.Encode(e, 13, p.lists);
     flush();
   }
   for (uint32_t i : SortedPositions(state_.persons, [](const Person& p) -> const std::string& { return p.id; })) {
@@ -61,7 +86,7 @@ Hash256 Engine::StateHash() const {
       e.I64(28, d.valid_from);
       e.I64(29, d.valid_until);
     }
-    e.U64(30, p.lists);
+    lists.Encode(e, 30, p.lists);
     e.U64(31, p.inside);
     e.I64(32, p.inside ? p.entered_at : 0);
     e.Bytes(33, p.inside ? p.entered_gate : "");
@@ -76,7 +101,7 @@ Hash256 Engine::StateHash() const {
     e.Bytes(42, item.description);
     e.Bytes(43, item.unit);
     for (const auto& tag : item.tags) e.Bytes(44, tag);
-    e.U64(45, item.lists);
+    lists.Encode(e, 45, item.lists);
     flush();
   }
   // Decided ids, in seq order (each seq is unique), with their id and body digests.

@@ -10,7 +10,8 @@ namespace {
 
 constexpr char kMagic[16] = {'t', 'w', 'o', 'l', 'i', 'n', 'e', '-',
                              's', 'n', 'a', 'p', 's', 'h', 'o', 't'};
-constexpr uint32_t kFormatVersion = 1;
+// Version 2: the engine body holds the list ids of the membership bits (engine/snapshot.cc).
+constexpr uint32_t kFormatVersion = 2;
 
 // The container without its body, and the body.
 struct Parsed {

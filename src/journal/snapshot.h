@@ -5,7 +5,7 @@
 //
 //   offset  size  field
 //   0       16    magic "twoline-snapshot"
-//   16      4     format version (1)
+//   16      4     format version (2)
 //   20      8     seq: the state is the state after this entry
 //   28      32    head: the hash of entry `seq` (the chain head)
 //   60      32    state hash: Engine::StateHash() of the saved state

@@ -889,6 +889,12 @@ void CheckUniqueness(const Profile& p, const Locations& w, Diagnostics* diagnost
     names.push_back(NameOf(p.lists[i].name, w.lists[i], "name"));
   }
   ReportDuplicates(names, "list name", diagnostics);
+  // Memberships are bits of a 64-bit mask (engine/state.h), one per list of the profile in force.
+  if (p.lists.size() > kListsMax) {
+    diagnostics->Add(w.lists[kListsMax].table_line, "lists[" + std::to_string(kListsMax) +
+                                                        "]: a profile declares at most " +
+                                                        std::to_string(kListsMax) + " lists");
+  }
   // Rule ids name the rule in decisions' reasons, so they are unique across all kinds of rule.
   names.clear();
   auto add_ids = [&](const auto& rules, const std::vector<Where>& where) {

@@ -22,6 +22,8 @@ namespace twoline::policy {
 // tariff schedule well under a megabyte.
 inline constexpr size_t kProfileTextBytesMax = 4 << 20;
 inline constexpr size_t kTariffTextBytesMax = 16 << 20;
+// The most lists a profile declares (list memberships are bits of a 64-bit mask).
+inline constexpr size_t kListsMax = 64;
 
 // All problems found, each "file:line: what is wrong", ordered by file and line.
 struct ProfileErrors {
