@@ -20,6 +20,7 @@
 #include "http/worker_pool.h"
 #include "store/read_models.h"
 #include "store/zone_set.h"
+#include "whatif/whatif.h"
 #include "store/sqlite_connection.h"
 
 namespace twoline::api {
@@ -29,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kSessionCookie = "twoline_session";
 constexpr size_t kSmallBodyBytesMax = 16 * 1024;  // session and token bodies
+constexpr size_t kProfileBodyBytesMax = 1 << 20;  // a what-if draft profile (TOML text)
 constexpr size_t kWorkQueueMax = 4096;
 
 struct Reply {
@@ -124,6 +126,7 @@ std::string RouteTemplate(std::string_view method, std::string_view path, bool s
   else if (is({"v1", "zones", "{zone}", "persons", "{person}"})) route = "/v1/zones/{zone}/persons/{person}";
   else if (is({"v1", "zones", "{zone}", "crossings"})) route = "/v1/zones/{zone}/crossings";
   else if (is({"v1", "zones", "{zone}", "verify"})) route = "/v1/zones/{zone}/verify";
+  else if (is({"v1", "zones", "{zone}", "whatif"})) route = "/v1/zones/{zone}/whatif";
   else if (is({"v1", "zones", "{zone}", "journal"})) route = "/v1/zones/{zone}/journal";
   else if (is({"v1", "zones", "{zone}", "reports", "flows"})) route = "/v1/zones/{zone}/reports/flows";
   else if (static_files && method == "GET" && !IsApiPath(s)) route = "/{static}";
@@ -278,6 +281,9 @@ struct Server::Impl : http::Handler {
   Reply Person(const std::string& zone, const std::string& id);
   Reply Crossings(const http::Request& request, const std::string& zone);
   Reply VerifyZone(const std::string& zone);
+  // POST /v1/zones/{zone}/whatif (admins): the body is a draft profile's TOML text; ?from=&to= bound
+  // the period. Re-decides recorded commands off the writer; never writes (whatif/whatif.h).
+  void WhatIf(CallPtr call, const std::string& zone);
   Reply Flows(const http::Request& request, const std::string& zone, store::Writer& zone_writer);
   Reply Health();
   Reply Metrics();
@@ -315,6 +321,7 @@ size_t Server::Impl::BodyLimit(const http::Request& head) {
   if (head.method != "POST") return 0;
   std::vector<std::string_view> s = SplitPath(head.path);
   if (s.size() == 4 && s[0] == "v1" && s[1] == "zones" && s[3] == "commands") return options.body.body_bytes_max;
+  if (s.size() == 4 && s[0] == "v1" && s[1] == "zones" && s[3] == "whatif") return kProfileBodyBytesMax;
   if (s.size() == 2 && s[0] == "v1" && (s[1] == "session" || s[1] == "tokens")) return kSmallBodyBytesMax;
   return 0;
 }
@@ -460,6 +467,9 @@ void Server::Impl::Route(CallPtr call) {
   if (v1 && path[1] == "tokens" && (method == "POST" || method == "DELETE")) return TokenRoute(std::move(call), path);
   if (method == "POST" && path.size() == 4 && v1 && path[1] == "zones" && path[3] == "commands") {
     return PostCommands(std::move(call), std::string(path[2]));
+  }
+  if (method == "POST" && path.size() == 4 && v1 && path[1] == "zones" && path[3] == "whatif") {
+    return WhatIf(std::move(call), std::string(path[2]));
   }
   if (KnownRoute(RouteTemplate("", call->request.path, false))) {
     return Finish(*call, ErrorReply(405, "method_not_allowed", "this route does not take " + method));
@@ -755,6 +765,24 @@ Reply Server::Impl::Crossings(const http::Request& request, const std::string& z
   auto page = store.ListViews(zone, "crossing", filter, *offset, *limit);
   if (!page) return ErrorReply(503, "unavailable", page.error().message);
   return Reply{200, ViewPageJson(*page, *offset, "crossings")};
+}
+
+void Server::Impl::WhatIf(CallPtr call, const std::string& zone) {
+  Reply refusal;
+  std::optional<Principal> principal = Authenticate(*call, &refusal);
+  if (!principal) return Finish(*call, std::move(refusal));
+  call->info.zone = zone;
+  if (principal->role != Role::kAdmin) {
+    return Finish(*call, ErrorReply(403, "forbidden", "what-if replay is for admins"));
+  }
+  if (!Serves(zone)) return Finish(*call, ErrorReply(404, "not_found", "this server does not serve zone " + zone));
+  if (auto limited = RateLimited(*principal, RateKind::kRead, 50)) return Finish(*call, std::move(*limited));
+  Offload(std::move(call), [this, zone](Call& c) -> Reply {
+    auto report = whatif::WhatIfJson(store, zone, c.request.body, c.request.Param("from").value_or(""),
+                                     c.request.Param("to").value_or(""));
+    if (!report) return ErrorReply(400, "bad_request", report.error().message);
+    return Reply{200, std::move(*report)};
+  });
 }
 
 // The whole chain of the zone replayed from its first entry, from committed data, off the writer.
