@@ -36,6 +36,10 @@ echo "== HTTP (bench/http_run.sh)"
 bash bench/http_run.sh "$bin" build/twoline_http_load
 
 echo
+echo "== PostgreSQL: group commit, three nodes, takeover (bench/pg_bench.py)"
+python3 bench/pg_bench.py "$bin"
+
+echo
 echo "== what-if on 7 record days (bench/whatif.sh)"
 bash bench/whatif.sh "$bin"
 

@@ -410,12 +410,17 @@ TEST(HttpOverloadTest, AFullQueueIsServiceUnavailableWithRetryAfter) {
   options.memory_store = true;
   Service service(options);
   // Hold the writer so that the queue fills.
-  std::promise<void> release;
+  std::promise<void> release, entered;
   std::shared_future<void> released = release.get_future().share();
-  auto held = service.writer().Read("hengqin", [released](const store::Zone&) -> Result<std::string> {
+  std::future<void> inside = entered.get_future();
+  auto held = service.writer().Read("hengqin", [released, &entered](const store::Zone&) -> Result<std::string> {
+    entered.set_value();
     released.wait();
     return std::string();
   });
+  // Only once the writer is inside the read does a command stay queued (otherwise the writer may
+  // take the command and the read together, and the queue is never seen non-empty).
+  inside.wait();
   auto queued = std::async(std::launch::async, [&] { return service.Post("/v1/zones/hengqin/commands", Party("q1", "P-Q")); });
   while (service.writer().stats().queue_commands.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   auto refused = service.Post("/v1/zones/hengqin/commands", Party("q2", "P-Q2"));

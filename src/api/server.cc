@@ -9,6 +9,7 @@
 #include <ctime>
 #include <deque>
 #include <future>
+#include <variant>
 #include <thread>
 
 #include "api/auth.h"
@@ -19,6 +20,7 @@
 #include "http/worker_pool.h"
 #include "store/read_models.h"
 #include "store/zone_set.h"
+#include "whatif/whatif.h"
 #include "store/sqlite_connection.h"
 
 namespace twoline::api {
@@ -28,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kSessionCookie = "twoline_session";
 constexpr size_t kSmallBodyBytesMax = 16 * 1024;  // session and token bodies
+constexpr size_t kProfileBodyBytesMax = 1 << 20;  // a what-if draft profile (TOML text)
 constexpr size_t kWorkQueueMax = 4096;
 
 struct Reply {
@@ -113,6 +116,7 @@ std::string RouteTemplate(std::string_view method, std::string_view path, bool s
   else if (is({"v1", "tokens"})) route = "/v1/tokens";
   else if (is({"v1", "tokens", "{id}"})) route = "/v1/tokens/{id}";
   else if (is({"v1", "zones"})) route = "/v1/zones";
+  else if (is({"v1", "cluster"})) route = "/v1/cluster";
   else if (is({"v1", "zones", "{zone}", "commands"})) route = "/v1/zones/{zone}/commands";
   else if (is({"v1", "zones", "{zone}", "stream"})) route = "/v1/zones/{zone}/stream";
   else if (is({"v1", "zones", "{zone}", "presence"})) route = "/v1/zones/{zone}/presence";
@@ -122,6 +126,7 @@ std::string RouteTemplate(std::string_view method, std::string_view path, bool s
   else if (is({"v1", "zones", "{zone}", "persons", "{person}"})) route = "/v1/zones/{zone}/persons/{person}";
   else if (is({"v1", "zones", "{zone}", "crossings"})) route = "/v1/zones/{zone}/crossings";
   else if (is({"v1", "zones", "{zone}", "verify"})) route = "/v1/zones/{zone}/verify";
+  else if (is({"v1", "zones", "{zone}", "whatif"})) route = "/v1/zones/{zone}/whatif";
   else if (is({"v1", "zones", "{zone}", "journal"})) route = "/v1/zones/{zone}/journal";
   else if (is({"v1", "zones", "{zone}", "reports", "flows"})) route = "/v1/zones/{zone}/reports/flows";
   else if (static_files && method == "GET" && !IsApiPath(s)) route = "/{static}";
@@ -220,8 +225,9 @@ http::ServerOptions LayerOptions(const ServerOptions& options) {
 }  // namespace
 
 struct Server::Impl : http::Handler {
-  Impl(store::Store& store_, store::Writer& writer_, const ServerOptions& options_)
-      : store(store_), writer(writer_), options(options_), tokens(store_, options_.token_refresh),
+  Impl(store::Store& store_, store::Writer* writer_, cluster::ClusterHook* cluster_,
+       const ServerOptions& options_)
+      : store(store_), writer(writer_), cluster(cluster_), options(options_), tokens(store_, options_.token_refresh),
         limiter(options_.rate_limits), sessions(options_.sessions), log(options_.log),
         pool(options_.threads, kWorkQueueMax), http(*this, LayerOptions(options_)) {
     OpenApiLimits limits{options.body.body_bytes_max, options.body.batch_commands_max,
@@ -253,18 +259,32 @@ struct Server::Impl : http::Handler {
   void RouteGet(CallPtr call, const std::vector<std::string_view>& path);
   Reply GetZoneResource(Call& call, const std::vector<std::string_view>& path);
   void PostCommands(CallPtr call, const std::string& zone);
+  // Parses, rate-limits and submits a command request: the immediate reply, or the writer's answer
+  // to wait for (with whether the body was a batch).
+  using Submitted = std::variant<Reply, std::pair<std::future<store::SubmitResult>, bool>>;
+  Submitted Submit(Call& call, const std::string& zone, const Principal& principal,
+                   store::Writer& zone_writer);
+  // The writer for `zone`: this server's, or in cluster mode the node's (null: `relayed` holds the
+  // reply to send). Blocks in cluster mode (a relay, or taking the zone): worker threads only.
+  std::shared_ptr<store::Writer> WriterFor(const std::string& zone, const http::Request& request,
+                                           Reply* relayed);
+  Reply ClusterView(Call& call);
   Reply AnswerOf(store::SubmitResult result, bool batch);
   void OpenStream(CallPtr call, const std::string& zone);
   Reply Presence(const http::Request& request, const std::string& zone);
   Reply Balance(const Principal& principal, const std::string& zone, const std::string& party);
-  Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id);
+  Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id,
+                    store::Writer& zone_writer);
   Reply Journal(const http::Request& request, const std::string& zone);
   Reply DeclarationList(const http::Request& request, const Principal& principal,
                         const std::string& zone);
   Reply Person(const std::string& zone, const std::string& id);
   Reply Crossings(const http::Request& request, const std::string& zone);
   Reply VerifyZone(const std::string& zone);
-  Reply Flows(const http::Request& request, const std::string& zone);
+  // POST /v1/zones/{zone}/whatif (admins): the body is a draft profile's TOML text; ?from=&to= bound
+  // the period. Re-decides recorded commands off the writer; never writes (whatif/whatif.h).
+  void WhatIf(CallPtr call, const std::string& zone);
+  Reply Flows(const http::Request& request, const std::string& zone, store::Writer& zone_writer);
   Reply Health();
   Reply Metrics();
   Reply Static(const std::string& path);
@@ -280,7 +300,9 @@ struct Server::Impl : http::Handler {
   Reply RevokeToken(const std::string& id);
 
   store::Store& store;
-  store::Writer& writer;
+  store::Writer* writer;               // null in cluster mode
+  cluster::ClusterHook* cluster;       // null unless in cluster mode
+  store::WriterStats no_writer_stats;  // /metrics in cluster mode (zone writers come and go)
   const ServerOptions options;
   TokenCache tokens;
   RateLimiter limiter;
@@ -299,6 +321,7 @@ size_t Server::Impl::BodyLimit(const http::Request& head) {
   if (head.method != "POST") return 0;
   std::vector<std::string_view> s = SplitPath(head.path);
   if (s.size() == 4 && s[0] == "v1" && s[1] == "zones" && s[3] == "commands") return options.body.body_bytes_max;
+  if (s.size() == 4 && s[0] == "v1" && s[1] == "zones" && s[3] == "whatif") return kProfileBodyBytesMax;
   if (s.size() == 2 && s[0] == "v1" && (s[1] == "session" || s[1] == "tokens")) return kSmallBodyBytesMax;
   return 0;
 }
@@ -426,7 +449,8 @@ std::optional<Reply> Server::Impl::RateLimited(const Principal& principal, RateK
 }
 
 bool Server::Impl::Serves(std::string_view zone) const {
-  const auto& ids = writer.zone_ids();
+  if (cluster != nullptr) return cluster->Serves(std::string(zone));
+  const auto& ids = writer->zone_ids();
   return std::binary_search(ids.begin(), ids.end(), zone);
 }
 
@@ -444,6 +468,9 @@ void Server::Impl::Route(CallPtr call) {
   if (method == "POST" && path.size() == 4 && v1 && path[1] == "zones" && path[3] == "commands") {
     return PostCommands(std::move(call), std::string(path[2]));
   }
+  if (method == "POST" && path.size() == 4 && v1 && path[1] == "zones" && path[3] == "whatif") {
+    return WhatIf(std::move(call), std::string(path[2]));
+  }
   if (KnownRoute(RouteTemplate("", call->request.path, false))) {
     return Finish(*call, ErrorReply(405, "method_not_allowed", "this route does not take " + method));
   }
@@ -457,6 +484,9 @@ void Server::Impl::RouteGet(CallPtr call, const std::vector<std::string_view>& p
   if (path.size() == 2 && path[0] == "v1" && path[1] == "openapi.json") return Finish(*call, Reply{200, openapi});
   if (path.size() == 2 && path[0] == "v1" && path[1] == "session") return Finish(*call, ReadSession(*call));
   if (path.size() == 2 && path[0] == "v1" && path[1] == "tokens") return TokenRoute(std::move(call), path);
+  if (path.size() == 2 && path[0] == "v1" && path[1] == "cluster") {
+    return Offload(std::move(call), [this](Call& c) { return ClusterView(c); });
+  }
   if (path.size() < 2 || path[0] != "v1" || path[1] != "zones") {
     return Finish(*call, ErrorReply(404, "not_found", "no such route"));
   }
@@ -492,8 +522,15 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
     }
   }
   if (kind == "parties") return Balance(*principal, zone, std::string(path[4]));
-  if (kind == "declarations" && path.size() == 5) {
-    return Declaration(*principal, zone, std::string(path[4]));
+  if ((kind == "declarations" && path.size() == 5) || kind == "reports") {
+    Reply relayed;
+    std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, request, &relayed);
+    if (!zone_writer) return relayed;
+    if (kind == "declarations") return Declaration(*principal, zone, std::string(path[4]), *zone_writer);
+    if (Status allowed = AllowRead(*principal, ReadKind::kReport, zone, ""); !allowed) {
+      return ErrorReply(403, "forbidden", allowed.message());
+    }
+    return Flows(request, zone, *zone_writer);
   }
   if (kind == "declarations") return DeclarationList(request, *principal, zone);
   if (kind == "persons" || kind == "crossings") {
@@ -519,8 +556,7 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
     return ErrorReply(403, "forbidden", allowed.message());
   }
   if (read == ReadKind::kPresence) return Presence(request, zone);
-  if (read == ReadKind::kJournal) return Journal(request, zone);
-  return Flows(request, zone);
+  return Journal(request, zone);
 }
 
 // --- commands --------------------------------------------------------------------------------------
@@ -534,33 +570,81 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
   if (Status allowed = AllowSubmit(*principal, zone); !allowed) {
     return Finish(*call, ErrorReply(403, "forbidden", allowed.message()));
   }
-  auto parsed = ParseCommandsBody(call->request.body, options.body);
-  if (const auto* error = std::get_if<BodyError>(&parsed)) {
-    return Finish(*call, ErrorReply(error->status, error->code, error->message, error->path));
+  if (cluster != nullptr) {
+    // Taking the zone (a load) or relaying to its owner blocks: on a worker thread, which then
+    // waits for the answer too.
+    return Offload(std::move(call), [this, zone, principal = *principal](Call& c) -> Reply {
+      Reply relayed;
+      std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, c.request, &relayed);
+      if (!zone_writer) return relayed;
+      Submitted submitted = Submit(c, zone, principal, *zone_writer);
+      if (Reply* reply = std::get_if<Reply>(&submitted)) return std::move(*reply);
+      auto& [answer, batch] = std::get<1>(submitted);
+      return AnswerOf(answer.get(), batch);
+    });
   }
-  ParsedBody body = std::move(std::get<ParsedBody>(parsed));
-  if (auto limited = RateLimited(*principal, RateKind::kWrite, static_cast<double>(body.commands.size()))) {
-    return Finish(*call, std::move(*limited));
-  }
-  call->info.commands = body.commands.size();
-  call->request.body.clear();
-  call->request.body.shrink_to_fit();
-  store::SubmitRequest submit;
-  submit.zone = zone;
-  submit.commands = std::move(body.commands);
-  if (principal->role == Role::kDeclarant) {
-    submit.authorize = [principal = *principal](const engine::Command& command, const store::Zone& zone_state) {
-      return AuthorizeCommand(principal, command, zone_state);
-    };
-  }
-  std::future<store::SubmitResult> answer = writer.Submit(std::move(submit));
-  const bool batch = body.batch;
+  Submitted submitted = Submit(*call, zone, *principal, *writer);
+  if (Reply* reply = std::get_if<Reply>(&submitted)) return Finish(*call, std::move(*reply));
+  auto& [answer, batch_body] = std::get<1>(submitted);
+  const bool batch = batch_body;
   if (answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
     return Finish(*call, AnswerOf(answer.get(), batch));  // refused at once (overload, stopped)
   }
   waiter.Add(std::move(answer), [this, call, batch](store::SubmitResult result) {
     Finish(*call, AnswerOf(std::move(result), batch));
   });
+}
+
+Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone,
+                                             const Principal& principal,
+                                             store::Writer& zone_writer) {
+  auto parsed = ParseCommandsBody(call.request.body, options.body);
+  if (const auto* error = std::get_if<BodyError>(&parsed)) {
+    return ErrorReply(error->status, error->code, error->message, error->path);
+  }
+  ParsedBody body = std::move(std::get<ParsedBody>(parsed));
+  if (auto limited = RateLimited(principal, RateKind::kWrite, static_cast<double>(body.commands.size()))) {
+    return std::move(*limited);
+  }
+  call.info.commands = body.commands.size();
+  call.request.body.clear();
+  call.request.body.shrink_to_fit();
+  store::SubmitRequest submit;
+  submit.zone = zone;
+  submit.commands = std::move(body.commands);
+  if (principal.role == Role::kDeclarant) {
+    submit.authorize = [principal](const engine::Command& command, const store::Zone& zone_state) {
+      return AuthorizeCommand(principal, command, zone_state);
+    };
+  }
+  return std::make_pair(zone_writer.Submit(std::move(submit)), body.batch);
+}
+
+std::shared_ptr<store::Writer> Server::Impl::WriterFor(const std::string& zone,
+                                                       const http::Request& request,
+                                                       Reply* relayed) {
+  if (cluster == nullptr) return std::shared_ptr<store::Writer>(writer, [](store::Writer*) {});
+  cluster::RelayRequest relay{request.method, request.target, request.HeaderValue("Authorization"),
+                              request.HeaderValue("Content-Type"), request.body,
+                              request.HeaderValue(cluster::kForwardedByHeader)};
+  cluster::Route route = cluster->RouteZone(zone, relay);
+  if (route.writer) return route.writer;
+  relayed->status = route.reply->status;
+  relayed->body = std::move(route.reply->body);
+  if (!route.reply->content_type.empty()) relayed->content_type = route.reply->content_type;
+  relayed->retry_after_seconds = route.reply->retry_after_seconds;
+  return nullptr;
+}
+
+Reply Server::Impl::ClusterView(Call& call) {
+  if (cluster == nullptr) return ErrorReply(404, "not_found", "this server is not a cluster node");
+  Reply refusal;
+  std::optional<Principal> principal = Authenticate(call, &refusal);
+  if (!principal) return refusal;
+  if (principal->role != Role::kAdmin && principal->role != Role::kAuditor) {
+    return ErrorReply(403, "forbidden", "the cluster view is for admins and auditors");
+  }
+  return Reply{200, cluster->StatusJson()};
 }
 
 Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch) {
@@ -574,7 +658,8 @@ Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch) {
     case store::SubmitStatus::kOverloaded:
       return RetryLater(503, "overloaded", result.message, options.retry_after_seconds);
     case store::SubmitStatus::kUnavailable:
-      return RetryLater(503, "unavailable", result.message, 30);
+      // A cluster node stops writing a zone it lost: another node writes it within a lease.
+      return RetryLater(503, "unavailable", result.message, cluster != nullptr ? 1 : 30);
   }
   Reply reply;
   if (!batch) {
@@ -682,6 +767,24 @@ Reply Server::Impl::Crossings(const http::Request& request, const std::string& z
   return Reply{200, ViewPageJson(*page, *offset, "crossings")};
 }
 
+void Server::Impl::WhatIf(CallPtr call, const std::string& zone) {
+  Reply refusal;
+  std::optional<Principal> principal = Authenticate(*call, &refusal);
+  if (!principal) return Finish(*call, std::move(refusal));
+  call->info.zone = zone;
+  if (principal->role != Role::kAdmin) {
+    return Finish(*call, ErrorReply(403, "forbidden", "what-if replay is for admins"));
+  }
+  if (!Serves(zone)) return Finish(*call, ErrorReply(404, "not_found", "this server does not serve zone " + zone));
+  if (auto limited = RateLimited(*principal, RateKind::kRead, 50)) return Finish(*call, std::move(*limited));
+  Offload(std::move(call), [this, zone](Call& c) -> Reply {
+    auto report = whatif::WhatIfJson(store, zone, c.request.body, c.request.Param("from").value_or(""),
+                                     c.request.Param("to").value_or(""));
+    if (!report) return ErrorReply(400, "bad_request", report.error().message);
+    return Reply{200, std::move(*report)};
+  });
+}
+
 // The whole chain of the zone replayed from its first entry, from committed data, off the writer.
 Reply Server::Impl::VerifyZone(const std::string& zone) {
   auto zones = store.Zones();
@@ -720,9 +823,9 @@ Reply Server::Impl::Balance(const Principal& principal, const std::string& zone,
 // Declarations are read from the engine on the writer thread (their trace shows live lot balances;
 // see store/read_models.h), where the zone also knows who declared each one.
 Reply Server::Impl::Declaration(const Principal& principal, const std::string& zone,
-                                const std::string& id) {
+                                const std::string& id, store::Writer& zone_writer) {
   Reply reply;
-  auto json = writer
+  auto json = zone_writer
                   .Read(zone,
                         [&](const store::Zone& state) -> Result<std::string> {
                           std::string declarant = state.tracker.DeclarantOf(id);
@@ -767,14 +870,15 @@ Reply Server::Impl::Journal(const http::Request& request, const std::string& zon
   return reply;
 }
 
-Reply Server::Impl::Flows(const http::Request& request, const std::string& zone) {
+Reply Server::Impl::Flows(const http::Request& request, const std::string& zone,
+                          store::Writer& zone_writer) {
   auto from = ParseDate(request.ParamValue("from"));
   auto to = ParseDate(request.ParamValue("to"));
   if (!from || !to || *to < *from) {
     return ErrorReply(400, "bad_request", "query parameters \"from\" and \"to\" must be dates "
                                           "YYYY-MM-DD with from <= to");
   }
-  auto report = writer
+  auto report = zone_writer
                     .Read(zone,
                           [from = *from, to = *to](const store::Zone& state) {
                             return store::ReportView(state.chain.engine(), from, to);
@@ -785,7 +889,7 @@ Reply Server::Impl::Flows(const http::Request& request, const std::string& zone)
 }
 
 Reply Server::Impl::Health() {
-  if (writer.writes_stopped()) {
+  if (writer != nullptr && writer->writes_stopped()) {
     // The writer stops only for a failed write or read of the database (SQLITE_BUSY is retried
     // below it): the operator's log has the error; clients get the reason code.
     Reply reply;
@@ -800,13 +904,14 @@ Reply Server::Impl::Health() {
   Reply reply;
   JsonWriter w(&reply.body);
   w.BeginObject().Key("status").String("ok");
-  w.Key("zones").Int(static_cast<int64_t>(writer.zone_ids().size())).EndObject();
+  w.Key("zones").Int(static_cast<int64_t>(writer != nullptr ? writer->zone_ids().size() : 0));
+  w.EndObject();
   return reply;
 }
 
 Reply Server::Impl::Metrics() {
   Reply reply;
-  reply.body = RenderMetrics(writer.stats(), stats);
+  reply.body = RenderMetrics(writer != nullptr ? writer->stats() : no_writer_stats, stats);
   const http::ServerStats& layer = http.stats();
   std::string& out = reply.body;
   AppendMetric(&out, "twoline_http_connections_open", "gauge", "Open HTTP connections.",
@@ -1042,7 +1147,10 @@ Reply Server::Impl::RevokeToken(const std::string& id) {
 // --- Server ----------------------------------------------------------------------------------------
 
 Server::Server(store::Store& store, store::Writer& writer, const ServerOptions& options)
-    : impl_(std::make_unique<Impl>(store, writer, options)) {}
+    : impl_(std::make_unique<Impl>(store, &writer, nullptr, options)) {}
+
+Server::Server(store::Store& store, cluster::ClusterHook& cluster, const ServerOptions& options)
+    : impl_(std::make_unique<Impl>(store, nullptr, &cluster, options)) {}
 
 Server::~Server() = default;
 

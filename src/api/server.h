@@ -12,6 +12,8 @@
 // Errors have one shape: {"error": code, "message": text, "path": JSON path (body faults only)}.
 // Logs (api/log.h) record one line per failed request (every request with access_log), with the
 // route template, status, duration, zone and token id; never bodies, paths, tokens or personal data.
+// Cluster mode (cluster/cluster_hook.h): commands and engine reads ask the hook, on a worker
+// thread, for this node's writer of the zone or the reply to send (the owner's, relayed).
 // Thread-safety: Bind, Run and Stop may be called from different threads; Run blocks until Stop.
 #pragma once
 
@@ -29,6 +31,7 @@
 #include "api/request_body.h"
 #include "api/sessions.h"
 #include "base/result.h"
+#include "cluster/cluster_hook.h"
 #include "http/server.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -78,6 +81,9 @@ class Server {
  public:
   // `store` and `writer` must outlive the Server.
   Server(store::Store& store, store::Writer& writer, const ServerOptions& options);
+  // A cluster node (cluster/cluster_hook.h): zone writers and relays to other nodes come from
+  // `cluster`, which must outlive the Server; GET /v1/cluster is served.
+  Server(store::Store& store, cluster::ClusterHook& cluster, const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

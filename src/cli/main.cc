@@ -14,14 +14,33 @@
 
 namespace {
 
-// `--journal FILE` or `--db FILE`, exactly one.
-void AddStorage(CLI::App* command, std::string* journal, std::string* db) {
+CLI::Option* AddPostgres(CLI::App* command, std::string* postgres) {
+  return command->add_option("--postgres", *postgres,
+                             "PostgreSQL database: libpq connection string or URI");
+}
+
+// `--journal FILE`, `--db FILE` or `--postgres CONNINFO`, exactly one.
+void AddStorage(CLI::App* command, std::string* journal, std::string* db, std::string* postgres) {
   auto* journal_option = command->add_option("--journal", *journal, "JSON Lines journal file");
   auto* db_option = command->add_option("--db", *db, "embedded SQLite database");
-  journal_option->excludes(db_option);
-  command->callback([journal, db, command]() {
-    if (journal->empty() && db->empty()) {
-      throw CLI::ValidationError(command->get_name(), "--journal FILE or --db FILE is required");
+  auto* postgres_option = AddPostgres(command, postgres);
+  journal_option->excludes(db_option)->excludes(postgres_option);
+  db_option->excludes(postgres_option);
+  command->callback([journal, db, postgres, command]() {
+    if (journal->empty() && db->empty() && postgres->empty()) {
+      throw CLI::ValidationError(command->get_name(),
+                                 "--journal FILE, --db FILE or --postgres CONNINFO is required");
+    }
+  });
+}
+
+// `--db FILE` or `--postgres CONNINFO`, exactly one.
+void AddDatabase(CLI::App* command, std::string* db, std::string* postgres) {
+  auto* db_option = command->add_option("--db", *db, "embedded SQLite database");
+  db_option->excludes(AddPostgres(command, postgres));
+  command->callback([db, postgres, command]() {
+    if (db->empty() && postgres->empty()) {
+      throw CLI::ValidationError(command->get_name(), "--db FILE or --postgres CONNINFO is required");
     }
   });
 }
@@ -41,12 +60,12 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-profile", "validate a profile file");
   check->add_option("FILE", profile_file, "profile TOML file")->required();
 
-  std::string journal_path, db_path;
+  std::string journal_path, db_path, postgres;
   twoline::cli::RunOptions run_options;
   auto* run = app.add_subcommand("run", "decide JSON Lines commands from stdin into a journal or database");
   run->add_option("--zone", run_options.zone, "zone id")->required();
   run->add_option("--profile", run_options.profile_path, "profile file to put in force");
-  AddStorage(run, &run_options.journal_path, &db_path);
+  AddStorage(run, &run_options.journal_path, &db_path, &postgres);
   run->add_option("--snapshot-every", run_options.snapshot_every_entries,
                   "write a snapshot at the end when this many entries were journaled since the "
                   "last one (default 50000; 0: never)");
@@ -57,7 +76,7 @@ int main(int argc, char** argv) {
 
   std::string zone;
   auto* verify = app.add_subcommand("verify", "recompute the hash chain and replay the journal");
-  AddStorage(verify, &journal_path, &db_path);
+  AddStorage(verify, &journal_path, &db_path, &postgres);
   verify->add_option("--zone", zone, "database: only this zone");
   bool from_snapshot = false;
   verify->add_flag("--from-snapshot", from_snapshot,
@@ -75,7 +94,7 @@ int main(int argc, char** argv) {
   query->add_option("WHAT", query_options.what, "presence|balance|declaration|trace|report")
       ->required()
       ->check(CLI::IsMember({"presence", "balance", "declaration", "trace", "report"}));
-  AddStorage(query, &journal_path, &db_path);
+  AddStorage(query, &journal_path, &db_path, &postgres);
   query->add_option("--zone", query_options.zone, "database: the zone");
   query->add_option("--party", query_options.party, "balance: the party");
   query->add_option("--declaration", query_options.declaration, "declaration, trace: the declaration");
@@ -84,17 +103,22 @@ int main(int argc, char** argv) {
   query->add_option("--format", format, "json or table")->check(CLI::IsMember({"json", "table"}));
 
   auto* export_command = app.add_subcommand("export", "write a database's journal as a JSON Lines file");
-  export_command->add_option("--db", db_path, "database")->required();
+  AddDatabase(export_command, &db_path, &postgres);
   export_command->add_option("--zone", zone, "zone (when the database holds several)");
   export_command->add_option("--journal", journal_path, "journal file to write")->required();
 
   auto* import_command = app.add_subcommand("import", "load a verified JSON Lines journal into a database");
   import_command->add_option("--journal", journal_path, "journal file")->required();
-  import_command->add_option("--db", db_path, "database")->required();
+  AddDatabase(import_command, &db_path, &postgres);
 
   twoline::cli::ServeOptions serve_options;
-  auto* serve = app.add_subcommand("serve", "HTTP API on an embedded database");
-  serve->add_option("--db", serve_options.db_path, "database")->required();
+  auto* serve = app.add_subcommand("serve", "HTTP API on a database (a cluster node with --postgres)");
+  AddDatabase(serve, &serve_options.db_path, &serve_options.postgres);
+  serve->add_option("--node-id", serve_options.node_id, "cluster: this node's id (with --postgres)");
+  serve->add_option("--advertise", serve_options.advertise,
+                    "cluster: URL other nodes relay to (default http://LISTEN-HOST:PORT)");
+  serve->add_option("--lease-ms", serve_options.lease_ms, "cluster: zone lease in ms (default 2000)")
+      ->check(CLI::Range(100, 600000));
   serve->add_option("--listen", serve_options.listen, "HOST:PORT (default 127.0.0.1:8080)");
   serve->add_option("--zone", serve_options.zones, "zone to serve (repeatable; default all built-in)");
   serve->add_flag("--access-log", serve_options.access_log, "log every request");
@@ -115,7 +139,7 @@ int main(int argc, char** argv) {
   token->add_option("ACTION", token_options.action, "create|list|revoke")
       ->required()
       ->check(CLI::IsMember({"create", "list", "revoke"}));
-  token->add_option("--db", token_options.db_path, "database")->required();
+  AddDatabase(token, &token_options.db_path, &token_options.postgres);
   token->add_option("--role", token_options.role, "create: officer|declarant|auditor|admin");
   token->add_option("--zone", token_options.zone, "create: the zone (officer, declarant)");
   token->add_option("--party", token_options.party, "create: the party (declarant)");
@@ -151,21 +175,31 @@ int main(int argc, char** argv) {
   if (zones->parsed()) return RunZones(zones_json, std::cout, std::cerr);
   if (check->parsed()) return RunCheckProfile(profile_file, std::cout, std::cerr);
   if (run->parsed()) {
-    StoreLocation location{db_path, run_options.journal_path};
+    StoreLocation location{db_path, run_options.journal_path, postgres};
     return RunStore(run_options, location, std::cin, std::cout, std::cerr);
   }
   if (verify->parsed()) {
-    StoreLocation location{db_path, journal_path};
+    StoreLocation location{db_path, journal_path, postgres};
     return VerifyStore(location, zone, from_snapshot, std::cout, std::cerr);
   }
   if (query->parsed()) {
     query_options.table = format == "table";
-    StoreLocation location{db_path, journal_path};
+    StoreLocation location{db_path, journal_path, postgres};
     return QueryStore(location, query_options, std::cout, std::cerr);
   }
-  if (export_command->parsed()) return ExportDb(db_path, zone, journal_path, std::cout, std::cerr);
-  if (import_command->parsed()) return ImportDb(journal_path, db_path, std::cout, std::cerr);
-  if (serve->parsed()) return Serve(serve_options, std::cout, std::cerr);
+  if (export_command->parsed()) {
+    return ExportDb(StoreLocation{db_path, "", postgres}, zone, journal_path, std::cout, std::cerr);
+  }
+  if (import_command->parsed()) {
+    return ImportDb(journal_path, StoreLocation{db_path, "", postgres}, std::cout, std::cerr);
+  }
+  if (serve->parsed()) {
+    if (serve_options.postgres.empty() != serve_options.node_id.empty()) {
+      std::cerr << "twoline serve: --postgres and --node-id go together\n";
+      return 2;
+    }
+    return Serve(serve_options, std::cout, std::cerr);
+  }
   if (token->parsed()) return Token(token_options, std::cout, std::cerr);
   if (simulate->parsed()) return RunSimulate(simulate_options, std::cout, std::cerr);
   if (demo->parsed()) {

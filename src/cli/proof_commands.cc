@@ -1,5 +1,7 @@
 #include "cli/proof_commands.h"
 
+#include "cli/store_commands.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -230,6 +232,48 @@ Result<JournalLeaves> ReadJournalLeaves(const std::string& journal_path) {
   return leaves;
 }
 
+Result<JournalLeaves> ReadStoreLeaves(const std::string& db_path, const std::string& postgres,
+                                      const std::string& zone) {
+  StoreLocation location;
+  location.db = db_path;
+  location.postgres = postgres;
+  auto store = OpenStore(location, /*read_only=*/true, /*audit=*/true);
+  if (!store) return store.error();
+  auto zones = (*store)->Zones();
+  if (!zones) return zones.error();
+  const store::ZoneRecord* record = nullptr;
+  for (const store::ZoneRecord& each : *zones) {
+    if (each.zone == zone) record = &each;
+  }
+  if (record == nullptr) return Error{location.Name() + " holds no zone \"" + zone + "\""};
+  JournalLeaves leaves;
+  leaves.zone = zone;
+  Hash256 previous{};
+  Status scanned = (*store)->ScanEntries(zone, 1, record->entries, [&](const store::EntryRecord& stored) -> Status {
+    const uint64_t seq = leaves.line_offsets.size() + 1;
+    const std::string where = "zone " + zone + ": seq " + std::to_string(seq) + ": ";
+    auto leaf = journal::LeafOfJournalLine(stored.line);
+    if (!leaf) return Error{where + leaf.error().message};
+    const journal::Entry& entry = leaf->entry;
+    if (entry.seq != seq) return Error{where + "the line holds seq " + std::to_string(entry.seq)};
+    if (entry.prev != previous) {
+      return Error{where + "prev does not match the hash of seq " + std::to_string(seq - 1)};
+    }
+    previous = entry.hash;
+    leaves.log.Append(leaf->leaf_hash);
+    leaves.line_offsets.push_back(leaves.data.size());
+    leaves.data += stored.line;
+    leaves.data += '\n';
+    return Status::Ok();
+  });
+  if (!scanned) return Error{scanned.message()};
+  if (leaves.line_offsets.size() != record->entries) {
+    return Error{"zone " + zone + ": the store lists " + std::to_string(record->entries) +
+                 " entries but " + std::to_string(leaves.line_offsets.size()) + " were read"};
+  }
+  return leaves;
+}
+
 int KeyCreate(const KeyCreateOptions& options, std::ostream& out, std::ostream& err) {
   auto signer = proof::GenerateNoteSigner(options.name);
   if (!signer) return Fail("key create", signer.error().message, err);
@@ -260,11 +304,23 @@ int PrintCheckpoint(const CheckpointOptions& options, std::ostream& out, std::os
   auto signer = proof::ParseSignerKey(*key_text);
   if (!signer) return Fail("checkpoint", options.key_path + ": " + signer.error().message, err);
   // Only a journal that verifies is signed.
-  journal::Chain chain;
-  if (Status s = journal::ReplayJournalFile(options.journal_path, &chain); !s) {
-    return Fail("checkpoint", "the journal does not verify: " + s.message(), err);
+  const bool in_store = options.journal_path.empty();
+  if (in_store) {
+    StoreLocation location;
+    location.db = options.db_path;
+    location.postgres = options.postgres;
+    std::ostringstream verified, verify_err;
+    if (VerifyStore(location, options.zone, /*from_snapshot=*/false, verified, verify_err) != 0) {
+      return Fail("checkpoint", "the journal does not verify: " + verify_err.str(), err);
+    }
+  } else {
+    journal::Chain chain;
+    if (Status s = journal::ReplayJournalFile(options.journal_path, &chain); !s) {
+      return Fail("checkpoint", "the journal does not verify: " + s.message(), err);
+    }
   }
-  auto leaves = ReadZoneLeaves(options.journal_path, options.zone);
+  auto leaves = in_store ? ReadStoreLeaves(options.db_path, options.postgres, options.zone)
+                         : ReadZoneLeaves(options.journal_path, options.zone);
   if (!leaves) return Fail("checkpoint", leaves.error().message, err);
   proof::Checkpoint checkpoint{origin, leaves->log.size(), leaves->log.Root(), {}};
   auto note = proof::SignCheckpoint(checkpoint, *signer);
@@ -274,7 +330,9 @@ int PrintCheckpoint(const CheckpointOptions& options, std::ostream& out, std::os
 }
 
 int Prove(const ProveOptions& options, std::ostream& out, std::ostream& err) {
-  auto leaves = ReadZoneLeaves(options.journal_path, options.zone);
+  auto leaves = options.journal_path.empty()
+                    ? ReadStoreLeaves(options.db_path, options.postgres, options.zone)
+                    : ReadZoneLeaves(options.journal_path, options.zone);
   if (!leaves) return Fail("prove", leaves.error().message, err);
   const proof::MerkleLog& log = leaves->log;
   if (options.consistency) {
@@ -354,8 +412,13 @@ void ProofCommandLine::Register(CLI::App* app, CLI::App* verify) {
       ->required();
 
   checkpoint_ = app->add_subcommand("checkpoint", "print a signed checkpoint of a journal");
-  checkpoint_->add_option("--journal", checkpoint_options_.journal_path, "JSON Lines journal file")
-      ->required();
+  {
+    auto* journal = checkpoint_->add_option("--journal", checkpoint_options_.journal_path, "JSON Lines journal file");
+    auto* db = checkpoint_->add_option("--db", checkpoint_options_.db_path, "embedded database");
+    auto* postgres = checkpoint_->add_option("--postgres", checkpoint_options_.postgres, "PostgreSQL conninfo");
+    journal->excludes(db)->excludes(postgres);
+    db->excludes(postgres);
+  }
   checkpoint_->add_option("--zone", checkpoint_options_.zone, "zone id")->required();
   checkpoint_->add_option("--key", checkpoint_options_.key_path, "private key file (PREFIX.key)")
       ->required();
@@ -363,8 +426,13 @@ void ProofCommandLine::Register(CLI::App* app, CLI::App* verify) {
                           "checkpoint origin (default twoline/ZONE)");
 
   prove_ = app->add_subcommand("prove", "print an inclusion or consistency proof");
-  prove_->add_option("--journal", prove_options_.journal_path, "JSON Lines journal file")
-      ->required();
+  {
+    auto* journal = prove_->add_option("--journal", prove_options_.journal_path, "JSON Lines journal file");
+    auto* db = prove_->add_option("--db", prove_options_.db_path, "embedded database");
+    auto* postgres = prove_->add_option("--postgres", prove_options_.postgres, "PostgreSQL conninfo");
+    journal->excludes(db)->excludes(postgres);
+    db->excludes(postgres);
+  }
   prove_->add_option("--zone", prove_options_.zone, "zone id")->required();
   prove_->add_option("--seq", prove_options_.seq, "inclusion: the entry's seq");
   prove_->add_option("--size", prove_options_.size,
@@ -401,8 +469,18 @@ std::optional<int> ProofCommandLine::Run(const std::string& verify_journal_path,
                                          const std::string& verify_db_path, std::ostream& out,
                                          std::ostream& err) {
   if (key_->parsed()) return KeyCreate(key_options_, out, err);
-  if (checkpoint_->parsed()) return PrintCheckpoint(checkpoint_options_, out, err);
+  if (checkpoint_->parsed()) {
+    const CheckpointOptions& o = checkpoint_options_;
+    if (o.journal_path.empty() && o.db_path.empty() && o.postgres.empty()) {
+      return Fail("checkpoint", "--journal FILE, --db FILE or --postgres CONNINFO is required", err);
+    }
+    return PrintCheckpoint(checkpoint_options_, out, err);
+  }
   if (prove_->parsed()) {
+    const ProveOptions& o = prove_options_;
+    if (o.journal_path.empty() && o.db_path.empty() && o.postgres.empty()) {
+      return Fail("prove", "--journal FILE, --db FILE or --postgres CONNINFO is required", err);
+    }
     bool inclusion_options = prove_options_.seq != 0 || prove_options_.size != 0;
     bool consistency_options = prove_options_.from != 0 || prove_options_.to != 0;
     if (prove_options_.consistency ? inclusion_options || prove_options_.from == 0

@@ -31,7 +31,9 @@ struct KeyCreateOptions {
 int KeyCreate(const KeyCreateOptions& options, std::ostream& out, std::ostream& err);
 
 struct CheckpointOptions {
-  std::string journal_path;
+  std::string journal_path;  // or:
+  std::string db_path;
+  std::string postgres;
   std::string zone;
   std::string key_path;  // a <prefix>.key file
   std::string origin;    // empty: "twoline/<zone>"
@@ -40,7 +42,9 @@ struct CheckpointOptions {
 int PrintCheckpoint(const CheckpointOptions& options, std::ostream& out, std::ostream& err);
 
 struct ProveOptions {
-  std::string journal_path;
+  std::string journal_path;  // or:
+  std::string db_path;
+  std::string postgres;
   std::string zone;
   // Inclusion: the entry `seq` in the tree of `size` entries (0: the whole journal).
   uint64_t seq = 0;
@@ -111,5 +115,8 @@ struct JournalLeaves {
   std::string_view Line(uint64_t seq) const;
 };
 Result<JournalLeaves> ReadJournalLeaves(const std::string& journal_path);
+// The leaves of one zone's journal in any store (--db, --postgres), each entry's chain link checked.
+Result<JournalLeaves> ReadStoreLeaves(const std::string& db_path, const std::string& postgres,
+                                      const std::string& zone);
 
 }  // namespace twoline::cli

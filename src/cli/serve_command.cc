@@ -14,6 +14,8 @@
 #include "api/auth.h"
 #include "api/log.h"
 #include "api/server.h"
+#include "cluster/node.h"
+#include "cli/store_commands.h"
 #include "cli/run_input.h"
 #include "cli/zones_command.h"
 #include "policy/profile_loader.h"
@@ -93,6 +95,69 @@ class SignalWaiter {
   std::thread thread_;
 };
 
+// A cluster node on PostgreSQL (serve --postgres).
+int ServeCluster(const ServeOptions& options, const std::string& host, int port, std::ostream& out,
+                 std::ostream& err, api::Log& log) {
+  auto fail = [&](const std::string& message) {
+    log.Write(api::LogLine("error", "serve_failed").Add("message", message.substr(0, message.find('{'))));
+    return 1;
+  };
+  cluster::ClusterOptions cluster;
+  cluster.conninfo = options.postgres;
+  cluster.node_id = options.node_id;
+  cluster.lease_ms = options.lease_ms;
+  cluster.zones = policy::BuiltinZoneIds();
+  cluster.preferred_zones = options.zones;
+  cluster.read_connections_max = std::max<size_t>(4, std::min<size_t>(options.threads, 64));
+  cluster.writer.queue_commands_max = options.queue_commands_max;
+  cluster.writer.batch_commands_max = options.group_commit_max;
+  cluster.writer.on_writes_stopped = [&log](const std::string& reason) {
+    log.Write(api::LogLine("warn", "writes_stopped").Add("message", reason.substr(0, reason.find('{'))));
+  };
+  cluster.profile_of = [](const std::string& zone) { return LoadZoneProfile(zone, ""); };
+  cluster.log = [&log](const std::string& event, const std::string& zone, const std::string& detail) {
+    api::LogLine line(event == "zone_taken" ? "info" : "warn", event);
+    if (!zone.empty()) line.Add("zone", zone);
+    if (!detail.empty()) line.Add("message", detail.substr(0, detail.find('{')));
+    log.Write(line);
+  };
+  auto node = cluster::ClusterNode::Create(cluster);
+  if (!node) return fail(node.error().message);
+
+  api::ServerOptions server_options;
+  server_options.host = host;
+  server_options.port = port;
+  server_options.threads = options.threads;
+  server_options.access_log = options.access_log;
+  server_options.log = &err;
+  std::string zones_json = "[";
+  for (const std::string& zone : (*node)->served_zones()) {
+    auto profile = LoadZoneProfile(zone, "");
+    if (!profile) continue;  // a zone put in force with its own profile file: not listed
+    if (zones_json.size() > 1) zones_json += ',';
+    zones_json += ZoneJson(**profile);
+  }
+  server_options.zones_json = zones_json + "]";
+  api::Server server((*node)->read_store(), **node, server_options);
+  auto bound = server.Bind();
+  if (!bound) return fail(bound.error().message);
+  std::string advertise = options.advertise.empty()
+                              ? "http://" + host + ":" + std::to_string(*bound)
+                              : options.advertise;
+  if (Status status = (*node)->Start(advertise); !status) return fail(status.message());
+  out << "listening on http://" << host << ":" << *bound << std::endl;
+  api::LogLine started("info", "started");
+  started.Add("port", static_cast<int64_t>(*bound)).Add("node", options.node_id);
+  log.Write(started.Add("advertise", advertise));
+  {
+    SignalWaiter waiter(server);
+    server.Run();
+  }
+  (*node)->Stop();  // commits what was queued, releases the leases
+  log.Write(api::LogLine("info", "stopped"));
+  return 0;
+}
+
 }  // namespace
 
 int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
@@ -111,6 +176,7 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   sigset_t signals = SignalWaiter::Signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  if (!options.postgres.empty()) return ServeCluster(options, host, port, out, err, log);
 
   store::SqliteOptions sqlite;
   sqlite.read_connections_max = std::max<size_t>(4, std::min<size_t>(options.threads, 64));
@@ -242,10 +308,20 @@ int ListTokens(store::Store& store, std::ostream& out, std::ostream& err) {
 }  // namespace
 
 int Token(const TokenOptions& options, std::ostream& out, std::ostream& err) {
-  store::SqliteOptions sqlite;
-  sqlite.read_connections_max = 2;
-  sqlite.create = options.action == "create";
-  auto store = store::SqliteStore::Open(options.db_path, sqlite);
+  Result<std::unique_ptr<store::Store>> store = Error{""};
+  if (!options.postgres.empty()) {
+    store = OpenStore(StoreLocation{"", "", options.postgres}, options.action == "list");
+  } else {
+    store::SqliteOptions sqlite;
+    sqlite.read_connections_max = 2;
+    sqlite.create = options.action == "create";
+    auto opened = store::SqliteStore::Open(options.db_path, sqlite);
+    if (opened) {
+      store = std::unique_ptr<store::Store>(std::move(*opened));
+    } else {
+      store = opened.error();
+    }
+  }
   if (!store) {
     err << "twoline token: " << store.error().message << "\n";
     return 1;

@@ -11,10 +11,14 @@
 // token: create prints the token's id and scope, then the token alone on the last line (it is shown
 // only once: only its SHA-256 is stored); list prints one line per token (never the secret); revoke
 // marks a token revoked (a running server stops accepting it within a second).
+// serve --postgres: the same, as one node of a cluster sharing the database (cluster/node.h): every
+// node answers every request, relaying commands to the zone's owner; GET /v1/cluster shows who
+// holds what. SIGINT or SIGTERM also releases the node's leases, so other nodes take over at once.
 // Thread-safety: each call owns its state. Serve blocks SIGINT/SIGTERM in the calling process's
 // threads and waits for them on a thread of its own.
 #pragma once
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -23,6 +27,13 @@ namespace twoline::cli {
 
 struct ServeOptions {
   std::string db_path;
+  // Cluster mode (cluster/node.h, docs/operations.md): a PostgreSQL conninfo instead of db_path,
+  // this node's id, the URL other nodes relay to (default http://LISTEN-HOST:BOUND-PORT) and the
+  // zone lease. --zone then names the zones this node takes at start when they are free.
+  std::string postgres;
+  std::string node_id;
+  std::string advertise;
+  int64_t lease_ms = 2000;
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free port
   std::vector<std::string> zones;         // --zone, repeatable
   size_t threads = 128;                   // worker threads for database reads
@@ -38,6 +49,7 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err);
 struct TokenOptions {
   std::string action;  // create | list | revoke
   std::string db_path;
+  std::string postgres;  // instead of db_path: a PostgreSQL conninfo
   std::string role;    // create: officer | declarant | auditor | admin
   std::string zone;    // create
   std::string party;   // create (declarant)

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <libgen.h>
+#include <libpq-fe.h>
 
 #include "cli/run_input.h"
 #include "engine/goods_queries.h"
@@ -19,6 +20,7 @@
 #include "store/committer.h"
 #include "journal/snapshot.h"
 #include "store/journal_store.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 #include "store/zone_set.h"
 
@@ -140,8 +142,34 @@ class RunPipeline {
 
 }  // namespace
 
+std::string StoreLocation::Name() const {
+  if (postgres.empty()) return db.empty() ? journal : db;
+  // Only host, port and database name: a conninfo may carry a password.
+  std::string host, port, name;
+  if (PQconninfoOption* options = PQconninfoParse(postgres.c_str(), nullptr)) {
+    for (PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+      if (option->val == nullptr) continue;
+      std::string_view keyword = option->keyword;
+      if (keyword == "host") host = option->val;
+      if (keyword == "port") port = option->val;
+      if (keyword == "dbname") name = option->val;
+    }
+    PQconninfoFree(options);
+  }
+  return "postgres://" + (host.empty() ? std::string("localhost") : host) +
+         (port.empty() ? "" : ":" + port) + "/" + name;
+}
+
 Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, bool read_only,
                                                 bool audit) {
+  if (!location.postgres.empty()) {
+    store::PgStoreOptions options;
+    options.read_only = read_only;
+    options.read_connections_max = 2;
+    auto store = store::PgStore::Open(location.postgres, options);
+    if (!store) return store.error();
+    return std::unique_ptr<store::Store>(std::move(*store));
+  }
   if (!location.journal.empty()) {
     store::JournalStoreOptions options;
     options.read_only = read_only;
@@ -467,13 +495,13 @@ Status WriteAll(int fd, std::string_view data) {
 
 }  // namespace
 
-int ExportDb(const std::string& db_path, const std::string& zone, const std::string& journal_path,
+int ExportDb(const StoreLocation& location, const std::string& zone, const std::string& journal_path,
              std::ostream& out, std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline export: " << message << "\n";
     return 1;
   };
-  auto store = OpenForReading(db_path);
+  auto store = OpenStore(location, /*read_only=*/true);
   if (!store) return fail(store.error().message);
   auto record = PickZone(**store, zone);
   if (!record) return fail(record.error().message);
@@ -555,7 +583,7 @@ Status AppendImported(store::Store& store, store::Zone& zone,
 
 }  // namespace
 
-int ImportDb(const std::string& journal_path, const std::string& db_path, std::ostream& out,
+int ImportDb(const std::string& journal_path, const StoreLocation& location, std::ostream& out,
              std::ostream& err) {
   auto fail = [&](const std::string& message) {
     err << "twoline import: " << message << "\n";
@@ -564,7 +592,7 @@ int ImportDb(const std::string& journal_path, const std::string& db_path, std::o
   auto entries = ReadJournalEntries(journal_path);
   if (!entries) return fail(entries.error().message);
   const std::string zone_id = entries->front().zone;
-  auto store = OpenForWriting(db_path);
+  auto store = OpenStore(location, /*read_only=*/false);
   if (!store) return fail(store.error().message);
   auto records = (*store)->Zones();
   if (!records) return fail(records.error().message);
@@ -590,7 +618,7 @@ int ImportDb(const std::string& journal_path, const std::string& db_path, std::o
     }
   }
   if (stored > entries->size() || (stored > 0 && (*entries)[stored - 1].hash != stored_head)) {
-    return fail("zone " + zone_id + " in " + db_path + " (" + std::to_string(stored) +
+    return fail("zone " + zone_id + " in " + location.Name() + " (" + std::to_string(stored) +
                 " entries) is not a prefix of " + journal_path);
   }
   if (stored == entries->size()) {

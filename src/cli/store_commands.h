@@ -1,7 +1,7 @@
 // The store forms of the subcommands (SPEC §5): `run`, `verify` and `query` on any backend (`--db`,
 // the embedded SQLite store, store/sqlite_store.h, one chain per zone; `--journal`, a JSON Lines
-// journal file, store/journal_store.h, one zone), and `export` and `import` (journal file ↔
-// database).
+// journal file, store/journal_store.h, one zone; `--postgres`, a PostgreSQL database,
+// store/pg_store.h), and `export` and `import` (journal file ↔ database).
 //
 // Output contracts:
 //   run     one decision per input line, in order, written only after the batch holding it is
@@ -27,12 +27,15 @@
 
 namespace twoline::cli {
 
-// Where a command's journal lives: exactly one member is set (`--db FILE`, `--journal FILE`).
-// Every command below works on any Store backend through the same code (store/store.h).
+// Where a command's journal lives: exactly one member is set (`--db FILE`, `--journal FILE`,
+// `--postgres CONNINFO`: a libpq connection string or URI, store/pg_store.h). Every command below
+// works on any Store backend through the same code (store/store.h).
 struct StoreLocation {
   std::string db;
   std::string journal;
-  std::string Name() const { return db.empty() ? journal : db; }
+  std::string postgres;
+  // For messages: the file, or postgres://HOST:PORT/DB (never a password from the conninfo).
+  std::string Name() const;
 };
 
 // Opens the store at `location` (for reading only, or for writing, creating it when absent). An
@@ -62,10 +65,11 @@ int VerifyDb(const std::string& db_path, const std::string& zone, std::ostream& 
 int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostream& out,
             std::ostream& err);
 
-int ExportDb(const std::string& db_path, const std::string& zone, const std::string& journal_path,
+// `export` and `import` on a database: `location` names --db or --postgres.
+int ExportDb(const StoreLocation& location, const std::string& zone, const std::string& journal_path,
              std::ostream& out, std::ostream& err);
 
-int ImportDb(const std::string& journal_path, const std::string& db_path, std::ostream& out,
+int ImportDb(const std::string& journal_path, const StoreLocation& location, std::ostream& out,
              std::ostream& err);
 
 }  // namespace twoline::cli

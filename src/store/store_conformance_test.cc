@@ -1,19 +1,21 @@
-// The Store conformance suite: every test runs against MemoryStore, SqliteStore and JournalStore, so
-// that all keep the contract of store.h (atomic, chain-continuing appends; sticky failure; read models
-// in the same transaction; generic view rows; snapshots; tokens) and the ZoneSet built on them
-// replays, verifies and repairs alike. A journal file holds one zone and no tokens, and keeps its
-// read models in memory: the tests of several zones, of tokens and of stored read models that lag
-// are skipped for it (Backend::multi_zone, tokens, persistent_read_models).
+// The Store conformance suite: every test runs against MemoryStore, SqliteStore, JournalStore and
+// PgStore, so that all keep the contract of store.h (atomic, chain-continuing appends; sticky
+// failure; read models in the same transaction; generic view rows; snapshots; tokens) and the
+// ZoneSet built on them replays, verifies and repairs alike. A journal file holds one zone and no
+// tokens, and keeps its read models in memory: the tests of several zones, of tokens and of stored
+// read models that lag are skipped for it (Backend::multi_zone, tokens, persistent_read_models).
 #include <sqlite3.h>
 
 #include <fstream>
 #include <functional>
 
 #include "engine/queries.h"
+#include "pg_test_cluster.h"
 #include "service_test_util.h"
 #include "journal/entry.h"
 #include "store/journal_store.h"
 #include "store/memory_store.h"
+#include "store/pg_store.h"
 #include "store/sqlite_store.h"
 #include "store/zone_set.h"
 #include "journal/snapshot.h"
@@ -118,6 +120,44 @@ class JournalBackend : public Backend {
  private:
   TempDir directory_;
   std::unique_ptr<JournalStore> store_;
+};
+
+// PostgreSQL: a schema of its own in the process's throwaway cluster (tests/pg_test_cluster.h).
+class PgBackend : public Backend {
+ public:
+  PgBackend() {
+    testing::PgTestCluster* cluster = testing::PgTestCluster::Shared();
+    if (cluster != nullptr) conninfo_ = cluster->NewDatabase();
+    Reopen();
+  }
+  Store& store() override { return *store_; }
+  void Reopen() override {
+    store_.reset();
+    auto opened = PgStore::Open(conninfo_, PgStoreOptions{});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+  }
+  void CorruptLine(const std::string& zone, uint64_t seq, const std::string& line) override {
+    Execute("UPDATE journal SET line = $1 WHERE zone = $2 AND seq = $3",
+            PgParams().Text(line).Text(zone).Int(static_cast<int64_t>(seq)));
+  }
+  void SetReadModelSeq(const std::string& zone, uint64_t seq) override {
+    Execute("UPDATE zones SET read_model_seq = $1 WHERE zone = $2",
+            PgParams().Int(static_cast<int64_t>(seq)).Text(zone));
+  }
+
+ private:
+  // Changes the database behind the store's back, as an intruder would.
+  void Execute(const std::string& sql, const PgParams& params) {
+    auto connection = PgConnection::Connect(conninfo_, PgOptions{});
+    ASSERT_TRUE(connection.ok()) << connection.error().message;
+    auto result = (*connection)->Query(sql, params);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(result->changed(), 1);
+    Reopen();
+  }
+  std::string conninfo_;
+  std::unique_ptr<PgStore> store_;
 };
 
 using BackendFactory = std::function<std::unique_ptr<Backend>()>;
@@ -601,7 +641,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         std::make_pair("Memory", BackendFactory([] { return std::make_unique<MemoryBackend>(); })),
         std::make_pair("Sqlite", BackendFactory([] { return std::make_unique<SqliteBackend>(); })),
-        std::make_pair("Journal", BackendFactory([] { return std::make_unique<JournalBackend>(); }))),
+        std::make_pair("Journal", BackendFactory([] { return std::make_unique<JournalBackend>(); })),
+        std::make_pair("Postgres", BackendFactory([] { return std::make_unique<PgBackend>(); }))),
     [](const auto& info) { return std::string(info.param.first); });
 
 }  // namespace

@@ -87,6 +87,19 @@ assert re.fullmatch(r"twoline/hengqin\n" + sys.argv[2] + r"\n[A-Za-z0-9+/]{43}=\
 ' "$tmp/cp1.txt" "$n1"
 capture "$twoline" checkpoint --journal "$journal" --zone qianhai --key "$tmp/hq.key"
 check "checkpoint refuses a journal of another zone" test "$status" -eq 1
+
+# The same day in the embedded database: the same tree, and its proofs check against either checkpoint.
+"$twoline" run --zone hengqin --db "$tmp/hq.db" < "$tmp/day1.jsonl" > /dev/null
+"$twoline" checkpoint --db "$tmp/hq.db" --zone hengqin --key "$tmp/hq.key" > "$tmp/cp1-db.txt"
+check "checkpoint --db signs the same size and root as --journal" \
+  test "$(head -3 "$tmp/cp1-db.txt")" = "$(head -3 "$tmp/cp1.txt")"
+"$twoline" prove --db "$tmp/hq.db" --zone hengqin --seq 5 > "$tmp/p5-db.json"
+capture "$twoline" verify-proof --checkpoint "$tmp/cp1.txt" --public-key "$tmp/hq.pub" --proof "$tmp/p5-db.json"
+check "a proof from the database checks against the journal's checkpoint" test "$status" -eq 0
+capture "$twoline" prove --db "$tmp/hq.db" --zone nansha --seq 5
+check "prove --db refuses a zone the database does not hold" test "$status" -eq 1
+capture "$twoline" prove --zone hengqin --seq 5
+check "prove without a store is refused" test "$status" -eq 1
 capture "$twoline" checkpoint --journal "$journal" --zone hengqin --key "$tmp/hq.pub"
 check "checkpoint refuses a public key as signing key" test "$status" -eq 1
 
