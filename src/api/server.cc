@@ -271,6 +271,8 @@ struct Server::Impl : http::Handler {
   Reply ClusterView(Call& call);
   Reply AnswerOf(store::SubmitResult result, bool batch);
   void OpenStream(CallPtr call, const std::string& zone);
+  // `offset` (default 0) and `limit` (default and bound from the options) of a paged read.
+  Result<std::pair<size_t, size_t>> PageOf(const http::Request& request) const;
   Reply Presence(const http::Request& request, const std::string& zone);
   Reply Balance(const Principal& principal, const std::string& zone, const std::string& party);
   Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id,
@@ -678,14 +680,21 @@ Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch) {
 
 // --- reads -----------------------------------------------------------------------------------------
 
-Reply Server::Impl::Presence(const http::Request& request, const std::string& zone) {
+Result<std::pair<size_t, size_t>> Server::Impl::PageOf(const http::Request& request) const {
   auto offset = CountParameter(request, "offset", 0, 0, 1'000'000'000);
+  if (!offset) return offset.error();
   auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
-  if (!offset) return ErrorReply(400, "bad_request", offset.error().message);
-  if (!limit) return ErrorReply(400, "bad_request", limit.error().message);
-  auto page = store.ReadPresence(zone, *offset, *limit);
+  if (!limit) return limit.error();
+  return std::make_pair(*offset, *limit);
+}
+
+Reply Server::Impl::Presence(const http::Request& request, const std::string& zone) {
+  auto paging = PageOf(request);
+  if (!paging) return ErrorReply(400, "bad_request", paging.error().message);
+  auto [offset, limit] = *paging;
+  auto page = store.ReadPresence(zone, offset, limit);
   if (!page) return ErrorReply(503, "unavailable", page.error().message);
-  return Reply{200, store::PresencePageJson(zone, *page, *offset)};
+  return Reply{200, store::PresencePageJson(zone, *page, offset)};
 }
 
 // A page of read-model rows as {"count","offset",<key>:[row json, ...]}.
@@ -704,10 +713,9 @@ std::string ViewPageJson(const store::ViewPage& page, size_t offset, const char*
 // sees only its own, whatever filter it asks for.
 Reply Server::Impl::DeclarationList(const http::Request& request, const Principal& principal,
                                     const std::string& zone) {
-  auto offset = CountParameter(request, "offset", 0, 0, 1'000'000'000);
-  auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
-  if (!offset) return ErrorReply(400, "bad_request", offset.error().message);
-  if (!limit) return ErrorReply(400, "bad_request", limit.error().message);
+  auto paging = PageOf(request);
+  if (!paging) return ErrorReply(400, "bad_request", paging.error().message);
+  auto [offset, limit] = *paging;
   store::ViewFilter filter;
   filter.state = request.Param("state").value_or("");
   filter.owner = request.Param("declarant").value_or("");
@@ -723,9 +731,9 @@ Reply Server::Impl::DeclarationList(const http::Request& request, const Principa
   } else if (Status allowed = AllowRead(principal, ReadKind::kPresence, zone, ""); !allowed) {
     return ErrorReply(403, "forbidden", allowed.message());
   }
-  auto page = store.ListViews(zone, "declaration", filter, *offset, *limit);
+  auto page = store.ListViews(zone, "declaration", filter, offset, limit);
   if (!page) return ErrorReply(503, "unavailable", page.error().message);
-  return Reply{200, ViewPageJson(*page, *offset, "declarations")};
+  return Reply{200, ViewPageJson(*page, offset, "declarations")};
 }
 
 Reply Server::Impl::Person(const std::string& zone, const std::string& id) {
@@ -750,10 +758,9 @@ Reply Server::Impl::Person(const std::string& zone, const std::string& id) {
 
 // Crossings, newest first, optionally of one outcome (the officers' queue of referred ones).
 Reply Server::Impl::Crossings(const http::Request& request, const std::string& zone) {
-  auto offset = CountParameter(request, "offset", 0, 0, 1'000'000'000);
-  auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
-  if (!offset) return ErrorReply(400, "bad_request", offset.error().message);
-  if (!limit) return ErrorReply(400, "bad_request", limit.error().message);
+  auto paging = PageOf(request);
+  if (!paging) return ErrorReply(400, "bad_request", paging.error().message);
+  auto [offset, limit] = *paging;
   store::ViewFilter filter;
   filter.state = request.Param("outcome").value_or("");
   filter.owner = request.Param("person").value_or("");
@@ -762,9 +769,9 @@ Reply Server::Impl::Crossings(const http::Request& request, const std::string& z
       filter.state != "referred") {
     return ErrorReply(400, "bad_request", "outcome: one of accepted, rejected, referred");
   }
-  auto page = store.ListViews(zone, "crossing", filter, *offset, *limit);
+  auto page = store.ListViews(zone, "crossing", filter, offset, limit);
   if (!page) return ErrorReply(503, "unavailable", page.error().message);
-  return Reply{200, ViewPageJson(*page, *offset, "crossings")};
+  return Reply{200, ViewPageJson(*page, offset, "crossings")};
 }
 
 void Server::Impl::WhatIf(CallPtr call, const std::string& zone) {

@@ -21,6 +21,7 @@
 #include "journal/snapshot.h"
 #include "store/journal_store.h"
 #include "store/pg_store.h"
+#include "store/snapshotter.h"
 #include "store/sqlite_store.h"
 #include "store/zone_set.h"
 
@@ -50,12 +51,7 @@ Status SnapshotIfDue(store::Store& store, const store::Zone& zone, const std::st
   if (Status status = store.WriteSnapshot(zone_id, zone.chain.entries(), bytes); !status) {
     return status;
   }
-  snapshots = store.ListSnapshots(zone_id);
-  if (!snapshots) return Error{snapshots.error().message};
-  for (size_t i = std::max<size_t>(options.snapshots_kept, 1); i < snapshots->size(); ++i) {
-    if (Status status = store.DeleteSnapshot(zone_id, (*snapshots)[i].seq); !status) return status;
-  }
-  return Status::Ok();
+  return store::PruneSnapshots(store, zone_id, options.snapshots_kept);
 }
 
 Result<std::unique_ptr<store::SqliteStore>> OpenForWriting(const std::string& db_path) {

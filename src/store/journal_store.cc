@@ -28,6 +28,22 @@ Status PreadAll(int fd, char* data, size_t size, uint64_t offset, const std::str
   return Status::Ok();
 }
 
+// The stored record of one journal line: its zone, seq and hash as the line says them. The command id
+// (a second parse of the command) only when asked: replay scans never read it.
+Result<EntryRecord> RecordOfLine(std::string line, const std::string& at, bool with_command_id) {
+  auto entry = journal::EntryFromJsonLine(line);
+  if (!entry) return Error{at + entry.error().message};
+  EntryRecord record;
+  record.zone = entry->zone;
+  record.seq = entry->seq;
+  record.hash = entry->hash;
+  if (with_command_id && entry->kind == journal::EntryKind::kCommand) {
+    record.command_id = CommandIdOf(entry->command);
+  }
+  record.line = std::move(line);
+  return record;
+}
+
 }  // namespace
 
 JournalStore::JournalStore(int fd, std::string path, bool read_only, bool use_index)
@@ -143,15 +159,7 @@ Result<EntryRecord> JournalStore::ReadLocked(uint64_t seq) const {
   if (Status status = PreadAll(fd_, line.data(), line.size(), begin, path_); !status) {
     return Error{status.message()};
   }
-  auto entry = journal::EntryFromJsonLine(line);
-  if (!entry) return Error{at + entry.error().message};
-  EntryRecord record;
-  record.zone = entry->zone;
-  record.seq = entry->seq;
-  record.hash = entry->hash;
-  if (entry->kind == journal::EntryKind::kCommand) record.command_id = CommandIdOf(entry->command);
-  record.line = std::move(line);
-  return record;
+  return RecordOfLine(std::move(line), at, /*with_command_id=*/true);
 }
 
 Status JournalStore::Append(const AppendBatch& batch) {
@@ -283,13 +291,11 @@ Status JournalStore::ScanEntries(const std::string& zone, uint64_t from_seq, uin
                    offsets_.begin() + static_cast<std::ptrdiff_t>(last + 1));
   }
   std::string buffer;
-  size_t chunk_first = 0;  // index into offsets of the first entry in buffer
-  size_t chunk_end = 0;    // one past the last
+  size_t chunk_end = 0;  // index into offsets one past the last entry in buffer
   uint64_t base = 0;
   for (size_t i = 0; i + 1 < offsets.size(); ++i) {
     if (i >= chunk_end) {
       // Read as many whole entries as fit in about 4 MiB (at least one).
-      chunk_first = i;
       chunk_end = i + 1;
       while (chunk_end + 1 < offsets.size() && offsets[chunk_end + 1] - offsets[i] <= (4u << 20)) {
         ++chunk_end;
@@ -300,18 +306,13 @@ Status JournalStore::ScanEntries(const std::string& zone, uint64_t from_seq, uin
         return status;
       }
     }
-    (void)chunk_first;
     const uint64_t seq = from_seq + i;
     std::string_view line(buffer.data() + (offsets[i] - base),
                           static_cast<size_t>(offsets[i + 1] - offsets[i] - 1));
-    auto entry = journal::EntryFromJsonLine(line);
-    if (!entry) return Error{"seq " + std::to_string(seq) + ": " + entry.error().message};
-    EntryRecord record;
-    record.zone = entry->zone;
-    record.seq = entry->seq;
-    record.hash = entry->hash;
-    record.line = std::string(line);
-    if (Status status = each(record); !status) return status;
+    auto record = RecordOfLine(std::string(line), "seq " + std::to_string(seq) + ": ",
+                               /*with_command_id=*/false);
+    if (!record) return Error{record.error().message};
+    if (Status status = each(*record); !status) return status;
   }
   return Status::Ok();
 }

@@ -11,6 +11,15 @@
 
 namespace twoline::store {
 
+Status PruneSnapshots(Store& store, const std::string& zone, size_t kept) {
+  auto listed = store.ListSnapshots(zone);
+  if (!listed) return Error{listed.error().message};
+  for (size_t i = std::max<size_t>(kept, 1); i < listed->size(); ++i) {
+    if (Status deleted = store.DeleteSnapshot(zone, (*listed)[i].seq); !deleted) return deleted;
+  }
+  return Status::Ok();
+}
+
 Snapshotter::Snapshotter(Store& store, const SnapshotPolicy& policy,
                          std::function<void(const std::string&)> log)
     : store_(store), policy_(policy), log_(std::move(log)) {}
@@ -126,11 +135,8 @@ void Snapshotter::Finish(std::string zone, uint64_t seq, int fd, int pid) {
   if (Status written = store_.WriteSnapshot(zone, seq, bytes); !written) {
     return fail(written.message());
   }
-  auto listed = store_.ListSnapshots(zone);
-  if (listed) {
-    for (size_t i = std::max<size_t>(policy_.kept, 1); i < listed->size(); ++i) {
-      (void)store_.DeleteSnapshot(zone, (*listed)[i].seq);
-    }
+  if (Status pruned = PruneSnapshots(store_, zone, policy_.kept); !pruned && log_) {
+    log_("older snapshots of " + zone + " not deleted: " + pruned.message());
   }
   ++written_;
   if (log_) {

@@ -37,6 +37,9 @@ struct SnapshotPolicy {
   size_t kept = 2;                  // snapshots kept per zone
 };
 
+// Deletes all but the newest `kept` (at least 1) snapshots of `zone`.
+Status PruneSnapshots(Store& store, const std::string& zone, size_t kept);
+
 class Snapshotter {
  public:
   Snapshotter(Store& store, const SnapshotPolicy& policy,
