@@ -15,6 +15,7 @@
 #include "api/auth.h"
 #include "api/log.h"
 #include "api/openapi.h"
+#include "api/stamp.h"
 #include "base/json_writer.h"
 #include "base/time.h"
 #include "http/worker_pool.h"
@@ -607,6 +608,17 @@ Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone
   ParsedBody body = std::move(std::get<ParsedBody>(parsed));
   if (auto limited = RateLimited(principal, RateKind::kWrite, static_cast<double>(body.commands.size()))) {
     return std::move(*limited);
+  }
+  const store::Writer::ZoneClock* clock = zone_writer.clock_of(zone);
+  if (clock == nullptr) return ErrorReply(404, "not_found", "zone " + zone + " is not served here");
+  ZoneTime time;
+  time.now_unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  time.utc_offset_minutes = clock->utc_offset_minutes;
+  time.allowed_skew_seconds = clock->allowed_skew_seconds;
+  if (auto refused = StampCommands(principal, time, body.batch, &body.commands)) {
+    return ErrorReply(refused->status, refused->code, refused->message, refused->path);
   }
   call.info.commands = body.commands.size();
   call.request.body.clear();
