@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -75,8 +76,18 @@ std::string Person(int connection, int k) {
   return "L" + std::to_string(connection) + "-" + std::to_string(k);
 }
 
+// Officers send the gate device's time, which must be within the zone's skew of the server's.
+std::string NowAt() {
+  std::time_t now = std::time(nullptr) + 8 * 3600;
+  std::tm local;
+  gmtime_r(&now, &local);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S+08:00", &local);
+  return text;
+}
+
 std::string Envelope(const std::string& id) {
-  return R"({"id":")" + id + R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00",)";
+  return R"({"id":")" + id + R"(","zone":"hengqin","at":")" + NowAt() + R"(",)";
 }
 
 std::string Registrations(int connection, const std::string& run) {
