@@ -539,7 +539,7 @@ Result<std::vector<journal::Entry>> ReadJournalEntries(const std::string& path) 
     std::string at = path + ": seq " + std::to_string(entries.size() + 1) + ": ";
     size_t end = data.find('\n', position);
     if (end == std::string::npos) return Error{at + "entry truncated mid-line (torn write)"};
-    auto entry = journal::EntryFromJsonLine(std::string_view(data).substr(position, end - position));
+    auto entry = journal::EntryForReplay(std::string_view(data).substr(position, end - position));
     if (!entry) return Error{at + entry.error().message};
     entries.push_back(std::move(*entry));
     position = end + 1;

@@ -189,3 +189,56 @@ TEST_F(StampTest, ReplaySelectsTheSameStampedDeclarations) {
 
 }  // namespace
 }  // namespace twoline::journal
+
+namespace twoline::journal {
+namespace {
+
+// Replay takes a command entry's fields from their places in the line (EntryForReplay) instead of
+// parsing it twice. It must still refuse every line that is not byte for byte the one written.
+TEST_F(StampTest, ReplayFromTheLinesFramingRefusesEveryChangedByte) {
+  engine::Command client = Parse(Declare("f-1", "DF1"));
+  engine::Received stamp = Stamp("declarant", "P1", std::string(32, 'f'));
+  Chain::Submitted last = chain_.Submit(Stamped(client, stamp, client.at_text));
+  ASSERT_TRUE(last.entry);
+  std::string line = EntryToJsonLine(*last.entry);
+  line.pop_back();
+
+  Chain prefix;
+  for (const Entry& entry : entries_) ASSERT_TRUE(prefix.Replay(entry).ok());
+  {
+    Chain whole = prefix;
+    auto sliced = EntryForReplay(line);
+    ASSERT_TRUE(sliced.ok()) << sliced.error().message;
+    auto parsed = EntryFromJsonLine(line);
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(sliced->command, parsed->command);
+    EXPECT_EQ(sliced->decision, parsed->decision);
+    EXPECT_EQ(sliced->hash, parsed->hash);
+    EXPECT_EQ(sliced->prev, parsed->prev);
+    EXPECT_EQ(sliced->zone, parsed->zone);
+    EXPECT_EQ(sliced->seq, parsed->seq);
+    EXPECT_TRUE(whole.Replay(*sliced).ok());
+  }
+  size_t accepted = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    for (char replacement : {static_cast<char>(line[i] ^ 1), ' ', 'A', '0', '"'}) {
+      if (replacement == line[i]) continue;
+      std::string changed = line;
+      changed[i] = replacement;
+      Chain trial = prefix;
+      auto entry = EntryForReplay(changed);
+      if (entry.ok() && trial.Replay(*entry).ok()) ++accepted;
+    }
+  }
+  EXPECT_EQ(accepted, 0u) << "a changed byte was replayed as if it were the written line";
+  // Bytes added or removed at the framing's seams are refused too.
+  for (const std::string& changed :
+       {" " + line, line + " ", line.substr(0, line.size() - 1), "{\"seq\":0" + line.substr(7)}) {
+    Chain trial = prefix;
+    auto entry = EntryForReplay(changed);
+    EXPECT_FALSE(entry.ok() && trial.Replay(*entry).ok()) << changed;
+  }
+}
+
+}  // namespace
+}  // namespace twoline::journal

@@ -324,7 +324,7 @@ Status ReplayPrefix(store::Store& store, const std::string& zone, uint64_t throu
   if (chain->entries() >= through_seq) return Status::Ok();
   return store.ScanEntries(zone, chain->entries() + 1, through_seq,
                            [&](const store::EntryRecord& stored) -> Status {
-                             auto entry = journal::EntryFromJsonLine(stored.line);
+                             auto entry = journal::EntryForReplay(stored.line);
                              if (!entry)
                                return Error{SeqPrefix(stored.seq) + entry.error().message};
                              return chain->Replay(*entry);
@@ -340,7 +340,7 @@ Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bou
   std::string recorded_error;
   std::thread worker([&] {
     auto replay = [&](const PeriodEntry& item) -> Status {
-      auto entry = journal::EntryFromJsonLine(item.line);
+      auto entry = journal::EntryForReplay(item.line);
       if (!entry) return Error{SeqPrefix(item.seq) + entry.error().message};
       if (entry->seq != item.seq || entry->zone != zone) {
         return Error{SeqPrefix(item.seq) + "the stored row and its entry disagree"};
