@@ -23,7 +23,9 @@ let base; // the console's origin: the server's URL (API and console on one orig
 let apiBase; // the server's URL
 let browser;
 const tokens = {};
-let stepTimeoutMs = 10000;
+// How long one step may wait for the page: generous, since `make test` runs other tests beside this one
+// on a 2-core machine (a wait is for the page to settle, not a timing assertion).
+let stepTimeoutMs = 30000;
 
 // ---------------------------------------------------------------------------------------------
 // The server and its data
