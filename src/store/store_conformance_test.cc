@@ -556,14 +556,14 @@ TEST_P(StoreConformance, ViewRowsAreUpsertedErasedAndListed) {
   for (const ViewRow& row : all->rows) keys.push_back(row.key);
   EXPECT_EQ(keys, (std::vector<std::string>{"D-1", "D-2", "D-3", "D-5"}));
 
-  auto acme = store().ListViews("hengqin", "declaration", {"ACME", "", false}, 0, 10);
+  auto acme = store().ListViews("hengqin", "declaration", {"ACME", "", false, "", ""}, 0, 10);
   ASSERT_TRUE(acme.ok());
   EXPECT_EQ(acme->count, 3);  // D-1, D-3, D-5
-  auto held = store().ListViews("hengqin", "declaration", {"", "held", false}, 0, 10);
+  auto held = store().ListViews("hengqin", "declaration", {"", "held", false, "", ""}, 0, 10);
   ASSERT_TRUE(held.ok());
   ASSERT_EQ(held->count, 1);
   EXPECT_EQ(held->rows[0].key, "D-2");
-  auto acme_accepted = store().ListViews("hengqin", "declaration", {"ACME", "accepted", true}, 0, 10);
+  auto acme_accepted = store().ListViews("hengqin", "declaration", {"ACME", "accepted", true, "", ""}, 0, 10);
   ASSERT_TRUE(acme_accepted.ok());
   ASSERT_EQ(acme_accepted->rows.size(), 3u);
   EXPECT_EQ(acme_accepted->rows[0].key, "D-5") << "descending";
@@ -572,6 +572,60 @@ TEST_P(StoreConformance, ViewRowsAreUpsertedErasedAndListed) {
   EXPECT_EQ(page->count, 4);
   ASSERT_EQ(page->rows.size(), 2u);
   EXPECT_EQ(page->rows[0].key, "D-2");
+
+  ViewFilter range;
+  range.key_min = "D-2";
+  range.key_max = "D-3";
+  auto ranged = store().ListViews("hengqin", "declaration", range, 0, 10);
+  ASSERT_TRUE(ranged.ok());
+  EXPECT_EQ(ranged->count, 2);
+  ASSERT_EQ(ranged->rows.size(), 2u);
+  EXPECT_EQ(ranged->rows[1].key, "D-3");
+  range.owner = "ACME";
+  range.key_max = "D-9";
+  auto owned = store().ListViews("hengqin", "declaration", range, 0, 10);
+  ASSERT_TRUE(owned.ok());
+  ASSERT_EQ(owned->count, 2);  // D-3, D-5
+  EXPECT_EQ(owned->rows[0].key, "D-3");
+  ViewFilter from_key;
+  from_key.key_min = "D-4";
+  auto tail = store().ListViews("hengqin", "declaration", from_key, 0, 10);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->count, 1);
+  EXPECT_EQ(tail->rows[0].key, "D-5");
+}
+
+TEST_P(StoreConformance, ReadViewsReadsManyKeysAndListsInOneRead) {
+  AppendBatch batch = Entries("hengqin", 1, 1);
+  ReadModelChanges changes;
+  changes.zone = "hengqin";
+  changes.through_seq = 1;
+  for (int i = 1; i <= 4; ++i) {
+    changes.views.push_back({"lot", SeqKey(i), "ACME", "bonded", "{\"n\":" + std::to_string(i) + "}", false});
+  }
+  batch.read_models.push_back(changes);
+  ASSERT_TRUE(store().Append(batch).ok());
+  std::vector<std::string> keys;
+  int64_t listed = 0;
+  Status status = store().ReadViews("hengqin", [&](ViewReader& reader) -> Status {
+    keys.clear();
+    auto rows = reader.Read("lot", {SeqKey(4), SeqKey(9), SeqKey(2), SeqKey(2)});
+    if (!rows) return Error{rows.error().message};
+    for (const ViewRow& row : *rows) keys.push_back(row.key + " " + row.owner + " " + row.json);
+    auto page = reader.List("lot", {}, 0, 10);
+    if (!page) return Error{page.error().message};
+    listed = page->count;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_EQ(keys, (std::vector<std::string>{SeqKey(2) + " ACME {\"n\":2}", SeqKey(4) + " ACME {\"n\":4}"}));
+  EXPECT_EQ(listed, 4);
+  Status refused = store().ReadViews("nowhere", [](ViewReader& reader) -> Status {
+    auto rows = reader.Read("lot", {SeqKey(1)});
+    if (!rows || !rows->empty()) return Error{"an unknown zone has no rows"};
+    return Error{"passed through"};
+  });
+  EXPECT_EQ(refused.message(), "passed through") << "ReadViews returns what its reader returns";
 }
 
 TEST_P(StoreConformance, SnapshotsAreWrittenListedNewestFirstAndDeleted) {
