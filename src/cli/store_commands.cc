@@ -621,6 +621,12 @@ int ImportDb(const std::string& journal_path, const StoreLocation& location, std
     out << "imported 0 entries: zone " << zone_id << " already holds all " << stored << "\n";
     return 0;
   }
+  if (stored > 0) {
+    // The new entries' day totals add to those stored.
+    if (Status status = zone.tracker.LoadTotals(**store, zone_id); !status) {
+      return fail(status.message());
+    }
+  }
   if (Status status = AppendImported(**store, zone, *entries, stored, 10000); !status) {
     return fail(status.message());
   }
