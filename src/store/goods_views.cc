@@ -13,22 +13,6 @@ std::string BalanceView(const engine::Engine& engine, const std::string& party) 
   return engine::BalanceJson(engine, party);
 }
 
-std::optional<std::string> DeclarationView(const engine::Engine& engine, const std::string& id) {
-  std::string json = engine::DeclarationJson(engine, id);
-  if (json.empty()) return std::nullopt;
-  return json;
-}
-
-Result<std::string> TraceView(const engine::Engine& engine, const std::string& declaration) {
-  std::string json = engine::TraceJson(engine, declaration);
-  if (json.empty()) return Error{"no declaration or process \"" + declaration + "\""};
-  return json;
-}
-
-Result<std::string> ReportView(const engine::Engine& engine, Date from, Date to) {
-  return engine::ReportJson(engine, from, to);
-}
-
 std::optional<ViewRow> DocumentRow(const engine::Engine& engine, const std::string& id) {
   std::string json = engine::DocumentJson(engine, id);
   if (json.empty()) return std::nullopt;

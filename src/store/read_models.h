@@ -128,10 +128,6 @@ std::optional<ViewRow> OpenRow(const engine::Engine& engine, const std::string& 
 ViewRow RefusedRow(const engine::Engine& engine, const std::string& party, const std::string& sku);
 // The "stocktake" row of the zone's index-th stocktake; nullopt when none of its lines differed.
 std::optional<ViewRow> StocktakeRow(const engine::Engine& engine, size_t index);
-// Until the API reads them from the rows: a declaration, its trace and the report, from the engine.
-std::optional<std::string> DeclarationView(const engine::Engine& engine, const std::string& id);
-Result<std::string> TraceView(const engine::Engine& engine, const std::string& declaration);
-Result<std::string> ReportView(const engine::Engine& engine, Date from, Date to);
 // Day totals as rows, and back.
 std::string FlowKey(const engine::ReportFlow& flow);
 ViewRow FlowRow(const engine::ReportFlow& flow);
