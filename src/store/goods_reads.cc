@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -70,60 +71,79 @@ Error Malformed(const ViewRow& row) {
 
 uint64_t LotOfKey(const std::string& key) { return std::stoull(key); }
 
-// One lot a trace reached, ready to be written.
+// One lot a trace reached, ready to be written: views into the rows (or rewritten texts) that the
+// Trace keeps.
 struct TracedLot {
-  std::string json;       // the "lots" entry, as the reader may see it
-  std::string admission;  // the "admissions" entry, "" when none
+  std::string_view json;       // the "lots" entry, as the reader may see it
+  std::string_view admission;  // the "admissions" entry, empty when none
 };
 
 struct Trace {
   std::vector<uint64_t> start;
   std::map<uint64_t, TracedLot> lots;
   bool truncated = false;
+  size_t bytes = 0;                   // of the entries, to size the answer at once
+  std::deque<std::vector<ViewRow>> rows;  // the rows read, which the entries point into
+  std::deque<std::string> rewritten;      // entries cut for a party
 };
 
-// A lot row as the reader may see it: for `party`, with the parents that are its own lots only,
-// and with no "created_by" when another party's transfer created it. Adds its parents to follow.
+// The members of a row written as {"<first>":A,"<second>":B} (read_models.h: "lot" and "document"
+// rows), as raw JSON text: rows are ours, their ids and codes never hold a quote, so the second key
+// with its quotes occurs once, where it is written. Empty views when the row is not of that form.
+std::pair<std::string_view, std::string_view> SplitRow(std::string_view json,
+                                                       std::string_view first,
+                                                       std::string_view second) {
+  const std::string head = "{\"" + std::string(first) + "\":";
+  const std::string middle = ",\"" + std::string(second) + "\":";
+  size_t at = json.rfind(middle);
+  if (json.substr(0, head.size()) != head || at == std::string_view::npos || json.back() != '}') {
+    return {};
+  }
+  return {json.substr(head.size(), at - head.size()),
+          json.substr(at + middle.size(), json.size() - at - middle.size() - 1)};
+}
+
+// A lot row as the reader may see it: for `party`, a lot another party's transfer created has no
+// "created_by" and no "parents". Adds the parents to follow. A rewritten entry is kept in `trace`.
 Result<TracedLot> ReadLot(simdjson::dom::parser& parser, const ViewRow& row,
-                          const std::string& party, std::vector<uint64_t>* parents) {
-  simdjson::dom::object object, lot;
-  element lot_value, admission;
+                          const std::string& party, Trace* trace, std::vector<uint64_t>* parents) {
+  auto [lot_json, admission] = SplitRow(row.json, "lot", "admission");
+  simdjson::dom::object lot;
   std::string_view source;
   simdjson::dom::array lot_parents;
-  if (parser.parse(row.json).get(object) || object["lot"].get(lot_value) || lot_value.get(lot) ||
-      object["admission"].get(admission) || lot["source"].get(source) ||
-      lot["parents"].get(lot_parents)) {
+  if (lot_json.empty() || parser.parse(lot_json.data(), lot_json.size()).get(lot) ||
+      lot["source"].get(source) || lot["parents"].get(lot_parents)) {
     return Malformed(row);
   }
   // A transferred lot's parents are the sender's: a party never follows them.
   const bool received =
       !party.empty() && source == ledger::LotSourceName(ledger::LotSource::kTransfer);
   TracedLot traced;
-  if (!admission.is_null()) traced.admission = Copied(admission);
-  if (party.empty()) {
-    traced.json = Copied(lot_value);
-  } else {
-    JsonWriter w(&traced.json);
-    w.BeginObject();
-    for (auto field : lot) {
-      w.Key(field.key);
-      if (field.key == "created_by" && received) {
-        w.String("");
-      } else if (field.key == "parents" && received) {
-        w.BeginArray().EndArray();
-      } else {
-        CopyJson(w, field.value);
-      }
-    }
-    w.EndObject();
-  }
+  if (admission != "null") traced.admission = admission;
   if (!received) {
+    traced.json = lot_json;
     for (element parent : lot_parents) {
       uint64_t id = 0;
       if (parent["lot"].get(id)) return Malformed(row);
       parents->push_back(id);
     }
+    return traced;
   }
+  std::string& cut = trace->rewritten.emplace_back();
+  JsonWriter w(&cut);
+  w.BeginObject();
+  for (auto field : lot) {
+    w.Key(field.key);
+    if (field.key == "created_by") {
+      w.String("");
+    } else if (field.key == "parents") {
+      w.BeginArray().EndArray();
+    } else {
+      CopyJson(w, field.value);
+    }
+  }
+  w.EndObject();
+  traced.json = cut;
   return traced;
 }
 
@@ -146,12 +166,13 @@ Result<Trace> FollowLots(ViewReader& reader, const std::vector<uint64_t>& start,
       }
       auto rows = reader.Read("lot", keys);
       if (!rows) return rows.error();
-      for (const ViewRow& row : *rows) {
+      for (const ViewRow& row : trace.rows.emplace_back(std::move(*rows))) {
         if (!party.empty() && row.owner != party) continue;
         std::vector<uint64_t> parents;
-        auto lot = ReadLot(parser, row, party, &parents);
+        auto lot = ReadLot(parser, row, party, &trace, &parents);
         if (!lot) return lot.error();
-        trace.lots.emplace(LotOfKey(row.key), std::move(*lot));
+        trace.bytes += lot->json.size() + lot->admission.size() + 2;
+        trace.lots.emplace(LotOfKey(row.key), *lot);
         for (uint64_t parent : parents) {
           if (seen.size() >= engine::kTraceLotsMax) {
             trace.truncated = true;
@@ -169,10 +190,10 @@ Result<Trace> FollowLots(ViewReader& reader, const std::vector<uint64_t>& start,
   return trace;
 }
 
-// engine::TraceJson's object (without the newline) for `document`, from its "trace_start".
-Result<std::string> TraceOf(ViewReader& reader, const std::string& zone,
-                            const std::string& document, element trace_start,
-                            const std::string& party) {
+// Appends engine::TraceJson's object (without the newline) for `document`, from its
+// "trace_start", to `out`.
+Status WriteTraceOf(ViewReader& reader, const std::string& zone, const std::string& document,
+                    element trace_start, const std::string& party, std::string* out) {
   std::string_view kind;
   simdjson::dom::array start_ids;
   if (trace_start["kind"].get(kind) || trace_start["start"].get(start_ids)) {
@@ -185,9 +206,9 @@ Result<std::string> TraceOf(ViewReader& reader, const std::string& zone,
     start.push_back(lot);
   }
   auto trace = FollowLots(reader, start, party);
-  if (!trace) return trace.error();
-  std::string out;
-  JsonWriter w(&out);
+  if (!trace) return Error{trace.error().message};
+  out->reserve(out->size() + trace->bytes + 64 * trace->start.size() + 1024);
+  JsonWriter w(out);
   w.BeginObject().Key("zone").String(zone).Key("document").String(document);
   w.Key("kind").String(kind).Key("start").BeginArray();
   for (uint64_t id : trace->start) w.Int(static_cast<int64_t>(id));
@@ -198,7 +219,7 @@ Result<std::string> TraceOf(ViewReader& reader, const std::string& zone,
     if (!lot.admission.empty()) w.Raw(lot.admission);
   }
   w.EndArray().Key("truncated").Bool(trace->truncated).EndObject();
-  return out;
+  return Status::Ok();
 }
 
 // Postings with another party's lots written as lot 0.
@@ -241,33 +262,43 @@ Result<std::optional<std::string>> ReadDocument(Store& store, const std::string&
     if (!rows) return Error{rows.error().message};
     if (rows->empty() || (!party.empty() && rows->front().owner != party)) return Status::Ok();
     const ViewRow& row = rows->front();
+    // {"zone",…,"postings":[…],"trace_start":{…}}: the view's members, then where its trace starts.
+    const size_t trace_at = row.json.rfind(",\"trace_start\":");
+    if (trace_at == std::string::npos || row.json.back() != '}') return Malformed(row);
+    const std::string_view members = std::string_view(row.json).substr(0, trace_at);
+    const std::string_view start = std::string_view(row.json).substr(
+        trace_at + 15, row.json.size() - trace_at - 16);
     simdjson::dom::parser parser;
-    simdjson::dom::object document;
     element trace_start;
-    if (parser.parse(row.json).get(document) || document["trace_start"].get(trace_start)) {
-      return Malformed(row);
-    }
-    auto trace = TraceOf(reader, zone, id, trace_start, party);
-    if (!trace) return Error{trace.error().message};
+    if (parser.parse(start.data(), start.size()).get(trace_start)) return Malformed(row);
+    std::string out;
     if (part == Part::kTrace) {
-      answer = std::move(*trace) + "\n";
+      Status written = WriteTraceOf(reader, zone, id, trace_start, party, &out);
+      if (!written) return written;
+      out.push_back('\n');
+      answer = std::move(out);
       return Status::Ok();
     }
-    std::string out;
-    JsonWriter w(&out);
-    w.BeginObject();
-    for (auto field : document) {
-      if (field.key == "trace_start") continue;
-      w.Key(field.key);
+    out.reserve(members.size());
+    if (party.empty()) {
+      out.append(members);
+    } else {
+      // The postings are the last member before the trace: rewritten for the party, the rest as is.
+      const size_t postings_at = members.rfind(",\"postings\":");
       simdjson::dom::array postings;
-      if (field.key == "postings" && !party.empty() && !field.value.get(postings)) {
-        WritePostings(w, postings, party);
-      } else {
-        CopyJson(w, field.value);
-      }
+      if (postings_at == std::string_view::npos) return Malformed(row);
+      const std::string_view list = members.substr(postings_at + 12);
+      simdjson::dom::parser postings_parser;  // `parser` still holds trace_start
+      if (postings_parser.parse(list.data(), list.size()).get(postings)) return Malformed(row);
+      out.append(members.substr(0, postings_at));
+      out += ",\"postings\":";
+      JsonWriter w(&out);
+      WritePostings(w, postings, party);
     }
-    w.Key("trace").Raw(*trace).EndObject();
-    out.push_back('\n');
+    out += ",\"trace\":";
+    Status written = WriteTraceOf(reader, zone, id, trace_start, party, &out);
+    if (!written) return written;
+    out += "}\n";
     answer = std::move(out);
     return Status::Ok();
   });

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <map>
 
+#include "base/json_writer.h"
+
 namespace twoline::store {
 namespace {
 
@@ -484,21 +486,30 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
 
   Result<std::vector<ViewRow>> Read(const std::string& kind,
                                     const std::vector<std::string>& keys) override {
-    std::vector<std::string> sorted(keys.begin(), keys.end());
-    std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    std::vector<ViewRow> rows;
-    SqliteStatement& query = *reader_.view;
-    for (const std::string& key : sorted) {
-      StatementScope scope(query);
-      auto row = query.Bind(1, zone_).Bind(2, kind).Bind(3, key).Step();
-      if (!row) return row.error();
-      if (!*row) continue;
-      rows.push_back(ViewRow{kind, key, std::string(query.ColumnText(0)),
-                             std::string(query.ColumnText(1)), std::string(query.ColumnText(2)),
-                             false});
+    // The keys as one JSON array parameter, so that one statement looks them all up.
+    std::string list = "[";
+    for (const std::string& key : keys) {
+      if (list.size() > 1) list += ',';
+      AppendJsonString(&list, key);
     }
-    return rows;
+    list += ']';
+    auto query = reader_.Cached(
+        "SELECT key, owner, state, json FROM views WHERE zone = ?1 AND kind = ?2 AND key IN "
+        "(SELECT value FROM json_each(?3)) ORDER BY key");
+    if (!query) return query.error();
+    SqliteStatement& rows = **query;
+    StatementScope scope(rows);
+    rows.Bind(1, zone_).Bind(2, kind).Bind(3, list);
+    std::vector<ViewRow> out;
+    out.reserve(keys.size());
+    for (;;) {
+      auto next = rows.Step();
+      if (!next) return next.error();
+      if (!*next) return out;
+      out.push_back(ViewRow{kind, std::string(rows.ColumnText(0)), std::string(rows.ColumnText(1)),
+                            std::string(rows.ColumnText(2)), std::string(rows.ColumnText(3)),
+                            false});
+    }
   }
 
   Result<ViewPage> List(const std::string& kind, const ViewFilter& filter, size_t offset,
