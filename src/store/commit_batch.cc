@@ -44,7 +44,10 @@ void CommitBatch::Record(const std::string& zone, const journal::Entry& entry, s
 void CommitBatch::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
   const std::string zone = profile->id;
   Zone* target = zones_.Find(zone);
-  if (target == nullptr) target = &zones_.Create(zone);
+  if (target == nullptr) {
+    target = &zones_.Create(zone);
+    target->tracker.StartTotals();  // a new zone has no day totals yet
+  }
   journal::Entry entry = target->chain.PutProfileInForce(std::move(profile));
   Record(zone, entry, "", "");
 }

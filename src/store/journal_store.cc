@@ -394,6 +394,14 @@ Result<ViewPage> JournalStore::ListViews(const std::string& zone, const std::str
   return views_.List(kind, filter, offset, limit);
 }
 
+Status JournalStore::ReadViews(const std::string& zone,
+                               const std::function<Status(ViewReader&)>& read) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  static const ViewTable kEmpty;
+  std::unique_ptr<ViewReader> reader = (zone == zone_ ? views_ : kEmpty).Reader();
+  return read(*reader);
+}
+
 Status JournalStore::WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {
   return snapshots_.Write(zone, seq, bytes);
 }
