@@ -16,6 +16,7 @@
 #include "engine/goods_queries.h"
 #include "engine/queries.h"
 #include "journal/journal_file.h"
+#include "journal/merkle_leaf.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
 #include "journal/snapshot.h"
@@ -562,6 +563,7 @@ Status AppendImported(store::Store& store, store::Zone& zone,
     record.hash = entry.hash;
     record.line = journal::EntryToJsonLine(entry);
     record.line.pop_back();
+    record.leaf_hash = journal::LeafHash(entry);
     if (entry.kind == journal::EntryKind::kCommand) record.command_id = store::CommandIdOf(entry.command);
     batch.entries.push_back(std::move(record));
     bool last = i + 1 == entries.size();
