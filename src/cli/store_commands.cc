@@ -180,6 +180,24 @@ Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, b
   return std::unique_ptr<store::Store>(std::move(*store));
 }
 
+Result<std::unique_ptr<store::Store>> OpenExistingStore(const StoreLocation& location, bool audit) {
+  if (!location.postgres.empty()) return OpenStore(location, /*read_only=*/false, audit);
+  if (!location.journal.empty()) {
+    store::JournalStoreOptions options;
+    options.create = false;
+    options.use_index = !audit;
+    auto store = store::JournalStore::Open(location.journal, options);
+    if (!store) return store.error();
+    return std::unique_ptr<store::Store>(std::move(*store));
+  }
+  store::SqliteOptions options;
+  options.create = false;
+  options.read_connections_max = 2;
+  auto store = store::SqliteStore::Open(location.db, options);
+  if (!store) return store.error();
+  return std::unique_ptr<store::Store>(std::move(*store));
+}
+
 int RunDb(const RunOptions& options, const std::string& db_path, std::istream& in,
           std::ostream& out, std::ostream& err) {
   StoreLocation location;

@@ -18,6 +18,7 @@
 #include "store/memory_store.h"
 #include "store/pg_store.h"
 #include "store/sqlite_store.h"
+#include "store/stored_tree.h"
 #include "store/zone_set.h"
 #include "journal/snapshot.h"
 
@@ -696,6 +697,46 @@ TEST_P(StoreConformance, StoredLeafHashesAreThoseOfTheirLines) {
   check("as appended");
   backend_->Reopen();
   check("reopened");
+}
+
+// Proofs from the stored leaf hashes lead to the root the writer's frontier has, and follow the
+// journal as it grows.
+TEST_P(StoreConformance, StoredTreeProofsLeadToTheFrontierRoot) {
+  DecideADay(120);
+  StoredTree tree(store());
+  auto check = [&](const char* when) {
+    auto zones = Load();
+    ASSERT_TRUE(zones);
+    const journal::Chain& chain = zones->Find("hengqin")->chain;
+    auto head = tree.Current("hengqin");
+    ASSERT_TRUE(head.ok()) << head.error().message;
+    ASSERT_EQ(head->size, chain.entries()) << when;
+    ASSERT_EQ(head->root, chain.frontier().Root()) << when;
+    for (uint64_t size : {uint64_t{1}, head->size / 3, head->size}) {
+      auto root = tree.RootAt("hengqin", size);
+      ASSERT_TRUE(root.ok());
+      proof::Checkpoint checkpoint{"twoline/hengqin", size, *root, {}};
+      for (uint64_t seq : {uint64_t{1}, (size + 1) / 2, size}) {
+        auto proof = tree.Inclusion("hengqin", seq, size);
+        ASSERT_TRUE(proof.ok()) << proof.error().message;
+        auto leaf = journal::LeafOfJournalLine(proof->entry);
+        ASSERT_TRUE(leaf.ok());
+        Status checked = proof::CheckInclusionProof(
+            *proof, proof::ProvenEntry{leaf->entry.seq, leaf->entry.zone, leaf->leaf_hash}, checkpoint);
+        EXPECT_TRUE(checked.ok()) << when << ": seq " << seq << " of " << size << ": " << checked.message();
+      }
+      auto consistency = tree.Consistency("hengqin", size, head->size);
+      ASSERT_TRUE(consistency.ok());
+      EXPECT_TRUE(proof::VerifyConsistency(size, head->size, consistency->path, *root, head->root).ok());
+    }
+    auto beyond = tree.Inclusion("hengqin", 1, head->size + 1);
+    EXPECT_FALSE(beyond.ok()) << when;
+  };
+  check("first day");
+  auto zones = Load();
+  testing::DecideAll(*zones, store(), "hengqin", testing::SimulatedDay("hengqin", 20, 12, "more-"));
+  check("grown");
+  EXPECT_FALSE(tree.Current("nansha").ok());
 }
 
 TEST_P(StoreConformance, AnAlteredLeafHashIsNamedBySeqOnLoad) {
