@@ -248,6 +248,14 @@ int KeyCreate(const KeyCreateOptions& options, std::ostream& out, std::ostream& 
   return 0;
 }
 
+Result<proof::NoteSigner> ReadSignerKeyFile(const std::string& path) {
+  auto text = ReadKeyFile(path);
+  if (!text) return text.error();
+  auto signer = proof::ParseSignerKey(*text);
+  if (!signer) return Error{path + ": " + signer.error().message};
+  return std::move(*signer);
+}
+
 int PrintCheckpoint(const CheckpointOptions& options, std::ostream& out, std::ostream& err) {
   const StoreLocation location = options.Location();
   if (options.latest) {
@@ -263,10 +271,8 @@ int PrintCheckpoint(const CheckpointOptions& options, std::ostream& out, std::os
   }
   std::string origin = options.origin.empty() ? proof::DefaultOrigin(options.zone) : options.origin;
   if (Status s = proof::ValidateOrigin(origin); !s) return Fail("checkpoint", s.message(), err);
-  auto key_text = ReadKeyFile(options.key_path);
-  if (!key_text) return Fail("checkpoint", key_text.error().message, err);
-  auto signer = proof::ParseSignerKey(*key_text);
-  if (!signer) return Fail("checkpoint", options.key_path + ": " + signer.error().message, err);
+  auto signer = ReadSignerKeyFile(options.key_path);
+  if (!signer) return Fail("checkpoint", signer.error().message, err);
   auto store = OpenExistingStore(location, /*audit=*/true);
   if (!store) return Fail("checkpoint", store.error().message, err);
   // Only a journal that verifies is signed, and exactly what was verified: the root is the

@@ -18,6 +18,7 @@
 #include "cli/store_commands.h"
 #include "journal/entry.h"
 #include "proof/merkle.h"
+#include "proof/note.h"
 
 namespace CLI {
 class App;
@@ -31,6 +32,9 @@ struct KeyCreateOptions {
 };
 // Refuses to overwrite either file; on failure nothing is left behind.
 int KeyCreate(const KeyCreateOptions& options, std::ostream& out, std::ostream& err);
+
+// Reads a private key file (PREFIX.key, docs/proofs.md "Keys"); the error names the file.
+Result<proof::NoteSigner> ReadSignerKeyFile(const std::string& path);
 
 struct CheckpointOptions {
   std::string journal_path;  // or:
