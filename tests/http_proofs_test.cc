@@ -1,6 +1,6 @@
-// The proof routes and receipts over HTTP (docs/api.md "Proofs", docs/proofs.md): a checkpoint,
-// inclusion and consistency proofs that check against it, the 400/403/404 answers, and receipts
-// present only when asked for, whose leaf hash is the proof's.
+// The proof routes and receipts over HTTP (docs/api.md "Routes" and "Roles", docs/proofs.md "Over
+// HTTP"): a checkpoint, inclusion and consistency proofs that check against it, the 400/403/404
+// answers, and receipts present only when asked for, whose leaf hash is the proof's.
 #include <simdjson.h>
 
 #include "http_service.h"
@@ -14,9 +14,11 @@ namespace {
 using testing::Service;
 using testing::ServiceOptions;
 
-std::string Person(const std::string& id, const std::string& person, const std::string& zone = "hengqin") {
+std::string Person(const std::string& id, const std::string& person,
+                   const std::string& zone = "hengqin") {
   return R"({"id":")" + id + R"(","zone":")" + zone +
-         R"(","at":"2026-03-02T08:00:00+08:00","type":"register_person","person":{"id":")" + person +
+         R"(","at":"2026-03-02T08:00:00+08:00","type":"register_person","person":{"id":")" +
+         person +
          R"(","name":"Chan Tai Man","nationality":"CN","resident_of":"MO","birth_date":"1979-05-03","documents":[{"type":"home_return_permit","number":"H12345678","valid_from":"2019-01-01","valid_until":"2029-01-01"}],"lists":[]}})";
 }
 
@@ -40,12 +42,14 @@ class HttpProofs : public ::testing::Test {
  protected:
   void SetUp() override {
     ServiceOptions options;
-    signer_ = std::make_shared<proof::NoteSigner>(*proof::GenerateNoteSigner("customs.example/hengqin"));
+    signer_ =
+        std::make_shared<proof::NoteSigner>(*proof::GenerateNoteSigner("customs.example/hengqin"));
     verifiers_.push_back(proof::VerifierOf(*signer_));
     options.server.checkpoint_signer = signer_;
     options.tokens["declarant-a"] = {api::Role::kDeclarant, "hengqin", "P-A"};
     service_ = std::make_unique<Service>(options);
-    std::string batch = "[" + Person("p1", "MO-1") + "," + Person("p2", "MO-2") + "," + Person("p3", "MO-3") + "]";
+    std::string batch =
+        "[" + Person("p1", "MO-1") + "," + Person("p2", "MO-2") + "," + Person("p3", "MO-3") + "]";
     auto result = service_->Post(kCommands, batch);
     ASSERT_TRUE(result);
     ASSERT_EQ(result->status, 200) << result->body;
@@ -78,8 +82,8 @@ class HttpProofs : public ::testing::Test {
   static Status Check(const proof::InclusionProofFile& proof, const proof::Checkpoint& checkpoint) {
     auto leaf = journal::LeafOfJournalLine(proof.entry);
     if (!leaf) return Error{leaf.error().message};
-    return proof::CheckInclusionProof(proof, proof::ProvenEntry{leaf->entry.seq, leaf->entry.zone, leaf->leaf_hash},
-                                      checkpoint);
+    return proof::CheckInclusionProof(
+        proof, proof::ProvenEntry{leaf->entry.seq, leaf->entry.zone, leaf->leaf_hash}, checkpoint);
   }
   int StatusOf(const std::string& path, const std::string& token = "auditor") {
     auto result = service_->Get(path, token);
@@ -96,7 +100,8 @@ TEST_F(HttpProofs, ProofsCheckAgainstTheServedCheckpoint) {
   proof::Checkpoint checkpoint = OpenedCheckpoint();
   ASSERT_EQ(checkpoint.size, Entries());
   for (uint64_t seq = 1; seq <= checkpoint.size; ++seq) {
-    proof::InclusionProofFile proof = Inclusion("seq=" + std::to_string(seq) + "&size=" + std::to_string(checkpoint.size));
+    proof::InclusionProofFile proof =
+        Inclusion("seq=" + std::to_string(seq) + "&size=" + std::to_string(checkpoint.size));
     EXPECT_EQ(proof.seq, seq);
     Status checked = Check(proof, checkpoint);
     EXPECT_TRUE(checked.ok()) << "seq " << seq << ": " << checked.message();
@@ -108,14 +113,17 @@ TEST_F(HttpProofs, ProofsCheckAgainstTheServedCheckpoint) {
   ASSERT_EQ(service_->Post(kCommands, Person("p4", "MO-4"))->status, 200);
   proof::Checkpoint newer = OpenedCheckpoint("declarant-a");
   ASSERT_EQ(newer.size, checkpoint.size + 1);
-  auto result = service_->Get("/v1/zones/hengqin/proofs/consistency?from=" + std::to_string(checkpoint.size) +
-                                  "&to=" + std::to_string(newer.size),
-                              "declarant-a");
+  auto result =
+      service_->Get("/v1/zones/hengqin/proofs/consistency?from=" + std::to_string(checkpoint.size) +
+                        "&to=" + std::to_string(newer.size),
+                    "declarant-a");
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body;
   auto parsed = proof::ParseProofFile(result->body);
   ASSERT_TRUE(parsed.ok());
-  EXPECT_TRUE(proof::CheckConsistencyProof(std::get<proof::ConsistencyProofFile>(*parsed), checkpoint, newer).ok());
+  EXPECT_TRUE(proof::CheckConsistencyProof(std::get<proof::ConsistencyProofFile>(*parsed),
+                                           checkpoint, newer)
+                  .ok());
 }
 
 TEST_F(HttpProofs, BadParametersAre400) {
@@ -132,8 +140,8 @@ TEST_F(HttpProofs, BadParametersAre400) {
     EXPECT_EQ(StringAt(result->body, "/error"), "bad_request");
   }
   for (const std::string& query :
-       {std::string(""), std::string("?to=2"), std::string("?from=x&to=2"), std::string("?from=3&to=2"),
-        std::string("?from=1&to=") + std::to_string(size + 1)}) {
+       {std::string(""), std::string("?to=2"), std::string("?from=x&to=2"),
+        std::string("?from=3&to=2"), std::string("?from=1&to=") + std::to_string(size + 1)}) {
     EXPECT_EQ(StatusOf(consistency + query), 400) << query;
   }
 }
@@ -181,13 +189,15 @@ TEST_F(HttpProofs, AReceiptOnlyWhenAskedAndItsLeafIsTheProofs) {
   EXPECT_EQ(tree_size, Entries());
   proof::Checkpoint checkpoint = OpenedCheckpoint();
   ASSERT_EQ(checkpoint.size, tree_size);
-  proof::InclusionProofFile proof = Inclusion("seq=" + std::to_string(seq) + "&size=" + std::to_string(tree_size));
+  proof::InclusionProofFile proof =
+      Inclusion("seq=" + std::to_string(seq) + "&size=" + std::to_string(tree_size));
   EXPECT_EQ(ToHex(proof.leaf_hash), StringAt(answered->body, "/receipt/leaf_hash"));
   EXPECT_TRUE(Check(proof, checkpoint).ok());
 
   // A batch: the journaled decision has a receipt, the invalid one (another zone's) none.
-  auto batch = service_->Post(kCommands + "?receipt=1",
-                              "[" + Person("r3", "MO-11") + "," + Person("r4", "MO-12", "hetao-sz") + "]");
+  auto batch =
+      service_->Post(kCommands + "?receipt=1",
+                     "[" + Person("r3", "MO-11") + "," + Person("r4", "MO-12", "hetao-sz") + "]");
   ASSERT_EQ(batch->status, 200) << batch->body;
   EXPECT_NE(UintAt(batch->body, "/0/receipt/seq"), 0u);
   EXPECT_EQ(StringAt(batch->body, "/1/outcome"), "invalid");
@@ -211,8 +221,10 @@ TEST(HttpProofsWithoutKey, TheCheckpointIsTheLatestKeptOr404) {
   auto none = service.Get("/v1/zones/hengqin/checkpoint", "auditor");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 404);
-  EXPECT_NE(StringAt(none->body, "/message").find("--checkpoint-key"), std::string::npos) << none->body;
-  ASSERT_TRUE(service.store().WriteCheckpoint(store::CheckpointRecord{"hengqin", 1, "kept\n", "t"}).ok());
+  EXPECT_NE(StringAt(none->body, "/message").find("--checkpoint-key"), std::string::npos)
+      << none->body;
+  ASSERT_TRUE(
+      service.store().WriteCheckpoint(store::CheckpointRecord{"hengqin", 1, "kept\n", "t"}).ok());
   auto kept = service.Get("/v1/zones/hengqin/checkpoint", "auditor");
   EXPECT_EQ(kept->status, 200);
   EXPECT_EQ(kept->body, "kept\n");

@@ -1,13 +1,13 @@
 #include "api/proof_routes.h"
 
+#include <ctime>
+
 #include "base/check.h"
 #include "base/json_writer.h"
 #include "base/time.h"
 #include "journal/entry.h"
 #include "proof/checkpoint.h"
 #include "proof/proof_file.h"
-
-#include <ctime>
 
 namespace twoline::api {
 namespace {
@@ -20,7 +20,9 @@ ProofReply Refuse(int status, const char* error, std::string message) {
   return reply;
 }
 
-ProofReply BadRequest(std::string message) { return Refuse(400, "bad_request", std::move(message)); }
+ProofReply BadRequest(std::string message) {
+  return Refuse(400, "bad_request", std::move(message));
+}
 ProofReply Forbidden(const Status& status) { return Refuse(403, "forbidden", status.message()); }
 ProofReply Unavailable(const std::string& message) { return Refuse(503, "unavailable", message); }
 
@@ -34,7 +36,8 @@ Result<std::optional<uint64_t>> Count(const std::optional<std::string>& text, co
     if (digits) value = value * 10 + static_cast<uint64_t>(c - '0');
   }
   if (!digits || value == 0) {
-    return Error{"query parameter \"" + std::string(name) + "\" must be a whole number of at least 1"};
+    return Error{"query parameter \"" + std::string(name) +
+                 "\" must be a whole number of at least 1"};
   }
   return std::optional<uint64_t>(value);
 }
@@ -75,7 +78,8 @@ ProofReply ProofRoutes::Checkpoint(const Principal& principal, const std::string
       auto note = proof::SignCheckpoint(checkpoint, *signer_);
       if (!note) return Unavailable(note.error().message);
       store::CheckpointRecord kept{zone, head->size, *note, FormatRfc3339(std::time(nullptr), 0)};
-      if (Status written = store_.WriteCheckpoint(kept); !written) return Unavailable(written.message());
+      if (Status written = store_.WriteCheckpoint(kept); !written)
+        return Unavailable(written.message());
       reply.body = std::move(*note);
       return reply;
     }
@@ -107,7 +111,8 @@ ProofReply ProofRoutes::Inclusion(const Principal& principal, const std::string&
     if (!stored) return Unavailable(stored.error().message);
     if (!stored->empty() && stored->front().seq == **seq) {
       auto entry = journal::EntryFromJsonLine(stored->front().line);
-      if (entry && EntrySubmittedByParty(entry->command, principal.party)) submitter = principal.party;
+      if (entry && EntrySubmittedByParty(entry->command, principal.party))
+        submitter = principal.party;
     }
   }
   if (Status allowed = AllowRead(principal, ReadKind::kInclusionProof, zone, submitter); !allowed) {

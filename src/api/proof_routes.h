@@ -1,8 +1,9 @@
-// The proof routes of the HTTP API (docs/api.md "Proofs", docs/proofs.md) and decision receipts:
+// The proof routes of the HTTP API (docs/api.md "Routes" and "Roles", docs/proofs.md "Over HTTP")
+// and decision receipts:
 //
-//   GET /v1/zones/{zone}/checkpoint                        the latest signed checkpoint (text/plain)
-//   GET /v1/zones/{zone}/proofs/inclusion?seq=N[&size=M]   an inclusion proof file (JSON)
-//   GET /v1/zones/{zone}/proofs/consistency?from=M1[&to=M2] a consistency proof file (JSON)
+//   GET /v1/zones/{zone}/checkpoint                        the latest signed checkpoint
+//   (text/plain) GET /v1/zones/{zone}/proofs/inclusion?seq=N[&size=M]   an inclusion proof file
+//   (JSON) GET /v1/zones/{zone}/proofs/consistency?from=M1[&to=M2] a consistency proof file (JSON)
 //
 // Proof files are byte for byte what `twoline prove` prints (proof/proof_file.h), so that
 // `twoline verify-proof` and docs/verify_proof.py check them. Without size (to), a proof is against

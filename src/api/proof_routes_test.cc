@@ -14,11 +14,13 @@
 namespace twoline::api {
 namespace {
 
-// A command as the server stamps it when `role` (and `party`) submitted it; no stamp when role is "".
+// A command as the server stamps it when `role` (and `party`) submitted it; no stamp when role is
+// "".
 std::string StampedCommand(uint64_t n, const std::string& role, const std::string& party) {
   std::string command = R"({"at":"2026-03-02T08:00:00+08:00","id":"c-)" + std::to_string(n) + "\"";
   if (!role.empty()) {
-    command += R"(,"received":{"at":"2026-03-02T00:00:01Z","nonce":"00112233445566778899aabbccddeeff")";
+    command +=
+        R"(,"received":{"at":"2026-03-02T00:00:01Z","nonce":"00112233445566778899aabbccddeeff")";
     if (!party.empty()) command += R"(,"party":")" + party + "\"";
     command += R"(,"role":")" + role + R"(","token":"tok_0123456789ab"})";
   }
@@ -29,8 +31,11 @@ class ProofRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     // seq 1: P-A's (declarant); 2: P-B's; 3: an officer's; 4: unstamped (a CLI run); 5: P-A's.
-    const std::pair<std::string, std::string> stamps[] = {
-        {"declarant", "P-A"}, {"declarant", "P-B"}, {"officer", ""}, {"", ""}, {"declarant", "P-A"}};
+    const std::pair<std::string, std::string> stamps[] = {{"declarant", "P-A"},
+                                                          {"declarant", "P-B"},
+                                                          {"officer", ""},
+                                                          {"", ""},
+                                                          {"declarant", "P-A"}};
     store::AppendBatch batch;
     Hash256 previous{};
     for (uint64_t seq = 1; seq <= 5; ++seq) {
@@ -39,18 +44,21 @@ class ProofRoutesTest : public ::testing::Test {
       entry.prev = previous;
       entry.zone = "hengqin";
       entry.command = StampedCommand(seq, stamps[seq - 1].first, stamps[seq - 1].second);
-      entry.decision = R"({"id":"c-)" + std::to_string(seq) + R"(","outcome":"accepted","reasons":[]})";
+      entry.decision =
+          R"({"id":"c-)" + std::to_string(seq) + R"(","outcome":"accepted","reasons":[]})";
       journal::EntryHashes hashes = journal::HashEntry(entry);
       entry.hash = hashes.chain;
       previous = entry.hash;
-      store::EntryRecord record{"hengqin", seq, "c-" + std::to_string(seq), entry.hash,
-                                journal::EntryToJsonLine(entry), hashes.leaf};
+      store::EntryRecord record{
+          "hengqin",  seq, "c-" + std::to_string(seq), entry.hash, journal::EntryToJsonLine(entry),
+          hashes.leaf};
       record.line.pop_back();
       batch.entries.push_back(record);
     }
     ASSERT_TRUE(store_.Append(batch).ok());
   }
-  static Principal Of(Role role, const std::string& zone = "hengqin", const std::string& party = "") {
+  static Principal Of(Role role, const std::string& zone = "hengqin",
+                      const std::string& party = "") {
     return Principal{"tok_test", role, zone, party};
   }
   store::MemoryStore store_;
@@ -83,12 +91,16 @@ TEST_F(ProofRoutesTest, ADeclarantGetsTheInclusionProofOfItsOwnEntriesOnly) {
   }
   ProofReply refused = routes.Inclusion(a, "hengqin", "2", std::nullopt);
   EXPECT_EQ(refused.status, 403);
-  for (const char* seq : {"3", "4", "6", "99999"}) {  // another role's, unstamped, and no entry at all
+  for (const char* seq :
+       {"3", "4", "6", "99999"}) {  // another role's, unstamped, and no entry at all
     ProofReply other = routes.Inclusion(a, "hengqin", seq, std::nullopt);
     EXPECT_EQ(other.status, 403) << seq;
-    EXPECT_EQ(other.body, refused.body) << "the refusal must not tell whether seq " << seq << " exists";
+    EXPECT_EQ(other.body, refused.body)
+        << "the refusal must not tell whether seq " << seq << " exists";
   }
-  EXPECT_EQ(routes.Inclusion(Of(Role::kDeclarant, "hengqin", "P-B"), "hengqin", "2", std::nullopt).status, 200);
+  EXPECT_EQ(
+      routes.Inclusion(Of(Role::kDeclarant, "hengqin", "P-B"), "hengqin", "2", std::nullopt).status,
+      200);
   // A declarant may have the tree heads it checks its proofs against.
   EXPECT_EQ(routes.Consistency(a, "hengqin", "2", "5").status, 200);
 }
@@ -102,7 +114,9 @@ TEST_F(ProofRoutesTest, OfficersAndOtherZonesAreRefused) {
   const Principal elsewhere = Of(Role::kAuditor, "qianhai");
   EXPECT_EQ(routes.Checkpoint(elsewhere, "hengqin").status, 403);
   EXPECT_EQ(routes.Inclusion(elsewhere, "hengqin", "1", std::nullopt).status, 403);
-  EXPECT_EQ(routes.Inclusion(Of(Role::kDeclarant, "qianhai", "P-A"), "hengqin", "1", std::nullopt).status, 403);
+  EXPECT_EQ(
+      routes.Inclusion(Of(Role::kDeclarant, "qianhai", "P-A"), "hengqin", "1", std::nullopt).status,
+      403);
   EXPECT_EQ(routes.Inclusion(Of(Role::kAuditor), "hengqin", "1", std::nullopt).status, 200);
   EXPECT_EQ(routes.Inclusion(Of(Role::kAdmin, ""), "hengqin", "1", std::nullopt).status, 200);
 }
@@ -111,17 +125,26 @@ TEST_F(ProofRoutesTest, BadParametersAre400AndChangeNothing) {
   ProofRoutes routes(store_, nullptr);
   const Principal auditor = Of(Role::kAuditor);
   using P = std::optional<std::string>;
-  const std::vector<std::pair<P, P>> inclusion = {
-      {std::nullopt, std::nullopt}, {"x", std::nullopt}, {"0", std::nullopt}, {"-1", std::nullopt},
-      {"1", "abc"}, {"1", "0"}, {"1", "6"}, {"4", "3"}, {"6", std::nullopt}, {"1e3", std::nullopt},
-      {"99999999999999999999", std::nullopt}, {" 1", std::nullopt}};
+  const std::vector<std::pair<P, P>> inclusion = {{std::nullopt, std::nullopt},
+                                                  {"x", std::nullopt},
+                                                  {"0", std::nullopt},
+                                                  {"-1", std::nullopt},
+                                                  {"1", "abc"},
+                                                  {"1", "0"},
+                                                  {"1", "6"},
+                                                  {"4", "3"},
+                                                  {"6", std::nullopt},
+                                                  {"1e3", std::nullopt},
+                                                  {"99999999999999999999", std::nullopt},
+                                                  {" 1", std::nullopt}};
   for (const auto& [seq, size] : inclusion) {
     ProofReply reply = routes.Inclusion(auditor, "hengqin", seq, size);
-    EXPECT_EQ(reply.status, 400) << seq.value_or("-") << " " << size.value_or("-") << ": " << reply.body;
+    EXPECT_EQ(reply.status, 400) << seq.value_or("-") << " " << size.value_or("-") << ": "
+                                 << reply.body;
     EXPECT_EQ(reply.error, "bad_request");
   }
-  const std::vector<std::pair<P, P>> consistency = {
-      {std::nullopt, "3"}, {"a", "3"}, {"0", "3"}, {"4", "3"}, {"1", "6"}, {"2", "x"}};
+  const std::vector<std::pair<P, P>> consistency = {{std::nullopt, "3"}, {"a", "3"}, {"0", "3"},
+                                                    {"4", "3"},          {"1", "6"}, {"2", "x"}};
   for (const auto& [from, to] : consistency) {
     EXPECT_EQ(routes.Consistency(auditor, "hengqin", from, to).status, 400)
         << from.value_or("-") << " " << to.value_or("-");
@@ -137,16 +160,20 @@ TEST_F(ProofRoutesTest, ProofsAreAgainstTheLatestCheckpointUnlessASizeIsGiven) {
   EXPECT_EQ(routes.Checkpoint(auditor, "hengqin").status, 404) << "no key, none kept";
   auto whole = proof::ParseProofFile(routes.Inclusion(auditor, "hengqin", "2", std::nullopt).body);
   ASSERT_TRUE(whole.ok());
-  EXPECT_EQ(std::get<proof::InclusionProofFile>(*whole).tree_size, 5u) << "none kept: the whole journal";
-  ASSERT_TRUE(store_.WriteCheckpoint(store::CheckpointRecord{"hengqin", 3, "a kept note\n", "t"}).ok());
-  auto at_latest = proof::ParseProofFile(routes.Inclusion(auditor, "hengqin", "2", std::nullopt).body);
+  EXPECT_EQ(std::get<proof::InclusionProofFile>(*whole).tree_size, 5u)
+      << "none kept: the whole journal";
+  ASSERT_TRUE(
+      store_.WriteCheckpoint(store::CheckpointRecord{"hengqin", 3, "a kept note\n", "t"}).ok());
+  auto at_latest =
+      proof::ParseProofFile(routes.Inclusion(auditor, "hengqin", "2", std::nullopt).body);
   ASSERT_TRUE(at_latest.ok());
   EXPECT_EQ(std::get<proof::InclusionProofFile>(*at_latest).tree_size, 3u);
   ProofReply after = routes.Inclusion(auditor, "hengqin", "4", std::nullopt);
   EXPECT_EQ(after.status, 400);
   EXPECT_NE(after.body.find("give size"), std::string::npos) << after.body;
   EXPECT_EQ(routes.Inclusion(auditor, "hengqin", "4", "5").status, 200);
-  auto consistency = proof::ParseProofFile(routes.Consistency(auditor, "hengqin", "2", std::nullopt).body);
+  auto consistency =
+      proof::ParseProofFile(routes.Consistency(auditor, "hengqin", "2", std::nullopt).body);
   ASSERT_TRUE(consistency.ok());
   EXPECT_EQ(std::get<proof::ConsistencyProofFile>(*consistency).to, 3u);
   ProofReply kept = routes.Checkpoint(auditor, "hengqin");
@@ -172,13 +199,15 @@ TEST_F(ProofRoutesTest, WithAKeyTheCheckpointIsOfTheCommittedJournalAndKept) {
   // Asked again with no new entry: the same kept checkpoint.
   EXPECT_EQ(routes.Checkpoint(Of(Role::kAuditor), "hengqin").body, fresh.body);
   // An inclusion proof at that size checks against it.
-  auto file = proof::ParseProofFile(routes.Inclusion(Of(Role::kAuditor), "hengqin", "3", std::nullopt).body);
+  auto file = proof::ParseProofFile(
+      routes.Inclusion(Of(Role::kAuditor), "hengqin", "3", std::nullopt).body);
   ASSERT_TRUE(file.ok());
   const auto& inclusion = std::get<proof::InclusionProofFile>(*file);
   auto leaf = journal::LeafOfJournalLine(inclusion.entry);
   ASSERT_TRUE(leaf.ok());
-  EXPECT_TRUE(proof::CheckInclusionProof(inclusion, proof::ProvenEntry{leaf->entry.seq, leaf->entry.zone, leaf->leaf_hash},
-                                         opened->checkpoint)
+  EXPECT_TRUE(proof::CheckInclusionProof(
+                  inclusion, proof::ProvenEntry{leaf->entry.seq, leaf->entry.zone, leaf->leaf_hash},
+                  opened->checkpoint)
                   .ok());
 }
 

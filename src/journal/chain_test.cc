@@ -96,7 +96,8 @@ TEST(ChainFrontier, ReplayBuildsTheSameFrontier) {
 TEST(ChainFrontier, AnEntryThatFailsReplayLeavesTheFrontierAlone) {
   Journal journal = DecideDay(30, 6);
   Chain replayed;
-  for (size_t i = 0; i < 10; ++i) ASSERT_TRUE(replayed.Replay(*EntryFromJsonLine(journal.lines[i])).ok());
+  for (size_t i = 0; i < 10; ++i)
+    ASSERT_TRUE(replayed.Replay(*EntryFromJsonLine(journal.lines[i])).ok());
   std::string before = replayed.frontier().Serialize();
   Entry skipped = *EntryFromJsonLine(journal.lines[11]);  // seq 12 where 11 is due
   EXPECT_FALSE(replayed.Replay(skipped).ok());
@@ -109,7 +110,8 @@ TEST(ChainFrontier, SnapshotAndTailRestoreTheSameFrontier) {
   for (size_t cut : {size_t{1}, size_t{2}, size_t{7}, size_t{64}, total / 2, total - 1, total}) {
     // The chain as it was after `cut` entries, snapshotted.
     Chain prefix;
-    for (size_t i = 0; i < cut; ++i) ASSERT_TRUE(prefix.Replay(*EntryFromJsonLine(journal.lines[i])).ok());
+    for (size_t i = 0; i < cut; ++i)
+      ASSERT_TRUE(prefix.Replay(*EntryFromJsonLine(journal.lines[i])).ok());
     std::string bytes = EncodeSnapshot(prefix);
     Chain restored;
     SnapshotHeader header;
@@ -119,7 +121,8 @@ TEST(ChainFrontier, SnapshotAndTailRestoreTheSameFrontier) {
     for (size_t i = cut; i < total; ++i) {
       ASSERT_TRUE(restored.Replay(*EntryFromJsonLine(journal.lines[i])).ok());
     }
-    EXPECT_EQ(restored.frontier().Serialize(), journal.chain.frontier().Serialize()) << "cut " << cut;
+    EXPECT_EQ(restored.frontier().Serialize(), journal.chain.frontier().Serialize())
+        << "cut " << cut;
     EXPECT_EQ(restored.frontier().Root(), journal.roots.back());
   }
 }
@@ -149,15 +152,17 @@ void CopyHeader(BinaryReader& in, BinaryWriter& w) {
 TEST(ChainFrontier, ASnapshotOfTheOlderFormatIsRefusedNotMisread) {
   Journal journal = DecideDay(30, 8);
   // Version 2 had no frontier: the zone id was followed by the engine body.
-  std::string version2 = Rewritten(EncodeSnapshot(journal.chain), 2, [](BinaryReader& in, BinaryWriter& w) {
-    CopyHeader(in, w);
-    (void)in.View();  // the frontier, which version 2 did not have
-    w.Bytes(in.View());
-  });
+  std::string version2 =
+      Rewritten(EncodeSnapshot(journal.chain), 2, [](BinaryReader& in, BinaryWriter& w) {
+        CopyHeader(in, w);
+        (void)in.View();  // the frontier, which version 2 did not have
+        w.Bytes(in.View());
+      });
   Chain restored;
   Status status = LoadSnapshot(version2, &restored, nullptr);
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.message().find("format version 2 is not 3"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("format version 2 is not 3"), std::string::npos)
+      << status.message();
   EXPECT_EQ(restored.entries(), 0u);
 }
 
@@ -167,23 +172,25 @@ TEST(ChainFrontier, ASnapshotWhoseFrontierDoesNotCoverItsSeqIsRefused) {
   for (size_t i = 0; i + 1 < journal.lines.size(); ++i) {
     ASSERT_TRUE(shorter.Replay(*EntryFromJsonLine(journal.lines[i])).ok());
   }
-  std::string forged = Rewritten(EncodeSnapshot(journal.chain), 3, [&](BinaryReader& in, BinaryWriter& w) {
-    CopyHeader(in, w);
-    (void)in.View();
-    w.Bytes(shorter.frontier().Serialize());
-    w.Bytes(in.View());
-  });
+  std::string forged =
+      Rewritten(EncodeSnapshot(journal.chain), 3, [&](BinaryReader& in, BinaryWriter& w) {
+        CopyHeader(in, w);
+        (void)in.View();
+        w.Bytes(shorter.frontier().Serialize());
+        w.Bytes(in.View());
+      });
   Chain restored;
   Status status = LoadSnapshot(forged, &restored, nullptr);
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("Merkle frontier covers"), std::string::npos) << status.message();
   EXPECT_EQ(restored.entries(), 0u);
   // The unedited container loads: the rewrite itself is faithful.
-  std::string same = Rewritten(EncodeSnapshot(journal.chain), 3, [](BinaryReader& in, BinaryWriter& w) {
-    CopyHeader(in, w);
-    w.Bytes(in.View());
-    w.Bytes(in.View());
-  });
+  std::string same =
+      Rewritten(EncodeSnapshot(journal.chain), 3, [](BinaryReader& in, BinaryWriter& w) {
+        CopyHeader(in, w);
+        w.Bytes(in.View());
+        w.Bytes(in.View());
+      });
   EXPECT_TRUE(LoadSnapshot(same, &restored, nullptr).ok());
 }
 

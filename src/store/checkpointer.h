@@ -1,10 +1,10 @@
 // Checkpointer: signs checkpoints of live zones in the background and keeps them in the store
-// (store.h, proof/checkpoint.h), so that a server publishes signed tree heads at an interval without
-// stalling its writer.
+// (store.h, proof/checkpoint.h), so that a server publishes signed tree heads at an interval
+// without stalling its writer.
 //
-// How. The writer thread calls MaybeTake between batches (as it does the Snapshotter's). When a zone
-// is due (CheckpointPolicy: every N entries, or every T seconds with at least one new entry), it
-// takes the zone's tree head from the chain's Merkle frontier — the size decided so far and its
+// How. The writer thread calls MaybeTake between batches (as it does the Snapshotter's). When a
+// zone is due (CheckpointPolicy: every N entries, or every T seconds with at least one new entry),
+// it takes the zone's tree head from the chain's Merkle frontier — the size decided so far and its
 // root, O(log n) node hashes — and queues it. The committer thread reports each size that became
 // durable (Committed). The Checkpointer's own thread signs a queued head (Ed25519) once its size is
 // durable, never before (a checkpoint commits its signer to entries that must exist), and writes it
@@ -39,8 +39,8 @@ namespace twoline::store {
 
 struct CheckpointPolicy {
   std::shared_ptr<const proof::NoteSigner> signer;  // null: no checkpoints
-  std::chrono::seconds every{60};                    // 0: not by time
-  uint64_t every_entries = 10000;                    // 0: not by count
+  std::chrono::seconds every{60};                   // 0: not by time
+  uint64_t every_entries = 10000;                   // 0: not by count
 };
 
 class Checkpointer {

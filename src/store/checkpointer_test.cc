@@ -37,7 +37,8 @@ TEST(Checkpointer, AHeadIsSignedOnlyOnceItsSizeIsDurable) {
   std::vector<std::string> logged;
   {
     MemoryStore store;
-    Checkpointer checkpointer(store, policy, [&](const std::string& line) { logged.push_back(line); });
+    Checkpointer checkpointer(store, policy,
+                              [&](const std::string& line) { logged.push_back(line); });
     ASSERT_TRUE(checkpointer.MaybeTake("hengqin", chain));
     EXPECT_FALSE(checkpointer.MaybeTake("hengqin", chain)) << "nothing new since the last head";
     checkpointer.Committed("hengqin", size - 1);
@@ -70,7 +71,8 @@ TEST(Checkpointer, ZonesAreDueByCount) {
   MemoryStore store;
   // The latest kept checkpoint counts as the last one taken.
   ASSERT_TRUE(store.WriteCheckpoint(CheckpointRecord{"hengqin", 15, "kept", "t"}).ok());
-  Checkpointer checkpointer(store, CheckpointPolicy{keys.signer, std::chrono::seconds(0), 10}, nullptr);
+  Checkpointer checkpointer(store, CheckpointPolicy{keys.signer, std::chrono::seconds(0), 10},
+                            nullptr);
   EXPECT_FALSE(checkpointer.MaybeTake("hengqin", DecidedChain(20)));  // 21 entries: 6 after 15
   EXPECT_TRUE(checkpointer.MaybeTake("hengqin", DecidedChain(30)));   // 31: 16 after 15
   EXPECT_FALSE(checkpointer.MaybeTake("hengqin", DecidedChain(35)));  // 36: 5 after 31
@@ -87,7 +89,8 @@ class WriterCheckpoints : public ::testing::Test {
   SubmitRequest Request(size_t first, size_t count) {
     SubmitRequest request;
     request.zone = "hengqin";
-    for (size_t i = first; i < first + count; ++i) request.commands.push_back(testing::ParseOrDie(day_.at(i)));
+    for (size_t i = first; i < first + count; ++i)
+      request.commands.push_back(testing::ParseOrDie(day_.at(i)));
     return request;
   }
   uint64_t StoredEntries() {
@@ -133,7 +136,8 @@ TEST_F(WriterCheckpoints, EntriesAFailedCommitLostAreNeverSigned) {
   auto latest = store_.LatestCheckpoint("hengqin");
   ASSERT_TRUE(latest.ok());
   if (latest->has_value()) {
-    EXPECT_LE((*latest)->size, StoredEntries()) << "a checkpoint of entries that were never durable";
+    EXPECT_LE((*latest)->size, StoredEntries())
+        << "a checkpoint of entries that were never durable";
   }
 }
 

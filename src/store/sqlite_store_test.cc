@@ -16,7 +16,8 @@ void Execute(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
   char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
+      << (message ? message : "");
   sqlite3_free(message);
   sqlite3_close(db);
 }
@@ -34,10 +35,11 @@ int64_t Count(const std::string& path, const std::string& sql) {
 
 std::vector<Hash256> LeavesOfLines(Store& store, uint64_t entries) {
   std::vector<Hash256> leaves;
-  Status scanned = store.ScanEntries("hengqin", 1, entries, [&](const EntryRecord& entry) -> Status {
-    leaves.push_back(journal::LeafOfJournalLine(entry.line)->leaf_hash);
-    return Status::Ok();
-  });
+  Status scanned =
+      store.ScanEntries("hengqin", 1, entries, [&](const EntryRecord& entry) -> Status {
+        leaves.push_back(journal::LeafOfJournalLine(entry.line)->leaf_hash);
+        return Status::Ok();
+      });
   EXPECT_TRUE(scanned.ok()) << scanned.message();
   return leaves;
 }
@@ -56,18 +58,21 @@ TEST(SqliteSchema, AVersion2DatabaseIsMigratedAndItsLeafHashesComputedFromTheLin
     entries = (*zones)->Find("hengqin")->chain.entries();
   }
   // The database as version 2 wrote it: no leaf column, no checkpoints table.
-  Execute(path, "ALTER TABLE journal DROP COLUMN leaf; DROP TABLE checkpoints; PRAGMA user_version = 2;");
+  Execute(path,
+          "ALTER TABLE journal DROP COLUMN leaf; DROP TABLE checkpoints; PRAGMA user_version = 2;");
 
   SqliteOptions read_only;
   read_only.read_only = true;
   auto refused = SqliteStore::Open(path, read_only);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.error().message.find("schema version 2"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("schema version 2"), std::string::npos)
+      << refused.error().message;
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_EQ(Count(path, "PRAGMA user_version"), 3);
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM journal WHERE leaf IS NULL"), static_cast<int64_t>(entries));
+  EXPECT_EQ(Count(path, "SELECT count(*) FROM journal WHERE leaf IS NULL"),
+            static_cast<int64_t>(entries));
   std::vector<Hash256> expected = LeavesOfLines(**store, entries);
   auto leaves = (*store)->ReadLeafHashes("hengqin", 1, kLeafHashesMax);
   ASSERT_TRUE(leaves.ok()) << leaves.error().message;
@@ -78,10 +83,12 @@ TEST(SqliteSchema, AVersion2DatabaseIsMigratedAndItsLeafHashesComputedFromTheLin
   ASSERT_TRUE(zones.ok()) << zones.error().message;
   EXPECT_EQ((*zones)->Find("hengqin")->chain.frontier().Root(),
             proof::MerkleLog::FromLeafHashes(expected).Root());
-  testing::DecideAll(**zones, **store, "hengqin", testing::SimulatedDay("hengqin", 10, 4, "later-"));
+  testing::DecideAll(**zones, **store, "hengqin",
+                     testing::SimulatedDay("hengqin", 10, 4, "later-"));
   const uint64_t now = (*zones)->Find("hengqin")->chain.entries();
   ASSERT_GT(now, entries);
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM journal WHERE leaf IS NULL"), static_cast<int64_t>(entries));
+  EXPECT_EQ(Count(path, "SELECT count(*) FROM journal WHERE leaf IS NULL"),
+            static_cast<int64_t>(entries));
   auto all = (*store)->ReadLeafHashes("hengqin", 1, kLeafHashesMax);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, LeavesOfLines(**store, now));

@@ -17,8 +17,9 @@ Status StoredTree::CatchUp(const std::string& zone, ZoneTree& tree, uint64_t siz
   std::unique_lock<std::shared_mutex> lock(tree.mutex);
   while (tree.log.size() < size) {
     const uint64_t next = tree.log.size() + 1;
-    auto leaves = store_.ReadLeafHashes(zone, next, static_cast<size_t>(std::min<uint64_t>(
-                                                        size - tree.log.size(), kLeafHashesMax)));
+    auto leaves = store_.ReadLeafHashes(
+        zone, next,
+        static_cast<size_t>(std::min<uint64_t>(size - tree.log.size(), kLeafHashesMax)));
     if (!leaves) return Error{leaves.error().message};
     if (leaves->empty()) {
       return Error{"zone " + zone + ": the journal holds " + std::to_string(tree.log.size()) +
@@ -35,7 +36,8 @@ Result<StoredTree::Head> StoredTree::Current(const std::string& zone) {
   for (const ZoneRecord& record : *records) {
     if (record.zone != zone) continue;
     ZoneTree& tree = TreeOf(zone);
-    if (Status status = CatchUp(zone, tree, record.entries); !status) return Error{status.message()};
+    if (Status status = CatchUp(zone, tree, record.entries); !status)
+      return Error{status.message()};
     std::shared_lock<std::shared_mutex> lock(tree.mutex);
     return Head{record.entries, tree.log.RootAt(record.entries)};
   }
@@ -75,8 +77,8 @@ Result<proof::InclusionProofFile> StoredTree::Inclusion(const std::string& zone,
   return proof;
 }
 
-Result<proof::ConsistencyProofFile> StoredTree::Consistency(const std::string& zone,
-                                                            uint64_t from, uint64_t to) {
+Result<proof::ConsistencyProofFile> StoredTree::Consistency(const std::string& zone, uint64_t from,
+                                                            uint64_t to) {
   ZoneTree& tree = TreeOf(zone);
   if (Status status = CatchUp(zone, tree, to); !status) return Error{status.message()};
   std::shared_lock<std::shared_mutex> lock(tree.mutex);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `serve --checkpoint-key` against a real server on 127.0.0.1 (docs/proofs.md, docs/api.md "Proofs"):
+# `serve --checkpoint-key` against a real server on 127.0.0.1 (docs/proofs.md, docs/api.md):
 # the server signs and keeps checkpoints as commands arrive, `prove` defaults to the latest one, the
 # kept checkpoint checks against the journal; the HTTP checkpoint and proof routes answer what
 # `twoline verify-proof` and docs/verify_proof.py accept; 400/403/404; a receipt's leaf hash is its
