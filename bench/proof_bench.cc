@@ -7,8 +7,10 @@
 //                                    whole journal's size and at random sizes.
 //   StoredTreeBuild/sqlite           building a zone's tree from its stored leaf hashes (a proof
 //                                    process's start), per entry.
+//   CheckpointKeep/sqlite            what the server's checkpointer does per checkpoint, off the
+//                                    writer: sign, then keep it (one SQLite transaction, fsync'd).
+//   FrontierRoot                     what the writer pays per checkpoint: the frontier's root.
 #include <benchmark/benchmark.h>
-
 #include <stdlib.h>
 
 #include <memory>
@@ -169,6 +171,17 @@ void BM_CheckpointSign(benchmark::State& state) {
 }
 BENCHMARK(BM_CheckpointSign)->Unit(benchmark::kMicrosecond);
 
+void BM_FrontierRoot(benchmark::State& state) {
+  proof::MerkleFrontier frontier;
+  // 2^20 - 1 leaves: 20 right-edge subtrees, the most node hashes a root of a million-entry journal
+  // needs.
+  std::vector<Hash256> leaves = MakeLeaves(1024);
+  for (uint64_t i = 0; i < (uint64_t{1} << 20) - 1; ++i) frontier.Append(leaves[i % 1024]);
+  for (auto _ : state) benchmark::DoNotOptimize(frontier.Root());
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FrontierRoot)->Name("FrontierRoot");
+
 void BM_CheckpointOpen(benchmark::State& state) {
   auto signer = *proof::GenerateNoteSigner("bench.example/hengqin");
   proof::NoteVerifier verifiers[] = {proof::VerifierOf(signer)};
@@ -180,7 +193,8 @@ void BM_CheckpointOpen(benchmark::State& state) {
 }
 BENCHMARK(BM_CheckpointOpen)->Unit(benchmark::kMicrosecond);
 
-// --- from a store ---------------------------------------------------------------------------------
+// --- from a store
+// ---------------------------------------------------------------------------------
 
 constexpr uint64_t kStoreEntries = 1 << 18;
 
@@ -205,8 +219,9 @@ class ProofDatabase {
       journal::EntryHashes hashes = journal::HashEntry(entry);
       entry.hash = hashes.chain;
       previous = entry.hash;
-      store::EntryRecord record{"hengqin", seq, "c-" + std::to_string(seq), entry.hash,
-                                journal::EntryToJsonLine(entry), hashes.leaf};
+      store::EntryRecord record{
+          "hengqin",  seq, "c-" + std::to_string(seq), entry.hash, journal::EntryToJsonLine(entry),
+          hashes.leaf};
       record.line.pop_back();
       batch.entries.push_back(std::move(record));
       if (batch.entries.size() == 4096) {
@@ -240,6 +255,35 @@ void BM_StoredTreeBuild(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kStoreEntries));
 }
 BENCHMARK(BM_StoredTreeBuild)->Name("StoredTreeBuild/sqlite")->Unit(benchmark::kMillisecond);
+
+void BM_CheckpointKeep(benchmark::State& state) {
+  store::Store& store = Database().store();
+  auto signer = *proof::GenerateNoteSigner("bench.example/hengqin");
+  store::StoredTree tree(store);
+  auto head = tree.Current("hengqin");
+  if (!head) {
+    state.SkipWithError(head.error().message.c_str());
+    return;
+  }
+  uint64_t n = 0;
+  for (auto _ : state) {
+    // Distinct sizes, so that every checkpoint is a new row.
+    proof::Checkpoint checkpoint{
+        "twoline/hengqin", head->size - (n++ % head->size), head->root, {}};
+    auto note = proof::SignCheckpoint(checkpoint, signer);
+    Status kept = store.WriteCheckpoint(
+        store::CheckpointRecord{"hengqin", checkpoint.size, *note, "2026-03-02T00:00:00Z"});
+    if (!kept) {
+      state.SkipWithError(kept.message().c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CheckpointKeep)
+    ->Name("CheckpointKeep/sqlite")
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 // One inclusion proof file as `prove` and the HTTP route make it: the path from the tree, the entry
 // line from the database, the JSON.
