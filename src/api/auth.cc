@@ -1,5 +1,7 @@
 #include "api/auth.h"
 
+#include <simdjson.h>
+
 #include <openssl/rand.h>
 
 #include <cstring>
@@ -157,22 +159,41 @@ Status AllowRead(const Principal& principal, ReadKind kind, const std::string& z
   if (!ZoneAllowed(principal, zone)) {
     return Forbidden(std::string("this token is for zone ") + principal.zone);
   }
+  const bool proof = kind == ReadKind::kTreeHead || kind == ReadKind::kInclusionProof;
   switch (principal.role) {
     case Role::kAuditor:
       return Status::Ok();
     case Role::kOfficer:
       if (kind == ReadKind::kJournal) return Forbidden("the journal is for auditors and admins");
+      if (proof) return Forbidden("checkpoints and proofs are for auditors, admins and declarants");
       return Status::Ok();
     case Role::kDeclarant:
       if (kind == ReadKind::kBalance || kind == ReadKind::kDeclaration) {
         if (party == principal.party) return Status::Ok();
         return Forbidden("a declarant reads only its own party's ledger and declarations");
       }
+      if (kind == ReadKind::kTreeHead) return Status::Ok();
+      if (kind == ReadKind::kInclusionProof) {
+        if (!party.empty() && party == principal.party) return Status::Ok();
+        return Forbidden("a declarant may get the inclusion proof of its own commands' entries only");
+      }
       return Forbidden("a declarant reads only its own balance and declarations");
     case Role::kAdmin:
       return Status::Ok();
   }
   return Forbidden("unknown role");
+}
+
+bool EntrySubmittedByParty(std::string_view entry_command_json, std::string_view party) {
+  if (party.empty()) return false;
+  simdjson::dom::parser parser;
+  simdjson::dom::object received;
+  std::string_view role, submitter;
+  if (parser.parse(entry_command_json.data(), entry_command_json.size())["received"].get(received) ||
+      received["role"].get(role) || received["party"].get(submitter)) {
+    return false;
+  }
+  return role == "declarant" && submitter == party;
 }
 
 Status AllowSubmit(const Principal& principal, const std::string& zone) {

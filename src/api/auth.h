@@ -103,12 +103,34 @@ class TokenCache {
 
 // What a request wants to read.
 // kStream: the live decisions of a zone (officers, auditors and admins; never declarants).
-enum class ReadKind { kZones, kPresence, kBalance, kDeclaration, kJournal, kReport, kStream };
+// kTreeHead: a zone's signed checkpoint or a consistency proof between two of its tree sizes
+//   (auditors, admins and declarants, who need them to check their own entries' proofs; they show
+//   sizes and hashes only; never officers).
+// kInclusionProof: an entry's inclusion proof, which holds the entry (auditors and admins; a
+//   declarant only for the entries of its own commands; never officers).
+enum class ReadKind {
+  kZones,
+  kPresence,
+  kBalance,
+  kDeclaration,
+  kJournal,
+  kReport,
+  kStream,
+  kTreeHead,
+  kInclusionProof
+};
 
 // Route-level rules. `zone` is the zone of the URL (empty for kZones); `party` is the party whose
-// data is read (kBalance: the URL's party; kDeclaration: the declaration's declarant).
+// data is read (kBalance: the URL's party; kDeclaration: the declaration's declarant;
+// kInclusionProof: the declarant party that submitted the entry's command, "" when none did).
 Status AllowRead(const Principal& principal, ReadKind kind, const std::string& zone,
                  const std::string& party);
+// True iff the command of a journal entry (its canonical JSON) carries the server's stamp of a
+// declarant of `party`: "received": {"role": "declarant", "party": <party>, …}, which the HTTP
+// server adds to every command it receives. Commands without it (a CLI run, or stamped for another
+// role) are no declarant's. A `party` that is empty, or JSON that does not parse, is never a match.
+bool EntrySubmittedByParty(std::string_view entry_command_json, std::string_view party);
+
 // May the principal submit commands to `zone` at all? (The per-command rules come next.)
 Status AllowSubmit(const Principal& principal, const std::string& zone);
 // Per-command rules for declarants, run on the writer thread with the zone's state (a cancel names

@@ -30,6 +30,16 @@ class FlakyTokenStore : public store::Store {
                      const std::function<Status(const store::EntryRecord&)>& each) override {
     return memory_.ScanEntries(zone, from, through, each);
   }
+  Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from,
+                                              size_t limit) override {
+    return memory_.ReadLeafHashes(zone, from, limit);
+  }
+  Status WriteCheckpoint(const store::CheckpointRecord& checkpoint) override {
+    return memory_.WriteCheckpoint(checkpoint);
+  }
+  Result<std::optional<store::CheckpointRecord>> LatestCheckpoint(const std::string& zone) override {
+    return memory_.LatestCheckpoint(zone);
+  }
   Result<store::PresencePage> ReadPresence(const std::string& zone, size_t offset,
                                            size_t limit) override {
     return memory_.ReadPresence(zone, offset, limit);

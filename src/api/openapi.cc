@@ -181,7 +181,10 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
   const Parameter zone{"zone", "path", "string", "zone id, e.g. hengqin"};
   const std::vector<Route> routes = {
       {"post", "/v1/zones/{zone}/commands", "Submit one command or a batch; answers after fsync",
-       {zone}, "Object", {400, 401, 403, 404, 409, 411, 413, 415, 429, 503}, true, "Commands"},
+       {zone, {"receipt", "query", "integer",
+               "1: each journaled decision carries \"receipt\": {seq, leaf_hash, tree_size} "
+               "(docs/proofs.md); 0 or absent: none"}},
+       "Object", {400, 401, 403, 404, 409, 411, 413, 415, 429, 503}, true, "Commands"},
       {"get", "/v1/zones", "Profiles of the zones served", {}, "Object", {401}, true},
       {"get", "/v1/zones/{zone}/presence", "Persons inside the zone",
        {zone, {"offset", "query", "integer", "persons to skip"}, {"limit", "query", "integer", page.c_str()}},
@@ -198,6 +201,22 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
        {zone, {"from", "query", "string", "first local date, YYYY-MM-DD"},
         {"to", "query", "string", "last local date, YYYY-MM-DD"}},
        "Object", {400, 401, 403, 404, 503}, true},
+      {"get", "/v1/zones/{zone}/checkpoint",
+       "The zone's signed checkpoint (a C2SP signed note, docs/proofs.md): of the committed journal "
+       "when the server has a signing key, else the latest kept (auditors, admins, declarants)",
+       {zone}, "", {401, 403, 404, 429, 503}, true},
+      {"get", "/v1/zones/{zone}/proofs/inclusion",
+       "An entry's inclusion proof, as `twoline prove` prints it (auditors, admins; declarants for "
+       "their own commands' entries)",
+       {zone, {"seq", "query", "integer", "the entry's seq (required)"},
+        {"size", "query", "integer", "tree size (default: the latest checkpoint's)"}},
+       "Object", {400, 401, 403, 404, 429, 503}, true},
+      {"get", "/v1/zones/{zone}/proofs/consistency",
+       "A consistency proof between two tree sizes, as `twoline prove --consistency` prints it "
+       "(auditors, admins, declarants)",
+       {zone, {"from", "query", "integer", "the older tree size (required)"},
+        {"to", "query", "integer", "the newer tree size (default: the latest checkpoint's)"}},
+       "Object", {400, 401, 403, 404, 429, 503}, true},
       {"get", "/v1/zones/{zone}/stream",
        "Server-sent events: one `decision` event per journaled decision of the zone as it becomes durable "
        "(officers, auditors, admins)",

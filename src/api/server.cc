@@ -16,6 +16,7 @@
 #include "api/log.h"
 #include "api/openapi.h"
 #include "api/stamp.h"
+#include "api/proof_routes.h"
 #include "base/json_writer.h"
 #include "base/time.h"
 #include "http/worker_pool.h"
@@ -131,6 +132,9 @@ std::string RouteTemplate(std::string_view method, std::string_view path, bool s
   else if (is({"v1", "zones", "{zone}", "whatif"})) route = "/v1/zones/{zone}/whatif";
   else if (is({"v1", "zones", "{zone}", "journal"})) route = "/v1/zones/{zone}/journal";
   else if (is({"v1", "zones", "{zone}", "reports", "flows"})) route = "/v1/zones/{zone}/reports/flows";
+  else if (is({"v1", "zones", "{zone}", "checkpoint"})) route = "/v1/zones/{zone}/checkpoint";
+  else if (is({"v1", "zones", "{zone}", "proofs", "inclusion"})) route = "/v1/zones/{zone}/proofs/inclusion";
+  else if (is({"v1", "zones", "{zone}", "proofs", "consistency"})) route = "/v1/zones/{zone}/proofs/consistency";
   else if (static_files && method == "GET" && !IsApiPath(s)) route = "/{static}";
   if (method.empty()) return route;
   return std::string(method) + " " + route;
@@ -231,6 +235,7 @@ struct Server::Impl : http::Handler {
        const ServerOptions& options_)
       : store(store_), writer(writer_), cluster(cluster_), options(options_), tokens(store_, options_.token_refresh),
         limiter(options_.rate_limits), sessions(options_.sessions), log(options_.log),
+        proofs(store_, options_.checkpoint_signer),
         pool(options_.threads, kWorkQueueMax), http(*this, LayerOptions(options_)) {
     OpenApiLimits limits{options.body.body_bytes_max, options.body.batch_commands_max,
                          options.body.command.command_bytes_max,
@@ -271,7 +276,8 @@ struct Server::Impl : http::Handler {
   std::shared_ptr<store::Writer> WriterFor(const std::string& zone, const http::Request& request,
                                            Reply* relayed);
   Reply ClusterView(Call& call);
-  Reply AnswerOf(store::SubmitResult result, bool batch);
+  // `receipt`: each journaled decision carries its receipt (?receipt=1).
+  Reply AnswerOf(store::SubmitResult result, bool batch, bool receipt);
   void OpenStream(CallPtr call, const std::string& zone);
   // `offset` (default 0) and `limit` (default and bound from the options) of a paged read.
   Result<std::pair<size_t, size_t>> PageOf(const http::Request& request) const;
@@ -312,6 +318,7 @@ struct Server::Impl : http::Handler {
   SessionStore sessions;
   HttpStats stats;
   Log log;
+  ProofRoutes proofs;
   std::string openapi;
   http::WorkerPool pool;
   AnswerWaiter waiter;
@@ -509,8 +516,10 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
   const std::string_view kind = path.size() > 3 ? path[3] : std::string_view();
   bool known = (path.size() == 4 && (kind == "presence" || kind == "journal" ||
                                      kind == "declarations" || kind == "crossings" ||
-                                     kind == "verify")) ||
+                                     kind == "verify" || kind == "checkpoint")) ||
                (path.size() == 5 && (kind == "declarations" || kind == "persons")) ||
+               (path.size() == 5 && kind == "proofs" &&
+                (path[4] == "inclusion" || path[4] == "consistency")) ||
                (path.size() == 5 && kind == "reports" && path[4] == "flows") ||
                (path.size() == 6 && kind == "parties" && path[5] == "balance");
   if (!known) return ErrorReply(404, "not_found", "no such route");
@@ -519,12 +528,24 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
   if (!principal) return refusal;
   call.info.zone = zone;
   if (!Serves(zone)) return ErrorReply(404, "not_found", "this server does not serve zone " + zone);
-  if (kind == "declarations" || kind == "journal" || kind == "reports" || kind == "verify") {
-    if (auto limited = RateLimited(*principal, RateKind::kRead, kind == "verify" ? 50 : 1)) {
-      return std::move(*limited);
-    }
+  if (kind == "declarations" || kind == "journal" || kind == "reports" || kind == "verify" ||
+      kind == "checkpoint" || kind == "proofs") {
+    // A checkpoint may be signed and kept on the way: it costs more than a read.
+    const double cost = kind == "verify" ? 50 : kind == "checkpoint" ? 10 : 1;
+    if (auto limited = RateLimited(*principal, RateKind::kRead, cost)) return std::move(*limited);
   }
   if (kind == "parties") return Balance(*principal, zone, std::string(path[4]));
+  if (kind == "checkpoint" || kind == "proofs") {
+    ProofReply answer = kind == "checkpoint" ? proofs.Checkpoint(*principal, zone)
+                        : path[4] == "inclusion"
+                            ? proofs.Inclusion(*principal, zone, request.Param("seq"), request.Param("size"))
+                            : proofs.Consistency(*principal, zone, request.Param("from"), request.Param("to"));
+    if (answer.status != 200) return ErrorReply(answer.status, answer.error, answer.body);
+    Reply reply{200, std::move(answer.body)};
+    reply.content_type = std::move(answer.content_type);
+    reply.headers.push_back({"Cache-Control", "no-store"});
+    return reply;
+  }
   if (kind == "declarations" && path.size() == 5) {
     return Declaration(*principal, zone, std::string(path[4]));
   }
@@ -572,17 +593,22 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
   if (Status allowed = AllowSubmit(*principal, zone); !allowed) {
     return Finish(*call, ErrorReply(403, "forbidden", allowed.message()));
   }
+  const std::optional<std::string> receipt_param = call->request.Param("receipt");
+  if (receipt_param && *receipt_param != "0" && *receipt_param != "1") {
+    return Finish(*call, ErrorReply(400, "bad_request", "query parameter \"receipt\" must be 0 or 1"));
+  }
+  const bool receipt = receipt_param == "1";
   if (cluster != nullptr) {
     // Taking the zone (a load) or relaying to its owner blocks: on a worker thread, which then
     // waits for the answer too.
-    return Offload(std::move(call), [this, zone, principal = *principal](Call& c) -> Reply {
+    return Offload(std::move(call), [this, zone, principal = *principal, receipt](Call& c) -> Reply {
       Reply relayed;
       std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, c.request, &relayed);
       if (!zone_writer) return relayed;
       Submitted submitted = Submit(c, zone, principal, *zone_writer);
       if (Reply* reply = std::get_if<Reply>(&submitted)) return std::move(*reply);
       auto& [answer, batch] = std::get<1>(submitted);
-      return AnswerOf(answer.get(), batch);
+      return AnswerOf(answer.get(), batch, receipt);
     });
   }
   Submitted submitted = Submit(*call, zone, *principal, *writer);
@@ -590,10 +616,10 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
   auto& [answer, batch_body] = std::get<1>(submitted);
   const bool batch = batch_body;
   if (answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-    return Finish(*call, AnswerOf(answer.get(), batch));  // refused at once (overload, stopped)
+    return Finish(*call, AnswerOf(answer.get(), batch, receipt));  // refused at once (overload, stopped)
   }
-  waiter.Add(std::move(answer), [this, call, batch](store::SubmitResult result) {
-    Finish(*call, AnswerOf(std::move(result), batch));
+  waiter.Add(std::move(answer), [this, call, batch, receipt](store::SubmitResult result) {
+    Finish(*call, AnswerOf(std::move(result), batch, receipt));
   });
 }
 
@@ -660,7 +686,7 @@ Reply Server::Impl::ClusterView(Call& call) {
   return Reply{200, cluster->StatusJson()};
 }
 
-Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch) {
+Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch, bool receipt) {
   switch (result.status) {
     case store::SubmitStatus::kDecided:
       break;
@@ -673,6 +699,12 @@ Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch) {
     case store::SubmitStatus::kUnavailable:
       // A cluster node stops writing a zone it lost: another node writes it within a lease.
       return RetryLater(503, "unavailable", result.message, cluster != nullptr ? 1 : 30);
+  }
+  if (receipt) {
+    for (store::Answer& answer : result.answers) {
+      if (answer.seq == 0) continue;  // invalid: nothing was journaled
+      answer.json = WithReceipt(std::move(answer.json), answer.seq, answer.leaf_hash, result.journal_entries);
+    }
   }
   Reply reply;
   if (!batch) {

@@ -33,6 +33,7 @@
 #include "base/result.h"
 #include "cluster/cluster_hook.h"
 #include "http/server.h"
+#include "proof/note.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -72,6 +73,9 @@ struct ServerOptions {
   // Source of GET /v1/zones/{zone}/stream (wired to store::WriterOptions::on_committed by the
   // owner); null: the route answers 503.
   DecisionFeed* decision_feed = nullptr;
+  // GET /v1/zones/{zone}/checkpoint signs a checkpoint of the committed journal with this key when
+  // the latest kept one is older (api/proof_routes.h); null: the latest kept one is served.
+  std::shared_ptr<const proof::NoteSigner> checkpoint_signer;
   // Files for GET paths outside /v1, /healthz and /metrics ("/" and unknown paths get
   // "/index.html"); empty: such paths are 404.
   StaticFiles static_files;

@@ -133,6 +133,14 @@ int main(int argc, char** argv) {
   serve->add_option("--snapshot-seconds", serve_options.snapshot_every_seconds,
                     "... or after this many seconds with new entries (default 300; 0: off)")
       ->check(CLI::Range(0, 1 << 30));
+  serve->add_option("--checkpoint-key", serve_options.checkpoint_key_path,
+                    "sign and keep a checkpoint of each zone at an interval with this private key "
+                    "(PREFIX.key); also signs fresh ones for GET .../checkpoint");
+  serve->add_option("--checkpoint-seconds", serve_options.checkpoint_every_seconds,
+                    "with --checkpoint-key: sign every this many seconds with new entries (default 60; 0: not by time)")
+      ->check(CLI::Range(0, 1 << 30));
+  serve->add_option("--checkpoint-entries", serve_options.checkpoint_every_entries,
+                    "... or every this many entries (default 10000; 0: not by count)");
 
   twoline::cli::TokenOptions token_options;
   auto* token = app.add_subcommand("token", "manage API tokens: create | list | revoke");

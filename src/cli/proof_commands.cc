@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/time.h"
 #include "cli/journal_commands.h"
 #include "journal/chain.h"
 #include "journal/journal_file.h"
@@ -22,6 +23,8 @@
 #include "proof/checkpoint.h"
 #include "proof/note.h"
 #include "proof/proof_file.h"
+#include "store/stored_tree.h"
+#include "store/zone_set.h"
 
 namespace twoline::cli {
 namespace {
@@ -108,15 +111,6 @@ int Bad(const char* command, const std::string& reason, std::ostream& out, std::
 int Fail(const char* command, const std::string& reason, std::ostream& err) {
   err << "twoline " << command << ": " << reason << "\n";
   return 1;
-}
-
-Result<JournalLeaves> ReadZoneLeaves(const std::string& journal_path, const std::string& zone) {
-  auto leaves = ReadJournalLeaves(journal_path);
-  if (!leaves) return leaves.error();
-  if (!leaves->zone.empty() && leaves->zone != zone) {
-    return Error{journal_path + " is the journal of zone " + leaves->zone + ", not " + zone};
-  }
-  return leaves;
 }
 
 std::string Base64Hash(const Hash256& hash) {
@@ -232,48 +226,6 @@ Result<JournalLeaves> ReadJournalLeaves(const std::string& journal_path) {
   return leaves;
 }
 
-Result<JournalLeaves> ReadStoreLeaves(const std::string& db_path, const std::string& postgres,
-                                      const std::string& zone) {
-  StoreLocation location;
-  location.db = db_path;
-  location.postgres = postgres;
-  auto store = OpenStore(location, /*read_only=*/true, /*audit=*/true);
-  if (!store) return store.error();
-  auto zones = (*store)->Zones();
-  if (!zones) return zones.error();
-  const store::ZoneRecord* record = nullptr;
-  for (const store::ZoneRecord& each : *zones) {
-    if (each.zone == zone) record = &each;
-  }
-  if (record == nullptr) return Error{location.Name() + " holds no zone \"" + zone + "\""};
-  JournalLeaves leaves;
-  leaves.zone = zone;
-  Hash256 previous{};
-  Status scanned = (*store)->ScanEntries(zone, 1, record->entries, [&](const store::EntryRecord& stored) -> Status {
-    const uint64_t seq = leaves.line_offsets.size() + 1;
-    const std::string where = "zone " + zone + ": seq " + std::to_string(seq) + ": ";
-    auto leaf = journal::LeafOfJournalLine(stored.line);
-    if (!leaf) return Error{where + leaf.error().message};
-    const journal::Entry& entry = leaf->entry;
-    if (entry.seq != seq) return Error{where + "the line holds seq " + std::to_string(entry.seq)};
-    if (entry.prev != previous) {
-      return Error{where + "prev does not match the hash of seq " + std::to_string(seq - 1)};
-    }
-    previous = entry.hash;
-    leaves.log.Append(leaf->leaf_hash);
-    leaves.line_offsets.push_back(leaves.data.size());
-    leaves.data += stored.line;
-    leaves.data += '\n';
-    return Status::Ok();
-  });
-  if (!scanned) return Error{scanned.message()};
-  if (leaves.line_offsets.size() != record->entries) {
-    return Error{"zone " + zone + ": the store lists " + std::to_string(record->entries) +
-                 " entries but " + std::to_string(leaves.line_offsets.size()) + " were read"};
-  }
-  return leaves;
-}
-
 int KeyCreate(const KeyCreateOptions& options, std::ostream& out, std::ostream& err) {
   auto signer = proof::GenerateNoteSigner(options.name);
   if (!signer) return Fail("key create", signer.error().message, err);
@@ -296,65 +248,102 @@ int KeyCreate(const KeyCreateOptions& options, std::ostream& out, std::ostream& 
   return 0;
 }
 
+Result<proof::NoteSigner> ReadSignerKeyFile(const std::string& path) {
+  auto text = ReadKeyFile(path);
+  if (!text) return text.error();
+  auto signer = proof::ParseSignerKey(*text);
+  if (!signer) return Error{path + ": " + signer.error().message};
+  return std::move(*signer);
+}
+
 int PrintCheckpoint(const CheckpointOptions& options, std::ostream& out, std::ostream& err) {
+  const StoreLocation location = options.Location();
+  if (options.latest) {
+    auto store = OpenStore(location, /*read_only=*/true);
+    if (!store) return Fail("checkpoint", store.error().message, err);
+    auto latest = (*store)->LatestCheckpoint(options.zone);
+    if (!latest) return Fail("checkpoint", latest.error().message, err);
+    if (!*latest) {
+      return Fail("checkpoint", location.Name() + " keeps no checkpoint of zone " + options.zone, err);
+    }
+    out << (*latest)->note;
+    return 0;
+  }
   std::string origin = options.origin.empty() ? proof::DefaultOrigin(options.zone) : options.origin;
   if (Status s = proof::ValidateOrigin(origin); !s) return Fail("checkpoint", s.message(), err);
-  auto key_text = ReadKeyFile(options.key_path);
-  if (!key_text) return Fail("checkpoint", key_text.error().message, err);
-  auto signer = proof::ParseSignerKey(*key_text);
-  if (!signer) return Fail("checkpoint", options.key_path + ": " + signer.error().message, err);
-  // Only a journal that verifies is signed.
-  const bool in_store = options.journal_path.empty();
-  if (in_store) {
-    StoreLocation location;
-    location.db = options.db_path;
-    location.postgres = options.postgres;
-    std::ostringstream verified, verify_err;
-    if (VerifyStore(location, options.zone, /*from_snapshot=*/false, verified, verify_err) != 0) {
-      return Fail("checkpoint", "the journal does not verify: " + verify_err.str(), err);
-    }
-  } else {
-    journal::Chain chain;
-    if (Status s = journal::ReplayJournalFile(options.journal_path, &chain); !s) {
-      return Fail("checkpoint", "the journal does not verify: " + s.message(), err);
-    }
+  auto signer = ReadSignerKeyFile(options.key_path);
+  if (!signer) return Fail("checkpoint", signer.error().message, err);
+  auto store = OpenExistingStore(location, /*audit=*/true);
+  if (!store) return Fail("checkpoint", store.error().message, err);
+  // Only a journal that verifies is signed, and exactly what was verified: the root is the
+  // frontier of the replay, which also checked every stored leaf hash against its entry.
+  auto records = (*store)->Zones();
+  if (!records) return Fail("checkpoint", records.error().message, err);
+  const store::ZoneRecord* record = nullptr;
+  for (const store::ZoneRecord& each : *records) {
+    if (each.zone == options.zone) record = &each;
   }
-  auto leaves = in_store ? ReadStoreLeaves(options.db_path, options.postgres, options.zone)
-                         : ReadZoneLeaves(options.journal_path, options.zone);
-  if (!leaves) return Fail("checkpoint", leaves.error().message, err);
-  proof::Checkpoint checkpoint{origin, leaves->log.size(), leaves->log.Root(), {}};
+  if (record == nullptr) {
+    return Fail("checkpoint", location.Name() + " holds no zone \"" + options.zone + "\"", err);
+  }
+  store::Zone replayed;
+  if (Status s = store::ReplayZone(**store, *record, &replayed); !s) {
+    return Fail("checkpoint", "the journal does not verify: " + s.message(), err);
+  }
+  const proof::MerkleFrontier& tree = replayed.chain.frontier();
+  proof::Checkpoint checkpoint{origin, tree.size(), tree.Root(), {}};
   auto note = proof::SignCheckpoint(checkpoint, *signer);
   if (!note) return Fail("checkpoint", note.error().message, err);
+  store::CheckpointRecord kept{options.zone, checkpoint.size, *note, FormatRfc3339(std::time(nullptr), 0)};
+  if (Status s = (*store)->WriteCheckpoint(kept); !s) {
+    return Fail("checkpoint", "the checkpoint was not kept: " + s.message(), err);
+  }
   out << *note;
   return 0;
 }
 
 int Prove(const ProveOptions& options, std::ostream& out, std::ostream& err) {
-  auto leaves = options.journal_path.empty()
-                    ? ReadStoreLeaves(options.db_path, options.postgres, options.zone)
-                    : ReadZoneLeaves(options.journal_path, options.zone);
-  if (!leaves) return Fail("prove", leaves.error().message, err);
-  const proof::MerkleLog& log = leaves->log;
+  const StoreLocation location = options.Location();
+  auto store = OpenStore(location, /*read_only=*/true);
+  if (!store) return Fail("prove", store.error().message, err);
+  store::StoredTree tree(**store);
+  auto head = tree.Current(options.zone);
+  if (!head) return Fail("prove", location.Name() + ": " + head.error().message, err);
+  // Without a size, proofs are against the latest kept checkpoint (what a verifier holds), or the
+  // whole journal when none is kept.
+  auto latest = (*store)->LatestCheckpoint(options.zone);
+  if (!latest) return Fail("prove", latest.error().message, err);
+  const uint64_t default_size = *latest ? (*latest)->size : head->size;
+  const std::string default_name = *latest ? "the latest checkpoint's size " : "the journal's size ";
+  auto check_size = [&](uint64_t size) -> Status {
+    if (size > head->size) {
+      return Error{"tree size " + std::to_string(size) + " is beyond the journal's " +
+                   std::to_string(head->size) + " entries"};
+    }
+    return Status::Ok();
+  };
   if (options.consistency) {
-    uint64_t to = options.to == 0 ? log.size() : options.to;
-    auto path = log.ConsistencyProof(options.from, to);
-    if (!path) return Fail("prove", path.error().message, err);
-    out << proof::FormatProofFile(
-        proof::ConsistencyProofFile{options.zone, options.from, to, std::move(*path)});
+    const uint64_t to = options.to == 0 ? default_size : options.to;
+    if (Status s = check_size(to); !s) return Fail("prove", s.message(), err);
+    if (options.from > to) {
+      return Fail("prove", "--from " + std::to_string(options.from) + " is after --to " + std::to_string(to) +
+                               (options.to == 0 ? " (" + default_name + "); give --to" : ""), err);
+    }
+    auto proof = tree.Consistency(options.zone, options.from, to);
+    if (!proof) return Fail("prove", proof.error().message, err);
+    out << proof::FormatProofFile(*proof);
     return 0;
   }
-  uint64_t size = options.size == 0 ? log.size() : options.size;
-  if (options.seq == 0) return Fail("prove", "--seq must be at least 1", err);
-  auto path = log.InclusionProof(options.seq - 1, size);
-  if (!path) return Fail("prove", path.error().message, err);
-  proof::InclusionProofFile proof{options.zone,
-                                  options.seq,
-                                  options.seq - 1,
-                                  size,
-                                  log.LeafHash(options.seq - 1),
-                                  std::string(leaves->Line(options.seq)),
-                                  std::move(*path)};
-  out << proof::FormatProofFile(proof);
+  const uint64_t size = options.size == 0 ? default_size : options.size;
+  if (Status s = check_size(size); !s) return Fail("prove", s.message(), err);
+  if (options.seq > size) {
+    return Fail("prove", "seq " + std::to_string(options.seq) + " is not in the tree of size " +
+                             std::to_string(size) +
+                             (options.size == 0 ? " (" + default_name + "); give --size" : ""), err);
+  }
+  auto proof = tree.Inclusion(options.zone, options.seq, size);
+  if (!proof) return Fail("prove", proof.error().message, err);
+  out << proof::FormatProofFile(*proof);
   return 0;
 }
 
@@ -420,8 +409,11 @@ void ProofCommandLine::Register(CLI::App* app, CLI::App* verify) {
     db->excludes(postgres);
   }
   checkpoint_->add_option("--zone", checkpoint_options_.zone, "zone id")->required();
-  checkpoint_->add_option("--key", checkpoint_options_.key_path, "private key file (PREFIX.key)")
-      ->required();
+  auto* key = checkpoint_->add_option("--key", checkpoint_options_.key_path,
+                                      "sign a new checkpoint with this private key (PREFIX.key) and keep it");
+  auto* latest = checkpoint_->add_flag("--latest", checkpoint_options_.latest,
+                                       "print the latest checkpoint kept in the store instead");
+  key->excludes(latest);
   checkpoint_->add_option("--origin", checkpoint_options_.origin,
                           "checkpoint origin (default twoline/ZONE)");
 
@@ -436,11 +428,11 @@ void ProofCommandLine::Register(CLI::App* app, CLI::App* verify) {
   prove_->add_option("--zone", prove_options_.zone, "zone id")->required();
   prove_->add_option("--seq", prove_options_.seq, "inclusion: the entry's seq");
   prove_->add_option("--size", prove_options_.size,
-                     "inclusion: tree size (default: the whole journal)");
+                     "inclusion: tree size (default: the latest kept checkpoint's, else the whole journal)");
   prove_->add_flag("--consistency", prove_options_.consistency, "a consistency proof instead");
   prove_->add_option("--from", prove_options_.from, "consistency: the older tree size");
   prove_->add_option("--to", prove_options_.to,
-                     "consistency: the newer tree size (default: the whole journal)");
+                     "consistency: the newer tree size (default: the latest kept checkpoint's, else the whole journal)");
 
   verify_proof_ =
       app->add_subcommand("verify-proof", "check a proof against signed checkpoints, offline");
@@ -473,6 +465,9 @@ std::optional<int> ProofCommandLine::Run(const std::string& verify_journal_path,
     const CheckpointOptions& o = checkpoint_options_;
     if (o.journal_path.empty() && o.db_path.empty() && o.postgres.empty()) {
       return Fail("checkpoint", "--journal FILE, --db FILE or --postgres CONNINFO is required", err);
+    }
+    if (o.key_path.empty() == !o.latest) {
+      return Fail("checkpoint", "give --key FILE (sign a new checkpoint) or --latest (print the kept one)", err);
     }
     return PrintCheckpoint(checkpoint_options_, out, err);
   }

@@ -1,6 +1,7 @@
 // The proof subcommands: `key create`, `checkpoint`, `prove`, `verify-proof`, and `verify
-// --checkpoint` (docs/proofs.md). `checkpoint`, `prove` and `verify --checkpoint` read a JSON Lines
-// journal file; `verify-proof` needs nothing but the files it is given.
+// --checkpoint` (docs/proofs.md). `checkpoint` and `prove` work on any store (--journal, --db,
+// --postgres); `verify --checkpoint` reads a JSON Lines journal file; `verify-proof` needs nothing
+// but the files it is given.
 //
 // Every command prints its result on `out` and returns 0, or prints the reason on `err` and
 // returns 1 (`verify-proof` and `verify --checkpoint` also print "bad <reason>" on `out`).
@@ -14,8 +15,10 @@
 #include <vector>
 
 #include "base/result.h"
+#include "cli/store_commands.h"
 #include "journal/entry.h"
 #include "proof/merkle.h"
+#include "proof/note.h"
 
 namespace CLI {
 class App;
@@ -30,15 +33,22 @@ struct KeyCreateOptions {
 // Refuses to overwrite either file; on failure nothing is left behind.
 int KeyCreate(const KeyCreateOptions& options, std::ostream& out, std::ostream& err);
 
+// Reads a private key file (PREFIX.key, docs/proofs.md "Keys"); the error names the file.
+Result<proof::NoteSigner> ReadSignerKeyFile(const std::string& path);
+
 struct CheckpointOptions {
   std::string journal_path;  // or:
   std::string db_path;
   std::string postgres;
   std::string zone;
-  std::string key_path;  // a <prefix>.key file
+  std::string key_path;  // a <prefix>.key file: sign a new checkpoint
+  bool latest = false;   // instead: print the latest kept one
   std::string origin;    // empty: "twoline/<zone>"
+  StoreLocation Location() const { return StoreLocation{db_path, journal_path, postgres}; }
 };
-// Verifies the journal (hash chain and replay), then prints the signed checkpoint of all of it.
+// With a key: verifies the zone's journal (replay from its first entry: hashes, leaf hashes and
+// decisions), signs the checkpoint of all of it, keeps it in the store and prints it. With
+// `latest`: prints the latest checkpoint kept in the store.
 int PrintCheckpoint(const CheckpointOptions& options, std::ostream& out, std::ostream& err);
 
 struct ProveOptions {
@@ -46,15 +56,18 @@ struct ProveOptions {
   std::string db_path;
   std::string postgres;
   std::string zone;
-  // Inclusion: the entry `seq` in the tree of `size` entries (0: the whole journal).
+  // Inclusion: the entry `seq` in the tree of `size` entries (0: the latest kept checkpoint's size,
+  // or the whole journal when none is kept).
   uint64_t seq = 0;
   uint64_t size = 0;
-  // Consistency: from the tree of `from` entries to that of `to` (0: the whole journal).
+  // Consistency: from the tree of `from` entries to that of `to` (0: as `size`).
   bool consistency = false;
   uint64_t from = 0;
   uint64_t to = 0;
+  StoreLocation Location() const { return StoreLocation{db_path, journal_path, postgres}; }
 };
-// Prints an inclusion or consistency proof file (proof/proof_file.h).
+// Prints an inclusion or consistency proof file (proof/proof_file.h), from the leaf hashes stored
+// with the journal (store/stored_tree.h).
 int Prove(const ProveOptions& options, std::ostream& out, std::ostream& err);
 
 struct VerifyProofOptions {
@@ -115,8 +128,5 @@ struct JournalLeaves {
   std::string_view Line(uint64_t seq) const;
 };
 Result<JournalLeaves> ReadJournalLeaves(const std::string& journal_path);
-// The leaves of one zone's journal in any store (--db, --postgres), each entry's chain link checked.
-Result<JournalLeaves> ReadStoreLeaves(const std::string& db_path, const std::string& postgres,
-                                      const std::string& zone);
 
 }  // namespace twoline::cli

@@ -15,6 +15,7 @@
 #include "api/log.h"
 #include "api/server.h"
 #include "cluster/node.h"
+#include "cli/proof_commands.h"
 #include "cli/store_commands.h"
 #include "cli/run_input.h"
 #include "cli/zones_command.h"
@@ -64,6 +65,21 @@ std::string ZonesJson(const store::ZoneSet& zones) {
     out += ZoneJson(zones.Find(id)->chain.engine().profile());
   }
   return out + "]";
+}
+
+// The checkpoint policy of the options: no signer without --checkpoint-key.
+Result<store::CheckpointPolicy> CheckpointPolicyOf(const ServeOptions& options) {
+  store::CheckpointPolicy policy;
+  policy.every = std::chrono::seconds(options.checkpoint_every_seconds);
+  policy.every_entries = options.checkpoint_every_entries;
+  if (options.checkpoint_key_path.empty()) return policy;
+  if (options.checkpoint_every_seconds == 0 && options.checkpoint_every_entries == 0) {
+    return Error{"--checkpoint-seconds and --checkpoint-entries cannot both be 0 with --checkpoint-key"};
+  }
+  auto signer = ReadSignerKeyFile(options.checkpoint_key_path);
+  if (!signer) return Error{"--checkpoint-key: " + signer.error().message};
+  policy.signer = std::make_shared<const proof::NoteSigner>(std::move(*signer));
+  return policy;
 }
 
 // Waits for SIGINT or SIGTERM (blocked in every thread) and stops the server.
@@ -121,6 +137,12 @@ int ServeCluster(const ServeOptions& options, const std::string& host, int port,
     if (!detail.empty()) line.Add("message", detail.substr(0, detail.find('{')));
     log.Write(line);
   };
+  auto checkpoints = CheckpointPolicyOf(options);
+  if (!checkpoints) return fail(checkpoints.error().message);
+  cluster.writer.checkpoints = *checkpoints;
+  cluster.writer.on_checkpoint_log = [&log](const std::string& message) {
+    log.Write(api::LogLine("warn", "checkpoint").Add("message", message));
+  };
   auto node = cluster::ClusterNode::Create(cluster);
   if (!node) return fail(node.error().message);
 
@@ -138,6 +160,7 @@ int ServeCluster(const ServeOptions& options, const std::string& host, int port,
     zones_json += ZoneJson(**profile);
   }
   server_options.zones_json = zones_json + "]";
+  server_options.checkpoint_signer = checkpoints->signer;
   api::Server server((*node)->read_store(), **node, server_options);
   auto bound = server.Bind();
   if (!bound) return fail(bound.error().message);
@@ -178,6 +201,8 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   signal(SIGPIPE, SIG_IGN);
   if (!options.postgres.empty()) return ServeCluster(options, host, port, out, err, log);
 
+  auto checkpoints = CheckpointPolicyOf(options);
+  if (!checkpoints) return fail(checkpoints.error().message);
   store::SqliteOptions sqlite;
   sqlite.read_connections_max = std::max<size_t>(4, std::min<size_t>(options.threads, 64));
   auto store = store::SqliteStore::Open(options.db_path, sqlite);
@@ -207,6 +232,7 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   server_options.access_log = options.access_log;
   server_options.log = &err;
   server_options.zones_json = ZonesJson(**zones);
+  server_options.checkpoint_signer = checkpoints->signer;
   // The browser console, embedded in the binary (web/, src/web/assets.h), at `/`.
   server_options.static_files = [](std::string_view path) -> std::optional<api::StaticFile> {
     std::optional<web::StaticFile> file = web::FindWebAsset(path);
@@ -230,6 +256,11 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   writer_options.snapshots.every = std::chrono::seconds(options.snapshot_every_seconds);
   writer_options.on_snapshot_log = [&log](const std::string& message) {
     log.Write(api::LogLine("info", "snapshot").Add("message", message));
+  };
+  writer_options.checkpoints = *checkpoints;
+  // Only failures are logged: a checkpoint a minute would flood the log otherwise.
+  writer_options.on_checkpoint_log = [&log](const std::string& message) {
+    log.Write(api::LogLine("warn", "checkpoint").Add("message", message));
   };
   store::Writer writer(**store, std::move(*zones), writer_options);
   api::Server server(**store, writer, server_options);

@@ -42,6 +42,12 @@ struct ServeOptions {
   bool access_log = false;                // log every request, not only failures
   uint64_t snapshot_every_entries = 100000;  // background snapshot after this many entries (0: off)
   int snapshot_every_seconds = 300;          // ... or after this long with new entries (0: off)
+  // Signed checkpoints (store/checkpointer.h): with a private key file, each zone's tree head is
+  // signed and kept every `checkpoint_every_seconds` with new entries or every
+  // `checkpoint_every_entries` entries, whichever comes first (0: not by that measure; not both).
+  std::string checkpoint_key_path;
+  int checkpoint_every_seconds = 60;
+  uint64_t checkpoint_every_entries = 10000;
 };
 
 int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err);

@@ -16,6 +16,7 @@
 #include "engine/goods_queries.h"
 #include "engine/queries.h"
 #include "journal/journal_file.h"
+#include "journal/merkle_leaf.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
 #include "store/goods_reads.h"
@@ -176,6 +177,24 @@ Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, b
     return std::unique_ptr<store::Store>(std::move(*store));
   }
   auto store = read_only ? OpenForReading(location.db) : OpenForWriting(location.db);
+  if (!store) return store.error();
+  return std::unique_ptr<store::Store>(std::move(*store));
+}
+
+Result<std::unique_ptr<store::Store>> OpenExistingStore(const StoreLocation& location, bool audit) {
+  if (!location.postgres.empty()) return OpenStore(location, /*read_only=*/false, audit);
+  if (!location.journal.empty()) {
+    store::JournalStoreOptions options;
+    options.create = false;
+    options.use_index = !audit;
+    auto store = store::JournalStore::Open(location.journal, options);
+    if (!store) return store.error();
+    return std::unique_ptr<store::Store>(std::move(*store));
+  }
+  store::SqliteOptions options;
+  options.create = false;
+  options.read_connections_max = 2;
+  auto store = store::SqliteStore::Open(location.db, options);
   if (!store) return store.error();
   return std::unique_ptr<store::Store>(std::move(*store));
 }
@@ -580,6 +599,7 @@ Status AppendImported(store::Store& store, store::Zone& zone,
     record.hash = entry.hash;
     record.line = journal::EntryToJsonLine(entry);
     record.line.pop_back();
+    record.leaf_hash = journal::LeafHash(entry);
     if (entry.kind == journal::EntryKind::kCommand) record.command_id = store::CommandIdOf(entry.command);
     batch.entries.push_back(std::move(record));
     bool last = i + 1 == entries.size();

@@ -42,6 +42,9 @@ struct StoreLocation {
 // audit opening trusts no derived file (a journal's offsets index).
 Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, bool read_only,
                                                 bool audit = false);
+// Opens an existing store for writing (migrating an older schema), never creating one: for commands
+// that keep something beside a journal (a checkpoint) but append nothing.
+Result<std::unique_ptr<store::Store>> OpenExistingStore(const StoreLocation& location, bool audit);
 
 // `twoline run`: one commit path for every backend (store::CommitBatch, pipelined group commits;
 // decisions are written only once their entries are durable). Startup loads the newest valid

@@ -35,6 +35,16 @@ class OneZoneStore final : public store::Store {
                      const std::function<Status(const store::EntryRecord&)>& each) override {
     return store_.ScanEntries(zone, from_seq, through_seq, each);
   }
+  Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,
+                                              size_t limit) override {
+    return store_.ReadLeafHashes(zone, from_seq, limit);
+  }
+  Status WriteCheckpoint(const store::CheckpointRecord& checkpoint) override {
+    return store_.WriteCheckpoint(checkpoint);
+  }
+  Result<std::optional<store::CheckpointRecord>> LatestCheckpoint(const std::string& zone) override {
+    return store_.LatestCheckpoint(zone);
+  }
   Result<store::PresencePage> ReadPresence(const std::string& zone, size_t offset,
                                            size_t limit) override {
     return store_.ReadPresence(zone, offset, limit);

@@ -1,6 +1,7 @@
 #include "journal/chain.h"
 
 #include "base/check.h"
+#include "journal/merkle_leaf.h"
 #include "policy/profile_loader.h"
 
 namespace twoline::journal {
@@ -13,12 +14,19 @@ Entry Chain::NextEntry(EntryKind kind) {
   return entry;
 }
 
+void Chain::Seal(Entry& entry) {
+  EntryHashes hashes = HashEntry(entry);
+  entry.hash = hashes.chain;
+  last_leaf_ = hashes.leaf;
+  frontier_.Append(hashes.leaf);
+}
+
 Entry Chain::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
   Entry entry = NextEntry(EntryKind::kProfile);
   entry.zone = profile->id;
   entry.profile_text = profile->source_text;
   entry.tariff_text = profile->tariff_text;
-  entry.hash = ComputeEntryHash(entry);
+  Seal(entry);
   engine_.PutProfileInForce(std::move(profile));
   head_ = entry.hash;
   return entry;
@@ -37,7 +45,7 @@ Chain::Submitted Chain::Submit(const engine::Command& command) {
   entry.zone = command.zone;
   entry.command = command.canonical;
   entry.decision = engine::CanonicalDecisionJson(out.decision);
-  entry.hash = ComputeEntryHash(entry);
+  Seal(entry);
   engine_.Apply(command, out.decision);
   CHECK(engine_.last_seq() == entry.seq);
   head_ = entry.hash;
@@ -46,13 +54,15 @@ Chain::Submitted Chain::Submit(const engine::Command& command) {
   return out;
 }
 
-Status Chain::Restore(BinaryReader& engine_body, const Hash256& head) {
+Status Chain::Restore(BinaryReader& engine_body, const Hash256& head,
+                      proof::MerkleFrontier frontier) {
   CHECK(engine_.last_seq() == 0);
   if (Status status = engine_.LoadSnapshot(engine_body); !status) {
     engine_ = engine::Engine();
     return status;
   }
   head_ = head;
+  frontier_ = std::move(frontier);
   return Status::Ok();
 }
 
@@ -72,7 +82,14 @@ Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
                  " (entry removed, reordered or duplicated)"};
   }
   if (entry.prev != head_) return Error{at + "previous hash does not match the chain"};
-  if (ComputeEntryHash(entry) != entry.hash) return Error{at + "hash does not match the entry's content"};
+  const EntryHashes hashes = HashEntry(entry);
+  if (hashes.chain != entry.hash) return Error{at + "hash does not match the entry's content"};
+  // The frontier grows only with an entry that replays; every return below that succeeds does.
+  auto appended = [&] {
+    head_ = entry.hash;
+    last_leaf_ = hashes.leaf;
+    frontier_.Append(hashes.leaf);
+  };
   if (entry.kind == EntryKind::kProfile) {
     policy::ProfileErrors errors;
     auto profile = policy::LoadProfileText(entry.profile_text, entry.tariff_text,
@@ -83,7 +100,7 @@ Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
       return Error{at + "profile for another zone"};
     }
     engine_.PutProfileInForce(std::make_shared<policy::Profile>(std::move(*profile)));
-    head_ = entry.hash;
+    appended();
     return Status::Ok();
   }
   if (!engine_.has_profile()) return Error{at + "command before any profile is in force"};
@@ -107,7 +124,7 @@ Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
                  engine::CanonicalDecisionJson(decision)};
   }
   engine_.Apply(command, decision);
-  head_ = entry.hash;
+  appended();
   if (parsed != nullptr) *parsed = std::move(own);
   return Status::Ok();
 }

@@ -1,7 +1,14 @@
-// Chain: an Engine together with the head of its hash chain. It turns decisions into journal
-// entries (and back): Submit decides a command and, when the decision is journaled, returns the new
-// entry with its hash; Replay checks a stored entry (seq, previous hash, own hash, and that the
-// engine decides its command the same way again) and applies it.
+// Chain: an Engine together with the head of its hash chain and the Merkle frontier of its entries.
+// It turns decisions into journal entries (and back): Submit decides a command and, when the
+// decision is journaled, returns the new entry with its hash; Replay checks a stored entry (seq,
+// previous hash, own hash, and that the engine decides its command the same way again) and applies
+// it.
+//
+// Every entry appended or replayed is also appended to the frontier (proof/merkle.h): the RFC 9162
+// right-edge subtree roots, at most 64 hashes, so that the tree root of the entries so far is known
+// in O(log n) without reading any entry again. Its leaf hash comes from the same encoding as the
+// chain hash (journal/merkle_leaf.h), so the tree costs one more SHA-256 of the entry and, amortised,
+// one node hash per entry. Snapshots carry the frontier (journal/snapshot.h).
 //
 // Replaying every entry of a journal through Replay is `verify`: any altered, removed, reordered or
 // duplicated entry fails at the first bad seq.
@@ -15,6 +22,7 @@
 #include "base/result.h"
 #include "engine/engine.h"
 #include "journal/entry.h"
+#include "proof/merkle.h"
 
 namespace twoline::journal {
 
@@ -34,9 +42,10 @@ class Chain {
   // the replay limits: command_bytes_max 1 << 30), so that the parse is not repeated; every check
   // is the same (the parsed command must be the entry's canonical command).
   Status Replay(const Entry& entry, const engine::Command& command);
-  // Restores a chain from a snapshot's engine body and the hash of its last entry
-  // (journal/snapshot.h checks the container). The chain must be empty.
-  Status Restore(BinaryReader& engine_body, const Hash256& head);
+  // Restores a chain from a snapshot's engine body, the hash of its last entry and the Merkle
+  // frontier of its entries (journal/snapshot.h checks the container and that the frontier covers
+  // every entry). The chain must be empty.
+  Status Restore(BinaryReader& engine_body, const Hash256& head, proof::MerkleFrontier frontier);
   // Puts a profile in force: a new profile entry.
   Entry PutProfileInForce(std::shared_ptr<const policy::Profile> profile);
   // Decides a parsed command. Invalid decisions and duplicates produce no entry; for a duplicate,
@@ -46,12 +55,21 @@ class Chain {
   const engine::Engine& engine() const { return engine_; }
   const Hash256& head() const { return head_; }
   uint64_t entries() const { return engine_.last_seq(); }
+  // The frontier of entries 1..entries(): frontier().Root() is their RFC 9162 tree root.
+  const proof::MerkleFrontier& frontier() const { return frontier_; }
+  // The leaf hash of the last entry put in force, submitted or replayed by this object (zeros
+  // before the first, and after Restore until the next).
+  const Hash256& last_leaf_hash() const { return last_leaf_; }
 
  private:
   Entry NextEntry(EntryKind kind);
+  // Sets the entry's hash and appends its leaf to the frontier.
+  void Seal(Entry& entry);
   Status ReplayEntry(const Entry& entry, const engine::Command* given, engine::Command* parsed);
   engine::Engine engine_;
   Hash256 head_{};
+  proof::MerkleFrontier frontier_;
+  Hash256 last_leaf_{};
 };
 
 }  // namespace twoline::journal

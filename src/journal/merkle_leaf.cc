@@ -10,6 +10,17 @@ Hash256 LeafHashOfEncoding(std::string_view encoded_entry) {
 
 Hash256 LeafHash(const Entry& entry) { return LeafHashOfEncoding(EncodeEntry(entry)); }
 
+EntryHashes HashEntry(const Entry& entry) {
+  std::string encoded = EncodeEntry(entry);
+  return EntryHashes{Sha256(encoded), LeafHashOfEncoding(encoded)};
+}
+
+Hash256 LeafHashOfLine(std::string_view line) {
+  auto entry = EntryFromJsonLine(line);
+  if (!entry) return Hash256{};
+  return LeafHash(*entry);
+}
+
 Result<EntryLeaf> LeafOfJournalLine(std::string_view line) {
   auto entry = EntryFromJsonLine(line);
   if (!entry) return Error{"the entry line is not a journal entry: " + entry.error().message};

@@ -20,6 +20,17 @@ namespace twoline::journal {
 Hash256 LeafHashOfEncoding(std::string_view encoded_entry);
 Hash256 LeafHash(const Entry& entry);
 
+// Both hashes of an entry from one encoding: its chain hash (the entry's "hash") and its leaf hash.
+struct EntryHashes {
+  Hash256 chain{};
+  Hash256 leaf{};
+};
+EntryHashes HashEntry(const Entry& entry);
+
+// The leaf hash of a stored journal line (without its '\n'), for rows stored before leaf hashes
+// were kept beside them; all zeros when the line is not a journal entry (replay names it).
+Hash256 LeafHashOfLine(std::string_view line);
+
 struct EntryLeaf {
   Entry entry;
   Hash256 leaf_hash{};

@@ -11,11 +11,13 @@ namespace {
 constexpr char kMagic[16] = {'t', 'w', 'o', 'l', 'i', 'n', 'e', '-',
                              's', 'n', 'a', 'p', 's', 'h', 'o', 't'};
 // Version 2: the engine body holds the list ids of the membership bits (engine/snapshot.cc).
-constexpr uint32_t kFormatVersion = 2;
+// Version 3: the Merkle frontier of the chain's entries follows the zone id.
+constexpr uint32_t kFormatVersion = 3;
 
 // The container without its body, and the body.
 struct Parsed {
   SnapshotHeader header;
+  std::string_view frontier;
   std::string_view body;
 };
 
@@ -33,13 +35,14 @@ Result<Parsed> Parse(std::string_view bytes) {
   uint32_t version = in.U32();
   if (version != kFormatVersion) {
     return Error{"snapshot: format version " + std::to_string(version) + " is not " +
-                 std::to_string(kFormatVersion)};
+                 std::to_string(kFormatVersion) + " (written by another build)"};
   }
   Parsed parsed;
   parsed.header.seq = in.U64();
   in.Raw(parsed.header.head.data(), 32);
   in.Raw(parsed.header.state_hash.data(), 32);
   parsed.header.zone = in.Bytes();
+  parsed.frontier = in.View();
   parsed.body = in.View();
   if (!in.ok() || !in.at_end()) return Error{"snapshot: malformed header"};
   return parsed;
@@ -61,6 +64,7 @@ std::string EncodeSnapshot(const Chain& chain) {
   Hash256 state = chain.engine().StateHash();
   w.Raw(state.data(), 32);
   w.Bytes(chain.engine().has_profile() ? chain.engine().profile().id : "");
+  w.Bytes(chain.frontier().Serialize());
   w.Bytes(body);
   Hash256 checksum = Sha256(out);
   w.Raw(checksum.data(), 32);
@@ -76,8 +80,16 @@ Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes) {
 Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header) {
   auto parsed = Parse(bytes);
   if (!parsed) return Error{parsed.error().message};
+  auto frontier = proof::MerkleFrontier::Parse(parsed->frontier);
+  if (!frontier) return Error{"snapshot: " + frontier.error().message};
+  if (frontier->size() != parsed->header.seq) {
+    return Error{"snapshot: its Merkle frontier covers " + std::to_string(frontier->size()) +
+                 " entries, not " + std::to_string(parsed->header.seq)};
+  }
   BinaryReader body(parsed->body);
-  if (Status status = chain->Restore(body, parsed->header.head); !status) return status;
+  if (Status status = chain->Restore(body, parsed->header.head, std::move(*frontier)); !status) {
+    return status;
+  }
   auto fail = [&](std::string message) -> Status {
     *chain = Chain();
     return Error{std::move(message)};

@@ -5,18 +5,26 @@
 //
 //   offset  size  field
 //   0       16    magic "twoline-snapshot"
-//   16      4     format version (2)
+//   16      4     format version (3)
 //   20      8     seq: the state is the state after this entry
 //   28      32    head: the hash of entry `seq` (the chain head)
 //   60      32    state hash: Engine::StateHash() of the saved state
 //   92      8+n   zone id (u64 length, bytes)
+//   …       8+f   Merkle frontier of entries 1..seq (u64 length, then proof::MerkleFrontier's
+//                 Serialize(): u64 size, then 32 bytes per set bit of size, largest subtree first)
 //   …       8+m   engine body (u64 length, bytes; engine/snapshot.cc documents its layout)
 //   end-32  32    SHA-256 of every byte before it
 //
+// Version 3 added the frontier. A snapshot of another version is refused (the zone is then loaded
+// from an older snapshot or replayed from the journal, which rebuilds the frontier): never read as
+// if it were this version.
+//
 // A snapshot is never trusted: Load checks the magic, version and checksum (a torn or corrupted
-// file), decodes the body with bounds on every count, recomputes the state hash of the restored
-// engine and compares it with the recorded one. The caller then checks that the journal's entry
-// `seq` has hash `head` (the snapshot belongs to this journal) before replaying the tail.
+// file), that the frontier covers exactly `seq` entries, decodes the body with bounds on every
+// count, recomputes the state hash of the restored engine and compares it with the recorded one.
+// The caller then checks that the journal's entry `seq` has hash `head` (the snapshot belongs to
+// this journal) before replaying the tail. The frontier's hashes are covered by the checksum only:
+// a full replay (`verify`) recomputes them from the entries.
 // Thread-safety: pure functions.
 #pragma once
 

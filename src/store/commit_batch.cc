@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <optional>
+
 #include "base/check.h"
 
 namespace twoline::store {
@@ -25,19 +27,22 @@ Result<std::string> WireDecisionOfLine(std::string_view line) {
   return engine::WireDecisionJson(entry->decision, entry->seq, entry->hash);
 }
 
-void CommitBatch::Record(const std::string& zone, const journal::Entry& entry, std::string wire,
+void CommitBatch::Record(const Zone& zone, const journal::Entry& entry, std::string wire,
                          const std::string& command_id) {
-  PendingZone& pending = pending_[zone];
+  CHECK(zone.chain.entries() == entry.seq);
+  PendingZone& pending = pending_[entry.zone];
   if (pending.wires.empty()) pending.first_seq = entry.seq;
   CHECK(entry.seq == pending.first_seq + pending.wires.size());
   pending.wires.push_back(std::move(wire));
+  pending.leaves.push_back(zone.chain.last_leaf_hash());
   EntryRecord record;
-  record.zone = zone;
+  record.zone = entry.zone;
   record.seq = entry.seq;
   record.hash = entry.hash;
   record.line = journal::EntryToJsonLine(entry);
   record.line.pop_back();  // the store keeps lines without their '\n'
   record.command_id = command_id;
+  record.leaf_hash = zone.chain.last_leaf_hash();
   batch_.entries.push_back(std::move(record));
 }
 
@@ -49,28 +54,32 @@ void CommitBatch::PutProfileInForce(std::shared_ptr<const policy::Profile> profi
     target->tracker.StartTotals();  // a new zone has no day totals yet
   }
   journal::Entry entry = target->chain.PutProfileInForce(std::move(profile));
-  Record(zone, entry, "", "");
+  Record(*target, entry, "", "");
 }
 
-Result<std::string> CommitBatch::OriginalDecision(const std::string& zone, uint64_t seq) {
-  auto find = [&](const Pending& batch) -> const std::string* {
+Result<CommitBatch::Original> CommitBatch::OriginalDecision(const std::string& zone,
+                                                            uint64_t seq) {
+  auto find = [&](const Pending& batch) -> std::optional<Original> {
     auto pending = batch.find(zone);
     if (pending == batch.end() || seq < pending->second.first_seq ||
         seq - pending->second.first_seq >= pending->second.wires.size()) {
-      return nullptr;
+      return std::nullopt;
     }
-    return &pending->second.wires[seq - pending->second.first_seq];
+    const size_t at = seq - pending->second.first_seq;
+    return Original{pending->second.wires[at], pending->second.leaves[at]};
   };
-  if (const std::string* wire = find(pending_)) return *wire;
+  if (std::optional<Original> original = find(pending_)) return *original;
   for (const Pending& sealed : sealed_) {
-    if (const std::string* wire = find(sealed)) return *wire;
+    if (std::optional<Original> original = find(sealed)) return *original;
   }
   auto stored = store_.ReadEntries(zone, seq, 1);
   if (!stored) return stored.error();
   if (stored->empty() || stored->front().seq != seq) {
     return Error{"zone " + zone + ": entry " + std::to_string(seq) + " not found in the store"};
   }
-  return WireDecisionOfLine(stored->front().line);
+  auto wire = WireDecisionOfLine(stored->front().line);
+  if (!wire) return wire.error();
+  return Original{std::move(*wire), stored->front().leaf_hash};
 }
 
 Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Command& command) {
@@ -85,13 +94,17 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
   if (submitted.decision.duplicate_of != 0) {
     auto original = OriginalDecision(zone_id, submitted.decision.duplicate_of);
     if (!original) return original.error();
-    answer.json = std::move(*original);
+    answer.json = std::move(original->wire);
     answer.duplicate = true;
+    answer.seq = submitted.decision.duplicate_of;
+    answer.leaf_hash = original->leaf_hash;
     return answer;
   }
   if (submitted.entry) {
     zone->tracker.Observe(command, submitted.entry->seq, submitted.entry->decision);
-    Record(zone_id, *submitted.entry, submitted.wire, command.id);
+    Record(*zone, *submitted.entry, submitted.wire, command.id);
+    answer.seq = submitted.entry->seq;
+    answer.leaf_hash = zone->chain.last_leaf_hash();
   } else {
     const auto& reasons = submitted.decision.reasons;
     answer.id_reused = !reasons.empty() && reasons.front().rule == "command.id-reused";

@@ -35,6 +35,10 @@ struct Answer {
   engine::Outcome outcome = engine::Outcome::kAccepted;
   bool id_reused = false;  // invalid: the id was decided before with another body (HTTP 409)
   bool duplicate = false;  // a repeat of a decided command: the original decision
+  // The journal entry of the decision (for a repeat, the original's): its seq (0 when the decision
+  // was not journaled: invalid) and its RFC 9162 leaf hash. A receipt names them (docs/proofs.md).
+  uint64_t seq = 0;
+  Hash256 leaf_hash{};
 };
 
 class CommitBatch {
@@ -64,11 +68,17 @@ class CommitBatch {
   struct PendingZone {
     uint64_t first_seq = 0;
     std::vector<std::string> wires;  // wires[seq - first_seq]: the entry's decision ("" for profiles)
+    std::vector<Hash256> leaves;     // leaves[seq - first_seq]: the entry's leaf hash
   };
   using Pending = std::map<std::string, PendingZone>;
-  void Record(const std::string& zone, const journal::Entry& entry, std::string wire,
+  // Records the entry the zone's chain has just made (its leaf hash is the chain's last).
+  void Record(const Zone& zone, const journal::Entry& entry, std::string wire,
               const std::string& command_id);
-  Result<std::string> OriginalDecision(const std::string& zone, uint64_t seq);
+  struct Original {
+    std::string wire;
+    Hash256 leaf_hash{};
+  };
+  Result<Original> OriginalDecision(const std::string& zone, uint64_t seq);
 
   ZoneSet& zones_;
   Store& store_;

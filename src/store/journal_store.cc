@@ -8,7 +8,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include <simdjson.h>
+
+#include "base/json_writer.h"
 #include "journal/entry.h"
+#include "journal/merkle_leaf.h"
 #include "store/commit_batch.h"
 
 namespace twoline::store {
@@ -96,6 +100,83 @@ JournalStore::JournalStore(int fd, std::string path, bool read_only, bool use_in
 JournalStore::~JournalStore() {
   ::close(fd_);
   if (index_fd_ >= 0) ::close(index_fd_);
+  if (leaves_fd_ >= 0) ::close(leaves_fd_);
+}
+
+Status JournalStore::ForEachLine(
+    uint64_t first_seq, const std::vector<uint64_t>& offsets,
+    const std::function<Status(uint64_t seq, std::string_view line)>& each) const {
+  std::string buffer;
+  size_t chunk_end = 0;  // index into offsets one past the last entry in buffer
+  uint64_t base = 0;
+  for (size_t i = 0; i + 1 < offsets.size(); ++i) {
+    if (i >= chunk_end) {
+      // Read as many whole entries as fit in about 4 MiB (at least one).
+      chunk_end = i + 1;
+      while (chunk_end + 1 < offsets.size() && offsets[chunk_end + 1] - offsets[i] <= (4u << 20)) {
+        ++chunk_end;
+      }
+      base = offsets[i];
+      buffer.resize(static_cast<size_t>(offsets[chunk_end] - base));
+      if (Status status = PreadAll(fd_, buffer.data(), buffer.size(), base, path_); !status) {
+        return status;
+      }
+    }
+    std::string_view line(buffer.data() + (offsets[i] - base),
+                          static_cast<size_t>(offsets[i + 1] - offsets[i] - 1));
+    if (Status status = each(first_seq + i, line); !status) return status;
+  }
+  return Status::Ok();
+}
+
+Status JournalStore::LoadLeaves() {
+  const uint64_t entries = offsets_.size() - 1;
+  leaves_.clear();
+  const std::string leaves_path = path_ + ".leaves";
+  int fd = use_index_ ? ::open(leaves_path.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    struct stat st;
+    if (::fstat(fd, &st) == 0 && st.st_size % 32 == 0 &&
+        static_cast<uint64_t>(st.st_size) / 32 <= entries) {
+      leaves_.resize(static_cast<size_t>(st.st_size) / 32);
+      if (!PreadAll(fd, reinterpret_cast<char*>(leaves_.data()), leaves_.size() * 32, 0, leaves_path)) {
+        leaves_.clear();
+      }
+    }
+    ::close(fd);
+  }
+  // Derived data is checked before it is trusted: its last leaf hashes must be those of their lines
+  // (a file left from another journal, or from before the journal was rewritten, fails here).
+  for (size_t i = leaves_.size() >= 4 ? leaves_.size() - 4 : 0; i < leaves_.size(); ++i) {
+    auto record = ReadLocked(i + 1);
+    if (!record || journal::LeafHashOfLine(record->line) != leaves_[i]) {
+      leaves_.clear();
+      break;
+    }
+  }
+  const uint64_t first = leaves_.size() + 1;
+  if (first > entries) return Status::Ok();
+  std::vector<uint64_t> offsets(offsets_.begin() + static_cast<std::ptrdiff_t>(first - 1), offsets_.end());
+  leaves_.reserve(entries);
+  return ForEachLine(first, offsets, [&](uint64_t, std::string_view line) -> Status {
+    leaves_.push_back(journal::LeafHashOfLine(line));
+    return Status::Ok();
+  });
+}
+
+void JournalStore::AppendLeaves(size_t first_new) {
+  if (!use_index_ || read_only_) return;
+  if (leaves_fd_ < 0) {
+    const std::string leaves_path = path_ + ".leaves";
+    leaves_fd_ = ::open(leaves_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (leaves_fd_ < 0) return;
+    // Rewritten whole on first use, so that it matches the leaf hashes this process trusts.
+    if (::ftruncate(leaves_fd_, 0) != 0) return;
+    first_new = 0;
+  }
+  size_t count = leaves_.size() - first_new;
+  if (count == 0) return;
+  (void)::pwrite(leaves_fd_, leaves_.data() + first_new, count * 32, static_cast<off_t>(first_new * 32));
 }
 
 bool JournalStore::LoadIndex(uint64_t file_size) {
@@ -177,6 +258,7 @@ Status JournalStore::Scan() {
   }
   if (offsets_.size() == 1) {
     read_models_built_ = true;  // a new journal: its read models are built as it grows
+    leaves_.clear();
     return Status::Ok();
   }
   auto first = ReadLocked(1);
@@ -187,7 +269,7 @@ Status JournalStore::Scan() {
   auto last = ReadLocked(offsets_.size() - 1);
   if (!last) return last.error();
   head_ = last->hash;
-  return Status::Ok();
+  return LoadLeaves();
 }
 
 Result<EntryRecord> JournalStore::ReadLocked(uint64_t seq) const {
@@ -199,7 +281,9 @@ Result<EntryRecord> JournalStore::ReadLocked(uint64_t seq) const {
   if (Status status = PreadAll(fd_, line.data(), line.size(), begin, path_); !status) {
     return Error{status.message()};
   }
-  return RecordOfLine(std::move(line), path_ + ": ", seq, /*with_command_id=*/true);
+  auto record = RecordOfLine(std::move(line), path_ + ": ", seq, /*with_command_id=*/true);
+  if (record && seq <= leaves_.size()) record->leaf_hash = leaves_[seq - 1];
+  return record;
 }
 
 Status JournalStore::Append(const AppendBatch& batch) {
@@ -256,11 +340,14 @@ Status JournalStore::Append(const AppendBatch& batch) {
     }
     uint64_t position = end;
     const size_t first_new = offsets_.size();
+    const size_t first_new_leaf = leaves_.size();
     for (const EntryRecord& entry : batch.entries) {
       position += entry.line.size() + 1;
       offsets_.push_back(position);
+      leaves_.push_back(entry.leaf_hash);
     }
     AppendIndex(first_new);
+    AppendLeaves(first_new_leaf);
     zone_ = zone;
     head_ = batch.entries.back().hash;
   }
@@ -317,10 +404,11 @@ Result<std::vector<EntryRecord>> JournalStore::ReadEntries(const std::string& zo
 
 Status JournalStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
                                  const std::function<Status(const EntryRecord&)>& each) {
-  // The bounds and offsets are read under the lock; the file is read outside it in chunks (entries
-  // below the bound are never rewritten).
+  // The bounds, offsets and leaf hashes are read under the lock; the file is read outside it in
+  // chunks (entries below the bound are never rewritten).
   uint64_t last;
   std::vector<uint64_t> offsets;
+  std::vector<Hash256> leaves;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (zone != zone_ || offsets_.size() <= 1) return Status::Ok();
@@ -329,32 +417,105 @@ Status JournalStore::ScanEntries(const std::string& zone, uint64_t from_seq, uin
     if (from_seq > last) return Status::Ok();
     offsets.assign(offsets_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1),
                    offsets_.begin() + static_cast<std::ptrdiff_t>(last + 1));
+    leaves.assign(leaves_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1),
+                  leaves_.begin() + static_cast<std::ptrdiff_t>(last));
   }
-  std::string buffer;
-  size_t chunk_end = 0;  // index into offsets one past the last entry in buffer
-  uint64_t base = 0;
-  for (size_t i = 0; i + 1 < offsets.size(); ++i) {
-    if (i >= chunk_end) {
-      // Read as many whole entries as fit in about 4 MiB (at least one).
-      chunk_end = i + 1;
-      while (chunk_end + 1 < offsets.size() && offsets[chunk_end + 1] - offsets[i] <= (4u << 20)) {
-        ++chunk_end;
-      }
-      base = offsets[i];
-      buffer.resize(static_cast<size_t>(offsets[chunk_end] - base));
-      if (Status status = PreadAll(fd_, buffer.data(), buffer.size(), base, path_); !status) {
-        return status;
-      }
-    }
-    const uint64_t seq = from_seq + i;
-    std::string_view line(buffer.data() + (offsets[i] - base),
-                          static_cast<size_t>(offsets[i + 1] - offsets[i] - 1));
+  return ForEachLine(from_seq, offsets, [&](uint64_t seq, std::string_view line) -> Status {
     auto record = RecordOfLine(std::string(line), "", seq,
                                /*with_command_id=*/false);
     if (!record) return Error{record.error().message};
-    if (Status status = each(*record); !status) return status;
+    record->leaf_hash = leaves[seq - from_seq];
+    return each(*record);
+  });
+}
+
+Result<std::vector<Hash256>> JournalStore::ReadLeafHashes(const std::string& zone,
+                                                          uint64_t from_seq, size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Hash256> out;
+  from_seq = std::max<uint64_t>(from_seq, 1);
+  if (zone != zone_ || from_seq > leaves_.size()) return out;
+  size_t count = std::min<size_t>(std::min(limit, kLeafHashesMax), leaves_.size() - (from_seq - 1));
+  auto begin = leaves_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1);
+  out.assign(begin, begin + static_cast<std::ptrdiff_t>(count));
+  return out;
+}
+
+Status JournalStore::WriteCheckpoint(const CheckpointRecord& checkpoint) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::string checkpoints_path = path_ + ".checkpoints";
+  if (read_only_) return Error{path_ + ": opened read-only"};
+  if (failed_) return Error{path_ + ": writes stopped after an earlier failure (" + failure_ + ")"};
+  if (checkpoint.zone != zone_) {
+    return Error{path_ + ": a checkpoint of zone " + checkpoint.zone + " beside the journal of " +
+                 (zone_.empty() ? std::string("no zone yet") : zone_)};
   }
-  return Status::Ok();
+  std::string line;
+  JsonWriter w(&line);
+  w.BeginObject().Key("zone").String(checkpoint.zone).Key("size").Int(static_cast<int64_t>(checkpoint.size));
+  w.Key("signed_at").String(checkpoint.signed_at).Key("note").String(checkpoint.note).EndObject();
+  line += '\n';
+  int fd = ::open(checkpoints_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Error{checkpoints_path + ": " + ErrnoText()};
+  size_t written = 0;
+  Status status = Status::Ok();
+  while (written < line.size()) {
+    ssize_t n = ::write(fd, line.data() + written, line.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      status = Error{checkpoints_path + ": write: " + ErrnoText()};
+      break;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (status && ::fdatasync(fd) != 0) status = Error{checkpoints_path + ": fdatasync: " + ErrnoText()};
+  ::close(fd);
+  return status;
+}
+
+Result<std::optional<CheckpointRecord>> JournalStore::LatestCheckpoint(const std::string& zone) {
+  const std::string checkpoints_path = path_ + ".checkpoints";
+  std::optional<CheckpointRecord> latest;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (zone != zone_) return latest;
+  }
+  int fd = ::open(checkpoints_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return latest;
+    return Error{checkpoints_path + ": " + ErrnoText()};
+  }
+  struct stat st;
+  std::string text;
+  Status read = ::fstat(fd, &st) == 0 ? Status::Ok() : Error{checkpoints_path + ": " + ErrnoText()};
+  if (read) {
+    text.resize(static_cast<size_t>(st.st_size));
+    read = PreadAll(fd, text.data(), text.size(), 0, checkpoints_path);
+  }
+  ::close(fd);
+  if (!read) return Error{read.message()};
+  simdjson::dom::parser parser;
+  size_t position = 0;
+  for (uint64_t number = 1;; ++number) {
+    size_t end = text.find('\n', position);
+    if (end == std::string::npos) break;  // a last line cut short was never acknowledged
+    std::string_view line(text.data() + position, end - position);
+    position = end + 1;
+    simdjson::dom::object object;
+    std::string_view line_zone, note, signed_at;
+    int64_t size = 0;
+    if (parser.parse(line.data(), line.size()).get(object) || object["zone"].get(line_zone) ||
+        object["size"].get(size) || object["note"].get(note) ||
+        object["signed_at"].get(signed_at) || size < 0) {
+      return Error{checkpoints_path + ": line " + std::to_string(number) + " is not a checkpoint"};
+    }
+    if (line_zone != zone) continue;
+    if (!latest || static_cast<uint64_t>(size) >= latest->size) {
+      latest = CheckpointRecord{zone, static_cast<uint64_t>(size), std::string(note),
+                                std::string(signed_at)};
+    }
+  }
+  return latest;
 }
 
 Result<PresencePage> JournalStore::ReadPresence(const std::string& zone, size_t offset,

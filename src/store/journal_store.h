@@ -11,6 +11,15 @@
 // lines with one write(2) and makes them durable with fdatasync(2); a failed write or sync is sticky
 // (every later Append fails until the file is reopened), and a partial write is truncated away.
 //
+// Leaf hashes (store.h) are kept in memory, 32 bytes per entry, and in `<journal>.leaves` (derived
+// data like the offsets index: rewritten by the first append of a process, extended by every append,
+// never fsync'd). Open loads that file as far as it fits the journal, checks its last leaf hashes
+// against their lines, and computes the leaf hashes it lacks from the lines (all of them when the
+// file is missing or does not fit). Replay checks every leaf hash it reads against its line.
+// Checkpoints are JSON lines in `<journal>.checkpoints`, appended and fdatasync'd one at a time:
+//   {"zone":Z,"size":N,"signed_at":"<RFC 3339>","note":"<the signed note>"}
+// A last line without its '\n' (a write cut short) is ignored; any other malformed line is an error.
+//
 // Read models are not stored in the file: they are derived, and are kept in memory when this process
 // created the journal or once a rebuild (ReadModelChanges::replace_all) has built them — `query`
 // rebuilds them, `run` does not need them. Until then Zones() reports read_model_seq 0 and
@@ -38,7 +47,8 @@ struct JournalStoreOptions {
   // Use the offsets index `<journal>.index` (8 bytes per entry: where each entry starts) so that
   // opening costs the index and the tail it does not cover, not a scan of the whole file. The index
   // is derived data: appended after each Append, never fsync'd, checked on open (sizes, order, line
-  // starts, the tail scanned) and rebuilt by a full scan whenever it does not fit the file.
+  // starts, the tail scanned) and rebuilt by a full scan whenever it does not fit the file. The
+  // same holds for the leaf hashes in `<journal>.leaves` (false: computed from every line on open).
   bool use_index = true;
 };
 
@@ -56,6 +66,10 @@ class JournalStore final : public Store {
                                                size_t limit) override;
   Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
                      const std::function<Status(const EntryRecord&)>& each) override;
+  Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,
+                                              size_t limit) override;
+  Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
+  Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
   Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                 const std::string& party) override;
@@ -81,6 +95,13 @@ class JournalStore final : public Store {
   // Loads offsets from the index; false when it is missing or does not fit the file.
   bool LoadIndex(uint64_t file_size);
   void AppendIndex(size_t first_new_offset);
+  // Fills leaves_ for every entry: from `<journal>.leaves` as far as it fits, then from the lines.
+  Status LoadLeaves();
+  void AppendLeaves(size_t first_new);
+  // Calls `each` with the lines of entries first_seq.. in `offsets` (offsets[0] is where entry
+  // first_seq starts, back() where the last one ends), reading the file in chunks of about 4 MiB.
+  Status ForEachLine(uint64_t first_seq, const std::vector<uint64_t>& offsets,
+                     const std::function<Status(uint64_t seq, std::string_view line)>& each) const;
   // Reads entry `seq` (1-based) from the file; the caller holds mutex_.
   Result<EntryRecord> ReadLocked(uint64_t seq) const;
 
@@ -90,11 +111,13 @@ class JournalStore final : public Store {
   const SnapshotFiles snapshots_;
   const bool use_index_;
   int index_fd_ = -1;
+  int leaves_fd_ = -1;
 
   mutable std::mutex mutex_;
   std::string zone_;               // "" until the first entry
   std::vector<uint64_t> offsets_;  // offsets_[seq - 1]: where entry seq starts; back(): file end
   Hash256 head_{};
+  std::vector<Hash256> leaves_;    // leaves_[seq - 1]: the leaf hash of entry seq
   bool failed_ = false;
   std::string failure_;
   // In-memory read models, once built.

@@ -96,6 +96,43 @@ Status MemoryStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint
   return Status::Ok();
 }
 
+Result<std::vector<Hash256>> MemoryStore::ReadLeafHashes(const std::string& zone,
+                                                         uint64_t from_seq, size_t limit) {
+  std::shared_lock lock(mutex_);
+  std::vector<Hash256> out;
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) return out;
+  const auto& entries = it->second.entries;
+  limit = std::min(limit, kLeafHashesMax);
+  for (uint64_t seq = std::max<uint64_t>(from_seq, 1); seq <= entries.size() && out.size() < limit;
+       ++seq) {
+    out.push_back(entries[seq - 1].leaf_hash);
+  }
+  return out;
+}
+
+Status MemoryStore::WriteCheckpoint(const CheckpointRecord& checkpoint) {
+  std::unique_lock lock(mutex_);
+  if (failed_) return Error{"memory store: writes stopped after an earlier failure; restart to recover"};
+  auto& kept = zones_[checkpoint.zone].checkpoints;
+  for (const CheckpointRecord& each : kept) {
+    if (each.size == checkpoint.size && each.note == checkpoint.note) return Status::Ok();
+  }
+  kept.push_back(checkpoint);
+  return Status::Ok();
+}
+
+Result<std::optional<CheckpointRecord>> MemoryStore::LatestCheckpoint(const std::string& zone) {
+  std::shared_lock lock(mutex_);
+  std::optional<CheckpointRecord> latest;
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) return latest;
+  for (const CheckpointRecord& each : it->second.checkpoints) {
+    if (!latest || each.size >= latest->size) latest = each;
+  }
+  return latest;
+}
+
 Result<PresencePage> MemoryStore::ReadPresence(const std::string& zone, size_t offset,
                                                size_t limit) {
   std::shared_lock lock(mutex_);
@@ -222,6 +259,11 @@ void MemoryStore::CorruptEntryLine(const std::string& zone, uint64_t seq, std::s
   std::unique_lock lock(mutex_);
   auto& entries = zones_.at(zone).entries;
   entries.at(seq - 1).line = std::move(line);
+}
+
+void MemoryStore::CorruptLeafHash(const std::string& zone, uint64_t seq, const Hash256& leaf_hash) {
+  std::unique_lock lock(mutex_);
+  zones_.at(zone).entries.at(seq - 1).leaf_hash = leaf_hash;
 }
 
 void MemoryStore::SetReadModelSeq(const std::string& zone, uint64_t seq) {

@@ -28,6 +28,10 @@ class MemoryStore final : public Store {
                                                size_t limit) override;
   Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
                      const std::function<Status(const EntryRecord&)>& each) override;
+  Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,
+                                              size_t limit) override;
+  Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
+  Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
   Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                 const std::string& party) override;
@@ -49,6 +53,8 @@ class MemoryStore final : public Store {
   void InjectAppendFailures(int count);
   // Test hook: replaces the stored line of one entry (a corrupted middle entry).
   void CorruptEntryLine(const std::string& zone, uint64_t seq, std::string line);
+  // Test hook: replaces the stored leaf hash of one entry.
+  void CorruptLeafHash(const std::string& zone, uint64_t seq, const Hash256& leaf_hash);
   // Test hook: sets a zone's read_model_seq (read models that lag the journal).
   void SetReadModelSeq(const std::string& zone, uint64_t seq);
 
@@ -60,6 +66,7 @@ class MemoryStore final : public Store {
     std::map<std::string, std::string> balances;
     ViewTable views;
     std::map<uint64_t, std::string> snapshots;
+    std::vector<CheckpointRecord> checkpoints;  // in the order written
   };
   static void ApplyReadModels(const ReadModelChanges& changes, ZoneData* zone);
 

@@ -43,6 +43,15 @@ CREATE TABLE cluster_nodes (
   started_at timestamptz NOT NULL, seen_at timestamptz NOT NULL);
 )sql";
 
+// Version 2: the leaf hash of each entry (NULL in rows written before: computed from the line when
+// read) and the signed checkpoints.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE journal ADD COLUMN leaf bytea;
+CREATE TABLE checkpoints (
+  zone text COLLATE "C" NOT NULL, size bigint NOT NULL, note text NOT NULL,
+  signed_at text NOT NULL, PRIMARY KEY (zone, size, note));
+)sql";
+
 // Reads the version; 0 when the database has no twoline schema yet.
 Result<int64_t> ReadVersion(PgConnection& connection) {
   auto exists = connection.Query("SELECT to_regclass('twoline_schema') IS NOT NULL");
@@ -86,6 +95,7 @@ Status ApplyMissing(PgConnection& connection, int* applied) {
 const std::vector<PgMigration>& PgMigrations() {
   static const std::vector<PgMigration> migrations = {
       {1, "journal, zones, read models, snapshots, tokens, zone leases, cluster nodes", kVersion1},
+      {2, "leaf hashes of journal entries, signed checkpoints", kVersion2},
   };
   return migrations;
 }

@@ -24,6 +24,11 @@
 //   tokens(id, secret_hash, role, zone, party, created_at, revoked_at)
 //   zone_leases(zone, owner, epoch, expires_at, acquired_at, renewed_at)   pg_lease.h
 //   cluster_nodes(node, advertise, started_at, seen_at)                    pg_lease.h
+// Version 2:
+//   journal.leaf                               the entry's 32-byte RFC 9162 leaf hash (NULL in
+//                                              rows written before: computed from the line).
+//   checkpoints(zone, size, note, signed_at)   signed checkpoints (store.h), PRIMARY KEY (zone,
+//                                              size, note).
 // Times of leases and nodes are the database server's clock (clock_timestamp()), never a node's.
 // Thread-safety: functions use only the connection they are given.
 #pragma once

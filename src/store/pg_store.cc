@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "journal/merkle_leaf.h"
 #include "store/pg_schema.h"
 
 namespace twoline::store {
@@ -23,8 +24,8 @@ std::string ByteaText(const Hash256& hash) { return "\\x" + ToHex(hash); }
 // The write connection's statements.
 const std::pair<const char*, const char*> kWriteStatements[] = {
     {"insert_entries",
-     "INSERT INTO journal (zone, seq, id, hash, line) SELECT * FROM "
-     "unnest($1::text[], $2::bigint[], $3::text[], $4::bytea[], $5::text[])"},
+     "INSERT INTO journal (zone, seq, id, hash, line, leaf) SELECT * FROM "
+     "unnest($1::text[], $2::bigint[], $3::text[], $4::bytea[], $5::text[], $6::bytea[])"},
     {"advance_zone", "UPDATE zones SET entries = $2, head = $3 WHERE zone = $1 AND entries = $4"},
     {"create_zone",
      "INSERT INTO zones (zone, entries, head, read_model_seq) VALUES ($1, $2, $3, 0)"},
@@ -59,8 +60,18 @@ const std::pair<const char*, const char*> kWriteStatements[] = {
 const std::pair<const char*, const char*> kReadStatements[] = {
     {"zones", "SELECT zone, entries, head, read_model_seq FROM zones ORDER BY zone"},
     {"entries",
-     "SELECT seq, id, hash, line FROM journal WHERE zone = $1 AND seq BETWEEN $2 AND $3 "
+     "SELECT seq, id, hash, line, leaf FROM journal WHERE zone = $1 AND seq BETWEEN $2 AND $3 "
      "ORDER BY seq LIMIT $4"},
+    // The line only where the leaf was not stored (rows older than schema version 2).
+    {"leaf_hashes",
+     "SELECT seq, leaf, CASE WHEN leaf IS NULL THEN line END FROM journal "
+     "WHERE zone = $1 AND seq >= $2 ORDER BY seq LIMIT $3"},
+    {"checkpoint_write",
+     "INSERT INTO checkpoints (zone, size, note, signed_at) VALUES ($1, $2, $3, $4) "
+     "ON CONFLICT DO NOTHING"},
+    {"checkpoint_latest",
+     "SELECT size, note, signed_at FROM checkpoints WHERE zone = $1 "
+     "ORDER BY size DESC, signed_at DESC LIMIT 1"},
     {"presence_count", "SELECT count(*) FROM presence WHERE zone = $1"},
     {"presence_page",
      "SELECT person, entered_at, gate FROM presence WHERE zone = $1 ORDER BY person "
@@ -325,14 +336,16 @@ Status PgStore::AdvanceZones(const AppendBatch& batch) {
 
 Status PgStore::InsertEntries(const AppendBatch& batch) {
   if (batch.entries.empty()) return Status::Ok();
-  std::vector<std::string> seqs, hashes;
+  std::vector<std::string> seqs, hashes, leaves;
   seqs.reserve(batch.entries.size());
   hashes.reserve(batch.entries.size());
-  std::vector<std::string_view> zones, seq_views, ids, hash_views, lines;
+  leaves.reserve(batch.entries.size());
+  std::vector<std::string_view> zones, seq_views, ids, hash_views, lines, leaf_views;
   std::vector<bool> no_id;
   for (const EntryRecord& entry : batch.entries) {
     seqs.push_back(std::to_string(entry.seq));
     hashes.push_back(ByteaText(entry.hash));
+    leaves.push_back(ByteaText(entry.leaf_hash));
   }
   for (size_t i = 0; i < batch.entries.size(); ++i) {
     const EntryRecord& entry = batch.entries[i];
@@ -342,13 +355,15 @@ Status PgStore::InsertEntries(const AppendBatch& batch) {
     no_id.push_back(entry.command_id.empty());
     hash_views.push_back(hashes[i]);
     lines.push_back(entry.line);
+    leaf_views.push_back(leaves[i]);
   }
   auto inserted = writer_->Run("insert_entries", PgParams()
                                                      .Text(PgTextArray(zones))
                                                      .Text(PgTextArray(seq_views))
                                                      .Text(PgTextArray(ids, &no_id))
                                                      .Text(PgTextArray(hash_views))
-                                                     .Text(PgTextArray(lines)));
+                                                     .Text(PgTextArray(lines))
+                                                     .Text(PgTextArray(leaf_views)));
   if (!inserted) return inserted.error();
   return Status::Ok();
 }
@@ -471,6 +486,8 @@ Result<std::vector<EntryRecord>> PgStore::ReadEntries(const std::string& zone, u
       entry.command_id = rows->IsNull(row, 1) ? std::string() : std::string(rows->Text(row, 1));
       entry.hash = HashOf(rows->Bytes(row, 2));
       entry.line = std::string(rows->Text(row, 3));
+      entry.leaf_hash =
+          rows->IsNull(row, 4) ? journal::LeafHashOfLine(entry.line) : HashOf(rows->Bytes(row, 4));
       entries.push_back(std::move(entry));
     }
     return Status::Ok();
@@ -496,6 +513,69 @@ Status PgStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t
     next = chunk->back().seq + 1;
   }
   return Status::Ok();
+}
+
+Result<std::vector<Hash256>> PgStore::ReadLeafHashes(const std::string& zone, uint64_t from_seq,
+                                                     size_t limit) {
+  from_seq = std::max<uint64_t>(from_seq, 1);
+  limit = std::min(limit, kLeafHashesMax);
+  std::vector<Hash256> leaves;
+  // In chunks, like ScanEntries: entries are immutable once committed.
+  while (leaves.size() < limit) {
+    const uint64_t next = from_seq + leaves.size();
+    const size_t chunk = std::min<size_t>(limit - leaves.size(), 65536);
+    size_t read = 0;
+    Status status = WithReader([&](PgConnection& reader) -> Status {
+      auto rows = reader.Run("leaf_hashes", PgParams()
+                                                .Text(zone)
+                                                .Int(static_cast<int64_t>(std::min<uint64_t>(next, INT64_MAX)))
+                                                .Int(static_cast<int64_t>(chunk)));
+      if (!rows) return rows.error();
+      leaves.resize(next - from_seq);  // a retry after a lost connection starts the chunk again
+      for (int row = 0; row < rows->rows(); ++row) {
+        if (static_cast<uint64_t>(rows->Int(row, 0)) != from_seq + leaves.size()) {
+          return Error{"postgres: zone " + zone + ": entry " +
+                       std::to_string(from_seq + leaves.size()) + " is missing"};
+        }
+        leaves.push_back(rows->IsNull(row, 1) ? journal::LeafHashOfLine(rows->Text(row, 2))
+                                              : HashOf(rows->Bytes(row, 1)));
+      }
+      read = static_cast<size_t>(rows->rows());
+      return Status::Ok();
+    });
+    if (!status) return Error{status.message()};
+    if (read < chunk) break;
+  }
+  return leaves;
+}
+
+// On a read connection, as snapshots: a checkpoint never waits behind an Append.
+Status PgStore::WriteCheckpoint(const CheckpointRecord& checkpoint) {
+  return WithReader([&](PgConnection& reader) -> Status {
+    auto written = reader.Run("checkpoint_write", PgParams()
+                                                      .Text(checkpoint.zone)
+                                                      .Int(static_cast<int64_t>(checkpoint.size))
+                                                      .Text(checkpoint.note)
+                                                      .Text(checkpoint.signed_at));
+    if (!written) return written.error();
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<CheckpointRecord>> PgStore::LatestCheckpoint(const std::string& zone) {
+  std::optional<CheckpointRecord> latest;
+  Status status = WithReader([&](PgConnection& reader) -> Status {
+    latest.reset();
+    auto rows = reader.Run("checkpoint_latest", PgParams().Text(zone));
+    if (!rows) return rows.error();
+    if (rows->rows() == 1) {
+      latest = CheckpointRecord{zone, static_cast<uint64_t>(rows->Int(0, 0)),
+                                std::string(rows->Text(0, 1)), std::string(rows->Text(0, 2))};
+    }
+    return Status::Ok();
+  });
+  if (!status) return Error{status.message()};
+  return latest;
 }
 
 Result<PresencePage> PgStore::ReadPresence(const std::string& zone, size_t offset, size_t limit) {

@@ -21,7 +21,7 @@
 // opened on demand (at most read_connections_max) that reconnect when the server went away (a read
 // after a failover is retried once on a fresh connection: reads are idempotent). Reads that return
 // a count with a page run in one REPEATABLE READ transaction so that both agree. Snapshots are
-// rows, written on a read connection so that they never wait behind an Append. Thread-safety: all
+// rows, written on a read connection so that they never wait behind an Append; so are checkpoints. Thread-safety: all
 // methods are safe to call from any thread.
 #pragma once
 
@@ -59,6 +59,10 @@ class PgStore final : public Store {
                                                size_t limit) override;
   Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
                      const std::function<Status(const EntryRecord&)>& each) override;
+  Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,
+                                              size_t limit) override;
+  Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
+  Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
   Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                 const std::string& party) override;

@@ -7,6 +7,8 @@
 
 #include <thread>
 
+#include "journal/entry.h"
+#include "journal/merkle_leaf.h"
 #include "pg_test_cluster.h"
 #include "store/pg_lease.h"
 
@@ -222,6 +224,57 @@ TEST(PgTextArrayTest, QuotesEveryElement) {
   std::vector<bool> null = {false, true, false};
   EXPECT_EQ(PgTextArray({"a\"b", "x", "c\\d"}, &null), R"({"a\"b",NULL,"c\\d"})");
   EXPECT_EQ(PgTextArray({}), "{}");
+}
+
+// A database of schema version 1 has no leaf column: migrating adds it (and the checkpoints table),
+// and the leaf hashes of the rows stored before are computed from their lines.
+TEST_F(PgStoreTest, AVersion1DatabaseIsMigratedAndItsLeafHashesComputedFromTheLines) {
+  std::vector<Hash256> expected;
+  AppendBatch batch;
+  for (uint64_t seq = 1; seq <= 30; ++seq) {
+    journal::Entry line;
+    line.seq = seq;
+    line.zone = "hengqin";
+    line.command = "{\"id\":\"c-" + std::to_string(seq) + "\"}";
+    line.decision = "{\"id\":\"c-" + std::to_string(seq) + "\",\"outcome\":\"accepted\",\"reasons\":[]}";
+    line.hash = journal::ComputeEntryHash(line);
+    EntryRecord record{"hengqin", seq, "c-" + std::to_string(seq), line.hash,
+                       journal::EntryToJsonLine(line), journal::LeafHash(line)};
+    record.line.pop_back();
+    batch.entries.push_back(record);
+    expected.push_back(record.leaf_hash);
+  }
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->Append(batch).ok()) << store->failure();
+  }
+  {
+    auto connection = PgConnection::Connect(conninfo_, PgOptions{});
+    ASSERT_TRUE(connection.ok());
+    ASSERT_TRUE((*connection)
+                    ->Execute("ALTER TABLE journal DROP COLUMN leaf; DROP TABLE checkpoints; "
+                              "DELETE FROM twoline_schema WHERE version >= 2")
+                    .ok());
+  }
+  PgStoreOptions read_only;
+  read_only.read_only = true;
+  auto refused = PgStore::Open(conninfo_, read_only);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("schema version 1"), std::string::npos) << refused.error().message;
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto leaves = store->ReadLeafHashes("hengqin", 1, kLeafHashesMax);
+  ASSERT_TRUE(leaves.ok()) << leaves.error().message;
+  EXPECT_EQ(*leaves, expected);
+  auto entries = store->ReadEntries("hengqin", 3, 1);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->front().leaf_hash, expected[2]);
+  EXPECT_TRUE(store->WriteCheckpoint(CheckpointRecord{"hengqin", 30, "note", "t"}).ok());
+  auto latest = store->LatestCheckpoint("hengqin");
+  ASSERT_TRUE(latest.ok());
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->size, 30u);
 }
 
 }  // namespace

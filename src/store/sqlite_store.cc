@@ -5,17 +5,25 @@
 #include <map>
 
 #include "base/json_writer.h"
+#include "journal/merkle_leaf.h"
 
 namespace twoline::store {
 namespace {
 
 constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
-constexpr int64_t kSchemaVersion = 2;
+constexpr int64_t kSchemaVersion = 3;
+
+// The checkpoints table, on its own: version 3 added it (with the journal's leaf column).
+constexpr const char* kCheckpointsTable = R"sql(
+CREATE TABLE IF NOT EXISTS checkpoints (
+  zone TEXT NOT NULL, size INTEGER NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL,
+  PRIMARY KEY (zone, size, note));
+)sql";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS journal (
   zone TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT, hash BLOB NOT NULL, line TEXT NOT NULL,
-  PRIMARY KEY (zone, seq));
+  leaf BLOB, PRIMARY KEY (zone, seq));
 CREATE TABLE IF NOT EXISTS zones (
   zone TEXT NOT NULL PRIMARY KEY, entries INTEGER NOT NULL, head BLOB NOT NULL,
   read_model_seq INTEGER NOT NULL);
@@ -56,12 +64,15 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fre
   if (application_id != kApplicationId) {
     return Error{connection.path() + ": not a twoline database (application_id " + *application + ")"};
   }
-  if (schema_version == 1 && writable) {
+  if ((schema_version == 1 || schema_version == 2) && writable) {
     // Version 2 added the generic read-model table. Read models are derived data: create the table
     // and mark every zone's read models as lagging, so that opening the database rebuilds them.
-    std::string migrate = std::string("BEGIN IMMEDIATE;") + kSchema +
-                          "UPDATE zones SET read_model_seq = 0; PRAGMA user_version=" +
-                          std::to_string(kSchemaVersion) + "; COMMIT;";
+    // Version 3 added the journal's leaf column and the checkpoints table. Rows stored before keep a
+    // NULL leaf, which reads compute from the line (the line is the record; the leaf is derived).
+    std::string migrate = "BEGIN IMMEDIATE;";
+    if (schema_version == 1) migrate += std::string(kSchema) + "UPDATE zones SET read_model_seq = 0;";
+    migrate += std::string("ALTER TABLE journal ADD COLUMN leaf BLOB;") + kCheckpointsTable +
+               "PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
     return connection.Execute(migrate);
   }
   if (schema_version != kSchemaVersion) {
@@ -77,14 +88,14 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fre
 struct SqliteStore::WriteStatements {
   std::unique_ptr<SqliteStatement> insert_entry, advance_zone, create_zone, upsert_presence,
       delete_presence, upsert_balance, read_model_seq, clear_presence, clear_balances,
-      insert_token, revoke_token, upsert_view, delete_view, clear_views;
+      insert_token, revoke_token, upsert_view, delete_view, clear_views, insert_checkpoint;
 };
 
 // A read connection and its prepared statements.
 struct SqliteStore::Reader {
   std::unique_ptr<SqliteConnection> connection;
-  std::unique_ptr<SqliteStatement> zones, entries, presence_count, presence_page, balance, tokens,
-      view;
+  std::unique_ptr<SqliteStatement> zones, entries, leaf_hashes, presence_count, presence_page,
+      balance, tokens, view, latest_checkpoint;
   // ListViews statements by SQL text (one per filter shape), prepared on first use.
   std::map<std::string, std::unique_ptr<SqliteStatement>> cached;
   Result<SqliteStatement*> Cached(const std::string& sql) {
@@ -134,11 +145,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
     if (Status status = store->OpenWriter(); !status) return Error{status.message()};
     return store;
   }
-  // Read-only: check the file now rather than on the first read.
-  auto lease = store->Borrow();
-  if (!lease) return lease.error();
+  // Read-only: check the file now rather than on the first read, before statements are prepared
+  // over a schema that may be another version's.
+  auto connection = SqliteConnection::Open(path, SQLITE_OPEN_READONLY, options.busy_timeout_ms);
+  if (!connection) return connection.error();
   bool fresh = false;
-  if (Status status = CheckSchemaVersion(*(*lease)->connection, false, &fresh); !status) {
+  if (Status status = CheckSchemaVersion(**connection, false, &fresh); !status) {
     return Error{status.message()};
   }
   if (fresh) return Error{path + ": not a twoline database (no schema)"};
@@ -159,7 +171,7 @@ Status SqliteStore::OpenWriter() {
                         std::to_string(options_.wal_autocheckpoint_pages) + ";";
   if (Status status = writer_->Execute(pragmas); !status) return status;
   if (fresh) {
-    std::string create = std::string("BEGIN IMMEDIATE;") + kSchema +
+    std::string create = std::string("BEGIN IMMEDIATE;") + kSchema + kCheckpointsTable +
                          "PRAGMA application_id=" + std::to_string(kApplicationId) +
                          "; PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
     if (Status status = writer_->Execute(create); !status) return status;
@@ -167,7 +179,10 @@ Status SqliteStore::OpenWriter() {
   statements_ = std::make_unique<WriteStatements>();
   WriteStatements& s = *statements_;
   const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
-      {&s.insert_entry, "INSERT INTO journal (zone, seq, id, hash, line) VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&s.insert_entry,
+       "INSERT INTO journal (zone, seq, id, hash, line, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&s.insert_checkpoint,
+       "INSERT OR IGNORE INTO checkpoints (zone, size, note, signed_at) VALUES (?1, ?2, ?3, ?4)"},
       {&s.advance_zone,
        "UPDATE zones SET entries = ?2, head = ?3 WHERE zone = ?1 AND entries = ?4"},
       {&s.create_zone,
@@ -222,8 +237,15 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
   const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
       {&reader->zones, "SELECT zone, entries, head, read_model_seq FROM zones ORDER BY zone"},
       {&reader->entries,
-       "SELECT seq, id, hash, line FROM journal WHERE zone = ?1 AND seq BETWEEN ?2 AND ?3 "
+       "SELECT seq, id, hash, line, leaf FROM journal WHERE zone = ?1 AND seq BETWEEN ?2 AND ?3 "
        "ORDER BY seq LIMIT ?4"},
+      // The line only where the leaf was not stored (rows older than schema version 3).
+      {&reader->leaf_hashes,
+       "SELECT seq, leaf, CASE WHEN leaf IS NULL THEN line END FROM journal "
+       "WHERE zone = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3"},
+      {&reader->latest_checkpoint,
+       "SELECT size, note, signed_at FROM checkpoints WHERE zone = ?1 "
+       "ORDER BY size DESC, rowid DESC LIMIT 1"},
       {&reader->presence_count, "SELECT count(*) FROM presence WHERE zone = ?1"},
       {&reader->presence_page,
        "SELECT person, entered_at, gate FROM presence WHERE zone = ?1 ORDER BY person "
@@ -316,6 +338,7 @@ Status SqliteStore::AppendInTransaction(const AppendBatch& batch) {
       insert.Bind(3, entry.command_id);
     }
     insert.BindBlob(4, entry.hash.data(), entry.hash.size()).Bind(5, entry.line);
+    insert.BindBlob(6, entry.leaf_hash.data(), entry.leaf_hash.size());
     if (Status status = insert.Run(); !status) return status;
   }
   for (const ReadModelChanges& changes : batch.read_models) {
@@ -416,8 +439,56 @@ Status SqliteStore::Scan(const std::string& zone, uint64_t from_seq, uint64_t th
     entry.command_id = query.ColumnIsNull(1) ? std::string() : std::string(query.ColumnText(1));
     entry.hash = HashFromBlob(query.ColumnBlob(2));
     entry.line = std::string(query.ColumnText(3));
+    entry.leaf_hash = query.ColumnIsNull(4) ? journal::LeafHashOfLine(entry.line)
+                                            : HashFromBlob(query.ColumnBlob(4));
     if (Status status = each(entry); !status) return status;
   }
+}
+
+Result<std::vector<Hash256>> SqliteStore::ReadLeafHashes(const std::string& zone,
+                                                         uint64_t from_seq, size_t limit) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->leaf_hashes;
+  StatementScope scope(query);
+  from_seq = std::max<uint64_t>(from_seq, 1);
+  query.Bind(1, zone).Bind(2, static_cast<int64_t>(std::min<uint64_t>(from_seq, INT64_MAX)));
+  query.Bind(3, static_cast<int64_t>(std::min(limit, kLeafHashesMax)));
+  std::vector<Hash256> leaves;
+  for (;;) {
+    auto row = query.Step();
+    if (!row) return row.error();
+    if (!*row) return leaves;
+    const uint64_t seq = static_cast<uint64_t>(query.ColumnInt(0));
+    if (seq != from_seq + leaves.size()) {
+      return Error{path_ + ": zone " + zone + ": entry " + std::to_string(from_seq + leaves.size()) +
+                   " is missing"};
+    }
+    leaves.push_back(query.ColumnIsNull(1) ? journal::LeafHashOfLine(query.ColumnText(2))
+                                           : HashFromBlob(query.ColumnBlob(1)));
+  }
+}
+
+Status SqliteStore::WriteCheckpoint(const CheckpointRecord& checkpoint) {
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  if (!writer_) return Error{path_ + ": opened read-only"};
+  if (failed_) return Error{path_ + ": writes stopped after an earlier failure (" + failure_ + ")"};
+  auto& insert = statements_->insert_checkpoint->Bind(1, checkpoint.zone);
+  insert.Bind(2, static_cast<int64_t>(checkpoint.size)).Bind(3, checkpoint.note);
+  return insert.Bind(4, checkpoint.signed_at).Run();
+}
+
+Result<std::optional<CheckpointRecord>> SqliteStore::LatestCheckpoint(const std::string& zone) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->latest_checkpoint;
+  StatementScope scope(query);
+  auto row = query.Bind(1, zone).Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<CheckpointRecord>();
+  return std::optional<CheckpointRecord>(
+      CheckpointRecord{zone, static_cast<uint64_t>(query.ColumnInt(0)),
+                       std::string(query.ColumnText(1)), std::string(query.ColumnText(2))});
 }
 
 Result<PresencePage> SqliteStore::ReadPresence(const std::string& zone, size_t offset,

@@ -1,12 +1,15 @@
 // SqliteStore: the Store on an embedded SQLite database file (the default backend).
 //
-// On-disk layout (schema version 2, PRAGMA user_version = 2, application_id 0x74776c31 "twl1"):
+// On-disk layout (schema version 3, PRAGMA user_version = 3, application_id 0x74776c31 "twl1"):
 //
-//   journal(zone, seq, id, hash, line)        one row per entry; PRIMARY KEY (zone, seq); `line` is
+//   journal(zone, seq, id, hash, line, leaf)  one row per entry; PRIMARY KEY (zone, seq); `line` is
 //                                             the entry's canonical JSON line (journal/entry.h), `hash`
 //                                             its 32-byte SHA-256, `id` the command id (NULL for profile
-//                                             entries). The line is the record; the other columns are
-//                                             copies for lookups and are checked against it on open.
+//                                             entries), `leaf` its 32-byte RFC 9162 leaf hash (NULL in
+//                                             rows written before version 3: computed from the line
+//                                             when read). The line is the record; the other columns
+//                                             are copies for lookups and proofs, checked against it
+//                                             when the entry is replayed.
 //   zones(zone, entries, head, read_model_seq) one row per zone: the last seq and hash (the chain head
 //                                             that open checks) and how far the read models reach.
 //   presence(zone, person, entered_at, gate)  persons inside.
@@ -15,9 +18,13 @@
 //                                             PRIMARY KEY (zone, kind, key), indexed by owner and by
 //                                             state for lists.
 //   tokens(id, secret_hash, role, zone, party, created_at, revoked_at)
+//   checkpoints(zone, size, note, signed_at)  signed checkpoints (store.h); PRIMARY KEY (zone, size,
+//                                             note); written on the write connection, one
+//                                             transaction each.
 //
-// Schema version 1 databases are migrated on open for writing (the views table is added and the
-// read models rebuilt). Snapshots are files in `<database>.snapshots/` (snapshot_files.h), not rows:
+// Schema version 1 and 2 databases are migrated on open for writing (version 2 added the views
+// table, whose read models are then rebuilt; version 3 the leaf column and the checkpoints table).
+// Opened read-only, a database of another version is refused. Snapshots are files in `<database>.snapshots/` (snapshot_files.h), not rows:
 // they are written by a background thread without touching the write connection or the WAL.
 //
 // Durability: WAL journal mode and PRAGMA synchronous=FULL, so that COMMIT returns only after the WAL
@@ -65,6 +72,10 @@ class SqliteStore final : public Store {
                                                size_t limit) override;
   Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
                      const std::function<Status(const EntryRecord&)>& each) override;
+  Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,
+                                              size_t limit) override;
+  Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
+  Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
   Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
                                                 const std::string& party) override;

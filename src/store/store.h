@@ -1,8 +1,10 @@
 // Store: durable storage of one database — the hash-chained journal of every zone it serves (one
 // chain per zone), the read models derived from it, and the API tokens.
 //
-// Journal. Entries are stored as their JSON line (journal/entry.h) with the zone, seq, command id and
-// hash beside it. Per zone, seqs are 1, 2, 3, … without gaps, and the zone record (entries, head) is
+// Journal. Entries are stored as their JSON line (journal/entry.h) with the zone, seq, command id,
+// hash and RFC 9162 leaf hash (journal/merkle_leaf.h) beside it, written in the same transaction:
+// proofs are assembled from the stored leaf hashes (store/stored_tree.h) without reading or hashing
+// entries again. Per zone, seqs are 1, 2, 3, … without gaps, and the zone record (entries, head) is
 // the seq and hash of the last entry. Append is atomic and durable: when it returns Ok every entry
 // and read-model change of the batch is on stable storage; when it fails none of them is visible.
 // Append checks that each zone's entries continue the stored chain (compare-and-set on the zone
@@ -15,6 +17,12 @@
 // read models lag its journal is repaired on open by rebuilding them (zone_set.h). Every row is
 // written from the command's own effects (what the batch touched), never by rescanning history, so
 // the cost of an Append does not grow with the journal behind it.
+//
+// Checkpoints. Signed checkpoints of a zone's tree (proof/checkpoint.h) are kept with the journal,
+// so that `prove` and the proof routes default to the latest one's size. They are notes signed
+// elsewhere; the store keeps them (deduplicated by zone, size and note) and returns the latest, the
+// largest size (the newest of that size). WriteCheckpoint may run on any thread, concurrently with
+// Append; it is durable when it returns Ok.
 //
 // Snapshots. A snapshot is the engine state of one zone at a seq (engine/snapshot.h), stored as an
 // opaque byte string that carries its own checksums; the store only keeps, lists and deletes them.
@@ -56,6 +64,9 @@ struct ZoneRecord {
   uint64_t read_model_seq = 0;  // read models reflect entries 1..read_model_seq
 };
 
+// The most leaf hashes one ReadLeafHashes returns (32 MiB).
+inline constexpr size_t kLeafHashesMax = size_t{1} << 20;
+
 // One journal entry as stored.
 struct EntryRecord {
   std::string zone;
@@ -63,6 +74,17 @@ struct EntryRecord {
   std::string command_id;  // empty for profile entries
   Hash256 hash{};
   std::string line;  // the entry's JSON line, without the trailing '\n'
+  // The entry's RFC 9162 leaf hash: set by the writer on Append; on reads, the stored one (for rows
+  // written before leaf hashes were stored, computed from the line). Replay checks it.
+  Hash256 leaf_hash{};
+};
+
+// A signed checkpoint of the tree of a zone's first `size` entries.
+struct CheckpointRecord {
+  std::string zone;
+  uint64_t size = 0;
+  std::string note;       // the signed note (proof/checkpoint.h), as handed out
+  std::string signed_at;  // RFC 3339 UTC
 };
 
 struct PresenceRow {
@@ -179,6 +201,14 @@ class Store {
   // record they read, so that entries a live writer appends meanwhile are not half-seen.
   virtual Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
                              const std::function<Status(const EntryRecord&)>& each) = 0;
+  // The leaf hashes of entries from_seq, from_seq + 1, … of `zone`, at most `limit`
+  // (<= kLeafHashesMax), fewer only at the end of the journal.
+  virtual Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,
+                                                      size_t limit) = 0;
+
+  // Checkpoints (see the header comment).
+  virtual Status WriteCheckpoint(const CheckpointRecord& checkpoint) = 0;
+  virtual Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) = 0;
 
   // Read models. Persons sorted by id.
   virtual Result<PresencePage> ReadPresence(const std::string& zone, size_t offset,

@@ -15,10 +15,12 @@
 #include "service_test_util.h"
 #include "journal/entry.h"
 #include "store/goods_reads.h"
+#include "journal/merkle_leaf.h"
 #include "store/journal_store.h"
 #include "store/memory_store.h"
 #include "store/pg_store.h"
 #include "store/sqlite_store.h"
+#include "store/stored_tree.h"
 #include "store/zone_set.h"
 #include "journal/snapshot.h"
 
@@ -37,6 +39,8 @@ class Backend {
   virtual void Reopen() = 0;
   virtual void CorruptLine(const std::string& zone, uint64_t seq, const std::string& line) = 0;
   virtual void SetReadModelSeq(const std::string& zone, uint64_t seq) = 0;
+  // Replaces the stored leaf hash of one entry.
+  virtual void CorruptLeaf(const std::string& zone, uint64_t seq, const Hash256& leaf) = 0;
   virtual bool multi_zone() const { return true; }
   virtual bool tokens() const { return true; }
   virtual bool persistent_read_models() const { return true; }
@@ -51,6 +55,9 @@ class MemoryBackend : public Backend {
   }
   void SetReadModelSeq(const std::string& zone, uint64_t seq) override {
     store_.SetReadModelSeq(zone, seq);
+  }
+  void CorruptLeaf(const std::string& zone, uint64_t seq, const Hash256& leaf) override {
+    store_.CorruptLeafHash(zone, seq, leaf);
   }
 
  private:
@@ -73,6 +80,10 @@ class SqliteBackend : public Backend {
   }
   void SetReadModelSeq(const std::string& zone, uint64_t seq) override {
     Execute("UPDATE zones SET read_model_seq = " + std::to_string(seq) + " WHERE zone = '" + zone + "'");
+  }
+  void CorruptLeaf(const std::string& zone, uint64_t seq, const Hash256& leaf) override {
+    Execute("UPDATE journal SET leaf = X'" + ToHex(leaf) + "' WHERE zone = '" + zone +
+            "' AND seq = " + std::to_string(seq));
   }
 
  private:
@@ -115,6 +126,16 @@ class JournalBackend : public Backend {
     Reopen();
   }
   void SetReadModelSeq(const std::string&, uint64_t) override {}
+  // The derived leaves file, where a middle entry's leaf hash is not checked on open (only replay
+  // checks it).
+  void CorruptLeaf(const std::string&, uint64_t seq, const Hash256& leaf) override {
+    store_.reset();
+    std::fstream file(directory_.File("test.journal.leaves"), std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>((seq - 1) * 32));
+    file.write(reinterpret_cast<const char*>(leaf.data()), 32);
+    file.close();
+    Reopen();
+  }
   bool multi_zone() const override { return false; }
   bool tokens() const override { return false; }
   bool persistent_read_models() const override { return false; }
@@ -146,6 +167,10 @@ class PgBackend : public Backend {
   void SetReadModelSeq(const std::string& zone, uint64_t seq) override {
     Execute("UPDATE zones SET read_model_seq = $1 WHERE zone = $2",
             PgParams().Int(static_cast<int64_t>(seq)).Text(zone));
+  }
+  void CorruptLeaf(const std::string& zone, uint64_t seq, const Hash256& leaf) override {
+    Execute("UPDATE journal SET leaf = $1 WHERE zone = $2 AND seq = $3",
+            PgParams().Bytes(leaf.data(), leaf.size()).Text(zone).Int(static_cast<int64_t>(seq)));
   }
 
  private:
@@ -185,6 +210,7 @@ class StoreConformance : public ::testing::TestWithParam<std::pair<const char*, 
     entry.hash = line.hash;
     entry.line = journal::EntryToJsonLine(line);
     entry.line.pop_back();
+    entry.leaf_hash = journal::LeafHash(line);
     return entry;
   }
 
@@ -861,6 +887,123 @@ TEST_P(StoreConformance, LoadStartsFromTheNewestValidSnapshotAndSkipsBadOnes) {
   EXPECT_EQ((*fallback)->Find("hengqin")->chain.engine().StateHash(), state);
 }
 
+TEST_P(StoreConformance, StoredLeafHashesAreThoseOfTheirLines) {
+  DecideADay(150);
+  auto check = [&](const char* when) {
+    auto zones = store().Zones();
+    ASSERT_TRUE(zones.ok());
+    const uint64_t entries = zones->front().entries;
+    std::vector<Hash256> recomputed;
+    Status scanned = store().ScanEntries("hengqin", 1, entries, [&](const EntryRecord& entry) -> Status {
+      auto leaf = journal::LeafOfJournalLine(entry.line);
+      EXPECT_TRUE(leaf.ok()) << leaf.error().message;
+      EXPECT_EQ(entry.leaf_hash, leaf->leaf_hash) << when << ": scanned seq " << entry.seq;
+      recomputed.push_back(leaf->leaf_hash);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(scanned.ok()) << scanned.message();
+    ASSERT_EQ(recomputed.size(), entries);
+    auto all = store().ReadLeafHashes("hengqin", 1, kLeafHashesMax);
+    ASSERT_TRUE(all.ok()) << all.error().message;
+    EXPECT_EQ(*all, recomputed) << when;
+    auto some = store().ReadLeafHashes("hengqin", 5, 3);
+    ASSERT_TRUE(some.ok());
+    EXPECT_EQ(*some, std::vector<Hash256>(recomputed.begin() + 4, recomputed.begin() + 7)) << when;
+    auto tail = store().ReadLeafHashes("hengqin", entries, 10);
+    ASSERT_TRUE(tail.ok());
+    EXPECT_EQ(*tail, std::vector<Hash256>{recomputed.back()}) << when;
+    auto beyond = store().ReadLeafHashes("hengqin", entries + 1, 10);
+    ASSERT_TRUE(beyond.ok());
+    EXPECT_TRUE(beyond->empty()) << when;
+    auto one = store().ReadEntries("hengqin", 9, 1);
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(one->front().leaf_hash, recomputed[8]) << when;
+  };
+  check("as appended");
+  backend_->Reopen();
+  check("reopened");
+}
+
+// Proofs from the stored leaf hashes lead to the root the writer's frontier has, and follow the
+// journal as it grows.
+TEST_P(StoreConformance, StoredTreeProofsLeadToTheFrontierRoot) {
+  DecideADay(120);
+  StoredTree tree(store());
+  auto check = [&](const char* when) {
+    auto zones = Load();
+    ASSERT_TRUE(zones);
+    const journal::Chain& chain = zones->Find("hengqin")->chain;
+    auto head = tree.Current("hengqin");
+    ASSERT_TRUE(head.ok()) << head.error().message;
+    ASSERT_EQ(head->size, chain.entries()) << when;
+    ASSERT_EQ(head->root, chain.frontier().Root()) << when;
+    for (uint64_t size : {uint64_t{1}, head->size / 3, head->size}) {
+      auto root = tree.RootAt("hengqin", size);
+      ASSERT_TRUE(root.ok());
+      proof::Checkpoint checkpoint{"twoline/hengqin", size, *root, {}};
+      for (uint64_t seq : {uint64_t{1}, (size + 1) / 2, size}) {
+        auto proof = tree.Inclusion("hengqin", seq, size);
+        ASSERT_TRUE(proof.ok()) << proof.error().message;
+        auto leaf = journal::LeafOfJournalLine(proof->entry);
+        ASSERT_TRUE(leaf.ok());
+        Status checked = proof::CheckInclusionProof(
+            *proof, proof::ProvenEntry{leaf->entry.seq, leaf->entry.zone, leaf->leaf_hash}, checkpoint);
+        EXPECT_TRUE(checked.ok()) << when << ": seq " << seq << " of " << size << ": " << checked.message();
+      }
+      auto consistency = tree.Consistency("hengqin", size, head->size);
+      ASSERT_TRUE(consistency.ok());
+      EXPECT_TRUE(proof::VerifyConsistency(size, head->size, consistency->path, *root, head->root).ok());
+    }
+    auto beyond = tree.Inclusion("hengqin", 1, head->size + 1);
+    EXPECT_FALSE(beyond.ok()) << when;
+  };
+  check("first day");
+  auto zones = Load();
+  testing::DecideAll(*zones, store(), "hengqin", testing::SimulatedDay("hengqin", 20, 12, "more-"));
+  check("grown");
+  EXPECT_FALSE(tree.Current("nansha").ok());
+}
+
+TEST_P(StoreConformance, AnAlteredLeafHashIsNamedBySeqOnLoad) {
+  DecideADay(100);
+  backend_->CorruptLeaf("hengqin", 7, Sha256("not the leaf of entry 7"));
+  auto zones = ZoneSet::Load(store(), false, nullptr, LoadOptions{false, nullptr});
+  ASSERT_FALSE(zones.ok());
+  EXPECT_NE(zones.error().message.find("seq 7: the stored leaf hash differs"), std::string::npos)
+      << zones.error().message;
+}
+
+TEST_P(StoreConformance, CheckpointsAreKeptAndTheLatestIsTheLargest) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 10)).ok());
+  auto none = store().LatestCheckpoint("hengqin");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_FALSE(none->has_value());
+  const CheckpointRecord five{"hengqin", 5, "twoline/hengqin\n5\nAAAA\n\n\u2014 k sig5\n", "2026-03-02T01:00:00Z"};
+  const CheckpointRecord nine{"hengqin", 9, "twoline/hengqin\n9\nBBBB\n\n\u2014 k sig9\n", "2026-03-02T02:00:00Z"};
+  const CheckpointRecord seven{"hengqin", 7, "twoline/hengqin\n7\nCCCC\n\n\u2014 k sig7\n", "2026-03-02T03:00:00Z"};
+  for (const CheckpointRecord& checkpoint : {five, nine, seven, nine}) {
+    Status written = store().WriteCheckpoint(checkpoint);
+    ASSERT_TRUE(written.ok()) << written.message();
+  }
+  auto check = [&](const char* when) {
+    auto latest = store().LatestCheckpoint("hengqin");
+    ASSERT_TRUE(latest.ok()) << latest.error().message;
+    ASSERT_TRUE(latest->has_value()) << when;
+    EXPECT_EQ((*latest)->size, 9u) << when;
+    EXPECT_EQ((*latest)->note, nine.note) << when;
+    EXPECT_EQ((*latest)->signed_at, nine.signed_at) << when;
+    EXPECT_EQ((*latest)->zone, "hengqin");
+  };
+  check("as written");
+  backend_->Reopen();
+  check("reopened");
+  if (backend_->multi_zone()) {
+    auto other = store().LatestCheckpoint("qianhai");
+    ASSERT_TRUE(other.ok());
+    EXPECT_FALSE(other->has_value());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Backends, StoreConformance,
     ::testing::Values(
@@ -893,7 +1036,7 @@ TEST(JournalStoreIndex, AStaleOrForgedIndexFallsBackToAScan) {
       line.decision = "{\"id\":\"c-" + std::to_string(seq) + "\",\"outcome\":\"accepted\",\"reasons\":[]}";
       line.hash = journal::ComputeEntryHash(line);
       EntryRecord record{"hengqin", seq, "c-" + std::to_string(seq), line.hash,
-                         journal::EntryToJsonLine(line)};
+                         journal::EntryToJsonLine(line), journal::LeafHash(line)};
       record.line.pop_back();
       batch.entries.push_back(record);
       records.push_back(record);

@@ -17,6 +17,9 @@ Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions
   if (options_.snapshots.every_entries > 0 || options_.snapshots.every.count() > 0) {
     snapshotter_ = std::make_unique<Snapshotter>(store_, options_.snapshots, options_.on_snapshot_log);
   }
+  if (options_.checkpoints.signer != nullptr) {
+    checkpointer_ = std::make_unique<Checkpointer>(store_, options_.checkpoints, options_.on_checkpoint_log);
+  }
   for (const std::string& id : zone_ids_) {
     auto counters = std::make_unique<ZoneCounters>(id);
     const Zone* zone = zones_->Find(id);
@@ -125,6 +128,12 @@ void Writer::Run() {
         if (const Zone* zone = zones_->Find(id)) snapshotter_->MaybeStart(id, zone->chain);
       }
     }
+    // Likewise a due zone's tree head is taken (a root, O(log n) hashes) and signed elsewhere.
+    if (checkpointer_ != nullptr && zones_ != nullptr && !writes_stopped()) {
+      for (const std::string& id : zone_ids_) {
+        if (const Zone* zone = zones_->Find(id)) checkpointer_->MaybeTake(id, zone->chain);
+      }
+    }
     if (!reads.empty()) {
       Settle();  // reads see the committed state: every batch decided so far is durable
       RunReads(reads);
@@ -132,6 +141,7 @@ void Writer::Run() {
   }
   Settle();
   if (snapshotter_ != nullptr) snapshotter_->Wait();
+  if (checkpointer_ != nullptr) checkpointer_->Stop();  // signs what became durable
 }
 
 void Writer::RunReads(std::vector<ReadJob>& reads) {
@@ -247,6 +257,9 @@ void Writer::Complete(Decided& decided, const Status& status) {
   if (!status) StopWrites(status.message());
   for (size_t i = 0; status && i < decided.journal_entries.size(); ++i) {
     stats_.zones[i]->journal_entries = decided.journal_entries[i];
+    if (checkpointer_ != nullptr) {
+      checkpointer_->Committed(stats_.zones[i]->zone, decided.journal_entries[i]);
+    }
   }
   if (status) PublishCommitted(decided);
   Clock::time_point now = Clock::now();
@@ -258,6 +271,11 @@ void Writer::Complete(Decided& decided, const Status& status) {
       continue;
     }
     CountAnswers(job.request.zone, decided.results[i].answers);
+    for (size_t z = 0; z < decided.journal_entries.size(); ++z) {
+      if (stats_.zones[z]->zone == job.request.zone) {
+        decided.results[i].journal_entries = decided.journal_entries[z];
+      }
+    }
     double seconds = std::chrono::duration<double>(now - job.arrived).count();
     for (size_t n = 0; n < decided.results[i].answers.size(); ++n) {
       stats_.decision_latency_seconds.Observe(seconds);

@@ -20,6 +20,10 @@
 // reads served through it (Read) still show exactly the committed state; reads of read models go on
 // regardless.
 //
+// Checkpoints. With WriterOptions::checkpoints set, a Checkpointer (checkpointer.h) takes each due
+// zone's tree head between batches and signs it on its own thread once the committer reports its
+// size durable: the writer pays one frontier root per checkpoint, never a signature or a store write.
+//
 // Reads that need the engine (declarations, the flows report) run on the writer thread via Read,
 // after the append in flight has completed and before the next batch is decided, when the engine's
 // state is exactly the committed state.
@@ -39,6 +43,7 @@
 #include <vector>
 
 #include "engine/command.h"
+#include "store/checkpointer.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
 #include "store/snapshotter.h"
@@ -63,6 +68,9 @@ struct WriterOptions {
   // Background snapshots of the zones (snapshotter.h); every_entries 0 and every 0: none.
   SnapshotPolicy snapshots;
   std::function<void(const std::string& message)> on_snapshot_log;
+  // Signed checkpoints of the zones (checkpointer.h); no signer: none.
+  CheckpointPolicy checkpoints;
+  std::function<void(const std::string& message)> on_checkpoint_log;
   // Called on the committer thread after each batch is durable, once per zone it touched, with the
   // zone's commands and answers in decision order (repeats and invalid ones included: the answer
   // says). Must not block: the batch's answers wait for it.
@@ -86,6 +94,8 @@ struct SubmitResult {
   SubmitStatus status = SubmitStatus::kDecided;
   std::vector<Answer> answers;  // one per command when kDecided
   std::string message;          // why, otherwise
+  // kDecided: the zone's journal size once the request's batch was durable (a receipt's tree size).
+  uint64_t journal_entries = 0;
 };
 
 class Writer {
@@ -120,6 +130,8 @@ class Writer {
   WriterStats& stats() { return stats_; }
   // Background snapshots (null when off).
   const Snapshotter* snapshotter() const { return snapshotter_.get(); }
+  // Background checkpoints (null when off).
+  const Checkpointer* checkpointer() const { return checkpointer_.get(); }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -179,6 +191,7 @@ class Writer {
   bool committing_ = false;  // an append is running (cleared by its completion, which wakes Run)
   Committer committer_;  // before thread_: the thread uses it
   std::unique_ptr<Snapshotter> snapshotter_;  // null when snapshots are off
+  std::unique_ptr<Checkpointer> checkpointer_;  // null when checkpoints are off
   std::thread thread_;
 };
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "journal/merkle_leaf.h"
 #include "service_test_util.h"
 #include "store/memory_store.h"
 
@@ -98,6 +99,35 @@ TEST_F(WriterTest, AnAnswerCarriesTheDurableSeqAndHash) {
     ASSERT_TRUE(stored.ok());
     EXPECT_EQ(result.answers[i].json, *stored);
   }
+}
+
+// What a receipt is made of: the entry's seq and leaf hash (a repeat: the original's), and the
+// journal's durable size; an invalid command has no entry.
+TEST_F(WriterTest, AnAnswerCarriesItsEntrysLeafHashAndTheDurableSize) {
+  auto writer = Start();
+  SubmitResult result = writer->Submit(Request({0, 1})).get();
+  ASSERT_EQ(result.status, SubmitStatus::kDecided);
+  EXPECT_EQ(result.journal_entries, 3u);
+  auto entries = store_.ReadEntries("hengqin", 2, 2);
+  ASSERT_TRUE(entries.ok());
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(result.answers[i].seq, 2 + i);
+    EXPECT_EQ(result.answers[i].leaf_hash, journal::LeafOfJournalLine((*entries)[i].line)->leaf_hash);
+  }
+  SubmitRequest again = Request({1, 2});
+  std::string elsewhere = day_.at(5);  // sent to hengqin, for another zone: invalid
+  elsewhere.replace(elsewhere.find("\"zone\":\"hengqin\""), 16, "\"zone\":\"qianhai\"");
+  again.commands.push_back(testing::ParseOrDie(elsewhere));
+  SubmitResult repeated = writer->Submit(std::move(again)).get();
+  ASSERT_EQ(repeated.status, SubmitStatus::kDecided);
+  ASSERT_EQ(repeated.answers.size(), 3u);
+  EXPECT_TRUE(repeated.answers[0].duplicate);
+  EXPECT_EQ(repeated.answers[0].seq, 3u);
+  EXPECT_EQ(repeated.answers[0].leaf_hash, result.answers[1].leaf_hash);
+  EXPECT_EQ(repeated.answers[1].seq, 4u);
+  EXPECT_EQ(repeated.answers[2].outcome, engine::Outcome::kInvalid);
+  EXPECT_EQ(repeated.answers[2].seq, 0u);
+  EXPECT_EQ(repeated.journal_entries, 4u);
 }
 
 TEST_F(WriterTest, AFullQueueRefusesAtOnce) {

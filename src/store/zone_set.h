@@ -7,8 +7,8 @@
 // skipped with a warning, and the next older one (or a full replay) is used instead.
 //
 // Load refuses a database whose journal does not verify, naming the zone and the first bad seq:
-// an entry that does not parse or is not canonical, whose seq, zone or hash columns disagree with its
-// line, whose previous hash or own hash is wrong, or whose command the engine decides differently on
+// an entry that does not parse or is not canonical, whose seq, zone, hash or leaf hash columns
+// disagree with its line, whose previous hash or own hash is wrong, or whose command the engine decides differently on
 // replay. It then checks that the chain head it computed equals the zone record (entries and head
 // hash), and — when allowed to write — rebuilds read models that lag the journal (read_model_seq <
 // entries), in one transaction per zone.

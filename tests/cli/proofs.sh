@@ -103,6 +103,44 @@ check "prove without a store is refused" test "$status" -eq 1
 capture "$twoline" checkpoint --journal "$journal" --zone hengqin --key "$tmp/hq.pub"
 check "checkpoint refuses a public key as signing key" test "$status" -eq 1
 
+# --- kept checkpoints: `checkpoint` keeps what it signs, `prove` defaults to the latest one's size -----
+capture "$twoline" checkpoint --db "$tmp/hq.db" --zone hengqin --latest
+check "checkpoint --latest prints the checkpoint kept in the database" \
+  test "$status" -eq 0 -a "$output" = "$(cat "$tmp/cp1-db.txt")"
+capture "$twoline" checkpoint --journal "$journal" --zone hengqin --latest
+check "checkpoint --latest prints the checkpoint kept beside the journal" \
+  test "$status" -eq 0 -a "$output" = "$(cat "$tmp/cp1.txt")"
+check "the journal's checkpoints are kept beside it" test -s "$journal.checkpoints"
+capture "$twoline" checkpoint --db "$tmp/hq.db" --zone hengqin
+check "checkpoint needs --key or --latest" test "$status" -eq 1
+capture "$twoline" checkpoint --db "$tmp/hq.db" --zone hengqin --key "$tmp/hq.key" --latest
+check "checkpoint refuses --key with --latest" test "$status" -ne 0
+capture "$twoline" checkpoint --db "$tmp/missing.db" --zone hengqin --key "$tmp/hq.key"
+check "checkpoint of a database that does not exist fails and creates nothing" \
+  test "$status" -eq 1 -a ! -e "$tmp/missing.db"
+"$twoline" run --zone hengqin --db "$tmp/fresh.db" < "$tmp/day1.jsonl" > /dev/null
+capture "$twoline" checkpoint --db "$tmp/fresh.db" --zone hengqin --latest
+check "checkpoint --latest names a store that keeps none" \
+  test "$status" -eq 1 && grep -q "keeps no checkpoint of zone hengqin" "$tmp/stderr"
+"$twoline" prove --db "$tmp/fresh.db" --zone hengqin --seq 5 > "$tmp/p5-fresh.json"
+check "without a kept checkpoint, prove uses the whole journal" grep -q "\"tree_size\":$n1," "$tmp/p5-fresh.json"
+
+"$twoline" run --zone hengqin --db "$tmp/hq.db" < "$tmp/day2.jsonl" > /dev/null
+"$twoline" prove --db "$tmp/hq.db" --zone hengqin --seq 5 > "$tmp/p5-latest.json"
+check "prove defaults to the latest checkpoint's size, not the grown journal's" \
+  grep -q "\"tree_size\":$n1," "$tmp/p5-latest.json"
+accepts "a proof at the latest checkpoint's size" --checkpoint "$tmp/cp1-db.txt" --public-key "$tmp/hq.pub" \
+  --proof "$tmp/p5-latest.json"
+capture "$twoline" prove --db "$tmp/hq.db" --zone hengqin --seq $((n1 + 1))
+check "prove refuses an entry after the latest checkpoint without --size" test "$status" -eq 1
+check "and says to give --size" grep -q "give --size" "$tmp/stderr"
+"$twoline" checkpoint --db "$tmp/hq.db" --zone hengqin --key "$tmp/hq.key" > "$tmp/cp2-db.txt"
+check "checkpoint --latest follows the newest kept checkpoint" \
+  test "$("$twoline" checkpoint --db "$tmp/hq.db" --zone hengqin --latest)" = "$(cat "$tmp/cp2-db.txt")"
+"$twoline" prove --db "$tmp/hq.db" --zone hengqin --seq $((n1 + 1)) > "$tmp/p-after.json"
+accepts "an entry of the second day at the new latest checkpoint" --checkpoint "$tmp/cp2-db.txt" \
+  --public-key "$tmp/hq.pub" --proof "$tmp/p-after.json"
+
 "$twoline" run --zone hengqin --journal "$journal" < "$tmp/day2.jsonl" > /dev/null
 n2=$(wc -l < "$journal")
 check "the second day adds entries" test "$n2" -gt $((n1 + 10))
