@@ -1,14 +1,19 @@
 // twoline_http_load: an HTTP load generator for `twoline serve` (bench/http_run.sh runs it).
 //
 //   twoline_http_load PORT TOKENS_FILE [--connections N] [--seconds S] [--slow N]
+//                     [--readers N --read PATH]
 //
 // Opens N keep-alive connections to 127.0.0.1:PORT (connection i uses the i-th token of
 // TOKENS_FILE, one per line, round robin), registers 16 travellers per connection in one batch,
 // then posts single crossings (in and out, in turn) for S seconds, one request in flight per
 // connection, and prints requests/s and the latency percentiles seen by the clients. With --slow N
 // it also keeps N slow clients attached during the run: each sends a request head one byte every 2
-// s and reconnects when the server closes it. One thread, epoll; every answer must be 200 (others
-// are counted as failures).
+// s and reconnects when the server closes it. With --readers N --read PATH, N more keep-alive
+// connections GET PATH in a loop during the run (the next token of TOKENS_FILE each), as a client
+// reading a declaration's trace over and over would; a 429 is honoured (the reader waits its
+// Retry-After) and counted apart, and the reads' own rate and latencies are printed after the
+// crossings'. One thread, epoll; every crossing answer must be 200 (others are counted as
+// failures), and every read 200 or 429.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -21,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -75,8 +81,18 @@ std::string Person(int connection, int k) {
   return "L" + std::to_string(connection) + "-" + std::to_string(k);
 }
 
+// Officers send the gate device's time, which must be within the zone's skew of the server's.
+std::string NowAt() {
+  std::time_t now = std::time(nullptr) + 8 * 3600;
+  std::tm local;
+  gmtime_r(&now, &local);
+  char text[40];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S+08:00", &local);
+  return text;
+}
+
 std::string Envelope(const std::string& id) {
-  return R"({"id":")" + id + R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00",)";
+  return R"({"id":")" + id + R"(","zone":"hengqin","at":")" + NowAt() + R"(",)";
 }
 
 std::string Registrations(int connection, const std::string& run) {
@@ -99,7 +115,8 @@ std::string Crossing(int connection, size_t n, const std::string& run) {
 }
 
 // One response in `buffer`: its status, and how many bytes it took; 0 when incomplete.
-size_t ParseResponse(const std::string& buffer, int* status) {
+// `retry_after` (optional): the Retry-After seconds, 0 when absent.
+size_t ParseResponse(const std::string& buffer, int* status, int* retry_after = nullptr) {
   size_t end = buffer.find("\r\n\r\n");
   if (end == std::string::npos) return 0;
   size_t length_at = buffer.find("Content-Length: ");
@@ -107,7 +124,23 @@ size_t ParseResponse(const std::string& buffer, int* status) {
   size_t total = end + 4 + std::strtoul(buffer.c_str() + length_at + 16, nullptr, 10);
   if (buffer.size() < total) return 0;
   *status = std::atoi(buffer.c_str() + 9);
+  if (retry_after != nullptr) {
+    size_t at = buffer.find("Retry-After: ");
+    *retry_after = at != std::string::npos && at < end ? std::atoi(buffer.c_str() + at + 13) : 0;
+  }
   return total;
+}
+
+// Latency percentiles in ms of sorted seconds, as "p50 X ms, p99 Y ms, max Z ms".
+std::string Percentiles(const std::vector<double>& sorted) {
+  if (sorted.empty()) return "no answers";
+  auto at = [&](double p) {
+    return sorted[static_cast<size_t>(p * static_cast<double>(sorted.size() - 1))] * 1000;
+  };
+  char text[128];
+  std::snprintf(text, sizeof text, "p50 %.2f ms, p99 %.2f ms, max %.2f ms", at(0.50), at(0.99),
+                sorted.back() * 1000);
+  return text;
 }
 
 struct Client {
@@ -117,6 +150,16 @@ struct Client {
   std::string in;
   std::string request;  // in flight
   Clock::time_point started{};
+};
+
+// A reader: GETs one path in a loop, waiting out a 429's Retry-After.
+struct Reader {
+  int fd = -1;
+  std::string token;
+  std::string in;
+  Clock::time_point started{};
+  Clock::time_point resume{};  // after a 429: when to ask again
+  bool waiting = false;        // a request is in flight
 };
 
 struct Slow {
@@ -139,14 +182,18 @@ int main(int argc, char** argv) {
   for (std::string line; std::getline(file, line);) {
     if (!line.empty()) tokens.push_back(line);
   }
-  int connections = 64, seconds = 10, slow_count = 0;
+  int connections = 64, seconds = 10, slow_count = 0, reader_count = 0;
+  std::string read_path;
   for (int i = 3; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     int value = std::atoi(argv[i + 1]);
     if (flag == "--connections") connections = value;
     if (flag == "--seconds") seconds = value;
     if (flag == "--slow") slow_count = value;
+    if (flag == "--readers") reader_count = value;
+    if (flag == "--read") read_path = argv[i + 1];
   }
+  if (reader_count > 0 && read_path.empty()) return 2;
   if (tokens.empty() || connections <= 0) return 2;
   // Ids unique per run, so that a second run on the same database decides new commands.
   const std::string run =
@@ -208,6 +255,29 @@ int main(int argc, char** argv) {
     event.data.u32 = static_cast<uint32_t>(i);
     epoll_ctl(epoll, EPOLL_CTL_ADD, c.fd, &event);
   }
+  // Readers are epoll entries after the clients: data.u32 = connections + r.
+  std::vector<Reader> readers(static_cast<size_t>(reader_count));
+  for (int r = 0; r < reader_count; ++r) {
+    Reader& reader = readers[static_cast<size_t>(r)];
+    reader.token = tokens[static_cast<size_t>(connections + r) % tokens.size()];
+    reader.fd = Connect(port);
+    if (reader.fd < 0) {
+      std::perror("connect");
+      return 1;
+    }
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u32 = static_cast<uint32_t>(connections + r);
+    epoll_ctl(epoll, EPOLL_CTL_ADD, reader.fd, &event);
+  }
+  const std::string read_head_end = " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ";
+  auto send_read = [&](Reader& reader) {
+    reader.started = Clock::now();
+    reader.waiting = true;
+    SendAll(reader.fd, "GET " + read_path + read_head_end + reader.token + "\r\n\r\n");
+  };
+  std::vector<double> read_latencies;
+  size_t reads_limited = 0, read_failures = 0, read_bytes = 0;
   std::vector<double> latencies;
   latencies.reserve(2000000);
   size_t failures = 0;
@@ -237,13 +307,38 @@ int main(int argc, char** argv) {
   const Clock::time_point end = start + std::chrono::seconds(seconds);
   Clock::time_point next_trickle = start + std::chrono::seconds(2);
   for (Client& c : clients) send_next(c);
+  for (Reader& reader : readers) send_read(reader);
   int in_flight = connections;
   epoll_event events[256];
   char buffer[65536];
   while (in_flight > 0) {
-    int count = epoll_wait(epoll, events, 256, 100);
+    int count = epoll_wait(epoll, events, 256, readers.empty() ? 100 : 5);
     Clock::time_point now = Clock::now();
     for (int e = 0; e < count; ++e) {
+      if (events[e].data.u32 >= static_cast<uint32_t>(connections)) {
+        Reader& reader = readers[events[e].data.u32 - static_cast<uint32_t>(connections)];
+        ssize_t got = recv(reader.fd, buffer, sizeof buffer, 0);
+        if (got <= 0) {
+          std::fprintf(stderr, "a reader's connection was closed\n");
+          return 1;
+        }
+        reader.in.append(buffer, static_cast<size_t>(got));
+        int status = 0, retry_after = 0;
+        size_t used = ParseResponse(reader.in, &status, &retry_after);
+        if (used == 0) continue;
+        reader.in.erase(0, used);
+        reader.waiting = false;
+        if (status == 429) {
+          ++reads_limited;
+          reader.resume = now + std::chrono::seconds(std::max(retry_after, 1));
+          continue;
+        }
+        if (status != 200) ++read_failures;
+        read_bytes += used;
+        read_latencies.push_back(std::chrono::duration<double>(now - reader.started).count());
+        reader.resume = now;
+        continue;
+      }
       Client& c = clients[events[e].data.u32];
       ssize_t got = recv(c.fd, buffer, sizeof buffer, 0);
       if (got <= 0) {
@@ -263,6 +358,9 @@ int main(int argc, char** argv) {
         --in_flight;
       }
     }
+    for (Reader& reader : readers) {
+      if (!reader.waiting && now < end && now >= reader.resume) send_read(reader);
+    }
     if (!slow.empty() && now >= next_trickle) {
       trickle();
       next_trickle = now + std::chrono::seconds(2);
@@ -270,23 +368,32 @@ int main(int argc, char** argv) {
   }
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(latencies.begin(), latencies.end());
-  auto percentile = [&](double p) {
-    return latencies[static_cast<size_t>(p * static_cast<double>(latencies.size() - 1))] * 1000;
-  };
   std::printf(
-      "%zu requests in %.1f s over %d connections%s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, "
-      "max %.2f ms, "
-      "%zu failures, %zu reconnects\n",
+      "%zu requests in %.1f s over %d connections%s: %.0f requests/s, %s, %zu failures, %zu "
+      "reconnects\n",
       latencies.size(), elapsed, connections,
       slow.empty() ? ""
                    : (" with " + std::to_string(slow.size()) + " slow clients attached (" +
                       std::to_string(slow_reconnects) + " shed or timed out and reconnected)")
                          .c_str(),
-      static_cast<double>(latencies.size()) / elapsed, percentile(0.50), percentile(0.99),
-      latencies.back() * 1000, failures, reconnects);
+      static_cast<double>(latencies.size()) / elapsed, Percentiles(latencies).c_str(), failures,
+      reconnects);
+  if (!readers.empty()) {
+    std::sort(read_latencies.begin(), read_latencies.end());
+    std::printf(
+        "  reads of %s by %zu readers: %zu answered 200 (%.0f/s, %.0f KiB each), %s; %zu answered "
+        "429, %zu failures\n",
+        read_path.c_str(), readers.size(), read_latencies.size(),
+        static_cast<double>(read_latencies.size()) / elapsed,
+        read_latencies.empty() ? 0.0
+                               : static_cast<double>(read_bytes) /
+                                     static_cast<double>(read_latencies.size()) / 1024,
+        Percentiles(read_latencies).c_str(), reads_limited, read_failures);
+    for (Reader& reader : readers) close(reader.fd);
+  }
   for (Slow& s : slow) {
     if (s.fd >= 0) close(s.fd);
   }
   for (Client& c : clients) close(c.fd);
-  return failures == 0 ? 0 : 1;
+  return failures == 0 && read_failures == 0 ? 0 : 1;
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: figures, not tests. Prints end-to-end throughput of `twoline run` and `verify` on a
-# simulated Hengqin record day, then the Google Benchmark suite (build/twoline_bench).
+# simulated Hengqin record day, the history, store, HTTP, PostgreSQL and what-if figures, twoline's
+# gate decisions side by side with a Cedar policy set (bench/peers/), then the Google Benchmark
+# suite (build/twoline_bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/twoline
@@ -42,6 +44,10 @@ python3 bench/pg_bench.py "$bin"
 echo
 echo "== what-if on 7 record days (bench/whatif.sh)"
 bash bench/whatif.sh "$bin"
+
+echo
+echo "== peer side by side: the same gate decisions in twoline and as a Cedar policy set (bench/peers/run.sh)"
+bash bench/peers/run.sh build/twoline_peers
 
 if [ -x build/twoline_bench ]; then
   echo

@@ -14,10 +14,11 @@ using testing::ServiceOptions;
 
 const std::string kCommands = "/v1/zones/hengqin/commands";
 
+// Registered at the server's time, so that officers' sessions may send it too.
 std::string Party(const std::string& id, const std::string& party) {
-  return R"({"id":")" + id +
-         R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"register_party","party":{"id":")" +
-         party + R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]}})";
+  return R"({"id":")" + id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
+         R"(","type":"register_party","party":{"id":")" + party +
+         R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]}})";
 }
 
 std::string StringAt(const std::string& json, const char* pointer) {

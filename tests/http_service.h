@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "api/auth.h"
+#include "base/time.h"
 #include "api/server.h"
 #include "cli/zones_command.h"
 #include "service_test_util.h"
@@ -85,6 +86,10 @@ class RawConnection {
 };
 
 // A POST of `body` to `path` with an exact Content-Length, as raw bytes.
+// The server's time as an `at` at +08:00: declarants and officers must send a time within the zone's
+// allowed skew of the server's (SPEC §2); only admins submit past events.
+inline std::string NowAt() { return FormatRfc3339(static_cast<int64_t>(::time(nullptr)), 480); }
+
 inline std::string RawPost(const std::string& path, const std::string& token, std::string_view body) {
   return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +

@@ -8,6 +8,7 @@
 namespace twoline {
 namespace {
 
+using testing::NowAt;
 using testing::Service;
 using testing::ServiceOptions;
 
@@ -17,32 +18,35 @@ std::string Command(const std::string& id, const std::string& type, const std::s
   return R"({"id":")" + id + R"(","zone":"hengqin","at":")" + at + R"(","type":")" + type + "\"," +
          members + "}";
 }
-std::string Party(const std::string& id, const std::string& party) {
+std::string Party(const std::string& id, const std::string& party,
+                  const std::string& at = "2026-03-02T08:00:00+08:00") {
   return Command(id, "register_party",
-                 R"("party":{"id":")" + party + R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]})");
+                 R"("party":{"id":")" + party + R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]})",
+                 at);
 }
 std::string Item(const std::string& id) {
   return Command(id, "register_item",
                  R"("item":{"sku":"OIL","hs_code":"3301.29","description":"Lavender oil","unit":"kg","tags":[]})");
 }
 std::string Declare(const std::string& id, const std::string& declaration, const std::string& party,
-                    int lines = 1) {
+                    int lines = 1, const std::string& at = "2026-03-02T08:00:00+08:00") {
   std::string body = R"("declaration":{"id":")" + declaration +
                      R"(","kind":"first_line_in","declarant":")" + party + R"(","lines":[)";
   for (int i = 0; i < lines; ++i) {
     if (i > 0) body += ",";
     body += R"({"sku":"OIL","qty":"10","value":"1000.00","currency":"CNY","origin":"FR","certificates":[]})";
   }
-  return Command(id, "declare", body + "]}");
+  return Command(id, "declare", body + "]}", at);
 }
 std::string Person(const std::string& id, const std::string& person) {
   return Command(id, "register_person",
                  R"("person":{"id":")" + person +
                      R"(","name":"Chan Tai Man","nationality":"CN","resident_of":"MO","birth_date":"1979-05-03","documents":[{"type":"home_return_permit","number":"H12345678","valid_from":"2019-01-01","valid_until":"2029-01-01"}],"lists":[]})");
 }
-std::string Cross(const std::string& id, const std::string& person) {
+std::string Cross(const std::string& id, const std::string& person,
+                  const std::string& at = "2026-03-02T09:00:00+08:00") {
   return Command(id, "cross", R"("person":")" + person + R"(","gate":"HQ-L1-GEN-01","direction":"in")",
-                 "2026-03-02T09:00:00+08:00");
+                 at);
 }
 
 simdjson::dom::element Json(simdjson::dom::parser& parser, const std::string& text) {
@@ -340,8 +344,8 @@ TEST_F(HttpTest, MissingUnknownOrRevokedTokensAreUnauthorized) {
 // --- roles ------------------------------------------------------------------------------------
 
 TEST_F(HttpTest, AnOfficerWorksOnlyInItsZone) {
-  EXPECT_EQ(service_->Post(kCommands, Party("o1", "P-O"), "officer")->status, 200);
-  EXPECT_EQ(service_->Post(kCommands, Party("o2", "P-O2"), "officer-sz")->status, 403);
+  EXPECT_EQ(service_->Post(kCommands, Party("o1", "P-O", NowAt()), "officer")->status, 200);
+  EXPECT_EQ(service_->Post(kCommands, Party("o2", "P-O2", NowAt()), "officer-sz")->status, 403);
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/presence", "officer-sz")->status, 403);
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/journal", "officer")->status, 403)
       << "the raw journal is for auditors";
@@ -360,25 +364,25 @@ TEST_F(HttpTest, AnAuditorReadsButNeverWrites) {
 }
 
 TEST_F(HttpTest, ADeclarantDeclaresOnlyForItsParty) {
-  EXPECT_EQ(service_->Post(kCommands, Declare("d1", "D-A2", "P-A"), "declarant-a")->status, 200);
-  auto other = service_->Post(kCommands, Declare("d2", "D-B2", "P-B"), "declarant-a");
+  EXPECT_EQ(service_->Post(kCommands, Declare("d1", "D-A2", "P-A", 1, NowAt()), "declarant-a")->status, 200);
+  auto other = service_->Post(kCommands, Declare("d2", "D-B2", "P-B", 1, NowAt()), "declarant-a");
   ASSERT_TRUE(other);
   EXPECT_EQ(other->status, 403);
   EXPECT_EQ(StringAt(other->body, "/error"), "forbidden");
   // One faulty member refuses the whole batch.
-  std::string mixed = "[" + Declare("d3", "D-A3", "P-A") + "," + Declare("d4", "D-B3", "P-B") + "]";
+  std::string mixed = "[" + Declare("d3", "D-A3", "P-A", 1, NowAt()) + "," + Declare("d4", "D-B3", "P-B", 1, NowAt()) + "]";
   EXPECT_EQ(service_->Post(kCommands, mixed, "declarant-a")->status, 403);
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-A3")->status, 404);
 }
 
 TEST_F(HttpTest, ADeclarantMaySubmitOnlyItsOwnGoodsCommands) {
-  EXPECT_EQ(service_->Post(kCommands, Party("d5", "P-X"), "declarant-a")->status, 403);
-  EXPECT_EQ(service_->Post(kCommands, Cross("d6", "MO-2"), "declarant-a")->status, 403);
-  std::string cancel_other = Command("d7", "cancel", R"("declaration":"D-B")");
+  EXPECT_EQ(service_->Post(kCommands, Party("d5", "P-X", NowAt()), "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Post(kCommands, Cross("d6", "MO-2", NowAt()), "declarant-a")->status, 403);
+  std::string cancel_other = Command("d7", "cancel", R"("declaration":"D-B")", NowAt());
   EXPECT_EQ(service_->Post(kCommands, cancel_other, "declarant-a")->status, 403);
-  std::string cancel_own = Command("d8", "cancel", R"("declaration":"D-A")");
+  std::string cancel_own = Command("d8", "cancel", R"("declaration":"D-A")", NowAt());
   EXPECT_EQ(service_->Post(kCommands, cancel_own, "declarant-a")->status, 200);
-  std::string stocktake_other = Command("d9", "stocktake", R"("party":"P-B","counts":[])");
+  std::string stocktake_other = Command("d9", "stocktake", R"("party":"P-B","counts":[])", NowAt());
   EXPECT_EQ(service_->Post(kCommands, stocktake_other, "declarant-a")->status, 403);
 }
 
@@ -386,7 +390,8 @@ TEST_F(HttpTest, ADeclarantReadsOnlyItsOwnLedgerAndDeclarations) {
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/parties/P-A/balance", "declarant-a")->status, 200);
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/parties/P-B/balance", "declarant-a")->status, 403);
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-A", "declarant-a")->status, 200);
-  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-B", "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-B", "declarant-a")->status, 404)
+      << "as an unknown one: ids cannot be probed";
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/presence", "declarant-a")->status, 403);
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/journal", "declarant-a")->status, 403);
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/reports/flows?from=2026-03-01&to=2026-03-02", "declarant-a")->status, 403);
@@ -400,6 +405,102 @@ TEST_F(HttpTest, AnAdminDoesEverything) {
             200);
   EXPECT_EQ(service_->Get("/v1/zones/hetao-sz/journal")->status, 200);
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-B")->status, 200);
+}
+
+// --- time and ids belong to the server (SPEC §2) -------------------------------------------------
+
+// The journal entry of the command with `id` (the last one, when several share it).
+std::string EntryOf(Service& service, const std::string& id) {
+  auto page = service.Get("/v1/zones/hengqin/journal?limit=100");
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string found;
+  if (!page || parser.parse(page->body).get(root)) return found;
+  for (simdjson::dom::element entry : root["entries"].get_array()) {
+    std::string_view command_id;
+    if (!entry.at_pointer("/command/id").get(command_id) && command_id == id) {
+      found = simdjson::minify(entry);
+    }
+  }
+  return found;
+}
+
+TEST_F(HttpTest, ADeclarantsCommandIsDecidedAtTheServersTime) {
+  const std::string sent_at = NowAt();
+  auto answer = service_->Post(kCommands, Declare("t1", "D-T1", "P-A", 1, sent_at), "declarant-a");
+  ASSERT_EQ(answer->status, 200) << answer->body;
+  std::string entry = EntryOf(*service_, "t1");
+  EXPECT_EQ(StringAt(entry, "/command/received/role"), "declarant") << entry;
+  EXPECT_EQ(StringAt(entry, "/command/received/party"), "P-A");
+  EXPECT_EQ(StringAt(entry, "/command/received/token"), service_->TokenId("declarant-a"));
+  EXPECT_EQ(StringAt(entry, "/command/received/client_at"), sent_at);
+  EXPECT_EQ(StringAt(entry, "/command/at"), StringAt(entry, "/command/received/at"))
+      << "decided at the time of receipt";
+  EXPECT_EQ(StringAt(entry, "/command/received/nonce").size(), 32u);
+  // A retry of the same bytes is the same command, whatever the time it arrives.
+  auto retry = service_->Post(kCommands, Declare("t1", "D-T1", "P-A", 1, sent_at), "declarant-a");
+  EXPECT_EQ(retry->status, 200);
+  EXPECT_EQ(retry->body, answer->body);
+
+  // Beyond the zone's allowed skew (5 minutes by default) a declarant's time is refused, whole.
+  for (const std::string& at : {std::string("2023-05-01T09:00:00+08:00"),
+                                FormatRfc3339(static_cast<int64_t>(::time(nullptr)) + 3600, 480)}) {
+    std::string batch = "[" + Declare("t2", "D-T2", "P-A", 1, NowAt()) + "," +
+                        Declare("t3", "D-T3", "P-A", 1, at) + "]";
+    auto refused = service_->Post(kCommands, batch, "declarant-a");
+    ASSERT_EQ(refused->status, 400) << refused->body;
+    EXPECT_EQ(StringAt(refused->body, "/path"), "$[1].at");
+    EXPECT_NE(StringAt(refused->body, "/message").find("allowed skew"), std::string::npos);
+    EXPECT_TRUE(EntryOf(*service_, "t2").empty()) << "nothing of a refused batch is decided";
+  }
+}
+
+TEST_F(HttpTest, AnOfficerSendsTheDevicesTimeWithinTheSkewAndAnAdminImportsThePast) {
+  const std::string device_at = FormatRfc3339(static_cast<int64_t>(::time(nullptr)) - 120, 480);
+  ASSERT_EQ(service_->Post(kCommands, Party("t4", "P-T4", device_at), "officer")->status, 200);
+  std::string entry = EntryOf(*service_, "t4");
+  EXPECT_EQ(StringAt(entry, "/command/at"), device_at) << "the device's time is kept";
+  EXPECT_EQ(StringAt(entry, "/command/received/role"), "officer");
+  EXPECT_EQ(StringAt(entry, "/command/received/client_at"), "");
+  auto stale = service_->Post(kCommands, Party("t5", "P-T5", "2026-03-02T08:00:00+08:00"), "officer");
+  EXPECT_EQ(stale->status, 400);
+  EXPECT_EQ(StringAt(stale->body, "/path"), "$.at");
+  // The admin's import keeps its past time, and is stamped without a nonce.
+  ASSERT_EQ(service_->Post(kCommands, Party("t6", "P-T6", "2024-01-02T08:00:00+08:00"))->status, 200);
+  entry = EntryOf(*service_, "t6");
+  EXPECT_EQ(StringAt(entry, "/command/at"), "2024-01-02T08:00:00+08:00");
+  EXPECT_EQ(StringAt(entry, "/command/received/role"), "admin");
+  EXPECT_EQ(StringAt(entry, "/command/received/nonce"), "");
+}
+
+TEST_F(HttpTest, AClientCannotSendItsOwnStamp) {
+  std::string forged = Party("t7", "P-T7", NowAt());
+  forged.insert(forged.size() - 1,
+                R"(,"received":{"at":"2026-01-01T00:00:00+08:00","role":"admin","token":"tok_000000000000"})");
+  for (const char* token : {"admin", "officer"}) {
+    auto refused = service_->Post(kCommands, forged, token);
+    EXPECT_EQ(refused->status, 400) << refused->body;
+    EXPECT_EQ(StringAt(refused->body, "/path"), "$.received");
+  }
+  EXPECT_TRUE(EntryOf(*service_, "t7").empty());
+}
+
+TEST_F(HttpTest, CommandIdsAreScopedPerPrincipal) {
+  // A declarant takes an id the officers will use: neither blocks nor sees the other.
+  auto declared = service_->Post(kCommands, Declare("gate-0001", "D-G1", "P-A", 1, NowAt()), "declarant-a");
+  ASSERT_EQ(declared->status, 200) << declared->body;
+  auto officer = service_->Post(kCommands, Party("gate-0001", "P-G", NowAt()), "officer");
+  ASSERT_EQ(officer->status, 200) << officer->body;
+  EXPECT_EQ(StringAt(officer->body, "/outcome"), "accepted");
+  EXPECT_NE(StringAt(officer->body, "/hash"), StringAt(declared->body, "/hash"));
+  auto other = service_->Post(kCommands, Declare("gate-0001", "D-G2", "P-B", 1, NowAt()), "declarant-b");
+  ASSERT_EQ(other->status, 200) << other->body;
+  // Reusing one's own id with another body is a conflict that names only one's own command.
+  auto conflict = service_->Post(kCommands, Declare("gate-0001", "D-G3", "P-B", 1, NowAt()), "declarant-b");
+  ASSERT_EQ(conflict->status, 409);
+  for (const std::string& foreign : {std::string("D-G1"), std::string("P-G"), StringAt(declared->body, "/hash")}) {
+    EXPECT_EQ(conflict->body.find(foreign), std::string::npos) << conflict->body;
+  }
 }
 
 // --- overload and failure -----------------------------------------------------------------------

@@ -119,6 +119,73 @@ inline std::vector<store::Answer> DecideAll(store::ZoneSet& zones, store::Store&
   return answers;
 }
 
+// Goods passing from one party to another in hengqin: P-A admits 97 kg of oil of French origin
+// (D-A-IN, worth 9,700.00), transfers 31 kg to P-B (T-AB), and P-B consumes 5 kg (D-B-USE), so that
+// P-A keeps 66 kg and P-B 26 kg. Each element is {who submits it, the command}: "declarant-a",
+// "declarant-b" or "officer" (the release). `at` is the envelope's time.
+inline std::vector<std::pair<std::string, std::string>> TransferScenario(
+    const std::string& at = "2026-03-02T08:00:00+08:00") {
+  auto command = [&](const std::string& id, const std::string& type, const std::string& body) {
+    return "{\"id\":\"" + id + "\",\"zone\":\"hengqin\",\"at\":\"" + at + "\",\"type\":\"" + type +
+           "\"," + body + "}";
+  };
+  auto party = [&](const std::string& id) {
+    return command("reg-" + id, "register_party",
+                   "\"party\":{\"id\":\"" + id +
+                       "\",\"name\":\"Firm\",\"kind\":\"enterprise\",\"credit\":\"general\",\"lists\":[]}");
+  };
+  auto declare = [&](const std::string& id, const std::string& kind, const std::string& declarant,
+                     const std::string& extra, const std::string& quantity, const std::string& value) {
+    return command("c-" + id, "declare",
+                   "\"declaration\":{\"id\":\"" + id + "\",\"kind\":\"" + kind + "\",\"declarant\":\"" +
+                       declarant + "\"" + extra + ",\"lines\":[{\"sku\":\"OIL\",\"qty\":\"" + quantity +
+                       "\",\"value\":\"" + value +
+                       "\",\"currency\":\"CNY\",\"origin\":\"FR\",\"certificates\":[]}]}");
+  };
+  return {
+      {"officer", party("P-A")},
+      {"officer", party("P-B")},
+      {"officer", command("reg-oil", "register_item",
+                          "\"item\":{\"sku\":\"OIL\",\"hs_code\":\"3301.29\",\"description\":"
+                          "\"Lavender oil\",\"unit\":\"kg\",\"tags\":[]}")},
+      {"declarant-a", declare("D-A-IN", "first_line_in", "P-A", "", "97", "9700.00")},
+      {"officer", command("rel-a", "release",
+                          "\"gate\":\"HQ-L1-GDS-01\",\"declarations\":[\"D-A-IN\"]")},
+      {"declarant-a",
+       declare("T-AB", "transfer", "P-A", ",\"counterparty\":\"P-B\"", "31", "3100.00")},
+      {"declarant-b", declare("D-B-USE", "consume", "P-B", "", "5", "500.00")},
+  };
+}
+
+// The declaration a decision held for inspection, from its `declare` command ("" for others).
+inline std::string HeldDeclaration(const std::string& command, const std::string& decision) {
+  if (decision.find("\"outcome\":\"held\"") == std::string::npos) return "";
+  size_t at = command.find("\"declaration\":{\"id\":\"");
+  if (at == std::string::npos) return "";
+  at += 21;  // past the opening quote of the id
+  return command.substr(at, command.find('"', at) - at);
+}
+
+// An `inspect` with result pass of `declaration` in hengqin, at `at`.
+inline std::string PassInspection(const std::string& declaration,
+                                  const std::string& at = "2026-03-02T08:00:00+08:00") {
+  return "{\"id\":\"pass-" + declaration + "\",\"zone\":\"hengqin\",\"at\":\"" + at +
+         "\",\"type\":\"inspect\",\"declaration\":\"" + declaration + "\",\"result\":\"pass\"}";
+}
+
+// Decides the commands of a scenario one by one; a declaration held for inspection passes it at
+// once, so that the scenario goes on as written whatever the sampling selects.
+inline void DecideWithInspections(store::ZoneSet& zones, store::Store& store,
+                                  const std::string& zone,
+                                  const std::vector<std::pair<std::string, std::string>>& scenario) {
+  for (const auto& [who, command] : scenario) {
+    std::vector<store::Answer> answers = DecideAll(zones, store, zone, {command});
+    ASSERT_EQ(answers.size(), 1u);
+    std::string held = HeldDeclaration(command, answers[0].json);
+    if (!held.empty()) DecideAll(zones, store, zone, {PassInspection(held)});
+  }
+}
+
 // Puts the built-in profiles of `zone_ids` in force in a new database.
 inline void PutInForce(store::ZoneSet& zones, store::Store& store,
                        const std::vector<std::string>& zone_ids) {

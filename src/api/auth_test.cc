@@ -57,6 +57,10 @@ class FlakyTokenStore : public store::Store {
                                     size_t limit) override {
     return memory_.ListViews(zone, kind, filter, offset, limit);
   }
+  Status ReadViews(const std::string& zone,
+                   const std::function<Status(store::ViewReader&)>& read) override {
+    return memory_.ReadViews(zone, read);
+  }
   Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override {
     return memory_.WriteSnapshot(zone, seq, bytes);
   }

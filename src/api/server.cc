@@ -15,10 +15,12 @@
 #include "api/auth.h"
 #include "api/log.h"
 #include "api/openapi.h"
+#include "api/stamp.h"
 #include "api/proof_routes.h"
 #include "base/json_writer.h"
 #include "base/time.h"
 #include "http/worker_pool.h"
+#include "store/goods_reads.h"
 #include "store/read_models.h"
 #include "store/zone_set.h"
 #include "whatif/whatif.h"
@@ -281,8 +283,7 @@ struct Server::Impl : http::Handler {
   Result<std::pair<size_t, size_t>> PageOf(const http::Request& request) const;
   Reply Presence(const http::Request& request, const std::string& zone);
   Reply Balance(const Principal& principal, const std::string& zone, const std::string& party);
-  Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id,
-                    store::Writer& zone_writer);
+  Reply Declaration(const Principal& principal, const std::string& zone, const std::string& id);
   Reply Journal(const http::Request& request, const std::string& zone);
   Reply DeclarationList(const http::Request& request, const Principal& principal,
                         const std::string& zone);
@@ -292,7 +293,7 @@ struct Server::Impl : http::Handler {
   // POST /v1/zones/{zone}/whatif (admins): the body is a draft profile's TOML text; ?from=&to= bound
   // the period. Re-decides recorded commands off the writer; never writes (whatif/whatif.h).
   void WhatIf(CallPtr call, const std::string& zone);
-  Reply Flows(const http::Request& request, const std::string& zone, store::Writer& zone_writer);
+  Reply Flows(const http::Request& request, const std::string& zone);
   Reply Health();
   Reply Metrics();
   Reply Static(const std::string& path);
@@ -545,15 +546,14 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
     reply.headers.push_back({"Cache-Control", "no-store"});
     return reply;
   }
-  if ((kind == "declarations" && path.size() == 5) || kind == "reports") {
-    Reply relayed;
-    std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, request, &relayed);
-    if (!zone_writer) return relayed;
-    if (kind == "declarations") return Declaration(*principal, zone, std::string(path[4]), *zone_writer);
+  if (kind == "declarations" && path.size() == 5) {
+    return Declaration(*principal, zone, std::string(path[4]));
+  }
+  if (kind == "reports") {
     if (Status allowed = AllowRead(*principal, ReadKind::kReport, zone, ""); !allowed) {
       return ErrorReply(403, "forbidden", allowed.message());
     }
-    return Flows(request, zone, *zone_writer);
+    return Flows(request, zone);
   }
   if (kind == "declarations") return DeclarationList(request, *principal, zone);
   if (kind == "persons" || kind == "crossings") {
@@ -633,6 +633,17 @@ Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone
   ParsedBody body = std::move(std::get<ParsedBody>(parsed));
   if (auto limited = RateLimited(principal, RateKind::kWrite, static_cast<double>(body.commands.size()))) {
     return std::move(*limited);
+  }
+  const store::Writer::ZoneClock* clock = zone_writer.clock_of(zone);
+  if (clock == nullptr) return ErrorReply(404, "not_found", "zone " + zone + " is not served here");
+  ZoneTime time;
+  time.now_unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+  time.utc_offset_minutes = clock->utc_offset_minutes;
+  time.allowed_skew_seconds = clock->allowed_skew_seconds;
+  if (auto refused = StampCommands(principal, time, body.batch, &body.commands)) {
+    return ErrorReply(refused->status, refused->code, refused->message, refused->path);
   }
   call.info.commands = body.commands.size();
   call.request.body.clear();
@@ -856,35 +867,27 @@ Reply Server::Impl::Balance(const Principal& principal, const std::string& zone,
   auto balance = store.ReadBalance(zone, party);
   if (!balance) return ErrorReply(503, "unavailable", balance.error().message);
   if (!*balance) return ErrorReply(404, "not_found", "no such party in zone " + zone);
-  return Reply{200, (*balance)->json};
+  if (principal.role != Role::kDeclarant) return Reply{200, (*balance)->json};
+  // A declarant's own lots, less who sent it those it received (store/goods_reads.h).
+  auto own = store::BalanceForParty((*balance)->json, principal.party);
+  if (!own) return ErrorReply(503, "unavailable", own.error().message);
+  return Reply{200, std::move(*own)};
 }
 
-// Declarations are read from the engine on the writer thread (their trace shows live lot balances;
-// see store/read_models.h), where the zone also knows who declared each one.
+// A declaration with its decision, postings and trace, from the read models (store/goods_reads.h):
+// answered on this worker thread from committed state, never on the writer's. A declarant reads
+// its own documents only, with what it may know of the goods it received; another party's
+// declaration is "not found", as an unknown one is, so that a declarant cannot probe ids.
 Reply Server::Impl::Declaration(const Principal& principal, const std::string& zone,
-                                const std::string& id, store::Writer& zone_writer) {
-  Reply reply;
-  auto json = zone_writer
-                  .Read(zone,
-                        [&](const store::Zone& state) -> Result<std::string> {
-                          std::string declarant = state.tracker.DeclarantOf(id);
-                          if (declarant.empty()) declarant = principal.party;  // unknown: not found
-                          Status allowed = AllowRead(principal, ReadKind::kDeclaration, zone, declarant);
-                          if (!allowed) {
-                            reply = ErrorReply(403, "forbidden", allowed.message());
-                            return Error{allowed.message()};
-                          }
-                          std::optional<std::string> view = store::DeclarationView(state.chain.engine(), id);
-                          if (!view) {
-                            reply = ErrorReply(404, "not_found", "no such declaration in zone " + zone);
-                            return Error{"not found"};
-                          }
-                          return std::move(*view);
-                        })
-                  .get();  // waits here, so the references captured above stay valid
-  if (json) return Reply{200, std::move(*json)};
-  if (reply.status == 200) return ErrorReply(503, "unavailable", json.error().message);
-  return reply;
+                                const std::string& id) {
+  const std::string party = principal.role == Role::kDeclarant ? principal.party : "";
+  if (Status allowed = AllowRead(principal, ReadKind::kDeclaration, zone, party); !allowed) {
+    return ErrorReply(403, "forbidden", allowed.message());
+  }
+  auto json = store::ReadDeclaration(store, zone, id, party);
+  if (!json) return ErrorReply(503, "unavailable", json.error().message);
+  if (!*json) return ErrorReply(404, "not_found", "no such declaration in zone " + zone);
+  return Reply{200, std::move(**json)};
 }
 
 Reply Server::Impl::Journal(const http::Request& request, const std::string& zone) {
@@ -909,22 +912,17 @@ Reply Server::Impl::Journal(const http::Request& request, const std::string& zon
   return reply;
 }
 
-Reply Server::Impl::Flows(const http::Request& request, const std::string& zone,
-                          store::Writer& zone_writer) {
+// The flows report from the read models' day totals (store/goods_reads.h), off the writer.
+Reply Server::Impl::Flows(const http::Request& request, const std::string& zone) {
   auto from = ParseDate(request.ParamValue("from"));
   auto to = ParseDate(request.ParamValue("to"));
   if (!from || !to || *to < *from) {
     return ErrorReply(400, "bad_request", "query parameters \"from\" and \"to\" must be dates "
                                           "YYYY-MM-DD with from <= to");
   }
-  auto report = zone_writer
-                    .Read(zone,
-                          [from = *from, to = *to](const store::Zone& state) {
-                            return store::ReportView(state.chain.engine(), from, to);
-                          })
-                    .get();
+  auto report = store::ReadFlowsReport(store, zone, *from, *to);
   if (!report) return ErrorReply(503, "unavailable", report.error().message);
-  return Reply{200, *report};
+  return Reply{200, std::move(*report)};
 }
 
 Reply Server::Impl::Health() {

@@ -19,6 +19,7 @@
 #include "journal/merkle_leaf.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
+#include "store/goods_reads.h"
 #include "journal/snapshot.h"
 #include "store/journal_store.h"
 #include "store/pg_store.h"
@@ -400,12 +401,29 @@ int VerifyStore(const StoreLocation& location, const std::string& zone, bool fro
 
 namespace {
 
-// Presence and balances as JSON come from the read models, which hold exactly what the queries on
-// a replayed engine would print; `nullopt` when the query needs the engine.
+// Presence, balances, declarations, traces and reports as JSON come from the read models, which
+// hold exactly what the queries on a replayed engine would print; `nullopt` when the query needs
+// the engine (the table forms).
 Result<std::optional<std::string>> AnswerFromReadModels(store::Store& store,
                                                         const store::ZoneRecord& record,
                                                         const QueryOptions& options) {
   if (options.table) return std::optional<std::string>();
+  if ((options.what == "declaration" || options.what == "trace") && !options.declaration.empty()) {
+    auto answer = options.what == "trace"
+                      ? store::ReadTrace(store, record.zone, options.declaration, "")
+                      : store::ReadDeclaration(store, record.zone, options.declaration, "");
+    if (!answer) return answer.error();
+    if (!*answer) return Error{"unknown declaration \"" + options.declaration + "\""};
+    return answer;
+  }
+  if (options.what == "report") {
+    auto from = ParseDate(options.from.empty() ? "1900-01-01" : options.from);
+    auto to = ParseDate(options.to.empty() ? "2999-12-31" : options.to);
+    if (!from || !to) return std::optional<std::string>();  // the engine path names the error
+    auto report = store::ReadFlowsReport(store, record.zone, *from, *to);
+    if (!report) return report.error();
+    return std::optional<std::string>(std::move(*report));
+  }
   if (options.what == "presence") {
     store::PresencePage all;
     for (;;) {
@@ -466,7 +484,7 @@ int QueryStore(const StoreLocation& location, const QueryOptions& options, std::
   if (options.declaration.empty()) return fail("declaration: --declaration is required");
   std::string json = engine::DeclarationJson(zone.chain.engine(), options.declaration);
   if (json.empty()) return fail("unknown declaration \"" + options.declaration + "\"");
-  out << json << "\n";
+  out << json;
   return 0;
 }
 
@@ -558,7 +576,7 @@ Result<std::vector<journal::Entry>> ReadJournalEntries(const std::string& path) 
     std::string at = path + ": seq " + std::to_string(entries.size() + 1) + ": ";
     size_t end = data.find('\n', position);
     if (end == std::string::npos) return Error{at + "entry truncated mid-line (torn write)"};
-    auto entry = journal::EntryFromJsonLine(std::string_view(data).substr(position, end - position));
+    auto entry = journal::EntryForReplay(std::string_view(data).substr(position, end - position));
     if (!entry) return Error{at + entry.error().message};
     entries.push_back(std::move(*entry));
     position = end + 1;
@@ -640,6 +658,12 @@ int ImportDb(const std::string& journal_path, const StoreLocation& location, std
   if (stored == entries->size()) {
     out << "imported 0 entries: zone " << zone_id << " already holds all " << stored << "\n";
     return 0;
+  }
+  if (stored > 0) {
+    // The new entries' day totals add to those stored.
+    if (Status status = zone.tracker.LoadTotals(**store, zone_id); !status) {
+      return fail(status.message());
+    }
   }
   if (Status status = AppendImported(**store, zone, *entries, stored, 10000); !status) {
     return fail(status.message());

@@ -62,6 +62,10 @@ class OneZoneStore final : public store::Store {
                                     size_t limit) override {
     return store_.ListViews(zone, kind, filter, offset, limit);
   }
+  Status ReadViews(const std::string& zone,
+                   const std::function<Status(store::ViewReader&)>& read) override {
+    return store_.ReadViews(zone, read);
+  }
   Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override {
     return store_.WriteSnapshot(zone, seq, bytes);
   }

@@ -159,6 +159,19 @@ struct StocktakeBody {
 using CommandBody = std::variant<PartyBody, PersonBody, ItemBody, ListBody, CrossBody, DeclareBody,
                                  ProcessBody, ReleaseBody, InspectBody, CancelBody, StocktakeBody>;
 
+// The server's stamp on a command submitted over HTTP (SPEC §2): who submitted it and when the
+// server received it. It is part of the journaled command, so replay needs nothing else. A client
+// never sends it (the HTTP layer refuses a body that does); `run` imports carry none.
+struct Received {
+  std::string at_text;  // the server's time of receipt, RFC 3339
+  Instant at;
+  std::string role;       // "declarant" | "officer" | "admin"
+  std::string token;      // the submitting token's public id ("tok_...")
+  std::string party;      // declarants: the party the token is bound to
+  std::string nonce;      // 32 hex digits from the server's CSPRNG: part of the sampling draw
+  std::string client_at;  // the client's `at` when the server decided the command at its own time
+};
+
 struct Command {
   std::string id;
   std::string zone;
@@ -167,7 +180,27 @@ struct Command {
   CommandType type = CommandType::kCross;
   CommandBody body;
   std::string canonical;  // canonical JSON of the whole command
+  std::optional<Received> received;
+  // What idempotency compares: the command as its client sent it (canonical JSON without the
+  // stamp, with the client's own `at`). Empty when the command carries no stamp: then `canonical`.
+  std::string client_canonical;
+
+  // The scope of the command's id (SPEC §2, `id`): a declarant's party, or "" for the zone's
+  // officers and admins together (and imports).
+  std::string_view IdScope() const {
+    return received && received->role == "declarant" ? std::string_view(received->party)
+                                                      : std::string_view();
+  }
+  const std::string& IdempotencyBody() const {
+    return client_canonical.empty() ? canonical : client_canonical;
+  }
 };
+
+// Builds the stamped form of a parsed client command (which must carry no stamp): `at` replaced by
+// `at_text` when it is not empty, `received` set. The result is parsed again, so it is exactly what
+// replay will see. Fails only on a malformed stamp.
+bool StampCommand(const Command& client, const Received& stamp, const std::string& at_text,
+                  Command* stamped, std::string* error);
 
 // What ParseCommand reports for malformed input: a message with the JSON path of the fault
 // ("$.person.documents[0].valid_until: ...") and, when it could be read, the command id.

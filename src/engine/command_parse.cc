@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include "base/canonical_json.h"
+#include "base/check.h"
 #include "base/codes.h"
 #include "base/decimal.h"
 #include "base/json_writer.h"
@@ -470,6 +471,73 @@ const TypeSpec kTypes[] = {
     {"stocktake", CommandType::kStocktake, {{"party", true}, {"counts", true}}},
 };
 
+bool IsHex(std::string_view text) {
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool ParseReceived(Reader& r, object envelope, Received* received) {
+  object o;
+  if (!r.Object(envelope["received"], "$.received",
+                {{"at", true}, {"role", true}, {"token", true}, {"party", false}, {"nonce", false},
+                 {"client_at", false}},
+                &o)) {
+    return false;
+  }
+  if (!r.String(o, "at", "$.received", 64, &received->at_text)) return false;
+  auto at = ParseRfc3339(received->at_text);
+  if (!at) return r.Fail("$.received.at", at.error().message);
+  received->at = *at;
+  if (!r.String(o, "role", "$.received", 16, &received->role)) return false;
+  const bool declarant = received->role == "declarant";
+  if (!declarant && received->role != "officer" && received->role != "admin") {
+    return r.Fail("$.received.role", "must be \"declarant\", \"officer\" or \"admin\"");
+  }
+  if (!r.Id(o, "token", "$.received", &received->token)) return false;
+  if (r.Has(o, "party") != declarant) {
+    return r.Fail("$.received", declarant ? "a declarant's stamp names its party"
+                                          : "only a declarant's stamp names a party");
+  }
+  if (declarant && !r.Id(o, "party", "$.received", &received->party)) return false;
+  if (!r.String(o, "nonce", "$.received", 32, &received->nonce)) return false;
+  if (r.Has(o, "nonce") && (received->nonce.size() != 32 || !IsHex(received->nonce))) {
+    return r.Fail("$.received.nonce", "must be 32 lowercase hex digits");
+  }
+  if (!r.String(o, "client_at", "$.received", 64, &received->client_at)) return false;
+  if (r.Has(o, "client_at")) {
+    if (auto client_at = ParseRfc3339(received->client_at); !client_at) {
+      return r.Fail("$.received.client_at", client_at.error().message);
+    }
+  }
+  return true;
+}
+
+// The command as its client sent it: the canonical JSON without the stamp, with the client's own
+// `at` when the server replaced it.
+std::string ClientCanonical(object envelope, const Received& received) {
+  std::vector<std::pair<std::string_view, element>> members;
+  for (auto member : envelope) {
+    if (member.key != "received") members.emplace_back(member.key, member.value);
+  }
+  std::sort(members.begin(), members.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string out = "{";
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i) out.push_back(',');
+    AppendJsonString(&out, members[i].first);
+    out.push_back(':');
+    if (members[i].first == "at" && !received.client_at.empty()) {
+      AppendJsonString(&out, received.client_at);
+    } else {
+      AppendCanonicalJson(members[i].second, &out);
+    }
+  }
+  out.push_back('}');
+  return out;
+}
+
 bool ParseBody(Reader& r, object o, Command* command) {
   switch (command->type) {
     case CommandType::kRegisterParty:
@@ -546,7 +614,8 @@ bool ParseCommand(std::string_view json, const Limits& limits, Command* command,
     if (type_name == candidate.name) spec = &candidate;
   }
   if (spec == nullptr) return r.Fail("$.type", "unknown command type \"" + Reader::Clip(type_name) + "\"");
-  std::vector<Field> fields = {{"id", true}, {"zone", true}, {"at", true}, {"type", true}};
+  std::vector<Field> fields = {{"id", true}, {"zone", true}, {"at", true}, {"type", true},
+                               {"received", false}};
   fields.insert(fields.end(), spec->fields.begin(), spec->fields.end());
   // Reader::Object takes an initializer list; check the envelope by hand with the same rules.
   std::vector<std::string_view> seen;
@@ -573,8 +642,69 @@ bool ParseCommand(std::string_view json, const Limits& limits, Command* command,
   if (!at) return r.Fail("$.at", at.error().message);
   command->at = *at;
   if (!ParseBody(r, envelope, command)) return false;
+  command->received.reset();
+  command->client_canonical.clear();
+  if (r.Has(envelope, "received")) {
+    Received received;
+    if (!ParseReceived(r, envelope, &received)) return false;
+    command->client_canonical = ClientCanonical(envelope, received);
+    command->received = std::move(received);
+  }
   command->canonical.clear();
   AppendCanonicalJson(root, &command->canonical);
+  return true;
+}
+
+bool StampCommand(const Command& client, const Received& stamp, const std::string& at_text,
+                  Command* stamped, std::string* error) {
+  CHECK(!client.received);
+  // Splice into the client's canonical JSON (an object): replace `at`, add `received`. Parsing
+  // the result again sorts the keys and checks the stamp like any journaled command's.
+  thread_local simdjson::dom::parser parser;
+  element root;
+  object envelope;
+  if (parser.parse(client.canonical.data(), client.canonical.size()).get(root) ||
+      root.get(envelope)) {
+    *error = "the command's canonical form does not parse";
+    return false;
+  }
+  std::string json = "{";
+  for (auto member : envelope) {
+    AppendJsonString(&json, member.key);
+    json.push_back(':');
+    if (member.key == "at" && !at_text.empty()) {
+      AppendJsonString(&json, at_text);
+    } else {
+      AppendCanonicalJson(member.value, &json);
+    }
+    json.push_back(',');
+  }
+  json += "\"received\":{\"at\":";
+  AppendJsonString(&json, stamp.at_text);
+  if (!stamp.client_at.empty()) {
+    json += ",\"client_at\":";
+    AppendJsonString(&json, stamp.client_at);
+  }
+  if (!stamp.nonce.empty()) {
+    json += ",\"nonce\":";
+    AppendJsonString(&json, stamp.nonce);
+  }
+  if (!stamp.party.empty()) {
+    json += ",\"party\":";
+    AppendJsonString(&json, stamp.party);
+  }
+  json += ",\"role\":";
+  AppendJsonString(&json, stamp.role);
+  json += ",\"token\":";
+  AppendJsonString(&json, stamp.token);
+  json += "}}";
+  Limits limits;
+  limits.command_bytes_max = 1 << 30;  // the client's command was checked against the real limits
+  ParseFailure failure;
+  if (!ParseCommand(json, limits, stamped, &failure)) {
+    *error = failure.message;
+    return false;
+  }
   return true;
 }
 

@@ -76,7 +76,7 @@ Decision InvalidDecision(const std::string& id, std::string detail) {
 }
 
 uint64_t Engine::BodyDigest(const Command& command) {
-  return DecidedIds::BodyDigest(command.canonical);
+  return DecidedIds::BodyDigest(command.IdempotencyBody());
 }
 
 // Memberships follow list ids across a profile change (state.h, State::list_ids): a list the new
@@ -121,21 +121,22 @@ void Engine::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
   ++last_seq_;
 }
 
-Decision Engine::Decide(const Command& command) const {
+Decision Engine::Decide(const Command& command, const Hash256& previous) const {
   CHECK(profile_ != nullptr);
   if (command.zone != profile_->id) {
     return InvalidDecision(command.id, "command for zone \"" + command.zone +
                                            "\" sent to zone \"" + profile_->id + "\"");
   }
   uint8_t id_digest[16];
-  DecidedIds::IdDigest(command.id, id_digest);
-  Decision decision = DecideNew(command, id_digest);
+  DecidedIds::IdDigest(command.IdScope(), command.id, id_digest);
+  Decision decision = DecideNew(command, id_digest, previous);
   std::memcpy(decision.id_digest.data(), id_digest, 16);
   decision.has_id_digest = true;
   return decision;
 }
 
-Decision Engine::DecideNew(const Command& command, const uint8_t id_digest[16]) const {
+Decision Engine::DecideNew(const Command& command, const uint8_t id_digest[16],
+                           const Hash256& previous) const {
   if (const DecidedId* seen = state_.decided.Find(id_digest)) {
     if (seen->body_digest != BodyDigest(command)) {
       Decision decision = InvalidDecision(
@@ -159,7 +160,7 @@ Decision Engine::DecideNew(const Command& command, const uint8_t id_digest[16]) 
     case CommandType::kCross:
       return DecideCross(command);
     default:
-      return DecideGoods(command);
+      return DecideGoods(command, previous);
   }
 }
 
@@ -171,7 +172,7 @@ void Engine::Apply(const Command& command, const Decision& decision) {
   if (decision.has_id_digest) {
     std::memcpy(record.id_digest, decision.id_digest.data(), 16);
   } else {
-    DecidedIds::IdDigest(command.id, record.id_digest);
+    DecidedIds::IdDigest(command.IdScope(), command.id, record.id_digest);
   }
   record.seq = last_seq_;
   record.body_digest = BodyDigest(command);

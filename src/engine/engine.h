@@ -1,6 +1,7 @@
 // Engine: the deterministic state machine of one zone. Decide(command) -> Decision is pure;
 // Apply(command, decision) changes the state. No clock, no randomness, no I/O: time comes from the
-// command's `at`, sampling from a hash of the command id and zone.
+// command's `at`, sampling from a hash of the previous entry's hash, the server's nonce in the
+// command's stamp, the zone and the command id.
 //
 // Every journal entry — a profile put in force or a decided command — takes the next seq. The
 // journal layer hashes and stores entries; the engine only counts them.
@@ -32,8 +33,10 @@ class Engine {
   std::shared_ptr<const policy::Profile> profile_ptr() const { return profile_; }
 
   // Decides a parsed command. Invalid decisions (unknown things, wrong zone, id reused with another
-  // body) and duplicates (duplicate_of != 0) must not be applied or journaled.
-  Decision Decide(const Command& command) const;
+  // body) and duplicates (duplicate_of != 0) must not be applied or journaled. `previous` is the
+  // hash of the journal entry the command's entry will follow (the chain's head): the inspection
+  // draw depends on it (SPEC §4.11), so a declarant cannot know its draw before the append.
+  Decision Decide(const Command& command, const Hash256& previous = {}) const;
   // Applies a journaled decision: takes the next seq and records the id. CHECKs the decision is
   // neither invalid nor a duplicate.
   void Apply(const Command& command, const Decision& decision);
@@ -57,11 +60,12 @@ class Engine {
   Status LoadSnapshot(BinaryReader& in);
 
  private:
-  Decision DecideNew(const Command& command, const uint8_t id_digest[16]) const;
+  Decision DecideNew(const Command& command, const uint8_t id_digest[16],
+                     const Hash256& previous) const;
   Decision DecideRegistration(const Command& command) const;
   Decision DecideList(const Command& command) const;
   Decision DecideCross(const Command& command) const;
-  Decision DecideGoods(const Command& command) const;
+  Decision DecideGoods(const Command& command, const Hash256& previous) const;
   void ApplyRegistration(const Command& command);
   void ApplyList(const Command& command);
   void ApplyCross(const Command& command, const Decision& decision);

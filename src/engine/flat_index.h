@@ -82,15 +82,25 @@ class FlatIndex {
 };
 
 struct DecidedId {
-  uint8_t id_digest[16];    // SHA-256(id), first 16 bytes
+  uint8_t id_digest[16];    // SHA-256(id) (or of "party:P\n" + id), first 16 bytes
   uint64_t seq = 0;         // journal seq of the entry that decided it; 0 = empty slot
   uint64_t body_digest = 0; // SHA-256(canonical command), first 8 bytes, little-endian
 };
 
 class DecidedIds {
  public:
-  static void IdDigest(std::string_view id, uint8_t out[16]) {
-    Hash256 hash = Sha256(id);
+  // Ids are scoped (SPEC §2): the zone's officers, admins and imports share the bare id; a
+  // declarant's id is prefixed with its party, so that no principal can block another's ids.
+  static void IdDigest(std::string_view scope, std::string_view id, uint8_t out[16]) {
+    Hash256 hash;
+    if (scope.empty()) {
+      hash = Sha256(id);
+    } else {
+      std::string scoped = "party:";
+      scoped.append(scope).push_back('\n');
+      scoped.append(id);
+      hash = Sha256(scoped);
+    }
     std::memcpy(out, hash.data(), 16);
   }
   static uint64_t BodyDigest(std::string_view canonical) {

@@ -73,8 +73,8 @@ std::string ShortfallDetail(const ledger::Ledger& ledger, const std::string& par
   return text;
 }
 
-Decision Engine::DecideGoods(const Command& command) const {
-  GoodsContext context{*profile_, state_, command, LocalDateOf(*profile_, command)};
+Decision Engine::DecideGoods(const Command& command, const Hash256& previous) const {
+  GoodsContext context{*profile_, state_, command, LocalDateOf(*profile_, command), previous};
   switch (command.type) {
     case CommandType::kDeclare:
       return DecideDeclare(context, std::get<DeclareBody>(command.body));

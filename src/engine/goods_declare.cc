@@ -267,7 +267,7 @@ Decision DeclareBuilder::Build() {
 bool DeclareBuilder::Sampled(Reason* reason) const {
   if (!LineOf(body_.kind)) return false;  // nothing crosses a gate: nothing to sample
   int64_t rate = SamplingRatePpm(context_.profile.goods, declarant_.credit);
-  if (rate <= 0 || SamplingDraw(context_.profile.id, context_.command.id) >= rate) return false;
+  if (rate <= 0 || SamplingDraw(context_.profile.id, context_.command, context_.previous) >= rate) return false;
   *reason = {"inspection.sampled", "selected for inspection at the " +
                                        std::string(policy::CreditName(declarant_.credit)) +
                                        " credit rate of " + FormatPercent(rate) +

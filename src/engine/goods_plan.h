@@ -38,6 +38,7 @@ struct GoodsContext {
   const State& state;
   const Command& command;
   Date date = 0;
+  Hash256 previous{};  // hash of the journal entry before this command's: the sampling draw uses it
 };
 
 // Limits on single goods amounts, beyond the parser's: one line may not exceed a billion units or a

@@ -232,7 +232,13 @@ Decision DecideStocktake(const GoodsContext& context, const StocktakeBody& body)
       return InvalidDecision(command_id, "sku \"" + count.sku + "\" counted twice");
     }
   }
-  const std::string document = "stocktake/" + command_id;  // '/' never occurs in declaration ids
+  // '/' never occurs in declaration ids, nor in party or command ids: a declarant's stocktake is
+  // named with its party too, since its command ids are scoped to it (SPEC §2, `id`).
+  std::string document = "stocktake/";
+  if (std::string_view scope = context.command.IdScope(); !scope.empty()) {
+    document.append(scope).push_back('/');
+  }
+  document += command_id;
   auto overage_status = ledger::ParseStatus(context.profile.goods.first_line_in_status);
   CHECK(overage_status.has_value());
   ledger::Planner planner(context.state.goods.ledger);

@@ -127,24 +127,33 @@ std::string DocumentKind(const Engine& engine, std::string_view id) {
   return "";
 }
 
+// An admission lot as a trace's "admissions" lists it.
+void WriteAdmission(JsonWriter& w, const Lot& lot) {
+  w.BeginObject().Key("lot").Int(static_cast<int64_t>(lot.id));
+  w.Key("declaration").String(lot.created_by);
+  w.Key("source").String(ledger::LotSourceName(lot.spec.source));
+  w.Key("party").String(lot.spec.party).Key("sku").String(lot.spec.sku);
+  w.Key("origin").String(lot.spec.origin);
+  w.Key("quantity").String(Quantity(lot.spec.amounts.quantity_milli));
+  w.Key("created_on").String(FormatDate(lot.created_on)).EndObject();
+}
+
+void WriteStart(JsonWriter& w, const std::vector<uint64_t>& start) {
+  w.Key("start").BeginArray();
+  for (uint64_t id : start) w.Int(static_cast<int64_t>(id));
+  w.EndArray();
+}
+
 void WriteTrace(JsonWriter& w, const Engine& engine, std::string_view document) {
   TraceResult trace = Trace(Goods(engine).ledger, document);
   w.BeginObject().Key("zone").String(engine.profile().id);
   w.Key("document").String(document).Key("kind").String(DocumentKind(engine, document));
-  w.Key("start").BeginArray();
-  for (uint64_t id : trace.start) w.Int(static_cast<int64_t>(id));
-  w.EndArray().Key("lots").BeginArray();
+  WriteStart(w, trace.start);
+  w.Key("lots").BeginArray();
   for (const Lot* lot : trace.lots) WriteLot(w, *lot, true);
   w.EndArray().Key("admissions").BeginArray();
   for (const Lot* lot : trace.lots) {
-    if (!ledger::IsAdmission(lot->spec.source)) continue;
-    w.BeginObject().Key("lot").Int(static_cast<int64_t>(lot->id));
-    w.Key("declaration").String(lot->created_by);
-    w.Key("source").String(ledger::LotSourceName(lot->spec.source));
-    w.Key("party").String(lot->spec.party).Key("sku").String(lot->spec.sku);
-    w.Key("origin").String(lot->spec.origin);
-    w.Key("quantity").String(Quantity(lot->spec.amounts.quantity_milli));
-    w.Key("created_on").String(FormatDate(lot->created_on)).EndObject();
+    if (ledger::IsAdmission(lot->spec.source)) WriteAdmission(w, *lot);
   }
   w.EndArray().Key("truncated").Bool(trace.truncated).EndObject();
 }
@@ -370,14 +379,15 @@ std::string TraceTable(const Engine& engine, std::string_view declaration) {
 
 namespace twoline::engine {
 
-std::string DeclarationJson(const Engine& engine, std::string_view id) {
+namespace {
+
+// The members of a declaration view before its trace; false for an unknown id.
+bool WriteDocument(JsonWriter& w, const Engine& engine, std::string_view id) {
   const GoodsState& goods = engine.state().goods;
   const DeclarationRecord* declaration = goods.FindDeclaration(id);
   const ProcessRecord* process = goods.FindProcess(id);
-  if (declaration == nullptr && process == nullptr) return "";
+  if (declaration == nullptr && process == nullptr) return false;
   int32_t offset = engine.profile().utc_offset_minutes;
-  std::string out;
-  JsonWriter w(&out);
   w.BeginObject().Key("zone").String(engine.profile().id);
   if (declaration != nullptr) {
     WriteDeclarationBody(w, *declaration, offset);
@@ -385,10 +395,47 @@ std::string DeclarationJson(const Engine& engine, std::string_view id) {
     WriteProcessBody(w, *process, offset);
   }
   WritePendingAndPostings(w, goods.ledger, id);
+  return true;
+}
+
+}  // namespace
+
+std::string DeclarationJson(const Engine& engine, std::string_view id) {
+  std::string out;
+  JsonWriter w(&out);
+  if (!WriteDocument(w, engine, id)) return "";
   w.Key("trace");
   WriteTrace(w, engine, id);
   w.EndObject();
   out.push_back('\n');
+  return out;
+}
+
+std::string DocumentJson(const Engine& engine, std::string_view id) {
+  std::string out;
+  JsonWriter w(&out);
+  if (!WriteDocument(w, engine, id)) return "";
+  w.Key("trace_start").BeginObject().Key("kind").String(DocumentKind(engine, id));
+  WriteStart(w, StartLots(Goods(engine).ledger, id));
+  w.EndObject().EndObject();
+  return out;
+}
+
+std::string LotJson(const Engine& engine, uint64_t lot) {
+  const Lot* found = Goods(engine).ledger.FindLot(lot);
+  if (found == nullptr) return "";
+  std::string out;
+  JsonWriter w(&out);
+  WriteLot(w, *found, true);
+  return out;
+}
+
+std::string AdmissionJson(const Engine& engine, uint64_t lot) {
+  const Lot* found = Goods(engine).ledger.FindLot(lot);
+  if (found == nullptr || !ledger::IsAdmission(found->spec.source)) return "";
+  std::string out;
+  JsonWriter w(&out);
+  WriteAdmission(w, *found);
   return out;
 }
 

@@ -11,10 +11,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/engine.h"
+#include "engine/goods_state.h"
 
 namespace twoline::engine {
 
@@ -51,12 +55,58 @@ std::string TraceTable(const Engine& engine, std::string_view declaration);
 //  "refused":[{"party","sku","quantity"}],
 //  "stocktakes":[{"date","party","command","sku","book","counted","difference","value"}],
 //  "open":[{"declaration","kind","declarant","state","declared_on"}]}
+// Stocktakes are listed by date, then in the order they were taken.
 // Dates are local calendar dates, both ends inclusive. `held`, `refused`, `open` and
 // `assessed_open` describe the zone now (they are not limited to the range); flows, movements,
 // collections, exemptions and stocktakes are those dated within it. Duty and VAT count as collected
 // when the goods are released.
 std::string ReportJson(const Engine& engine, Date from, Date to);
 std::string ReportTable(const Engine& engine, Date from, Date to);
+
+// The report in parts, one record at a time, each written exactly as ReportJson writes it: the read
+// models keep the parts per record and per day (store/read_models.h) and ReportPartsJson assembles
+// them into the same answer, so that neither needs the whole state.
+struct ReportTotals {
+  int64_t declarations = 0, lines = 0, value_fen = 0;  // "flows"
+  int64_t customs_duty_fen = 0, import_vat_fen = 0, taxed_declarations = 0;  // "collected"
+  int64_t exempted_fen = 0;
+  ReportTotals& operator+=(const ReportTotals& other);
+};
+struct ReportFlow {  // one (date, line, direction) of "flows", with what was collected
+  Date date = 0;
+  std::string line, direction;
+  ReportTotals totals;
+};
+struct ReportMovement {  // one (date, kind) of "movements"
+  Date date = 0;
+  std::string kind;
+  int64_t documents = 0;
+};
+struct ReportParts {
+  std::string zone;
+  Date from = 0, to = 0;
+  std::vector<ReportFlow> flows;           // in range, by (date, line, direction)
+  std::vector<ReportMovement> movements;   // in range, by (date, kind)
+  ReportTotals open_assessed;              // "assessed_open": duty and VAT fields only
+  // Entries as ReportHeldJson, ReportRefusedJson, ReportStocktakeJson and ReportOpenJson write
+  // them, in the report's order.
+  std::vector<std::string> held, refused, stocktakes, open;
+};
+std::string ReportPartsJson(const ReportParts& parts);
+
+// A declaration's parts: its flow once released, its movement once posted without a gate (a
+// transfer, consumption or scrapping), its assessment while open (held or accepted; zero unless
+// taxed), and its entries in "held" and "open". A process is a movement on its date.
+std::optional<ReportFlow> ReleasedFlowOf(const DeclarationRecord& d);
+std::optional<ReportMovement> MovementOf(const DeclarationRecord& d);
+ReportMovement MovementOf(const ProcessRecord& p);
+bool IsOpen(const DeclarationRecord& d);
+ReportTotals AssessedOf(const DeclarationRecord& d);
+std::string ReportHeldJson(const DeclarationRecord& d, int32_t utc_offset_minutes);
+std::string ReportOpenJson(const DeclarationRecord& d);
+// A party's refused goods of one sku, and one counted line of a stocktake that differed.
+std::string ReportRefusedJson(std::string_view party, std::string_view sku, int64_t quantity_milli);
+std::string ReportStocktakeJson(const StocktakeRecord& stocktake, const StocktakeLine& line);
 
 // {"zone","declaration":{"id","kind","declarant","counterparty","purpose","state","declared_at",
 //  "released_gate"?,"released_on"?,"hold_rules","inspection"?,"export_refund","lines":[{"sku",
@@ -69,6 +119,16 @@ std::string ReportTable(const Engine& engine, Date from, Date to);
 //  "value"}]}|null,"postings":[{"id","date","from":{"party","sku","account"},"to":{..},
 //  "from_lot","to_lot","quantity","value"}],"trace":{...TraceJson...}}
 std::string DeclarationJson(const Engine& engine, std::string_view id);
+
+// The parts a declaration view is assembled from when it is read from read models
+// (store/read_models.h): DocumentJson is DeclarationJson without its "trace", ending instead in
+// "trace_start":{"kind","start":[lot ids]} (what TraceJson would write for "kind" and "start"),
+// with no trailing newline; "" for an unknown id. LotJson is one lot as a trace's "lots" lists it
+// (with its parents), AdmissionJson as its "admissions" does ("" unless the lot is an admission);
+// both "" for an unknown lot.
+std::string DocumentJson(const Engine& engine, std::string_view id);
+std::string LotJson(const Engine& engine, uint64_t lot);
+std::string AdmissionJson(const Engine& engine, uint64_t lot);
 
 // One line of a declarations list (the "declaration" read model): {"id","kind","declarant",
 // "counterparty","state","outcome","declared_at","reasons","hold_rules","needs_measurements",

@@ -1,4 +1,4 @@
-// The zone report and the declaration view of goods_queries.h.
+// The zone report of goods_queries.h, and its parts one record at a time (for the read models).
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
@@ -13,51 +13,132 @@
 #include "engine/goods_state.h"
 
 namespace twoline::engine {
+
+ReportTotals& ReportTotals::operator+=(const ReportTotals& other) {
+  declarations += other.declarations;
+  lines += other.lines;
+  value_fen += other.value_fen;
+  customs_duty_fen += other.customs_duty_fen;
+  import_vat_fen += other.import_vat_fen;
+  taxed_declarations += other.taxed_declarations;
+  exempted_fen += other.exempted_fen;
+  return *this;
+}
+
+bool IsOpen(const DeclarationRecord& d) {
+  return d.state == DeclarationState::kHeld || d.state == DeclarationState::kAccepted;
+}
+
+ReportTotals AssessedOf(const DeclarationRecord& d) {
+  ReportTotals totals;
+  if (d.assessment && d.assessment->total_fen() > 0) {
+    totals.customs_duty_fen = d.assessment->customs_duty_fen;
+    totals.import_vat_fen = d.assessment->import_vat_fen;
+    totals.taxed_declarations = 1;
+  }
+  return totals;
+}
+
+std::optional<ReportFlow> ReleasedFlowOf(const DeclarationRecord& d) {
+  if (d.state != DeclarationState::kReleased) return std::nullopt;
+  std::optional<policy::Line> line = LineOf(d.kind);
+  if (!line) return std::nullopt;
+  ReportFlow flow{d.released_on, policy::LineName(*line), IsInbound(d.kind) ? "in" : "out",
+                  AssessedOf(d)};
+  flow.totals.declarations = 1;
+  flow.totals.lines = static_cast<int64_t>(d.lines.size());
+  for (const GoodsLineRecord& l : d.lines) {
+    flow.totals.value_fen += l.value_fen;
+    flow.totals.exempted_fen += l.exempted_fen;
+  }
+  return flow;
+}
+
+std::optional<ReportMovement> MovementOf(const DeclarationRecord& d) {
+  if (d.state != DeclarationState::kPosted) return std::nullopt;
+  return ReportMovement{d.declared_on, DeclarationKindName(d.kind), 1};
+}
+
+ReportMovement MovementOf(const ProcessRecord& p) { return ReportMovement{p.date, "process", 1}; }
+
+std::string ReportHeldJson(const DeclarationRecord& d, int32_t offset) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("declaration").String(d.id).Key("kind").String(DeclarationKindName(d.kind));
+  w.Key("declarant").String(d.declarant);
+  w.Key("since").String(FormatRfc3339(d.declared_at, offset));
+  w.Key("rules").BeginArray();
+  for (const std::string& rule : d.hold_rules) w.String(rule);
+  w.EndArray().Key("lines").BeginArray();
+  for (const GoodsLineRecord& line : d.lines) {
+    w.BeginObject().Key("sku").String(line.sku);
+    w.Key("quantity").String(FormatQuantity(line.quantity_milli)).EndObject();
+  }
+  w.EndArray().EndObject();
+  return out;
+}
+
+std::string ReportOpenJson(const DeclarationRecord& d) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("declaration").String(d.id).Key("kind").String(DeclarationKindName(d.kind));
+  w.Key("declarant").String(d.declarant).Key("state").String(DeclarationStateName(d.state));
+  w.Key("declared_on").String(FormatDate(d.declared_on)).EndObject();
+  return out;
+}
+
+std::string ReportRefusedJson(std::string_view party, std::string_view sku, int64_t quantity_milli) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("party").String(party).Key("sku").String(sku);
+  w.Key("quantity").String(FormatQuantity(quantity_milli)).EndObject();
+  return out;
+}
+
+std::string ReportStocktakeJson(const StocktakeRecord& stocktake, const StocktakeLine& line) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject().Key("date").String(FormatDate(stocktake.date));
+  w.Key("party").String(stocktake.party).Key("command").String(stocktake.command);
+  w.Key("sku").String(line.sku).Key("book").String(FormatQuantity(line.book_milli));
+  w.Key("counted").String(FormatQuantity(line.counted_milli));
+  w.Key("difference").String(FormatQuantity(line.counted_milli - line.book_milli));
+  w.Key("value").String(FormatMoney(line.difference_value_fen)).EndObject();
+  return out;
+}
+
 namespace {
-
-struct FlowTotals {
-  int64_t declarations = 0, lines = 0, value_fen = 0;
-};
-
-struct ReportData {
-  std::map<std::tuple<Date, std::string, std::string>, FlowTotals> flows;  // date, line, direction
-  std::map<std::pair<Date, std::string>, int64_t> movements;               // date, kind
-  int64_t duty_fen = 0, vat_fen = 0, taxed_declarations = 0, exempted_fen = 0;
-  int64_t open_duty_fen = 0, open_vat_fen = 0, open_taxed_declarations = 0;  // not yet released
-  std::vector<const DeclarationRecord*> held, open;
-  std::vector<std::tuple<std::string, std::string, int64_t>> refused;  // party, sku, quantity
-  std::vector<std::pair<const StocktakeRecord*, const StocktakeLine*>> stocktakes;
-};
 
 bool InRange(Date date, Date from, Date to) { return date >= from && date <= to; }
 
+using FlowKey = std::tuple<Date, std::string, std::string>;  // date, line, direction
+using MovementKey = std::pair<Date, std::string>;              // date, kind
+
+struct ReportData {
+  std::map<FlowKey, ReportTotals> flows;
+  std::map<MovementKey, int64_t> movements;
+  ReportTotals open_assessed;  // on declarations not yet released
+  std::vector<const DeclarationRecord*> held, open;
+  std::vector<std::tuple<std::string, std::string, int64_t>> refused;  // party, sku, quantity
+  std::vector<std::pair<const StocktakeRecord*, const StocktakeLine*>> stocktakes;
+  ReportTotals Collected() const {
+    ReportTotals sum;
+    for (const auto& [key, totals] : flows) sum += totals;
+    return sum;
+  }
+};
+
 void AddDeclaration(const DeclarationRecord& d, Date from, Date to, ReportData* data) {
   if (d.state == DeclarationState::kHeld) data->held.push_back(&d);
-  if (d.state == DeclarationState::kHeld || d.state == DeclarationState::kAccepted) {
+  if (IsOpen(d)) {
     data->open.push_back(&d);
-    if (d.assessment && d.assessment->total_fen() > 0) {
-      data->open_duty_fen += d.assessment->customs_duty_fen;
-      data->open_vat_fen += d.assessment->import_vat_fen;
-      ++data->open_taxed_declarations;
-    }
+    data->open_assessed += AssessedOf(d);
   }
-  if (d.state == DeclarationState::kPosted && InRange(d.declared_on, from, to)) {
-    ++data->movements[{d.declared_on, DeclarationKindName(d.kind)}];
+  if (auto movement = MovementOf(d); movement && InRange(movement->date, from, to)) {
+    data->movements[{movement->date, movement->kind}] += movement->documents;
   }
-  if (d.state != DeclarationState::kReleased || !InRange(d.released_on, from, to)) return;
-  std::optional<policy::Line> line = LineOf(d.kind);
-  FlowTotals& totals =
-      data->flows[{d.released_on, policy::LineName(*line), IsInbound(d.kind) ? "in" : "out"}];
-  ++totals.declarations;
-  totals.lines += static_cast<int64_t>(d.lines.size());
-  for (const GoodsLineRecord& l : d.lines) {
-    totals.value_fen += l.value_fen;
-    data->exempted_fen += l.exempted_fen;
-  }
-  if (d.assessment && d.assessment->total_fen() > 0) {
-    data->duty_fen += d.assessment->customs_duty_fen;
-    data->vat_fen += d.assessment->import_vat_fen;
-    ++data->taxed_declarations;
+  if (auto flow = ReleasedFlowOf(d); flow && InRange(flow->date, from, to)) {
+    data->flows[{flow->date, flow->line, flow->direction}] += flow->totals;
   }
 }
 
@@ -67,7 +148,8 @@ ReportData Collect(const Engine& engine, Date from, Date to) {
   for (const auto& [id, declaration] : goods.declarations)
     AddDeclaration(declaration, from, to, &data);
   for (const auto& [id, process] : goods.processes) {
-    if (InRange(process.date, from, to)) ++data.movements[{process.date, "process"}];
+    ReportMovement movement = MovementOf(process);
+    if (InRange(movement.date, from, to)) data.movements[{movement.date, movement.kind}] += 1;
   }
   for (const auto& [key, balance] : goods.ledger.accounts()) {
     if (key.internal() && key.status() == ledger::Status::kRefused && balance.quantity_milli > 0) {
@@ -81,100 +163,88 @@ ReportData Collect(const Engine& engine, Date from, Date to) {
       if (line.counted_milli != line.book_milli) data.stocktakes.emplace_back(&stocktake, &line);
     }
   }
+  // By date, then in the order taken (commands are applied in submission order, not by `at`).
+  std::stable_sort(data.stocktakes.begin(), data.stocktakes.end(),
+                   [](const auto& a, const auto& b) { return a.first->date < b.first->date; });
   return data;
 }
 
-void WriteHeld(JsonWriter& w, const ReportData& data, int32_t offset) {
-  w.Key("held").BeginArray();
-  for (const DeclarationRecord* d : data.held) {
-    w.BeginObject()
-        .Key("declaration")
-        .String(d->id)
-        .Key("kind")
-        .String(DeclarationKindName(d->kind));
-    w.Key("declarant").String(d->declarant);
-    w.Key("since").String(FormatRfc3339(d->declared_at, offset));
-    w.Key("rules").BeginArray();
-    for (const std::string& rule : d->hold_rules) w.String(rule);
-    w.EndArray().Key("lines").BeginArray();
-    for (const GoodsLineRecord& line : d->lines) {
-      w.BeginObject().Key("sku").String(line.sku);
-      w.Key("quantity").String(FormatQuantity(line.quantity_milli)).EndObject();
-    }
-    w.EndArray().EndObject();
-  }
-  w.EndArray();
+void WriteTotals(JsonWriter& w, const char* key, const ReportTotals& totals) {
+  w.Key(key).BeginObject().Key("currency").String("CNY");
+  w.Key("customs_duty").String(FormatMoney(totals.customs_duty_fen));
+  w.Key("import_vat").String(FormatMoney(totals.import_vat_fen));
+  w.Key("total").String(FormatMoney(totals.customs_duty_fen + totals.import_vat_fen));
+  w.Key("declarations").Int(totals.taxed_declarations).EndObject();
 }
 
-void WriteReportLists(JsonWriter& w, const ReportData& data) {
-  w.Key("refused").BeginArray();
-  for (const auto& [party, sku, quantity] : data.refused) {
-    w.BeginObject().Key("party").String(party).Key("sku").String(sku);
-    w.Key("quantity").String(FormatQuantity(quantity)).EndObject();
-  }
-  w.EndArray().Key("stocktakes").BeginArray();
-  for (const auto& [stocktake, line] : data.stocktakes) {
-    w.BeginObject().Key("date").String(FormatDate(stocktake->date));
-    w.Key("party").String(stocktake->party).Key("command").String(stocktake->command);
-    w.Key("sku").String(line->sku).Key("book").String(FormatQuantity(line->book_milli));
-    w.Key("counted").String(FormatQuantity(line->counted_milli));
-    w.Key("difference").String(FormatQuantity(line->counted_milli - line->book_milli));
-    w.Key("value").String(FormatMoney(line->difference_value_fen)).EndObject();
-  }
-  w.EndArray().Key("open").BeginArray();
-  for (const DeclarationRecord* d : data.open) {
-    w.BeginObject()
-        .Key("declaration")
-        .String(d->id)
-        .Key("kind")
-        .String(DeclarationKindName(d->kind));
-    w.Key("declarant").String(d->declarant).Key("state").String(DeclarationStateName(d->state));
-    w.Key("declared_on").String(FormatDate(d->declared_on)).EndObject();
-  }
+void WriteEntries(JsonWriter& w, const char* key, const std::vector<std::string>& entries) {
+  w.Key(key).BeginArray();
+  for (const std::string& entry : entries) w.Raw(entry);
   w.EndArray();
 }
-
 
 }  // namespace
 
-std::string ReportJson(const Engine& engine, Date from, Date to) {
-  ReportData data = Collect(engine, from, to);
+std::string ReportPartsJson(const ReportParts& parts) {
+  ReportTotals collected;
+  for (const ReportFlow& flow : parts.flows) collected += flow.totals;
   std::string out;
   JsonWriter w(&out);
-  w.BeginObject().Key("zone").String(engine.profile().id);
-  w.Key("from").String(FormatDate(from)).Key("to").String(FormatDate(to));
+  w.BeginObject().Key("zone").String(parts.zone);
+  w.Key("from").String(FormatDate(parts.from)).Key("to").String(FormatDate(parts.to));
   w.Key("flows").BeginArray();
-  for (const auto& [key, totals] : data.flows) {
-    w.BeginObject().Key("date").String(FormatDate(std::get<0>(key)));
-    w.Key("line").String(std::get<1>(key)).Key("direction").String(std::get<2>(key));
-    w.Key("declarations").Int(totals.declarations).Key("lines").Int(totals.lines);
-    w.Key("value").String(FormatMoney(totals.value_fen)).EndObject();
+  for (const ReportFlow& flow : parts.flows) {
+    w.BeginObject().Key("date").String(FormatDate(flow.date));
+    w.Key("line").String(flow.line).Key("direction").String(flow.direction);
+    w.Key("declarations").Int(flow.totals.declarations).Key("lines").Int(flow.totals.lines);
+    w.Key("value").String(FormatMoney(flow.totals.value_fen)).EndObject();
   }
   w.EndArray().Key("movements").BeginArray();
-  for (const auto& [key, count] : data.movements) {
-    w.BeginObject().Key("date").String(FormatDate(key.first)).Key("kind").String(key.second);
-    w.Key("documents").Int(count).EndObject();
+  for (const ReportMovement& movement : parts.movements) {
+    w.BeginObject().Key("date").String(FormatDate(movement.date)).Key("kind").String(movement.kind);
+    w.Key("documents").Int(movement.documents).EndObject();
   }
-  w.EndArray().Key("collected").BeginObject().Key("currency").String("CNY");
-  w.Key("customs_duty").String(FormatMoney(data.duty_fen));
-  w.Key("import_vat").String(FormatMoney(data.vat_fen));
-  w.Key("total").String(FormatMoney(data.duty_fen + data.vat_fen));
-  w.Key("declarations").Int(data.taxed_declarations).EndObject();
-  w.Key("assessed_open").BeginObject().Key("currency").String("CNY");
-  w.Key("customs_duty").String(FormatMoney(data.open_duty_fen));
-  w.Key("import_vat").String(FormatMoney(data.open_vat_fen));
-  w.Key("total").String(FormatMoney(data.open_duty_fen + data.open_vat_fen));
-  w.Key("declarations").Int(data.open_taxed_declarations).EndObject();
-  w.Key("exempted").String(FormatMoney(data.exempted_fen));
-  WriteHeld(w, data, engine.profile().utc_offset_minutes);
-  WriteReportLists(w, data);
+  w.EndArray();
+  WriteTotals(w, "collected", collected);
+  WriteTotals(w, "assessed_open", parts.open_assessed);
+  w.Key("exempted").String(FormatMoney(collected.exempted_fen));
+  WriteEntries(w, "held", parts.held);
+  WriteEntries(w, "refused", parts.refused);
+  WriteEntries(w, "stocktakes", parts.stocktakes);
+  WriteEntries(w, "open", parts.open);
   w.EndObject();
   out.push_back('\n');
   return out;
 }
 
+std::string ReportJson(const Engine& engine, Date from, Date to) {
+  ReportData data = Collect(engine, from, to);
+  const int32_t offset = engine.profile().utc_offset_minutes;
+  ReportParts parts;
+  parts.zone = engine.profile().id;
+  parts.from = from;
+  parts.to = to;
+  for (const auto& [key, totals] : data.flows) {
+    parts.flows.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), totals});
+  }
+  for (const auto& [key, count] : data.movements) {
+    parts.movements.push_back({key.first, key.second, count});
+  }
+  parts.open_assessed = data.open_assessed;
+  for (const DeclarationRecord* d : data.held) parts.held.push_back(ReportHeldJson(*d, offset));
+  for (const auto& [party, sku, quantity] : data.refused) {
+    parts.refused.push_back(ReportRefusedJson(party, sku, quantity));
+  }
+  for (const auto& [stocktake, line] : data.stocktakes) {
+    parts.stocktakes.push_back(ReportStocktakeJson(*stocktake, *line));
+  }
+  for (const DeclarationRecord* d : data.open) parts.open.push_back(ReportOpenJson(*d));
+  return ReportPartsJson(parts);
+}
+
 std::string ReportTable(const Engine& engine, Date from, Date to) {
   ReportData data = Collect(engine, from, to);
+  const ReportTotals collected = data.Collected();
   std::string out = engine.profile().id + ": goods report " + FormatDate(from) + " to " +
                     FormatDate(to) + "\n\nFLOWS (released)\n";
   out += FormatLine("%-10s %-6s %-9s %12s %8s %18s\n", "DATE", "LINE", "DIRECTION", "DECLARATIONS",
@@ -192,13 +262,13 @@ std::string ReportTable(const Engine& engine, Date from, Date to) {
   }
   out += FormatLine(
       "\nCOLLECTED  customs duty CNY %s  import VAT CNY %s  total CNY %s  (%lld declarations)\n",
-      FormatMoney(data.duty_fen).c_str(), FormatMoney(data.vat_fen).c_str(),
-      FormatMoney(data.duty_fen + data.vat_fen).c_str(),
-      static_cast<long long>(data.taxed_declarations));
+      FormatMoney(collected.customs_duty_fen).c_str(), FormatMoney(collected.import_vat_fen).c_str(),
+      FormatMoney(collected.customs_duty_fen + collected.import_vat_fen).c_str(),
+      static_cast<long long>(collected.taxed_declarations));
   out += FormatLine("ASSESSED, NOT YET RELEASED  CNY %s  (%lld declarations)\n",
-             FormatMoney(data.open_duty_fen + data.open_vat_fen).c_str(),
-             static_cast<long long>(data.open_taxed_declarations));
-  out += "EXEMPTED   CNY " + FormatMoney(data.exempted_fen) + "\n\nHELD NOW\n";
+             FormatMoney(data.open_assessed.customs_duty_fen + data.open_assessed.import_vat_fen).c_str(),
+             static_cast<long long>(data.open_assessed.taxed_declarations));
+  out += "EXEMPTED   CNY " + FormatMoney(collected.exempted_fen) + "\n\nHELD NOW\n";
   for (const DeclarationRecord* d : data.held) {
     std::string rules;
     for (const std::string& rule : d->hold_rules) rules += (rules.empty() ? "" : ", ") + rule;

@@ -81,6 +81,13 @@ int64_t SamplingDraw(std::string_view zone, std::string_view command_id) {
   return policy::SamplingDraw(zone, command_id);
 }
 
+int64_t SamplingDraw(std::string_view zone, const Command& command, const Hash256& previous) {
+  if (command.received && !command.received->nonce.empty()) {
+    return policy::SamplingDraw(zone, command.id, previous, command.received->nonce);
+  }
+  return policy::SamplingDraw(zone, command.id);
+}
+
 std::string FormatPercent(int64_t ppm) {
   std::string text = FormatFixed(ppm, 4);  // ppm / 10^4 = percent
   while (text.back() == '0') text.pop_back();

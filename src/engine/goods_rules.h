@@ -37,9 +37,10 @@ bool RuleMatches(const State& state, const policy::GoodsRule& rule, const RuleSu
 
 // Sampling (SPEC behaviour 11): the profile's rate for the credit, in millionths.
 int64_t SamplingRatePpm(const policy::GoodsPolicy& goods, policy::Credit credit);
-// The first 8 bytes (big-endian) of SHA-256(zone + "\n" + command id), modulo 1,000,000: a number
-// in [0, 1,000,000) that depends only on the zone and the command id, so replay selects the same.
+// The draw of policy::SamplingDraw for a command: with the server's nonce and the previous entry's
+// hash when the command's stamp carries a nonce, else from the zone and the command id alone.
 int64_t SamplingDraw(std::string_view zone, std::string_view command_id);
+int64_t SamplingDraw(std::string_view zone, const Command& command, const Hash256& previous);
 // "3%" / "0.5%" for a rate in millionths.
 std::string FormatPercent(int64_t ppm);
 

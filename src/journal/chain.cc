@@ -34,7 +34,7 @@ Entry Chain::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
 
 Chain::Submitted Chain::Submit(const engine::Command& command) {
   Submitted out;
-  out.decision = engine_.Decide(command);
+  out.decision = engine_.Decide(command, head_);
   if (out.decision.outcome == engine::Outcome::kInvalid) {
     const auto& reason = out.decision.reasons.front();
     out.wire = engine::InvalidDecisionJson(command.id, reason.rule, reason.detail);
@@ -115,7 +115,7 @@ Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
   }
   const engine::Command& command = given != nullptr ? *given : own;
   if (command.canonical != entry.command) return Error{at + "stored command is not canonical"};
-  engine::Decision decision = engine_.Decide(command);
+  engine::Decision decision = engine_.Decide(command, head_);
   if (decision.outcome == engine::Outcome::kInvalid || decision.duplicate_of != 0) {
     return Error{at + "stored command would not be journaled on replay"};
   }

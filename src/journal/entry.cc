@@ -96,4 +96,86 @@ Result<Entry> EntryFromJsonLine(std::string_view line) {
   return entry;
 }
 
+namespace {
+
+bool IsLowerHex(std::string_view text) {
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool IsIdText(std::string_view text) {
+  if (text.empty() || text.size() > 128) return false;
+  for (char c : text) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '_' || c == ':' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Consumes `literal` at `*at`.
+bool Expect(std::string_view line, size_t* at, std::string_view literal) {
+  if (line.substr(*at, literal.size()) != literal) return false;
+  *at += literal.size();
+  return true;
+}
+
+// The hex hash at `*at` followed by a quote.
+bool ExpectHash(std::string_view line, size_t* at, Hash256* out) {
+  std::string_view hex = line.substr(*at, 64);
+  if (hex.size() != 64 || !IsLowerHex(hex) || !FromHex(hex, out)) return false;
+  *at += 64;
+  return Expect(line, at, "\"");
+}
+
+}  // namespace
+
+Result<Entry> EntryForReplay(std::string_view line) {
+  Entry entry;
+  size_t at = 0;
+  if (!Expect(line, &at, "{\"seq\":")) return EntryFromJsonLine(line);
+  // The seq as JsonWriter prints it: no sign, no leading zero.
+  const size_t digits = at;
+  uint64_t seq = 0;
+  while (at < line.size() && line[at] >= '0' && line[at] <= '9' && at - digits < 19) {
+    seq = seq * 10 + static_cast<uint64_t>(line[at] - '0');
+    ++at;
+  }
+  if (at == digits || (line[digits] == '0' && at - digits > 1) ||
+      !Expect(line, &at, ",\"kind\":\"command\",\"zone\":\"")) {
+    return EntryFromJsonLine(line);
+  }
+  size_t zone_end = line.find('"', at);
+  if (zone_end == std::string_view::npos || !IsIdText(line.substr(at, zone_end - at))) {
+    return EntryFromJsonLine(line);
+  }
+  entry.zone.assign(line.substr(at, zone_end - at));
+  at = zone_end + 1;
+  if (!Expect(line, &at, ",\"prev\":\"") || !ExpectHash(line, &at, &entry.prev) ||
+      !Expect(line, &at, ",\"command\":")) {
+    return EntryFromJsonLine(line);
+  }
+  constexpr std::string_view kDecision = ",\"decision\":", kHash = ",\"hash\":\"";
+  constexpr size_t kTail = kHash.size() + 64 + 2;
+  if (line.size() < at + kTail) return EntryFromJsonLine(line);
+  size_t tail = line.size() - kTail;
+  size_t hash_at = tail;
+  if (!Expect(line, &hash_at, kHash) || !ExpectHash(line, &hash_at, &entry.hash) ||
+      hash_at + 1 != line.size() || line.back() != '}') {
+    return EntryFromJsonLine(line);
+  }
+  // A quote inside a JSON string is escaped, so `,"decision":` occurs only as a key; the last one
+  // before the hash is the entry's own if the line is what it claims (else Replay refuses it).
+  size_t decision = line.rfind(kDecision, tail);
+  if (decision == std::string_view::npos || decision < at) return EntryFromJsonLine(line);
+  entry.seq = seq;
+  entry.kind = EntryKind::kCommand;
+  entry.command.assign(line.substr(at, decision - at));
+  entry.decision.assign(line.substr(decision + kDecision.size(), tail - decision - kDecision.size()));
+  return entry;
+}
+
 }  // namespace twoline::journal

@@ -59,4 +59,13 @@ std::string EntryToJsonLine(const Entry& entry);
 // Parses a line (without its '\n') and checks that it is in canonical form. Does not check the hash.
 Result<Entry> EntryFromJsonLine(std::string_view line);
 
+// For replay only: the entry of a line, with a command entry's fields taken from their places in the
+// canonical framing {"seq":N,"kind":"command","zone":"Z","prev":"HEX","command":C,"decision":D,
+// "hash":"HEX"} without parsing C and D (a profile entry, or a line not framed so, goes through
+// EntryFromJsonLine). The framing is checked byte for byte here; C and D are checked by
+// Chain::Replay, which requires C to be the canonical form of the command it parses, D to be the
+// canonical form of the decision it makes again, and the entry's hash over all of it to match. So a
+// line accepted by a replay through this function is exactly the line EntryToJsonLine would write.
+Result<Entry> EntryForReplay(std::string_view line);
+
 }  // namespace twoline::journal

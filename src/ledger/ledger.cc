@@ -398,6 +398,8 @@ void Ledger::Execute(const std::vector<Operation>& operations, Date date) {
   }
   for (const auto& [party, sku] : touched.party_skus) CheckAccounts(party, sku);
   for (uint64_t id : touched.lots) CheckLot(*FindLot(id));
+  last_touched_lots_.assign(touched.lots.begin(), touched.lots.end());
+  ++executions_;
 }
 
 // ---- Invariants ----

@@ -258,6 +258,12 @@ class Ledger {
   // True when some party holds the sku on an internal account or expects it.
   bool HasStock(std::string_view sku) const;
   uint64_t next_lot_id() const { return lots_.size() + 1; }
+  // What the last Execute touched: the lots it created, reserved from, released, posted from or
+  // changed the status of, in id order; and how many Executes ran. Read models re-read exactly
+  // these lots after each command (store/read_models.h). Neither is state: they are not hashed,
+  // saved or loaded, and a loaded ledger starts at 0 executions.
+  const std::vector<uint64_t>& last_touched_lots() const { return last_touched_lots_; }
+  uint64_t executions() const { return executions_; }
 
   // Appends the canonical encoding of the whole ledger (sorted; field tags 100-159).
   void Encode(std::string* out) const;
@@ -304,6 +310,8 @@ class Ledger {
   // Per sku, the sum of every balance change Move made (quantity, value): always zero after a
   // balanced posting. Checked after every Execute for the skus it touched.
   std::map<std::string, std::pair<int64_t, int64_t>, std::less<>> sku_totals_;
+  std::vector<uint64_t> last_touched_lots_;
+  uint64_t executions_ = 0;
 };
 
 // Order in which statuses are drawn on by a withdrawal: rank[status] is the tier (lower first) or

@@ -157,16 +157,36 @@ std::optional<int64_t> Profile::CnyPerUnit(std::string_view currency_code, Date 
   return std::nullopt;
 }
 
+namespace {
+
+int64_t DrawOf(const Hash256& digest) {
+  uint64_t number = 0;
+  for (size_t i = 0; i < 8; ++i) number = number << 8 | digest[i];
+  return static_cast<int64_t>(number % 1'000'000);
+}
+
+}  // namespace
+
 int64_t SamplingDraw(std::string_view zone, std::string_view command_id) {
   std::string input;
   input.reserve(zone.size() + command_id.size() + 1);
   input.append(zone);
   input.push_back('\n');
   input.append(command_id);
-  Hash256 digest = Sha256(input);
-  uint64_t number = 0;
-  for (size_t i = 0; i < 8; ++i) number = number << 8 | digest[i];
-  return static_cast<int64_t>(number % 1'000'000);
+  return DrawOf(Sha256(input));
+}
+
+int64_t SamplingDraw(std::string_view zone, std::string_view command_id, const Hash256& previous,
+                     std::string_view nonce) {
+  std::string input = "sample\n";
+  input.append(zone);
+  input.push_back('\n');
+  input.append(ToHex(previous));
+  input.push_back('\n');
+  input.append(nonce);
+  input.push_back('\n');
+  input.append(command_id);
+  return DrawOf(Sha256(input));
 }
 
 }  // namespace twoline::policy

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "base/sha256.h"
 
 namespace twoline::policy {
 
@@ -181,6 +182,9 @@ struct Profile {
   std::string positioning;
   std::vector<std::string> parks;
   int32_t utc_offset_minutes = 480;
+  // How far a command's `at` sent over HTTP by a declarant or an officer may be from the server's
+  // time of receipt (SPEC §2, `at`); [zone] allowed_skew_seconds, default 5 minutes.
+  int64_t allowed_skew_seconds = 300;
   std::string currency = "CNY";
 
   std::vector<LineSpec> lines;
@@ -213,10 +217,20 @@ struct Profile {
   std::optional<int64_t> CnyPerUnit(std::string_view currency, Date date) const;
 };
 
-// The inspection-sampling draw of SPEC behaviour 11: the first 8 bytes of
-// SHA-256(zone + "\n" + command id), big-endian, modulo 1,000,000. A declaration is selected when the
-// draw is below its party's sampling rate in millionths, so replay selects the same ones. The engine
-// decides with it and the simulator predicts with it.
+// The inspection-sampling draw of SPEC behaviour 11: a number in [0, 1,000,000), the first 8 bytes
+// (big-endian) of a SHA-256 modulo 1,000,000. A declaration is selected when the draw is below its
+// party's sampling rate in millionths. Everything hashed is in the journal, so replay selects the
+// same ones.
+//
+// A command submitted over HTTP by a declarant or an officer carries the server's nonce (16 bytes
+// from the CSPRNG, in its `received` stamp) and is drawn from
+//   SHA-256("sample\n" + zone + "\n" + hex(previous entry's hash) + "\n" + nonce + "\n" + command id)
+// which no client can predict or steer: the nonce and the previous entry are fixed only when the
+// command is appended. An import (`run`, an admin's submission) has no nonce and is drawn from
+//   SHA-256(zone + "\n" + command id)
+// since its author chooses every byte of what it imports anyway; the simulator predicts with it.
 int64_t SamplingDraw(std::string_view zone, std::string_view command_id);
+int64_t SamplingDraw(std::string_view zone, std::string_view command_id, const Hash256& previous,
+                     std::string_view nonce);
 
 }  // namespace twoline::policy

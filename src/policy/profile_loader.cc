@@ -598,6 +598,8 @@ void ReadZone(TableReader& reader, Profile* profile) {
     profile->utc_offset_minutes = *ParseUtcOffset(*offset);
   }
   profile->currency = reader.String("currency", Need::kOptional, CheckZoneCurrency).value_or("CNY");
+  profile->allowed_skew_seconds =
+      reader.Integer("allowed_skew_seconds", Need::kOptional, 0, 86400).value_or(300);
 }
 
 bool ReadLine(TableReader& reader, Profile* profile) {

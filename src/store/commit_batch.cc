@@ -49,7 +49,10 @@ void CommitBatch::Record(const Zone& zone, const journal::Entry& entry, std::str
 void CommitBatch::PutProfileInForce(std::shared_ptr<const policy::Profile> profile) {
   const std::string zone = profile->id;
   Zone* target = zones_.Find(zone);
-  if (target == nullptr) target = &zones_.Create(zone);
+  if (target == nullptr) {
+    target = &zones_.Create(zone);
+    target->tracker.StartTotals();  // a new zone has no day totals yet
+  }
   journal::Entry entry = target->chain.PutProfileInForce(std::move(profile));
   Record(*target, entry, "", "");
 }

@@ -175,6 +175,15 @@ Result<ViewPage> MemoryStore::ListViews(const std::string& zone, const std::stri
   return it->second.views.List(kind, filter, offset, limit);
 }
 
+Status MemoryStore::ReadViews(const std::string& zone,
+                              const std::function<Status(ViewReader&)>& read) {
+  std::shared_lock lock(mutex_);
+  static const ViewTable kEmpty;
+  auto it = zones_.find(zone);
+  std::unique_ptr<ViewReader> reader = (it == zones_.end() ? kEmpty : it->second.views).Reader();
+  return read(*reader);
+}
+
 Status MemoryStore::WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {
   std::unique_lock lock(mutex_);
   zones_[zone].snapshots[seq] = std::string(bytes);

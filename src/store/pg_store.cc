@@ -78,6 +78,9 @@ const std::pair<const char*, const char*> kReadStatements[] = {
      "LIMIT $2 OFFSET $3"},
     {"balance", "SELECT json FROM balances WHERE zone = $1 AND party = $2"},
     {"view", "SELECT owner, state, json FROM views WHERE zone = $1 AND kind = $2 AND key = $3"},
+    {"views_by_keys",
+     "SELECT key, owner, state, json FROM views WHERE zone = $1 AND kind = $2 AND key = "
+     "ANY($3::text[]) ORDER BY key"},
     {"tokens",
      "SELECT id, secret_hash, role, zone, party, created_at, revoked_at FROM tokens "
      "ORDER BY created_at, id"},
@@ -634,49 +637,95 @@ Result<std::optional<ViewRow>> PgStore::ReadView(const std::string& zone, const 
   return view;
 }
 
+namespace {
+
+// The generic read models through one read connection, inside a REPEATABLE READ transaction the
+// caller opened: every read sees the same snapshot.
+class PgViewReader final : public ViewReader {
+ public:
+  PgViewReader(PgConnection& reader, const std::string& zone) : reader_(reader), zone_(zone) {}
+
+  Result<std::vector<ViewRow>> Read(const std::string& kind,
+                                    const std::vector<std::string>& keys) override {
+    std::vector<std::string_view> views(keys.begin(), keys.end());
+    auto rows = reader_.Run("views_by_keys", PgParams().Text(zone_).Text(kind).Text(PgTextArray(views)));
+    if (!rows) return rows.error();
+    std::vector<ViewRow> out;
+    for (int row = 0; row < rows->rows(); ++row) {
+      out.push_back(ViewRow{kind, std::string(rows->Text(row, 0)), std::string(rows->Text(row, 1)),
+                            std::string(rows->Text(row, 2)), std::string(rows->Text(row, 3)),
+                            false});
+    }
+    return out;
+  }
+
+  Result<ViewPage> List(const std::string& kind, const ViewFilter& filter, size_t offset,
+                        size_t limit) override {
+    // The filter decides the statement's shape, so that each shape can use its index; parameters
+    // are numbered as they are added.
+    PgParams filter_params;
+    filter_params.Text(zone_).Text(kind);
+    std::string where = "zone = $1 AND kind = $2";
+    int next = 3;
+    auto add = [&](const char* condition, const std::string& value) {
+      if (value.empty()) return;
+      where += std::string(" AND ") + condition + " $" + std::to_string(next++);
+      filter_params.Text(value);
+    };
+    add("owner =", filter.owner);
+    add("state =", filter.state);
+    add("key >=", filter.key_min);
+    add("key <=", filter.key_max);
+    const std::string count_sql = "SELECT count(*) FROM views WHERE " + where;
+    const std::string page_sql = "SELECT key, owner, state, json FROM views WHERE " + where +
+                                 (filter.descending ? " ORDER BY key DESC" : " ORDER BY key") +
+                                 " LIMIT $" + std::to_string(next) + " OFFSET $" +
+                                 std::to_string(next + 1);
+    PgParams page_params = filter_params;
+    page_params.Int(static_cast<int64_t>(std::min(limit, kReadRowsMax)));
+    page_params.Int(static_cast<int64_t>(std::min<size_t>(offset, INT64_MAX)));
+    ViewPage page;
+    auto count = reader_.Query(count_sql, filter_params);
+    if (!count) return count.error();
+    page.count = count->Int(0, 0);
+    auto rows = reader_.Query(page_sql, page_params);
+    if (!rows) return rows.error();
+    for (int row = 0; row < rows->rows(); ++row) {
+      page.rows.push_back(ViewRow{kind, std::string(rows->Text(row, 0)),
+                                  std::string(rows->Text(row, 1)), std::string(rows->Text(row, 2)),
+                                  std::string(rows->Text(row, 3)), false});
+    }
+    return page;
+  }
+
+ private:
+  PgConnection& reader_;
+  const std::string& zone_;
+};
+
+}  // namespace
+
 Result<ViewPage> PgStore::ListViews(const std::string& zone, const std::string& kind,
                                     const ViewFilter& filter, size_t offset, size_t limit) {
-  // The filter decides the statement's shape, so that each shape can use its index; parameters
-  // are numbered as they are added.
-  PgParams filter_params;
-  filter_params.Text(zone).Text(kind);
-  std::string where = "zone = $1 AND kind = $2";
-  int next = 3;
-  if (!filter.owner.empty()) {
-    where += " AND owner = $" + std::to_string(next++);
-    filter_params.Text(filter.owner);
-  }
-  if (!filter.state.empty()) {
-    where += " AND state = $" + std::to_string(next++);
-    filter_params.Text(filter.state);
-  }
-  const std::string count_sql = "SELECT count(*) FROM views WHERE " + where;
-  const std::string page_sql = "SELECT key, owner, state, json FROM views WHERE " + where +
-                               (filter.descending ? " ORDER BY key DESC" : " ORDER BY key") +
-                               " LIMIT $" + std::to_string(next) + " OFFSET $" +
-                               std::to_string(next + 1);
-  PgParams page_params = filter_params;
-  page_params.Int(static_cast<int64_t>(std::min(limit, kReadRowsMax)));
-  page_params.Int(static_cast<int64_t>(std::min<size_t>(offset, INT64_MAX)));
   ViewPage page;
-  Status status = WithReader([&](PgConnection& reader) -> Status {
-    page = ViewPage{};
-    return InTransaction(reader, "REPEATABLE READ READ ONLY", [&]() -> Status {
-      auto count = reader.Query(count_sql, filter_params);
-      if (!count) return count.error();
-      page.count = count->Int(0, 0);
-      auto rows = reader.Query(page_sql, page_params);
-      if (!rows) return rows.error();
-      for (int row = 0; row < rows->rows(); ++row) {
-        page.rows.push_back(
-            ViewRow{kind, std::string(rows->Text(row, 0)), std::string(rows->Text(row, 1)),
-                    std::string(rows->Text(row, 2)), std::string(rows->Text(row, 3)), false});
-      }
-      return Status::Ok();
-    });
+  Status status = ReadViews(zone, [&](ViewReader& reader) -> Status {
+    auto listed = reader.List(kind, filter, offset, limit);
+    if (!listed) return listed.error();
+    page = std::move(*listed);
+    return Status::Ok();
   });
   if (!status) return Error{status.message()};
   return page;
+}
+
+Status PgStore::ReadViews(const std::string& zone,
+                          const std::function<Status(ViewReader&)>& read) {
+  return WithReader([&](PgConnection& connection) -> Status {
+    return InTransaction(connection, "REPEATABLE READ READ ONLY", [&]() -> Status {
+      PgViewReader reader(connection, zone);
+      return read(reader);
+    });
+  });
 }
 
 Status PgStore::WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {

@@ -70,6 +70,8 @@ class PgStore final : public Store {
                                           const std::string& key) override;
   Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
                              const ViewFilter& filter, size_t offset, size_t limit) override;
+  Status ReadViews(const std::string& zone,
+                   const std::function<Status(ViewReader&)>& read) override;
   Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override;
   Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) override;
   Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) override;

@@ -111,11 +111,11 @@ TEST_F(PgStoreTest, ViewsListByOwnerAndStateInKeyOrder) {
   EXPECT_EQ(all->count, 5);
   ASSERT_EQ(all->rows.size(), 5u);
   EXPECT_EQ(all->rows[0].json, "{\"v\":2}");
-  auto p1 = store->ListViews("hengqin", "lot", ViewFilter{"p1", "", true}, 0, 100);
+  auto p1 = store->ListViews("hengqin", "lot", ViewFilter{"p1", "", true, "", ""}, 0, 100);
   ASSERT_TRUE(p1.ok());
   ASSERT_EQ(p1->count, 2);  // L1, L3 (L5 erased)
   EXPECT_EQ(p1->rows[0].key, "L3");
-  auto open_p2 = store->ListViews("hengqin", "lot", ViewFilter{"p2", "open", false}, 1, 1);
+  auto open_p2 = store->ListViews("hengqin", "lot", ViewFilter{"p2", "open", false, "", ""}, 1, 1);
   ASSERT_TRUE(open_p2.ok());
   EXPECT_EQ(open_p2->count, 2);  // L0, L2
   ASSERT_EQ(open_p2->rows.size(), 1u);

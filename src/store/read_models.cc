@@ -9,7 +9,20 @@
 
 namespace twoline::store {
 
-void ReadModelTracker::Observe(const engine::Command& command) {
+namespace {
+
+// The "outcome" of a canonical decision ("" when it has none).
+std::string_view OutcomeOf(std::string_view decision) {
+  constexpr std::string_view kOutcome = "\"outcome\":\"";
+  size_t at = decision.find(kOutcome);
+  if (at == std::string_view::npos) return {};
+  size_t from = at + kOutcome.size();
+  return decision.substr(from, decision.find('"', from) - from);
+}
+
+}  // namespace
+
+void ReadModelTracker::ObserveTouched(const engine::Command& command) {
   if (const auto* cross = std::get_if<engine::CrossBody>(&command.body)) {
     persons_.emplace(cross->person);
   } else if (const auto* person = std::get_if<engine::PersonBody>(&command.body)) {
@@ -41,9 +54,27 @@ void ReadModelTracker::Observe(const engine::Command& command) {
 
 void ReadModelTracker::Observe(const engine::Command& command, uint64_t seq,
                                std::string_view decision) {
-  Observe(command);
+  ObserveTouched(command);
+  if (engine_ == nullptr || !engine_->has_profile()) return;
+  const ledger::Ledger& ledger = engine_->state().goods.ledger;
+  if (ledger.executions() != executions_seen_) {
+    executions_seen_ = ledger.executions();
+    lots_.insert(ledger.last_touched_lots().begin(), ledger.last_touched_lots().end());
+  }
+  // Candidates for the day totals; Take checks the state they reached.
+  const std::string_view outcome = OutcomeOf(decision);
+  const bool decided = outcome == "accepted" || outcome == "held";
+  if (const auto* release = std::get_if<engine::ReleaseBody>(&command.body); release && decided) {
+    released_.insert(release->declarations.begin(), release->declarations.end());
+  } else if (const auto* declare = std::get_if<engine::DeclareBody>(&command.body); declare && decided) {
+    posted_.insert(declare->id);
+  } else if (const auto* inspect = std::get_if<engine::InspectBody>(&command.body); inspect && decided) {
+    posted_.insert(inspect->declaration);
+  } else if (const auto* process = std::get_if<engine::ProcessBody>(&command.body); process && decided) {
+    processes_.insert(process->id);
+  }
   const auto* cross = std::get_if<engine::CrossBody>(&command.body);
-  if (cross == nullptr || engine_ == nullptr || !engine_->has_profile()) return;
+  if (cross == nullptr) return;
   // {"seq","person","gate","line","direction","at", then the decision's own fields: id, outcome,
   // reasons, assessment}: the canonical decision is an object, spliced in without its brace.
   std::string json;
@@ -56,12 +87,6 @@ void ReadModelTracker::Observe(const engine::Command& command, uint64_t seq,
   w.Key("direction").String(policy::DirectionName(cross->direction));
   w.Key("at").String(FormatRfc3339(command.at.unix_seconds, engine_->profile().utc_offset_minutes));
   w.EndObject();
-  std::string_view outcome;
-  constexpr std::string_view kOutcome = "\"outcome\":\"";
-  if (size_t at = decision.find(kOutcome); at != std::string_view::npos) {
-    size_t from = at + kOutcome.size();
-    outcome = decision.substr(from, decision.find('"', from) - from);
-  }
   if (decision.size() > 2 && decision.front() == '{') {
     json.pop_back();  // the closing brace
     json += ',';
@@ -129,17 +154,21 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   changes.replace_all = replace_all;
   const int32_t offset = engine.profile().utc_offset_minutes;
   const engine::State& state = engine.state();
+  const ledger::Ledger& ledger = state.goods.ledger;
   if (replace_all) {
-    // Every row, from the engine: every person, party and document.
+    // Every row, from the engine: every person, party, document and lot.
     persons_.clear();
     parties_.clear();
     documents_.clear();
+    lots_.clear();
+    stocktakes_written_ = 0;
     for (const engine::Person& person : state.persons) persons_.insert(person.id);
     // Crossing rows are history the engine does not keep: a rebuild writes those replayed since
     // the load started (all of them after a full replay).
     for (const engine::Party& party : state.parties) parties_.insert(party.id);
     for (const auto& [id, record] : state.goods.declarations) documents_.insert(id);
     for (const auto& [id, record] : state.goods.processes) documents_.insert(id);
+    for (const ledger::Lot& lot : ledger.lots()) lots_.insert(lot.id);
   }
   // A document's parties' balances changed with it.
   for (const std::string& id : documents_) {
@@ -170,21 +199,127 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   }
   for (const std::string& id : documents) {
     if (std::optional<ViewRow> row = DeclarationRow(engine, id)) changes.views.push_back(std::move(*row));
+    if (std::optional<ViewRow> row = DocumentRow(engine, id)) changes.views.push_back(std::move(*row));
+    std::optional<ViewRow> open = OpenRow(engine, id);
+    if (open && (!open->erase || !replace_all)) changes.views.push_back(std::move(*open));
   }
+  // A lot's refused goods are its (party, sku)'s refused account; a lot that holds refused goods,
+  // or held them, has that status.
+  std::set<std::pair<std::string, std::string>> refused;
+  for (uint64_t id : lots_) {
+    if (std::optional<ViewRow> row = LotRow(engine, id)) changes.views.push_back(std::move(*row));
+    const ledger::Lot* lot = ledger.FindLot(id);
+    if (lot != nullptr && lot->status == ledger::Status::kRefused) {
+      refused.emplace(lot->spec.party, lot->spec.sku);
+    }
+  }
+  for (const auto& [party, sku] : refused) {
+    ViewRow row = RefusedRow(engine, party, sku);
+    if (!row.erase || !replace_all) changes.views.push_back(std::move(row));
+  }
+  for (size_t index = stocktakes_written_; index < state.goods.stocktakes.size(); ++index) {
+    if (std::optional<ViewRow> row = StocktakeRow(engine, index)) {
+      changes.views.push_back(std::move(*row));
+    }
+  }
+  stocktakes_written_ = state.goods.stocktakes.size();
+  AddTotals(engine, replace_all, &changes);
   for (ViewRow& row : crossings_) changes.views.push_back(std::move(row));
   ClearTouched();
   return changes;
+}
+
+// Adds what was released or posted since the last Take to the day totals, and writes the days that
+// changed (every day, for a rebuild).
+void ReadModelTracker::AddTotals(const engine::Engine& engine, bool replace_all,
+                                 ReadModelChanges* changes) {
+  const engine::GoodsState& goods = engine.state().goods;
+  std::set<std::string> released, posted, processes;
+  if (replace_all) {
+    flows_.clear();
+    movements_.clear();
+    totals_known_ = true;
+    for (const auto& [id, record] : goods.declarations) released.insert(id);
+    posted = released;
+    for (const auto& [id, record] : goods.processes) processes.insert(id);
+  } else if (totals_known_) {
+    released = std::move(released_);
+    posted = std::move(posted_);
+    processes = std::move(processes_);
+  }
+  std::set<std::string> flow_keys, movement_keys;
+  auto add_movement = [&](const engine::ReportMovement& movement) {
+    std::string key = MovementKey(movement);
+    auto [it, inserted] = movements_.try_emplace(key, movement);
+    if (!inserted) it->second.documents += movement.documents;
+    movement_keys.insert(std::move(key));
+  };
+  for (const std::string& id : released) {
+    const engine::DeclarationRecord* record = goods.FindDeclaration(id);
+    std::optional<engine::ReportFlow> flow = record ? engine::ReleasedFlowOf(*record) : std::nullopt;
+    if (!flow) continue;
+    std::string key = FlowKey(*flow);
+    auto [it, inserted] = flows_.try_emplace(key, *flow);
+    if (!inserted) it->second.totals += flow->totals;
+    flow_keys.insert(std::move(key));
+  }
+  for (const std::string& id : posted) {
+    const engine::DeclarationRecord* record = goods.FindDeclaration(id);
+    if (auto movement = record ? engine::MovementOf(*record) : std::nullopt) add_movement(*movement);
+  }
+  for (const std::string& id : processes) {
+    if (const engine::ProcessRecord* process = goods.FindProcess(id)) {
+      add_movement(engine::MovementOf(*process));
+    }
+  }
+  for (const std::string& key : flow_keys) changes->views.push_back(FlowRow(flows_.at(key)));
+  for (const std::string& key : movement_keys) {
+    changes->views.push_back(MovementRow(movements_.at(key)));
+  }
+}
+
+Status ReadModelTracker::LoadTotals(Store& store, const std::string& zone) {
+  flows_.clear();
+  movements_.clear();
+  for (const char* kind : {"flow", "movement"}) {
+    for (size_t offset = 0;; offset += kReadRowsMax) {
+      auto page = store.ListViews(zone, kind, ViewFilter{}, offset, kReadRowsMax);
+      if (!page) return Error{"zone " + zone + ": reading the day totals: " + page.error().message};
+      for (const ViewRow& row : page->rows) {
+        if (row.kind == "flow") {
+          auto flow = FlowOfRow(row);
+          if (!flow) return Error{"zone " + zone + ": flow " + row.key + ": " + flow.error().message};
+          flows_.emplace(row.key, std::move(*flow));
+        } else {
+          auto movement = MovementOfRow(row);
+          if (!movement) {
+            return Error{"zone " + zone + ": movement " + row.key + ": " + movement.error().message};
+          }
+          movements_.emplace(row.key, std::move(*movement));
+        }
+      }
+      if (page->rows.size() < kReadRowsMax) break;
+    }
+  }
+  totals_known_ = true;
+  return Status::Ok();
 }
 
 void ReadModelTracker::ClearTouched() {
   persons_.clear();
   parties_.clear();
   documents_.clear();
+  lots_.clear();
   crossings_.clear();
+  released_.clear();
+  posted_.clear();
+  processes_.clear();
+  if (engine_ != nullptr) stocktakes_written_ = engine_->state().goods.stocktakes.size();
 }
 
 bool ReadModelTracker::HasTouched() const {
-  return !persons_.empty() || !parties_.empty() || !documents_.empty() || !crossings_.empty();
+  return !persons_.empty() || !parties_.empty() || !documents_.empty() || !lots_.empty() ||
+         !crossings_.empty();
 }
 
 std::string ReadModelTracker::DeclarantOf(std::string_view declaration) const {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "base/json_writer.h"
 #include "journal/merkle_leaf.h"
 
 namespace twoline::store {
@@ -118,6 +119,7 @@ class SqliteStore::ReaderLease {
     if (reader_) store_->Return(std::move(reader_));
   }
   Reader* operator->() { return reader_.get(); }
+  Reader& operator*() { return *reader_; }
 
  private:
   SqliteStore* store_;
@@ -547,31 +549,64 @@ Result<std::optional<ViewRow>> SqliteStore::ReadView(const std::string& zone,
                                         std::string(query.ColumnText(2)), false});
 }
 
-Result<ViewPage> SqliteStore::ListViews(const std::string& zone, const std::string& kind,
-                                        const ViewFilter& filter, size_t offset, size_t limit) {
-  auto lease = Borrow();
-  if (!lease) return lease.error();
-  SqliteConnection& connection = *(*lease)->connection;
-  // The filter decides the statement; each is prepared once per reader connection and cached.
-  std::string where = "zone = ?1 AND kind = ?2";
-  if (!filter.owner.empty()) where += " AND owner = ?3";
-  if (!filter.state.empty()) where += " AND state = ?4";
-  const std::string count_sql = "SELECT count(*) FROM views WHERE " + where;
-  const std::string page_sql = "SELECT key, owner, state, json FROM views WHERE " + where +
-                               (filter.descending ? " ORDER BY key DESC" : " ORDER BY key") +
-                               " LIMIT ?5 OFFSET ?6";
-  auto count = (*lease)->Cached(count_sql);
-  if (!count) return count.error();
-  auto query = (*lease)->Cached(page_sql);
-  if (!query) return query.error();
-  if (Status status = connection.Execute("BEGIN"); !status) return Error{status.message()};
-  ViewPage page;
-  Status status = [&]() -> Status {
+// The generic read models through one borrowed read connection, inside a read transaction the
+// caller opened: every read sees the same WAL snapshot.
+class SqliteStore::LeaseViewReader final : public ViewReader {
+ public:
+  LeaseViewReader(Reader& reader, const std::string& zone) : reader_(reader), zone_(zone) {}
+
+  Result<std::vector<ViewRow>> Read(const std::string& kind,
+                                    const std::vector<std::string>& keys) override {
+    // The keys as one JSON array parameter, so that one statement looks them all up.
+    std::string list = "[";
+    for (const std::string& key : keys) {
+      if (list.size() > 1) list += ',';
+      AppendJsonString(&list, key);
+    }
+    list += ']';
+    auto query = reader_.Cached(
+        "SELECT key, owner, state, json FROM views WHERE zone = ?1 AND kind = ?2 AND key IN "
+        "(SELECT value FROM json_each(?3)) ORDER BY key");
+    if (!query) return query.error();
+    SqliteStatement& rows = **query;
+    StatementScope scope(rows);
+    rows.Bind(1, zone_).Bind(2, kind).Bind(3, list);
+    std::vector<ViewRow> out;
+    out.reserve(keys.size());
+    for (;;) {
+      auto next = rows.Step();
+      if (!next) return next.error();
+      if (!*next) return out;
+      out.push_back(ViewRow{kind, std::string(rows.ColumnText(0)), std::string(rows.ColumnText(1)),
+                            std::string(rows.ColumnText(2)), std::string(rows.ColumnText(3)),
+                            false});
+    }
+  }
+
+  Result<ViewPage> List(const std::string& kind, const ViewFilter& filter, size_t offset,
+                        size_t limit) override {
+    // The filter decides the statement; each is prepared once per reader connection and cached.
+    std::string where = "zone = ?1 AND kind = ?2";
+    if (!filter.owner.empty()) where += " AND owner = ?3";
+    if (!filter.state.empty()) where += " AND state = ?4";
+    if (!filter.key_min.empty()) where += " AND key >= ?7";
+    if (!filter.key_max.empty()) where += " AND key <= ?8";
+    const std::string count_sql = "SELECT count(*) FROM views WHERE " + where;
+    const std::string page_sql = "SELECT key, owner, state, json FROM views WHERE " + where +
+                                 (filter.descending ? " ORDER BY key DESC" : " ORDER BY key") +
+                                 " LIMIT ?5 OFFSET ?6";
+    auto count = reader_.Cached(count_sql);
+    if (!count) return count.error();
+    auto query = reader_.Cached(page_sql);
+    if (!query) return query.error();
     auto bind = [&](SqliteStatement& statement) {
-      statement.Bind(1, zone).Bind(2, kind);
+      statement.Bind(1, zone_).Bind(2, kind);
       if (!filter.owner.empty()) statement.Bind(3, filter.owner);
       if (!filter.state.empty()) statement.Bind(4, filter.state);
+      if (!filter.key_min.empty()) statement.Bind(7, filter.key_min);
+      if (!filter.key_max.empty()) statement.Bind(8, filter.key_max);
     };
+    ViewPage page;
     {
       StatementScope scope(**count);
       bind(**count);
@@ -587,15 +622,42 @@ Result<ViewPage> SqliteStore::ListViews(const std::string& zone, const std::stri
     for (;;) {
       auto next = rows.Step();
       if (!next) return next.error();
-      if (!*next) return Status::Ok();
-      page.rows.push_back(ViewRow{kind, std::string(rows.ColumnText(0)), std::string(rows.ColumnText(1)),
-                                  std::string(rows.ColumnText(2)), std::string(rows.ColumnText(3)),
-                                  false});
+      if (!*next) return page;
+      page.rows.push_back(ViewRow{kind, std::string(rows.ColumnText(0)),
+                                  std::string(rows.ColumnText(1)), std::string(rows.ColumnText(2)),
+                                  std::string(rows.ColumnText(3)), false});
     }
-  }();
-  (void)connection.Execute("COMMIT");
+  }
+
+ private:
+  Reader& reader_;
+  const std::string& zone_;
+};
+
+Result<ViewPage> SqliteStore::ListViews(const std::string& zone, const std::string& kind,
+                                        const ViewFilter& filter, size_t offset, size_t limit) {
+  ViewPage page;
+  Status status = ReadViews(zone, [&](ViewReader& reader) -> Status {
+    auto listed = reader.List(kind, filter, offset, limit);
+    if (!listed) return listed.error();
+    page = std::move(*listed);
+    return Status::Ok();
+  });
   if (!status) return Error{status.message()};
   return page;
+}
+
+Status SqliteStore::ReadViews(const std::string& zone,
+                              const std::function<Status(ViewReader&)>& read) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteConnection& connection = *(*lease)->connection;
+  // One read transaction: count and page of a list agree, and a multi-step read sees one commit.
+  if (Status status = connection.Execute("BEGIN"); !status) return status;
+  LeaseViewReader reader(**lease, zone);
+  Status status = read(reader);
+  (void)connection.Execute("COMMIT");
+  return status;
 }
 
 Status SqliteStore::WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {

@@ -83,6 +83,8 @@ class SqliteStore final : public Store {
                                           const std::string& key) override;
   Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
                              const ViewFilter& filter, size_t offset, size_t limit) override;
+  Status ReadViews(const std::string& zone,
+                   const std::function<Status(ViewReader&)>& read) override;
   Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override;
   Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) override;
   Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) override;
@@ -104,6 +106,7 @@ class SqliteStore final : public Store {
   void Return(std::unique_ptr<Reader> reader);
   Status AppendInTransaction(const AppendBatch& batch);
   Status WriteReadModels(const ReadModelChanges& changes);
+  class LeaseViewReader;
   // Entries in [from_seq, through_seq], at most `limit` (-1: all), in one read transaction.
   Status Scan(const std::string& zone, uint64_t from_seq, uint64_t through_seq, int64_t limit,
               const std::function<Status(const EntryRecord&)>& each);

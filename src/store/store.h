@@ -10,8 +10,9 @@
 // Append checks that each zone's entries continue the stored chain (compare-and-set on the zone
 // record), so two processes appending to one database cannot interleave two chains.
 //
-// Read models (presence, balances with lots, and the generic view rows: declarations, lots, flows,
-// crossings, persons) are written in the same transaction as the entries they reflect;
+// Read models (presence, balances with lots, and the generic view rows: declarations and their
+// documents, lots, flows, crossings, persons; read_models.h lists them) are written in the same
+// transaction as the entries they reflect;
 // `read_model_seq` says up to which seq they are current. They are derived data: a database whose
 // read models lag its journal is repaired on open by rebuilding them (zone_set.h). Every row is
 // written from the command's own effects (what the batch touched), never by rescanning history, so
@@ -115,11 +116,26 @@ struct ViewFilter {
   std::string owner;
   std::string state;
   bool descending = false;  // newest (largest key) first
+  std::string key_min, key_max;  // keys in [key_min, key_max]; empty: unbounded on that side
 };
 
 struct ViewPage {
   int64_t count = 0;  // rows matching the filter in all
   std::vector<ViewRow> rows;
+};
+
+// The generic read models of one zone as of one commit, for a read that takes several steps (a
+// trace followed lot by lot, a report from several kinds): every call sees the same committed state,
+// whatever is appended meanwhile. Valid only inside the Store::ReadViews call that provides it.
+class ViewReader {
+ public:
+  virtual ~ViewReader() = default;
+  // The rows of `kind` among `keys` (at most kReadRowsMax keys) that exist, in key order.
+  virtual Result<std::vector<ViewRow>> Read(const std::string& kind,
+                                            const std::vector<std::string>& keys) = 0;
+  // As Store::ListViews.
+  virtual Result<ViewPage> List(const std::string& kind, const ViewFilter& filter, size_t offset,
+                                size_t limit) = 0;
 };
 
 struct SnapshotInfo {
@@ -206,6 +222,13 @@ class Store {
                                                   const std::string& key) = 0;
   virtual Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
                                      const ViewFilter& filter, size_t offset, size_t limit) = 0;
+  // Runs `read` with a ViewReader over one consistent state of the zone's generic read models, and
+  // returns what it returns. It never waits for an Append in progress on the database backends
+  // (SQLite and PostgreSQL read a snapshot); the in-memory ones hold their lock while `read` runs,
+  // so `read` should read what it needs and return. `read` may run more than once (PostgreSQL
+  // runs it again on a new connection when the old one was lost): it must start afresh each time.
+  virtual Status ReadViews(const std::string& zone,
+                           const std::function<Status(ViewReader&)>& read) = 0;
 
   // Snapshots of a zone's engine state (see the header comment). Listed newest first.
   virtual Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) = 0;

@@ -33,6 +33,43 @@ std::optional<ViewRow> ViewTable::Read(const std::string& kind, const std::strin
   return it->second;
 }
 
+std::vector<ViewRow> ViewTable::Read(const std::string& kind_name,
+                                     const std::vector<std::string>& keys) const {
+  std::vector<ViewRow> rows;
+  auto k = kinds_.find(kind_name);
+  if (k == kinds_.end()) return rows;
+  std::vector<std::string> sorted(keys.begin(), keys.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (const std::string& key : sorted) {
+    auto it = k->second.rows.find(key);
+    if (it != k->second.rows.end()) rows.push_back(it->second);
+  }
+  return rows;
+}
+
+namespace {
+
+class TableReader final : public ViewReader {
+ public:
+  explicit TableReader(const ViewTable& table) : table_(table) {}
+  Result<std::vector<ViewRow>> Read(const std::string& kind,
+                                    const std::vector<std::string>& keys) override {
+    return table_.Read(kind, keys);
+  }
+  Result<ViewPage> List(const std::string& kind, const ViewFilter& filter, size_t offset,
+                        size_t limit) override {
+    return table_.List(kind, filter, offset, limit);
+  }
+
+ private:
+  const ViewTable& table_;
+};
+
+}  // namespace
+
+std::unique_ptr<ViewReader> ViewTable::Reader() const { return std::make_unique<TableReader>(*this); }
+
 ViewPage ViewTable::List(const std::string& kind_name, const ViewFilter& filter, size_t offset,
                          size_t limit) const {
   ViewPage page;
@@ -45,6 +82,8 @@ ViewPage ViewTable::List(const std::string& kind_name, const ViewFilter& filter,
   auto consider = [&](const ViewRow& row) {
     if (!filter.owner.empty() && row.owner != filter.owner) return;
     if (!filter.state.empty() && row.state != filter.state) return;
+    if (!filter.key_min.empty() && row.key < filter.key_min) return;
+    if (!filter.key_max.empty() && row.key > filter.key_max) return;
     matches.push_back(&row);
   };
   auto from_index = [&](const std::set<std::pair<std::string, std::string>>& index,
@@ -58,7 +97,10 @@ ViewPage ViewTable::List(const std::string& kind_name, const ViewFilter& filter,
   } else if (!filter.state.empty()) {
     from_index(kind.by_state, filter.state);
   } else {
-    for (const auto& [key, row] : kind.rows) consider(row);
+    auto it = filter.key_min.empty() ? kind.rows.begin() : kind.rows.lower_bound(filter.key_min);
+    for (; it != kind.rows.end() && (filter.key_max.empty() || it->first <= filter.key_max); ++it) {
+      consider(it->second);
+    }
   }
   if (filter.descending) std::reverse(matches.begin(), matches.end());
   page.count = static_cast<int64_t>(matches.size());

@@ -22,7 +22,12 @@ Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions
   }
   for (const std::string& id : zone_ids_) {
     auto counters = std::make_unique<ZoneCounters>(id);
-    counters->journal_entries = zones_->Find(id)->chain.entries();
+    const Zone* zone = zones_->Find(id);
+    counters->journal_entries = zone->chain.entries();
+    if (zone->chain.engine().has_profile()) {
+      const policy::Profile& profile = zone->chain.engine().profile();
+      zone_clocks_[id] = ZoneClock{profile.utc_offset_minutes, profile.allowed_skew_seconds};
+    }
     stats_.zones.push_back(std::move(counters));
   }
   thread_ = std::thread([this] { Run(); });

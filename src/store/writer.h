@@ -35,6 +35,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -116,6 +117,16 @@ class Writer {
 
   bool writes_stopped() const { return stats_.writes_stopped.load(); }
   const std::vector<std::string>& zone_ids() const { return zone_ids_; }
+  // What the HTTP layer needs to stamp a command of `zone` with the server's time (SPEC §2, `at`),
+  // from the profile in force when the writer started; null for a zone it does not serve.
+  struct ZoneClock {
+    int32_t utc_offset_minutes = 0;
+    int64_t allowed_skew_seconds = 0;
+  };
+  const ZoneClock* clock_of(std::string_view zone) const {
+    auto found = zone_clocks_.find(zone);
+    return found == zone_clocks_.end() ? nullptr : &found->second;
+  }
   WriterStats& stats() { return stats_; }
   // Background snapshots (null when off).
   const Snapshotter* snapshotter() const { return snapshotter_.get(); }
@@ -168,6 +179,7 @@ class Writer {
   bool in_flight_ = false;              // a sealed batch of batch_ is being appended
   const WriterOptions options_;
   const std::vector<std::string> zone_ids_;
+  std::map<std::string, ZoneClock, std::less<>> zone_clocks_;  // set in the constructor, then const
   WriterStats stats_;
 
   std::mutex mutex_;

@@ -64,15 +64,15 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
   const std::string prefix = "zone " + record.zone + ": ";
   engine::Command parsed;
   Status status = store.ScanEntries(record.zone, zone->chain.entries() + 1, record.entries, [&](const EntryRecord& stored) -> Status {
-    const std::string at = "seq " + std::to_string(zone->chain.entries() + 1) + ": ";
-    auto entry = journal::EntryFromJsonLine(stored.line);
-    if (!entry) return Error{at + entry.error().message};
+    auto at = [&] { return "seq " + std::to_string(zone->chain.entries() + 1) + ": "; };
+    auto entry = journal::EntryForReplay(stored.line);
+    if (!entry) return Error{at() + entry.error().message};
     if (entry->seq != stored.seq) {
-      return Error{at + "the stored row says seq " + std::to_string(stored.seq) +
+      return Error{at() + "the stored row says seq " + std::to_string(stored.seq) +
                    " but its entry says " + std::to_string(entry->seq)};
     }
-    if (entry->zone != record.zone) return Error{at + "entry of zone \"" + entry->zone + "\""};
-    if (entry->hash != stored.hash) return Error{at + "the stored hash column differs from the entry"};
+    if (entry->zone != record.zone) return Error{at() + "entry of zone \"" + entry->zone + "\""};
+    if (entry->hash != stored.hash) return Error{at() + "the stored hash column differs from the entry"};
     if (Status replayed = zone->chain.Replay(*entry, &parsed); !replayed) return replayed;
     if (stored.leaf_hash != zone->chain.last_leaf_hash()) {
       return Error{at + "the stored leaf hash differs from the entry's"};
@@ -115,6 +115,12 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
     bool lagging = record.read_model_seq != record.entries;
     if (!lagging) {
       zone.tracker.ClearTouched();
+      if (rebuild_read_models) {
+        // Writes will follow: the day totals continue from what is stored.
+        if (Status status = zone.tracker.LoadTotals(store, record.zone); !status) {
+          return Error{status.message()};
+        }
+      }
       continue;
     }
     if (rebuilt != nullptr) rebuilt->push_back(record.zone);

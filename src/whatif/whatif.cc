@@ -30,6 +30,7 @@ struct PeriodEntry {
   std::string line;
   bool profile = false;
   engine::Command command;
+  Hash256 prev{};  // the recorded previous entry's hash: the sampling draw of stamped commands uses it
   size_t command_begin = 0, command_size = 0, decision_begin = 0, decision_size = 0;
   std::string_view command_json() const { return {line.data() + command_begin, command_size}; }
   std::string_view decision_json() const { return {line.data() + decision_begin, decision_size}; }
@@ -110,6 +111,13 @@ bool SliceCommandLine(PeriodEntry* entry) {
   if (command == std::string_view::npos || decision == std::string_view::npos ||
       line.size() < kHashTail || decision + kDecision.size() > line.size() - kHashTail ||
       line.substr(line.size() - kHashTail, kHash.size()) != kHash) {
+    return false;
+  }
+  // The zone id before "prev" holds no quote, so the first "prev" key is the entry's own.
+  constexpr std::string_view kPrev = "\"prev\":\"";
+  size_t prev = line.find(kPrev);
+  if (prev == std::string_view::npos || prev + kPrev.size() + 64 > command ||
+      !FromHex(line.substr(prev + kPrev.size(), 64), &entry->prev)) {
     return false;
   }
   entry->command_begin = command + kCommand.size();
@@ -267,7 +275,7 @@ class DraftRun {
       return Status::Ok();
     }
     const engine::Command& command = entry.command;
-    engine::Decision decision = engine_.Decide(command);
+    engine::Decision decision = engine_.Decide(command, entry.prev);
     if (decision.duplicate_of != 0) {
       return Error{SeqPrefix(entry.seq) + "command id \"" + command.id + "\" decided twice"};
     }
@@ -316,7 +324,7 @@ Status ReplayPrefix(store::Store& store, const std::string& zone, uint64_t throu
   if (chain->entries() >= through_seq) return Status::Ok();
   return store.ScanEntries(zone, chain->entries() + 1, through_seq,
                            [&](const store::EntryRecord& stored) -> Status {
-                             auto entry = journal::EntryFromJsonLine(stored.line);
+                             auto entry = journal::EntryForReplay(stored.line);
                              if (!entry)
                                return Error{SeqPrefix(stored.seq) + entry.error().message};
                              return chain->Replay(*entry);
@@ -332,7 +340,7 @@ Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bou
   std::string recorded_error;
   std::thread worker([&] {
     auto replay = [&](const PeriodEntry& item) -> Status {
-      auto entry = journal::EntryFromJsonLine(item.line);
+      auto entry = journal::EntryForReplay(item.line);
       if (!entry) return Error{SeqPrefix(item.seq) + entry.error().message};
       if (entry->seq != item.seq || entry->zone != zone) {
         return Error{SeqPrefix(item.seq) + "the stored row and its entry disagree"};

@@ -23,7 +23,9 @@ let base; // the console's origin: the server's URL (API and console on one orig
 let apiBase; // the server's URL
 let browser;
 const tokens = {};
-let stepTimeoutMs = 10000;
+// How long one step may wait for the page: generous, since `make test` runs other tests beside this one
+// on a 2-core machine (a wait is for the page to settle, not a timing assertion).
+let stepTimeoutMs = 30000;
 
 // ---------------------------------------------------------------------------------------------
 // The server and its data
@@ -160,6 +162,21 @@ async function seed() {
     }
   }
   await submit('hengqin', flows);
+
+  // Wine passed by P-OTHER to P-LAB (the declarant's party), which drinks a bottle of it: P-LAB may
+  // see what it received, never P-OTHER's declarations or lots.
+  const june = '2026-06-01T09:00:00+08:00';
+  for (const command of [
+    { id: 'wine-transfer', zone: 'hengqin', at: june, type: 'declare', declaration: { id: 'T-WINE-LAB', kind: 'transfer', declarant: 'P-OTHER', counterparty: 'P-LAB', lines: [{ sku: 'WINE-1', qty: '6', value: '450.00', currency: 'CNY', origin: 'FR', certificates: [] }] } },
+    { id: 'wine-drunk', zone: 'hengqin', at: june, type: 'declare', declaration: { id: 'D-LAB-WINE', kind: 'consume', declarant: 'P-LAB', lines: [{ sku: 'WINE-1', qty: '1', value: '75.00', currency: 'CNY', origin: 'FR', certificates: [] }] } },
+  ]) {
+    const [decision] = await submit('hengqin', [command]);
+    if (decision.outcome === 'held') {
+      await submit('hengqin', [{ id: `${command.id}-pass`, zone: 'hengqin', at: june, type: 'inspect', declaration: command.declaration.id, result: 'pass' }]);
+    } else {
+      assert.equal(decision.outcome, 'accepted', JSON.stringify(decision));
+    }
+  }
 
   const held = await submit('hetao-hk', [
     { id: 'hk-party', zone: 'hetao-hk', at: '2026-01-05T09:00:00+08:00', type: 'register_party', party: { id: 'P-F', name: 'Fresh Seafood', kind: 'enterprise', credit: 'advanced', lists: [] } },
@@ -508,6 +525,22 @@ describe('console', () => {
     assert.equal(text.includes('WINE-1'), false);
     assert.equal(text.includes('9000'), false);
     await checkAccessibility(page, 'declaration refused');
+    await close();
+  });
+
+  test('a declarant sees the goods it received by transfer, not where they came from', async () => {
+    const { page, close } = await open();
+    await signIn(page, tokens.declarant);
+    await visit(page, '#/declaration/D-LAB-WINE', '#trace-tree');
+    const tree = await page.locator('#trace-tree').innerText();
+    assert.match(tree, /WINE-1[\s\S]*received by transfer[\s\S]*lot of 6, 5 on hand/);
+    const text = await page.locator('main').innerText();
+    for (const theirs of ['T-WINE-LAB', 'D-WINE-IN', 'P-OTHER']) assert.equal(text.includes(theirs), false, theirs);
+    await visit(page, '#/balances', '#balances-table');
+    const balances = await page.locator('main').innerText();
+    assert.match(balances, /received by transfer/);
+    assert.equal(balances.includes('T-WINE-LAB'), false);
+    await checkAccessibility(page, 'received goods');
     await close();
   });
 

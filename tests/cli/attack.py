@@ -5,6 +5,7 @@ closed) while the client is still sending, the server's memory must stay bounded
 acknowledged meanwhile may be lost (checked after a SIGKILL and a restart).
 Run by tests/cli/attack.sh:  python3 attack.py /path/to/twoline
 """
+import datetime
 import json
 import os
 import select
@@ -128,7 +129,7 @@ class Poster(threading.Thread):
     def run(self):
         connection, n = None, 0
         while not self.stop.is_set():
-            command = json.dumps({"id": f"ack-{n}", "zone": "hengqin", "at": "2026-03-02T08:00:00+08:00",
+            command = json.dumps({"id": f"ack-{n}", "zone": "hengqin", "at": now_at(),
                                   "type": "register_party", "party": {"id": f"P-ACK-{n}", "name": "Firm",
                                   "kind": "enterprise", "credit": "general", "lists": []}}).encode()
             request = (f"POST /v1/zones/hengqin/commands HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer "
@@ -150,6 +151,88 @@ class Poster(threading.Thread):
                     connection.close()
                 connection = None
             time.sleep(0.01)
+
+
+def now_at():
+    """The server's time at +08:00: declarants and officers send times within the zone's skew."""
+    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).isoformat(timespec="seconds")
+
+
+def post(port, secret, body):
+    connection = connect(port)
+    data = json.dumps(body).encode()
+    connection.sendall((f"POST /v1/zones/hengqin/commands HTTP/1.1\r\nHost: {HOST}\r\nAuthorization: Bearer "
+                        f"{secret}\r\nContent-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+                        f"Connection: close\r\n\r\n").encode() + data)
+    response = read_response(connection, timeout=30)
+    connection.close()
+    return status_of(response), json.loads(response.split(b"\r\n\r\n", 1)[1] or b"null")
+
+
+def journal_entries(port, secret):
+    entries, start = [], 1
+    while start:
+        connection = connect(port)
+        connection.sendall((f"GET /v1/zones/hengqin/journal?from={start}&limit=1000 HTTP/1.1\r\nHost: {HOST}\r\n"
+                            f"Authorization: Bearer {secret}\r\nConnection: close\r\n\r\n").encode())
+        response = read_response(connection, timeout=30)
+        connection.close()
+        page = json.loads(response.split(b"\r\n\r\n", 1)[1])
+        entries += page["entries"]
+        start = page["next"]
+    return entries
+
+
+def rules_attacks(port, db, admin, officer):
+    """The attacks on the rules of the table: a declarant's past `at`, and a declarant taking an
+    officer's command id."""
+    def envelope(command_id, at, kind, **members):
+        return {"id": command_id, "zone": "hengqin", "at": at, "type": kind, **members}
+
+    past = "2023-05-01T09:00:00+08:00"
+    setup = [envelope("atk-p", past, "register_party",
+                      party={"id": "P-ATK", "name": "Firm", "kind": "enterprise", "credit": "general", "lists": []}),
+             envelope("atk-i", past, "register_item",
+                      item={"sku": "ATK-OIL", "hs_code": "3301.29", "description": "oil", "unit": "kg", "tags": []})]
+    status, _ = post(port, admin, setup)
+    check("an admin imports past events", status == 200, f"status {status}")
+    declarant = token(db, "--role", "declarant", "--zone", "hengqin", "--party", "P-ATK")
+    time.sleep(1.5)  # the server re-reads the token table once a second
+
+    def declare(command_id, declaration_id, at):
+        return envelope(command_id, at, "declare", declaration={
+            "id": declaration_id, "kind": "first_line_in", "declarant": "P-ATK",
+            "lines": [{"sku": "ATK-OIL", "qty": "1", "value": "10.00", "currency": "CNY", "origin": "FR",
+                       "certificates": []}]})
+
+    # 7. A declarant's declare with `at` in 2023: refused with the reason, nothing journaled.
+    status, body = post(port, declarant, declare("atk-d1", "D-ATK-1", past))
+    check("a declarant's declare dated 2023 is refused 400 naming the allowed skew",
+          status == 400 and body.get("path") == "$.at" and "skew" in body.get("message", ""), f"{status} {body}")
+    #    Within the skew it is decided at the server's time, and the journal says who and when.
+    status, body = post(port, declarant, declare("atk-d2", "D-ATK-2", now_at()))
+    check("a declarant's declare within the skew is decided", status == 200, f"{status} {body}")
+    entries = {e.get("command", {}).get("id"): e for e in journal_entries(port, admin)}
+    check("the declare dated 2023 left no entry", "atk-d1" not in entries)
+    stamped = entries.get("atk-d2", {}).get("command", {})
+    received = stamped.get("received", {})
+    check("the journal records the declarant, its token and the server's time of receipt",
+          received.get("role") == "declarant" and received.get("party") == "P-ATK" and
+          received.get("token", "").startswith("tok_") and stamped.get("at") == received.get("at"),
+          json.dumps(stamped)[:300])
+
+    # 8. A declarant takes the id an officer is about to use: the officer's command is still decided.
+    status, first = post(port, declarant, declare("gate-0001", "D-ATK-3", now_at()))
+    check("a declarant's command with id gate-0001 is decided", status == 200, f"{status} {first}")
+    person = envelope("gate-0001", now_at(), "register_party",
+                      party={"id": "P-GATE", "name": "Gate", "kind": "logistics", "credit": "general", "lists": []})
+    status, body = post(port, officer, person)
+    check("an officer's gate-0001 afterwards is decided on its own, not 409",
+          status == 200 and body.get("outcome") == "accepted" and body.get("seq") != first.get("seq"),
+          f"{status} {body}")
+    status, body = post(port, declarant, declare("gate-0001", "D-ATK-4", now_at()))
+    check("the declarant reusing its own id with another body gets 409 naming only its own command",
+          status == 409 and "P-GATE" not in json.dumps(body), f"{status} {body}")
 
 
 def health_within(port, seconds):
@@ -287,6 +370,8 @@ def main():
     check("/healthz answers within 2 s while 300 slow clients are attached", answered == 10,
           f"{answered} of 10")
     check("every slow client is closed by the server", len(closed) == len(slow), f"{len(closed)} of {len(slow)}")
+
+    rules_attacks(port, db, admin, officer)
 
     poster.stop.set()
     poster.join()

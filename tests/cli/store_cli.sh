@@ -77,6 +77,19 @@ party=$(grep -o '"type":"register_party","party":{"id":"[^"]*"' "$tmp/day.jsonl"
 "$twoline" query balance --party "$party" --journal "$tmp/day.journal" > "$tmp/b.journal"
 "$twoline" query balance --party "$party" --db "$tmp/day.db" > "$tmp/b.db"
 check "query balance --db (read model) equals --journal (replay)" same "$tmp/b.journal" "$tmp/b.db"
+# Declarations and traces from the read models, as a replay prints them (a few of each kind).
+declarations=$(grep -o '"declaration":{"id":"[^"]*","kind":"[a-z_]*"' "$tmp/day.jsonl" | sort -t'"' -k10,10 -u | sed 's/.*"id":"//; s/".*//')
+check "the day has declarations of several kinds" test "$(wc -w <<< "$declarations")" -ge 4
+for id in $declarations; do
+  for query in "declaration" "trace"; do
+    "$twoline" query $query --declaration "$id" --journal "$tmp/day.journal" > "$tmp/d.journal"
+    "$twoline" query $query --declaration "$id" --db "$tmp/day.db" > "$tmp/d.db"
+    check "query $query --declaration $id --db (read model) equals --journal (replay)" same "$tmp/d.journal" "$tmp/d.db"
+  done
+done
+"$twoline" query report --db "$tmp/day.db" > "$tmp/r.day"
+"$twoline" query report --db "$tmp/grown.db" > "$tmp/r.grown"
+check "an import that continues a database adds to its day totals" same "$tmp/r.day" "$tmp/r.grown"
 
 # --- corrupted middle entry ------------------------------------------------------------------------
 sqlite3 "$tmp/day.db" ".backup '$tmp/corrupt.db'"

@@ -49,7 +49,7 @@ def test(twoline):
     new_owner = t.wait_for(
         "another node to take hengqin over",
         lambda: (lambda o: o if o and o[0] != "n1" and o[1] > epoch else None)(
-            t.live_owner(others, token, "hengqin")), 30, 0.02)
+            t.live_owner(others, token, "hengqin")), 60, 0.02)
     before = sum(len(c.acknowledged) for c in clients)
     t.wait_for("the new owner to commit", lambda: sum(len(c.acknowledged) for c in clients) >= before + 30, 30)
     t.check(time.monotonic() - paused > LEASE_MS / 1000.0, "paused past the lease")

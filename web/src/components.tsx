@@ -4,6 +4,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, type Reason } from './api';
 import { t, tEnum, type MessageKey } from './i18n';
+import { href } from './router';
 
 export interface Loaded<T> {
   data: T | null;
@@ -209,4 +210,11 @@ export function LookupForm({
 
 export function Empty({ when, text }: { when: boolean; text?: string }) {
   return when ? <p class="muted">{text ?? t('common.none')}</p> : null;
+}
+
+// The document that created a lot, linked. A declarant is not told which declaration of another
+// party sent it goods (docs/security.md, "Need to know"): the server leaves "created_by" empty.
+export function CreatedBy({ id }: { id: string }) {
+  if (!id) return <span class="muted">{t('lot.received')}</span>;
+  return <a href={href('declaration', id)}>{id}</a>;
 }

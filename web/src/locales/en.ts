@@ -271,6 +271,7 @@ export const en = {
   'trace.intro': 'From the goods this document moves back to the admissions they came from, through every processing step.',
   'trace.none': 'This document moves no goods yet.',
   'trace.lot': 'lot {lot}',
+  'lot.received': 'received by transfer',
   'trace.used': '{quantity} used',
   'trace.quantity': 'lot of {quantity}, {onHand} on hand',
   'trace.importedInput': 'imported input {value}',

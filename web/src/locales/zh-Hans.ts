@@ -272,6 +272,7 @@ export const zhHans: Record<MessageKey, string> = {
   'trace.intro': '从本单所涉货物逐级追溯至其入区申报，包括每一道加工工序。',
   'trace.none': '本单尚未涉及货物。',
   'trace.lot': '批次 {lot}',
+  'lot.received': '经转让转入',
   'trace.used': '使用 {quantity}',
   'trace.quantity': '批量 {quantity}，结存 {onHand}',
   'trace.importedInput': '进口料件价值 {value}',

@@ -272,6 +272,7 @@ export const zhHant: Record<MessageKey, string> = {
   'trace.intro': '從本單所涉貨物逐級追溯至其入區申報，包括每一道加工工序。',
   'trace.none': '本單尚未涉及貨物。',
   'trace.lot': '批次 {lot}',
+  'lot.received': '經轉讓轉入',
   'trace.used': '使用 {quantity}',
   'trace.quantity': '批量 {quantity}，結存 {onHand}',
   'trace.importedInput': '進口料件價值 {value}',

@@ -1,7 +1,7 @@
 // A party's goods: balances by item and status, and the lots they are made of. A declarant sees its
 // own party only; officers, auditors and administrators look a party up.
 import { zonePath } from '../api';
-import { Empty, ErrorBox, Loading, LookupForm, PageTitle, useApi } from '../components';
+import { CreatedBy, Empty, ErrorBox, Loading, LookupForm, PageTitle, useApi } from '../components';
 import { useConsole } from '../context';
 import { formatDate, formatMoney, formatNumber, t, tEnum } from '../i18n';
 import { href, navigate } from '../router';
@@ -87,7 +87,7 @@ export function BalancesPage({ party: routeParty }: { party?: string }) {
                       <td class="number">{formatMoney(lot.value)}</td>
                       <td>{lot.origin}</td>
                       <td>
-                        <a href={href('declaration', lot.created_by)}>{lot.created_by}</a>
+                        <CreatedBy id={lot.created_by} />
                       </td>
                       <td>{formatDate(lot.created_on)}</td>
                     </tr>

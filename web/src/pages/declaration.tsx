@@ -3,7 +3,7 @@
 // they came from, through every processing step.
 import type { ComponentChildren } from 'preact';
 import { zonePath, type Assessment, type Reason } from '../api';
-import { Empty, ErrorBox, Loading, LookupForm, Outcome, PageTitle, Reasons, StateBadge, useApi } from '../components';
+import { CreatedBy, Empty, ErrorBox, Loading, LookupForm, Outcome, PageTitle, Reasons, StateBadge, useApi } from '../components';
 import { useConsole } from '../context';
 import { isPositive, sumMoney } from '../decimal';
 import { formatDate, formatDateTime, formatMoney, formatNumber, t, tEnum } from '../i18n';
@@ -333,7 +333,7 @@ function TraceTree({ answer }: { answer: DeclarationAnswer }) {
         <span class={`trace-node${admission ? ' admission' : ''}`}>
           <strong>{t('trace.lot', { lot: id })}</strong> <code>{lot.sku}</code> · {lot.party} ·{' '}
           {tEnum('status', lot.status)} · {tEnum('source', lot.source)}{' '}
-          <a href={href('declaration', lot.created_by)}>{lot.created_by}</a>
+          <CreatedBy id={lot.created_by} />
           <br />
           <span class="muted">
             {quantity !== null && <>{t('trace.used', { quantity: formatNumber(quantity) })} · </>}

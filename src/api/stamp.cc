@@ -1,0 +1,91 @@
+#include "api/stamp.h"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <cstdlib>
+#include <string>
+
+#include "base/format.h"
+#include "base/time.h"
+
+namespace twoline::api {
+namespace {
+
+std::string PathOf(bool batch, size_t index, const char* member) {
+  std::string path = batch ? "$[" + std::to_string(index) + "]" : std::string("$");
+  return path + "." + member;
+}
+
+std::optional<std::string> Nonce() {
+  std::array<unsigned char, 16> bytes;
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return std::nullopt;
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char byte : bytes) {
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 15]);
+  }
+  return out;
+}
+
+// "1310 days", "7 h", "12 min", "40 s": rounded down, for people.
+std::string Duration(int64_t seconds) {
+  if (seconds >= 2 * 86400) return std::to_string(seconds / 86400) + " days";
+  if (seconds >= 2 * 3600) return std::to_string(seconds / 3600) + " h";
+  if (seconds >= 120) return std::to_string(seconds / 60) + " min";
+  return std::to_string(seconds) + " s";
+}
+
+}  // namespace
+
+std::optional<BodyError> StampCommands(const Principal& principal, const ZoneTime& time, bool batch,
+                                       std::vector<engine::Command>* commands) {
+  const std::string now_text = FormatRfc3339(time.now_unix_seconds, time.utc_offset_minutes);
+  const bool declarant = principal.role == Role::kDeclarant;
+  const bool admin = principal.role == Role::kAdmin;
+  std::vector<engine::Command> stamped(commands->size());
+  for (size_t i = 0; i < commands->size(); ++i) {
+    const engine::Command& command = (*commands)[i];
+    if (command.received) {
+      return BodyError{400, "invalid_command",
+                       PathOf(batch, i, "received") +
+                           ": set by the server when it receives a command; a client may not send it",
+                       PathOf(batch, i, "received")};
+    }
+    const int64_t skew = std::llabs(command.at.unix_seconds - time.now_unix_seconds);
+    if (!admin && skew > time.allowed_skew_seconds) {
+      std::string path = PathOf(batch, i, "at");
+      std::string message =
+          path + ": " + command.at_text + " is " + Duration(skew) + " from the server's time " +
+          now_text + "; the zone's allowed skew is " + Duration(time.allowed_skew_seconds) + " (" +
+          (declarant ? "a declarant's command is decided at the time the server receives it"
+                     : "an officer may send the device's time within the allowed skew") +
+          "; only an admin may submit past events)";
+      return BodyError{400, "invalid_command", std::move(message), std::move(path)};
+    }
+    engine::Received stamp;
+    stamp.at_text = now_text;
+    stamp.role = declarant ? "declarant" : admin ? "admin" : "officer";
+    stamp.token = principal.token_id;
+    if (declarant) {
+      stamp.party = principal.party;
+      stamp.client_at = command.at_text;
+    }
+    if (!admin) {
+      auto nonce = Nonce();
+      if (!nonce) return BodyError{503, "unavailable", "the server's random source failed", ""};
+      stamp.nonce = std::move(*nonce);
+    }
+    std::string error;
+    if (!engine::StampCommand(command, stamp, declarant ? now_text : std::string(), &stamped[i],
+                              &error)) {
+      return BodyError{400, "invalid_command", PathOf(batch, i, "received") + ": " + error,
+                       PathOf(batch, i, "received")};
+    }
+  }
+  *commands = std::move(stamped);
+  return std::nullopt;
+}
+
+}  // namespace twoline::api
