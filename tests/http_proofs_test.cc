@@ -22,6 +22,20 @@ std::string Person(const std::string& id, const std::string& person,
          R"(","name":"Chan Tai Man","nationality":"CN","resident_of":"MO","birth_date":"1979-05-03","documents":[{"type":"home_return_permit","number":"H12345678","valid_from":"2019-01-01","valid_until":"2029-01-01"}],"lists":[]}})";
 }
 
+std::string GoodsCommand(const std::string& id, const std::string& type, const std::string& members,
+                         const std::string& at) {
+  return R"({"id":")" + id + R"(","zone":"hengqin","at":")" + at + R"(","type":")" + type + "\"," +
+         members + "}";
+}
+
+std::string Declare(const std::string& id, const std::string& declaration, const std::string& party) {
+  return GoodsCommand(id, "declare",
+                      R"("declaration":{"id":")" + declaration +
+                          R"(","kind":"first_line_in","declarant":")" + party +
+                          R"(","lines":[{"sku":"OIL","qty":"10","value":"1000.00","currency":"CNY","origin":"FR","certificates":[]}]})",
+                      testing::NowAt());
+}
+
 uint64_t UintAt(const std::string& json, const char* pointer) {
   simdjson::dom::parser parser;
   simdjson::dom::element root;
@@ -47,6 +61,7 @@ class HttpProofs : public ::testing::Test {
     verifiers_.push_back(proof::VerifierOf(*signer_));
     options.server.checkpoint_signer = signer_;
     options.tokens["declarant-a"] = {api::Role::kDeclarant, "hengqin", "P-A"};
+    options.tokens["declarant-b"] = {api::Role::kDeclarant, "hengqin", "P-B"};
     service_ = std::make_unique<Service>(options);
     std::string batch =
         "[" + Person("p1", "MO-1") + "," + Person("p2", "MO-2") + "," + Person("p3", "MO-3") + "]";
@@ -205,6 +220,55 @@ TEST_F(HttpProofs, AReceiptOnlyWhenAskedAndItsLeafIsTheProofs) {
   simdjson::dom::element invalid;
   ASSERT_FALSE(parser.parse(batch->body).at_pointer("/1").get(invalid));
   EXPECT_TRUE(invalid.at_key("receipt").error()) << batch->body;
+}
+
+// The server stamps what a declarant submits ("received": role and party), and the stamp decides
+// whose entry it is: P-A gets the proof of its declaration, not P-B's, and P-B not P-A's.
+TEST_F(HttpProofs, ADeclarantGetsTheProofOfItsOwnCommandsEntriesOnly) {
+  const std::string at = "2026-03-02T08:00:00+08:00";
+  const std::string setup =
+      "[" +
+      GoodsCommand("g1", "register_party",
+                   R"("party":{"id":"P-A","name":"Firm","kind":"enterprise","credit":"general","lists":[]})", at) +
+      "," +
+      GoodsCommand("g2", "register_party",
+                   R"("party":{"id":"P-B","name":"Firm","kind":"enterprise","credit":"general","lists":[]})", at) +
+      "," +
+      GoodsCommand("g3", "register_item",
+                   R"("item":{"sku":"OIL","hs_code":"3301.29","description":"Lavender oil","unit":"kg","tags":[]})", at) +
+      "]";
+  ASSERT_EQ(service_->Post(kCommands, setup)->status, 200);
+  auto own = service_->Post(kCommands + "?receipt=1", Declare("a1", "D-A", "P-A"), "declarant-a");
+  ASSERT_EQ(own->status, 200) << own->body;
+  auto theirs = service_->Post(kCommands + "?receipt=1", Declare("b1", "D-B", "P-B"), "declarant-b");
+  ASSERT_EQ(theirs->status, 200) << theirs->body;
+  const uint64_t own_seq = UintAt(own->body, "/receipt/seq");
+  const uint64_t their_seq = UintAt(theirs->body, "/receipt/seq");
+  ASSERT_NE(own_seq, 0u);
+  ASSERT_NE(their_seq, 0u);
+
+  proof::Checkpoint checkpoint = OpenedCheckpoint("declarant-a");
+  auto result = service_->Get("/v1/zones/hengqin/proofs/inclusion?seq=" + std::to_string(own_seq) +
+                                  "&size=" + std::to_string(checkpoint.size),
+                              "declarant-a");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+  auto parsed = proof::ParseProofFile(result->body);
+  ASSERT_TRUE(parsed.ok());
+  const auto& proof = std::get<proof::InclusionProofFile>(*parsed);
+  EXPECT_EQ(ToHex(proof.leaf_hash), StringAt(own->body, "/receipt/leaf_hash"));
+  EXPECT_TRUE(Check(proof, checkpoint).ok());
+  auto entry = journal::EntryFromJsonLine(proof.entry);
+  ASSERT_TRUE(entry.ok());
+  EXPECT_TRUE(api::EntrySubmittedByParty(entry->command, "P-A")) << entry->command;
+
+  const std::string theirs_path = "/v1/zones/hengqin/proofs/inclusion?seq=" + std::to_string(their_seq);
+  auto refused = service_->Get(theirs_path, "declarant-a");
+  auto missing = service_->Get("/v1/zones/hengqin/proofs/inclusion?seq=99999", "declarant-a");
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(refused->body, missing->body) << "another party's entry looks like no entry";
+  EXPECT_EQ(StatusOf(theirs_path, "declarant-b"), 200);
+  EXPECT_EQ(StatusOf("/v1/zones/hengqin/proofs/inclusion?seq=" + std::to_string(own_seq), "declarant-b"), 403);
 }
 
 TEST_F(HttpProofs, AMalformedReceiptParameterIsRefusedAndDecidesNothing) {

@@ -52,6 +52,17 @@ std::string Beyond(const char* name, uint64_t size, uint64_t journal_size) {
 ProofRoutes::ProofRoutes(store::Store& store, std::shared_ptr<const proof::NoteSigner> signer)
     : store_(store), signer_(std::move(signer)), tree_(store) {}
 
+Result<uint64_t> ProofRoutes::CommittedSize(const std::string& zone, uint64_t wanted) {
+  // The tree in memory holds committed entries only: a size it covers needs no read of the store.
+  if (wanted != 0) {
+    uint64_t known = tree_.Known(zone);
+    if (wanted <= known) return known;
+  }
+  auto head = tree_.Current(zone);
+  if (!head) return head.error();
+  return head->size;
+}
+
 Result<uint64_t> ProofRoutes::DefaultSize(const std::string& zone, uint64_t journal_size) {
   auto latest = store_.LatestCheckpoint(zone);
   if (!latest) return latest.error();
@@ -118,14 +129,14 @@ ProofReply ProofRoutes::Inclusion(const Principal& principal, const std::string&
   if (Status allowed = AllowRead(principal, ReadKind::kInclusionProof, zone, submitter); !allowed) {
     return Forbidden(allowed);
   }
-  auto head = tree_.Current(zone);
-  if (!head) return Unavailable(head.error().message);
+  auto journal_size = CommittedSize(zone, size_given->value_or(0));
+  if (!journal_size) return Unavailable(journal_size.error().message);
   uint64_t size = 0;
   if (*size_given) {
     size = **size_given;
-    if (size > head->size) return BadRequest(Beyond("size", size, head->size));
+    if (size > *journal_size) return BadRequest(Beyond("size", size, *journal_size));
   } else {
-    auto fallback = DefaultSize(zone, head->size);
+    auto fallback = DefaultSize(zone, *journal_size);
     if (!fallback) return Unavailable(fallback.error().message);
     size = *fallback;
   }
@@ -152,14 +163,14 @@ ProofReply ProofRoutes::Consistency(const Principal& principal, const std::strin
   if (!from) return BadRequest(from.error().message);
   auto to_given = Count(to_text, "to");
   if (!to_given) return BadRequest(to_given.error().message);
-  auto head = tree_.Current(zone);
-  if (!head) return Unavailable(head.error().message);
+  auto journal_size = CommittedSize(zone, to_given->value_or(0));
+  if (!journal_size) return Unavailable(journal_size.error().message);
   uint64_t to = 0;
   if (*to_given) {
     to = **to_given;
-    if (to > head->size) return BadRequest(Beyond("to", to, head->size));
+    if (to > *journal_size) return BadRequest(Beyond("to", to, *journal_size));
   } else {
-    auto fallback = DefaultSize(zone, head->size);
+    auto fallback = DefaultSize(zone, *journal_size);
     if (!fallback) return Unavailable(fallback.error().message);
     to = *fallback;
   }

@@ -57,6 +57,9 @@ class ProofRoutes {
                          const std::optional<std::string>& to);
 
  private:
+  // A committed size of the zone's journal that is at least `wanted` when the journal has that
+  // many entries (0: the committed size, read from the zone record).
+  Result<uint64_t> CommittedSize(const std::string& zone, uint64_t wanted);
   // The size a proof is made against when none is given.
   Result<uint64_t> DefaultSize(const std::string& zone, uint64_t journal_size);
 

@@ -929,6 +929,7 @@ TEST_P(StoreConformance, StoredLeafHashesAreThoseOfTheirLines) {
 TEST_P(StoreConformance, StoredTreeProofsLeadToTheFrontierRoot) {
   DecideADay(120);
   StoredTree tree(store());
+  EXPECT_EQ(tree.Known("hengqin"), 0u) << "nothing is read before it is asked for";
   auto check = [&](const char* when) {
     auto zones = Load();
     ASSERT_TRUE(zones);
@@ -937,6 +938,7 @@ TEST_P(StoreConformance, StoredTreeProofsLeadToTheFrontierRoot) {
     ASSERT_TRUE(head.ok()) << head.error().message;
     ASSERT_EQ(head->size, chain.entries()) << when;
     ASSERT_EQ(head->root, chain.frontier().Root()) << when;
+    EXPECT_EQ(tree.Known("hengqin"), head->size) << when;
     for (uint64_t size : {uint64_t{1}, head->size / 3, head->size}) {
       auto root = tree.RootAt("hengqin", size);
       ASSERT_TRUE(root.ok());

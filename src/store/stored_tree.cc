@@ -44,6 +44,12 @@ Result<StoredTree::Head> StoredTree::Current(const std::string& zone) {
   return Error{"zone " + zone + " has no journal entries"};
 }
 
+uint64_t StoredTree::Known(const std::string& zone) {
+  ZoneTree& tree = TreeOf(zone);
+  std::shared_lock<std::shared_mutex> lock(tree.mutex);
+  return tree.log.size();
+}
+
 Result<Hash256> StoredTree::RootAt(const std::string& zone, uint64_t size) {
   ZoneTree& tree = TreeOf(zone);
   if (Status status = CatchUp(zone, tree, size); !status) return Error{status.message()};

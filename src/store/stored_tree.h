@@ -43,6 +43,9 @@ class StoredTree {
   // The zone's committed tree: its size (the zone record's entries) and root. Errors: the store
   // cannot be read, or it holds no entry of the zone.
   Result<Head> Current(const std::string& zone);
+  // How many of the zone's entries its tree in memory holds (0 before the first use): all of them
+  // committed, so a size up to this needs no read of the zone record. Never reads the store.
+  uint64_t Known(const std::string& zone);
   // The root of the tree of the zone's first `size` entries (size <= the committed size).
   Result<Hash256> RootAt(const std::string& zone, uint64_t size);
   // The inclusion proof of entry `seq` in the tree of `size` entries (1 <= seq <= size <= the

@@ -75,7 +75,9 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
     if (entry->hash != stored.hash) return Error{at() + "the stored hash column differs from the entry"};
     if (Status replayed = zone->chain.Replay(*entry, &parsed); !replayed) return replayed;
     if (stored.leaf_hash != zone->chain.last_leaf_hash()) {
-      return Error{"seq " + std::to_string(entry->seq) + ": the stored leaf hash differs from the entry's"};
+      // Replay has advanced the chain: entries() is this entry's seq now.
+      return Error{"seq " + std::to_string(zone->chain.entries()) +
+                   ": the stored leaf hash differs from the entry's"};
     }
     if (entry->kind == journal::EntryKind::kCommand) {
       zone->tracker.Observe(parsed, entry->seq, entry->decision);
