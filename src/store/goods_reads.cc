@@ -147,6 +147,35 @@ Result<TracedLot> ReadLot(simdjson::dom::parser& parser, const ViewRow& row,
   return traced;
 }
 
+// The lot rows of `ids` (sorted here): a run of adjacent ids (lots created together, the common
+// case) in one range read, the others by key, at most kReadRowsMax a read.
+std::vector<Result<std::vector<ViewRow>>> ReadLots(ViewReader& reader, std::vector<uint64_t>* ids) {
+  constexpr size_t kRunMin = 8;  // shorter runs are read by key
+  std::sort(ids->begin(), ids->end());
+  std::vector<Result<std::vector<ViewRow>>> reads;
+  std::vector<std::string> keys;
+  auto flush = [&] {
+    if (keys.empty()) return;
+    reads.push_back(reader.Read("lot", keys));
+    keys.clear();
+  };
+  for (size_t i = 0; i < ids->size();) {
+    size_t end = i + 1;
+    while (end < ids->size() && (*ids)[end] == (*ids)[end - 1] + 1 && end - i < kReadRowsMax) ++end;
+    if (end - i >= kRunMin) {
+      reads.push_back(reader.ReadRange("lot", LotKey((*ids)[i]), LotKey((*ids)[end - 1])));
+    } else {
+      for (size_t k = i; k < end; ++k) {
+        keys.push_back(LotKey((*ids)[k]));
+        if (keys.size() == kReadRowsMax) flush();
+      }
+    }
+    i = end;
+  }
+  flush();
+  return reads;
+}
+
 // Follows parents from `start`, one generation per read, as engine::TraceJson does (up to
 // engine::kTraceLotsMax lots). For a party, only its own lots are listed and followed; so that its
 // own lots' parents always are (a process's inputs, the lots a status change split), the walk
@@ -159,12 +188,7 @@ Result<Trace> FollowLots(ViewReader& reader, const std::vector<uint64_t>& start,
   std::vector<uint64_t> generation = start;
   while (!generation.empty()) {
     std::vector<uint64_t> next;
-    for (size_t from = 0; from < generation.size(); from += kReadRowsMax) {
-      std::vector<std::string> keys;
-      for (size_t i = from; i < generation.size() && keys.size() < kReadRowsMax; ++i) {
-        keys.push_back(LotKey(generation[i]));
-      }
-      auto rows = reader.Read("lot", keys);
+    for (Result<std::vector<ViewRow>>& rows : ReadLots(reader, &generation)) {
       if (!rows) return rows.error();
       for (const ViewRow& row : trace.rows.emplace_back(std::move(*rows))) {
         if (!party.empty() && row.owner != party) continue;

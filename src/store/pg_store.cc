@@ -81,6 +81,9 @@ const std::pair<const char*, const char*> kReadStatements[] = {
     {"views_by_keys",
      "SELECT key, owner, state, json FROM views WHERE zone = $1 AND kind = $2 AND key = "
      "ANY($3::text[]) ORDER BY key"},
+    {"views_in_range",
+     "SELECT key, owner, state, json FROM views WHERE zone = $1 AND kind = $2 AND key >= $3 AND "
+     "key <= $4 ORDER BY key LIMIT 10000"},
     {"tokens",
      "SELECT id, secret_hash, role, zone, party, created_at, revoked_at FROM tokens "
      "ORDER BY created_at, id"},
@@ -648,7 +651,18 @@ class PgViewReader final : public ViewReader {
   Result<std::vector<ViewRow>> Read(const std::string& kind,
                                     const std::vector<std::string>& keys) override {
     std::vector<std::string_view> views(keys.begin(), keys.end());
-    auto rows = reader_.Run("views_by_keys", PgParams().Text(zone_).Text(kind).Text(PgTextArray(views)));
+    return Rows("views_by_keys", PgParams().Text(zone_).Text(kind).Text(PgTextArray(views)), kind);
+  }
+
+  Result<std::vector<ViewRow>> ReadRange(const std::string& kind, const std::string& first,
+                                         const std::string& last) override {
+    static_assert(kReadRowsMax == 10000, "views_in_range's LIMIT");
+    return Rows("views_in_range", PgParams().Text(zone_).Text(kind).Text(first).Text(last), kind);
+  }
+
+  Result<std::vector<ViewRow>> Rows(const char* statement, const PgParams& params,
+                                    const std::string& kind) {
+    auto rows = reader_.Run(statement, params);
     if (!rows) return rows.error();
     std::vector<ViewRow> out;
     for (int row = 0; row < rows->rows(); ++row) {

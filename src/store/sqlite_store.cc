@@ -564,15 +564,30 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
       AppendJsonString(&list, key);
     }
     list += ']';
-    auto query = reader_.Cached(
+    return Rows(
         "SELECT key, owner, state, json FROM views WHERE zone = ?1 AND kind = ?2 AND key IN "
-        "(SELECT value FROM json_each(?3)) ORDER BY key");
+        "(SELECT value FROM json_each(?3)) ORDER BY key",
+        kind, list, "");
+  }
+
+  Result<std::vector<ViewRow>> ReadRange(const std::string& kind, const std::string& first,
+                                         const std::string& last) override {
+    return Rows(
+        "SELECT key, owner, state, json FROM views WHERE zone = ?1 AND kind = ?2 AND key >= ?3 "
+        "AND key <= ?4 ORDER BY key LIMIT " + std::to_string(kReadRowsMax),
+        kind, first, last);
+  }
+
+  // The rows a statement over (zone, kind, ?3, ?4) selects as (key, owner, state, json).
+  Result<std::vector<ViewRow>> Rows(const std::string& sql, const std::string& kind,
+                                    const std::string& third, const std::string& fourth) {
+    auto query = reader_.Cached(sql);
     if (!query) return query.error();
     SqliteStatement& rows = **query;
     StatementScope scope(rows);
-    rows.Bind(1, zone_).Bind(2, kind).Bind(3, list);
+    rows.Bind(1, zone_).Bind(2, kind).Bind(3, third);
+    if (!fourth.empty()) rows.Bind(4, fourth);
     std::vector<ViewRow> out;
-    out.reserve(keys.size());
     for (;;) {
       auto next = rows.Step();
       if (!next) return next.error();

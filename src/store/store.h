@@ -133,6 +133,10 @@ class ViewReader {
   // The rows of `kind` among `keys` (at most kReadRowsMax keys) that exist, in key order.
   virtual Result<std::vector<ViewRow>> Read(const std::string& kind,
                                             const std::vector<std::string>& keys) = 0;
+  // The rows of `kind` with first <= key <= last, in key order (at most kReadRowsMax): one seek
+  // for keys the caller knows to be adjacent, e.g. lots created together.
+  virtual Result<std::vector<ViewRow>> ReadRange(const std::string& kind, const std::string& first,
+                                                 const std::string& last) = 0;
   // As Store::ListViews.
   virtual Result<ViewPage> List(const std::string& kind, const ViewFilter& filter, size_t offset,
                                 size_t limit) = 0;

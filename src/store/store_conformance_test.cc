@@ -809,13 +809,17 @@ TEST_P(StoreConformance, ReadViewsReadsManyKeysAndListsInOneRead) {
     auto rows = reader.Read("lot", {SeqKey(4), SeqKey(9), SeqKey(2), SeqKey(2)});
     if (!rows) return Error{rows.error().message};
     for (const ViewRow& row : *rows) keys.push_back(row.key + " " + row.owner + " " + row.json);
+    auto range = reader.ReadRange("lot", SeqKey(2), SeqKey(3));
+    if (!range) return Error{range.error().message};
+    for (const ViewRow& row : *range) keys.push_back(row.key + " " + row.json);
     auto page = reader.List("lot", {}, 0, 10);
     if (!page) return Error{page.error().message};
     listed = page->count;
     return Status::Ok();
   });
   ASSERT_TRUE(status.ok()) << status.message();
-  EXPECT_EQ(keys, (std::vector<std::string>{SeqKey(2) + " ACME {\"n\":2}", SeqKey(4) + " ACME {\"n\":4}"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{SeqKey(2) + " ACME {\"n\":2}", SeqKey(4) + " ACME {\"n\":4}",
+                                            SeqKey(2) + " {\"n\":2}", SeqKey(3) + " {\"n\":3}"}));
   EXPECT_EQ(listed, 4);
   Status refused = store().ReadViews("nowhere", [](ViewReader& reader) -> Status {
     auto rows = reader.Read("lot", {SeqKey(1)});

@@ -48,6 +48,18 @@ std::vector<ViewRow> ViewTable::Read(const std::string& kind_name,
   return rows;
 }
 
+std::vector<ViewRow> ViewTable::ReadRange(const std::string& kind_name, const std::string& first,
+                                          const std::string& last) const {
+  std::vector<ViewRow> rows;
+  auto k = kinds_.find(kind_name);
+  if (k == kinds_.end()) return rows;
+  for (auto it = k->second.rows.lower_bound(first);
+       it != k->second.rows.end() && it->first <= last && rows.size() < kReadRowsMax; ++it) {
+    rows.push_back(it->second);
+  }
+  return rows;
+}
+
 namespace {
 
 class TableReader final : public ViewReader {
@@ -56,6 +68,10 @@ class TableReader final : public ViewReader {
   Result<std::vector<ViewRow>> Read(const std::string& kind,
                                     const std::vector<std::string>& keys) override {
     return table_.Read(kind, keys);
+  }
+  Result<std::vector<ViewRow>> ReadRange(const std::string& kind, const std::string& first,
+                                         const std::string& last) override {
+    return table_.ReadRange(kind, first, last);
   }
   Result<ViewPage> List(const std::string& kind, const ViewFilter& filter, size_t offset,
                         size_t limit) override {

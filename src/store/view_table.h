@@ -22,8 +22,10 @@ class ViewTable {
   void Apply(const ViewRow& row);
   void Clear() { kinds_.clear(); }
   std::optional<ViewRow> Read(const std::string& kind, const std::string& key) const;
-  // The rows among `keys` that exist, in key order.
+  // The rows among `keys` that exist, in key order; those with first <= key <= last.
   std::vector<ViewRow> Read(const std::string& kind, const std::vector<std::string>& keys) const;
+  std::vector<ViewRow> ReadRange(const std::string& kind, const std::string& first,
+                                 const std::string& last) const;
   ViewPage List(const std::string& kind, const ViewFilter& filter, size_t offset,
                 size_t limit) const;
   // A ViewReader over this table (the caller keeps it unchanged while the reader is used).

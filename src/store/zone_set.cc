@@ -117,11 +117,9 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
     bool lagging = record.read_model_seq != record.entries;
     if (!lagging) {
       zone.tracker.ClearTouched();
-      if (rebuild_read_models) {
-        // Writes will follow: the day totals continue from what is stored.
-        if (Status status = zone.tracker.LoadTotals(store, record.zone); !status) {
-          return Error{status.message()};
-        }
+      // Writes may follow: the day totals continue from what is stored.
+      if (Status status = zone.tracker.LoadTotals(store, record.zone); !status) {
+        return Error{status.message()};
       }
       continue;
     }
