@@ -52,6 +52,13 @@ CREATE TABLE checkpoints (
   signed_at text NOT NULL, PRIMARY KEY (zone, size, note));
 )sql";
 
+// Version 3: more kinds of read-model rows in `views` (a declaration's document, every lot, the
+// flows report's days: read_models.h), which a database written before lacks. Read models are
+// derived data: every zone's are marked as lagging, so that the node that loads a zone rebuilds them.
+constexpr const char* kVersion3 = R"sql(
+UPDATE zones SET read_model_seq = 0;
+)sql";
+
 // Reads the version; 0 when the database has no twoline schema yet.
 Result<int64_t> ReadVersion(PgConnection& connection) {
   auto exists = connection.Query("SELECT to_regclass('twoline_schema') IS NOT NULL");
@@ -96,6 +103,7 @@ const std::vector<PgMigration>& PgMigrations() {
   static const std::vector<PgMigration> migrations = {
       {1, "journal, zones, read models, snapshots, tokens, zone leases, cluster nodes", kVersion1},
       {2, "leaf hashes of journal entries, signed checkpoints", kVersion2},
+      {3, "documents, lots and day totals as read models (rebuilt)", kVersion3},
   };
   return migrations;
 }

@@ -29,6 +29,8 @@
 //                                              rows written before: computed from the line).
 //   checkpoints(zone, size, note, signed_at)   signed checkpoints (store.h), PRIMARY KEY (zone,
 //                                              size, note).
+// Version 3: no new table; more kinds of `views` rows (store/read_models.h), so every zone's read
+// models are marked lagging and rebuilt when the zone is next loaded.
 // Times of leases and nodes are the database server's clock (clock_timestamp()), never a node's.
 // Thread-safety: functions use only the connection they are given.
 #pragma once

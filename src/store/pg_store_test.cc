@@ -9,7 +9,10 @@
 
 #include "journal/entry.h"
 #include "journal/merkle_leaf.h"
+#include "engine/goods_queries.h"
 #include "pg_test_cluster.h"
+#include "service_test_util.h"
+#include "store/goods_reads.h"
 #include "store/pg_lease.h"
 
 namespace twoline::store {
@@ -275,6 +278,43 @@ TEST_F(PgStoreTest, AVersion1DatabaseIsMigratedAndItsLeafHashesComputedFromTheLi
   ASSERT_TRUE(latest.ok());
   ASSERT_TRUE(latest->has_value());
   EXPECT_EQ((*latest)->size, 30u);
+}
+
+// A database of schema version 2 lacks the read-model rows of documents, lots and days: migrating
+// marks every zone's read models lagging, and loading the zone rebuilds them.
+TEST_F(PgStoreTest, AVersion2DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store);
+    auto zones = ZoneSet::Load(*store, true, nullptr);
+    ASSERT_TRUE(zones.ok());
+    testing::PutInForce(**zones, *store, {"hengqin"});
+    testing::DecideAll(**zones, *store, "hengqin", testing::SimulatedDay("hengqin", 200, 3));
+  }
+  {
+    auto connection = PgConnection::Connect(conninfo_, PgOptions{});
+    ASSERT_TRUE(connection.ok());
+    ASSERT_TRUE((*connection)
+                    ->Execute("DELETE FROM views WHERE kind IN ('document', 'lot', 'open', 'refused', "
+                              "'flow', 'movement', 'stocktake'); "
+                              "DELETE FROM twoline_schema WHERE version >= 3")
+                    .ok());
+  }
+  auto store = Open();
+  ASSERT_TRUE(store);
+  auto records = store->Zones();
+  ASSERT_TRUE(records.ok() && records->size() == 1);
+  EXPECT_EQ(records->front().read_model_seq, 0u) << "marked for a rebuild";
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(*store, true, &rebuilt);
+  ASSERT_TRUE(zones.ok()) << zones.error().message;
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  const engine::Engine& engine = (*zones)->Find("hengqin")->chain.engine();
+  ASSERT_FALSE(engine.state().goods.declarations.empty());
+  const std::string& id = engine.state().goods.declarations.begin()->first;
+  auto declaration = ReadDeclaration(*store, "hengqin", id, "");
+  ASSERT_TRUE(declaration.ok() && declaration->has_value()) << id;
+  EXPECT_EQ(**declaration, engine::DeclarationJson(engine, id));
 }
 
 }  // namespace

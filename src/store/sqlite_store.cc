@@ -11,7 +11,7 @@ namespace twoline::store {
 namespace {
 
 constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
-constexpr int64_t kSchemaVersion = 3;
+constexpr int64_t kSchemaVersion = 4;
 
 // The checkpoints table, on its own: version 3 added it (with the journal's leaf column).
 constexpr const char* kCheckpointsTable = R"sql(
@@ -64,15 +64,20 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fre
   if (application_id != kApplicationId) {
     return Error{connection.path() + ": not a twoline database (application_id " + *application + ")"};
   }
-  if ((schema_version == 1 || schema_version == 2) && writable) {
-    // Version 2 added the generic read-model table. Read models are derived data: create the table
-    // and mark every zone's read models as lagging, so that opening the database rebuilds them.
-    // Version 3 added the journal's leaf column and the checkpoints table. Rows stored before keep a
-    // NULL leaf, which reads compute from the line (the line is the record; the leaf is derived).
+  if (schema_version >= 1 && schema_version < kSchemaVersion && writable) {
+    // Version 2 added the generic read-model table. Version 3 added the journal's leaf column and the
+    // checkpoints table; rows stored before keep a NULL leaf, which reads compute from the line (the
+    // line is the record; the leaf is derived). Version 4 keeps more read models in the views table
+    // (a declaration's document, every lot, the flows report's days: read_models.h), which a database
+    // written before lacks. Read models are derived data: every zone's are marked as lagging, so that
+    // opening the database for writing rebuilds them.
     std::string migrate = "BEGIN IMMEDIATE;";
-    if (schema_version == 1) migrate += std::string(kSchema) + "UPDATE zones SET read_model_seq = 0;";
-    migrate += std::string("ALTER TABLE journal ADD COLUMN leaf BLOB;") + kCheckpointsTable +
-               "PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
+    if (schema_version == 1) migrate += kSchema;
+    if (schema_version <= 2) {
+      migrate += std::string("ALTER TABLE journal ADD COLUMN leaf BLOB;") + kCheckpointsTable;
+    }
+    migrate += "UPDATE zones SET read_model_seq = 0; PRAGMA user_version=" +
+               std::to_string(kSchemaVersion) + "; COMMIT;";
     return connection.Execute(migrate);
   }
   if (schema_version != kSchemaVersion) {

@@ -1,10 +1,13 @@
-// What SqliteStore does beyond the Store contract (store_conformance_test.cc): the migration of a
-// schema version 2 database, whose journal rows have no leaf hash, to version 3.
+// What SqliteStore does beyond the Store contract (store_conformance_test.cc): the migration of
+// older databases — version 2, whose journal rows have no leaf hash, and version 3, whose read
+// models lack the rows of documents, lots and days — to version 4.
 #include "store/sqlite_store.h"
 
 #include <sqlite3.h>
 
 #include "journal/merkle_leaf.h"
+#include "engine/goods_queries.h"
+#include "store/goods_reads.h"
 #include "service_test_util.h"
 
 namespace twoline::store {
@@ -70,7 +73,7 @@ TEST(SqliteSchema, AVersion2DatabaseIsMigratedAndItsLeafHashesComputedFromTheLin
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path, "PRAGMA user_version"), 3);
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 4);
   EXPECT_EQ(Count(path, "SELECT count(*) FROM journal WHERE leaf IS NULL"),
             static_cast<int64_t>(entries));
   std::vector<Hash256> expected = LeavesOfLines(**store, entries);
@@ -93,6 +96,42 @@ TEST(SqliteSchema, AVersion2DatabaseIsMigratedAndItsLeafHashesComputedFromTheLin
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(*all, LeavesOfLines(**store, now));
   EXPECT_TRUE((*store)->WriteCheckpoint(CheckpointRecord{"hengqin", now, "note", "t"}).ok());
+}
+
+TEST(SqliteSchema, AVersion3DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
+  TempDir directory;
+  const std::string path = directory.File("v3.db");
+  {
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    auto zones = ZoneSet::Load(**store, true, nullptr);
+    ASSERT_TRUE(zones.ok());
+    testing::PutInForce(**zones, **store, {"hengqin"});
+    testing::DecideAll(**zones, **store, "hengqin", testing::SimulatedDay("hengqin", 400, 3));
+  }
+  // The database as version 3 wrote it: none of the rows version 4 added.
+  const std::string added = "kind IN ('document', 'lot', 'open', 'refused', 'flow', 'movement', 'stocktake')";
+  Execute(path, "DELETE FROM views WHERE " + added + "; PRAGMA user_version = 3;");
+  ASSERT_EQ(Count(path, "SELECT count(*) FROM views WHERE " + added), 0);
+
+  auto store = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 4);
+  EXPECT_EQ(Count(path, "SELECT max(read_model_seq) FROM zones"), 0) << "marked for a rebuild";
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(**store, true, &rebuilt);
+  ASSERT_TRUE(zones.ok()) << zones.error().message;
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  const engine::Engine& engine = (*zones)->Find("hengqin")->chain.engine();
+  ASSERT_FALSE(engine.state().goods.declarations.empty());
+  const std::string& id = engine.state().goods.declarations.begin()->first;
+  auto declaration = ReadDeclaration(**store, "hengqin", id, "");
+  ASSERT_TRUE(declaration.ok() && declaration->has_value()) << id;
+  EXPECT_EQ(**declaration, engine::DeclarationJson(engine, id));
+  const Date first = *ParseDate("2026-01-01"), last = *ParseDate("2026-12-31");
+  auto report = ReadFlowsReport(**store, "hengqin", first, last);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(*report, engine::ReportJson(engine, first, last));
 }
 
 }  // namespace
