@@ -10,6 +10,7 @@ namespace {
 
 using testing::RawConnection;
 using testing::Service;
+using testing::StringAt;
 using testing::ServiceOptions;
 
 const std::string kCommands = "/v1/zones/hengqin/commands";
@@ -19,14 +20,6 @@ std::string Party(const std::string& id, const std::string& party) {
   return R"({"id":")" + id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
          R"(","type":"register_party","party":{"id":")" + party +
          R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]}})";
-}
-
-std::string StringAt(const std::string& json, const char* pointer) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  std::string_view value;
-  if (parser.parse(json).get(root) || root.at_pointer(pointer).get(value)) return "";
-  return std::string(value);
 }
 
 bool IsNullAt(const std::string& json, const char* pointer) {

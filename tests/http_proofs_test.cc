@@ -12,6 +12,7 @@ namespace twoline {
 namespace {
 
 using testing::Service;
+using testing::StringAt;
 using testing::ServiceOptions;
 
 std::string Person(const std::string& id, const std::string& person,
@@ -42,14 +43,6 @@ uint64_t UintAt(const std::string& json, const char* pointer) {
   uint64_t value = 0;
   if (parser.parse(json).get(root) || root.at_pointer(pointer).get(value)) return 0;
   return value;
-}
-
-std::string StringAt(const std::string& json, const char* pointer) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  std::string_view value;
-  if (parser.parse(json).get(root) || root.at_pointer(pointer).get(value)) return "";
-  return std::string(value);
 }
 
 class HttpProofs : public ::testing::Test {

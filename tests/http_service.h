@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <httplib.h>
+#include <simdjson.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -89,6 +90,15 @@ class RawConnection {
 // The server's time as an `at` at +08:00: declarants and officers must send a time within the zone's
 // allowed skew of the server's (SPEC §2); only admins submit past events.
 inline std::string NowAt() { return FormatRfc3339(static_cast<int64_t>(::time(nullptr)), 480); }
+
+// The string at a JSON pointer of a response body ("" when absent or not a string).
+inline std::string StringAt(const std::string& json, const char* pointer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string_view value;
+  if (parser.parse(json).get(root) || root.at_pointer(pointer).get(value)) return "";
+  return std::string(value);
+}
 
 inline std::string RawPost(const std::string& path, const std::string& token, std::string_view body) {
   return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +

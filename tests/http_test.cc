@@ -10,6 +10,7 @@ namespace {
 
 using testing::NowAt;
 using testing::Service;
+using testing::StringAt;
 using testing::ServiceOptions;
 
 // A hengqin command with the standard envelope.
@@ -53,14 +54,6 @@ simdjson::dom::element Json(simdjson::dom::parser& parser, const std::string& te
   simdjson::dom::element element;
   EXPECT_FALSE(parser.parse(text).get(element)) << text;
   return element;
-}
-
-std::string StringAt(const std::string& json, const char* pointer) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  std::string_view value;
-  if (parser.parse(json).get(root) || root.at_pointer(pointer).get(value)) return "";
-  return std::string(value);
 }
 
 class HttpTest : public ::testing::Test {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/check.h"
 #include "base/format.h"
 #include "base/time.h"
 
@@ -44,7 +45,7 @@ std::optional<BodyError> StampCommands(const Principal& principal, const ZoneTim
   const std::string now_text = FormatRfc3339(time.now_unix_seconds, time.utc_offset_minutes);
   const bool declarant = principal.role == Role::kDeclarant;
   const bool admin = principal.role == Role::kAdmin;
-  std::vector<engine::Command> stamped(commands->size());
+  // Every refusal is found before any command is stamped, so a refused body is left as it came.
   for (size_t i = 0; i < commands->size(); ++i) {
     const engine::Command& command = (*commands)[i];
     if (command.received) {
@@ -64,6 +65,15 @@ std::optional<BodyError> StampCommands(const Principal& principal, const ZoneTim
           "; only an admin may submit past events)";
       return BodyError{400, "invalid_command", std::move(message), std::move(path)};
     }
+  }
+  std::vector<std::string> nonces(admin ? 0 : commands->size());
+  for (std::string& nonce : nonces) {
+    auto drawn = Nonce();
+    if (!drawn) return BodyError{503, "unavailable", "the server's random source failed", ""};
+    nonce = std::move(*drawn);
+  }
+  for (size_t i = 0; i < commands->size(); ++i) {
+    engine::Command& command = (*commands)[i];
     engine::Received stamp;
     stamp.at_text = now_text;
     stamp.role = declarant ? "declarant" : admin ? "admin" : "officer";
@@ -72,19 +82,13 @@ std::optional<BodyError> StampCommands(const Principal& principal, const ZoneTim
       stamp.party = principal.party;
       stamp.client_at = command.at_text;
     }
-    if (!admin) {
-      auto nonce = Nonce();
-      if (!nonce) return BodyError{503, "unavailable", "the server's random source failed", ""};
-      stamp.nonce = std::move(*nonce);
-    }
+    if (!admin) stamp.nonce = std::move(nonces[i]);
     std::string error;
-    if (!engine::StampCommand(command, stamp, declarant ? now_text : std::string(), &stamped[i],
-                              &error)) {
-      return BodyError{400, "invalid_command", PathOf(batch, i, "received") + ": " + error,
-                       PathOf(batch, i, "received")};
-    }
+    // Cannot fail: both times are the server's own, in RFC 3339.
+    const bool stamped = engine::StampCommand(&command, std::move(stamp),
+                                              declarant ? now_text : std::string(), &error);
+    CHECK(stamped);
   }
-  *commands = std::move(stamped);
   return std::nullopt;
 }
 

@@ -196,11 +196,11 @@ struct Command {
   }
 };
 
-// Builds the stamped form of a parsed client command (which must carry no stamp): `at` replaced by
-// `at_text` when it is not empty, `received` set. The result is parsed again, so it is exactly what
-// replay will see. Fails only on a malformed stamp.
-bool StampCommand(const Command& client, const Received& stamp, const std::string& at_text,
-                  Command* stamped, std::string* error);
+// Stamps a parsed client command (which must carry no stamp) in place: `at` replaced by `at_text`
+// when it is not empty, `received` set, `canonical` the stamped command's canonical JSON — exactly
+// what ParseCommand gives for it on replay — and `client_canonical` the client's. Fails only on a
+// malformed time.
+bool StampCommand(Command* command, Received stamp, const std::string& at_text, std::string* error);
 
 // What ParseCommand reports for malformed input: a message with the JSON path of the fault
 // ("$.person.documents[0].valid_until: ...") and, when it could be read, the command id.

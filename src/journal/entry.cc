@@ -133,10 +133,9 @@ bool ExpectHash(std::string_view line, size_t* at, Hash256* out) {
 
 }  // namespace
 
-Result<Entry> EntryForReplay(std::string_view line) {
-  Entry entry;
+bool SliceCommandLine(std::string_view line, CommandLineParts* parts) {
   size_t at = 0;
-  if (!Expect(line, &at, "{\"seq\":")) return EntryFromJsonLine(line);
+  if (!Expect(line, &at, "{\"seq\":")) return false;
   // The seq as JsonWriter prints it: no sign, no leading zero.
   const size_t digits = at;
   uint64_t seq = 0;
@@ -146,35 +145,46 @@ Result<Entry> EntryForReplay(std::string_view line) {
   }
   if (at == digits || (line[digits] == '0' && at - digits > 1) ||
       !Expect(line, &at, ",\"kind\":\"command\",\"zone\":\"")) {
-    return EntryFromJsonLine(line);
+    return false;
   }
   size_t zone_end = line.find('"', at);
-  if (zone_end == std::string_view::npos || !IsIdText(line.substr(at, zone_end - at))) {
-    return EntryFromJsonLine(line);
-  }
-  entry.zone.assign(line.substr(at, zone_end - at));
+  if (zone_end == std::string_view::npos || !IsIdText(line.substr(at, zone_end - at))) return false;
+  parts->zone = line.substr(at, zone_end - at);
   at = zone_end + 1;
-  if (!Expect(line, &at, ",\"prev\":\"") || !ExpectHash(line, &at, &entry.prev) ||
+  if (!Expect(line, &at, ",\"prev\":\"") || !ExpectHash(line, &at, &parts->prev) ||
       !Expect(line, &at, ",\"command\":")) {
-    return EntryFromJsonLine(line);
+    return false;
   }
   constexpr std::string_view kDecision = ",\"decision\":", kHash = ",\"hash\":\"";
   constexpr size_t kTail = kHash.size() + 64 + 2;
-  if (line.size() < at + kTail) return EntryFromJsonLine(line);
+  if (line.size() < at + kTail) return false;
   size_t tail = line.size() - kTail;
   size_t hash_at = tail;
-  if (!Expect(line, &hash_at, kHash) || !ExpectHash(line, &hash_at, &entry.hash) ||
+  if (!Expect(line, &hash_at, kHash) || !ExpectHash(line, &hash_at, &parts->hash) ||
       hash_at + 1 != line.size() || line.back() != '}') {
-    return EntryFromJsonLine(line);
+    return false;
   }
   // A quote inside a JSON string is escaped, so `,"decision":` occurs only as a key; the last one
   // before the hash is the entry's own if the line is what it claims (else Replay refuses it).
   size_t decision = line.rfind(kDecision, tail);
-  if (decision == std::string_view::npos || decision < at) return EntryFromJsonLine(line);
-  entry.seq = seq;
+  if (decision == std::string_view::npos || decision < at) return false;
+  parts->seq = seq;
+  parts->command = line.substr(at, decision - at);
+  parts->decision = line.substr(decision + kDecision.size(), tail - decision - kDecision.size());
+  return true;
+}
+
+Result<Entry> EntryForReplay(std::string_view line) {
+  CommandLineParts parts;
+  if (!SliceCommandLine(line, &parts)) return EntryFromJsonLine(line);
+  Entry entry;
+  entry.seq = parts.seq;
+  entry.prev = parts.prev;
   entry.kind = EntryKind::kCommand;
-  entry.command.assign(line.substr(at, decision - at));
-  entry.decision.assign(line.substr(decision + kDecision.size(), tail - decision - kDecision.size()));
+  entry.zone.assign(parts.zone);
+  entry.command.assign(parts.command);
+  entry.decision.assign(parts.decision);
+  entry.hash = parts.hash;
   return entry;
 }
 

@@ -59,6 +59,21 @@ std::string EntryToJsonLine(const Entry& entry);
 // Parses a line (without its '\n') and checks that it is in canonical form. Does not check the hash.
 Result<Entry> EntryFromJsonLine(std::string_view line);
 
+// The parts of a command entry's line in canonical framing
+// {"seq":N,"kind":"command","zone":"Z","prev":"HEX","command":C,"decision":D,"hash":"HEX"}, read from
+// their places (views into `line`). False when the line is not framed so (a profile entry, or a
+// malformed line). The framing is checked byte for byte; C and D are not parsed, and nothing is
+// trusted until a replay checks them (below).
+struct CommandLineParts {
+  uint64_t seq = 0;
+  std::string_view zone;
+  Hash256 prev{};
+  std::string_view command;
+  std::string_view decision;
+  Hash256 hash{};
+};
+bool SliceCommandLine(std::string_view line, CommandLineParts* parts);
+
 // For replay only: the entry of a line, with a command entry's fields taken from their places in the
 // canonical framing {"seq":N,"kind":"command","zone":"Z","prev":"HEX","command":C,"decision":D,
 // "hash":"HEX"} without parsing C and D (a profile entry, or a line not framed so, goes through

@@ -35,9 +35,16 @@ engine::Received Stamp(const std::string& role, const std::string& party = "",
 engine::Command Stamped(const engine::Command& client, engine::Received stamp,
                         const std::string& at = "") {
   if (!at.empty()) stamp.client_at = client.at_text;
-  engine::Command stamped;
+  engine::Command stamped = client;
   std::string error;
-  EXPECT_TRUE(engine::StampCommand(client, stamp, at, &stamped, &error)) << error;
+  EXPECT_TRUE(engine::StampCommand(&stamped, stamp, at, &error)) << error;
+  // What replay will parse from the journal is exactly the stamped command.
+  engine::Command replayed = Parse(stamped.canonical);
+  EXPECT_EQ(replayed.canonical, stamped.canonical);
+  EXPECT_EQ(replayed.IdempotencyBody(), stamped.IdempotencyBody());
+  EXPECT_EQ(replayed.at_text, stamped.at_text);
+  EXPECT_EQ(replayed.at.unix_seconds, stamped.at.unix_seconds);
+  EXPECT_TRUE(replayed.received.has_value());
   return stamped;
 }
 
@@ -87,6 +94,12 @@ TEST(StampCommandTest, TheStampIsPartOfTheCanonicalCommandButNotOfItsIdempotency
   engine::Command replayed = Parse(stamped.canonical);
   EXPECT_EQ(replayed.canonical, stamped.canonical);
   EXPECT_EQ(replayed.IdempotencyBody(), client.canonical);
+
+  // The stamp takes its sorted place among any keys: before "remove", after "add" and "at".
+  engine::Command list = Parse(
+      R"({"id":"l1","zone":"qianhai","at":"2026-12-01T10:00:00+08:00","type":"list","list":"watch","add":["P1"],"remove":["P2"]})");
+  engine::Command stamped_list = Stamped(list, Stamp("officer", "", std::string(32, 'b')));
+  EXPECT_LT(stamped_list.canonical.find("\"received\""), stamped_list.canonical.find("\"remove\""));
 
   // An officer's stamp keeps the device's time and scopes ids with the zone's.
   engine::Command officer = Stamped(client, Stamp("officer", "", std::string(32, 'b')));

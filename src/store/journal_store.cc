@@ -32,45 +32,19 @@ Status PreadAll(int fd, char* data, size_t size, uint64_t offset, const std::str
   return Status::Ok();
 }
 
-// The seq, zone and hash of a line in canonical form, read from their fixed places without parsing
-// the line: {"seq":N,"kind":"…","zone":"Z",…,"hash":"<64 hex>"}. False when the line is not shaped
-// so. Nothing read here is trusted: whoever relies on an entry replays it, which parses the whole
-// line, checks that it is canonical and recomputes its hash (journal::Chain::Replay).
-bool SliceRecord(std::string_view line, EntryRecord* record) {
-  constexpr std::string_view kSeq = "{\"seq\":", kKind = ",\"kind\":\"", kZone = "\",\"zone\":\"",
-                             kHash = ",\"hash\":\"";
-  constexpr size_t kTail = kHash.size() + 64 + 2;  // ,"hash":"<64 hex>"}
-  if (line.size() < kSeq.size() + kTail || line.substr(0, kSeq.size()) != kSeq ||
-      line.substr(line.size() - kTail, kHash.size()) != kHash || line.substr(line.size() - 2) != "\"}") {
-    return false;
-  }
-  size_t i = kSeq.size();
-  uint64_t seq = 0;
-  const size_t digits_begin = i;
-  while (i < line.size() && line[i] >= '0' && line[i] <= '9' && i - digits_begin < 19) {
-    seq = seq * 10 + static_cast<uint64_t>(line[i] - '0');
-    ++i;
-  }
-  if (i == digits_begin || line.substr(i, kKind.size()) != kKind) return false;
-  size_t zone = line.find(kZone, i + kKind.size());
-  if (zone == std::string_view::npos) return false;
-  zone += kZone.size();
-  size_t zone_end = line.find('"', zone);
-  if (zone_end == std::string_view::npos || zone_end >= line.size() - kTail) return false;
-  if (!FromHex(line.substr(line.size() - 66, 64), &record->hash)) return false;
-  record->seq = seq;
-  record->zone.assign(line.substr(zone, zone_end - zone));
-  return true;
-}
-
 // The stored record of one journal line: its zone, seq and hash as the line says them. The command id
-// (a second parse of the command) only when asked: replay scans never read it, and take the fields
-// from their places (SliceRecord) instead of parsing the line that the replay parses anyway.
+// (a second parse of the command) only when asked: replay scans never read it, and take a command
+// entry's fields from their places (journal::SliceCommandLine) instead of parsing the line that the
+// replay parses anyway. Nothing read so is trusted: replay checks every byte.
 Result<EntryRecord> RecordOfLine(std::string line, const std::string& path, uint64_t seq,
                                  bool with_command_id) {
   if (!with_command_id) {
-    EntryRecord record;
-    if (SliceRecord(line, &record)) {
+    journal::CommandLineParts parts;
+    if (journal::SliceCommandLine(line, &parts)) {
+      EntryRecord record;
+      record.zone.assign(parts.zone);
+      record.seq = parts.seq;
+      record.hash = parts.hash;
       record.line = std::move(line);
       return record;
     }

@@ -31,6 +31,7 @@ struct PeriodEntry {
   bool profile = false;
   engine::Command command;
   Hash256 prev{};  // the recorded previous entry's hash: the sampling draw of stamped commands uses it
+  Hash256 hash{};
   size_t command_begin = 0, command_size = 0, decision_begin = 0, decision_size = 0;
   std::string_view command_json() const { return {line.data() + command_begin, command_size}; }
   std::string_view decision_json() const { return {line.data() + decision_begin, decision_size}; }
@@ -97,33 +98,17 @@ bool IsProfileLine(std::string_view line) {
 
 std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
 
-// Finds the command and the decision in a command entry's line:
-// {"seq":N,"kind":"command","zone":Z,"prev":HEX,"command":{..},"decision":{..},"hash":"HEX"}.
-// No key inside a command or a decision is "decision", and a quote inside a string is escaped, so
-// the last `,"decision":` is the entry's own. The recorded side checks the whole line.
+// Finds the command and the decision in a command entry's line (journal::SliceCommandLine checks the
+// framing; the recorded side's replay checks the rest).
 bool SliceCommandLine(PeriodEntry* entry) {
-  std::string_view line = entry->line;
-  constexpr std::string_view kCommand = "\"command\":", kDecision = ",\"decision\":",
-                             kHash = ",\"hash\":\"";
-  constexpr size_t kHashTail = kHash.size() + 64 + 2;
-  size_t command = line.find(kCommand);
-  size_t decision = line.rfind(kDecision);
-  if (command == std::string_view::npos || decision == std::string_view::npos ||
-      line.size() < kHashTail || decision + kDecision.size() > line.size() - kHashTail ||
-      line.substr(line.size() - kHashTail, kHash.size()) != kHash) {
-    return false;
-  }
-  // The zone id before "prev" holds no quote, so the first "prev" key is the entry's own.
-  constexpr std::string_view kPrev = "\"prev\":\"";
-  size_t prev = line.find(kPrev);
-  if (prev == std::string_view::npos || prev + kPrev.size() + 64 > command ||
-      !FromHex(line.substr(prev + kPrev.size(), 64), &entry->prev)) {
-    return false;
-  }
-  entry->command_begin = command + kCommand.size();
-  entry->command_size = decision - entry->command_begin;
-  entry->decision_begin = decision + kDecision.size();
-  entry->decision_size = line.size() - kHashTail - entry->decision_begin;
+  journal::CommandLineParts parts;
+  if (!journal::SliceCommandLine(entry->line, &parts)) return false;
+  entry->prev = parts.prev;
+  entry->hash = parts.hash;
+  entry->command_begin = static_cast<size_t>(parts.command.data() - entry->line.data());
+  entry->command_size = parts.command.size();
+  entry->decision_begin = static_cast<size_t>(parts.decision.data() - entry->line.data());
+  entry->decision_size = parts.decision.size();
   return true;
 }
 
@@ -340,12 +325,24 @@ Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bou
   std::string recorded_error;
   std::thread worker([&] {
     auto replay = [&](const PeriodEntry& item) -> Status {
-      auto entry = journal::EntryForReplay(item.line);
-      if (!entry) return Error{SeqPrefix(item.seq) + entry.error().message};
-      if (entry->seq != item.seq || entry->zone != zone) {
-        return Error{SeqPrefix(item.seq) + "the stored row and its entry disagree"};
+      if (item.profile) {
+        auto entry = journal::EntryFromJsonLine(item.line);
+        if (!entry) return Error{SeqPrefix(item.seq) + entry.error().message};
+        if (entry->seq != item.seq || entry->zone != zone) {
+          return Error{SeqPrefix(item.seq) + "the stored row and its entry disagree"};
+        }
+        return recorded->Replay(*entry);
       }
-      return item.profile ? recorded->Replay(*entry) : recorded->Replay(*entry, item.command);
+      // The parts sliced on the calling thread; Replay checks them all (and the zone by the hash).
+      journal::Entry entry;
+      entry.seq = item.seq;
+      entry.prev = item.prev;
+      entry.kind = journal::EntryKind::kCommand;
+      entry.zone = zone;
+      entry.command.assign(item.command_json());
+      entry.decision.assign(item.decision_json());
+      entry.hash = item.hash;
+      return recorded->Replay(entry, item.command);
     };
     while (std::shared_ptr<const Batch> batch = queue.Pop()) {
       if (recorded_failed.load()) continue;  // drain
