@@ -178,7 +178,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   using namespace twoline::cli;  // NOLINT: dispatch table reads better unqualified
 
-  if (auto status = proof_commands.Run(journal_path, db_path, std::cout, std::cerr)) return *status;
+  if (auto status = proof_commands.Run(StoreLocation{db_path, journal_path, postgres}, zone,
+                                       std::cout, std::cerr)) {
+    return *status;
+  }
   if (auto status = whatif_command.Run(std::cout, std::cerr)) return *status;
   if (zones->parsed()) return RunZones(zones_json, std::cout, std::cerr);
   if (check->parsed()) return RunCheckProfile(profile_file, std::cout, std::cerr);

@@ -391,6 +391,49 @@ int VerifyJournalCheckpoints(const VerifyCheckpointOptions& options, std::ostrea
   return 0;
 }
 
+int VerifyStoreCheckpoints(const StoreLocation& location, const std::string& zone_option,
+                           const VerifyCheckpointOptions& options, std::ostream& out,
+                           std::ostream& err) {
+  auto verifiers = ReadVerifiers(options.public_key_paths);
+  if (!verifiers) return Bad("verify", verifiers.error().message, out, err);
+  auto store = OpenStore(location, /*read_only=*/true);
+  if (!store) return Bad("verify", store.error().message, out, err);
+  auto zones = (*store)->Zones();
+  if (!zones) return Bad("verify", zones.error().message, out, err);
+  std::string zone = zone_option;
+  if (zone.empty()) {
+    if (zones->size() != 1) {
+      return Bad("verify",
+                 location.Name() + " holds " + std::to_string(zones->size()) +
+                     " zones; with --checkpoint give --zone",
+                 out, err);
+    }
+    zone = zones->front().zone;
+  }
+  // The whole journal first, as `verify` does: every entry replayed and every stored leaf hash
+  // checked against the one its entry gives. Then the tree of those leaves against each checkpoint.
+  if (VerifyStore(location, zone, /*from_snapshot=*/false, out, err) != 0) return 1;
+  proof::MerkleLog log;
+  for (;;) {
+    auto page = (*store)->ReadLeafHashes(zone, log.size() + 1, store::kLeafHashesMax);
+    if (!page) return Bad("verify", page.error().message, out, err);
+    if (page->empty()) break;
+    for (const Hash256& leaf : *page) log.Append(leaf);
+  }
+  std::string origin = options.origin.empty() ? proof::DefaultOrigin(zone) : options.origin;
+  auto opened = OpenCheckpoints(options.checkpoint_paths, *verifiers, origin);
+  if (!opened) return Bad("verify", opened.error().message, out, err);
+  std::vector<proof::Checkpoint> checkpoints;
+  for (proof::OpenedCheckpoint& checkpoint : *opened)
+    checkpoints.push_back(std::move(checkpoint.checkpoint));
+  proof::JournalAudit audit = proof::AuditJournal(log, checkpoints);
+  if (audit.finding != proof::JournalAudit::Finding::kConsistent) {
+    return Bad("verify", audit.message, out, err);
+  }
+  out << "ok checkpoint: " << audit.message << "\n";
+  return 0;
+}
+
 void ProofCommandLine::Register(CLI::App* app, CLI::App* verify) {
   key_ = app->add_subcommand("key", "checkpoint signing keys: create");
   key_->add_option("ACTION", key_action_, "create")->required()->check(CLI::IsMember({"create"}));
@@ -451,14 +494,14 @@ void ProofCommandLine::Register(CLI::App* app, CLI::App* verify) {
 
   verify_ = verify;
   verify->add_option("--checkpoint", verify_options_.checkpoint_paths,
-                     "journal: also check against signed checkpoints (repeatable)");
+                     "also check the journal against signed checkpoints kept elsewhere (repeatable)");
   verify->add_option("--public-key", verify_options_.public_key_paths,
                      "with --checkpoint: verifier key file");
   verify->add_option("--origin", verify_options_.origin, "with --checkpoint: expected origin");
 }
 
-std::optional<int> ProofCommandLine::Run(const std::string& verify_journal_path,
-                                         const std::string& verify_db_path, std::ostream& out,
+std::optional<int> ProofCommandLine::Run(const StoreLocation& verify,
+                                         const std::string& verify_zone, std::ostream& out,
                                          std::ostream& err) {
   if (key_->parsed()) return KeyCreate(key_options_, out, err);
   if (checkpoint_->parsed()) {
@@ -490,8 +533,10 @@ std::optional<int> ProofCommandLine::Run(const std::string& verify_journal_path,
     if (verify_options_.checkpoint_paths.empty() || verify_options_.public_key_paths.empty()) {
       return Fail("verify", "--checkpoint and --public-key go together", err);
     }
-    if (!verify_db_path.empty()) return Fail("verify", "--checkpoint needs --journal FILE", err);
-    verify_options_.journal_path = verify_journal_path;
+    if (verify.journal.empty()) {
+      return VerifyStoreCheckpoints(verify, verify_zone, verify_options_, out, err);
+    }
+    verify_options_.journal_path = verify.journal;
     return VerifyJournalCheckpoints(verify_options_, out, err);
   }
   return std::nullopt;

@@ -91,6 +91,12 @@ struct VerifyCheckpointOptions {
 // does, then checks it against every checkpoint, naming a rewrite or a truncation.
 int VerifyJournalCheckpoints(const VerifyCheckpointOptions& options, std::ostream& out,
                              std::ostream& err);
+// The same on a database (`--db`, `--postgres`): verifies the zone (`zone`, or the store's only
+// one) as `verify` does, stored leaf hashes included, then checks its tree against every
+// checkpoint. `options.journal_path` is unused.
+int VerifyStoreCheckpoints(const StoreLocation& location, const std::string& zone,
+                           const VerifyCheckpointOptions& options, std::ostream& out,
+                           std::ostream& err);
 
 // The command line of the commands above: Register adds `key`, `checkpoint`, `prove` and
 // `verify-proof` to the application and `--checkpoint`, `--public-key` and `--origin` to its
@@ -99,8 +105,8 @@ class ProofCommandLine {
  public:
   void Register(CLI::App* app, CLI::App* verify);
   // The exit status when one of these commands (or `verify --checkpoint`) was parsed, else nothing.
-  // `verify_journal_path` and `verify_db_path` are `verify`'s own --journal and --db.
-  std::optional<int> Run(const std::string& verify_journal_path, const std::string& verify_db_path,
+  // `verify` is where `verify`'s own --journal, --db or --postgres point, `verify_zone` its --zone.
+  std::optional<int> Run(const StoreLocation& verify, const std::string& verify_zone,
                          std::ostream& out, std::ostream& err);
 
  private:

@@ -320,7 +320,7 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
                   bool from_snapshot, bool stored_read_models, std::ostream& out,
                   std::ostream& err) {
   store::Zone zone;
-  zone.tracker.Attach(&zone.chain.engine());
+  if (stored_read_models) zone.tracker.Attach(&zone.chain.engine());
   uint64_t snapshot_seq = 0;
   if (from_snapshot) {
     snapshot_seq = store::RestoreNewestSnapshot(store, record, &zone, [&](const std::string& warning) {

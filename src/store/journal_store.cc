@@ -235,6 +235,9 @@ Status JournalStore::Scan() {
     leaves_.clear();
     return Status::Ok();
   }
+  // An audit trusts no derived file: the leaf hashes are computed from the lines when first asked
+  // for (a replay computes its own and needs none).
+  if (!use_index_) leaves_.clear();
   auto first = ReadLocked(1);
   if (!first) return first.error();
   zone_ = first->zone;
@@ -243,6 +246,11 @@ Status JournalStore::Scan() {
   auto last = ReadLocked(offsets_.size() - 1);
   if (!last) return last.error();
   head_ = last->hash;
+  return use_index_ ? LoadLeaves() : Status::Ok();
+}
+
+Status JournalStore::EnsureLeavesLocked() {
+  if (leaves_.size() + 1 == offsets_.size()) return Status::Ok();
   return LoadLeaves();
 }
 
@@ -256,7 +264,8 @@ Result<EntryRecord> JournalStore::ReadLocked(uint64_t seq) const {
     return Error{status.message()};
   }
   auto record = RecordOfLine(std::move(line), path_ + ": ", seq, /*with_command_id=*/true);
-  if (record && seq <= leaves_.size()) record->leaf_hash = leaves_[seq - 1];
+  if (!record) return record;
+  record->leaf_hash = seq <= leaves_.size() ? leaves_[seq - 1] : journal::LeafHashOfLine(record->line);
   return record;
 }
 
@@ -290,6 +299,7 @@ Status JournalStore::Append(const AppendBatch& batch) {
   for (const ReadModelChanges& changes : batch.read_models) {
     if (changes.zone != zone) return Error{path_ + ": read models for unknown zone " + changes.zone};
   }
+  if (Status status = EnsureLeavesLocked(); !status) return status;
   const uint64_t end = offsets_.back();
   if (!text.empty()) {
     size_t written = 0;
@@ -391,14 +401,20 @@ Status JournalStore::ScanEntries(const std::string& zone, uint64_t from_seq, uin
     if (from_seq > last) return Status::Ok();
     offsets.assign(offsets_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1),
                    offsets_.begin() + static_cast<std::ptrdiff_t>(last + 1));
-    leaves.assign(leaves_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1),
-                  leaves_.begin() + static_cast<std::ptrdiff_t>(last));
+    if (leaves_.size() > from_seq - 1) {
+      leaves.assign(leaves_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1),
+                    leaves_.begin() + static_cast<std::ptrdiff_t>(std::min<uint64_t>(last, leaves_.size())));
+    }
   }
   return ForEachLine(from_seq, offsets, [&](uint64_t seq, std::string_view line) -> Status {
     auto record = RecordOfLine(std::string(line), "", seq,
                                /*with_command_id=*/false);
     if (!record) return Error{record.error().message};
-    record->leaf_hash = leaves[seq - from_seq];
+    if (seq - from_seq < leaves.size()) {
+      record->leaf_hash = leaves[seq - from_seq];
+    } else {
+      record->leaf_hash_known = false;
+    }
     return each(*record);
   });
 }
@@ -408,7 +424,9 @@ Result<std::vector<Hash256>> JournalStore::ReadLeafHashes(const std::string& zon
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<Hash256> out;
   from_seq = std::max<uint64_t>(from_seq, 1);
-  if (zone != zone_ || from_seq > leaves_.size()) return out;
+  if (zone != zone_) return out;
+  if (Status status = EnsureLeavesLocked(); !status) return Error{status.message()};
+  if (from_seq > leaves_.size()) return out;
   size_t count = std::min<size_t>(std::min(limit, kLeafHashesMax), leaves_.size() - (from_seq - 1));
   auto begin = leaves_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1);
   out.assign(begin, begin + static_cast<std::ptrdiff_t>(count));

@@ -97,6 +97,8 @@ class JournalStore final : public Store {
   void AppendIndex(size_t first_new_offset);
   // Fills leaves_ for every entry: from `<journal>.leaves` as far as it fits, then from the lines.
   Status LoadLeaves();
+  // LoadLeaves unless leaves_ covers every entry (an audit opens without them); holds mutex_.
+  Status EnsureLeavesLocked();
   void AppendLeaves(size_t first_new);
   // Calls `each` with the lines of entries first_seq.. in `offsets` (offsets[0] is where entry
   // first_seq starts, back() where the last one ends), reading the file in chunks of about 4 MiB.

@@ -70,6 +70,7 @@ class ReadModelTracker {
  public:
   // The engine whose state the tracker reads (the zone's Chain's); set once by the ZoneSet.
   void Attach(const engine::Engine* engine) { engine_ = engine; }
+  bool attached() const { return engine_ != nullptr; }
   // Records what a journaled command touches (the parsed command, as decided or replayed, right
   // after the engine applied it), given the entry's seq and canonical decision.
   void Observe(const engine::Command& command, uint64_t seq, std::string_view decision);

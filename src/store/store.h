@@ -77,6 +77,9 @@ struct EntryRecord {
   // The entry's RFC 9162 leaf hash: set by the writer on Append; on reads, the stored one (for rows
   // written before leaf hashes were stored, computed from the line). Replay checks it.
   Hash256 leaf_hash{};
+  // False only on a scan that has no stored leaf hash to give (a journal file read for an audit,
+  // which trusts no derived file): leaf_hash is then unset, and replay computes it from the line.
+  bool leaf_hash_known = true;
 };
 
 // A signed checkpoint of the tree of a zone's first `size` entries.

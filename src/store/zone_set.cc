@@ -74,12 +74,13 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
     if (entry->zone != record.zone) return Error{at() + "entry of zone \"" + entry->zone + "\""};
     if (entry->hash != stored.hash) return Error{at() + "the stored hash column differs from the entry"};
     if (Status replayed = zone->chain.Replay(*entry, &parsed); !replayed) return replayed;
-    if (stored.leaf_hash != zone->chain.last_leaf_hash()) {
+    if (stored.leaf_hash_known && stored.leaf_hash != zone->chain.last_leaf_hash()) {
       // Replay has advanced the chain: entries() is this entry's seq now.
       return Error{"seq " + std::to_string(zone->chain.entries()) +
                    ": the stored leaf hash differs from the entry's"};
     }
-    if (entry->kind == journal::EntryKind::kCommand) {
+    // A zone whose read models nobody reads (an audit of a journal file) tracks nothing.
+    if (entry->kind == journal::EntryKind::kCommand && zone->tracker.attached()) {
       zone->tracker.Observe(parsed, entry->seq, entry->decision);
     }
     return Status::Ok();

@@ -22,9 +22,9 @@ namespace {
 
 using journal::Entry;
 
-// One entry of the period as both sides need it: the stored line, which the recorded side parses
-// and checks, and for a command entry the command parsed once, by the draft side, with where the
-// line holds the recorded command and decision.
+// One entry of the period as both sides need it: the stored line, which the recorded side checks,
+// and for a command entry the command parsed once (by the recorded thread, for both sides), with
+// where the line holds the recorded command and decision.
 struct PeriodEntry {
   uint64_t seq = 0;
   std::string line;
@@ -36,22 +36,45 @@ struct PeriodEntry {
   std::string_view command_json() const { return {line.data() + command_begin, command_size}; }
   std::string_view decision_json() const { return {line.data() + decision_begin, decision_size}; }
 };
-using Batch = std::vector<PeriodEntry>;
+// A batch of the period's entries. The recorded thread parses its commands first and says so;
+// the draft thread waits for that before deciding them, while the recorded thread replays.
+struct Batch {
+  std::vector<PeriodEntry> entries;
 
-// Entries handed from the draft thread to the recorded one, in batches; bounded so that memory
-// stays flat whatever the period's length. A null batch ends the stream.
+  void MarkParsed(std::string error) {
+    std::lock_guard<std::mutex> lock(mutex);
+    parse_error = std::move(error);
+    parsed = true;
+    parsed_cv.notify_one();
+  }
+  // The parse error ("" when every command parsed), once the recorded thread has parsed the batch.
+  std::string WaitParsed() {
+    std::unique_lock<std::mutex> lock(mutex);
+    parsed_cv.wait(lock, [&] { return parsed; });
+    return parse_error;
+  }
+
+ private:
+  std::mutex mutex;
+  std::condition_variable parsed_cv;
+  bool parsed = false;
+  std::string parse_error;
+};
+
+// Batches handed from the draft thread to the recorded one; bounded so that memory stays flat
+// whatever the period's length. A null batch ends the stream.
 class BatchQueue {
  public:
-  void Push(std::shared_ptr<const Batch> batch) {
+  void Push(std::shared_ptr<Batch> batch) {
     std::unique_lock<std::mutex> lock(mutex_);
     not_full_.wait(lock, [&] { return batches_.size() < kDepthMax; });
     batches_.push_back(std::move(batch));
     not_empty_.notify_one();
   }
-  std::shared_ptr<const Batch> Pop() {
+  std::shared_ptr<Batch> Pop() {
     std::unique_lock<std::mutex> lock(mutex_);
     not_empty_.wait(lock, [&] { return !batches_.empty(); });
-    std::shared_ptr<const Batch> batch = std::move(batches_.front());
+    std::shared_ptr<Batch> batch = std::move(batches_.front());
     batches_.pop_front();
     not_full_.notify_one();
     return batch;
@@ -61,8 +84,22 @@ class BatchQueue {
   static constexpr size_t kDepthMax = 8;
   std::mutex mutex_;
   std::condition_variable not_full_, not_empty_;
-  std::deque<std::shared_ptr<const Batch>> batches_;
+  std::deque<std::shared_ptr<Batch>> batches_;
 };
+
+// Parses the commands of a batch's command entries (once, for both sides); "" or the first error.
+std::string ParseCommands(Batch* batch) {
+  engine::Limits limits;
+  limits.command_bytes_max = 1 << 30;  // what was accepted once is decided whatever the limits
+  for (PeriodEntry& entry : batch->entries) {
+    if (entry.profile) continue;
+    engine::ParseFailure failure;
+    if (!engine::ParseCommand(entry.command_json(), limits, &entry.command, &failure)) {
+      return "seq " + std::to_string(entry.seq) + ": stored command does not parse: " + failure.message;
+    }
+  }
+  return "";
+}
 
 constexpr size_t kBatchEntries = 1024;
 
@@ -240,16 +277,6 @@ class DraftRun {
            Report* report, size_t changes_listed_max)
       : engine_(start), draft_(std::move(draft)), report_(report), listed_max_(changes_listed_max) {
     engine_.PutProfileInForce(draft_);
-    limits_.command_bytes_max = 1 << 30;  // what was accepted once is decided whatever the limits
-  }
-
-  // Parses the command of a command entry (once, for both sides).
-  Status Parse(PeriodEntry* entry) const {
-    engine::ParseFailure failure;
-    if (!engine::ParseCommand(entry->command_json(), limits_, &entry->command, &failure)) {
-      return Error{SeqPrefix(entry->seq) + "stored command does not parse: " + failure.message};
-    }
-    return Status::Ok();
   }
 
   Status Step(const PeriodEntry& entry) {
@@ -300,7 +327,6 @@ class DraftRun {
   std::shared_ptr<const policy::Profile> draft_;
   Report* report_;
   size_t listed_max_;
-  engine::Limits limits_;
 };
 
 // Replays entries after the chain's last one up to `through_seq` (the state before the period).
@@ -316,8 +342,10 @@ Status ReplayPrefix(store::Store& store, const std::string& zone, uint64_t throu
                            });
 }
 
-// Both engines through the period: the draft on this thread, the recorded chain on a worker. This
-// thread parses each command once and hands the parsed batch to the worker before deciding it.
+// Both engines through the period, on two threads. This thread reads and slices the entries and
+// decides them under the draft; the recorded thread parses each batch's commands (once, for both
+// sides), says so, and replays the batch. So while this thread decides batch i, the other replays
+// it, and this thread reads batch i + 1 while the other parses it.
 Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bounds,
                  journal::Chain* recorded, DraftRun* draft) {
   BatchQueue queue;
@@ -344,9 +372,19 @@ Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bou
       entry.hash = item.hash;
       return recorded->Replay(entry, item.command);
     };
-    while (std::shared_ptr<const Batch> batch = queue.Pop()) {
-      if (recorded_failed.load()) continue;  // drain
-      for (const PeriodEntry& item : *batch) {
+    while (std::shared_ptr<Batch> batch = queue.Pop()) {
+      if (recorded_failed.load()) {  // drain, never leaving the draft thread waiting
+        batch->MarkParsed("recorded side failed");
+        continue;
+      }
+      std::string parse_error = ParseCommands(batch.get());
+      batch->MarkParsed(parse_error);
+      if (!parse_error.empty()) {
+        recorded_error = std::move(parse_error);
+        recorded_failed.store(true);
+        continue;
+      }
+      for (const PeriodEntry& item : batch->entries) {
         if (Status status = replay(item); !status) {
           recorded_error = status.message();
           recorded_failed.store(true);
@@ -355,33 +393,40 @@ Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bou
       }
     }
   });
-  auto batch = std::make_shared<Batch>();
-  auto flush = [&]() -> Status {
-    std::shared_ptr<Batch> full = std::move(batch);
-    batch = std::make_shared<Batch>();
-    batch->reserve(kBatchEntries);
-    for (PeriodEntry& item : *full) {
-      if (item.profile) continue;
-      if (Status status = draft->Parse(&item); !status) return status;
-    }
-    queue.Push(full);
-    for (const PeriodEntry& item : *full) {
+  std::shared_ptr<Batch> pending;  // handed over, not yet decided under the draft
+  auto decide_pending = [&]() -> Status {
+    if (pending == nullptr) return Status::Ok();
+    std::shared_ptr<Batch> batch = std::move(pending);
+    if (std::string error = batch->WaitParsed(); !error.empty()) return Error{std::move(error)};
+    for (const PeriodEntry& item : batch->entries) {
       if (Status status = draft->Step(item); !status) return status;
     }
     return recorded_failed.load() ? Error{"recorded side failed"} : Status::Ok();
   };
+  auto batch = std::make_shared<Batch>();
+  batch->entries.reserve(kBatchEntries);
+  auto flush = [&]() -> Status {
+    std::shared_ptr<Batch> full = std::move(batch);
+    batch = std::make_shared<Batch>();
+    batch->entries.reserve(kBatchEntries);
+    queue.Push(full);
+    Status status = decide_pending();
+    pending = std::move(full);
+    return status;
+  };
   Status status = store.ScanEntries(
       zone, bounds.first_seq, bounds.last_seq, [&](const store::EntryRecord& stored) -> Status {
-        PeriodEntry& item = batch->emplace_back();
+        PeriodEntry& item = batch->entries.emplace_back();
         item.seq = stored.seq;
         item.line = stored.line;
         item.profile = IsProfileLine(item.line);
         if (!item.profile && !SliceCommandLine(&item)) {
           return Error{SeqPrefix(stored.seq) + "not an entry line"};
         }
-        return batch->size() == kBatchEntries ? flush() : Status::Ok();
+        return batch->entries.size() == kBatchEntries ? flush() : Status::Ok();
       });
-  if (status && !batch->empty()) status = flush();
+  if (status && !batch->entries.empty()) status = flush();
+  if (status) status = decide_pending();
   queue.Push(nullptr);
   worker.join();
   // The recorded side's message comes first: it names what is wrong with the journal itself.

@@ -252,6 +252,32 @@ check "and names the rewrite with the intact prefix" \
 capture "$twoline" verify --journal "$journal" --checkpoint "$tmp/cp1.txt" --public-key "$tmp/stranger.pub"
 check "verify --checkpoint refuses a checkpoint it cannot authenticate" test "$status" -eq 1
 
+# The same audit of a database: its stored leaf hashes are checked by the replay, then the tree.
+capture "$twoline" verify --db "$tmp/hq.db" --checkpoint "$tmp/cp1.txt" "${key[@]}"
+check "verify --db --checkpoint passes the database ($output)" test "$status" -eq 0
+check "and prints verify's line and the checkpoint line" \
+  grep -Eq "^ok $n1 [0-9a-f]{64} state [0-9a-f]{64}
+ok checkpoint: the journal's first $n1 entries match the checkpoint" <<< "$output"
+head -n 20 "$tmp/day1.jsonl" | "$twoline" run --zone hengqin --db "$tmp/short.db" > /dev/null
+capture "$twoline" verify --db "$tmp/short.db" --checkpoint "$tmp/cp1.txt" "${key[@]}"
+check "verify --db --checkpoint fails a database cut short ($output)" test "$status" -eq 1
+check "and names the truncation" grep -q "^bad truncated: the checkpoint covers $n1 entries" <<< "$output"
+"$twoline" run --zone hengqin --db "$tmp/rewritten.db" < "$tmp/day1.jsonl" > /dev/null
+tail -n +2 "$tmp/day2.jsonl" | cat - "$tmp/day3.jsonl" |
+  "$twoline" run --zone hengqin --db "$tmp/rewritten.db" > /dev/null
+capture "$twoline" verify --db "$tmp/rewritten.db" --checkpoint "$tmp/cp2.txt" --checkpoint "$tmp/cp1.txt" "${key[@]}"
+check "verify --db --checkpoint fails a rewritten database ($output)" test "$status" -eq 1
+check "and names the rewrite with the intact prefix" \
+  grep -q "^bad the journal was rewritten at or before seq $n2: .*(its first $n1 entries match the checkpoint of size $n1)" <<< "$output"
+"$twoline" simulate --zone qianhai --date 2026-03-01 --persons 5 --crossings 0 --consignments 2 --seed 3 |
+  "$twoline" run --zone qianhai --db "$tmp/hq.db" > /dev/null
+capture "$twoline" verify --db "$tmp/hq.db" --checkpoint "$tmp/cp1.txt" "${key[@]}"
+check "a database of two zones needs --zone with --checkpoint" grep -q "give --zone" <<< "$output"
+capture "$twoline" verify --db "$tmp/hq.db" --zone hengqin --checkpoint "$tmp/cp1.txt" "${key[@]}"
+check "verify --db --zone hengqin --checkpoint passes ($output)" test "$status" -eq 0
+capture "$twoline" verify --db "$tmp/hq.db" --zone qianhai --checkpoint "$tmp/cp1.txt" "${key[@]}"
+check "a checkpoint of another zone's origin is refused for qianhai" test "$status" -eq 1
+
 # --- the checker itself ----------------------------------------------------------------------------------
 check "verify_proof.py checks Go's signed-note test vector with its own Ed25519" python3 -c '
 import sys
