@@ -74,15 +74,20 @@ Status Chain::Replay(const Entry& entry, const engine::Command& command) {
   return ReplayEntry(entry, &command, nullptr);
 }
 
+Status Chain::Replay(const Entry& entry, const engine::Command& command,
+                     const EntryHashes& hashes) {
+  return ReplayEntry(entry, &command, nullptr, &hashes);
+}
+
 Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
-                          engine::Command* parsed) {
+                          engine::Command* parsed, const EntryHashes* hashed) {
   const std::string at = "seq " + std::to_string(engine_.next_seq()) + ": ";
   if (entry.seq != engine_.next_seq()) {
     return Error{at + "found entry numbered " + std::to_string(entry.seq) +
                  " (entry removed, reordered or duplicated)"};
   }
   if (entry.prev != head_) return Error{at + "previous hash does not match the chain"};
-  const EntryHashes hashes = HashEntry(entry);
+  const EntryHashes hashes = hashed != nullptr ? *hashed : HashEntry(entry);
   if (hashes.chain != entry.hash) return Error{at + "hash does not match the entry's content"};
   // The frontier grows only with an entry that replays; every return below that succeeds does.
   auto appended = [&] {

@@ -22,6 +22,7 @@
 #include "base/result.h"
 #include "engine/engine.h"
 #include "journal/entry.h"
+#include "journal/merkle_leaf.h"
 #include "proof/merkle.h"
 
 namespace twoline::journal {
@@ -42,6 +43,9 @@ class Chain {
   // the replay limits: command_bytes_max 1 << 30), so that the parse is not repeated; every check
   // is the same (the parsed command must be the entry's canonical command).
   Status Replay(const Entry& entry, const engine::Command& command);
+  // The same, with the entry's hashes computed by the caller as HashEntry(entry) (so that another
+  // thread can hash while this one decides); the entry's own hash is still checked against them.
+  Status Replay(const Entry& entry, const engine::Command& command, const EntryHashes& hashes);
   // Restores a chain from a snapshot's engine body, the hash of its last entry and the Merkle
   // frontier of its entries (journal/snapshot.h checks the container and that the frontier covers
   // every entry). The chain must be empty.
@@ -65,7 +69,8 @@ class Chain {
   Entry NextEntry(EntryKind kind);
   // Sets the entry's hash and appends its leaf to the frontier.
   void Seal(Entry& entry);
-  Status ReplayEntry(const Entry& entry, const engine::Command* given, engine::Command* parsed);
+  Status ReplayEntry(const Entry& entry, const engine::Command* given, engine::Command* parsed,
+                     const EntryHashes* hashed = nullptr);
   engine::Engine engine_;
   Hash256 head_{};
   proof::MerkleFrontier frontier_;

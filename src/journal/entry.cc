@@ -98,13 +98,6 @@ Result<Entry> EntryFromJsonLine(std::string_view line) {
 
 namespace {
 
-bool IsLowerHex(std::string_view text) {
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 bool IsIdText(std::string_view text) {
   if (text.empty() || text.size() > 128) return false;
   for (char c : text) {
@@ -126,7 +119,8 @@ bool Expect(std::string_view line, size_t* at, std::string_view literal) {
 // The hex hash at `*at` followed by a quote.
 bool ExpectHash(std::string_view line, size_t* at, Hash256* out) {
   std::string_view hex = line.substr(*at, 64);
-  if (hex.size() != 64 || !IsLowerHex(hex) || !FromHex(hex, out)) return false;
+  // FromHex accepts only lower-case hex digits, as EntryToJsonLine writes them.
+  if (hex.size() != 64 || !FromHex(hex, out)) return false;
   *at += 64;
   return Expect(line, at, "\"");
 }

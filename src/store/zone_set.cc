@@ -1,5 +1,10 @@
 #include "store/zone_set.h"
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
 #include "base/check.h"
 #include "journal/snapshot.h"
 
@@ -60,31 +65,160 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
   return 0;
 }
 
+namespace {
+
+// One stored entry made ready for replay off the replaying thread: framed, parsed and hashed.
+struct PreparedEntry {
+  EntryRecord stored;
+  std::string error;  // the framing is wrong: replay stops here with this message
+  journal::Entry entry;
+  bool parsed = false;  // a command entry whose command parsed (else Replay parses and names why)
+  engine::Command command;
+  journal::EntryHashes hashes;
+};
+
+std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
+
+void Prepare(PreparedEntry* item) {
+  auto entry = journal::EntryForReplay(item->stored.line);
+  if (!entry) {
+    item->error = entry.error().message;
+    return;
+  }
+  item->entry = std::move(*entry);
+  if (item->entry.kind != journal::EntryKind::kCommand) return;
+  engine::ParseFailure failure;
+  engine::Limits limits;
+  limits.command_bytes_max = 1 << 30;  // what was accepted once is replayed whatever the limits
+  item->parsed = engine::ParseCommand(item->entry.command, limits, &item->command, &failure);
+  if (item->parsed) item->hashes = journal::HashEntry(item->entry);
+}
+
+// Prepared batches from the reading thread to the replaying one, at most kDepthMax at a time so
+// that memory stays flat however long the tail. A null batch ends the stream.
+class PreparedQueue {
+ public:
+  using Batch = std::vector<PreparedEntry>;
+  void Push(std::unique_ptr<Batch> batch) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_full_.wait(lock, [&] { return batches_.size() < kDepthMax || closed_; });
+    if (closed_) return;
+    batches_.push_back(std::move(batch));
+    not_empty_.notify_one();
+  }
+  std::unique_ptr<Batch> Pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_empty_.wait(lock, [&] { return !batches_.empty(); });
+    std::unique_ptr<Batch> batch = std::move(batches_.front());
+    batches_.pop_front();
+    not_full_.notify_one();
+    return batch;
+  }
+  // The replaying thread stopped: the reader's pushes return at once from now on.
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    batches_.clear();
+    not_full_.notify_all();
+  }
+  bool closed() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return closed_;
+  }
+
+ private:
+  static constexpr size_t kDepthMax = 8;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<std::unique_ptr<Batch>> batches_;
+  bool closed_ = false;
+};
+
+constexpr size_t kPreparedBatch = 512;
+// Below this many entries the tail is replayed on the calling thread alone.
+constexpr uint64_t kPipelinedTailMin = 4096;
+
+}  // namespace
+
+// Two threads when the tail is long: one reads each entry, checks its framing, parses its command
+// and hashes it; the calling thread replays them in order (decides, compares, applies). Every check
+// and every message is the same as on one thread, and the first bad seq stops both.
 Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
   const std::string prefix = "zone " + record.zone + ": ";
   engine::Command parsed;
-  Status status = store.ScanEntries(record.zone, zone->chain.entries() + 1, record.entries, [&](const EntryRecord& stored) -> Status {
-    auto at = [&] { return "seq " + std::to_string(zone->chain.entries() + 1) + ": "; };
-    auto entry = journal::EntryForReplay(stored.line);
-    if (!entry) return Error{at() + entry.error().message};
-    if (entry->seq != stored.seq) {
+  auto replay = [&](PreparedEntry& item) -> Status {
+    const EntryRecord& stored = item.stored;
+    auto at = [&] { return SeqPrefix(zone->chain.entries() + 1); };
+    if (!item.error.empty()) return Error{at() + item.error};
+    const journal::Entry& entry = item.entry;
+    if (entry.seq != stored.seq) {
       return Error{at() + "the stored row says seq " + std::to_string(stored.seq) +
-                   " but its entry says " + std::to_string(entry->seq)};
+                   " but its entry says " + std::to_string(entry.seq)};
     }
-    if (entry->zone != record.zone) return Error{at() + "entry of zone \"" + entry->zone + "\""};
-    if (entry->hash != stored.hash) return Error{at() + "the stored hash column differs from the entry"};
-    if (Status replayed = zone->chain.Replay(*entry, &parsed); !replayed) return replayed;
+    if (entry.zone != record.zone) return Error{at() + "entry of zone \"" + entry.zone + "\""};
+    if (entry.hash != stored.hash) return Error{at() + "the stored hash column differs from the entry"};
+    const engine::Command* command = &parsed;
+    if (item.parsed) {
+      if (Status replayed = zone->chain.Replay(entry, item.command, item.hashes); !replayed) return replayed;
+      command = &item.command;
+    } else if (Status replayed = zone->chain.Replay(entry, &parsed); !replayed) {
+      return replayed;
+    }
     if (stored.leaf_hash_known && stored.leaf_hash != zone->chain.last_leaf_hash()) {
       // Replay has advanced the chain: entries() is this entry's seq now.
-      return Error{"seq " + std::to_string(zone->chain.entries()) +
-                   ": the stored leaf hash differs from the entry's"};
+      return Error{SeqPrefix(zone->chain.entries()) + "the stored leaf hash differs from the entry's"};
     }
     // A zone whose read models nobody reads (an audit of a journal file) tracks nothing.
-    if (entry->kind == journal::EntryKind::kCommand && zone->tracker.attached()) {
-      zone->tracker.Observe(parsed, entry->seq, entry->decision);
+    if (entry.kind == journal::EntryKind::kCommand && zone->tracker.attached()) {
+      zone->tracker.Observe(*command, entry.seq, entry.decision);
     }
     return Status::Ok();
-  });
+  };
+  const uint64_t first = zone->chain.entries() + 1;
+  Status status = Status::Ok();
+  if (record.entries < first + kPipelinedTailMin) {
+    status = store.ScanEntries(record.zone, first, record.entries, [&](const EntryRecord& stored) -> Status {
+      PreparedEntry item;
+      item.stored = stored;
+      auto entry = journal::EntryForReplay(item.stored.line);
+      if (!entry) {
+        item.error = entry.error().message;
+      } else {
+        item.entry = std::move(*entry);
+      }
+      return replay(item);
+    });
+  } else {
+    PreparedQueue queue;
+    Status read_status = Status::Ok();
+    std::thread reader([&] {
+      auto batch = std::make_unique<PreparedQueue::Batch>();
+      read_status = store.ScanEntries(record.zone, first, record.entries, [&](const EntryRecord& stored) -> Status {
+        if (queue.closed()) return Error{"replay stopped"};
+        PreparedEntry& item = batch->emplace_back();
+        item.stored = stored;
+        Prepare(&item);
+        if (batch->size() == kPreparedBatch) {
+          queue.Push(std::move(batch));
+          batch = std::make_unique<PreparedQueue::Batch>();
+        }
+        return Status::Ok();
+      });
+      if (!batch->empty()) queue.Push(std::move(batch));
+      queue.Push(nullptr);
+    });
+    while (std::unique_ptr<PreparedQueue::Batch> batch = queue.Pop()) {
+      for (PreparedEntry& item : *batch) {
+        status = replay(item);
+        if (!status) break;
+      }
+      if (!status) break;
+    }
+    queue.Close();
+    reader.join();
+    // A read error ends the stream early: the entries before it were replayed, the rest is missing.
+    if (status && !read_status) status = read_status;
+  }
   if (!status) return Error{prefix + status.message()};
   if (zone->chain.entries() != record.entries) {
     return Error{prefix + "seq " + std::to_string(zone->chain.entries() + 1) +

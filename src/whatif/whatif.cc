@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -12,6 +11,7 @@
 
 #include "base/decimal.h"
 #include "base/json_writer.h"
+#include "base/sha256.h"
 #include "engine/engine.h"
 #include "journal/chain.h"
 #include "policy/profile_loader.h"
@@ -22,9 +22,8 @@ namespace {
 
 using journal::Entry;
 
-// One entry of the period as both sides need it: the stored line, which the recorded side checks,
-// and for a command entry the command parsed once (by the recorded thread, for both sides), with
-// where the line holds the recorded command and decision.
+// One entry of the period, made ready on the reading thread: the stored line, and for a command
+// entry the command parsed once, with where the line holds the recorded command and decision.
 struct PeriodEntry {
   uint64_t seq = 0;
   std::string line;
@@ -33,73 +32,50 @@ struct PeriodEntry {
   Hash256 prev{};  // the recorded previous entry's hash: the sampling draw of stamped commands uses it
   Hash256 hash{};
   size_t command_begin = 0, command_size = 0, decision_begin = 0, decision_size = 0;
+  std::string error;  // the journal is wrong here: the run stops at this entry with this message
   std::string_view command_json() const { return {line.data() + command_begin, command_size}; }
   std::string_view decision_json() const { return {line.data() + decision_begin, decision_size}; }
 };
-// A batch of the period's entries. The recorded thread parses its commands first and says so;
-// the draft thread waits for that before deciding them, while the recorded thread replays.
-struct Batch {
-  std::vector<PeriodEntry> entries;
+using Batch = std::vector<PeriodEntry>;
 
-  void MarkParsed(std::string error) {
-    std::lock_guard<std::mutex> lock(mutex);
-    parse_error = std::move(error);
-    parsed = true;
-    parsed_cv.notify_one();
-  }
-  // The parse error ("" when every command parsed), once the recorded thread has parsed the batch.
-  std::string WaitParsed() {
-    std::unique_lock<std::mutex> lock(mutex);
-    parsed_cv.wait(lock, [&] { return parsed; });
-    return parse_error;
-  }
-
- private:
-  std::mutex mutex;
-  std::condition_variable parsed_cv;
-  bool parsed = false;
-  std::string parse_error;
-};
-
-// Batches handed from the draft thread to the recorded one; bounded so that memory stays flat
-// whatever the period's length. A null batch ends the stream.
+// Batches from the reading thread to the deciding one; bounded so that memory stays flat whatever
+// the period's length. A null batch ends the stream.
 class BatchQueue {
  public:
-  void Push(std::shared_ptr<Batch> batch) {
+  void Push(std::unique_ptr<Batch> batch) {
     std::unique_lock<std::mutex> lock(mutex_);
-    not_full_.wait(lock, [&] { return batches_.size() < kDepthMax; });
+    not_full_.wait(lock, [&] { return batches_.size() < kDepthMax || closed_; });
+    if (closed_) return;
     batches_.push_back(std::move(batch));
     not_empty_.notify_one();
   }
-  std::shared_ptr<Batch> Pop() {
+  std::unique_ptr<Batch> Pop() {
     std::unique_lock<std::mutex> lock(mutex_);
     not_empty_.wait(lock, [&] { return !batches_.empty(); });
-    std::shared_ptr<Batch> batch = std::move(batches_.front());
+    std::unique_ptr<Batch> batch = std::move(batches_.front());
     batches_.pop_front();
     not_full_.notify_one();
     return batch;
+  }
+  // The deciding thread stopped: pushes return at once from now on.
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    batches_.clear();
+    not_full_.notify_all();
+  }
+  bool closed() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return closed_;
   }
 
  private:
   static constexpr size_t kDepthMax = 8;
   std::mutex mutex_;
   std::condition_variable not_full_, not_empty_;
-  std::deque<std::shared_ptr<Batch>> batches_;
+  std::deque<std::unique_ptr<Batch>> batches_;
+  bool closed_ = false;
 };
-
-// Parses the commands of a batch's command entries (once, for both sides); "" or the first error.
-std::string ParseCommands(Batch* batch) {
-  engine::Limits limits;
-  limits.command_bytes_max = 1 << 30;  // what was accepted once is decided whatever the limits
-  for (PeriodEntry& entry : batch->entries) {
-    if (entry.profile) continue;
-    engine::ParseFailure failure;
-    if (!engine::ParseCommand(entry.command_json(), limits, &entry.command, &failure)) {
-      return "seq " + std::to_string(entry.seq) + ": stored command does not parse: " + failure.message;
-    }
-  }
-  return "";
-}
 
 constexpr size_t kBatchEntries = 1024;
 
@@ -136,7 +112,7 @@ bool IsProfileLine(std::string_view line) {
 std::string SeqPrefix(uint64_t seq) { return "seq " + std::to_string(seq) + ": "; }
 
 // Finds the command and the decision in a command entry's line (journal::SliceCommandLine checks the
-// framing; the recorded side's replay checks the rest).
+// framing; ChainCheck checks the rest).
 bool SliceCommandLine(PeriodEntry* entry) {
   journal::CommandLineParts parts;
   if (!journal::SliceCommandLine(entry->line, &parts)) return false;
@@ -157,6 +133,15 @@ Result<Bounds> FindPeriod(store::Store& store, const store::ZoneRecord& record,
   Hash256 previous{};
   bool ended = false;
   const std::string kEnded = "period ended";
+  // Without --to the period runs to the journal's end: when that is a command entry, the scan stops
+  // at the period's first command instead of reading the whole journal.
+  bool to_the_end = false;
+  if (!request.to) {
+    auto last = store.ReadEntries(record.zone, record.entries, 1);
+    if (!last) return Error{"zone " + record.zone + ": " + last.error().message};
+    to_the_end = !last->empty() && last->front().seq == record.entries &&
+                 !IsProfileLine(last->front().line);
+  }
   Status status = store.ScanEntries(
       record.zone, 1, record.entries, [&](const store::EntryRecord& stored) -> Status {
         if (IsProfileLine(stored.line)) {
@@ -179,6 +164,11 @@ Result<Bounds> FindPeriod(store::Store& store, const store::ZoneRecord& record,
             bounds.head_before = previous;
             bounds.profile_text = profile_text;
             bounds.tariff_text = tariff_text;
+            if (to_the_end) {
+              bounds.last_seq = record.entries;
+              ended = true;
+              return Error{kEnded};
+            }
           }
           if (bounds.first_seq != 0) {
             if (request.to && date > *request.to) {
@@ -342,98 +332,111 @@ Status ReplayPrefix(store::Store& store, const std::string& zone, uint64_t throu
                            });
 }
 
-// Both engines through the period, on two threads. This thread reads and slices the entries and
-// decides them under the draft; the recorded thread parses each batch's commands (once, for both
-// sides), says so, and replays the batch. So while this thread decides batch i, the other replays
-// it, and this thread reads batch i + 1 while the other parses it.
-Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bounds,
-                 journal::Chain* recorded, DraftRun* draft) {
-  BatchQueue queue;
-  std::atomic<bool> recorded_failed{false};
-  std::string recorded_error;
-  std::thread worker([&] {
-    auto replay = [&](const PeriodEntry& item) -> Status {
-      if (item.profile) {
-        auto entry = journal::EntryFromJsonLine(item.line);
-        if (!entry) return Error{SeqPrefix(item.seq) + entry.error().message};
-        if (entry->seq != item.seq || entry->zone != zone) {
-          return Error{SeqPrefix(item.seq) + "the stored row and its entry disagree"};
-        }
-        return recorded->Replay(*entry);
-      }
-      // The parts sliced on the calling thread; Replay checks them all (and the zone by the hash).
-      journal::Entry entry;
+// Checks that the period's entries continue the recorded hash chain from the state before it:
+// seq in order, previous hash, and each entry's own hash over its content. The recorded decisions
+// are taken as the chain holds them (`verify` is what decides them again).
+class ChainCheck {
+ public:
+  ChainCheck(std::string zone, uint64_t last_seq, const Hash256& head)
+      : zone_(std::move(zone)), next_seq_(last_seq + 1), head_(head) {}
+
+  // "" when the entry continues the chain, else why not.
+  std::string Check(const PeriodEntry& item) {
+    Entry entry;
+    if (item.profile) {
+      auto parsed = journal::EntryFromJsonLine(item.line);
+      if (!parsed) return parsed.error().message;
+      entry = std::move(*parsed);
+      if (entry.seq != item.seq || entry.zone != zone_) return "the stored row and its entry disagree";
+    } else {
       entry.seq = item.seq;
       entry.prev = item.prev;
       entry.kind = journal::EntryKind::kCommand;
-      entry.zone = zone;
+      entry.zone = zone_;  // an entry of another zone hashes otherwise
       entry.command.assign(item.command_json());
       entry.decision.assign(item.decision_json());
       entry.hash = item.hash;
-      return recorded->Replay(entry, item.command);
-    };
-    while (std::shared_ptr<Batch> batch = queue.Pop()) {
-      if (recorded_failed.load()) {  // drain, never leaving the draft thread waiting
-        batch->MarkParsed("recorded side failed");
-        continue;
-      }
-      std::string parse_error = ParseCommands(batch.get());
-      batch->MarkParsed(parse_error);
-      if (!parse_error.empty()) {
-        recorded_error = std::move(parse_error);
-        recorded_failed.store(true);
-        continue;
-      }
-      for (const PeriodEntry& item : batch->entries) {
-        if (Status status = replay(item); !status) {
-          recorded_error = status.message();
-          recorded_failed.store(true);
-          break;
-        }
-      }
     }
+    if (entry.seq != next_seq_) {
+      return "found entry numbered " + std::to_string(entry.seq) + " (entry removed, reordered or duplicated)";
+    }
+    if (entry.prev != head_) return "previous hash does not match the chain";
+    if (Sha256(journal::EncodeEntry(entry)) != entry.hash) return "hash does not match the entry's content";
+    ++next_seq_;
+    head_ = entry.hash;
+    return "";
+  }
+  uint64_t last_seq() const { return next_seq_ - 1; }
+
+ private:
+  std::string zone_;
+  uint64_t next_seq_;
+  Hash256 head_;
+};
+
+// The period on two threads: a reading thread reads each entry, checks it continues the chain and
+// parses its command; this thread decides the commands under the draft, in order. The first bad
+// entry stops both, and is named after the entries before it were decided.
+Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bounds,
+                 const journal::Chain& before, DraftRun* draft) {
+  BatchQueue queue;
+  Status read_status = Status::Ok();
+  ChainCheck chain(zone, before.entries(), before.head());
+  std::thread reader([&] {
+    engine::Limits limits;
+    limits.command_bytes_max = 1 << 30;  // what was accepted once is decided whatever the limits
+    auto batch = std::make_unique<Batch>();
+    batch->reserve(kBatchEntries);
+    read_status = store.ScanEntries(
+        zone, bounds.first_seq, bounds.last_seq, [&](const store::EntryRecord& stored) -> Status {
+          if (queue.closed()) return Error{"stopped"};
+          PeriodEntry& item = batch->emplace_back();
+          item.seq = stored.seq;
+          item.line = stored.line;
+          item.profile = IsProfileLine(item.line);
+          engine::ParseFailure failure;
+          if (!item.profile && !SliceCommandLine(&item)) {
+            item.error = "not an entry line";
+          } else if (std::string broken = chain.Check(item); !broken.empty()) {
+            item.error = std::move(broken);
+          } else if (!item.profile &&
+                     !engine::ParseCommand(item.command_json(), limits, &item.command, &failure)) {
+            item.error = "stored command does not parse: " + failure.message;
+          }
+          if (!item.error.empty()) {
+            item.error = SeqPrefix(item.seq) + item.error;
+            return Error{"stopped"};  // the batch so far goes to the deciding thread below
+          }
+          if (batch->size() == kBatchEntries) {
+            queue.Push(std::move(batch));
+            batch = std::make_unique<Batch>();
+            batch->reserve(kBatchEntries);
+          }
+          return Status::Ok();
+        });
+    if (!batch->empty()) queue.Push(std::move(batch));
+    queue.Push(nullptr);
   });
-  std::shared_ptr<Batch> pending;  // handed over, not yet decided under the draft
-  auto decide_pending = [&]() -> Status {
-    if (pending == nullptr) return Status::Ok();
-    std::shared_ptr<Batch> batch = std::move(pending);
-    if (std::string error = batch->WaitParsed(); !error.empty()) return Error{std::move(error)};
-    for (const PeriodEntry& item : batch->entries) {
-      if (Status status = draft->Step(item); !status) return status;
+  Status status = Status::Ok();
+  bool stopped_at_entry = false;
+  while (std::unique_ptr<Batch> batch = queue.Pop()) {
+    for (const PeriodEntry& item : *batch) {
+      if (!item.error.empty()) {
+        status = Error{item.error};
+        stopped_at_entry = true;
+      } else {
+        status = draft->Step(item);
+      }
+      if (!status) break;
     }
-    return recorded_failed.load() ? Error{"recorded side failed"} : Status::Ok();
-  };
-  auto batch = std::make_shared<Batch>();
-  batch->entries.reserve(kBatchEntries);
-  auto flush = [&]() -> Status {
-    std::shared_ptr<Batch> full = std::move(batch);
-    batch = std::make_shared<Batch>();
-    batch->entries.reserve(kBatchEntries);
-    queue.Push(full);
-    Status status = decide_pending();
-    pending = std::move(full);
-    return status;
-  };
-  Status status = store.ScanEntries(
-      zone, bounds.first_seq, bounds.last_seq, [&](const store::EntryRecord& stored) -> Status {
-        PeriodEntry& item = batch->entries.emplace_back();
-        item.seq = stored.seq;
-        item.line = stored.line;
-        item.profile = IsProfileLine(item.line);
-        if (!item.profile && !SliceCommandLine(&item)) {
-          return Error{SeqPrefix(stored.seq) + "not an entry line"};
-        }
-        return batch->entries.size() == kBatchEntries ? flush() : Status::Ok();
-      });
-  if (status && !batch->entries.empty()) status = flush();
-  if (status) status = decide_pending();
-  queue.Push(nullptr);
-  worker.join();
-  // The recorded side's message comes first: it names what is wrong with the journal itself.
-  if (recorded_failed.load()) return Error{recorded_error};
+    if (!status) break;
+  }
+  queue.Close();
+  reader.join();
   if (!status) return status;
-  if (recorded->entries() != bounds.last_seq) {
-    return Error{SeqPrefix(recorded->entries() + 1) + "entry missing"};
+  if (!read_status && !stopped_at_entry) return read_status;
+  if (chain.last_seq() != bounds.last_seq) {
+    return Error{SeqPrefix(chain.last_seq() + 1) + "entry missing"};
   }
   return Status::Ok();
 }
@@ -479,7 +482,7 @@ Result<Report> Run(store::Store& store, const Request& request) {
                  "the chain head differs from the stored hash"};
   }
   DraftRun draft_run(zone.chain.engine(), *draft, &report, request.changes_listed_max);
-  if (Status status = RunPeriod(store, request.zone, *bounds, &zone.chain, &draft_run); !status) {
+  if (Status status = RunPeriod(store, request.zone, *bounds, zone.chain, &draft_run); !status) {
     return Error{"zone " + request.zone + ": " + status.message()};
   }
   return report;

@@ -21,7 +21,8 @@ std::string Hengqin() { return policy::LoadBuiltinProfile("hengqin")->source_tex
 // asked.
 class WhatIfStore : public ::testing::Test {
  protected:
-  static void Fill(store::MemoryStore& store, bool snapshot_after_profile) {
+  // `tamper_seq`: that entry is stored with its decision's outcome changed and its hash kept.
+  static void Fill(store::MemoryStore& store, bool snapshot_after_profile, uint64_t tamper_seq = 0) {
     journal::Chain chain;
     auto profile = policy::LoadBuiltinProfile("hengqin");
     ASSERT_TRUE(profile.ok());
@@ -29,6 +30,11 @@ class WhatIfStore : public ::testing::Test {
     auto add = [&](const journal::Entry& entry) {
       std::string line = journal::EntryToJsonLine(entry);
       line.pop_back();
+      if (entry.seq == tamper_seq) {
+        size_t outcome = line.find("\"outcome\":\"accepted\"");
+        ASSERT_NE(outcome, std::string::npos) << line;
+        line.replace(outcome, 20, "\"outcome\":\"rejected\"");
+      }
       batch.entries.push_back({"hengqin", entry.seq, "", entry.hash, line});
     };
     add(chain.PutProfileInForce(std::make_shared<policy::Profile>(*profile)));
@@ -83,6 +89,15 @@ TEST_F(WhatIfStore, StartingFromASnapshotGivesTheSameReport) {
   auto restored = WhatIfJson(snapshotted_, "hengqin", Hengqin(), "", "");
   ASSERT_TRUE(replayed.ok() && restored.ok());
   EXPECT_EQ(*restored, *replayed);
+}
+
+TEST_F(WhatIfStore, AnEntryAlteredInThePeriodIsNamedNotReportedAsAChange) {
+  Fill(store_, false, /*tamper_seq=*/5);
+  auto json = WhatIfJson(store_, "hengqin", Hengqin(), "", "");
+  ASSERT_FALSE(json.ok()) << *json;
+  EXPECT_NE(json.error().message.find("seq 5: hash does not match the entry's content"),
+            std::string::npos)
+      << json.error().message;
 }
 
 TEST_F(WhatIfStore, BadInputIsRefusedWithAClearError) {
