@@ -38,6 +38,10 @@ echo "== HTTP (bench/http_run.sh)"
 bash bench/http_run.sh "$bin" build/twoline_http_load
 
 echo
+echo "== signing checkpoints while serving (bench/checkpoint_run.sh)"
+bash bench/checkpoint_run.sh "$bin" build/twoline_http_load
+
+echo
 echo "== PostgreSQL: group commit, three nodes, takeover (bench/pg_bench.py)"
 python3 bench/pg_bench.py "$bin"
 
