@@ -205,7 +205,7 @@ Status AllowSubmit(const Principal& principal, const std::string& zone) {
 }
 
 Status AuthorizeCommand(const Principal& principal, const engine::Command& command,
-                        const store::Zone& zone) {
+                        const store::Zone& zone, std::string* unknown) {
   if (principal.role != Role::kDeclarant) return Status::Ok();
   const std::string& party = principal.party;
   auto own = [&](const std::string& declarant, const char* what) -> Status {
@@ -224,9 +224,12 @@ Status AuthorizeCommand(const Principal& principal, const engine::Command& comma
   }
   if (const auto* cancel = std::get_if<engine::CancelBody>(&command.body)) {
     std::string declarant = zone.tracker.DeclarantOf(cancel->declaration);
-    // An unknown declaration is the engine's to answer (invalid), not a permission question.
-    if (declarant.empty()) return Status::Ok();
-    return own(declarant, "cancel");
+    // An unknown declaration is the engine's to answer (invalid), not a permission question; another
+    // party's is answered in the very words the engine uses for an unknown one.
+    if (!declarant.empty() && declarant != party) {
+      *unknown = "unknown declaration \"" + cancel->declaration + "\"";
+    }
+    return Status::Ok();
   }
   return Forbidden(std::string("command ") + command.id + ": a declarant may not submit " +
                    engine::CommandTypeName(command.type) + " commands");

@@ -134,8 +134,10 @@ bool EntrySubmittedByParty(std::string_view entry_command_json, std::string_view
 // May the principal submit commands to `zone` at all? (The per-command rules come next.)
 Status AllowSubmit(const Principal& principal, const std::string& zone);
 // Per-command rules for declarants, run on the writer thread with the zone's state (a cancel names
-// a declaration whose owner only the zone knows). Other roles: always Ok.
+// a declaration whose owner only the zone knows). Other roles: always Ok. A declarant's cancel of
+// another party's declaration is not refused but answered as the cancel of an unknown one (the
+// detail in `*unknown`): a 403 would tell it the declaration exists.
 Status AuthorizeCommand(const Principal& principal, const engine::Command& command,
-                        const store::Zone& zone);
+                        const store::Zone& zone, std::string* unknown);
 
 }  // namespace twoline::api
