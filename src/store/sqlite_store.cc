@@ -169,10 +169,18 @@ Status SqliteStore::OpenWriter() {
   writer_ = std::move(*connection);
   bool fresh = false;
   if (Status status = CheckSchemaVersion(*writer_, true, &fresh); !status) return status;
+  if (fresh) {
+    // Before anything is written: 16 KiB pages mean a quarter of the WAL frames, hence of the write
+    // calls, per commit (`run --db` of a record day: 16,786 commands/s against 13,411 with 4 KiB).
+    if (Status status = writer_->Execute("PRAGMA page_size=16384;"); !status) return status;
+  }
   auto mode = writer_->QueryText("PRAGMA journal_mode=WAL");
   if (!mode) return mode.error();
   if (*mode != "wal") return Error{path_ + ": cannot use WAL journal mode (got " + *mode + ")"};
-  std::string pragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA wal_autocheckpoint=" +
+  // The writer's page cache holds the indexes a batch updates (journal, read models), so that a
+  // commit reads no page through a syscall it read before: 128 MiB, allocated only as used.
+  std::string pragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-131072; "
+                        "PRAGMA wal_autocheckpoint=" +
                         std::to_string(options_.wal_autocheckpoint_pages) + ";";
   if (Status status = writer_->Execute(pragmas); !status) return status;
   if (fresh) {
