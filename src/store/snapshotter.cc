@@ -51,9 +51,37 @@ bool Snapshotter::MaybeStart(const std::string& zone, const journal::Chain& chai
   return Start(zone, chain);
 }
 
+// AddressSanitizer's allocator is not fork-safe: a child forked while another thread holds its lock
+// hangs at its first allocation. Sanitizer builds therefore encode a copy of the chain on the
+// worker thread instead of in a child (the writer pauses for the copy); the C library's allocator
+// and tcmalloc, which the product uses, lock around fork.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kForkToEncode = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kForkToEncode = false;
+#else
+constexpr bool kForkToEncode = true;
+#endif
+#else
+constexpr bool kForkToEncode = true;
+#endif
+
 bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
   if (busy_.exchange(true)) return false;
   Wait();  // the previous worker has finished (busy_ was false); join it
+  if (!kForkToEncode) {
+    const auto before = std::chrono::steady_clock::now();
+    auto copy = std::make_shared<const journal::Chain>(chain);
+    last_pause_us_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::steady_clock::now() - before)
+                                               .count());
+    last_[zone] = Last{chain.entries(), std::chrono::steady_clock::now()};
+    worker_ = std::thread([this, zone, seq = chain.entries(), copy] {
+      Keep(zone, seq, journal::EncodeSnapshot(*copy));
+    });
+    return true;
+  }
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     busy_ = false;
@@ -113,6 +141,15 @@ void Snapshotter::Finish(std::string zone, uint64_t seq, int fd, int pid) {
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return fail("the encoding process failed");
+  Keep(std::move(zone), seq, std::move(bytes));
+}
+
+void Snapshotter::Keep(std::string zone, uint64_t seq, std::string bytes) {
+  auto fail = [&](const std::string& why) {
+    ++failed_;
+    if (log_) log_("snapshot of " + zone + " at seq " + std::to_string(seq) + " not written: " + why);
+    busy_ = false;
+  };
   auto header = journal::ReadSnapshotHeader(bytes);
   if (!header) return fail(header.error().message);
   // Wait until the entry the snapshot ends at is durable, then check it is the snapshot's.

@@ -62,6 +62,8 @@ class Snapshotter {
 
  private:
   void Finish(std::string zone, uint64_t seq, int fd, int pid);
+  // Checks the encoded snapshot against the store once its entries are durable, and stores it.
+  void Keep(std::string zone, uint64_t seq, std::string bytes);
 
   Store& store_;
   const SnapshotPolicy policy_;
