@@ -1,10 +1,8 @@
 #include "store/zone_set.h"
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 
+#include "base/batch_queue.h"
 #include "base/check.h"
 #include "journal/snapshot.h"
 
@@ -94,45 +92,7 @@ void Prepare(PreparedEntry* item) {
   if (item->parsed) item->hashes = journal::HashEntry(item->entry);
 }
 
-// Prepared batches from the reading thread to the replaying one, at most kDepthMax at a time so
-// that memory stays flat however long the tail. A null batch ends the stream.
-class PreparedQueue {
- public:
-  using Batch = std::vector<PreparedEntry>;
-  void Push(std::unique_ptr<Batch> batch) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    not_full_.wait(lock, [&] { return batches_.size() < kDepthMax || closed_; });
-    if (closed_) return;
-    batches_.push_back(std::move(batch));
-    not_empty_.notify_one();
-  }
-  std::unique_ptr<Batch> Pop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    not_empty_.wait(lock, [&] { return !batches_.empty(); });
-    std::unique_ptr<Batch> batch = std::move(batches_.front());
-    batches_.pop_front();
-    not_full_.notify_one();
-    return batch;
-  }
-  // The replaying thread stopped: the reader's pushes return at once from now on.
-  void Close() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    closed_ = true;
-    batches_.clear();
-    not_full_.notify_all();
-  }
-  bool closed() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return closed_;
-  }
-
- private:
-  static constexpr size_t kDepthMax = 8;
-  std::mutex mutex_;
-  std::condition_variable not_full_, not_empty_;
-  std::deque<std::unique_ptr<Batch>> batches_;
-  bool closed_ = false;
-};
+using PreparedQueue = BatchQueue<PreparedEntry>;
 
 constexpr size_t kPreparedBatch = 512;
 // Below this many entries the tail is replayed on the calling thread alone.
@@ -180,12 +140,7 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
     status = store.ScanEntries(record.zone, first, record.entries, [&](const EntryRecord& stored) -> Status {
       PreparedEntry item;
       item.stored = stored;
-      auto entry = journal::EntryForReplay(item.stored.line);
-      if (!entry) {
-        item.error = entry.error().message;
-      } else {
-        item.entry = std::move(*entry);
-      }
+      Prepare(&item);
       return replay(item);
     });
   } else {

@@ -3,12 +3,10 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "base/batch_queue.h"
 #include "base/decimal.h"
 #include "base/json_writer.h"
 #include "base/sha256.h"
@@ -37,45 +35,6 @@ struct PeriodEntry {
   std::string_view decision_json() const { return {line.data() + decision_begin, decision_size}; }
 };
 using Batch = std::vector<PeriodEntry>;
-
-// Batches from the reading thread to the deciding one; bounded so that memory stays flat whatever
-// the period's length. A null batch ends the stream.
-class BatchQueue {
- public:
-  void Push(std::unique_ptr<Batch> batch) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    not_full_.wait(lock, [&] { return batches_.size() < kDepthMax || closed_; });
-    if (closed_) return;
-    batches_.push_back(std::move(batch));
-    not_empty_.notify_one();
-  }
-  std::unique_ptr<Batch> Pop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    not_empty_.wait(lock, [&] { return !batches_.empty(); });
-    std::unique_ptr<Batch> batch = std::move(batches_.front());
-    batches_.pop_front();
-    not_full_.notify_one();
-    return batch;
-  }
-  // The deciding thread stopped: pushes return at once from now on.
-  void Close() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    closed_ = true;
-    batches_.clear();
-    not_full_.notify_all();
-  }
-  bool closed() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return closed_;
-  }
-
- private:
-  static constexpr size_t kDepthMax = 8;
-  std::mutex mutex_;
-  std::condition_variable not_full_, not_empty_;
-  std::deque<std::unique_ptr<Batch>> batches_;
-  bool closed_ = false;
-};
 
 constexpr size_t kBatchEntries = 1024;
 
@@ -379,7 +338,7 @@ class ChainCheck {
 // entry stops both, and is named after the entries before it were decided.
 Status RunPeriod(store::Store& store, const std::string& zone, const Bounds& bounds,
                  const journal::Chain& before, DraftRun* draft) {
-  BatchQueue queue;
+  BatchQueue<PeriodEntry> queue;
   Status read_status = Status::Ok();
   ChainCheck chain(zone, before.entries(), before.head());
   std::thread reader([&] {

@@ -1,0 +1,56 @@
+// BatchQueue: batches handed from one producing thread to one consuming thread, at most kDepthMax
+// waiting at a time, so that memory stays flat however long the stream. A null batch ends the
+// stream. The consumer may stop early with Close(): pending batches are dropped and every later
+// Push returns at once, so the producer never waits on a consumer that is gone.
+// Thread-safety: one producer and one consumer.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace twoline {
+
+template <typename Item>
+class BatchQueue {
+ public:
+  using Batch = std::vector<Item>;
+
+  void Push(std::unique_ptr<Batch> batch) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_full_.wait(lock, [&] { return batches_.size() < kDepthMax || closed_; });
+    if (closed_) return;
+    batches_.push_back(std::move(batch));
+    not_empty_.notify_one();
+  }
+  std::unique_ptr<Batch> Pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_empty_.wait(lock, [&] { return !batches_.empty(); });
+    std::unique_ptr<Batch> batch = std::move(batches_.front());
+    batches_.pop_front();
+    not_full_.notify_one();
+    return batch;
+  }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    batches_.clear();
+    not_full_.notify_all();
+  }
+  bool closed() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return closed_;
+  }
+
+ private:
+  static constexpr size_t kDepthMax = 8;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<std::unique_ptr<Batch>> batches_;
+  bool closed_ = false;
+};
+
+}  // namespace twoline
