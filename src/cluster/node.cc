@@ -162,8 +162,7 @@ Route ClusterNode::RouteZone(const std::string& zone, const RelayRequest& reques
       }
     }
     if (stopped != 0) {
-      Drop(zone, stopped,
-           "writes stopped after a failed commit; the zone is taken again and reloaded", true);
+      DropStopped(zone, stopped);
       continue;
     }
     if (holder) {
@@ -252,6 +251,11 @@ Result<std::shared_ptr<ClusterNode::ZoneWriter>> ClusterNode::Load(const store::
   options.fence = fence;
   options.migrate = false;
   options.read_connections_max = 4;
+  // Bounded below by the lease: a live node's append never idles that long mid-transaction, and a
+  // paused one (its appends holding the lease row FOR SHARE) loses its session, not the cluster
+  // its zone.
+  options.connection.idle_in_transaction_timeout_ms =
+      static_cast<int>(std::max<int64_t>(1000, options_.lease_ms));
   auto opened = store::PgStore::Open(options_.conninfo, options);
   if (!opened) return opened.error();
   zone->store = std::move(*opened);
@@ -328,10 +332,6 @@ void ClusterNode::RenewAll() {
       if (owned.zone && owned.zone->writer->writes_stopped()) stopped.push_back(owned.fence);
     }
   }
-  for (const store::Fence& fence : stopped) {
-    Drop(fence.zone, fence.epoch,
-         "writes stopped after a failed commit; the zone is taken again and reloaded", true);
-  }
   for (const store::Fence& fence : fences) {
     const Clock::time_point sent = Clock::now();
     auto renewed = heartbeat_leases_->Renew(fence, options_.lease_ms);
@@ -362,6 +362,37 @@ void ClusterNode::RenewAll() {
       Drop(fence.zone, fence.epoch, "lease not renewed in time: " + renewed.error().message, false);
     }
   }
+  // After renewing, so that a writer stopped because another node took the zone (a paused node
+  // whose session the server ended) is reported as the lease lost; Drop ignores a zone already
+  // dropped above.
+  for (const store::Fence& fence : stopped) DropStopped(fence.zone, fence.epoch);
+}
+
+void ClusterNode::DropStopped(const std::string& zone, uint64_t epoch) {
+  // Say why: a paused node's session is ended by the server (the lease row it held locked is
+  // needed by the node taking over), so its commit fails because the zone is no longer its own.
+  bool lost = false;
+  {
+    std::lock_guard<std::mutex> lock(acquire_mutex_);
+    auto leases = acquire_leases_->List();
+    if (leases) {
+      lost = true;
+      for (const store::LeaseRecord& lease : *leases) {
+        if (lease.zone == zone && lease.owner == options_.node_id && lease.epoch == epoch) {
+          lost = false;
+        }
+      }
+    }
+  }
+  if (lost) {
+    Drop(zone, epoch,
+         "lease lost: another node took the zone over (epoch " + std::to_string(epoch) +
+             " is no longer current); its writes had stopped",
+         false);
+    return;
+  }
+  Drop(zone, epoch, "writes stopped after a failed commit; the zone is taken again and reloaded",
+       true);
 }
 
 void ClusterNode::RefreshCache() {

@@ -114,6 +114,8 @@ class ClusterNode final : public ClusterHook {
   // Forgets a zone held at `epoch` (any epoch when 0), stopping its Writer; releases the lease when
   // `release`. A zone held meanwhile at another epoch (or being taken again) is left alone.
   void Drop(const std::string& zone, uint64_t epoch, const std::string& why, bool release);
+  // Drops a zone whose writer stopped, saying whether the lease was lost meanwhile.
+  void DropStopped(const std::string& zone, uint64_t epoch);
   std::shared_ptr<store::Writer> WriterOf(const std::shared_ptr<ZoneWriter>& zone) const;
   void Log(const std::string& event, const std::string& zone, const std::string& detail) const;
 

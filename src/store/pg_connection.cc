@@ -139,7 +139,9 @@ Status PgConnection::Open() {
       "SET synchronous_commit = on; SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; "
       "SET client_min_messages = warning; "
       "SET statement_timeout = " +
-      std::to_string(options_.statement_timeout_ms) + ";";
+      std::to_string(options_.statement_timeout_ms) + "; " +
+      "SET idle_in_transaction_session_timeout = " +
+      std::to_string(options_.idle_in_transaction_timeout_ms) + ";";
   if (Status status = Execute(session); !status) return status;
   for (const auto& [name, sql] : prepared_) {
     PGresult* result = PQprepare(connection_, name.c_str(), sql.c_str(), 0, nullptr);

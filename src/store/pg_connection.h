@@ -43,6 +43,10 @@ struct PgOptions {
   int tcp_user_timeout_ms = 10000;      // unacknowledged data for this long: the connection is dead
   std::string application_name = "twoline";
   int statement_timeout_ms = 0;  // 0: none; else every statement of the session is bounded
+  // 0: none; else the server ends the session when it sits inside a transaction, waiting for this
+  // client, for longer (its locks are released). A cluster node's fenced writer sets it: a node
+  // paused in the middle of an append must not hold the lease row locked for the node taking over.
+  int idle_in_transaction_timeout_ms = 0;
 };
 
 // Query parameters, in order ($1, $2, …). Values are copied, so temporaries are fine.

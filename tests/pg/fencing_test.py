@@ -61,7 +61,8 @@ def test(twoline):
     # new owner's relayed decision. The old owner never answers from a write of its own.
     log = t.wait_for("the old owner to notice it lost hengqin",
                      lambda: (lambda text: text if "zone_dropped" in text else None)(old.read_log()), 30)
-    t.check("lease lost" in log or "fenced" in log, "the old owner logged why it stopped writing")
+    t.check("lease lost" in log or "fenced" in log, "the old owner logged why it stopped writing: " +
+            " | ".join(line for line in log.splitlines() if "zone_dropped" in line or "writes_stopped" in line))
     checks += 1
     retry = t.Client(others, token, "hengqin", [])
     for command in queued:
