@@ -159,7 +159,7 @@ std::string StoreLocation::Name() const {
 }
 
 Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, bool read_only,
-                                                bool audit) {
+                                                bool audit, bool read_models) {
   if (!location.postgres.empty()) {
     store::PgStoreOptions options;
     options.read_only = read_only;
@@ -172,6 +172,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, b
     store::JournalStoreOptions options;
     options.read_only = read_only;
     options.use_index = !audit;  // the audit reads the file itself, not derived data
+    options.read_models = read_models;
     auto store = store::JournalStore::Open(location.journal, options);
     if (!store) return store.error();
     return std::unique_ptr<store::Store>(std::move(*store));
@@ -214,7 +215,8 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
   };
   if (options.batch_lines_max == 0) return fail("the batch size must be at least 1");
   const auto started = std::chrono::steady_clock::now();
-  auto store = OpenStore(location, /*read_only=*/false);
+  auto store = OpenStore(location, /*read_only=*/false, /*audit=*/false,
+                         /*read_models=*/location.journal.empty());
   if (!store) return fail(store.error().message);
   if (!location.journal.empty()) {
     // A journal file holds one zone's chain.

@@ -39,9 +39,10 @@ struct StoreLocation {
 };
 
 // Opens the store at `location` (for reading only, or for writing, creating it when absent). An
-// audit opening trusts no derived file (a journal's offsets index).
+// audit opening trusts no derived file (a journal's offsets index). Without `read_models` a journal
+// keeps none in memory (JournalStoreOptions::read_models: for a process that answers no reads).
 Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, bool read_only,
-                                                bool audit = false);
+                                                bool audit = false, bool read_models = true);
 // Opens an existing store for writing (migrating an older schema), never creating one: for commands
 // that keep something beside a journal (a checkpoint) but append nothing.
 Result<std::unique_ptr<store::Store>> OpenExistingStore(const StoreLocation& location, bool audit);

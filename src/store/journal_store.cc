@@ -64,12 +64,14 @@ Result<EntryRecord> RecordOfLine(std::string line, const std::string& path, uint
 
 }  // namespace
 
-JournalStore::JournalStore(int fd, std::string path, bool read_only, bool use_index)
+JournalStore::JournalStore(int fd, std::string path, bool read_only, bool use_index,
+                           bool read_models)
     : fd_(fd),
       path_(std::move(path)),
       read_only_(read_only),
       snapshots_(path_ + ".snapshots"),
-      use_index_(use_index) {}
+      use_index_(use_index),
+      read_models_(read_models) {}
 
 JournalStore::~JournalStore() {
   ::close(fd_);
@@ -201,7 +203,7 @@ Result<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path
   int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return Error{path + ": " + ErrnoText()};
   std::unique_ptr<JournalStore> store(
-      new JournalStore(fd, path, options.read_only, options.use_index));
+      new JournalStore(fd, path, options.read_only, options.use_index, options.read_models));
   if (Status status = store->Scan(); !status) return Error{status.message()};
   return store;
 }
@@ -231,7 +233,7 @@ Status JournalStore::Scan() {
                  ": entry truncated mid-line (torn write); the file is not repaired automatically"};
   }
   if (offsets_.size() == 1) {
-    read_models_built_ = true;  // a new journal: its read models are built as it grows
+    read_models_built_ = read_models_;  // a new journal: its read models are built as it grows
     leaves_.clear();
     return Status::Ok();
   }
@@ -336,6 +338,7 @@ Status JournalStore::Append(const AppendBatch& batch) {
     head_ = batch.entries.back().hash;
   }
   for (const ReadModelChanges& changes : batch.read_models) {
+    if (!read_models_) break;
     if (changes.replace_all) {
       read_models_built_ = true;
       presence_.clear();

@@ -50,6 +50,11 @@ struct JournalStoreOptions {
   // starts, the tail scanned) and rebuilt by a full scan whenever it does not fit the file. The
   // same holds for the leaf hashes in `<journal>.leaves` (false: computed from every line on open).
   bool use_index = true;
+  // Keep read models (presence, balances, declaration views) in memory as the journal grows, for
+  // a process that answers reads from them (`serve`). A process that only appends (`run`) does
+  // not: a journal file stores no read models, so what it built would be thrown away at exit, and
+  // a reader rebuilds them when it loads the zone.
+  bool read_models = true;
 };
 
 class JournalStore final : public Store {
@@ -90,7 +95,7 @@ class JournalStore final : public Store {
   const std::string& path() const { return path_; }
 
  private:
-  JournalStore(int fd, std::string path, bool read_only, bool use_index);
+  JournalStore(int fd, std::string path, bool read_only, bool use_index, bool read_models);
   Status Scan();
   // Loads offsets from the index; false when it is missing or does not fit the file.
   bool LoadIndex(uint64_t file_size);
@@ -112,6 +117,7 @@ class JournalStore final : public Store {
   const bool read_only_;
   const SnapshotFiles snapshots_;
   const bool use_index_;
+  const bool read_models_;
   int index_fd_ = -1;
   int leaves_fd_ = -1;
 

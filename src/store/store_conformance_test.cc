@@ -1075,5 +1075,47 @@ TEST(JournalStoreIndex, AStaleOrForgedIndexFallsBackToAScan) {
   check("no index");
 }
 
+// A journal opened only to append (`run`) keeps no read models; one opened again to answer reads
+// rebuilds them from the journal and answers what one that kept them answers.
+TEST(JournalStoreReadModels, AnAppendOnlyJournalKeepsNoneAndAReaderRebuildsThem) {
+  testing::TempDir directory;
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 200, 5);
+  day.resize(day.size() * 2 / 3);  // before the evening: some persons are inside
+  std::string kept_presence;
+  for (bool read_models : {true, false}) {
+    const std::string path = directory.File(read_models ? "kept.journal" : "append.journal");
+    JournalStoreOptions options;
+    options.read_models = read_models;
+    auto store = JournalStore::Open(path, options);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ((*store)->WantsReadModels("hengqin"), read_models);
+    auto zones = ZoneSet::Load(**store, /*rebuild_read_models=*/false, nullptr);
+    ASSERT_TRUE(zones.ok()) << zones.error().message;
+    testing::PutInForce(**zones, **store, {"hengqin"});
+    testing::DecideAll(**zones, **store, "hengqin", day);
+    auto page = (*store)->ReadPresence("hengqin", 0, kReadRowsMax);
+    ASSERT_TRUE(page.ok());
+    if (read_models) {
+      ASSERT_GT(page->count, 0);
+      kept_presence = PresencePageJson("hengqin", *page, 0);
+      continue;
+    }
+    EXPECT_EQ(page->count, 0) << "an append-only journal keeps no presence";
+    auto record = (*store)->Zones();
+    ASSERT_TRUE(record.ok());
+    EXPECT_EQ(record->front().read_model_seq, 0u);
+    store->reset();
+    auto reader = JournalStore::Open(path, JournalStoreOptions{});
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    std::vector<std::string> rebuilt;
+    auto loaded = ZoneSet::Load(**reader, /*rebuild_read_models=*/true, &rebuilt);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+    auto after = (*reader)->ReadPresence("hengqin", 0, kReadRowsMax);
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(PresencePageJson("hengqin", *after, 0), kept_presence);
+  }
+}
+
 }  // namespace
 }  // namespace twoline::store
