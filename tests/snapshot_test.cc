@@ -3,6 +3,7 @@
 // their state are refused with a reason (journal/snapshot.h).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "journal/chain.h"
@@ -37,6 +38,24 @@ journal::Chain RunScenario(const std::string& name) {
 TEST(StateHash, GoldenStateHashOfTheNanshaProcessingScenario) {
   journal::Chain chain = RunScenario("goods-nansha-processing-and-transfers.scenario");
   EXPECT_EQ(ToHex(chain.engine().StateHash()),
+            "ea554e5b4f657a3abc79eb67747d60bd12ec276d043453eab70d99f004399e7f");
+}
+
+// The state hash taken on two threads is the one taken on one, for every scenario (goods, persons,
+// processing, stocktakes).
+TEST(StateHash, TwoThreadsGiveTheSameHashAsOne) {
+  size_t scenarios = 0;
+  for (const auto& file : std::filesystem::directory_iterator(std::string(TWOLINE_SOURCE_DIR) +
+                                                              "/tests/scenarios")) {
+    if (file.path().extension() != ".scenario") continue;
+    journal::Chain chain = RunScenario(file.path().filename().string());
+    EXPECT_EQ(chain.engine().StateHash(2, /*parallel_from=*/0), chain.engine().StateHash(1))
+        << file.path().filename();
+    ++scenarios;
+  }
+  EXPECT_GT(scenarios, 10u);
+  journal::Chain golden = RunScenario("goods-nansha-processing-and-transfers.scenario");
+  EXPECT_EQ(ToHex(golden.engine().StateHash(2, 0)),
             "ea554e5b4f657a3abc79eb67747d60bd12ec276d043453eab70d99f004399e7f");
 }
 

@@ -355,7 +355,7 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
         << ": read models not compared (the database changed during verify)\n";
   }
   out << "ok " << zone.chain.entries() << " " << ToHex(zone.chain.head()) << " state "
-      << ToHex(zone.chain.engine().StateHash());
+      << ToHex(zone.chain.engine().StateHash(/*threads=*/2));
   if (name_zone) out << " zone " << record.zone;
   out << "\n";
   return Status::Ok();

@@ -49,8 +49,11 @@ class Engine {
 
   const State& state() const { return state_; }
   // SHA-256 over a canonical encoding of the whole state (sorted; independent of insertion order
-  // and of hash-map iteration order).
-  Hash256 StateHash() const;
+  // and of hash-map iteration order). With `threads` of 2 a state of `parallel_from` decided ids
+  // or more is encoded on two threads (the same hash); never from a forked child (snapshots),
+  // which must not start threads.
+  static constexpr size_t kStateHashParallelFrom = 50000;
+  Hash256 StateHash(int threads = 1, size_t parallel_from = kStateHashParallelFrom) const;
   // The idempotency body digest: first 8 bytes of SHA-256 of the command's canonical JSON.
   static uint64_t BodyDigest(const Command& command);
 

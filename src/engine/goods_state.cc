@@ -76,10 +76,18 @@ void EncodeQuantities(FieldEncoder& e, uint8_t tag, const std::vector<SkuQuantit
 }  // namespace
 
 void GoodsState::Encode(std::string* out) const {
+  EncodeLedger(out);
+  EncodeRecords(out);
+}
+
+void GoodsState::EncodeLedger(std::string* out) const {
   // The state hash is taken by `verify` and by replays, which read the whole state anyway: the
   // place for the ledger's full sweeps, too slow for every command (ledger.h, "Invariants").
   ledger.CheckAllInvariants();
   ledger.Encode(out);
+}
+
+void GoodsState::EncodeRecords(std::string* out) const {
   FieldEncoder e(out);
   e.U64(200, declarations.size());
   for (const auto& [id, declaration] : declarations) EncodeDeclaration(e, declaration);

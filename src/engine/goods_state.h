@@ -128,6 +128,9 @@ struct GoodsState {
   // Appends the canonical encoding of the goods state (for the state hash): the ledger, then the
   // records in sorted id order (stocktakes in the order they were taken).
   void Encode(std::string* out) const;
+  // Encode's two parts, in its order: the ledger, then the records.
+  void EncodeLedger(std::string* out) const;
+  void EncodeRecords(std::string* out) const;
 };
 
 }  // namespace twoline::engine

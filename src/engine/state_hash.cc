@@ -3,6 +3,7 @@
 // order; hash-map iteration order never reaches the hash. Version byte first: changing what is
 // hashed changes the version.
 #include <algorithm>
+#include <thread>
 
 #include "base/encoding.h"
 #include "engine/engine.h"
@@ -46,10 +47,43 @@ class ListEncoder {
   std::vector<size_t> bits_by_name_;
 };
 
+// Decided ids, in seq order (each seq is unique), with their id and body digests. With `stream`,
+// `out` is hashed and emptied whenever it grows past 64 KiB.
+void EncodeDecided(const DecidedIds& ids, std::string* out, Sha256Builder* stream) {
+  FieldEncoder e(out);
+  std::vector<const DecidedId*> decided;
+  decided.reserve(ids.size());
+  ids.ForEach([&](const DecidedId& record) { decided.push_back(&record); });
+  std::sort(decided.begin(), decided.end(),
+            [](const DecidedId* a, const DecidedId* b) { return a->seq < b->seq; });
+  for (const DecidedId* record : decided) {
+    e.U64(50, record->seq);
+    e.Bytes(51, std::string_view(reinterpret_cast<const char*>(record->id_digest), 16));
+    e.U64(52, record->body_digest);
+    if (stream != nullptr && out->size() > (1 << 16)) {
+      stream->Update(*out);
+      out->clear();
+    }
+  }
+}
+
 }  // namespace
 
-Hash256 Engine::StateHash() const {
+// The hashed bytes are, in order: the version, the registries (streamed into the hash), the
+// decided ids, the ledger and the goods records. With two threads the second encodes the decided
+// ids and the goods records while the first encodes the registries and the ledger; the parts are
+// hashed in the same order, so the hash is the same.
+Hash256 Engine::StateHash(int threads, size_t parallel_from) const {
   Sha256Builder hash;
+  std::string decided, records;
+  std::thread helper;
+  const bool parallel = threads >= 2 && state_.decided.size() >= parallel_from;
+  if (parallel) {
+    helper = std::thread([&] {
+      EncodeDecided(state_.decided, &decided, nullptr);
+      state_.goods.EncodeRecords(&records);
+    });
+  }
   std::string buffer;
   FieldEncoder e(&buffer);
   const ListEncoder lists(state_.list_ids);
@@ -104,20 +138,19 @@ Hash256 Engine::StateHash() const {
     lists.Encode(e, 45, item.lists);
     flush();
   }
-  // Decided ids, in seq order (each seq is unique), with their id and body digests.
-  std::vector<const DecidedId*> decided;
-  decided.reserve(state_.decided.size());
-  state_.decided.ForEach([&](const DecidedId& record) { decided.push_back(&record); });
-  std::sort(decided.begin(), decided.end(),
-            [](const DecidedId* a, const DecidedId* b) { return a->seq < b->seq; });
-  for (const DecidedId* record : decided) {
-    e.U64(50, record->seq);
-    e.Bytes(51, std::string_view(reinterpret_cast<const char*>(record->id_digest), 16));
-    e.U64(52, record->body_digest);
-    flush();
+  if (!parallel) {
+    EncodeDecided(state_.decided, &buffer, &hash);
+    state_.goods.Encode(&buffer);
+    hash.Update(buffer);
+    return hash.Finish();
   }
-  state_.goods.Encode(&buffer);
   hash.Update(buffer);
+  buffer.clear();
+  state_.goods.EncodeLedger(&buffer);
+  helper.join();
+  hash.Update(decided);
+  hash.Update(buffer);
+  hash.Update(records);
   return hash.Finish();
 }
 

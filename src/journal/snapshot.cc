@@ -96,7 +96,7 @@ Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header
   };
   if (chain->entries() != parsed->header.seq) return fail("snapshot: seq differs from its engine");
   if (chain->engine().profile().id != parsed->header.zone) return fail("snapshot: zone differs");
-  if (chain->engine().StateHash() != parsed->header.state_hash) {
+  if (chain->engine().StateHash(/*threads=*/2) != parsed->header.state_hash) {
     return fail("snapshot: the restored state does not have the recorded state hash");
   }
   if (header != nullptr) *header = parsed->header;
