@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +11,19 @@
 #include <cstring>
 
 namespace twoline::store {
+
 namespace {
+
+// A snapshot of a large zone is tens or hundreds of megabytes, read into memory at every start:
+// backed by huge pages, the buffer costs a few dozen page faults instead of one per 4 KiB (the
+// faults, not the copy, were most of reading it). Advice only: ignored where unsupported.
+void AdviseHugePages(char* data, size_t size) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (size < 2 * kHuge) return;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kHuge - 1);
+  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
 
 std::string ErrnoText() { return std::strerror(errno); }
 
@@ -109,7 +122,10 @@ Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) c
     ::close(fd);
     return Error{path + ": " + error};
   }
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  std::string bytes;
+  bytes.reserve(static_cast<size_t>(st.st_size));
+  AdviseHugePages(bytes.data(), bytes.capacity());
+  bytes.resize(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
