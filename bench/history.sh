@@ -2,7 +2,8 @@
 # History benchmark (`make bench`): DAYS simulated Hengqin days (77k commands each: 20,000 persons,
 # 40,000 crossings, 8,000 consignments) fed day after day into one database and one journal with
 # `twoline run --stats`. Prints per day the commands/s of deciding (first command to last durable
-# decision) and the startup time (newest snapshot + tail), then the ratio of the last day to the
+# decision), the startup time (newest snapshot + tail) and the snapshot written at the end of the
+# run (whole state; not part of the rate), then the ratio of the last day to the
 # first, the restart time on the whole history (process start to first durable decision), and a full
 # `verify` of the same history for comparison.
 #   bench/history.sh [path/to/twoline] [DAYS]
@@ -18,20 +19,27 @@ stat_field() {  # rate | startup from a `run --stats` line
 import re, sys
 line = sys.stdin.read()
 m = re.search(r'startup ([0-9.e-]+) s.*decided and durable in ([0-9.e-]+) s \(([0-9]+)/s\)', line)
-print(m.group(3) if sys.argv[1] == 'rate' else m.group(1))" "$1"
+snap = re.search(r'snapshot ([0-9.e-]+) s$', line.strip())
+print({'rate': m.group(3), 'startup': m.group(1), 'snapshot': snap.group(1) if snap else '0'}[sys.argv[1]])" "$1"
 }
 
-printf '%-5s %14s %12s %14s %12s\n' day "db cmds/s" "db start s" "journal cmds/s" "journal start s"
+printf '%-5s %14s %12s %12s %14s %15s %12s\n' day "db cmds/s" "db start s" "db snap s" "journal cmds/s" "journal start s" "journal snap s"
 first_db=0; first_journal=0; last_db=0; last_journal=0
 for day in $(seq 1 "$days"); do
   date=$(python3 -c "import datetime,sys; print(datetime.date(2026,3,1) + datetime.timedelta(days=int(sys.argv[1]) - 1))" "$day")
   "$bin" simulate --zone hengqin --date "$date" --persons 20000 --crossings 40000 --consignments 8000 \
     --seed "$day" --id-prefix "d$day-" > "$work/day.jsonl"
+  # Each run starts on a settled disk: without `sync`, the previous run's snapshot and database
+  # pages are still being written back while this one waits for its own fdatasync, and the figure
+  # measures that write-back (it grows with the snapshot), not the cost of a command.
+  sync
   db_line=$("$bin" run --zone hengqin --db "$work/h.db" --stats < "$work/day.jsonl" 2>&1 >/dev/null | grep 'stats:')
+  sync
   journal_line=$("$bin" run --zone hengqin --journal "$work/h.journal" --stats < "$work/day.jsonl" 2>&1 >/dev/null | grep 'stats:')
   db_rate=$(echo "$db_line" | stat_field rate); db_start=$(echo "$db_line" | stat_field startup)
   j_rate=$(echo "$journal_line" | stat_field rate); j_start=$(echo "$journal_line" | stat_field startup)
-  printf '%-5s %14s %12.3f %14s %12.3f\n' "$day" "$db_rate" "$db_start" "$j_rate" "$j_start"
+  db_snap=$(echo "$db_line" | stat_field snapshot); j_snap=$(echo "$journal_line" | stat_field snapshot)
+  printf '%-5s %14s %12.3f %12.3f %14s %15.3f %12.3f\n' "$day" "$db_rate" "$db_start" "$db_snap" "$j_rate" "$j_start" "$j_snap"
   [ "$day" = 1 ] && { first_db=$db_rate; first_journal=$j_rate; }
   last_db=$db_rate; last_journal=$j_rate
 done
@@ -42,6 +50,7 @@ python3 -c "import sys; a,b,c,d = map(float, sys.argv[1:5]); print(f'day {sys.ar
 echo '{"id":"restart-probe","zone":"hengqin","at":"2026-12-01T08:00:00+08:00","type":"register_party","party":{"id":"P-RESTART","name":"Restart probe","kind":"enterprise","credit":"general","lists":[]}}' > "$work/one.jsonl"
 for store in db journal; do
   flag=--db; file="$work/h.db"; [ "$store" = journal ] && { flag=--journal; file="$work/h.journal"; }
+  sync
   t0=$(date +%s.%N)
   "$bin" run --zone hengqin $flag "$file" --snapshot-every 0 < "$work/one.jsonl" > /dev/null
   t1=$(date +%s.%N)
