@@ -49,7 +49,7 @@ Status SnapshotIfDue(store::Store& store, const store::Zone& zone, const std::st
   if (!snapshots) return Error{snapshots.error().message};
   uint64_t newest = snapshots->empty() ? 0 : snapshots->front().seq;
   if (zone.chain.entries() < newest + options.snapshot_every_entries) return Status::Ok();
-  std::string bytes = journal::EncodeSnapshot(zone.chain);
+  std::string bytes = journal::EncodeSnapshot(zone.chain, /*threads=*/2);
   if (Status status = store.WriteSnapshot(zone_id, zone.chain.entries(), bytes); !status) {
     return status;
   }

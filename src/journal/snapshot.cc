@@ -1,6 +1,7 @@
 #include "journal/snapshot.h"
 
 #include <cstring>
+#include <thread>
 
 #include "base/binary.h"
 #include "base/check.h"
@@ -50,10 +51,19 @@ Result<Parsed> Parse(std::string_view bytes) {
 
 }  // namespace
 
-std::string EncodeSnapshot(const Chain& chain) {
+std::string EncodeSnapshot(const Chain& chain, int threads) {
+  // With two threads the state hash is taken beside the encoding (both only read the state).
+  Hash256 state{};
+  std::thread hasher;
+  if (threads >= 2) hasher = std::thread([&] { state = chain.engine().StateHash(); });
   std::string body;
   BinaryWriter engine_out(&body);
   chain.engine().SaveSnapshot(engine_out);
+  if (hasher.joinable()) {
+    hasher.join();
+  } else {
+    state = chain.engine().StateHash();
+  }
   std::string out;
   out.reserve(body.size() + 256);
   out.append(kMagic, sizeof kMagic);
@@ -61,7 +71,6 @@ std::string EncodeSnapshot(const Chain& chain) {
   w.U32(kFormatVersion);
   w.U64(chain.entries());
   w.Raw(chain.head().data(), 32);
-  Hash256 state = chain.engine().StateHash();
   w.Raw(state.data(), 32);
   w.Bytes(chain.engine().has_profile() ? chain.engine().profile().id : "");
   w.Bytes(chain.frontier().Serialize());

@@ -45,8 +45,10 @@ struct SnapshotHeader {
   Hash256 state_hash{};
 };
 
-// Encodes `chain` (whose state hash is computed here: O(state)).
-std::string EncodeSnapshot(const Chain& chain);
+// Encodes `chain` (whose state hash is computed here: O(state)). With `threads` of 2 the hash is
+// taken on a second thread beside the encoding; never from a forked child (the snapshotter's),
+// which must not start threads.
+std::string EncodeSnapshot(const Chain& chain, int threads = 1);
 // Reads and checks the container only (magic, version, checksum): cheap apart from the checksum.
 Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes);
 // Checks the container, restores the chain (which must be empty) and checks its state hash. On
