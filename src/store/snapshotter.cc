@@ -70,12 +70,15 @@ constexpr bool kForkToEncode = true;
 bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
   if (busy_.exchange(true)) return false;
   Wait();  // the previous worker has finished (busy_ was false); join it
-  if (!kForkToEncode) {
-    const auto before = std::chrono::steady_clock::now();
-    auto copy = std::make_shared<const journal::Chain>(chain);
+  const auto before = std::chrono::steady_clock::now();
+  auto paused = [&] {
     last_pause_us_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                std::chrono::steady_clock::now() - before)
                                                .count());
+  };
+  if (!kForkToEncode) {
+    auto copy = std::make_shared<const journal::Chain>(chain);
+    paused();
     last_[zone] = Last{chain.entries(), std::chrono::steady_clock::now()};
     worker_ = std::thread([this, zone, seq = chain.entries(), copy] {
       Keep(zone, seq, journal::EncodeSnapshot(*copy));
@@ -89,7 +92,6 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
     if (log_) log_("snapshot of " + zone + " not started: pipe: " + std::strerror(errno));
     return false;
   }
-  const auto before = std::chrono::steady_clock::now();
   pid_t pid = ::fork();
   if (pid == 0) {
     // The child: encode the inherited engine and stream it; nothing else.
@@ -104,9 +106,7 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
     }
     ::_exit(0);
   }
-  last_pause_us_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                             std::chrono::steady_clock::now() - before)
-                                             .count());
+  paused();
   ::close(fds[1]);
   if (pid < 0) {
     ::close(fds[0]);
@@ -123,11 +123,6 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
 }
 
 void Snapshotter::Finish(std::string zone, uint64_t seq, int fd, int pid) {
-  auto fail = [&](const std::string& why) {
-    ++failed_;
-    if (log_) log_("snapshot of " + zone + " at seq " + std::to_string(seq) + " not written: " + why);
-    busy_ = false;
-  };
   std::string bytes;
   char buffer[1 << 16];
   for (;;) {
@@ -140,16 +135,20 @@ void Snapshotter::Finish(std::string zone, uint64_t seq, int fd, int pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return fail("the encoding process failed");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return NotWritten(zone, seq, "the encoding process failed");
+  }
   Keep(std::move(zone), seq, std::move(bytes));
 }
 
+void Snapshotter::NotWritten(const std::string& zone, uint64_t seq, const std::string& why) {
+  ++failed_;
+  if (log_) log_("snapshot of " + zone + " at seq " + std::to_string(seq) + " not written: " + why);
+  busy_ = false;
+}
+
 void Snapshotter::Keep(std::string zone, uint64_t seq, std::string bytes) {
-  auto fail = [&](const std::string& why) {
-    ++failed_;
-    if (log_) log_("snapshot of " + zone + " at seq " + std::to_string(seq) + " not written: " + why);
-    busy_ = false;
-  };
+  auto fail = [&](const std::string& why) { NotWritten(zone, seq, why); };
   auto header = journal::ReadSnapshotHeader(bytes);
   if (!header) return fail(header.error().message);
   // Wait until the entry the snapshot ends at is durable, then check it is the snapshot's.

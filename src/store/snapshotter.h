@@ -57,13 +57,15 @@ class Snapshotter {
 
   uint64_t written() const { return written_.load(); }
   uint64_t failed() const { return failed_.load(); }
-  // Microseconds the writer spent in the last fork.
+  // Microseconds the writer spent in the last fork (sanitizer builds: in copying the chain).
   uint64_t last_pause_us() const { return last_pause_us_.load(); }
 
  private:
   void Finish(std::string zone, uint64_t seq, int fd, int pid);
   // Checks the encoded snapshot against the store once its entries are durable, and stores it.
   void Keep(std::string zone, uint64_t seq, std::string bytes);
+  // Counts and logs a snapshot that was taken but not written, and frees the snapshotter.
+  void NotWritten(const std::string& zone, uint64_t seq, const std::string& why);
 
   Store& store_;
   const SnapshotPolicy policy_;
