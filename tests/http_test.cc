@@ -509,6 +509,57 @@ TEST_F(HttpTest, CommandIdsAreScopedPerPrincipal) {
   }
 }
 
+TEST_F(HttpTest, DeclarationIdsAreScopedPerParty) {
+  // P-B declares under the id of P-A's declaration D-A, with the command id the import used for
+  // it: it is neither blocked nor told that the id is in use (SPEC §2, `id`).
+  auto theirs = service_->Post(kCommands, Declare("s4", "D-A", "P-B", 1, NowAt()), "declarant-b");
+  ASSERT_EQ(theirs->status, 200) << theirs->body;
+  EXPECT_EQ(StringAt(theirs->body, "/outcome"), "accepted") << theirs->body;
+  auto again = service_->Post(kCommands, Declare("b2", "D-A", "P-B", 1, NowAt()), "declarant-b");
+  EXPECT_EQ(StringAt(again->body, "/outcome"), "invalid") << "its own id, used twice";
+  // Each declarant reads its own D-A, and nothing of the other's.
+  for (const auto& [token, party, other] : {std::tuple{"declarant-a", "P-A", "P-B"},
+                                            std::tuple{"declarant-b", "P-B", "P-A"}}) {
+    auto read = service_->Get("/v1/zones/hengqin/declarations/D-A", token);
+    ASSERT_EQ(read->status, 200) << read->body;
+    EXPECT_EQ(StringAt(read->body, "/declaration/declarant"), party);
+    EXPECT_EQ(StringAt(read->body, "/declaration/id"), "D-A");
+    EXPECT_EQ(read->body.find(other), std::string::npos) << read->body;
+    EXPECT_EQ(read->body.find('@'), std::string::npos) << read->body;
+    auto list = service_->Get("/v1/zones/hengqin/declarations", token);
+    ASSERT_EQ(list->status, 200);
+    EXPECT_EQ(list->body.find(other), std::string::npos) << list->body;
+    EXPECT_EQ(list->body.find('@'), std::string::npos) << list->body;
+  }
+  // An officer's D-A is ambiguous: 409, naming the parties; with the party it is one document.
+  auto ambiguous = service_->Get("/v1/zones/hengqin/declarations/D-A", "officer");
+  EXPECT_EQ(ambiguous->status, 409) << ambiguous->body;
+  EXPECT_NE(ambiguous->body.find("P-A, P-B"), std::string::npos) << ambiguous->body;
+  auto named = service_->Get("/v1/zones/hengqin/declarations/D-A@P-B", "officer");
+  ASSERT_EQ(named->status, 200) << named->body;
+  EXPECT_EQ(StringAt(named->body, "/declaration/declarant"), "P-B");
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-A@P-B", "declarant-a")->status, 404);
+  // The officer's release of the bare id is refused; with the party it releases that one only.
+  auto bare = service_->Post(kCommands, Command("o1", "release", R"("gate":"HQ-L1-GDS-01","declarations":["D-A"])", NowAt()), "officer");
+  EXPECT_EQ(StringAt(bare->body, "/outcome"), "invalid") << bare->body;
+  auto release = service_->Post(kCommands, Command("o2", "release", R"("gate":"HQ-L1-GDS-01","declarations":["D-A@P-B"])", NowAt()), "officer");
+  ASSERT_EQ(release->status, 200) << release->body;
+  EXPECT_EQ(StringAt(release->body, "/outcome"), "accepted") << release->body;
+  auto a_now = service_->Get("/v1/zones/hengqin/declarations/D-A", "declarant-a");
+  EXPECT_EQ(StringAt(a_now->body, "/declaration/state"), "accepted") << a_now->body;
+  auto b_now = service_->Get("/v1/zones/hengqin/declarations/D-A", "declarant-b");
+  EXPECT_EQ(StringAt(b_now->body, "/declaration/state"), "released") << b_now->body;
+  // P-A cancels its own D-A; P-B's, released, is untouched.
+  auto cancel = service_->Post(kCommands, Command("a1", "cancel", R"("declaration":"D-A")", NowAt()), "declarant-a");
+  EXPECT_EQ(StringAt(cancel->body, "/outcome"), "accepted") << cancel->body;
+  EXPECT_EQ(StringAt(service_->Get("/v1/zones/hengqin/declarations/D-A@P-A", "officer")->body,
+                     "/declaration/state"),
+            "cancelled");
+  EXPECT_EQ(StringAt(service_->Get("/v1/zones/hengqin/declarations/D-A", "declarant-b")->body,
+                     "/declaration/state"),
+            "released");
+}
+
 // --- overload and failure -----------------------------------------------------------------------
 
 TEST(HttpOverloadTest, AFullQueueIsServiceUnavailableWithRetryAfter) {

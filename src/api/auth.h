@@ -133,11 +133,9 @@ bool EntrySubmittedByParty(std::string_view entry_command_json, std::string_view
 
 // May the principal submit commands to `zone` at all? (The per-command rules come next.)
 Status AllowSubmit(const Principal& principal, const std::string& zone);
-// Per-command rules for declarants, run on the writer thread with the zone's state (a cancel names
-// a declaration whose owner only the zone knows). Other roles: always Ok. A declarant's cancel of
-// another party's declaration is not refused but answered as the cancel of an unknown one (the
-// detail in `*unknown`): a 403 would tell it the declaration exists.
-Status AuthorizeCommand(const Principal& principal, const engine::Command& command,
-                        const store::Zone& zone, std::string* unknown);
+// Per-command rules for declarants: a declarant declares, processes and takes stock for its own
+// party only, and may cancel (its own declarations: the engine finds no other). Other roles: always
+// Ok.
+Status AuthorizeCommand(const Principal& principal, const engine::Command& command);
 
 }  // namespace twoline::api

@@ -652,10 +652,8 @@ Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone
   submit.zone = zone;
   submit.commands = std::move(body.commands);
   if (principal.role == Role::kDeclarant) {
-    submit.authorize = [principal](const engine::Command& command, const store::Zone& zone_state,
-                                   std::string* unknown) {
-      return AuthorizeCommand(principal, command, zone_state, unknown);
-    };
+    submit.authorize = [principal](const engine::Command& command, const store::Zone&,
+                                   std::string*) { return AuthorizeCommand(principal, command); };
   }
   return std::make_pair(zone_writer.Submit(std::move(submit)), body.batch);
 }
@@ -885,8 +883,10 @@ Reply Server::Impl::Declaration(const Principal& principal, const std::string& z
   if (Status allowed = AllowRead(principal, ReadKind::kDeclaration, zone, party); !allowed) {
     return ErrorReply(403, "forbidden", allowed.message());
   }
-  auto json = store::ReadDeclaration(store, zone, id, party);
+  std::string ambiguous;
+  auto json = store::ReadDeclaration(store, zone, id, party, &ambiguous);
   if (!json) return ErrorReply(503, "unavailable", json.error().message);
+  if (!ambiguous.empty()) return ErrorReply(409, "ambiguous", ambiguous);
   if (!*json) return ErrorReply(404, "not_found", "no such declaration in zone " + zone);
   return Reply{200, std::move(**json)};
 }

@@ -46,10 +46,14 @@ int AnswerQuery(const engine::Engine& engine, const QueryOptions& options, std::
       err << "twoline query trace: --declaration is required\n";
       return 1;
     }
-    answer = options.table ? engine::TraceTable(engine, options.declaration)
-                           : engine::TraceJson(engine, options.declaration);
+    std::string error;
+    std::string key = engine.state().goods.ResolveDocument(options.declaration, "", &error);
+    answer = key.empty()       ? ""
+             : options.table ? engine::TraceTable(engine, key)
+                             : engine::TraceJson(engine, key);
     if (answer.empty()) {
-      err << "twoline query trace: unknown declaration \"" << options.declaration << "\"\n";
+      err << "twoline query trace: "
+          << (key.empty() ? error : "unknown declaration \"" + options.declaration + "\"") << "\n";
     }
   } else if (options.what == "report") {
     auto from = ParseDate(options.from.empty() ? "1900-01-01" : options.from);

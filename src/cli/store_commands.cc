@@ -411,10 +411,13 @@ Result<std::optional<std::string>> AnswerFromReadModels(store::Store& store,
                                                         const QueryOptions& options) {
   if (options.table) return std::optional<std::string>();
   if ((options.what == "declaration" || options.what == "trace") && !options.declaration.empty()) {
-    auto answer = options.what == "trace"
-                      ? store::ReadTrace(store, record.zone, options.declaration, "")
-                      : store::ReadDeclaration(store, record.zone, options.declaration, "");
+    std::string ambiguous;
+    auto answer =
+        options.what == "trace"
+            ? store::ReadTrace(store, record.zone, options.declaration, "", &ambiguous)
+            : store::ReadDeclaration(store, record.zone, options.declaration, "", &ambiguous);
     if (!answer) return answer.error();
+    if (!ambiguous.empty()) return Error{ambiguous};
     if (!*answer) return Error{"unknown declaration \"" + options.declaration + "\""};
     return answer;
   }
@@ -484,7 +487,10 @@ int QueryStore(const StoreLocation& location, const QueryOptions& options, std::
   if (Status status = store::ReplayTail(**store, *record, &zone); !status) return fail(status.message());
   if (options.what != "declaration") return AnswerQuery(zone.chain.engine(), options, out, err);
   if (options.declaration.empty()) return fail("declaration: --declaration is required");
-  std::string json = engine::DeclarationJson(zone.chain.engine(), options.declaration);
+  std::string error;
+  std::string key = zone.chain.engine().state().goods.ResolveDocument(options.declaration, "", &error);
+  if (key.empty()) return fail(error);
+  std::string json = engine::DeclarationJson(zone.chain.engine(), key);
   if (json.empty()) return fail("unknown declaration \"" + options.declaration + "\"");
   out << json;
   return 0;

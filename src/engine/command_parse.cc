@@ -163,6 +163,33 @@ class Reader {
     });
   }
 
+  // A declaration or process named by a command: its id, or ID@PARTY when several parties use the
+  // id (engine::GoodsState: document names).
+  static bool IsDocumentName(std::string_view name) {
+    size_t at = name.find('@');
+    if (at == std::string_view::npos) return IsValidId(name);
+    return IsValidId(name.substr(0, at)) && IsValidId(name.substr(at + 1));
+  }
+  static constexpr const char* kDocumentNameRule =
+      "must be a declaration id (1-128 characters of [A-Za-z0-9._:-]), or ID@PARTY";
+
+  bool DocumentName(object object, const char* key, const std::string& path, std::string* out) {
+    if (!String(object, key, path, 257, out)) return false;
+    if (!IsDocumentName(*out)) return Fail(path + "." + key, kDocumentNameRule);
+    return true;
+  }
+
+  bool DocumentNames(object object, const char* key, const std::string& path, size_t max_items,
+                     std::vector<std::string>* out) {
+    return Array(object, key, path, max_items, [&](element item, const std::string& item_path) {
+      std::string_view text;
+      if (item.get(text)) return Fail(item_path, "must be a string");
+      if (text.size() > 257 || !IsDocumentName(text)) return Fail(item_path, kDocumentNameRule);
+      out->emplace_back(text);
+      return true;
+    });
+  }
+
   template <typename Enum>
   bool Choice(object object, const char* key, const std::string& path,
               std::initializer_list<std::pair<const char*, Enum>> choices, Enum* out) {
@@ -416,7 +443,7 @@ bool ParseProcess(Reader& r, object root, ProcessBody* process) {
 }
 
 bool ParseInspect(Reader& r, object o, InspectBody* inspect) {
-  if (!r.Id(o, "declaration", "$", &inspect->declaration)) return false;
+  if (!r.DocumentName(o, "declaration", "$", &inspect->declaration)) return false;
   if (r.Has(o, "result")) {
     bool pass = false;
     if (!r.Choice<bool>(o, "result", "$", {{"pass", true}, {"fail", false}}, &pass)) return false;
@@ -566,8 +593,8 @@ bool ParseBody(Reader& r, object o, Command* command) {
       auto& release = command->body.emplace<ReleaseBody>();
       if (!r.Id(o, "gate", "$", &release.gate) ||
           (r.Has(o, "vehicle") && !r.Id(o, "vehicle", "$", &release.vehicle)) ||
-          !r.StringArray(o, "declarations", "$", r.limits().release_declarations_max, true,
-                         &release.declarations)) {
+          !r.DocumentNames(o, "declarations", "$", r.limits().release_declarations_max,
+                           &release.declarations)) {
         return false;
       }
       if (release.declarations.empty()) return r.Fail("$.declarations", "must not be empty");
@@ -576,7 +603,7 @@ bool ParseBody(Reader& r, object o, Command* command) {
     case CommandType::kInspect:
       return ParseInspect(r, o, &command->body.emplace<InspectBody>());
     case CommandType::kCancel:
-      return r.Id(o, "declaration", "$", &command->body.emplace<CancelBody>().declaration);
+      return r.DocumentName(o, "declaration", "$", &command->body.emplace<CancelBody>().declaration);
     case CommandType::kStocktake: {
       auto& stocktake = command->body.emplace<StocktakeBody>();
       return r.Id(o, "party", "$", &stocktake.party) &&

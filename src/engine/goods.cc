@@ -102,6 +102,7 @@ void Engine::ApplyGoods(const Command& command, const Decision& decision) {
   goods.ledger.Execute(plan.operations, date);
   if (plan.new_declaration) {
     CHECK(goods.declarations.emplace(plan.new_declaration->id, *plan.new_declaration).second);
+    goods.NoteDocumentKey(plan.new_declaration->id);
   }
   for (const DeclarationUpdate& update : plan.updates) {
     auto it = goods.declarations.find(update.declaration);
@@ -115,7 +116,10 @@ void Engine::ApplyGoods(const Command& command, const Decision& decision) {
     }
     record.events.push_back(update.event);
   }
-  if (plan.process) CHECK(goods.processes.emplace(plan.process->id, *plan.process).second);
+  if (plan.process) {
+    CHECK(goods.processes.emplace(plan.process->id, *plan.process).second);
+    goods.NoteDocumentKey(plan.process->id);
+  }
   if (plan.stocktake) goods.stocktakes.push_back(*plan.stocktake);
 }
 

@@ -24,7 +24,7 @@ struct LineFacts {
 };
 
 std::optional<Decision> ValidateDeclare(const GoodsContext& context, const DeclareBody& body,
-                                        std::vector<LineFacts>* facts) {
+                                        std::vector<LineFacts>* facts, std::string* key) {
   const std::string& id = context.command.id;
   if (context.state.FindParty(body.declarant) == nullptr) {
     return InvalidDecision(id, "unknown party \"" + body.declarant + "\" (declarant)");
@@ -35,7 +35,9 @@ std::optional<Decision> ValidateDeclare(const GoodsContext& context, const Decla
   if (body.kind == DeclarationKind::kTransfer && body.counterparty == body.declarant) {
     return InvalidDecision(id, "a transfer needs a counterparty other than the declarant");
   }
-  if (context.state.goods.IsDocumentId(body.id)) {
+  // Only the declarant's own documents can make an id "already used" (GoodsState: document names).
+  *key = context.state.goods.NewDocumentKey(body.declarant, body.id);
+  if (key->empty()) {
     return InvalidDecision(id, "declaration id \"" + body.id + "\" is already used");
   }
   for (size_t i = 0; i < body.lines.size(); ++i) {
@@ -188,10 +190,11 @@ ledger::Destination DestinationFor(const DeclareBody& body) {
 // Builds the decision and plan of one declaration step by step.
 class DeclareBuilder {
  public:
-  DeclareBuilder(const GoodsContext& context, const DeclareBody& body, const Party& declarant,
-                 std::vector<LineFacts> facts)
+  DeclareBuilder(const GoodsContext& context, const DeclareBody& body, std::string key,
+                 const Party& declarant, std::vector<LineFacts> facts)
       : context_(context),
         body_(body),
+        key_(std::move(key)),
         declarant_(declarant),
         facts_(std::move(facts)),
         planner_(context.state.goods.ledger),
@@ -212,6 +215,7 @@ class DeclareBuilder {
 
   const GoodsContext& context_;
   const DeclareBody& body_;
+  const std::string key_;  // the declaration's document key (GoodsState::NewDocumentKey)
   const Party& declarant_;
   std::vector<LineFacts> facts_;
   ledger::Planner planner_;
@@ -322,9 +326,9 @@ void DeclareBuilder::PlanInbound(const RuleFindings& findings, bool held) {
   }
   if (held) {
     for (ledger::LotSpec& spec : lots)
-      plan_->operations.push_back(ledger::Admit{body_.id, spec, from});
+      plan_->operations.push_back(ledger::Admit{key_, spec, from});
   } else {
-    plan_->operations.push_back(ledger::ExpectIncoming{body_.id, body_.declarant, lots, from});
+    plan_->operations.push_back(ledger::ExpectIncoming{key_, body_.declarant, lots, from});
   }
 }
 
@@ -388,16 +392,16 @@ void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slice
 void DeclareBuilder::FinishPlan(bool held) {
   if (IsInbound(body_.kind)) return;  // PlanInbound wrote the operations
   plan_->operations.push_back(
-      ledger::Reserve{body_.id, body_.declarant, slices_, DestinationFor(body_)});
+      ledger::Reserve{key_, body_.declarant, slices_, DestinationFor(body_)});
   if (!LineOf(body_.kind) && !held) {
-    plan_->operations.push_back(ledger::Post{body_.id, std::nullopt});
+    plan_->operations.push_back(ledger::Post{key_, std::nullopt});
   }
 }
 
 DeclarationRecord DeclareBuilder::MakeRecord(bool held, bool needs_measurements,
                                              std::vector<std::string> hold_rules) const {
   DeclarationRecord record;
-  record.id = body_.id;
+  record.id = key_;
   record.kind = body_.kind;
   record.declarant = body_.declarant;
   record.counterparty = body_.counterparty;
@@ -443,9 +447,10 @@ DeclarationRecord DeclareBuilder::MakeRecord(bool held, bool needs_measurements,
 
 Decision DecideDeclare(const GoodsContext& context, const DeclareBody& body) {
   std::vector<LineFacts> facts;
-  if (auto invalid = ValidateDeclare(context, body, &facts)) return *invalid;
+  std::string key;
+  if (auto invalid = ValidateDeclare(context, body, &facts, &key)) return *invalid;
   const Party& declarant = *context.state.FindParty(body.declarant);
-  return DeclareBuilder(context, body, declarant, std::move(facts)).Build();
+  return DeclareBuilder(context, body, std::move(key), declarant, std::move(facts)).Build();
 }
 
 }  // namespace twoline::engine

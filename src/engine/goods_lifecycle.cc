@@ -18,6 +18,12 @@ using ledger::Status;
 
 std::string Quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
+// The id a record shows in reasons: never its key's "@PARTY", which would tell a declarant that
+// another party uses the id (GoodsState: document names).
+std::string Name(const DeclarationRecord& record) {
+  return std::string(GoodsState::DocumentName(record.id));
+}
+
 std::string HoldRules(const DeclarationRecord& record) {
   std::string rules;
   for (const std::string& rule : record.hold_rules) rules += (rules.empty() ? "" : ", ") + rule;
@@ -25,7 +31,7 @@ std::string HoldRules(const DeclarationRecord& record) {
 }
 
 std::optional<Reason> StateRefusal(const DeclarationRecord& record, std::string_view prefix) {
-  const std::string id = record.id;
+  const std::string id = Name(record);
   switch (record.state) {
     case DeclarationState::kReleased:
       return Reason{std::string(prefix) + ".already-released", id + " was released at gate " +
@@ -51,16 +57,16 @@ std::optional<Reason> ReleaseRefusal(const DeclarationRecord& record, const poli
   std::optional<policy::Line> line = LineOf(record.kind);
   if (!line) {
     return Reason{"release.no-gate-needed",
-                  record.id + " is a " + DeclarationKindName(record.kind) +
+                  Name(record) + " is a " + DeclarationKindName(record.kind) +
                       ": it crosses no line and was posted when accepted"};
   }
   if (record.state == DeclarationState::kHeld) {
-    return Reason{"release.held", record.id + " is held for inspection (" + HoldRules(record) +
+    return Reason{"release.held", Name(record) + " is held for inspection (" + HoldRules(record) +
                                       "): an inspect with result pass must clear it first"};
   }
   if (auto refusal = StateRefusal(record, "release")) return refusal;
   if (*line != gate.line) {
-    return Reason{"release.wrong-line", record.id + " is a " + DeclarationKindName(record.kind) +
+    return Reason{"release.wrong-line", Name(record) + " is a " + DeclarationKindName(record.kind) +
                                             " declaration; gate " + gate.id + " is on the " +
                                             policy::LineName(gate.line) + " line"};
   }
@@ -90,20 +96,25 @@ Decision DecideRelease(const GoodsContext& context, const ReleaseBody& body) {
                            "unknown gate " + Quoted(body.gate) + " in zone " + context.profile.id);
   }
   std::set<std::string_view> seen;
+  std::set<std::string> seen_keys;
   std::vector<Reason> refusals;
   std::vector<const DeclarationRecord*> records;
   for (const std::string& id : body.declarations) {
     if (!seen.insert(id).second) {
       return InvalidDecision(context.command.id, "declaration " + Quoted(id) + " listed twice");
     }
-    const DeclarationRecord* record = context.state.goods.FindDeclaration(id);
+    std::string error;
+    std::string key = context.state.goods.ResolveDocument(id, context.command.IdScope(), &error);
+    if (key.empty()) return InvalidDecision(context.command.id, error);
+    if (!seen_keys.insert(key).second) {
+      return InvalidDecision(context.command.id, "declaration " + Quoted(id) + " listed twice");
+    }
+    const DeclarationRecord* record = context.state.goods.FindDeclaration(key);
     if (record != nullptr) {
       records.push_back(record);
-    } else if (context.state.goods.FindProcess(id) != nullptr) {
+    } else {
       refusals.push_back(
           {"release.no-gate-needed", id + " is a process: processing is posted when accepted"});
-    } else {
-      return InvalidDecision(context.command.id, "unknown declaration " + Quoted(id));
     }
   }
   if (gate->lane != policy::Lane::kGoods) {
@@ -142,13 +153,14 @@ Decision DecideRelease(const GoodsContext& context, const ReleaseBody& body) {
 }
 
 Decision DecideCancel(const GoodsContext& context, const CancelBody& body) {
-  const DeclarationRecord* record = context.state.goods.FindDeclaration(body.declaration);
+  std::string error;
+  const std::string key =
+      context.state.goods.ResolveDocument(body.declaration, context.command.IdScope(), &error);
+  if (key.empty()) return InvalidDecision(context.command.id, error);
+  const DeclarationRecord* record = context.state.goods.FindDeclaration(key);
   if (record == nullptr) {
-    if (context.state.goods.FindProcess(body.declaration) != nullptr) {
-      return RejectedDecision(context.command, "cancel.already-posted",
-                              body.declaration + " is a process, posted when it was accepted");
-    }
-    return InvalidDecision(context.command.id, "unknown declaration " + Quoted(body.declaration));
+    return RejectedDecision(context.command, "cancel.already-posted",
+                            body.declaration + " is a process, posted when it was accepted");
   }
   if (auto refusal = StateRefusal(*record, "cancel")) {
     if (record->state == DeclarationState::kReleased) {
@@ -251,10 +263,11 @@ void PlanInspectionResult(const GoodsContext& context, const DeclarationRecord& 
 }  // namespace
 
 Decision DecideInspect(const GoodsContext& context, const InspectBody& body) {
-  const DeclarationRecord* record = context.state.goods.FindDeclaration(body.declaration);
-  if (record == nullptr && context.state.goods.FindProcess(body.declaration) == nullptr) {
-    return InvalidDecision(context.command.id, "unknown declaration " + Quoted(body.declaration));
-  }
+  std::string error;
+  const std::string key =
+      context.state.goods.ResolveDocument(body.declaration, context.command.IdScope(), &error);
+  if (key.empty()) return InvalidDecision(context.command.id, error);
+  const DeclarationRecord* record = context.state.goods.FindDeclaration(key);
   if (record == nullptr || record->state != DeclarationState::kHeld) {
     std::string state = record == nullptr ? "a process" : DeclarationStateName(record->state);
     return RejectedDecision(

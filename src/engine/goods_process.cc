@@ -81,7 +81,9 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
   if (context.state.FindParty(body.declarant) == nullptr) {
     return InvalidDecision(command_id, "unknown party \"" + body.declarant + "\" (declarant)");
   }
-  if (context.state.goods.IsDocumentId(body.id)) {
+  // Only the declarant's own documents can make an id "already used" (GoodsState: document names).
+  const std::string key = context.state.goods.NewDocumentKey(body.declarant, body.id);
+  if (key.empty()) {
     return InvalidDecision(command_id, "process id \"" + body.id + "\" is already used");
   }
   if (auto invalid = ValidateSkus(context, body.inputs, "input")) return *invalid;
@@ -133,14 +135,14 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
   auto plan = std::make_shared<GoodsPlan>();
   ledger::Destination consumed;
   consumed.account = ledger::External::kConsumed;
-  plan->operations.push_back(ledger::Reserve{body.id, body.declarant, slices, consumed});
-  plan->operations.push_back(ledger::Post{body.id, std::nullopt});
+  plan->operations.push_back(ledger::Reserve{key, body.declarant, slices, consumed});
+  plan->operations.push_back(ledger::Post{key, std::nullopt});
   for (ledger::LotSpec& spec : outputs) {
     plan->operations.push_back(
-        ledger::Admit{body.id, std::move(spec), ledger::External::kProduced});
+        ledger::Admit{key, std::move(spec), ledger::External::kProduced});
   }
   plan->process =
-      ProcessRecord{body.id,      body.declarant, command_id,   context.command.at.unix_seconds,
+      ProcessRecord{key,          body.declarant, command_id,   context.command.at.unix_seconds,
                     context.date, body.inputs,    body.outputs, status};
   Decision decision = AcceptedDecision(context.command);
   decision.plan = plan;

@@ -64,7 +64,7 @@ void WriteLot(JsonWriter& w, const Lot& lot, bool with_parents) {
   w.Key("mainland_input").String(FormatMoney(lot.on_hand.mainland_input_fen));
   w.Key("origin").String(lot.spec.origin);
   if (lot.spec.produced_on) w.Key("produced_on").String(FormatDate(*lot.spec.produced_on));
-  w.Key("created_by").String(lot.created_by);
+  w.Key("created_by").String(GoodsState::DocumentName(lot.created_by));
   w.Key("source").String(ledger::LotSourceName(lot.spec.source));
   w.Key("created_on").String(FormatDate(lot.created_on));
   if (with_parents) {
@@ -130,7 +130,7 @@ std::string DocumentKind(const Engine& engine, std::string_view id) {
 // An admission lot as a trace's "admissions" lists it.
 void WriteAdmission(JsonWriter& w, const Lot& lot) {
   w.BeginObject().Key("lot").Int(static_cast<int64_t>(lot.id));
-  w.Key("declaration").String(lot.created_by);
+  w.Key("declaration").String(GoodsState::DocumentName(lot.created_by));
   w.Key("source").String(ledger::LotSourceName(lot.spec.source));
   w.Key("party").String(lot.spec.party).Key("sku").String(lot.spec.sku);
   w.Key("origin").String(lot.spec.origin);
@@ -147,7 +147,7 @@ void WriteStart(JsonWriter& w, const std::vector<uint64_t>& start) {
 void WriteTrace(JsonWriter& w, const Engine& engine, std::string_view document) {
   TraceResult trace = Trace(Goods(engine).ledger, document);
   w.BeginObject().Key("zone").String(engine.profile().id);
-  w.Key("document").String(document).Key("kind").String(DocumentKind(engine, document));
+  w.Key("document").String(GoodsState::DocumentName(document)).Key("kind").String(DocumentKind(engine, document));
   WriteStart(w, trace.start);
   w.Key("lots").BeginArray();
   for (const Lot* lot : trace.lots) WriteLot(w, *lot, true);
@@ -159,7 +159,7 @@ void WriteTrace(JsonWriter& w, const Engine& engine, std::string_view document) 
 }
 
 bool KnownDocument(const Engine& engine, std::string_view id) {
-  return Goods(engine).IsDocumentId(id);
+  return Goods(engine).IsDocumentKey(id);
 }
 
 void WriteAccount(JsonWriter& w, const AccountKey& key) {
@@ -176,7 +176,7 @@ void WriteAssessment(JsonWriter& w, const Assessment& a) {
 }
 
 void WriteDeclarationBody(JsonWriter& w, const DeclarationRecord& d, int32_t offset) {
-  w.Key("declaration").BeginObject().Key("id").String(d.id);
+  w.Key("declaration").BeginObject().Key("id").String(GoodsState::DocumentName(d.id));
   w.Key("kind").String(DeclarationKindName(d.kind)).Key("declarant").String(d.declarant);
   w.Key("counterparty").String(d.counterparty).Key("purpose").String(d.purpose);
   w.Key("state").String(DeclarationStateName(d.state));
@@ -233,7 +233,7 @@ void WriteProcessBody(JsonWriter& w, const ProcessRecord& p, int32_t offset) {
     }
     w.EndArray();
   };
-  w.Key("process").BeginObject().Key("id").String(p.id).Key("declarant").String(p.declarant);
+  w.Key("process").BeginObject().Key("id").String(GoodsState::DocumentName(p.id)).Key("declarant").String(p.declarant);
   w.Key("command").String(p.command).Key("at").String(FormatRfc3339(p.at, offset));
   w.Key("output_status").String(ledger::StatusName(p.output_status));
   quantities("inputs", p.inputs);
@@ -445,7 +445,7 @@ std::string DeclarationSummaryJson(const Engine& engine, std::string_view id) {
   std::string out;
   JsonWriter w(&out);
   if (const DeclarationRecord* d = goods.FindDeclaration(id)) {
-    w.BeginObject().Key("id").String(d->id).Key("kind").String(DeclarationKindName(d->kind));
+    w.BeginObject().Key("id").String(GoodsState::DocumentName(d->id)).Key("kind").String(DeclarationKindName(d->kind));
     w.Key("declarant").String(d->declarant).Key("counterparty").String(d->counterparty);
     w.Key("state").String(DeclarationStateName(d->state));
     w.Key("outcome").String(OutcomeName(d->outcome));
@@ -463,7 +463,7 @@ std::string DeclarationSummaryJson(const Engine& engine, std::string_view id) {
     return out;
   }
   if (const ProcessRecord* p = goods.FindProcess(id)) {
-    w.BeginObject().Key("id").String(p->id).Key("kind").String("process");
+    w.BeginObject().Key("id").String(GoodsState::DocumentName(p->id)).Key("kind").String("process");
     w.Key("declarant").String(p->declarant).Key("counterparty").String("");
     w.Key("state").String("posted").Key("outcome").String("accepted");
     w.Key("declared_at").String(FormatRfc3339(p->at, offset));

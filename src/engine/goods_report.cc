@@ -64,7 +64,7 @@ ReportMovement MovementOf(const ProcessRecord& p) { return ReportMovement{p.date
 std::string ReportHeldJson(const DeclarationRecord& d, int32_t offset) {
   std::string out;
   JsonWriter w(&out);
-  w.BeginObject().Key("declaration").String(d.id).Key("kind").String(DeclarationKindName(d.kind));
+  w.BeginObject().Key("declaration").String(GoodsState::DocumentName(d.id)).Key("kind").String(DeclarationKindName(d.kind));
   w.Key("declarant").String(d.declarant);
   w.Key("since").String(FormatRfc3339(d.declared_at, offset));
   w.Key("rules").BeginArray();
@@ -81,7 +81,7 @@ std::string ReportHeldJson(const DeclarationRecord& d, int32_t offset) {
 std::string ReportOpenJson(const DeclarationRecord& d) {
   std::string out;
   JsonWriter w(&out);
-  w.BeginObject().Key("declaration").String(d.id).Key("kind").String(DeclarationKindName(d.kind));
+  w.BeginObject().Key("declaration").String(GoodsState::DocumentName(d.id)).Key("kind").String(DeclarationKindName(d.kind));
   w.Key("declarant").String(d.declarant).Key("state").String(DeclarationStateName(d.state));
   w.Key("declared_on").String(FormatDate(d.declared_on)).EndObject();
   return out;

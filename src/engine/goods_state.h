@@ -5,7 +5,13 @@
 // for an inspection); `inspect` turns held into accepted (pass) or refused (fail); `release` at a
 // goods gate of its line makes it released; `cancel` before release makes it cancelled. Transfers,
 // consumption and scrapping need no gate: they are posted when accepted (state posted).
-// Invariants: declaration and process ids share one namespace (a document id is used once); every
+// Document names: declaration and process ids are chosen by the declaring party, and each party has
+// its own (SPEC §2, `id`: one principal can neither block nor discover another's ids; a process
+// shares its party's namespace). A document is keyed by its id when no other party's document holds
+// that id, and by "ID@PARTY" when one does ('@' never occurs in ids). The key is the document's name
+// in the ledger and in the read models; every answer shows the id alone (DocumentName). A declarant
+// names its documents by id; an officer names one by id, or as ID@PARTY when several parties use
+// the id (ResolveDocument). Invariants: a party uses an id once; every
 // accepted or held declaration that moves goods has a pending transfer in the ledger under its id,
 // or (inbound goods held for inspection) lots in status held created under its id; records are
 // only created and changed by Engine::ApplyGoods.
@@ -110,6 +116,9 @@ struct GoodsState {
   std::map<std::string, DeclarationRecord, std::less<>> declarations;
   std::map<std::string, ProcessRecord, std::less<>> processes;
   std::vector<StocktakeRecord> stocktakes;
+  // Ids that more than one party uses: id -> the parties whose documents are keyed ID@PARTY (the
+  // first holder's is keyed by the id alone).
+  std::map<std::string, std::vector<std::string>, std::less<>> shared_ids;
 
   const DeclarationRecord* FindDeclaration(std::string_view id) const {
     auto it = declarations.find(id);
@@ -119,10 +128,28 @@ struct GoodsState {
     auto it = processes.find(id);
     return it == processes.end() ? nullptr : &it->second;
   }
-  // True when a declaration or a process already uses the id.
-  bool IsDocumentId(std::string_view id) const {
-    return FindDeclaration(id) != nullptr || FindProcess(id) != nullptr;
+  // True when a declaration or a process has the key.
+  bool IsDocumentKey(std::string_view key) const {
+    return FindDeclaration(key) != nullptr || FindProcess(key) != nullptr;
   }
+  // The party whose document has the key ("" when none has).
+  std::string_view DocumentOwner(std::string_view key) const;
+  // The key a new document `id` of `party` takes, or "" when the party already has a document `id`.
+  std::string NewDocumentKey(std::string_view party, std::string_view id) const;
+  // The key of the document a command or a read names (`name`: an id, or ID@PARTY), for a declarant
+  // (`scope`: its party; only its own documents are found) or an officer (`scope` empty). Returns ""
+  // and sets *error when the name matches none ("unknown declaration \"X\"", the words an unknown
+  // id gets, whoever holds it) or, for an officer, an id several parties use.
+  std::string ResolveDocument(std::string_view name, std::string_view scope,
+                              std::string* error) const;
+  // The id a key stands for: the key without its "@PARTY".
+  static std::string_view DocumentName(std::string_view key) {
+    return key.substr(0, key.find('@'));
+  }
+  // Records a document key (Engine::ApplyGoods), and rebuilds the index of shared ids from the
+  // records (after a snapshot load). The index is derived from the keys, so it is not hashed.
+  void NoteDocumentKey(std::string_view key);
+  void IndexDocumentKeys();
   // True when any party holds or expects the sku.
   bool HasStock(std::string_view sku) const { return ledger.HasStock(sku); }
   // Appends the canonical encoding of the goods state (for the state hash): the ledger, then the

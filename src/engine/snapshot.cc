@@ -388,6 +388,7 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
     std::string id = p.id;
     if (!s.goods.processes.emplace(std::move(id), std::move(p)).second) in.Fail();
   }
+  s.goods.IndexDocumentKeys();
   s.goods.stocktakes.resize(in.Count(48));
   for (StocktakeRecord& t : s.goods.stocktakes) {
     t.command = in.Bytes();

@@ -276,16 +276,50 @@ void WritePostings(JsonWriter& w, simdjson::dom::array postings, const std::stri
 // What a document read answers: the declaration view, or its trace alone.
 enum class Part { kDeclaration, kTrace };
 
+// The "document" row a read names (engine::GoodsState: document names): `name` is an id or
+// ID@PARTY; a declarant (`party`) finds its own documents only. An officer's bare id that several
+// parties use finds none and sets *ambiguous.
+Result<std::optional<ViewRow>> FindDocumentRow(ViewReader& reader, const std::string& name,
+                                               const std::string& party, std::string* ambiguous) {
+  std::string id = name, owner = party;
+  if (size_t at = name.find('@'); at != std::string::npos) {
+    id = name.substr(0, at);
+    owner = name.substr(at + 1);
+    if (!party.empty() && owner != party) return std::optional<ViewRow>();
+  }
+  auto rows = owner.empty() ? reader.Read("document", {id})
+                            : reader.Read("document", {id, id + "@" + owner});
+  if (!rows) return rows.error();
+  if (!owner.empty()) {
+    // The key ID@OWNER when the owner's document has it, else the id alone if it is the owner's.
+    for (auto row = rows->rbegin(); row != rows->rend(); ++row) {
+      if (row->owner == owner) return std::optional<ViewRow>(std::move(*row));
+    }
+    return std::optional<ViewRow>();
+  }
+  if (rows->empty()) return std::optional<ViewRow>();
+  auto shared = reader.ReadRange("document", id + "@", id + "@\x7f");
+  if (!shared) return shared.error();
+  if (shared->empty()) return std::optional<ViewRow>(std::move(rows->front()));
+  std::string parties = rows->front().owner;
+  for (const ViewRow& row : *shared) parties += ", " + row.owner;
+  *ambiguous = "declaration id \"" + id + "\" is used by several parties (" + parties +
+               "): name one as " + id + "@PARTY";
+  return std::optional<ViewRow>();
+}
+
 Result<std::optional<std::string>> ReadDocument(Store& store, const std::string& zone,
-                                                const std::string& id, const std::string& party,
-                                                Part part) {
+                                                const std::string& name, const std::string& party,
+                                                Part part, std::string* ambiguous) {
   std::optional<std::string> answer;
   Status status = store.ReadViews(zone, [&](ViewReader& reader) -> Status {
     answer.reset();
-    auto rows = reader.Read("document", {id});
-    if (!rows) return Error{rows.error().message};
-    if (rows->empty() || (!party.empty() && rows->front().owner != party)) return Status::Ok();
-    const ViewRow& row = rows->front();
+    ambiguous->clear();
+    auto found = FindDocumentRow(reader, name, party, ambiguous);
+    if (!found) return Error{found.error().message};
+    if (!*found) return Status::Ok();
+    const ViewRow& row = **found;
+    const std::string id(engine::GoodsState::DocumentName(row.key));
     // {"zone",…,"postings":[…],"trace_start":{…}}: the view's members, then where its trace starts.
     const size_t trace_at = row.json.rfind(",\"trace_start\":");
     if (trace_at == std::string::npos || row.json.back() != '}') return Malformed(row);
@@ -380,14 +414,19 @@ Status ReadReportLists(ViewReader& reader, const ViewFilter& days, engine::Repor
 }  // namespace
 
 Result<std::optional<std::string>> ReadDeclaration(Store& store, const std::string& zone,
-                                                   const std::string& id,
-                                                   const std::string& party) {
-  return ReadDocument(store, zone, id, party, Part::kDeclaration);
+                                                   const std::string& id, const std::string& party,
+                                                   std::string* ambiguous) {
+  std::string ignored;
+  return ReadDocument(store, zone, id, party, Part::kDeclaration,
+                      ambiguous != nullptr ? ambiguous : &ignored);
 }
 
 Result<std::optional<std::string>> ReadTrace(Store& store, const std::string& zone,
-                                             const std::string& id, const std::string& party) {
-  return ReadDocument(store, zone, id, party, Part::kTrace);
+                                             const std::string& id, const std::string& party,
+                                             std::string* ambiguous) {
+  std::string ignored;
+  return ReadDocument(store, zone, id, party, Part::kTrace,
+                      ambiguous != nullptr ? ambiguous : &ignored);
 }
 
 Result<std::string> ReadFlowsReport(Store& store, const std::string& zone, Date from, Date to) {

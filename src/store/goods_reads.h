@@ -33,13 +33,17 @@
 
 namespace twoline::store {
 
-// The declaration view (engine::DeclarationJson's form, with a trailing newline); nullopt when
-// there is no such document, or it is not `party`'s.
+// The declaration view (engine::DeclarationJson's form, with a trailing newline) of the document
+// `id` names (an id, or ID@PARTY: engine::GoodsState, document names), as `party` (a declarant; ""
+// for an officer) may see it; nullopt when there is no such document, or it is not `party`'s, and
+// when an officer's id is used by several parties (then *ambiguous says so).
 Result<std::optional<std::string>> ReadDeclaration(Store& store, const std::string& zone,
-                                                   const std::string& id, const std::string& party);
+                                                   const std::string& id, const std::string& party,
+                                                   std::string* ambiguous = nullptr);
 // The trace of a declaration or process (engine::TraceJson's form); nullopt as above.
 Result<std::optional<std::string>> ReadTrace(Store& store, const std::string& zone,
-                                             const std::string& id, const std::string& party);
+                                             const std::string& id, const std::string& party,
+                                             std::string* ambiguous = nullptr);
 // The flows report for local dates [from, to] (engine::ReportJson's form).
 Result<std::string> ReadFlowsReport(Store& store, const std::string& zone, Date from, Date to);
 // A balance row's JSON (engine::BalanceJson's form) as `party` may see it.

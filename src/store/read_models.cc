@@ -22,7 +22,17 @@ std::string_view OutcomeOf(std::string_view decision) {
 
 }  // namespace
 
+std::string ReadModelTracker::DocumentKey(std::string_view name, std::string_view scope) const {
+  if (engine_ == nullptr) return std::string(name);
+  std::string error;
+  std::string key = engine_->state().goods.ResolveDocument(name, scope, &error);
+  return key.empty() ? std::string(name) : key;
+}
+
 void ReadModelTracker::ObserveTouched(const engine::Command& command) {
+  // Documents are named as the command names them, in its scope (engine::GoodsState: document
+  // names); the rows are keyed by the document's key.
+  const std::string_view scope = command.IdScope();
   if (const auto* cross = std::get_if<engine::CrossBody>(&command.body)) {
     persons_.emplace(cross->person);
   } else if (const auto* person = std::get_if<engine::PersonBody>(&command.body)) {
@@ -38,17 +48,19 @@ void ReadModelTracker::ObserveTouched(const engine::Command& command) {
   } else if (const auto* party = std::get_if<engine::PartyBody>(&command.body)) {
     parties_.emplace(party->id);
   } else if (const auto* declare = std::get_if<engine::DeclareBody>(&command.body)) {
-    documents_.emplace(declare->id);
+    documents_.emplace(DocumentKey(declare->id, declare->declarant));
   } else if (const auto* process = std::get_if<engine::ProcessBody>(&command.body)) {
-    documents_.emplace(process->id);
+    documents_.emplace(DocumentKey(process->id, process->declarant));
   } else if (const auto* stocktake = std::get_if<engine::StocktakeBody>(&command.body)) {
     parties_.emplace(stocktake->party);
   } else if (const auto* inspect = std::get_if<engine::InspectBody>(&command.body)) {
-    documents_.emplace(inspect->declaration);
+    documents_.emplace(DocumentKey(inspect->declaration, scope));
   } else if (const auto* cancel = std::get_if<engine::CancelBody>(&command.body)) {
-    documents_.emplace(cancel->declaration);
+    documents_.emplace(DocumentKey(cancel->declaration, scope));
   } else if (const auto* release = std::get_if<engine::ReleaseBody>(&command.body)) {
-    documents_.insert(release->declarations.begin(), release->declarations.end());
+    for (const std::string& name : release->declarations) {
+      documents_.emplace(DocumentKey(name, scope));
+    }
   }
 }
 
@@ -64,14 +76,15 @@ void ReadModelTracker::Observe(const engine::Command& command, uint64_t seq,
   // Candidates for the day totals; Take checks the state they reached.
   const std::string_view outcome = OutcomeOf(decision);
   const bool decided = outcome == "accepted" || outcome == "held";
+  const std::string_view scope = command.IdScope();
   if (const auto* release = std::get_if<engine::ReleaseBody>(&command.body); release && decided) {
-    released_.insert(release->declarations.begin(), release->declarations.end());
+    for (const std::string& name : release->declarations) released_.insert(DocumentKey(name, scope));
   } else if (const auto* declare = std::get_if<engine::DeclareBody>(&command.body); declare && decided) {
-    posted_.insert(declare->id);
+    posted_.insert(DocumentKey(declare->id, declare->declarant));
   } else if (const auto* inspect = std::get_if<engine::InspectBody>(&command.body); inspect && decided) {
-    posted_.insert(inspect->declaration);
+    posted_.insert(DocumentKey(inspect->declaration, scope));
   } else if (const auto* process = std::get_if<engine::ProcessBody>(&command.body); process && decided) {
-    processes_.insert(process->id);
+    processes_.insert(DocumentKey(process->id, process->declarant));
   }
   const auto* cross = std::get_if<engine::CrossBody>(&command.body);
   if (cross == nullptr) return;
@@ -320,11 +333,6 @@ void ReadModelTracker::ClearTouched() {
 bool ReadModelTracker::HasTouched() const {
   return !persons_.empty() || !parties_.empty() || !documents_.empty() || !lots_.empty() ||
          !crossings_.empty();
-}
-
-std::string ReadModelTracker::DeclarantOf(std::string_view declaration) const {
-  if (engine_ == nullptr) return {};
-  return engine::DocumentParties(*engine_, declaration).first;
 }
 
 std::string PresencePageJson(const std::string& zone, const PresencePage& page, size_t offset) {

@@ -84,10 +84,10 @@ class ReadModelTracker {
   Status LoadTotals(Store& store, const std::string& zone);
   void StartTotals() { totals_known_ = true; }
 
-  // The party that declared `declaration` (or ran the process), or "" when unknown.
-  std::string DeclarantOf(std::string_view declaration) const;
-
  private:
+  // The key of the document a command names in `scope` (a party, or "" for an officer), or the name
+  // itself when the engine finds none.
+  std::string DocumentKey(std::string_view name, std::string_view scope) const;
   void ObserveTouched(const engine::Command& command);
   void AddTotals(const engine::Engine& engine, bool replace_all, ReadModelChanges* changes);
 

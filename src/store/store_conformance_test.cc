@@ -682,6 +682,53 @@ TEST_P(StoreConformance, APartyReadsItsOwnLotsAndNotWhereTransferredGoodsCameFro
   EXPECT_NE(seen->find("\"on_hand\":\"26\""), std::string::npos) << *seen;
 }
 
+TEST_P(StoreConformance, ADeclarationIdTwoPartiesUseIsReadByParty) {
+  auto zones = Load();
+  testing::PutInForce(*zones, store(), {"hengqin"});
+  auto scenario = testing::TransferScenario();
+  scenario.resize(3);  // the parties and the item
+  const std::string declare =
+      R"(","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"declare","declaration":{"id":"D-X","kind":"first_line_in","declarant":")";
+  const std::string lines =
+      R"(","lines":[{"sku":"OIL","qty":"7","value":"70.00","currency":"CNY","origin":"FR","certificates":[]}]}})";
+  scenario.push_back({"", R"({"id":"x-a)" + declare + "P-A" + lines});
+  scenario.push_back({"", R"({"id":"x-b)" + declare + "P-B" + lines});
+  scenario.push_back({"", R"({"id":"x-rel","zone":"hengqin","at":"2026-03-02T08:00:00+08:00","type":"release","gate":"HQ-L1-GDS-01","declarations":["D-X@P-B"]})"});
+  testing::DecideWithInspections(*zones, store(), "hengqin", scenario);
+  const engine::Engine& engine = zones->Find("hengqin")->chain.engine();
+  ASSERT_NE(engine.state().goods.FindDeclaration("D-X@P-B"), nullptr);
+  auto state_of = [&](const std::string& name, const std::string& party) -> std::string {
+    std::string ambiguous;
+    auto read = ReadDeclaration(store(), "hengqin", name, party, &ambiguous);
+    EXPECT_TRUE(read.ok());
+    if (!ambiguous.empty()) return "ambiguous: " + ambiguous;
+    if (!read.ok() || !read->has_value()) return "none";
+    EXPECT_EQ((*read)->find('@'), std::string::npos) << **read;
+    auto field = [&](const std::string& key) {
+      const std::string& json = **read;
+      size_t at = json.find("\"" + key + "\":\"");
+      if (at == std::string::npos) return std::string("?");
+      at += key.size() + 4;
+      return json.substr(at, json.find('"', at) - at);
+    };
+    return field("declarant") + " " + field("state");
+  };
+  EXPECT_EQ(state_of("D-X", "P-A"), "P-A accepted");
+  EXPECT_EQ(state_of("D-X", "P-B"), "P-B released");
+  EXPECT_EQ(state_of("D-X@P-B", "P-B"), "P-B released");
+  EXPECT_EQ(state_of("D-X@P-A", "P-A"), "P-A accepted");
+  EXPECT_EQ(state_of("D-X@P-B", "P-A"), "none");
+  EXPECT_EQ(state_of("D-X@P-A", "P-B"), "none");
+  EXPECT_EQ(state_of("D-X", ""),
+            "ambiguous: declaration id \"D-X\" is used by several parties (P-A, P-B): name one as "
+            "D-X@PARTY");
+  EXPECT_EQ(state_of("D-X@P-B", ""), "P-B released");
+  auto trace = ReadTrace(store(), "hengqin", "D-X", "P-B");
+  ASSERT_TRUE(trace.ok() && trace->has_value());
+  EXPECT_NE((*trace)->find("\"document\":\"D-X\""), std::string::npos) << **trace;
+  EXPECT_EQ((*trace)->find('@'), std::string::npos) << **trace;
+}
+
 TEST_P(StoreConformance, RepeatedCommandGetsItsOriginalDecision) {
   auto zones = Load();
   testing::PutInForce(*zones, store(), {"hengqin"});

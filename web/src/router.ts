@@ -30,6 +30,13 @@ export function href(page: string, ...args: (string | number)[]): string {
   return `#/${[page, ...args.map((arg) => encodeURIComponent(String(arg)))].join('/')}`;
 }
 
+// The name of a party's declaration that is never ambiguous: declaration ids are each party's own,
+// and when several parties use one an officer names it as ID@PARTY (docs/security.md, "Declaration
+// ids"). A declarant's own documents answer to it too.
+export function documentName(d: { id: string; declarant: string }): string {
+  return d.declarant ? `${d.id}@${d.declarant}` : d.id;
+}
+
 export function hrefWith(page: string, params: Record<string, string | number | undefined>, ...args: string[]): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));

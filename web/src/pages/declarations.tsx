@@ -3,7 +3,7 @@ import { query, zonePath } from '../api';
 import { Empty, ErrorBox, Loading, Outcome, PageTitle, Pager, StateBadge, useApi } from '../components';
 import { useConsole } from '../context';
 import { formatDateTime, formatMoney, t, tEnum } from '../i18n';
-import { href, hrefWith, navigate } from '../router';
+import { documentName, href, hrefWith, navigate } from '../router';
 import type { DeclarationList } from '../types';
 
 const STATES = ['held', 'accepted', 'released', 'posted', 'cancelled', 'refused'];
@@ -69,7 +69,7 @@ export function DeclarationsPage({ params }: { params: URLSearchParams }) {
                   {list.data.declarations.map((d) => (
                     <tr key={d.id}>
                       <td>
-                        <a href={href('declaration', d.id)}>{d.id}</a>
+                        <a href={href('declaration', documentName(d))}>{d.id}</a>
                       </td>
                       <td>{tEnum('kind', d.kind)}</td>
                       <td>{d.declarant}</td>

@@ -7,7 +7,7 @@ import { commandId, nowRfc3339, post, query, zonePath, type ApiError, type Decis
 import { asApiError, Empty, ErrorBox, Field, Loading, Outcome, PageTitle, Reasons, useApi } from '../components';
 import { useConsole } from '../context';
 import { formatDateTime, formatNumber, t, tEnum } from '../i18n';
-import { href } from '../router';
+import { documentName, href } from '../router';
 import type { DeclarationList, DeclarationSummary } from '../types';
 
 const NUCLIDES = ['I-131', 'Cs-134', 'Cs-137'];
@@ -60,7 +60,7 @@ export function QueuePage() {
                   <Fragment key={d.id}>
                     <tr data-declaration={d.id}>
                       <td>
-                        <a href={href('declaration', d.id)}>{d.id}</a>
+                        <a href={href('declaration', documentName(d))}>{d.id}</a>
                       </td>
                       <td>{tEnum('kind', d.kind)}</td>
                       <td>{d.declarant}</td>
@@ -178,7 +178,7 @@ function InspectionForm({
       zone,
       at: nowRfc3339(),
       type: 'inspect',
-      declaration: declaration.id,
+      declaration: documentName(declaration),
     };
     if (measured) command.measurements = filled.map((nuclide) => ({ nuclide, bq_per_kg: activities[nuclide] }));
     else command.result = result;
