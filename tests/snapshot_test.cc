@@ -9,6 +9,7 @@
 #include "journal/chain.h"
 #include "journal/snapshot.h"
 #include "policy/profile_loader.h"
+#include "service_test_util.h"
 
 namespace twoline {
 namespace {
@@ -60,6 +61,57 @@ TEST(StateHash, TwoThreadsGiveTheSameHashAsOne) {
 }
 
 // `run` encodes its snapshot with the state hash taken on a second thread: the same bytes.
+// A state of many megabytes (a simulated day): the two-thread hash streams it through its pipes in
+// many chunks, recycled, and gets the one-thread hash; and a restored snapshot of it hashes the same.
+TEST(StateHash, ALargeStateHashesTheSameOnOneAndTwoThreads) {
+  journal::Chain chain;
+  auto profile = policy::LoadBuiltinProfile("hengqin");
+  ASSERT_TRUE(profile.ok());
+  chain.PutProfileInForce(std::make_shared<policy::Profile>(*profile));
+  engine::Limits limits;
+  for (const std::string& line : testing::SimulatedDay("hengqin", 12000, 11)) {
+    engine::Command command;
+    engine::ParseFailure failure;
+    if (engine::ParseCommand(line, limits, &command, &failure)) chain.Submit(command);
+  }
+  ASSERT_GT(chain.entries(), 10000u);
+  const Hash256 one = chain.engine().StateHash(1);
+  EXPECT_EQ(chain.engine().StateHash(2, 0), one);
+  std::string bytes = journal::EncodeSnapshot(chain, 2);
+  EXPECT_GT(bytes.size(), 4u << 20) << "more than a few chunks of the pipes";
+  journal::Chain restored;
+  ASSERT_TRUE(journal::LoadSnapshot(bytes, &restored, nullptr).ok());
+  EXPECT_EQ(restored.engine().StateHash(1), one);
+}
+
+// Decided ids are hashed in seq order, placed by seq when seqs are dense and sorted when they are
+// not (a journal of many profile changes and few commands): both give the same hash on one and two
+// threads, and a snapshot of either restores to it.
+TEST(StateHash, SparseSeqsHashAndRestoreAsDenseOnes) {
+  auto profile = policy::LoadBuiltinProfile("hengqin");
+  ASSERT_TRUE(profile.ok());
+  auto shared = std::make_shared<policy::Profile>(*profile);
+  for (int profiles : {1, 1400}) {
+    journal::Chain chain;
+    for (int i = 0; i < profiles; ++i) chain.PutProfileInForce(shared);
+    engine::Limits limits;
+    for (const std::string& line : testing::SimulatedDay("hengqin", 12, 5)) {
+      engine::Command command;
+      engine::ParseFailure failure;
+      if (engine::ParseCommand(line, limits, &command, &failure)) chain.Submit(command);
+    }
+    const size_t decided = chain.engine().state().decided.size();
+    ASSERT_GT(decided, 20u);
+    EXPECT_EQ(chain.entries() > 4 * decided + 1024, profiles > 1) << "sparse as meant";
+    const Hash256 one = chain.engine().StateHash(1);
+    EXPECT_EQ(chain.engine().StateHash(2, 0), one) << profiles << " profiles";
+    journal::Chain restored;
+    ASSERT_TRUE(journal::LoadSnapshot(journal::EncodeSnapshot(chain), &restored, nullptr).ok())
+        << profiles << " profiles";
+    EXPECT_EQ(restored.engine().StateHash(2, 0), one) << profiles << " profiles";
+  }
+}
+
 TEST(Snapshot, EncodingOnTwoThreadsGivesTheSameBytes) {
   journal::Chain chain = RunScenario("goods-nansha-processing-and-transfers.scenario");
   EXPECT_EQ(journal::EncodeSnapshot(chain, 2), journal::EncodeSnapshot(chain, 1));

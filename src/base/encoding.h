@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,22 +17,31 @@ class FieldEncoder {
  public:
   explicit FieldEncoder(std::string* out) : out_(out) {}
   void Bytes(uint8_t tag, std::string_view value) {
-    out_->push_back(static_cast<char>(tag));
-    AppendU32(static_cast<uint32_t>(value.size()));
+    char head[5];
+    head[0] = static_cast<char>(tag);
+    Put(head + 1, static_cast<uint32_t>(value.size()), 4);
+    out_->append(head, sizeof head);
     out_->append(value);
   }
   void U64(uint8_t tag, uint64_t value) {
-    out_->push_back(static_cast<char>(tag));
-    AppendU32(8);
-    for (int i = 0; i < 8; ++i) out_->push_back(static_cast<char>(value >> (8 * i) & 0xff));
+    char field[13];  // appended whole: one capacity check, not thirteen
+    field[0] = static_cast<char>(tag);
+    Put(field + 1, 8, 4);
+    Put(field + 5, value, 8);
+    out_->append(field, sizeof field);
   }
   void I64(uint8_t tag, int64_t value) { U64(tag, static_cast<uint64_t>(value)); }
 
  private:
-  void AppendU32(uint32_t value) {
-    for (int i = 0; i < 4; ++i) out_->push_back(static_cast<char>(value >> (8 * i) & 0xff));
+  static void Put(char* at, uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) at[i] = static_cast<char>(value >> (8 * i) & 0xff);
   }
   std::string* out_;
 };
+
+// Called by an encoder of many records between two of them, with what it has written so far: it may
+// take those bytes (hash them, hand them to another thread) and leave `out` empty, so that a large
+// encoding (a whole state: hundreds of megabytes after months) streams instead of being held whole.
+using Spill = std::function<void(std::string* out)>;
 
 }  // namespace twoline

@@ -77,22 +77,28 @@ void EncodeQuantities(FieldEncoder& e, uint8_t tag, const std::vector<SkuQuantit
 
 }  // namespace
 
-void GoodsState::Encode(std::string* out) const {
-  EncodeLedger(out);
-  EncodeRecords(out);
+void GoodsState::Encode(std::string* out, const Spill& spill) const {
+  EncodeLedger(out, spill);
+  EncodeRecords(out, spill);
 }
 
-void GoodsState::EncodeLedger(std::string* out) const {
+void GoodsState::EncodeLedger(std::string* out, const Spill& spill) const {
   // The state hash is taken by `verify` and by replays, which read the whole state anyway: the
   // place for the ledger's full sweeps, too slow for every command (ledger.h, "Invariants").
   ledger.CheckAllInvariants();
-  ledger.Encode(out);
+  ledger.Encode(out, spill);
 }
 
-void GoodsState::EncodeRecords(std::string* out) const {
+void GoodsState::EncodeRecords(std::string* out, const Spill& spill) const {
   FieldEncoder e(out);
+  auto offer = [&] {
+    if (spill) spill(out);
+  };
   e.U64(200, declarations.size());
-  for (const auto& [id, declaration] : declarations) EncodeDeclaration(e, declaration);
+  for (const auto& [id, declaration] : declarations) {
+    EncodeDeclaration(e, declaration);
+    offer();
+  }
   e.U64(210, processes.size());
   for (const auto& [id, process] : processes) {
     e.Bytes(211, process.id);
@@ -103,6 +109,7 @@ void GoodsState::EncodeRecords(std::string* out) const {
     EncodeQuantities(e, 216, process.inputs);
     EncodeQuantities(e, 217, process.outputs);
     e.U64(218, static_cast<uint64_t>(process.output_status));
+    offer();
   }
   e.U64(220, stocktakes.size());
   for (const StocktakeRecord& stocktake : stocktakes) {
@@ -116,6 +123,7 @@ void GoodsState::EncodeRecords(std::string* out) const {
       e.I64(227, line.counted_milli);
       e.I64(228, line.difference_value_fen);
     }
+    offer();
   }
 }
 

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/encoding.h"
 #include "engine/command.h"
 #include "engine/decision.h"
 #include "ledger/ledger.h"
@@ -154,10 +155,11 @@ struct GoodsState {
   bool HasStock(std::string_view sku) const { return ledger.HasStock(sku); }
   // Appends the canonical encoding of the goods state (for the state hash): the ledger, then the
   // records in sorted id order (stocktakes in the order they were taken).
-  void Encode(std::string* out) const;
-  // Encode's two parts, in its order: the ledger, then the records.
-  void EncodeLedger(std::string* out) const;
-  void EncodeRecords(std::string* out) const;
+  void Encode(std::string* out, const Spill& spill = nullptr) const;
+  // Encode's two parts, in its order: the ledger, then the records. Each offers what it wrote to
+  // `spill` after each record.
+  void EncodeLedger(std::string* out, const Spill& spill = nullptr) const;
+  void EncodeRecords(std::string* out, const Spill& spill = nullptr) const;
 };
 
 }  // namespace twoline::engine

@@ -353,18 +353,33 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
   if (!in.ok()) return malformed("registries");
   uint64_t decided = in.Count(32);
   s.decided.Reserve(decided);
+  // Each seq holds one decided id at most (the state hash orders them by seq): checked with a bitmap
+  // when the seqs are dense, as every journal's are, and by sorting them otherwise. The bitmap is
+  // bounded by the input (at most 2 bits per byte of the decided ids), whatever last_seq claims.
+  const bool dense = last_seq <= 64 * (decided + 1);
+  std::vector<bool> seq_taken(dense ? last_seq + 1 : 0);
+  std::vector<uint64_t> seqs;
   for (uint64_t i = 0; i < decided && in.ok(); ++i) {
     DecidedId record;
     in.Raw(record.id_digest, 16);
     record.seq = in.U64();
     record.body_digest = in.U64();
-    if (record.seq == 0 || record.seq > last_seq || s.decided.Find(record.id_digest) != nullptr) {
-      // (Insert would CHECK a duplicate: a malformed snapshot is refused, never a crash.)
+    if (record.seq == 0 || record.seq > last_seq || (dense && seq_taken[record.seq]) ||
+        s.decided.Find(record.id_digest) != nullptr) {
+      // (Insert would CHECK a duplicate id, and the state hash a seq taken twice: a malformed
+      // snapshot is refused, never a crash.)
       in.Fail();
       break;
     }
+    if (dense) {
+      seq_taken[record.seq] = true;
+    } else {
+      seqs.push_back(record.seq);
+    }
     s.decided.Insert(record);
   }
+  std::sort(seqs.begin(), seqs.end());
+  if (std::adjacent_find(seqs.begin(), seqs.end()) != seqs.end()) in.Fail();
   s.inside_count = in.I64();
   if (!in.ok()) return malformed("decided ids");
   if (!s.goods.ledger.Load(in)) return malformed("ledger");

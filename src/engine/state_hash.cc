@@ -3,8 +3,12 @@
 // order; hash-map iteration order never reaches the hash. Version byte first: changing what is
 // hashed changes the version.
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <thread>
 
+#include "base/check.h"
 #include "base/encoding.h"
 #include "engine/engine.h"
 
@@ -47,41 +51,125 @@ class ListEncoder {
   std::vector<size_t> bits_by_name_;
 };
 
-// Decided ids, in seq order (each seq is unique), with their id and body digests. With `stream`,
-// `out` is hashed and emptied whenever it grows past 64 KiB.
-void EncodeDecided(const DecidedIds& ids, std::string* out, Sha256Builder* stream) {
+// Decided ids, in seq order (each seq is unique and at most `last_seq`), with their id and body
+// digests, offered to `spill` after each. Placed by seq rather than sorted: a comparison sort of
+// millions of pointers into the table reads it at random twenty times over.
+void EncodeDecided(const DecidedIds& ids, uint64_t last_seq, std::string* out, const Spill& spill) {
   FieldEncoder e(out);
-  std::vector<const DecidedId*> decided;
-  decided.reserve(ids.size());
-  ids.ForEach([&](const DecidedId& record) { decided.push_back(&record); });
-  std::sort(decided.begin(), decided.end(),
-            [](const DecidedId* a, const DecidedId* b) { return a->seq < b->seq; });
-  for (const DecidedId* record : decided) {
+  std::vector<const DecidedId*> by_seq;
+  if (last_seq <= 4 * ids.size() + 1024) {  // dense, as every journal's seqs are
+    by_seq.assign(last_seq + 1, nullptr);
+    ids.ForEach([&](const DecidedId& record) {
+      CHECK(record.seq <= last_seq && by_seq[record.seq] == nullptr);
+      by_seq[record.seq] = &record;
+    });
+  } else {
+    ids.ForEach([&](const DecidedId& record) { by_seq.push_back(&record); });
+    std::sort(by_seq.begin(), by_seq.end(),
+              [](const DecidedId* a, const DecidedId* b) { return a->seq < b->seq; });
+  }
+  for (const DecidedId* record : by_seq) {
+    if (record == nullptr) continue;
     e.U64(50, record->seq);
     e.Bytes(51, std::string_view(reinterpret_cast<const char*>(record->id_digest), 16));
     e.U64(52, record->body_digest);
-    if (stream != nullptr && out->size() > (1 << 16)) {
-      stream->Update(*out);
-      out->clear();
-    }
+    spill(out);
   }
 }
 
+// A spill that hashes what was written once it passes 64 KiB.
+Spill HashInto(Sha256Builder* hash) {
+  return [hash](std::string* out) {
+    if (out->size() >= (1 << 16)) {
+      hash->Update(*out);
+      out->clear();
+    }
+  };
+}
+
+// Encoded bytes handed from the thread that encodes them to the thread that hashes them, in order,
+// in chunks of about 1 MiB that go back to the encoder once hashed: the encoded state is never held
+// whole, and the memory it passes through stays few and warm (growing one string to hundreds of
+// megabytes spent more time in page faults and copies than in encoding). At most kChunksMax chunks
+// wait: the encoder then waits for the hasher.
+class ChunkPipe {
+ public:
+  static constexpr size_t kChunkBytes = 1 << 20;
+  static constexpr size_t kChunksMax = 64;
+
+  // Encoder: hands *out over once it holds a chunk, leaving it empty.
+  Spill Spiller() {
+    return [this](std::string* out) {
+      if (out->size() >= kChunkBytes) Push(out);
+    };
+  }
+  // Encoder: hands over what is left and ends the stream.
+  void Close(std::string* out) {
+    if (!out->empty()) Push(out);
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    ready_.notify_one();
+  }
+  // Hasher: hashes every chunk in order until the stream ends.
+  void HashAll(Sha256Builder* hash) {
+    for (;;) {
+      std::string chunk;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [&] { return !queued_.empty() || closed_; });
+        if (queued_.empty()) return;
+        chunk = std::move(queued_.front());
+        queued_.pop_front();
+        space_.notify_one();
+      }
+      hash->Update(chunk);
+      chunk.clear();
+      std::lock_guard<std::mutex> lock(mu_);
+      free_.push_back(std::move(chunk));
+    }
+  }
+
+ private:
+  void Push(std::string* out) {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [&] { return queued_.size() < kChunksMax; });
+    queued_.push_back(std::move(*out));
+    if (free_.empty()) {
+      *out = std::string();
+      out->reserve(kChunkBytes + 4096);
+    } else {
+      *out = std::move(free_.back());
+      free_.pop_back();
+    }
+    ready_.notify_one();
+  }
+
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::string> queued_;
+  std::vector<std::string> free_;
+  bool closed_ = false;
+};
+
 }  // namespace
 
-// The hashed bytes are, in order: the version, the registries (streamed into the hash), the
-// decided ids, the ledger and the goods records. With two threads the second encodes the decided
-// ids and the goods records while the first encodes the registries and the ledger; the parts are
-// hashed in the same order, so the hash is the same.
+// The hashed bytes are, in order: the version, the registries, the decided ids, the ledger and the
+// goods records, streamed into the hash as they are encoded. With two threads the second encodes the
+// decided ids and the goods records into two pipes while the first encodes the registries and the
+// ledger; the first hashes the parts in the same order, so the hash is the same.
 Hash256 Engine::StateHash(int threads, size_t parallel_from) const {
   Sha256Builder hash;
-  std::string decided, records;
+  const Spill hash_spill = HashInto(&hash);
   std::thread helper;
+  ChunkPipe decided_pipe, records_pipe;
   const bool parallel = threads >= 2 && state_.decided.size() >= parallel_from;
   if (parallel) {
     helper = std::thread([&] {
-      EncodeDecided(state_.decided, &decided, nullptr);
-      state_.goods.EncodeRecords(&records);
+      std::string out;
+      EncodeDecided(state_.decided, last_seq_, &out, decided_pipe.Spiller());
+      decided_pipe.Close(&out);
+      state_.goods.EncodeRecords(&out, records_pipe.Spiller());
+      records_pipe.Close(&out);
     });
   }
   std::string buffer;
@@ -90,19 +178,13 @@ Hash256 Engine::StateHash(int threads, size_t parallel_from) const {
   buffer.push_back(static_cast<char>(kStateHashVersion));
   e.U64(1, last_seq_);
   e.Bytes(2, profile_ ? profile_->source_sha256 : "");
-  auto flush = [&]() {
-    if (buffer.size() > (1 << 16)) {
-      hash.Update(buffer);
-      buffer.clear();
-    }
-  };
   for (uint32_t i : SortedPositions(state_.parties, [](const Party& p) -> const std::string& { return p.id; })) {
     const Party& p = state_.parties[i];
     e.Bytes(10, p.id);
     e.Bytes(11, p.name);
     e.U64(12, static_cast<uint64_t>(p.kind) << 8 | static_cast<uint64_t>(p.credit));
     lists.Encode(e, 13, p.lists);
-    flush();
+    hash_spill(&buffer);
   }
   for (uint32_t i : SortedPositions(state_.persons, [](const Person& p) -> const std::string& { return p.id; })) {
     const Person& p = state_.persons[i];
@@ -126,7 +208,7 @@ Hash256 Engine::StateHash(int threads, size_t parallel_from) const {
     e.Bytes(33, p.inside ? p.entered_gate : "");
     e.I64(34, p.fresh_food_day);
     e.I64(35, p.fresh_food_count);
-    flush();
+    hash_spill(&buffer);
   }
   for (uint32_t i : SortedPositions(state_.items, [](const Item& p) -> const std::string& { return p.sku; })) {
     const Item& item = state_.items[i];
@@ -136,21 +218,21 @@ Hash256 Engine::StateHash(int threads, size_t parallel_from) const {
     e.Bytes(43, item.unit);
     for (const auto& tag : item.tags) e.Bytes(44, tag);
     lists.Encode(e, 45, item.lists);
-    flush();
+    hash_spill(&buffer);
   }
   if (!parallel) {
-    EncodeDecided(state_.decided, &buffer, &hash);
-    state_.goods.Encode(&buffer);
+    EncodeDecided(state_.decided, last_seq_, &buffer, hash_spill);
+    state_.goods.Encode(&buffer, hash_spill);
     hash.Update(buffer);
     return hash.Finish();
   }
   hash.Update(buffer);
   buffer.clear();
-  state_.goods.EncodeLedger(&buffer);
-  helper.join();
-  hash.Update(decided);
+  decided_pipe.HashAll(&hash);
+  state_.goods.EncodeLedger(&buffer, hash_spill);
   hash.Update(buffer);
-  hash.Update(records);
+  records_pipe.HashAll(&hash);
+  helper.join();
   return hash.Finish();
 }
 

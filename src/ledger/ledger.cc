@@ -491,8 +491,11 @@ void EncodeKey(FieldEncoder& e, uint8_t tag, const AccountKey& key) {
 
 }  // namespace
 
-void Ledger::Encode(std::string* out) const {
+void Ledger::Encode(std::string* out, const Spill& spill) const {
   FieldEncoder e(out);
+  auto offer = [&] {
+    if (spill) spill(out);
+  };
   e.U64(100, accounts_.size());
   for (const auto& [key, balance] : accounts_) {
     EncodeKey(e, 101, key);
@@ -500,6 +503,7 @@ void Ledger::Encode(std::string* out) const {
     e.I64(103, balance.value_fen);
     e.I64(104, balance.reserved_milli);
     e.I64(105, balance.incoming_milli);
+    offer();
   }
   e.U64(110, lots_.size());
   for (const Lot& lot : lots_) {
@@ -510,6 +514,7 @@ void Ledger::Encode(std::string* out) const {
     e.I64(114, lot.created_on);
     EncodeAmounts(e, 115, lot.on_hand);
     EncodeAmounts(e, 116, lot.reserved);
+    offer();
   }
   e.U64(130, pendings_.size());
   for (const auto& [document, pending] : pendings_) {
@@ -526,6 +531,7 @@ void Ledger::Encode(std::string* out) const {
     e.Bytes(135, d.party);
     for (const LotSpec& spec : pending.incoming) EncodeSpec(e, spec);
     e.U64(136, static_cast<uint64_t>(pending.incoming_from));
+    offer();
   }
   e.U64(140, postings_.size());
   for (const Posting& p : postings_) {
@@ -538,6 +544,7 @@ void Ledger::Encode(std::string* out) const {
     e.U64(147, p.to_lot);
     e.I64(148, p.quantity_milli);
     e.I64(149, p.value_fen);
+    offer();
   }
 }
 

@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "base/binary.h"
+#include "base/encoding.h"
 #include "base/time.h"
 
 namespace twoline::ledger {
@@ -265,8 +266,9 @@ class Ledger {
   const std::vector<uint64_t>& last_touched_lots() const { return last_touched_lots_; }
   uint64_t executions() const { return executions_; }
 
-  // Appends the canonical encoding of the whole ledger (sorted; field tags 100-159).
-  void Encode(std::string* out) const;
+  // Appends the canonical encoding of the whole ledger (sorted; field tags 100-159), offering it to
+  // `spill` after each record.
+  void Encode(std::string* out, const Spill& spill = nullptr) const;
   // Snapshots (engine/snapshot.h): every member, indexes included, in a form Load restores
   // exactly. Load returns false on malformed input (the reader's fault) and leaves the ledger empty.
   void Save(BinaryWriter& out) const;
