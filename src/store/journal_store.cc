@@ -82,6 +82,13 @@ JournalStore::~JournalStore() {
 Status JournalStore::ForEachLine(
     uint64_t first_seq, const std::vector<uint64_t>& offsets,
     const std::function<Status(uint64_t seq, std::string_view line)>& each) const {
+  // The offsets come from the index, which is mapped and checked where it ends only.
+  for (size_t i = 0; i + 1 < offsets.size(); ++i) {
+    if (offsets[i + 1] <= offsets[i]) {
+      return Error{path_ + ": seq " + std::to_string(first_seq + i) + ": the index (" + path_ +
+                   ".index) is damaged: delete it to rebuild it"};
+    }
+  }
   std::string buffer;
   size_t chunk_end = 0;  // index into offsets one past the last entry in buffer
   uint64_t base = 0;
@@ -105,8 +112,16 @@ Status JournalStore::ForEachLine(
   return Status::Ok();
 }
 
+std::vector<uint64_t> JournalStore::OffsetsOf(uint64_t first_seq, uint64_t last_seq) const {
+  std::vector<uint64_t> offsets;
+  offsets.reserve(last_seq - first_seq + 2);
+  offsets.push_back(StartOf(first_seq));
+  ends_.CopyTo(first_seq - 1, last_seq, &offsets);
+  return offsets;
+}
+
 Status JournalStore::LoadLeaves() {
-  const uint64_t entries = offsets_.size() - 1;
+  const uint64_t entries = ends_.size();
   leaves_.clear();
   const std::string leaves_path = path_ + ".leaves";
   int fd = use_index_ ? ::open(leaves_path.c_str(), O_RDONLY | O_CLOEXEC) : -1;
@@ -114,10 +129,8 @@ Status JournalStore::LoadLeaves() {
     struct stat st;
     if (::fstat(fd, &st) == 0 && st.st_size % 32 == 0 &&
         static_cast<uint64_t>(st.st_size) / 32 <= entries) {
-      leaves_.resize(static_cast<size_t>(st.st_size) / 32);
-      if (!PreadAll(fd, reinterpret_cast<char*>(leaves_.data()), leaves_.size() * 32, 0, leaves_path)) {
-        leaves_.clear();
-      }
+      // Mapped, not read: the leaf hashes of a long history are paged in when a proof needs them.
+      (void)leaves_.Map(fd, static_cast<size_t>(st.st_size) / 32);
     }
     ::close(fd);
   }
@@ -132,9 +145,8 @@ Status JournalStore::LoadLeaves() {
   }
   const uint64_t first = leaves_.size() + 1;
   if (first > entries) return Status::Ok();
-  std::vector<uint64_t> offsets(offsets_.begin() + static_cast<std::ptrdiff_t>(first - 1), offsets_.end());
   leaves_.reserve(entries);
-  return ForEachLine(first, offsets, [&](uint64_t, std::string_view line) -> Status {
+  return ForEachLine(first, OffsetsOf(first, entries), [&](uint64_t, std::string_view line) -> Status {
     leaves_.push_back(journal::LeafHashOfLine(line));
     return Status::Ok();
   });
@@ -146,13 +158,15 @@ void JournalStore::AppendLeaves(size_t first_new) {
     const std::string leaves_path = path_ + ".leaves";
     leaves_fd_ = ::open(leaves_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (leaves_fd_ < 0) return;
-    // Rewritten whole on first use, so that it matches the leaf hashes this process trusts.
-    if (::ftruncate(leaves_fd_, 0) != 0) return;
-    first_new = 0;
+    // Cut on first use to the leaf hashes this process trusts: the part it mapped (checked when
+    // loaded), or nothing; then everything after it is written.
+    if (::ftruncate(leaves_fd_, static_cast<off_t>(leaves_.mapped() * 32)) != 0) return;
+    first_new = leaves_.mapped();
   }
   size_t count = leaves_.size() - first_new;
   if (count == 0) return;
-  (void)::pwrite(leaves_fd_, leaves_.data() + first_new, count * 32, static_cast<off_t>(first_new * 32));
+  (void)::pwrite(leaves_fd_, leaves_.TailFrom(first_new), count * 32,
+                 static_cast<off_t>(first_new * 32));
 }
 
 bool JournalStore::LoadIndex(uint64_t file_size) {
@@ -160,41 +174,42 @@ bool JournalStore::LoadIndex(uint64_t file_size) {
   int fd = ::open(index_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st;
-  bool ok = ::fstat(fd, &st) == 0 && st.st_size % 8 == 0;
-  std::vector<uint64_t> ends(ok ? static_cast<size_t>(st.st_size) / 8 : 0);
-  ok = ok && PreadAll(fd, reinterpret_cast<char*>(ends.data()), ends.size() * 8, 0, index_path);
+  bool ok = ::fstat(fd, &st) == 0 && st.st_size % 8 == 0 &&
+            ends_.Map(fd, static_cast<size_t>(st.st_size) / 8);
   ::close(fd);
   if (!ok) return false;
-  // ends[i]: where entry i + 2 starts (the end of entry i + 1). Strictly increasing, within the file,
-  // and each one just after a '\n'.
-  uint64_t previous = 0;
-  for (uint64_t end : ends) {
-    if (end <= previous || end > file_size) return false;
-    previous = end;
-  }
-  for (size_t i = ends.size() >= 4 ? ends.size() - 4 : 0; i < ends.size(); ++i) {
+  // ends_[i]: where entry i + 2 starts (the end of entry i + 1). Within the file, and the last ones
+  // just after a '\n' and increasing. Mapped, not read: a long history's offsets are paged in as
+  // entries are read; a bad one in the middle is found by the reader (an entry that does not parse
+  // or is out of order) as a bad line would be.
+  const size_t count = ends_.size();
+  uint64_t previous = count > 4 ? ends_[count - 5] : 0;
+  for (size_t i = count >= 4 ? count - 4 : 0; i < count; ++i) {
     char c = 0;
-    if (!PreadAll(fd_, &c, 1, ends[i] - 1, path_) || c != '\n') return false;
+    if (ends_[i] <= previous || ends_[i] > file_size || !PreadAll(fd_, &c, 1, ends_[i] - 1, path_) ||
+        c != '\n') {
+      ends_.clear();
+      return false;
+    }
+    previous = ends_[i];
   }
-  offsets_.assign(1, 0);
-  offsets_.insert(offsets_.end(), ends.begin(), ends.end());
   return true;
 }
 
-void JournalStore::AppendIndex(size_t first_new_offset) {
+void JournalStore::AppendIndex(size_t first_new) {
   if (!use_index_ || read_only_) return;
   if (index_fd_ < 0) {
     const std::string index_path = path_ + ".index";
     index_fd_ = ::open(index_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (index_fd_ < 0) return;
-    // Rewritten whole on first use, so that it matches the offsets this process trusts.
-    if (::ftruncate(index_fd_, 0) != 0) return;
-    first_new_offset = 1;
+    // Cut on first use to the offsets this process trusts: the part it mapped, or nothing; then
+    // everything after it is written.
+    if (::ftruncate(index_fd_, static_cast<off_t>(ends_.mapped() * 8)) != 0) return;
+    first_new = ends_.mapped();
   }
-  size_t count = offsets_.size() - first_new_offset;
+  size_t count = ends_.size() - first_new;
   if (count == 0) return;
-  (void)::pwrite(index_fd_, offsets_.data() + first_new_offset, count * 8,
-                 static_cast<off_t>((first_new_offset - 1) * 8));
+  (void)::pwrite(index_fd_, ends_.TailFrom(first_new), count * 8, static_cast<off_t>(first_new * 8));
 }
 
 Result<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path,
@@ -212,11 +227,10 @@ Status JournalStore::Scan() {
   struct stat st;
   if (::fstat(fd_, &st) != 0) return Error{path_ + ": " + ErrnoText()};
   const uint64_t size = static_cast<uint64_t>(st.st_size);
-  offsets_.clear();
-  offsets_.push_back(0);
-  if (use_index_ && !LoadIndex(size)) offsets_.assign(1, 0);
+  ends_.clear();
+  if (use_index_) (void)LoadIndex(size);
   std::string buffer(1 << 20, '\0');
-  uint64_t position = offsets_.back();  // the tail the index does not cover
+  uint64_t position = FileEnd();  // the tail the index does not cover
   while (position < size) {
     size_t chunk = static_cast<size_t>(std::min<uint64_t>(buffer.size(), size - position));
     if (Status status = PreadAll(fd_, buffer.data(), chunk, position, path_); !status) return status;
@@ -224,15 +238,15 @@ Status JournalStore::Scan() {
     const char* end = begin + chunk;
     for (const char* p = begin; (p = static_cast<const char*>(std::memchr(p, '\n', end - p)));) {
       ++p;
-      offsets_.push_back(position + static_cast<uint64_t>(p - begin));
+      ends_.push_back(position + static_cast<uint64_t>(p - begin));
     }
     position += chunk;
   }
-  if (offsets_.back() != size) {
-    return Error{path_ + ": seq " + std::to_string(offsets_.size()) +
+  if (FileEnd() != size) {
+    return Error{path_ + ": seq " + std::to_string(ends_.size() + 1) +
                  ": entry truncated mid-line (torn write); the file is not repaired automatically"};
   }
-  if (offsets_.size() == 1) {
+  if (ends_.empty()) {
     read_models_built_ = read_models_;  // a new journal: its read models are built as it grows
     leaves_.clear();
     return Status::Ok();
@@ -245,21 +259,22 @@ Status JournalStore::Scan() {
   zone_ = first->zone;
   // The head is the last line's hash; a last line numbered otherwise than its position is found by
   // replay, which names the first bad seq (zone_set.h).
-  auto last = ReadLocked(offsets_.size() - 1);
+  auto last = ReadLocked(ends_.size());
   if (!last) return last.error();
   head_ = last->hash;
   return use_index_ ? LoadLeaves() : Status::Ok();
 }
 
 Status JournalStore::EnsureLeavesLocked() {
-  if (leaves_.size() + 1 == offsets_.size()) return Status::Ok();
+  if (leaves_.size() == ends_.size()) return Status::Ok();
   return LoadLeaves();
 }
 
 Result<EntryRecord> JournalStore::ReadLocked(uint64_t seq) const {
   const std::string at = path_ + ": seq " + std::to_string(seq) + ": ";
-  uint64_t begin = offsets_[seq - 1];
-  uint64_t length = offsets_[seq] - begin;
+  uint64_t begin = StartOf(seq);
+  if (ends_[seq - 1] <= begin) return Error{at + "the index (" + path_ + ".index) is damaged: delete it to rebuild it"};
+  uint64_t length = ends_[seq - 1] - begin;
   if (length <= 1) return Error{at + "empty line"};
   std::string line(static_cast<size_t>(length - 1), '\0');
   if (Status status = PreadAll(fd_, line.data(), line.size(), begin, path_); !status) {
@@ -276,7 +291,7 @@ Status JournalStore::Append(const AppendBatch& batch) {
   if (read_only_) return Error{path_ + ": opened read-only"};
   if (failed_) return Error{path_ + ": writes stopped after an earlier failure (" + failure_ + "); restart to recover"};
   std::string text;
-  uint64_t next = offsets_.size();
+  uint64_t next = ends_.size() + 1;
   std::string zone = zone_;
   for (const EntryRecord& entry : batch.entries) {
     if (zone.empty()) zone = entry.zone;
@@ -302,7 +317,7 @@ Status JournalStore::Append(const AppendBatch& batch) {
     if (changes.zone != zone) return Error{path_ + ": read models for unknown zone " + changes.zone};
   }
   if (Status status = EnsureLeavesLocked(); !status) return status;
-  const uint64_t end = offsets_.back();
+  const uint64_t end = FileEnd();
   if (!text.empty()) {
     size_t written = 0;
     Status status = Status::Ok();
@@ -325,11 +340,11 @@ Status JournalStore::Append(const AppendBatch& batch) {
       return status;
     }
     uint64_t position = end;
-    const size_t first_new = offsets_.size();
+    const size_t first_new = ends_.size();
     const size_t first_new_leaf = leaves_.size();
     for (const EntryRecord& entry : batch.entries) {
       position += entry.line.size() + 1;
-      offsets_.push_back(position);
+      ends_.push_back(position);
       leaves_.push_back(entry.leaf_hash);
     }
     AppendIndex(first_new);
@@ -368,8 +383,8 @@ bool JournalStore::failed() const {
 Result<std::vector<ZoneRecord>> JournalStore::Zones() {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<ZoneRecord> out;
-  if (offsets_.size() <= 1) return out;
-  uint64_t entries = offsets_.size() - 1;
+  if (ends_.empty()) return out;
+  uint64_t entries = ends_.size();
   out.push_back({zone_, entries, head_, read_models_built_ ? read_model_seq_ : 0});
   return out;
 }
@@ -379,7 +394,7 @@ Result<std::vector<EntryRecord>> JournalStore::ReadEntries(const std::string& zo
   std::vector<EntryRecord> out;
   std::lock_guard<std::mutex> lock(mutex_);
   if (zone != zone_) return out;
-  const uint64_t entries = offsets_.size() - 1;
+  const uint64_t entries = ends_.size();
   for (uint64_t seq = std::max<uint64_t>(from_seq, 1);
        seq <= entries && out.size() < std::min(limit, kReadRowsMax); ++seq) {
     auto record = ReadLocked(seq);
@@ -398,15 +413,13 @@ Status JournalStore::ScanEntries(const std::string& zone, uint64_t from_seq, uin
   std::vector<Hash256> leaves;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (zone != zone_ || offsets_.size() <= 1) return Status::Ok();
-    last = std::min<uint64_t>(through_seq, offsets_.size() - 1);
+    if (zone != zone_ || ends_.empty()) return Status::Ok();
+    last = std::min<uint64_t>(through_seq, ends_.size());
     from_seq = std::max<uint64_t>(from_seq, 1);
     if (from_seq > last) return Status::Ok();
-    offsets.assign(offsets_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1),
-                   offsets_.begin() + static_cast<std::ptrdiff_t>(last + 1));
+    offsets = OffsetsOf(from_seq, last);
     if (leaves_.size() > from_seq - 1) {
-      leaves.assign(leaves_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1),
-                    leaves_.begin() + static_cast<std::ptrdiff_t>(std::min<uint64_t>(last, leaves_.size())));
+      leaves_.CopyTo(from_seq - 1, std::min<uint64_t>(last, leaves_.size()), &leaves);
     }
   }
   return ForEachLine(from_seq, offsets, [&](uint64_t seq, std::string_view line) -> Status {
@@ -431,8 +444,7 @@ Result<std::vector<Hash256>> JournalStore::ReadLeafHashes(const std::string& zon
   if (Status status = EnsureLeavesLocked(); !status) return Error{status.message()};
   if (from_seq > leaves_.size()) return out;
   size_t count = std::min<size_t>(std::min(limit, kLeafHashesMax), leaves_.size() - (from_seq - 1));
-  auto begin = leaves_.begin() + static_cast<std::ptrdiff_t>(from_seq - 1);
-  out.assign(begin, begin + static_cast<std::ptrdiff_t>(count));
+  leaves_.CopyTo(from_seq - 1, from_seq - 1 + count, &out);
   return out;
 }
 

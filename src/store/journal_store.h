@@ -7,15 +7,20 @@
 // for line ends (no parsing: the entries are verified when they are replayed, from the newest valid
 // snapshot on) and reads the last line for the chain head. A last line without its '\n' is a torn
 // write: Open refuses the file and names it, it never repairs it silently. With the offsets index
-// (JournalStoreOptions::use_index) only the part of the file after the indexed entries is scanned. Append writes the batch's
-// lines with one write(2) and makes them durable with fdatasync(2); a failed write or sync is sticky
-// (every later Append fails until the file is reopened), and a partial write is truncated away.
+// (JournalStoreOptions::use_index, `<journal>.index`: where each entry ends, 8 bytes an entry) only
+// the part of the file after the indexed entries is scanned. Append writes the batch's lines with
+// one write(2) and makes them durable with fdatasync(2); a failed write or sync is sticky (every
+// later Append fails until the file is reopened), and a partial write is truncated away.
 //
-// Leaf hashes (store.h) are kept in memory, 32 bytes per entry, and in `<journal>.leaves` (derived
-// data like the offsets index: rewritten by the first append of a process, extended by every append,
-// never fsync'd). Open loads that file as far as it fits the journal, checks its last leaf hashes
-// against their lines, and computes the leaf hashes it lacks from the lines (all of them when the
-// file is missing or does not fit). Replay checks every leaf hash it reads against its line.
+// Leaf hashes (store.h), 32 bytes an entry, are kept in `<journal>.leaves`. Both files are derived
+// data: never fsync'd, extended by every append, and cut on a process's first append to what it
+// trusts. Open maps them (MappedVector) rather than reading them, so that opening a journal of
+// years costs neither a read of them nor memory: the index is checked where it ends (its last
+// entries must end lines of the journal), the leaves file where it ends too (its last leaf hashes
+// must be those of their lines); the leaf hashes it lacks are computed from the lines (all of them
+// when the file is missing or does not fit). An offset out of order further in is found when the
+// entry is read and named ("delete the index to rebuild it"). Replay checks every leaf hash it reads
+// against its line; an audit (`verify`) opens without either file.
 // Checkpoints are JSON lines in `<journal>.checkpoints`, appended and fdatasync'd one at a time:
 //   {"zone":Z,"size":N,"signed_at":"<RFC 3339>","note":"<the signed note>"}
 // A last line without its '\n' (a write cut short) is ignored; any other malformed line is an error.
@@ -35,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "store/mapped_vector.h"
 #include "store/snapshot_files.h"
 #include "store/store.h"
 #include "store/view_table.h"
@@ -97,9 +103,14 @@ class JournalStore final : public Store {
  private:
   JournalStore(int fd, std::string path, bool read_only, bool use_index, bool read_models);
   Status Scan();
-  // Loads offsets from the index; false when it is missing or does not fit the file.
+  // Maps the entries' ends from the index; false when it is missing or does not fit the file.
   bool LoadIndex(uint64_t file_size);
-  void AppendIndex(size_t first_new_offset);
+  void AppendIndex(size_t first_new);
+  // Where entry `seq` starts; where the last one ends; the offsets ForEachLine takes for entries
+  // first_seq..last_seq.
+  uint64_t StartOf(uint64_t seq) const { return seq == 1 ? 0 : ends_[seq - 2]; }
+  uint64_t FileEnd() const { return ends_.empty() ? 0 : ends_.back(); }
+  std::vector<uint64_t> OffsetsOf(uint64_t first_seq, uint64_t last_seq) const;
   // Fills leaves_ for every entry: from `<journal>.leaves` as far as it fits, then from the lines.
   Status LoadLeaves();
   // LoadLeaves unless leaves_ covers every entry (an audit opens without them); holds mutex_.
@@ -123,9 +134,9 @@ class JournalStore final : public Store {
 
   mutable std::mutex mutex_;
   std::string zone_;               // "" until the first entry
-  std::vector<uint64_t> offsets_;  // offsets_[seq - 1]: where entry seq starts; back(): file end
+  MappedVector<uint64_t> ends_;    // ends_[seq - 1]: where entry seq ends (after its '\n')
   Hash256 head_{};
-  std::vector<Hash256> leaves_;    // leaves_[seq - 1]: the leaf hash of entry seq
+  MappedVector<Hash256> leaves_;   // leaves_[seq - 1]: the leaf hash of entry seq
   bool failed_ = false;
   std::string failure_;
   // In-memory read models, once built.

@@ -6,7 +6,9 @@
 // read models that lag are skipped for it (Backend::multi_zone, tokens, persistent_read_models).
 #include <sqlite3.h>
 
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <functional>
 
 #include "engine/goods_queries.h"
@@ -1120,6 +1122,70 @@ TEST(JournalStoreIndex, AStaleOrForgedIndexFallsBackToAScan) {
   check("forged index");
   ASSERT_EQ(unlink((path + ".index").c_str()), 0);
   check("no index");
+
+  // A stale index is mapped as far as it goes; the first append cuts it there and writes the rest,
+  // so that it ends every line again (and the leaves file holds every leaf hash).
+  auto line_ends = [&] {
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint64_t> ends;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') ends.push_back(i + 1);
+    }
+    return ends;
+  };
+  auto index_entries = [&] {
+    std::ifstream in(path + ".index", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint64_t> ends(bytes.size() / 8);
+    std::memcpy(ends.data(), bytes.data(), ends.size() * 8);
+    return ends;
+  };
+  {
+    std::ofstream stale(path + ".index", std::ios::binary | std::ios::trunc);
+    std::vector<uint64_t> ends = line_ends();
+    stale.write(reinterpret_cast<const char*>(ends.data()), 8 * 7);
+  }
+  {
+    auto store = JournalStore::Open(path, JournalStoreOptions{});
+    ASSERT_TRUE(store.ok());
+    journal::Entry line;
+    line.seq = 21;
+    line.zone = "hengqin";
+    line.prev = records.back().hash;
+    line.command = "{\"id\":\"c-21\"}";
+    line.decision = "{\"id\":\"c-21\",\"outcome\":\"accepted\",\"reasons\":[]}";
+    line.hash = journal::ComputeEntryHash(line);
+    EntryRecord record{"hengqin", 21, "c-21", line.hash, journal::EntryToJsonLine(line),
+                       journal::LeafHash(line)};
+    record.line.pop_back();
+    AppendBatch batch;
+    batch.entries.push_back(record);
+    ASSERT_TRUE((*store)->Append(batch).ok());
+    auto leaves = (*store)->ReadLeafHashes("hengqin", 1, 100);
+    ASSERT_TRUE(leaves.ok());
+    ASSERT_EQ(leaves->size(), 21u);
+    EXPECT_EQ((*leaves)[20], record.leaf_hash);
+  }
+  EXPECT_EQ(index_entries(), line_ends());
+
+  // Damaged in the middle while it ends right: an index is checked where it ends when mapped, so
+  // the damage is found when the entry is read, and named; never a crash or a wrong entry.
+  {
+    std::vector<uint64_t> ends = line_ends();
+    ends[9] = 3;
+    std::ofstream damaged(path + ".index", std::ios::binary | std::ios::trunc);
+    damaged.write(reinterpret_cast<const char*>(ends.data()), static_cast<std::streamsize>(8 * ends.size()));
+  }
+  auto store = JournalStore::Open(path, JournalStoreOptions{});
+  ASSERT_TRUE(store.ok());
+  auto entries = (*store)->ReadEntries("hengqin", 1, 100);
+  ASSERT_FALSE(entries.ok());
+  EXPECT_NE(entries.error().message.find("seq 10: the index"), std::string::npos)
+      << entries.error().message;
+  Status scanned = (*store)->ScanEntries("hengqin", 1, 21, [](const EntryRecord&) { return Status::Ok(); });
+  ASSERT_FALSE(scanned.ok());
+  EXPECT_NE(scanned.message().find("delete it to rebuild it"), std::string::npos) << scanned.message();
 }
 
 // A journal opened only to append (`run`) keeps no read models; one opened again to answer reads
