@@ -75,6 +75,10 @@ class OneZoneStore final : public store::Store {
   Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) override {
     return store_.ReadSnapshot(zone, seq);
   }
+  Status UseSnapshot(const std::string& zone, uint64_t seq,
+                     const std::function<Status(std::string_view bytes)>& use) override {
+    return store_.UseSnapshot(zone, seq, use);
+  }
   Status DeleteSnapshot(const std::string& zone, uint64_t seq) override {
     return store_.DeleteSnapshot(zone, seq);
   }

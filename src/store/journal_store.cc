@@ -582,6 +582,11 @@ Result<std::string> JournalStore::ReadSnapshot(const std::string& zone, uint64_t
   return snapshots_.Read(zone, seq);
 }
 
+Status JournalStore::UseSnapshot(const std::string& zone, uint64_t seq,
+                          const std::function<Status(std::string_view bytes)>& use) {
+  return snapshots_.Use(zone, seq, use);
+}
+
 Status JournalStore::DeleteSnapshot(const std::string& zone, uint64_t seq) {
   return snapshots_.Delete(zone, seq);
 }

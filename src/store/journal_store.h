@@ -93,6 +93,8 @@ class JournalStore final : public Store {
   Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override;
   Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) override;
   Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) override;
+  Status UseSnapshot(const std::string& zone, uint64_t seq,
+                     const std::function<Status(std::string_view bytes)>& use) override;
   Status DeleteSnapshot(const std::string& zone, uint64_t seq) override;
   Status CreateToken(const TokenRecord& token) override;
   Result<std::vector<TokenRecord>> ListTokens() override;

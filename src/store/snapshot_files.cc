@@ -141,6 +141,31 @@ Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) c
   return bytes;
 }
 
+Status SnapshotFiles::Use(const std::string& zone, uint64_t seq,
+                          const std::function<Status(std::string_view bytes)>& use) const {
+  const std::string path = PathOf(zone, seq);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{path + ": " + ErrnoText()};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    std::string error = ErrnoText();
+    ::close(fd);
+    return Error{path + ": " + error};
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size == 0) {
+    ::close(fd);
+    return use(std::string_view());
+  }
+  void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  const std::string error = map == MAP_FAILED ? ErrnoText() : "";
+  ::close(fd);
+  if (map == MAP_FAILED) return Error{path + ": mmap: " + error};
+  Status status = use(std::string_view(static_cast<const char*>(map), size));
+  ::munmap(map, size);
+  return status;
+}
+
 Status SnapshotFiles::Delete(const std::string& zone, uint64_t seq) const {
   const std::string path = PathOf(zone, seq);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Error{path + ": " + ErrnoText()};

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,10 @@ class SnapshotFiles {
   Status Write(const std::string& zone, uint64_t seq, std::string_view bytes) const;
   Result<std::vector<SnapshotInfo>> List(const std::string& zone) const;  // newest first
   Result<std::string> Read(const std::string& zone, uint64_t seq) const;
+  // Store::UseSnapshot on a mapping of the file (read-only, private, populated at once). Snapshot
+  // files are replaced by rename and never rewritten in place, so the mapping stays whole.
+  Status Use(const std::string& zone, uint64_t seq,
+             const std::function<Status(std::string_view bytes)>& use) const;
   Status Delete(const std::string& zone, uint64_t seq) const;
   const std::string& directory() const { return directory_; }
 

@@ -700,6 +700,11 @@ Result<std::string> SqliteStore::ReadSnapshot(const std::string& zone, uint64_t 
   return snapshots_.Read(zone, seq);
 }
 
+Status SqliteStore::UseSnapshot(const std::string& zone, uint64_t seq,
+                          const std::function<Status(std::string_view bytes)>& use) {
+  return snapshots_.Use(zone, seq, use);
+}
+
 Status SqliteStore::DeleteSnapshot(const std::string& zone, uint64_t seq) {
   return snapshots_.Delete(zone, seq);
 }

@@ -241,6 +241,15 @@ class Store {
   virtual Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) = 0;
   virtual Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) = 0;
   virtual Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) = 0;
+  // Calls `use` with the bytes of a snapshot, valid during the call; what `use` returns, or why the
+  // snapshot could not be read. By default ReadSnapshot's bytes; a store whose snapshots are files
+  // maps the file instead of copying hundreds of megabytes into memory.
+  virtual Status UseSnapshot(const std::string& zone, uint64_t seq,
+                             const std::function<Status(std::string_view bytes)>& use) {
+    auto bytes = ReadSnapshot(zone, seq);
+    if (!bytes) return Error{bytes.error().message};
+    return use(*bytes);
+  }
   virtual Status DeleteSnapshot(const std::string& zone, uint64_t seq) = 0;
 
   // Tokens. Ids and secret hashes are unique.

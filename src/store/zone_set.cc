@@ -30,14 +30,12 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
       say(name + " ignored: the journal ends at seq " + std::to_string(record.entries));
       continue;
     }
-    auto bytes = store.ReadSnapshot(record.zone, info.seq);
-    if (!bytes) {
-      say(name + " ignored: " + bytes.error().message);
-      continue;
-    }
     journal::SnapshotHeader header;
-    if (Status status = journal::LoadSnapshot(*bytes, &zone->chain, &header); !status) {
-      say(name + " ignored: " + status.message());
+    Status loaded = store.UseSnapshot(record.zone, info.seq, [&](std::string_view bytes) {
+      return journal::LoadSnapshot(bytes, &zone->chain, &header);
+    });
+    if (!loaded) {
+      say(name + " ignored: " + loaded.message());
       continue;
     }
     auto fail = [&](const std::string& why) {
