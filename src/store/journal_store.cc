@@ -291,6 +291,9 @@ Status JournalStore::Append(const AppendBatch& batch) {
   if (read_only_) return Error{path_ + ": opened read-only"};
   if (failed_) return Error{path_ + ": writes stopped after an earlier failure (" + failure_ + "); restart to recover"};
   std::string text;
+  size_t text_bytes = 0;
+  for (const EntryRecord& entry : batch.entries) text_bytes += entry.line.size() + 1;
+  text.reserve(text_bytes);
   uint64_t next = ends_.size() + 1;
   std::string zone = zone_;
   for (const EntryRecord& entry : batch.entries) {
