@@ -652,8 +652,9 @@ Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone
   submit.zone = zone;
   submit.commands = std::move(body.commands);
   if (principal.role == Role::kDeclarant) {
-    submit.authorize = [principal](const engine::Command& command, const store::Zone&,
-                                   std::string*) { return AuthorizeCommand(principal, command); };
+    submit.authorize = [principal](const engine::Command& command) {
+      return AuthorizeCommand(principal, command);
+    };
   }
   return std::make_pair(zone_writer.Submit(std::move(submit)), body.batch);
 }

@@ -166,10 +166,9 @@ bool Writer::DecideRequest(SubmitJob& job, SubmitResult* result) {
     result->message = stopped ? "writes are stopped after a failed commit" : "unknown zone " + request.zone;
     return false;
   }
-  std::vector<std::string> unknown(request.commands.size());
   if (request.authorize) {
     for (size_t i = 0; i < request.commands.size(); ++i) {
-      if (Status status = request.authorize(request.commands[i], *zone, &unknown[i]); !status) {
+      if (Status status = request.authorize(request.commands[i]); !status) {
         result->status = SubmitStatus::kForbidden;
         result->message = status.message();
         return false;
@@ -179,13 +178,6 @@ bool Writer::DecideRequest(SubmitJob& job, SubmitResult* result) {
   result->answers.reserve(request.commands.size());
   for (size_t i = 0; i < request.commands.size(); ++i) {
     const engine::Command& command = request.commands[i];
-    if (!unknown[i].empty()) {
-      Answer hidden;
-      hidden.outcome = engine::Outcome::kInvalid;
-      hidden.json = engine::InvalidDecisionJson(command.id, "command.invalid", unknown[i]);
-      result->answers.push_back(std::move(hidden));
-      continue;
-    }
     auto answer = batch_->Decide(request.zone, command);
     if (!answer) {
       // Only a failed read of the store (answering a repeat) gets here. The batch may already hold

@@ -78,12 +78,10 @@ struct WriterOptions {
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
-// refuses the whole request (kForbidden). The API's role rules that need the zone's state (a
-// declarant may cancel only its own declarations) live in such a function. Setting `unknown` to a
-// detail answers that command `invalid` with it instead of deciding it: what the engine answers for
-// a name it does not know, so that a principal cannot tell another's document from no document.
-using Authorize =
-    std::function<Status(const engine::Command& command, const Zone& zone, std::string* unknown)>;
+// refuses the whole request (kForbidden): the API's per-command role rules (a declarant declares
+// only for its own party). Which documents a command may name is the engine's to decide, in the
+// scope of the command's stamp (engine::GoodsState::ResolveDocument).
+using Authorize = std::function<Status(const engine::Command& command)>;
 
 struct SubmitRequest {
   std::string zone;

@@ -186,7 +186,7 @@ TEST_F(WriterTest, AFailedCommitStopsEveryLaterWriteButNotReads) {
 TEST_F(WriterTest, AuthorizationRefusesTheWholeRequest) {
   auto writer = Start();
   SubmitRequest request = Request({0, 1, 2});
-  request.authorize = [](const engine::Command& command, const Zone&, std::string*) -> Status {
+  request.authorize = [](const engine::Command& command) -> Status {
     if (command.id == "c-0000002") return Error{"not yours"};
     return Status::Ok();
   };
