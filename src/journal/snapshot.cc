@@ -59,10 +59,11 @@ std::string EncodeSnapshot(const Chain& chain, int threads) {
   if (threads >= 2) hasher = std::thread([&] { state = chain.engine().StateHash(); });
   // The engine is encoded straight into the container, after a header whose state hash and body
   // length are filled in once known: the bytes are those of writing the body first, without a
-  // second copy of it. Reserved at about 256 bytes an entry (a simulated zone takes about 210), so
-  // that a large state is not copied as its string doubles either; pages not written cost nothing.
+  // second copy of it. Reserved at about 256 bytes an entry (a simulated zone takes about 210), up
+  // to 512 MiB, so that a large state is not copied as its string doubles either; pages not written
+  // cost nothing, and the cap keeps the reservation within what any host grants.
   std::string out;
-  out.reserve(std::min<uint64_t>(chain.entries(), uint64_t{1} << 26) * 256 + 4096);
+  out.reserve(std::min<uint64_t>(chain.entries() * 256, uint64_t{512} << 20) + 4096);
   out.append(kMagic, sizeof kMagic);
   BinaryWriter w(&out);
   w.U32(kFormatVersion);
