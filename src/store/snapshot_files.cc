@@ -112,20 +112,29 @@ Result<std::vector<SnapshotInfo>> SnapshotFiles::List(const std::string& zone) c
   return out;
 }
 
-Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) const {
-  const std::string path = PathOf(zone, seq);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error{path + ": " + ErrnoText()};
+// Opens a snapshot file for reading and gives its size; the caller closes `*fd`.
+static Status OpenSnapshotFile(const std::string& path, int* fd, size_t* size) {
+  *fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (*fd < 0) return Error{path + ": " + ErrnoText()};
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
+  if (::fstat(*fd, &st) != 0) {
     std::string error = ErrnoText();
-    ::close(fd);
+    ::close(*fd);
     return Error{path + ": " + error};
   }
+  *size = static_cast<size_t>(st.st_size);
+  return Status::Ok();
+}
+
+Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) const {
+  const std::string path = PathOf(zone, seq);
+  int fd = -1;
+  size_t size = 0;
+  if (Status opened = OpenSnapshotFile(path, &fd, &size); !opened) return Error{opened.message()};
   std::string bytes;
-  bytes.reserve(static_cast<size_t>(st.st_size));
+  bytes.reserve(size);
   AdviseHugePages(bytes.data(), bytes.capacity());
-  bytes.resize(static_cast<size_t>(st.st_size));
+  bytes.resize(size);
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
@@ -144,15 +153,9 @@ Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) c
 Status SnapshotFiles::Use(const std::string& zone, uint64_t seq,
                           const std::function<Status(std::string_view bytes)>& use) const {
   const std::string path = PathOf(zone, seq);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error{path + ": " + ErrnoText()};
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    std::string error = ErrnoText();
-    ::close(fd);
-    return Error{path + ": " + error};
-  }
-  const size_t size = static_cast<size_t>(st.st_size);
+  int fd = -1;
+  size_t size = 0;
+  if (Status opened = OpenSnapshotFile(path, &fd, &size); !opened) return Error{opened.message()};
   if (size == 0) {
     ::close(fd);
     return use(std::string_view());
