@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/sha256.h"
+#include "base/stable_vector.h"
 #include "engine/command.h"
 #include "engine/flat_index.h"
 #include "engine/goods_state.h"
@@ -98,9 +99,9 @@ struct State {
   std::vector<ListId> list_ids;
   std::vector<Party> parties;
   FlatIndex party_index;
-  std::vector<Person> persons;
+  StableVector<Person> persons;
   FlatIndex person_index;
-  std::vector<StoredDocument> documents;  // every person's documents, by Person::first_document
+  StableVector<StoredDocument> documents;  // every person's documents, by Person::first_document
   std::vector<Item> items;
   FlatIndex item_index;
   DecidedIds decided;

@@ -20,8 +20,8 @@ namespace {
 constexpr uint8_t kStateHashVersion = 3;
 
 // Positions of a registry's records in id order.
-template <typename Record, typename IdOf>
-std::vector<uint32_t> SortedPositions(const std::vector<Record>& records, const IdOf& id_of) {
+template <typename Records, typename IdOf>
+std::vector<uint32_t> SortedPositions(const Records& records, const IdOf& id_of) {
   std::vector<uint32_t> out(records.size());
   for (uint32_t i = 0; i < out.size(); ++i) out[i] = i;
   std::sort(out.begin(), out.end(),

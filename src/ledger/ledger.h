@@ -47,6 +47,7 @@
 
 #include "base/binary.h"
 #include "base/encoding.h"
+#include "base/stable_vector.h"
 #include "base/time.h"
 
 namespace twoline::ledger {
@@ -246,8 +247,8 @@ class Ledger {
   const Pending* FindPending(std::string_view document) const;
   Balance AccountBalance(const AccountKey& key) const;
   const std::map<AccountKey, Balance>& accounts() const { return accounts_; }
-  const std::vector<Lot>& lots() const { return lots_; }  // lot id i is lots()[i - 1]
-  const std::vector<Posting>& postings() const { return postings_; }
+  const StableVector<Lot>& lots() const { return lots_; }  // lot id i is lots()[i - 1]
+  const StableVector<Posting>& postings() const { return postings_; }
   const std::map<std::string, Pending, std::less<>>& pendings() const { return pendings_; }
   // The skus a party has (or had) an internal account of, sorted: its balances without a scan.
   const std::set<std::string>& SkusOf(std::string_view party) const;
@@ -300,10 +301,10 @@ class Ledger {
   void CheckLot(const Lot& lot) const;
 
   std::map<AccountKey, Balance> accounts_;
-  std::vector<Lot> lots_;
+  StableVector<Lot> lots_;
   std::map<std::string, std::vector<uint64_t>, std::less<>> live_lots_;  // party '\x1f' sku
   std::map<std::string, Pending, std::less<>> pendings_;
-  std::vector<Posting> postings_;
+  StableVector<Posting> postings_;
   // Derived indexes (not hashed: rebuilt identically by the same operations).
   std::map<std::string, std::vector<uint64_t>, std::less<>> lots_by_document_;
   std::map<std::string, std::vector<uint64_t>, std::less<>> postings_by_document_;
