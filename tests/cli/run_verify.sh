@@ -38,6 +38,13 @@ check "ex1-r accepted at seq 2" grep -q '"id":"ex1-r","outcome":"accepted","reas
 check "ex1-a accepted at seq 3" grep -q '"id":"ex1-a","outcome":"accepted","reasons":\[\],"seq":3,' "$tmp/out1.jsonl"
 check "ex1-b referred as already inside" \
   grep -q '"id":"ex1-b","outcome":"referred".*"rule":"presence.already-inside".*"seq":4,' "$tmp/out1.jsonl"
+
+# The same run with tcmalloc's own system allocator (TWOLINE_HUGE_PAGES=0, src/cli/main_huge_pages.cc)
+# decides the same and writes the same journal.
+TWOLINE_HUGE_PAGES=0 "$twoline" run --zone hengqin --journal "$tmp/small-pages.jsonl" < "$tmp/day1.jsonl" \
+  > "$tmp/out1-small-pages.jsonl"
+check "without huge pages the decisions are the same" cmp -s "$tmp/out1.jsonl" "$tmp/out1-small-pages.jsonl"
+check "without huge pages the journal is the same" cmp -s "$journal" "$tmp/small-pages.jsonl"
 check "a malformed line is invalid and names its line number" \
   grep -q '"line":4,"outcome":"invalid".*"rule":"command.malformed"' "$tmp/out1.jsonl"
 check "an expired permit is rejected and journaled" \
