@@ -88,10 +88,13 @@ class StableVector {
   void push_back(T&& value) { emplace_back(std::move(value)); }
   template <typename... Args>
   T& emplace_back(Args&&... args) {
-    if (size_ == capacity_) Grow(size_ + 1);
-    T* slot = new (data_ + size_) T(std::forward<Args>(args)...);
-    ++size_;
-    return *slot;
+    if (size_ == capacity_) {
+      // The arguments may name an element that growing moves: make the new element first.
+      T value(std::forward<Args>(args)...);
+      Grow(size_ + 1);
+      return *new (data_ + size_++) T(std::move(value));
+    }
+    return *new (data_ + size_++) T(std::forward<Args>(args)...);
   }
   void pop_back() {
     --size_;
@@ -103,7 +106,11 @@ class StableVector {
     while (size_ > count) pop_back();
   }
   void resize(size_t count, const T& value) {
-    if (count > capacity_) Grow(count);
+    if (count > capacity_) {
+      T copy(value);  // `value` may be an element that growing moves
+      Grow(count);
+      while (size_ < count) new (data_ + size_++) T(copy);
+    }
     while (size_ < count) new (data_ + size_++) T(value);
     while (size_ > count) pop_back();
   }

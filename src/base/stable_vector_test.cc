@@ -59,5 +59,16 @@ TEST(StableVector, AFullReservationFallsBackToMovingIntoALargerRegion) {
   EXPECT_EQ(copy[4999], Text(4999));
 }
 
+TEST(StableVector, AppendingAnElementOfItselfWhileGrowingCopiesIt) {
+  StableVector<std::string> values(/*reserve_bytes=*/4096);
+  values.push_back(Text(0));
+  while (values.size() < values.capacity()) values.push_back(Text(1));
+  values.push_back(values[0]);  // grows: values[0] moves while the new element is made
+  EXPECT_EQ(values.back(), Text(0));
+  EXPECT_EQ(values[0], Text(0));
+  values.resize(values.capacity() + 1, values[0]);
+  EXPECT_EQ(values.back(), Text(0));
+}
+
 }  // namespace
 }  // namespace twoline
