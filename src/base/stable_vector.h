@@ -12,8 +12,6 @@
 // Thread-safety: none, like std::vector.
 #pragma once
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +22,7 @@
 #include <utility>
 
 #include "base/check.h"
+#include "base/pages.h"
 
 namespace twoline {
 
@@ -105,21 +104,8 @@ class StableVector {
     while (size_ < count) new (data_ + size_++) T();
     while (size_ > count) pop_back();
   }
-  void resize(size_t count, const T& value) {
-    if (count > capacity_) {
-      T copy(value);  // `value` may be an element that growing moves
-      Grow(count);
-      while (size_ < count) new (data_ + size_++) T(copy);
-    }
-    while (size_ < count) new (data_ + size_++) T(value);
-    while (size_ > count) pop_back();
-  }
   void reserve(size_t count) {
     if (count > capacity_) Grow(count);
-  }
-  void assign(size_t count, const T& value) {
-    clear();
-    resize(count, value);
   }
   void clear() {
     if constexpr (std::is_trivially_destructible_v<T>) {
@@ -128,14 +114,6 @@ class StableVector {
       while (size_ > 0) pop_back();
     }
   }
-  // Removes [first, last), moving the elements after it down (as std::vector::erase does).
-  T* erase(T* first, T* last) {
-    std::move(last, end(), first);
-    size_t removed = static_cast<size_t>(last - first);
-    for (size_t i = 0; i < removed; ++i) pop_back();
-    return first;
-  }
-  T* erase(T* position) { return erase(position, position + 1); }
 
  private:
   struct Region {
@@ -147,11 +125,8 @@ class StableVector {
   static Region Map(size_t bytes, bool reserve_only) {
     const size_t page = 4096;
     bytes = (bytes + page - 1) / page * page;
-    int flags = MAP_PRIVATE | MAP_ANONYMOUS | (reserve_only ? MAP_NORESERVE : 0);
-    void* map = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
-    if (map == MAP_FAILED) return Region{};
-    // Huge pages where the kernel has them: a 2 MiB page is one fault where 4 KiB pages are 512.
-    if (bytes >= (size_t{2} << 20)) (void)::madvise(map, bytes, MADV_HUGEPAGE);
+    void* map = MapZeroPages(bytes, reserve_only);
+    if (map == nullptr) return Region{};
     return Region{static_cast<T*>(map), bytes / sizeof(T), bytes};
   }
 
@@ -177,7 +152,7 @@ class StableVector {
   }
 
   void Release() {
-    if (data_ != nullptr) ::munmap(data_, bytes_);
+    UnmapPages(data_, bytes_);
     data_ = nullptr;
     capacity_ = 0;
     bytes_ = 0;

@@ -18,8 +18,6 @@
 // Thread-safety: none; owned by the engine's thread.
 #pragma once
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -31,6 +29,7 @@
 #include <utility>
 
 #include "base/check.h"
+#include "base/pages.h"
 #include "base/sha256.h"
 
 namespace twoline::engine {
@@ -45,9 +44,8 @@ class ZeroedSlots {
   ZeroedSlots() = default;
   explicit ZeroedSlots(size_t count) : count_(count) {
     if (count == 0) return;
-    void* map = ::mmap(nullptr, Bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (map == MAP_FAILED) throw std::bad_alloc();
-    if (Bytes() >= (size_t{2} << 20)) (void)::madvise(map, Bytes(), MADV_HUGEPAGE);
+    void* map = MapZeroPages(Bytes(), /*reserve_only=*/false);
+    if (map == nullptr) throw std::bad_alloc();
     slots_ = static_cast<Slot*>(map);
   }
   ZeroedSlots(const ZeroedSlots& other) : ZeroedSlots(other.count_) {
@@ -58,9 +56,7 @@ class ZeroedSlots {
     Swap(other);
     return *this;
   }
-  ~ZeroedSlots() {
-    if (slots_ != nullptr) ::munmap(slots_, Bytes());
-  }
+  ~ZeroedSlots() { UnmapPages(slots_, Bytes()); }
 
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }

@@ -10,20 +10,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/pages.h"
+
 namespace twoline::store {
 
 namespace {
-
-// A snapshot of a large zone is tens or hundreds of megabytes, read into memory at every start:
-// backed by huge pages, the buffer costs a few dozen page faults instead of one per 4 KiB (the
-// faults, not the copy, were most of reading it). Advice only: ignored where unsupported.
-void AdviseHugePages(char* data, size_t size) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  if (size < 2 * kHuge) return;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(data) + size) & ~(kHuge - 1);
-  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
 
 std::string ErrnoText() { return std::strerror(errno); }
 
@@ -133,6 +124,8 @@ Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) c
   if (Status opened = OpenSnapshotFile(path, &fd, &size); !opened) return Error{opened.message()};
   std::string bytes;
   bytes.reserve(size);
+  // Tens or hundreds of megabytes read at every start: in huge pages the buffer costs a few dozen
+  // page faults instead of one per 4 KiB (the faults, not the copy, were most of reading it).
   AdviseHugePages(bytes.data(), bytes.capacity());
   bytes.resize(size);
   size_t done = 0;
