@@ -59,6 +59,16 @@ class BinaryReader {
     position_ += size;
     return out;
   }
+  // The next `size` bytes, unread (a section that another reader decodes).
+  std::string_view Take(size_t size) {
+    if (!ok_ || size > in_.size() - position_) {
+      ok_ = false;
+      return {};
+    }
+    std::string_view out = in_.substr(position_, size);
+    position_ += size;
+    return out;
+  }
   bool Raw(void* data, size_t size) {
     if (!ok_ || size > in_.size() - position_) {
       ok_ = false;

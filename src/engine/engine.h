@@ -8,6 +8,7 @@
 // Thread-safety: none. One writer thread owns an Engine; readers use read models or snapshots.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,16 @@
 #include "policy/profile.h"
 
 namespace twoline::engine {
+
+// The parts of the state hash (engine/state_hash.cc), in the order they are combined.
+enum class StatePart { kRegistries = 0, kDecided = 1, kLedger = 2, kRecords = 3 };
+using StatePartHashes = std::array<Hash256, 4>;
+// SHA-256 of one part's canonical encoding. The parts read disjoint members of `state`, so
+// different parts may be hashed on different threads at once.
+Hash256 StatePartHash(const State& state, uint64_t last_seq, StatePart part);
+// The state hash: the version, `last_seq`, the digest of the profile in force and the parts.
+Hash256 CombineStateHash(uint64_t last_seq, std::string_view profile_sha256,
+                         const StatePartHashes& parts);
 
 class Engine {
  public:
@@ -49,9 +60,10 @@ class Engine {
 
   const State& state() const { return state_; }
   // SHA-256 over a canonical encoding of the whole state (sorted; independent of insertion order
-  // and of hash-map iteration order). With `threads` of 2 a state of `parallel_from` decided ids
-  // or more is encoded on two threads (the same hash); never from a forked child (snapshots),
-  // which must not start threads.
+  // and of hash-map iteration order), taken in four parts (StatePartHash) and combined
+  // (CombineStateHash). With `threads` of 2 a state of `parallel_from` decided ids or more is
+  // hashed on two threads (the same hash); never from a forked child (snapshots), which must not
+  // start threads.
   static constexpr size_t kStateHashParallelFrom = 50000;
   Hash256 StateHash(int threads = 1, size_t parallel_from = kStateHashParallelFrom) const;
   // The idempotency body digest: first 8 bytes of SHA-256 of the command's canonical JSON.
@@ -59,8 +71,10 @@ class Engine {
 
   // Snapshots (engine/snapshot.h): the whole engine, profiles included.
   void SaveSnapshot(BinaryWriter& out) const;
-  // Restores a saved engine into this (empty) one; an error names what is malformed.
-  Status LoadSnapshot(BinaryReader& in);
+  // Restores a saved engine into this (empty) one; an error names what is malformed. With
+  // `state_hash`, also takes the restored state's hash, each part as soon as it is decoded; with
+  // `threads` of 2 the parts of the snapshot are decoded and hashed on two threads.
+  Status LoadSnapshot(BinaryReader& in, int threads = 1, Hash256* state_hash = nullptr);
 
  private:
   Decision DecideNew(const Command& command, const uint8_t id_digest[16],

@@ -5,18 +5,26 @@
 //
 // Layout (every count is a u64, every string a u64 length and its bytes, integers little-endian):
 //   u64 last_seq
-//   profiles in force, oldest first: count, then (source_text, tariff_text) each
-//   list ids (State::list_ids, by membership bit): count, then (name, kind u8)
-//   parties: count, then (id, name, kind u8, credit u8, lists u64)
-//   persons: count, then (id, name, nationality 2 bytes, resident_of 2 bytes, birth_date, affiliation,
-//            first_document u32, document_count u32, inside, fresh_food_count, fresh_food_day, lists,
-//            entered_at, entered_gate)
-//   documents: count, then (number, valid_from, valid_until, type u8)
-//   items: count, then (sku, hs_code, description, unit, tags, lists)
+//   4 × u64: the lengths of the four sections that follow, in order, so that a loader can hand
+//            each to a thread of its own
+//   registries:
+//     profiles in force, oldest first: count, then (source_text, tariff_text) each
+//     list ids (State::list_ids, by membership bit): count, then (name, kind u8)
+//     parties: count, then (id, name, kind u8, credit u8, lists u64)
+//     persons: count, then (id, name, nationality 2 bytes, resident_of 2 bytes, birth_date,
+//              affiliation, first_document u32, document_count u32, inside, fresh_food_count,
+//              fresh_food_day, lists, entered_at, entered_gate)
+//     documents: count, then (number, valid_from, valid_until, type u8)
+//     items: count, then (sku, hs_code, description, unit, tags, lists)
+//     inside_count
 //   decided ids: count, then (id digest 16 bytes, seq, body digest)
-//   inside_count
-//   the ledger (ledger::Ledger::Save), declarations, processes, stocktakes
+//   the ledger (ledger::Ledger::Save)
+//   goods records: declarations, processes, stocktakes
+// The sections are the parts of the state hash (engine/state_hash.cc): a load decodes and hashes
+// the decided ids and the goods records on a second thread while the first does the registries
+// and the ledger.
 #include <algorithm>
+#include <thread>
 
 #include "base/check.h"
 #include "engine/engine.h"
@@ -190,8 +198,21 @@ DeclarationRecord LoadDeclaration(BinaryReader& in) {
 
 }  // namespace
 
+// Writes a u64 into `out` at `at` (a length known only once what it measures is written).
+static void PatchU64(std::string* out, size_t at, uint64_t value) {
+  for (int i = 0; i < 8; ++i) (*out)[at + static_cast<size_t>(i)] = static_cast<char>(value >> (8 * i) & 0xff);
+}
+
 void Engine::SaveSnapshot(BinaryWriter& out) const {
   out.U64(last_seq_);
+  std::string* bytes = out.out();
+  const size_t lengths_at = bytes->size();
+  for (int i = 0; i < 4; ++i) out.U64(0);  // filled in below
+  size_t section_start = bytes->size();
+  auto end_section = [&](int index) {
+    PatchU64(bytes, lengths_at + 8 * static_cast<size_t>(index), bytes->size() - section_start);
+    section_start = bytes->size();
+  };
   out.U64(profiles_in_force_.size());
   for (const auto& profile : profiles_in_force_) {
     out.Bytes(profile->source_text);
@@ -244,14 +265,17 @@ void Engine::SaveSnapshot(BinaryWriter& out) const {
     SaveStrings(out, item.tags);
     out.U64(item.lists);
   }
+  out.I64(s.inside_count);
+  end_section(0);
   out.U64(s.decided.size());
   s.decided.ForEach([&](const DecidedId& record) {
     out.Raw(record.id_digest, 16);
     out.U64(record.seq);
     out.U64(record.body_digest);
   });
-  out.I64(s.inside_count);
+  end_section(1);
   s.goods.ledger.Save(out);
+  end_section(2);
   out.U64(s.goods.declarations.size());
   for (const auto& [id, declaration] : s.goods.declarations) SaveDeclaration(out, declaration);
   out.U64(s.goods.processes.size());
@@ -279,32 +303,34 @@ void Engine::SaveSnapshot(BinaryWriter& out) const {
       out.I64(line.difference_value_fen);
     }
   }
+  end_section(3);
 }
 
-Status Engine::LoadSnapshot(BinaryReader& in) {
-  CHECK(profile_ == nullptr && last_seq_ == 0);
-  auto malformed = [](const char* what) { return Error{std::string("snapshot: malformed ") + what}; };
-  uint64_t last_seq = in.U64();
+namespace {
+
+Error Malformed(const char* what) { return Error{std::string("snapshot: malformed ") + what}; }
+
+// The registries section: profiles, list ids, parties, persons, documents, items, inside_count.
+Status LoadRegistries(BinaryReader& in, State& s,
+                      std::vector<std::shared_ptr<const policy::Profile>>* loaded) {
   uint64_t profiles = in.Count(16);
-  if (!in.ok() || profiles == 0) return malformed("profile list");
-  std::vector<std::shared_ptr<const policy::Profile>> loaded;
+  if (!in.ok() || profiles == 0) return Malformed("profile list");
   for (uint64_t i = 0; i < profiles; ++i) {
     std::string source = in.Bytes();
     std::string tariff = in.Bytes();
-    if (!in.ok()) return malformed("profile");
+    if (!in.ok()) return Malformed("profile");
     policy::ProfileErrors errors;
     auto profile = policy::LoadProfileText(source, tariff, "snapshot profile", &errors);
     if (!profile) return Error{"snapshot: profile does not load: " + profile.error().message};
-    if (!loaded.empty() && loaded.front()->id != profile->id) return malformed("profile zone");
-    loaded.push_back(std::make_shared<policy::Profile>(std::move(*profile)));
+    if (!loaded->empty() && loaded->front()->id != profile->id) return Malformed("profile zone");
+    loaded->push_back(std::make_shared<policy::Profile>(std::move(*profile)));
   }
-  State s;
   s.list_ids.resize(in.Count(9));
   for (ListId& list : s.list_ids) {
     list.name = in.Bytes();
     list.kind = LoadEnum<policy::ListKind>(in, 3);
   }
-  if (!in.ok() || s.list_ids.size() > 64) return malformed("list ids");
+  if (!in.ok() || s.list_ids.size() > 64) return Malformed("list ids");
   s.parties.resize(in.Count(32));
   for (Party& p : s.parties) {
     p.id = in.Bytes();
@@ -350,9 +376,28 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
     item.tags = LoadStrings(in);
     item.lists = in.U64();
   }
-  if (!in.ok()) return malformed("registries");
+  s.inside_count = in.I64();
+  if (!in.ok() || !in.at_end()) return Malformed("registries");
+  // Indexes: rebuilt, refusing duplicate ids (which a saved engine never has).
+  for (uint32_t i = 0; i < s.parties.size(); ++i) {
+    if (s.PartyPosition(s.parties[i].id) != FlatIndex::kAbsent) return Malformed("parties");
+    s.party_index.Insert(s.parties[i].id, i);
+  }
+  for (uint32_t i = 0; i < s.persons.size(); ++i) {
+    if (s.PersonPosition(s.persons[i].id) != FlatIndex::kAbsent) return Malformed("persons");
+    s.person_index.Insert(s.persons[i].id, i);
+  }
+  for (uint32_t i = 0; i < s.items.size(); ++i) {
+    if (s.ItemPosition(s.items[i].sku) != FlatIndex::kAbsent) return Malformed("items");
+    s.item_index.Insert(s.items[i].sku, i);
+  }
+  return Status::Ok();
+}
+
+// The decided ids section.
+Status LoadDecided(BinaryReader& in, uint64_t last_seq, DecidedIds& ids) {
   uint64_t decided = in.Count(32);
-  s.decided.Reserve(decided);
+  ids.Reserve(decided);
   // Each seq holds one decided id at most (the state hash orders them by seq): checked with a bitmap
   // when the seqs are dense, as every journal's are, and by sorting them otherwise. The bitmap is
   // bounded by the input (at most 2 bits per byte of the decided ids), whatever last_seq claims.
@@ -365,7 +410,7 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
     record.seq = in.U64();
     record.body_digest = in.U64();
     if (record.seq == 0 || record.seq > last_seq || (dense && seq_taken[record.seq]) ||
-        s.decided.Find(record.id_digest) != nullptr) {
+        ids.Find(record.id_digest) != nullptr) {
       // (Insert would CHECK a duplicate id, and the state hash a seq taken twice: a malformed
       // snapshot is refused, never a crash.)
       in.Fail();
@@ -376,18 +421,24 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
     } else {
       seqs.push_back(record.seq);
     }
-    s.decided.Insert(record);
+    ids.Insert(record);
   }
   std::sort(seqs.begin(), seqs.end());
   if (std::adjacent_find(seqs.begin(), seqs.end()) != seqs.end()) in.Fail();
-  s.inside_count = in.I64();
-  if (!in.ok()) return malformed("decided ids");
-  if (!s.goods.ledger.Load(in)) return malformed("ledger");
+  if (!in.ok() || !in.at_end()) return Malformed("decided ids");
+  return Status::Ok();
+}
+
+// The goods records section: declarations, processes, stocktakes (saved in key order, so each
+// insertion goes at the end of its map).
+Status LoadRecords(BinaryReader& in, GoodsState& goods) {
   uint64_t declarations = in.Count(64);
   for (uint64_t i = 0; i < declarations && in.ok(); ++i) {
     DeclarationRecord d = LoadDeclaration(in);
     std::string id = d.id;
-    if (!s.goods.declarations.emplace(std::move(id), std::move(d)).second) in.Fail();
+    const size_t before = goods.declarations.size();
+    goods.declarations.emplace_hint(goods.declarations.end(), std::move(id), std::move(d));
+    if (goods.declarations.size() == before) in.Fail();
   }
   uint64_t processes = in.Count(48);
   for (uint64_t i = 0; i < processes && in.ok(); ++i) {
@@ -401,11 +452,12 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
     p.outputs = LoadSkuQuantities(in);
     p.output_status = LoadEnum<ledger::Status>(in, ledger::kStatusCount);
     std::string id = p.id;
-    if (!s.goods.processes.emplace(std::move(id), std::move(p)).second) in.Fail();
+    const size_t before = goods.processes.size();
+    goods.processes.emplace_hint(goods.processes.end(), std::move(id), std::move(p));
+    if (goods.processes.size() == before) in.Fail();
   }
-  s.goods.IndexDocumentKeys();
-  s.goods.stocktakes.resize(in.Count(48));
-  for (StocktakeRecord& t : s.goods.stocktakes) {
+  goods.stocktakes.resize(in.Count(48));
+  for (StocktakeRecord& t : goods.stocktakes) {
     t.command = in.Bytes();
     t.party = in.Bytes();
     t.at = in.I64();
@@ -418,25 +470,61 @@ Status Engine::LoadSnapshot(BinaryReader& in) {
       line.difference_value_fen = in.I64();
     }
   }
-  if (!in.ok()) return malformed("goods records");
-  if (!in.at_end()) return malformed("trailing bytes");
-  // Indexes: rebuilt, refusing duplicate ids (which a saved engine never has).
-  for (uint32_t i = 0; i < s.parties.size(); ++i) {
-    if (s.PartyPosition(s.parties[i].id) != FlatIndex::kAbsent) return malformed("parties");
-    s.party_index.Insert(s.parties[i].id, i);
+  if (!in.ok() || !in.at_end()) return Malformed("goods records");
+  goods.IndexDocumentKeys();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Engine::LoadSnapshot(BinaryReader& in, int threads, Hash256* state_hash) {
+  CHECK(profile_ == nullptr && last_seq_ == 0);
+  const uint64_t last_seq = in.U64();
+  uint64_t lengths[4];
+  for (uint64_t& length : lengths) length = in.U64();
+  std::string_view sections[4];
+  for (int i = 0; i < 4; ++i) sections[i] = in.Take(lengths[i]);
+  if (!in.ok() || !in.at_end()) return Malformed("section lengths");
+
+  State s;
+  std::vector<std::shared_ptr<const policy::Profile>> loaded;
+  StatePartHashes parts{};
+  // Each job decodes one section into its own members of `s` and then, when asked, hashes that
+  // part: the parts share nothing, so two threads run two jobs at once.
+  Status results[4];
+  auto job = [&](int index) {
+    BinaryReader section(sections[index]);
+    switch (index) {
+      case 0: results[0] = LoadRegistries(section, s, &loaded); break;
+      case 1: results[1] = LoadDecided(section, last_seq, s.decided); break;
+      case 2: results[2] = s.goods.ledger.Load(section) && section.at_end() ? Status::Ok() : Malformed("ledger"); break;
+      case 3: results[3] = LoadRecords(section, s.goods); break;
+    }
+    if (results[index] && state_hash != nullptr) {
+      parts[static_cast<size_t>(index)] = StatePartHash(s, last_seq, static_cast<StatePart>(index));
+    }
+  };
+  // The second thread takes the decided ids and the goods records (about half the work of a
+  // simulated zone); the first the registries and the ledger.
+  if (threads >= 2) {
+    std::thread helper([&] {
+      job(1);
+      job(3);
+    });
+    job(0);
+    job(2);
+    helper.join();
+  } else {
+    for (int index = 0; index < 4; ++index) job(index);
   }
-  for (uint32_t i = 0; i < s.persons.size(); ++i) {
-    if (s.PersonPosition(s.persons[i].id) != FlatIndex::kAbsent) return malformed("persons");
-    s.person_index.Insert(s.persons[i].id, i);
-  }
-  for (uint32_t i = 0; i < s.items.size(); ++i) {
-    if (s.ItemPosition(s.items[i].sku) != FlatIndex::kAbsent) return malformed("items");
-    s.item_index.Insert(s.items[i].sku, i);
+  for (const Status& result : results) {
+    if (!result) return result;
   }
   state_ = std::move(s);
   profiles_in_force_ = std::move(loaded);
   profile_ = profiles_in_force_.back();
   last_seq_ = last_seq;
+  if (state_hash != nullptr) *state_hash = CombineStateHash(last_seq_, profile_->source_sha256, parts);
   return Status::Ok();
 }
 

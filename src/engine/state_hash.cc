@@ -2,10 +2,13 @@
 // replay of its journal can be compared (SPEC behaviour 15). Registries are visited in sorted id
 // order; hash-map iteration order never reaches the hash. Version byte first: changing what is
 // hashed changes the version.
+//
+// The state is hashed in four parts — the registries (parties, persons, items), the decided ids, the
+// ledger, and the goods records (declarations, processes, stocktakes) — each the SHA-256 of its own
+// encoding; the state hash is the SHA-256 of the version, the last seq, the profile's digest and the
+// four part digests. The parts share nothing, so they are taken on different threads, and a snapshot
+// load hashes each part as soon as it has decoded it (engine/snapshot.cc).
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 
 #include "base/check.h"
@@ -16,8 +19,9 @@ namespace twoline::engine {
 namespace {
 
 // Version 3: list memberships are hashed as the ids (names) of the lists, not as bit masks, so the
-// hash does not depend on which bit a list was given (State::list_ids).
-constexpr uint8_t kStateHashVersion = 3;
+// hash does not depend on which bit a list was given (State::list_ids). Version 4: the state is
+// hashed in four parts (above).
+constexpr uint8_t kStateHashVersion = 4;
 
 // Positions of a registry's records in id order.
 template <typename Records, typename IdOf>
@@ -87,114 +91,37 @@ Spill HashInto(Sha256Builder* hash) {
   };
 }
 
-// Encoded bytes handed from the thread that encodes them to the thread that hashes them, in order,
-// in chunks of about 1 MiB that go back to the encoder once hashed: the encoded state is never held
-// whole, and the memory it passes through stays few and warm (growing one string to hundreds of
-// megabytes spent more time in page faults and copies than in encoding). At most kChunksMax chunks
-// wait: the encoder then waits for the hasher.
-class ChunkPipe {
- public:
-  static constexpr size_t kChunkBytes = 1 << 20;
-  static constexpr size_t kChunksMax = 64;
-
-  // Encoder: hands *out over once it holds a chunk, leaving it empty.
-  Spill Spiller() {
-    return [this](std::string* out) {
-      if (out->size() >= kChunkBytes) Push(out);
-    };
-  }
-  // Encoder: hands over what is left and ends the stream.
-  void Close(std::string* out) {
-    if (!out->empty()) Push(out);
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    ready_.notify_one();
-  }
-  // Hasher: hashes every chunk in order until the stream ends.
-  void HashAll(Sha256Builder* hash) {
-    for (;;) {
-      std::string chunk;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        ready_.wait(lock, [&] { return !queued_.empty() || closed_; });
-        if (queued_.empty()) return;
-        chunk = std::move(queued_.front());
-        queued_.pop_front();
-        space_.notify_one();
-      }
-      hash->Update(chunk);
-      chunk.clear();
-      std::lock_guard<std::mutex> lock(mu_);
-      free_.push_back(std::move(chunk));
-    }
-  }
-
- private:
-  void Push(std::string* out) {
-    std::unique_lock<std::mutex> lock(mu_);
-    space_.wait(lock, [&] { return queued_.size() < kChunksMax; });
-    queued_.push_back(std::move(*out));
-    if (free_.empty()) {
-      *out = std::string();
-      out->reserve(kChunkBytes + 4096);
-    } else {
-      *out = std::move(free_.back());
-      free_.pop_back();
-    }
-    ready_.notify_one();
-  }
-
-  std::mutex mu_;
-  std::condition_variable ready_, space_;
-  std::deque<std::string> queued_;
-  std::vector<std::string> free_;
-  bool closed_ = false;
-};
-
-}  // namespace
-
-// The hashed bytes are, in order: the version, the registries, the decided ids, the ledger and the
-// goods records, streamed into the hash as they are encoded. With two threads the second encodes the
-// decided ids and the goods records into two pipes while the first encodes the registries and the
-// ledger; the first hashes the parts in the same order, so the hash is the same.
-Hash256 Engine::StateHash(int threads, size_t parallel_from) const {
+// Hashes what `encode` writes, streamed in pieces of about 64 KiB.
+template <typename Encode>
+Hash256 HashOf(const Encode& encode) {
   Sha256Builder hash;
-  const Spill hash_spill = HashInto(&hash);
-  std::thread helper;
-  ChunkPipe decided_pipe, records_pipe;
-  const bool parallel = threads >= 2 && state_.decided.size() >= parallel_from;
-  if (parallel) {
-    helper = std::thread([&] {
-      std::string out;
-      EncodeDecided(state_.decided, last_seq_, &out, decided_pipe.Spiller());
-      decided_pipe.Close(&out);
-      state_.goods.EncodeRecords(&out, records_pipe.Spiller());
-      records_pipe.Close(&out);
-    });
-  }
   std::string buffer;
-  FieldEncoder e(&buffer);
-  const ListEncoder lists(state_.list_ids);
-  buffer.push_back(static_cast<char>(kStateHashVersion));
-  e.U64(1, last_seq_);
-  e.Bytes(2, profile_ ? profile_->source_sha256 : "");
-  for (uint32_t i : SortedPositions(state_.parties, [](const Party& p) -> const std::string& { return p.id; })) {
-    const Party& p = state_.parties[i];
+  buffer.reserve((1 << 16) + 4096);
+  encode(&buffer, HashInto(&hash));
+  hash.Update(buffer);
+  return hash.Finish();
+}
+
+void EncodeRegistries(const State& state, std::string* out, const Spill& spill) {
+  FieldEncoder e(out);
+  const ListEncoder lists(state.list_ids);
+  for (uint32_t i : SortedPositions(state.parties, [](const Party& p) -> const std::string& { return p.id; })) {
+    const Party& p = state.parties[i];
     e.Bytes(10, p.id);
     e.Bytes(11, p.name);
     e.U64(12, static_cast<uint64_t>(p.kind) << 8 | static_cast<uint64_t>(p.credit));
     lists.Encode(e, 13, p.lists);
-    hash_spill(&buffer);
+    spill(out);
   }
-  for (uint32_t i : SortedPositions(state_.persons, [](const Person& p) -> const std::string& { return p.id; })) {
-    const Person& p = state_.persons[i];
+  for (uint32_t i : SortedPositions(state.persons, [](const Person& p) -> const std::string& { return p.id; })) {
+    const Person& p = state.persons[i];
     e.Bytes(20, p.id);
     e.Bytes(21, p.name);
     e.Bytes(22, p.nationality_code());
     e.Bytes(23, p.resident_of_code());
     e.Bytes(24, p.affiliation);
     e.I64(25, p.birth_date);
-    const StoredDocument* documents = state_.DocumentsOf(p);
+    const StoredDocument* documents = state.DocumentsOf(p);
     for (uint32_t k = 0; k < p.document_count; ++k) {
       const StoredDocument& d = documents[k];
       e.Bytes(26, kDocumentTypes[d.type]);
@@ -208,32 +135,75 @@ Hash256 Engine::StateHash(int threads, size_t parallel_from) const {
     e.Bytes(33, p.inside ? p.entered_gate : "");
     e.I64(34, p.fresh_food_day);
     e.I64(35, p.fresh_food_count);
-    hash_spill(&buffer);
+    spill(out);
   }
-  for (uint32_t i : SortedPositions(state_.items, [](const Item& p) -> const std::string& { return p.sku; })) {
-    const Item& item = state_.items[i];
+  for (uint32_t i : SortedPositions(state.items, [](const Item& p) -> const std::string& { return p.sku; })) {
+    const Item& item = state.items[i];
     e.Bytes(40, item.sku);
     e.Bytes(41, item.hs_code);
     e.Bytes(42, item.description);
     e.Bytes(43, item.unit);
     for (const auto& tag : item.tags) e.Bytes(44, tag);
     lists.Encode(e, 45, item.lists);
-    hash_spill(&buffer);
+    spill(out);
   }
-  if (!parallel) {
-    EncodeDecided(state_.decided, last_seq_, &buffer, hash_spill);
-    state_.goods.Encode(&buffer, hash_spill);
-    hash.Update(buffer);
-    return hash.Finish();
+}
+
+}  // namespace
+
+Hash256 StatePartHash(const State& state, uint64_t last_seq, StatePart part) {
+  switch (part) {
+    case StatePart::kRegistries:
+      return HashOf([&](std::string* out, const Spill& spill) { EncodeRegistries(state, out, spill); });
+    case StatePart::kDecided:
+      return HashOf([&](std::string* out, const Spill& spill) {
+        EncodeDecided(state.decided, last_seq, out, spill);
+      });
+    case StatePart::kLedger:
+      return HashOf([&](std::string* out, const Spill& spill) { state.goods.EncodeLedger(out, spill); });
+    case StatePart::kRecords:
+      return HashOf([&](std::string* out, const Spill& spill) { state.goods.EncodeRecords(out, spill); });
   }
-  hash.Update(buffer);
-  buffer.clear();
-  decided_pipe.HashAll(&hash);
-  state_.goods.EncodeLedger(&buffer, hash_spill);
-  hash.Update(buffer);
-  records_pipe.HashAll(&hash);
-  helper.join();
-  return hash.Finish();
+  CHECK(false);
+  return {};
+}
+
+Hash256 CombineStateHash(uint64_t last_seq, std::string_view profile_sha256,
+                         const StatePartHashes& parts) {
+  std::string buffer;
+  FieldEncoder e(&buffer);
+  buffer.push_back(static_cast<char>(kStateHashVersion));
+  e.U64(1, last_seq);
+  e.Bytes(2, profile_sha256);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    e.Bytes(static_cast<uint8_t>(3 + i),
+            std::string_view(reinterpret_cast<const char*>(parts[i].data()), parts[i].size()));
+  }
+  return Sha256(buffer);
+}
+
+// With two threads the second hashes the decided ids and the goods records while the first hashes
+// the registries and the ledger (about even on a simulated zone).
+Hash256 Engine::StateHash(int threads, size_t parallel_from) const {
+  StatePartHashes parts;
+  auto part = [&](StatePart which) {
+    parts[static_cast<size_t>(which)] = StatePartHash(state_, last_seq_, which);
+  };
+  if (threads >= 2 && state_.decided.size() >= parallel_from) {
+    std::thread helper([&] {
+      part(StatePart::kDecided);
+      part(StatePart::kRecords);
+    });
+    part(StatePart::kRegistries);
+    part(StatePart::kLedger);
+    helper.join();
+  } else {
+    for (StatePart which : {StatePart::kRegistries, StatePart::kDecided, StatePart::kLedger,
+                            StatePart::kRecords}) {
+      part(which);
+    }
+  }
+  return CombineStateHash(last_seq_, profile_ ? profile_->source_sha256 : "", parts);
 }
 
 }  // namespace twoline::engine

@@ -55,9 +55,9 @@ Chain::Submitted Chain::Submit(const engine::Command& command) {
 }
 
 Status Chain::Restore(BinaryReader& engine_body, const Hash256& head,
-                      proof::MerkleFrontier frontier) {
+                      proof::MerkleFrontier frontier, int threads, Hash256* state_hash) {
   CHECK(engine_.last_seq() == 0);
-  if (Status status = engine_.LoadSnapshot(engine_body); !status) {
+  if (Status status = engine_.LoadSnapshot(engine_body, threads, state_hash); !status) {
     engine_ = engine::Engine();
     return status;
   }

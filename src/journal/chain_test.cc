@@ -161,7 +161,7 @@ TEST(ChainFrontier, ASnapshotOfTheOlderFormatIsRefusedNotMisread) {
   Chain restored;
   Status status = LoadSnapshot(version2, &restored, nullptr);
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.message().find("format version 2 is not 3"), std::string::npos)
+  EXPECT_NE(status.message().find("format version 2 is not 4"), std::string::npos)
       << status.message();
   EXPECT_EQ(restored.entries(), 0u);
 }
@@ -173,7 +173,7 @@ TEST(ChainFrontier, ASnapshotWhoseFrontierDoesNotCoverItsSeqIsRefused) {
     ASSERT_TRUE(shorter.Replay(*EntryFromJsonLine(journal.lines[i])).ok());
   }
   std::string forged =
-      Rewritten(EncodeSnapshot(journal.chain), 3, [&](BinaryReader& in, BinaryWriter& w) {
+      Rewritten(EncodeSnapshot(journal.chain), 4, [&](BinaryReader& in, BinaryWriter& w) {
         CopyHeader(in, w);
         (void)in.View();
         w.Bytes(shorter.frontier().Serialize());
@@ -186,7 +186,7 @@ TEST(ChainFrontier, ASnapshotWhoseFrontierDoesNotCoverItsSeqIsRefused) {
   EXPECT_EQ(restored.entries(), 0u);
   // The unedited container loads: the rewrite itself is faithful.
   std::string same =
-      Rewritten(EncodeSnapshot(journal.chain), 3, [](BinaryReader& in, BinaryWriter& w) {
+      Rewritten(EncodeSnapshot(journal.chain), 4, [](BinaryReader& in, BinaryWriter& w) {
         CopyHeader(in, w);
         w.Bytes(in.View());
         w.Bytes(in.View());

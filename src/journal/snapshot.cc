@@ -13,8 +13,10 @@ namespace {
 constexpr char kMagic[16] = {'t', 'w', 'o', 'l', 'i', 'n', 'e', '-',
                              's', 'n', 'a', 'p', 's', 'h', 'o', 't'};
 // Version 2: the engine body holds the list ids of the membership bits (engine/snapshot.cc).
-// Version 3: the Merkle frontier of the chain's entries follows the zone id.
-constexpr uint32_t kFormatVersion = 3;
+// Version 3: the Merkle frontier of the chain's entries follows the zone id. Version 4: the engine
+// body is in four sections, each with its length (engine/snapshot.cc), and the state hash is
+// version 4 (engine/state_hash.cc).
+constexpr uint32_t kFormatVersion = 4;
 
 // The container without its body, and the body.
 struct Parsed {
@@ -23,16 +25,27 @@ struct Parsed {
   std::string_view body;
 };
 
-Result<Parsed> Parse(std::string_view bytes) {
-  if (bytes.size() < sizeof kMagic + 4 + 8 + 32 + 32 + 8 + 8 + 32) {
-    return Error{"snapshot: too short (" + std::to_string(bytes.size()) + " bytes): torn write?"};
-  }
-  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return Error{"snapshot: bad magic"};
+// Checks the checksum in the last 32 bytes of a snapshot long enough to hold one.
+Status CheckChecksum(std::string_view bytes) {
   std::string_view content = bytes.substr(0, bytes.size() - 32);
   Hash256 checksum = Sha256(content);
   if (std::memcmp(checksum.data(), bytes.data() + content.size(), 32) != 0) {
     return Error{"snapshot: checksum mismatch (torn or corrupted)"};
   }
+  return Status::Ok();
+}
+
+// Parses the container; checks the checksum first unless `check_checksum` is false (the caller
+// then checks it, with CheckChecksum, before it trusts anything parsed).
+Result<Parsed> Parse(std::string_view bytes, bool check_checksum = true) {
+  if (bytes.size() < sizeof kMagic + 4 + 8 + 32 + 32 + 8 + 8 + 32) {
+    return Error{"snapshot: too short (" + std::to_string(bytes.size()) + " bytes): torn write?"};
+  }
+  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return Error{"snapshot: bad magic"};
+  if (check_checksum) {
+    if (Status status = CheckChecksum(bytes); !status) return Error{status.message()};
+  }
+  std::string_view content = bytes.substr(0, bytes.size() - 32);
   BinaryReader in(content.substr(sizeof kMagic));
   uint32_t version = in.U32();
   if (version != kFormatVersion) {
@@ -97,26 +110,46 @@ Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes) {
   return parsed->header;
 }
 
+// The checksum is taken on a thread of its own while the body is decoded and hashed on two more (a
+// state of hundreds of megabytes: each takes a fraction of a second); nothing decoded is kept
+// unless the checksum, then the state hash, match. The decoder is bounded against any input
+// (engine/snapshot.cc), so decoding a corrupted body before its checksum is known is safe.
 Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header) {
-  auto parsed = Parse(bytes);
-  if (!parsed) return Error{parsed.error().message};
-  auto frontier = proof::MerkleFrontier::Parse(parsed->frontier);
-  if (!frontier) return Error{"snapshot: " + frontier.error().message};
-  if (frontier->size() != parsed->header.seq) {
-    return Error{"snapshot: its Merkle frontier covers " + std::to_string(frontier->size()) +
-                 " entries, not " + std::to_string(parsed->header.seq)};
+  auto parsed = Parse(bytes, /*check_checksum=*/false);
+  if (!parsed) {
+    // A torn or corrupted file is reported as such rather than by what its corruption broke.
+    if (bytes.size() >= 32) {
+      if (Status checksum = CheckChecksum(bytes); !checksum) return checksum;
+    }
+    return Error{parsed.error().message};
   }
-  BinaryReader body(parsed->body);
-  if (Status status = chain->Restore(body, parsed->header.head, std::move(*frontier)); !status) {
-    return status;
-  }
+  Status checksum;
+  std::thread checker([&] { checksum = CheckChecksum(bytes); });
   auto fail = [&](std::string message) -> Status {
     *chain = Chain();
     return Error{std::move(message)};
   };
+  auto frontier = proof::MerkleFrontier::Parse(parsed->frontier);
+  if (!frontier) {
+    checker.join();
+    return checksum ? Error{"snapshot: " + frontier.error().message} : checksum;
+  }
+  if (frontier->size() != parsed->header.seq) {
+    checker.join();
+    if (!checksum) return checksum;
+    return Error{"snapshot: its Merkle frontier covers " + std::to_string(frontier->size()) +
+                 " entries, not " + std::to_string(parsed->header.seq)};
+  }
+  BinaryReader body(parsed->body);
+  Hash256 state_hash{};
+  Status restored = chain->Restore(body, parsed->header.head, std::move(*frontier), /*threads=*/2,
+                                   &state_hash);
+  checker.join();
+  if (!checksum) return fail(checksum.message());
+  if (!restored) return restored;
   if (chain->entries() != parsed->header.seq) return fail("snapshot: seq differs from its engine");
   if (chain->engine().profile().id != parsed->header.zone) return fail("snapshot: zone differs");
-  if (chain->engine().StateHash(/*threads=*/2) != parsed->header.state_hash) {
+  if (state_hash != parsed->header.state_hash) {
     return fail("snapshot: the restored state does not have the recorded state hash");
   }
   if (header != nullptr) *header = parsed->header;

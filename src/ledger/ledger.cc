@@ -748,6 +748,15 @@ void SaveIdLists(BinaryWriter& out, const Map& map) {
   }
 }
 
+// Inserts a loaded entry into a map that Save wrote in key order: at the end, in constant time
+// (for sorted input); a key met twice fails the reader (a saved map has none).
+template <typename Map, typename Key, typename Value>
+void InsertLoaded(BinaryReader& in, Map* map, Key&& key, Value&& value) {
+  const size_t before = map->size();
+  map->emplace_hint(map->end(), std::forward<Key>(key), std::forward<Value>(value));
+  if (map->size() == before) in.Fail();
+}
+
 template <typename Map>
 void LoadIdLists(BinaryReader& in, Map* map) {
   uint64_t count = in.Count(16);
@@ -755,7 +764,7 @@ void LoadIdLists(BinaryReader& in, Map* map) {
     std::string key = in.Bytes();
     std::vector<uint64_t> ids(in.Count(8));
     for (uint64_t& id : ids) id = in.U64();
-    (*map)[std::move(key)] = std::move(ids);
+    InsertLoaded(in, map, std::move(key), std::move(ids));
   }
 }
 
@@ -832,7 +841,7 @@ bool Ledger::Load(BinaryReader& in) {
     balance.value_fen = in.I64();
     balance.reserved_milli = in.I64();
     balance.incoming_milli = in.I64();
-    accounts_.emplace(std::move(key), balance);
+    InsertLoaded(in, &accounts_, std::move(key), balance);
   }
   uint64_t lots = in.Count(64);
   lots_.reserve(lots);
@@ -866,7 +875,7 @@ bool Ledger::Load(BinaryReader& in) {
     if (from >= kExternalCount) in.Fail();
     pending.incoming_from = static_cast<External>(from);
     std::string document = pending.document;
-    pendings_.emplace(std::move(document), std::move(pending));
+    InsertLoaded(in, &pendings_, std::move(document), std::move(pending));
   }
   uint64_t postings = in.Count(64);
   postings_.reserve(postings);
@@ -888,13 +897,15 @@ bool Ledger::Load(BinaryReader& in) {
   uint64_t stocks = in.Count(16);
   for (uint64_t i = 0; i < stocks && in.ok(); ++i) {
     std::string sku = in.Bytes();
-    stock_by_sku_[std::move(sku)] = in.I64();
+    int64_t stock = in.I64();
+    InsertLoaded(in, &stock_by_sku_, std::move(sku), stock);
   }
   uint64_t totals = in.Count(24);
   for (uint64_t i = 0; i < totals && in.ok(); ++i) {
     std::string sku = in.Bytes();
     int64_t quantity = in.I64();
-    sku_totals_[std::move(sku)] = {quantity, in.I64()};
+    int64_t value = in.I64();
+    InsertLoaded(in, &sku_totals_, std::move(sku), std::pair<int64_t, int64_t>{quantity, value});
   }
   for (const auto& [key, balance] : accounts_) {
     if (key.internal()) skus_by_party_[key.party].insert(key.sku);
