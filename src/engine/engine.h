@@ -73,7 +73,7 @@ class Engine {
   void SaveSnapshot(BinaryWriter& out) const;
   // Restores a saved engine into this (empty) one; an error names what is malformed. With
   // `state_hash`, also takes the restored state's hash, each part as soon as it is decoded; with
-  // `threads` of 2 the parts of the snapshot are decoded and hashed on two threads.
+  // `threads` of 2 or more each part of the snapshot is decoded and hashed on a thread of its own.
   Status LoadSnapshot(BinaryReader& in, int threads = 1, Hash256* state_hash = nullptr);
 
  private:

@@ -72,12 +72,19 @@ void EncodeDecided(const DecidedIds& ids, uint64_t last_seq, std::string* out, c
     std::sort(by_seq.begin(), by_seq.end(),
               [](const DecidedId* a, const DecidedId* b) { return a->seq < b->seq; });
   }
-  for (const DecidedId* record : by_seq) {
+  // The records lie at random places in the table: each is fetched a few dozen records ahead, so
+  // that the memory reads overlap instead of waiting one after the other.
+  constexpr size_t kAhead = 32;
+  for (size_t i = 0; i < by_seq.size(); ++i) {
+    if (i + kAhead < by_seq.size() && by_seq[i + kAhead] != nullptr) {
+      __builtin_prefetch(by_seq[i + kAhead]);
+    }
+    const DecidedId* record = by_seq[i];
     if (record == nullptr) continue;
     e.U64(50, record->seq);
     e.Bytes(51, std::string_view(reinterpret_cast<const char*>(record->id_digest), 16));
     e.U64(52, record->body_digest);
-    spill(out);
+    if ((i & 255) == 0) spill(out);
   }
 }
 
