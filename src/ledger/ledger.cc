@@ -404,17 +404,6 @@ void Ledger::Execute(const std::vector<Operation>& operations, Date date) {
 
 // ---- Invariants ----
 
-void Ledger::CheckSku(const std::string& sku) const {
-  __int128 quantity = 0, value = 0;
-  for (auto it = accounts_.lower_bound(AccountKey{sku, "", 0});
-       it != accounts_.end() && it->first.sku == sku; ++it) {
-    quantity += it->second.quantity_milli;
-    value += it->second.value_fen;
-  }
-  CHECK(quantity == 0);  // every posting of this sku balanced
-  CHECK(value == 0);
-}
-
 void Ledger::CheckAccounts(const std::string& party, const std::string& sku) const {
   for (int s = 0; s < kStatusCount; ++s) {
     Balance balance = AccountBalance(AccountKey::Internal(party, sku, static_cast<Status>(s)));
@@ -424,8 +413,8 @@ void Ledger::CheckAccounts(const std::string& party, const std::string& sku) con
   }
 }
 
-void Ledger::CheckPartySku(const std::string& party, const std::string& sku) const {
-  CheckAccounts(party, sku);
+void Ledger::CheckPartySku(const std::string& party, const std::string& sku,
+                           const Balance (&internal)[kStatusCount]) const {
   Amounts on_hand[kStatusCount], reserved[kStatusCount];
   for (uint64_t id : LiveLots(party, sku)) {
     const Lot& lot = *FindLot(id);
@@ -433,7 +422,10 @@ void Ledger::CheckPartySku(const std::string& party, const std::string& sku) con
     reserved[static_cast<int>(lot.status)] += lot.reserved;
   }
   for (int s = 0; s < kStatusCount; ++s) {
-    Balance balance = AccountBalance(AccountKey::Internal(party, sku, static_cast<Status>(s)));
+    const Balance& balance = internal[s];
+    CHECK(balance.quantity_milli >= 0 && balance.value_fen >= 0);  // no balance below zero
+    CHECK(balance.reserved_milli >= 0 && balance.reserved_milli <= balance.quantity_milli);
+    CHECK(balance.incoming_milli >= 0);
     CHECK(balance.quantity_milli == on_hand[s].quantity_milli);  // the account is its lots
     CHECK(balance.value_fen == on_hand[s].value_fen);
     CHECK(balance.reserved_milli == reserved[s].quantity_milli);
@@ -446,15 +438,30 @@ void Ledger::CheckLot(const Lot& lot) const {
   CHECK(lot.on_hand.quantity_milli > 0 || lot.on_hand == Amounts{});
 }
 
+// One pass over the accounts, which are ordered by sku, then party, then code: each sku's accounts
+// are contiguous, and within them each party's.
 void Ledger::CheckAllInvariants() const {
-  std::set<std::string> skus;
-  std::set<std::pair<std::string, std::string>> party_skus;
-  for (const auto& [key, balance] : accounts_) {
-    skus.insert(key.sku);
-    if (key.internal()) party_skus.emplace(key.party, key.sku);
+  auto it = accounts_.begin();
+  while (it != accounts_.end()) {
+    const std::string& sku = it->first.sku;
+    __int128 quantity = 0, value = 0;
+    while (it != accounts_.end() && it->first.sku == sku) {
+      const std::string& party = it->first.party;
+      Balance internal[kStatusCount] = {};
+      bool has_internal = false;
+      for (; it != accounts_.end() && it->first.sku == sku && it->first.party == party; ++it) {
+        quantity += it->second.quantity_milli;
+        value += it->second.value_fen;
+        if (it->first.internal()) {
+          internal[static_cast<int>(it->first.status())] = it->second;
+          has_internal = true;
+        }
+      }
+      if (has_internal) CheckPartySku(party, sku, internal);
+    }
+    CHECK(quantity == 0);  // every posting of this sku balanced
+    CHECK(value == 0);
   }
-  for (const std::string& sku : skus) CheckSku(sku);
-  for (const auto& [party, sku] : party_skus) CheckPartySku(party, sku);
   for (const Lot& lot : lots_) CheckLot(lot);
 }
 

@@ -295,9 +295,11 @@ class Ledger {
   Balance& MutableBalance(const AccountKey& key);
   Lot& MutableLot(uint64_t id);
   void DropIfEmpty(const Lot& lot);
-  void CheckSku(const std::string& sku) const;
   void CheckAccounts(const std::string& party, const std::string& sku) const;
-  void CheckPartySku(const std::string& party, const std::string& sku) const;
+  // The internal accounts of a party and sku (by status; zero where there is none) are not below
+  // zero and equal the sums of its live lots.
+  void CheckPartySku(const std::string& party, const std::string& sku,
+                     const Balance (&internal)[kStatusCount]) const;
   void CheckLot(const Lot& lot) const;
 
   std::map<AccountKey, Balance> accounts_;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
+#include "base/binary.h"
+
 namespace twoline::ledger {
 namespace {
 
@@ -292,6 +296,43 @@ TEST(Ledger, StatusNamesRoundTrip) {
   EXPECT_EQ(ParseStatus("free"), std::nullopt);
   EXPECT_EQ(AccountKey::Outside("P", "W", External::kShortage).Name(), "shortage");
   EXPECT_EQ(AccountKey::Internal("P", "W", Status::kTaxFree).Name(), "tax_free");
+}
+
+
+// The full sweep (run when the state hash is taken, so on every snapshot load) finds a ledger whose
+// accounts do not balance or do not equal their lots, even when every record is well formed. The
+// ledger below is saved and its first account's amounts edited in the bytes: the accounts are
+// ("OIL", "P", bonded) then ("OIL", "P", outside the first line), and each amount is a u64.
+TEST(LedgerDeathTest, TheFullSweepFindsBrokenInvariants) {
+  Ledger ledger;
+  ledger.Execute({Admit{"D1", Spec("P", "OIL", 50000, 200000), External::kOutsideFirstLine}}, 7);
+  std::string saved;
+  BinaryWriter out(&saved);
+  ledger.Save(out);
+  constexpr size_t kFirst = 8 + (8 + 3) + (8 + 1) + 1;  // the bonded account's quantity
+  constexpr size_t kSecond = kFirst + 32 + (8 + 3) + (8 + 1) + 1;  // the outside account's
+  auto edited = [&](std::vector<std::pair<size_t, int64_t>> changes) {
+    std::string bytes = saved;
+    for (const auto& [at, delta] : changes) {
+      BinaryReader in(std::string_view(bytes).substr(at, 8));
+      std::string value;
+      BinaryWriter(&value).I64(in.I64() + delta);
+      bytes.replace(at, 8, value);
+    }
+    auto loaded = std::make_unique<Ledger>();
+    BinaryReader in(bytes);
+    EXPECT_TRUE(loaded->Load(in));
+    return loaded;
+  };
+  edited({})->CheckAllInvariants();  // the edit itself is faithful
+  // Balanced (one more in the account, one less outside), but the account is not its lots.
+  EXPECT_DEATH(edited({{kFirst, 1}, {kSecond, -1}})->CheckAllInvariants(), "");
+  // Five fen more in the account only: the sku does not balance.
+  EXPECT_DEATH(edited({{kFirst + 8, 5}, {kSecond + 8, 0}})->CheckAllInvariants(), "");
+  // More reserved than on hand.
+  EXPECT_DEATH(edited({{kFirst + 16, 50001}})->CheckAllInvariants(), "");
+  // A negative balance outside is fine; a negative one inside is not (balanced against outside).
+  EXPECT_DEATH(edited({{kFirst, -60000}, {kSecond, 60000}})->CheckAllInvariants(), "");
 }
 
 }  // namespace
