@@ -51,13 +51,7 @@ class BinaryReader {
   std::string Bytes() { return std::string(View()); }
   std::string_view View() {
     uint64_t size = U64();
-    if (!ok_ || size > in_.size() - position_) {
-      ok_ = false;
-      return {};
-    }
-    std::string_view out = in_.substr(position_, size);
-    position_ += size;
-    return out;
+    return Take(size);
   }
   // The next `size` bytes, unread (a section that another reader decodes).
   std::string_view Take(size_t size) {
