@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace twoline {
 
@@ -29,6 +30,11 @@ class BinaryWriter {
     out_->append(value);
   }
   void Raw(const void* data, size_t size) { out_->append(static_cast<const char*>(data), size); }
+  // Overwrites the u64 written at byte `at` (a length known only once what it measures is written).
+  void PatchU64(size_t at, uint64_t value) {
+    for (int i = 0; i < 8; ++i) (*out_)[at + static_cast<size_t>(i)] = static_cast<char>(value >> (8 * i) & 0xff);
+  }
+  size_t size() const { return out_->size(); }
   std::string* out() { return out_; }
 
  private:
@@ -104,5 +110,14 @@ class BinaryReader {
   size_t position_ = 0;
   bool ok_ = true;
 };
+
+// Inserts a loaded entry into a map that was saved in key order: at the end, in constant time (for
+// sorted input); a key met twice fails the reader (a saved map has none).
+template <typename Map, typename Key, typename Value>
+void InsertLoaded(BinaryReader& in, Map* map, Key&& key, Value&& value) {
+  const size_t before = map->size();
+  map->emplace_hint(map->end(), std::forward<Key>(key), std::forward<Value>(value));
+  if (map->size() == before) in.Fail();
+}
 
 }  // namespace twoline

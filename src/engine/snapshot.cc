@@ -197,20 +197,14 @@ DeclarationRecord LoadDeclaration(BinaryReader& in) {
 
 }  // namespace
 
-// Writes a u64 into `out` at `at` (a length known only once what it measures is written).
-static void PatchU64(std::string* out, size_t at, uint64_t value) {
-  for (int i = 0; i < 8; ++i) (*out)[at + static_cast<size_t>(i)] = static_cast<char>(value >> (8 * i) & 0xff);
-}
-
 void Engine::SaveSnapshot(BinaryWriter& out) const {
   out.U64(last_seq_);
-  std::string* bytes = out.out();
-  const size_t lengths_at = bytes->size();
+  const size_t lengths_at = out.size();
   for (int i = 0; i < 4; ++i) out.U64(0);  // filled in below
-  size_t section_start = bytes->size();
+  size_t section_start = out.size();
   auto end_section = [&](int index) {
-    PatchU64(bytes, lengths_at + 8 * static_cast<size_t>(index), bytes->size() - section_start);
-    section_start = bytes->size();
+    out.PatchU64(lengths_at + 8 * static_cast<size_t>(index), out.size() - section_start);
+    section_start = out.size();
   };
   out.U64(profiles_in_force_.size());
   for (const auto& profile : profiles_in_force_) {
@@ -435,9 +429,7 @@ Status LoadRecords(BinaryReader& in, GoodsState& goods) {
   for (uint64_t i = 0; i < declarations && in.ok(); ++i) {
     DeclarationRecord d = LoadDeclaration(in);
     std::string id = d.id;
-    const size_t before = goods.declarations.size();
-    goods.declarations.emplace_hint(goods.declarations.end(), std::move(id), std::move(d));
-    if (goods.declarations.size() == before) in.Fail();
+    InsertLoaded(in, &goods.declarations, std::move(id), std::move(d));
   }
   uint64_t processes = in.Count(48);
   for (uint64_t i = 0; i < processes && in.ok(); ++i) {
@@ -451,9 +443,7 @@ Status LoadRecords(BinaryReader& in, GoodsState& goods) {
     p.outputs = LoadSkuQuantities(in);
     p.output_status = LoadEnum<ledger::Status>(in, ledger::kStatusCount);
     std::string id = p.id;
-    const size_t before = goods.processes.size();
-    goods.processes.emplace_hint(goods.processes.end(), std::move(id), std::move(p));
-    if (goods.processes.size() == before) in.Fail();
+    InsertLoaded(in, &goods.processes, std::move(id), std::move(p));
   }
   goods.stocktakes.resize(in.Count(48));
   for (StocktakeRecord& t : goods.stocktakes) {

@@ -96,9 +96,7 @@ std::string EncodeSnapshot(const Chain& chain, int threads) {
     state = chain.engine().StateHash();
   }
   std::memcpy(out.data() + state_at, state.data(), 32);
-  std::string length;
-  BinaryWriter(&length).U64(body_length);
-  std::memcpy(out.data() + length_at, length.data(), 8);
+  w.PatchU64(length_at, body_length);
   Hash256 checksum = Sha256(out);
   w.Raw(checksum.data(), 32);
   return out;
@@ -125,26 +123,24 @@ Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header
   }
   Status checksum;
   std::thread checker([&] { checksum = CheckChecksum(bytes); });
+  Status restored;
+  Hash256 state_hash{};
+  auto frontier = proof::MerkleFrontier::Parse(parsed->frontier);
+  if (!frontier) {
+    restored = Error{"snapshot: " + frontier.error().message};
+  } else if (frontier->size() != parsed->header.seq) {
+    restored = Error{"snapshot: its Merkle frontier covers " + std::to_string(frontier->size()) +
+                     " entries, not " + std::to_string(parsed->header.seq)};
+  } else {
+    BinaryReader body(parsed->body);
+    restored = chain->Restore(body, parsed->header.head, std::move(*frontier), /*threads=*/2,
+                              &state_hash);
+  }
+  checker.join();
   auto fail = [&](std::string message) -> Status {
     *chain = Chain();
     return Error{std::move(message)};
   };
-  auto frontier = proof::MerkleFrontier::Parse(parsed->frontier);
-  if (!frontier) {
-    checker.join();
-    return checksum ? Error{"snapshot: " + frontier.error().message} : checksum;
-  }
-  if (frontier->size() != parsed->header.seq) {
-    checker.join();
-    if (!checksum) return checksum;
-    return Error{"snapshot: its Merkle frontier covers " + std::to_string(frontier->size()) +
-                 " entries, not " + std::to_string(parsed->header.seq)};
-  }
-  BinaryReader body(parsed->body);
-  Hash256 state_hash{};
-  Status restored = chain->Restore(body, parsed->header.head, std::move(*frontier), /*threads=*/2,
-                                   &state_hash);
-  checker.join();
   if (!checksum) return fail(checksum.message());
   if (!restored) return restored;
   if (chain->entries() != parsed->header.seq) return fail("snapshot: seq differs from its engine");

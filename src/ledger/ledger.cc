@@ -755,15 +755,6 @@ void SaveIdLists(BinaryWriter& out, const Map& map) {
   }
 }
 
-// Inserts a loaded entry into a map that Save wrote in key order: at the end, in constant time
-// (for sorted input); a key met twice fails the reader (a saved map has none).
-template <typename Map, typename Key, typename Value>
-void InsertLoaded(BinaryReader& in, Map* map, Key&& key, Value&& value) {
-  const size_t before = map->size();
-  map->emplace_hint(map->end(), std::forward<Key>(key), std::forward<Value>(value));
-  if (map->size() == before) in.Fail();
-}
-
 template <typename Map>
 void LoadIdLists(BinaryReader& in, Map* map) {
   uint64_t count = in.Count(16);
