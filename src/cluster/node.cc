@@ -273,6 +273,9 @@ Result<std::shared_ptr<ClusterNode::ZoneWriter>> ClusterNode::Load(const store::
     if (Status status = batch.Commit(); !status) return Error{status.message()};
   }
   store::WriterOptions writer_options = options_.writer;
+  // Every batch writes its read models: readers on every node read them from PostgreSQL, and a
+  // zone's new holder must find them whole.
+  writer_options.read_models_lag = std::chrono::milliseconds(0);
   const std::string zone_id = fence.zone;
   auto on_stopped = options_.writer.on_writes_stopped;
   writer_options.on_writes_stopped = [this, zone_id, on_stopped](const std::string& reason) {

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include "base/check.h"
@@ -113,16 +115,60 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
   return answer;
 }
 
-AppendBatch CommitBatch::Seal() {
-  for (const auto& [zone_id, pending] : pending_) {
-    Zone* zone = zones_.Find(zone_id);
-    CHECK(zone != nullptr);
-    if (!store_.WantsReadModels(zone_id)) {
-      zone->tracker.ClearTouched();
-      continue;
+namespace {
+
+size_t RowsOf(const ReadModelChanges& changes) {
+  return changes.outside.size() + changes.inside.size() + changes.balances.size() + changes.views.size();
+}
+
+// Moves the first `rows` rows of `from` (deletions of presence first, as they are applied) into a
+// piece of its own.
+ReadModelChanges CutPiece(ReadModelChanges* from, size_t rows) {
+  ReadModelChanges piece;
+  piece.zone = from->zone;
+  piece.through_seq = from->through_seq;
+  piece.partial = true;
+  auto move = [&rows](auto& source, auto& target) {
+    const size_t n = std::min(rows, source.size());
+    target.assign(std::make_move_iterator(source.begin()), std::make_move_iterator(source.begin() + n));
+    source.erase(source.begin(), source.begin() + n);
+    rows -= n;
+  };
+  move(from->outside, piece.outside);
+  move(from->inside, piece.inside);
+  move(from->balances, piece.balances);
+  move(from->views, piece.views);
+  return piece;
+}
+
+}  // namespace
+
+AppendBatch CommitBatch::Seal(bool take_read_models, size_t read_model_rows_max) {
+  for (const auto& [zone_id, pending] : pending_) deferred_.insert(zone_id);
+  if (take_read_models) {
+    for (const std::string& zone_id : deferred_) {
+      Zone* zone = zones_.Find(zone_id);
+      CHECK(zone != nullptr);
+      if (!store_.WantsReadModels(zone_id)) {
+        zone->tracker.ClearTouched();
+        continue;
+      }
+      queued_.push_back(
+          zone->tracker.Take(zone->chain.engine(), zone->chain.entries(), /*replace_all=*/false));
     }
-    batch_.read_models.push_back(
-        zone->tracker.Take(zone->chain.engine(), zone->chain.entries(), /*replace_all=*/false));
+    deferred_.clear();
+  }
+  size_t budget = read_model_rows_max;
+  while (!queued_.empty()) {
+    ReadModelChanges& front = queued_.front();
+    const size_t rows = RowsOf(front);
+    if (rows > budget) {
+      if (budget > 0) batch_.read_models.push_back(CutPiece(&front, budget));
+      break;
+    }
+    budget -= rows;
+    batch_.read_models.push_back(std::move(front));
+    queued_.pop_front();
   }
   AppendBatch sealed = std::move(batch_);
   batch_ = AppendBatch{};

@@ -1,8 +1,10 @@
 #include "store/committer.h"
 
+#include <chrono>
+
 namespace twoline::store {
 
-Committer::Committer(Store& store) : store_(store) {
+Committer::Committer(Store& store, Histogram* seconds) : store_(store), seconds_(seconds) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -47,7 +49,14 @@ void Committer::Run() {
       job = std::move(*next_);
       next_.reset();
     }
-    Status status = job.first.empty() ? Status::Ok() : store_.Append(job.first);
+    Status status = Status::Ok();
+    if (!job.first.empty()) {
+      const auto started = std::chrono::steady_clock::now();
+      status = store_.Append(job.first);
+      if (seconds_ != nullptr) {
+        seconds_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
+    }
     job.first = AppendBatch{};  // free the batch before answering
     if (job.second) job.second(status);
     {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "store/store.h"
+#include "store/writer_stats.h"
 
 namespace twoline::store {
 
@@ -25,7 +26,8 @@ class Committer {
  public:
   using Done = std::function<void(const Status& status)>;
 
-  explicit Committer(Store& store);
+  // Each append's duration (write and fsync) is observed in `seconds` when given.
+  explicit Committer(Store& store, Histogram* seconds = nullptr);
   ~Committer();
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -39,6 +41,7 @@ class Committer {
   void Run();
 
   Store& store_;
+  Histogram* const seconds_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<std::pair<AppendBatch, Done>> next_;  // handed over, not yet taken

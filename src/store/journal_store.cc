@@ -368,7 +368,7 @@ Status JournalStore::Append(const AppendBatch& batch) {
     for (const PresenceRow& row : changes.inside) presence_[row.person] = row;
     for (const BalanceRow& row : changes.balances) balances_[row.party] = row.json;
     for (const ViewRow& row : changes.views) views_.Apply(row);
-    read_model_seq_ = changes.through_seq;
+    if (!changes.partial) read_model_seq_ = changes.through_seq;
   }
   return Status::Ok();
 }

@@ -50,7 +50,7 @@ void MemoryStore::ApplyReadModels(const ReadModelChanges& changes, ZoneData* zon
   for (const PresenceRow& row : changes.inside) zone->presence[row.person] = row;
   for (const BalanceRow& row : changes.balances) zone->balances[row.party] = row.json;
   for (const ViewRow& row : changes.views) zone->views.Apply(row);
-  zone->read_model_seq = changes.through_seq;
+  if (!changes.partial) zone->read_model_seq = changes.through_seq;
 }
 
 bool MemoryStore::failed() const {

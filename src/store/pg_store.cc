@@ -443,6 +443,7 @@ Status PgStore::WriteReadModels(const ReadModelChanges& changes) {
       if (Status status = run("upsert_views", std::move(params)); !status) return status;
     }
   }
+  if (changes.partial) return Status::Ok();
   auto seq = writer_->Run("read_model_seq",
                           PgParams().Text(zone).Int(static_cast<int64_t>(changes.through_seq)));
   if (!seq) return seq.error();

@@ -330,6 +330,13 @@ void ReadModelTracker::ClearTouched() {
   if (engine_ != nullptr) stocktakes_written_ = engine_->state().goods.stocktakes.size();
 }
 
+void ReadModelTracker::ForgetTotalsPending() {
+  released_.clear();
+  posted_.clear();
+  processes_.clear();
+  if (engine_ != nullptr) stocktakes_written_ = engine_->state().goods.stocktakes.size();
+}
+
 bool ReadModelTracker::HasTouched() const {
   return !persons_.empty() || !parties_.empty() || !documents_.empty() || !lots_.empty() ||
          !crossings_.empty();

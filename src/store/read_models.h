@@ -79,6 +79,10 @@ class ReadModelTracker {
   // Forgets what was touched (after a load whose read models were already current).
   void ClearTouched();
   bool HasTouched() const;
+  // Forgets what was released, posted or processed, and the stocktakes, since the last Take, but
+  // not the rows touched: for a load whose stored read models already hold the entries replayed so
+  // far (their day totals and stocktake rows are stored; their rows are read again regardless).
+  void ForgetTotalsPending();
   // The day totals ("flow", "movement" rows): read from `store` (a zone loaded with current read
   // models), or none yet (a zone created in this process).
   Status LoadTotals(Store& store, const std::string& zone);

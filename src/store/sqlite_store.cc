@@ -390,6 +390,7 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
     upsert.Bind(4, row.owner).Bind(5, row.state).Bind(6, row.json);
     if (Status status = upsert.Run(); !status) return status;
   }
+  if (changes.partial) return Status::Ok();
   auto& seq = s.read_model_seq->Bind(1, zone).Bind(2, static_cast<int64_t>(changes.through_seq));
   if (Status status = seq.Run(); !status) return status;
   if (writer_->changes() != 1) return Error{path_ + ": read models for unknown zone " + zone};

@@ -155,6 +155,9 @@ struct ReadModelChanges {
   std::string zone;
   uint64_t through_seq = 0;   // read models now reflect entries up to this seq
   bool replace_all = false;   // a rebuild: the zone's rows are deleted first
+  // A piece of a larger change written over several appends (store/writer.h): its rows are
+  // written but the zone's read-model seq is left as it is until the last piece.
+  bool partial = false;
   std::vector<PresenceRow> inside;    // persons now inside (upserted)
   std::vector<std::string> outside;   // persons no longer inside (deleted)
   std::vector<BalanceRow> balances;   // upserted

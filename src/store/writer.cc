@@ -11,7 +11,7 @@ Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions
       zones_(std::move(zones)),
       options_(options),
       zone_ids_(zones_->ids()),
-      committer_(store) {
+      committer_(store, &stats_.commit_seconds) {
   CHECK(options_.batch_commands_max > 0 && options_.queue_commands_max > 0);
   batch_ = std::make_unique<CommitBatch>(*zones_, store_);
   if (options_.snapshots.every_entries > 0 || options_.snapshots.every.count() > 0) {
@@ -94,10 +94,22 @@ void Writer::Run() {
     bool stopping = false, disk_free = false;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      work_.wait(lock, [&] {
-        return stopping_ || !submits_.empty() || !reads_.empty() || (open_ && !committing_);
-      });
-      if (stopping_ && submits_.empty() && reads_.empty() && !open_) break;
+      auto ready = [&] {
+        return stopping_ || !submits_.empty() || !reads_.empty() ||
+               (!committing_ && (open_ || ReadModelsQueued() || LeftOverDue(false, Clock::now())));
+      };
+      const Clock::time_point window_end = deferred_since_ + options_.read_models_lag;
+      if (batch_ != nullptr && batch_->read_models_deferred() && Clock::now() < window_end) {
+        // Rows left over are written when their window closes, even if nothing else comes; once
+        // it has, `ready` holds as soon as the disk is free.
+        if (!work_.wait_until(lock, window_end, ready)) continue;
+      } else {
+        work_.wait(lock, ready);
+      }
+      if (stopping_ && submits_.empty() && reads_.empty() && !open_ &&
+          !(batch_ != nullptr && batch_->read_models_deferred()) && !ReadModelsQueued()) {
+        break;
+      }
       // Whole requests while the open batch has room (at least one request, however large).
       size_t commands = 0;
       while (!submits_.empty() &&
@@ -118,12 +130,20 @@ void Writer::Run() {
       disk_free = !committing_;
     }
     if (!jobs.empty()) DecideAll(jobs);
-    // Seal when the disk is free, the batch is full, or reads or a stop need everything durable.
+    // Seal when the disk is free, the batch is full, or reads or a stop need everything durable;
+    // with nothing open, seal the read-model rows left over when they are due.
     bool full = open_commands_ >= options_.batch_commands_max;
-    if (open_ && (disk_free || full || !reads.empty() || stopping)) Flush();
+    if (open_ && (disk_free || full || !reads.empty() || stopping)) {
+      Flush(stopping);
+    } else if (!open_ && (disk_free || stopping) &&
+               (ReadModelsQueued() || LeftOverDue(stopping, Clock::now()))) {
+      Flush(stopping);
+    }
     // Between batches the engines hold exactly what was decided: a due zone is snapshotted in a
-    // child process (snapshotter.h); the writer pauses only for the fork.
-    if (snapshotter_ != nullptr && zones_ != nullptr && !writes_stopped()) {
+    // child process (snapshotter.h); the writer pauses only for the fork. Only when every
+    // read-model row is sealed, so that a snapshot is never ahead of the read models.
+    if (snapshotter_ != nullptr && zones_ != nullptr && !writes_stopped() && !open_ &&
+        !(batch_ != nullptr && batch_->read_models_deferred()) && !ReadModelsQueued()) {
       for (const std::string& id : zone_ids_) {
         if (const Zone* zone = zones_->Find(id)) snapshotter_->MaybeStart(id, zone->chain);
       }
@@ -142,6 +162,20 @@ void Writer::Run() {
   Settle();
   if (snapshotter_ != nullptr) snapshotter_->Wait();
   if (checkpointer_ != nullptr) checkpointer_->Stop();  // signs what became durable
+}
+
+bool Writer::ReadModelsDue(size_t requests, size_t commands, bool stopping,
+                           Clock::time_point now) const {
+  // A batch of the rows left over takes; so does a batch of one request, the pace at which
+  // clients read what they were just answered.
+  if (requests <= 1 || options_.read_models_lag.count() == 0) return true;
+  return LeftOverDue(stopping, now) ||
+         deferred_commands_ + commands >= options_.read_models_lag_commands;
+}
+
+bool Writer::LeftOverDue(bool stopping, Clock::time_point now) const {
+  if (batch_ == nullptr || !batch_->read_models_deferred()) return false;
+  return stopping || now - deferred_since_ >= options_.read_models_lag;
 }
 
 void Writer::RunReads(std::vector<ReadJob>& reads) {
@@ -206,20 +240,33 @@ void Writer::DecideAll(std::vector<SubmitJob>& jobs) {
   }
 }
 
-void Writer::Flush() {
-  std::shared_ptr<Decided> decided = std::move(open_);
+void Writer::Flush(bool stopping) {
+  std::shared_ptr<Decided> decided = open_ ? std::move(open_) : std::make_shared<Decided>();
   open_.reset();
   const size_t commands = open_commands_;
   open_commands_ = 0;
   if (batch_ == nullptr) return Complete(*decided, Error{"writes are stopped after a failed commit"});
-  AppendBatch sealed = batch_->Seal();
+  const Clock::time_point now = Clock::now();
+  const size_t requests = decided->jobs.size();
+  const bool take = ReadModelsDue(requests, commands, stopping, now);
+  // A single request has everything written with it (its client reads its own writes, however
+  // many rows it touched), and so has a stop; otherwise the queue drains a piece per batch, so
+  // that no batch stalls the ones behind it.
+  const bool all = requests == 1 || stopping || options_.read_models_lag.count() == 0;
+  if (take) {
+    deferred_commands_ = 0;
+  } else {
+    if (!batch_->read_models_deferred()) deferred_since_ = now;
+    deferred_commands_ += commands;
+  }
+  AppendBatch sealed = batch_->Seal(take, all ? SIZE_MAX : options_.read_model_rows_per_batch);
   Settle();  // the previous batch is durable (or failed) before this one is handed over
   if (writes_stopped()) {
     Complete(*decided, Error{"writes are stopped after a failed commit"});
     Reload();
     return;
   }
-  stats_.batch_commands.Observe(static_cast<double>(commands));
+  if (commands > 0) stats_.batch_commands.Observe(static_cast<double>(commands));
   for (const auto& counters : stats_.zones) {
     decided->journal_entries.push_back(zones_->Find(counters->zone)->chain.entries());
   }

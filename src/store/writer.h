@@ -24,12 +24,29 @@
 // zone's tree head between batches and signs it on its own thread once the committer reports its
 // size durable: the writer pays one frontier root per checkpoint, never a signature or a store write.
 //
+// Read models under load. A batch's journal entries are durable before its answers, always. Its
+// read-model rows (presence, person and crossing views, balances, declarations) go into the same
+// transaction, with every row left by earlier batches, when the batch holds a single request: at
+// that pace a client reads its own writes as soon as it is answered. A batch of more requests leaves its rows to a later batch that takes
+// them (CommitBatch::Seal): every row touched since is then read from the engine once, however
+// many batches touched it, and queued; each batch writes at most read_model_rows_per_batch queued
+// rows besides its entries, so that no batch carries a whole window of index pages and stalls the
+// ones behind it, and with no command coming the queue is written on its own. Rows are taken by
+// the next single-request batch, once the oldest untaken one is read_models_lag old or
+// read_models_lag_commands commands have left theirs, and when the writer stops. So under load the
+// read models may trail the answers by up to read_models_lag plus the writing of the queue; reads
+// never wait for the writer. A crash leaves the read models behind the journal, and the next
+// start brings them up to date from it (ZoneSet::Load); so does a failed commit, until the
+// restart. Snapshots are taken only with nothing untaken or queued, so that a snapshot is never
+// ahead of the read models.
+//
 // Reads that need the engine (declarations, the flows report) run on the writer thread via Read,
 // after the append in flight has completed and before the next batch is decided, when the engine's
 // state is exactly the committed state.
 // Thread-safety: Submit, Read, Stop and the accessors are safe from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -75,6 +92,10 @@ struct WriterOptions {
   // zone's commands and answers in decision order (repeats and invalid ones included: the answer
   // says). Must not block: the batch's answers wait for it.
   std::function<void(const std::string& zone, const std::vector<CommittedCommand>&)> on_committed;
+  // Read models under load (above). Lag 0: every batch writes its own (a cluster node does).
+  std::chrono::milliseconds read_models_lag{50};
+  size_t read_models_lag_commands = 20000;
+  size_t read_model_rows_per_batch = 512;  // queued rows written per batch (all when a reader waits)
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
@@ -158,8 +179,15 @@ class Writer {
   void RunReads(std::vector<ReadJob>& reads);
   // Decides requests into the open batch (answering at once those refused).
   void DecideAll(std::vector<SubmitJob>& jobs);
-  // Seals the open batch and hands it to the committer once the previous append is done.
-  void Flush();
+  // Seals the open batch (or, with none open, the read-model rows left over) and hands it to the
+  // committer once the previous append is done.
+  void Flush(bool stopping);
+  // Whether a batch of `requests` holding `commands` sealed now takes the read-model rows (ReadModelsDue), and
+  // whether untaken rows are due without one (their window closed, or a stop).
+  bool ReadModelsDue(size_t requests, size_t commands, bool stopping, Clock::time_point now) const;
+  bool LeftOverDue(bool stopping, Clock::time_point now) const;
+  // Rows taken and queued, to be written even when no command comes.
+  bool ReadModelsQueued() const { return batch_ != nullptr && batch_->read_models_queued(); }
   // Decides one request into the batch; false when it was answered at once (forbidden, unknown zone).
   bool DecideRequest(SubmitJob& job, SubmitResult* result);
   // Waits for the append in flight; on failure, reloads the zones.
@@ -189,6 +217,8 @@ class Writer {
   std::deque<ReadJob> reads_;
   size_t queued_commands_ = 0;
   bool stopping_ = false;
+  Clock::time_point deferred_since_{};  // writer thread: the first batch that left rows untaken
+  size_t deferred_commands_ = 0;        // writer thread: commands whose rows are untaken
   bool committing_ = false;  // an append is running (cleared by its completion, which wakes Run)
   Committer committer_;  // before thread_: the thread uses it
   std::unique_ptr<Snapshotter> snapshotter_;  // null when snapshots are off

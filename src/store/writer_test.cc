@@ -4,12 +4,15 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
+#include "engine/queries.h"
 #include "journal/merkle_leaf.h"
 #include "service_test_util.h"
 #include "store/memory_store.h"
+#include "store/read_models.h"
 
 namespace twoline::store {
 namespace {
@@ -233,6 +236,86 @@ TEST_F(WriterTest, StopCommitsWhatWasQueued) {
   for (auto& result : queued) EXPECT_EQ(result.get().status, SubmitStatus::kDecided);
   EXPECT_EQ(StoredEntries(), 5u);
   EXPECT_EQ(writer->Submit(Request({4})).get().status, SubmitStatus::kUnavailable);
+}
+
+// Lines 0..n-1 of the day as n requests queued while the writer is held, so that they are decided
+// in one batch.
+void DecideTogether(Writer& writer, size_t n, const std::function<SubmitRequest(size_t)>& request) {
+  Gate gate;
+  gate.Close(writer, "hengqin");
+  std::vector<std::future<SubmitResult>> results;
+  for (size_t i = 0; i < n; ++i) results.push_back(writer.Submit(request(i)));
+  gate.Open();
+  for (auto& result : results) EXPECT_EQ(result.get().status, SubmitStatus::kDecided);
+}
+
+uint64_t ReadModelSeq(Store& store) {
+  auto zones = store.Zones();
+  return zones.ok() && !zones->empty() ? zones->front().read_model_seq : 0;
+}
+
+// The read models of the store equal those the writer's engine shows now (a rebuild).
+void ExpectReadModelsOfTheEngine(Store& store, Writer& writer) {
+  auto expected = writer.Read("hengqin", [](const Zone& zone) -> Result<std::string> {
+    std::string persons;
+    for (const engine::Person& person : zone.chain.engine().state().persons) {
+      auto row = PersonRow(zone.chain.engine(), person.id);
+      persons += row->key + " " + row->state + " " + row->json + "\n";
+    }
+    return engine::PresenceJson(zone.chain.engine(), 0, SIZE_MAX) + persons;
+  }).get();
+  ASSERT_TRUE(expected.ok());
+  auto presence = store.ReadPresence("hengqin", 0, kReadRowsMax);
+  ASSERT_TRUE(presence.ok());
+  std::string stored = PresencePageJson("hengqin", *presence, 0);
+  auto page = store.ListViews("hengqin", "person", {}, 0, kReadRowsMax);
+  ASSERT_TRUE(page.ok());
+  for (const ViewRow& row : page->rows) stored += row.key + " " + row.state + " " + row.json + "\n";
+  EXPECT_EQ(stored, *expected);
+}
+
+// Requests that come together leave their read-model rows to a later batch; the next batch of a
+// single request takes and writes them all with its own, so that its client reads its own writes.
+TEST_F(WriterTest, ABatchOfManyRequestsLeavesItsReadModelsToTheNextSingleRequest) {
+  WriterOptions options;
+  options.read_models_lag = std::chrono::hours(1);  // nothing is taken for time
+  auto writer = Start(options);
+  const uint64_t before = ReadModelSeq(store_);
+  DecideTogether(*writer, 20, [this](size_t i) { return Request({i}); });
+  EXPECT_EQ(StoredEntries(), 21u) << "every answer's entry is durable";
+  EXPECT_EQ(ReadModelSeq(store_), before) << "the rows were left for later";
+  ASSERT_EQ(writer->Submit(Request({20})).get().status, SubmitStatus::kDecided);
+  EXPECT_EQ(ReadModelSeq(store_), 22u);
+  ExpectReadModelsOfTheEngine(store_, *writer);
+}
+
+// Left rows are written when their window closes, with no request to carry them.
+TEST_F(WriterTest, LeftReadModelsAreWrittenWhenTheirWindowClosesWithNothingElseComing) {
+  WriterOptions options;
+  options.read_models_lag = std::chrono::milliseconds(20);
+  options.read_model_rows_per_batch = 3;  // the queue is written in pieces of batches of its own
+  auto writer = Start(options);
+  DecideTogether(*writer, 30, [this](size_t i) { return Request({i}); });
+  for (int i = 0; i < 5000 && ReadModelSeq(store_) != StoredEntries(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(ReadModelSeq(store_), 31u);
+  ExpectReadModelsOfTheEngine(store_, *writer);
+}
+
+// A stop writes every row left, and a start finds the read models whole.
+TEST_F(WriterTest, StopWritesTheReadModelsLeftAndAStartFindsThemWhole) {
+  WriterOptions options;
+  options.read_models_lag = std::chrono::hours(1);
+  auto writer = Start(options);
+  DecideTogether(*writer, 25, [this](size_t i) { return Request({i}); });
+  ASSERT_LT(ReadModelSeq(store_), StoredEntries());
+  writer->Stop();
+  EXPECT_EQ(ReadModelSeq(store_), StoredEntries());
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(store_, true, &rebuilt);
+  ASSERT_TRUE(zones.ok());
+  EXPECT_TRUE(rebuilt.empty()) << "nothing to catch up";
 }
 
 TEST_F(WriterTest, ConcurrentClientsAllGetDurableAnswers) {

@@ -14,7 +14,8 @@ Status ReplayZone(Store& store, const ZoneRecord& record, Zone* zone) {
 }
 
 uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zone,
-                               const std::function<void(const std::string&)>& warn) {
+                               const std::function<void(const std::string&)>& warn,
+                               uint64_t max_seq) {
   CHECK(zone->chain.entries() == 0);
   auto say = [&](const std::string& text) {
     if (warn) warn("zone " + record.zone + ": " + text);
@@ -25,6 +26,7 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
     return 0;
   }
   for (const SnapshotInfo& info : *snapshots) {
+    if (info.seq > max_seq) continue;
     const std::string name = "snapshot at seq " + std::to_string(info.seq);
     if (info.seq > record.entries) {
       say(name + " ignored: the journal ends at seq " + std::to_string(record.entries));
@@ -196,13 +198,36 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
     Zone& zone = zones->Create(record.zone);
     LoadReport report;
     report.zone = record.zone;
+    // Read models behind the journal (a crash while a batch had left them to a later one,
+    // store/writer.h) are brought up to date from the journal: from a snapshot no newer than they
+    // are, the entries up to where they stopped are replayed, then the stored day totals are
+    // read, then the rest is replayed, and every row those entries touched is written again. With
+    // none built yet, everything is replayed and rebuilt.
+    const uint64_t read_model_seq = record.read_model_seq;
+    const bool lagging = read_model_seq != record.entries;
+    const bool catch_up = lagging && rebuild_read_models;
     if (options.use_snapshots) {
-      report.snapshot_seq = RestoreNewestSnapshot(store, record, &zone, options.warn);
+      report.snapshot_seq = RestoreNewestSnapshot(store, record, &zone, options.warn,
+                                                  catch_up ? read_model_seq : UINT64_MAX);
+    }
+    if (catch_up && read_model_seq > 0 && read_model_seq < record.entries) {
+      auto last = store.ReadEntries(record.zone, read_model_seq, 1);
+      if (!last) return Error{"zone " + record.zone + ": " + last.error().message};
+      if (last->empty() || last->front().seq != read_model_seq) {
+        return Error{"zone " + record.zone + ": entry " + std::to_string(read_model_seq) + " missing"};
+      }
+      ZoneRecord through = record;
+      through.entries = read_model_seq;
+      through.head = last->front().hash;
+      if (Status status = ReplayTail(store, through, &zone); !status) return Error{status.message()};
+      zone.tracker.ForgetTotalsPending();  // the stored totals hold them
+      if (Status status = zone.tracker.LoadTotals(store, record.zone); !status) {
+        return Error{status.message()};
+      }
     }
     if (Status status = ReplayTail(store, record, &zone); !status) return Error{status.message()};
     report.replayed = record.entries - report.snapshot_seq;
     if (reports != nullptr) reports->push_back(report);
-    bool lagging = record.read_model_seq != record.entries;
     if (!lagging) {
       zone.tracker.ClearTouched();
       // Writes may follow: the day totals continue from what is stored.
@@ -212,13 +237,14 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
       continue;
     }
     if (rebuilt != nullptr) rebuilt->push_back(record.zone);
-    if (!rebuild_read_models || !zone.chain.engine().has_profile()) {
+    if (!catch_up || !zone.chain.engine().has_profile()) {
       zone.tracker.ClearTouched();
       continue;
     }
+    const bool whole = read_model_seq == 0 || read_model_seq > record.entries;
     AppendBatch batch;
     batch.read_models.push_back(
-        zone.tracker.Take(zone.chain.engine(), zone.chain.entries(), /*replace_all=*/true));
+        zone.tracker.Take(zone.chain.engine(), zone.chain.entries(), /*replace_all=*/whole));
     if (Status status = store.Append(batch); !status) {
       return Error{"zone " + record.zone + ": rebuilding read models: " + status.message()};
     }

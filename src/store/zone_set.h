@@ -75,8 +75,10 @@ Status ReplayZone(Store& store, const ZoneRecord& record, Zone* zone);
 // the head against the record.
 Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone);
 // Restores `zone` (empty) from the newest snapshot that checks out against the journal, trying older
-// ones after a failure (each reported to `warn`). Returns the snapshot's seq, 0 when none was usable.
+// ones after a failure (each reported to `warn`), among those at or before `max_seq`. Returns the
+// snapshot's seq, 0 when none was usable.
 uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zone,
-                               const std::function<void(const std::string&)>& warn);
+                               const std::function<void(const std::string&)>& warn,
+                               uint64_t max_seq = UINT64_MAX);
 
 }  // namespace twoline::store
