@@ -155,18 +155,23 @@ AppendBatch CommitBatch::Seal(bool take_read_models, size_t read_model_rows_max)
       }
       queued_.push_back(
           zone->tracker.Take(zone->chain.engine(), zone->chain.entries(), /*replace_all=*/false));
+      queued_rows_ += RowsOf(queued_.back());
     }
     deferred_.clear();
   }
-  size_t budget = read_model_rows_max;
+  // An eighth of the queue when that is more: whatever the load, the queue holds at most about
+  // eight batches' worth of rows.
+  size_t budget = std::max(read_model_rows_max, queued_rows_ / 8);
   while (!queued_.empty()) {
     ReadModelChanges& front = queued_.front();
     const size_t rows = RowsOf(front);
     if (rows > budget) {
       if (budget > 0) batch_.read_models.push_back(CutPiece(&front, budget));
+      queued_rows_ -= budget;
       break;
     }
     budget -= rows;
+    queued_rows_ -= rows;
     batch_.read_models.push_back(std::move(front));
     queued_.pop_front();
   }

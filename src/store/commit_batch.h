@@ -63,14 +63,15 @@ class CommitBatch {
   // Read models may be spread over later batches (store/writer.h). With `take_read_models` false
   // the rows the batch touched are left to a later Seal that takes them: it reads every row
   // touched since from the engine (a row touched by several batches is read and written once)
-  // and queues them. Each Seal then carries at most `read_model_rows_max` queued rows, oldest
-  // first, a change cut into pieces where needed (ReadModelChanges::partial): the zone's
+  // and queues them. Each Seal then carries at most `read_model_rows_max` queued rows (or an eighth
+  // of the queue, when that is more), oldest first, a change cut into pieces where needed (ReadModelChanges::partial): the zone's
   // read-model seq moves only with a change's last piece. A Seal with no command decided carries
   // only queued rows. The defaults take and write everything at once.
   AppendBatch Seal(bool take_read_models = true, size_t read_model_rows_max = SIZE_MAX);
   // Rows touched and not taken yet; taken rows not yet sealed into a batch.
   bool read_models_deferred() const { return !deferred_.empty(); }
   bool read_models_queued() const { return !queued_.empty(); }
+  size_t read_models_queued_rows() const { return queued_rows_; }
   // The oldest sealed batch is durable: its decisions are now read from the store.
   void Committed();
 
@@ -100,6 +101,7 @@ class CommitBatch {
   std::deque<Pending> sealed_;  // oldest first, until Committed()
   std::set<std::string> deferred_;  // zones whose touched read-model rows are not taken yet
   std::deque<ReadModelChanges> queued_;  // taken, oldest first, not yet sealed into a batch
+  size_t queued_rows_ = 0;
   size_t commands_ = 0;
 };
 

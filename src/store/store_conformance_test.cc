@@ -1185,6 +1185,34 @@ namespace twoline::store {
 namespace {
 
 // The journal's offsets index is derived data: a wrong or stale one is never trusted.
+// However small the piece each batch may carry, the queue of taken rows does not grow with the
+// load: a batch writes an eighth of it when that is more.
+TEST(ReadModelQueue, StaysWithinEightBatchesOfRowsWhateverThePieceSize) {
+  MemoryStore store;
+  auto zones = ZoneSet::Load(store, true, nullptr);
+  ASSERT_TRUE(zones.ok());
+  testing::PutInForce(**zones, store, {"hengqin"});
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 400, 17);
+  CommitBatch batch(**zones, store);
+  size_t largest_take = 0, largest_queue = 0, before = 0;
+  for (size_t i = 0; i < day.size(); ++i) {
+    ASSERT_TRUE(batch.Decide("hengqin", testing::ParseOrDie(day[i])).ok());
+    if (batch.commands() < 40 && i + 1 < day.size()) continue;
+    AppendBatch appended = batch.Seal(true, 1);
+    size_t written = 0;
+    for (const ReadModelChanges& changes : appended.read_models) {
+      written += changes.outside.size() + changes.inside.size() + changes.balances.size() + changes.views.size();
+    }
+    largest_take = std::max(largest_take, batch.read_models_queued_rows() + written - before);
+    largest_queue = std::max(largest_queue, batch.read_models_queued_rows());
+    before = batch.read_models_queued_rows();
+    ASSERT_TRUE(store.Append(appended).ok());
+    batch.Committed();
+  }
+  EXPECT_GT(largest_queue, 0u);
+  EXPECT_LE(largest_queue, 8 * largest_take);
+}
+
 TEST(JournalStoreIndex, AStaleOrForgedIndexFallsBackToAScan) {
   testing::TempDir directory;
   const std::string path = directory.File("j.journal");

@@ -95,7 +95,7 @@ struct WriterOptions {
   // Read models under load (above). Lag 0: every batch writes its own (a cluster node does).
   std::chrono::milliseconds read_models_lag{50};
   size_t read_models_lag_commands = 20000;
-  size_t read_model_rows_per_batch = 512;  // queued rows written per batch (all when a reader waits)
+  size_t read_model_rows_per_batch = 512;  // queued rows written per batch (or an eighth of the queue)
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
