@@ -63,14 +63,16 @@ class CommitBatch {
   // Read models may be spread over later batches (store/writer.h). With `take_read_models` false
   // the rows the batch touched are left to a later Seal that takes them: it reads every row
   // touched since from the engine (a row touched by several batches is read and written once)
-  // and queues them. Each Seal then carries at most `read_model_rows_max` queued rows (or an eighth
-  // of the queue, when that is more), oldest first, a change cut into pieces where needed (ReadModelChanges::partial): the zone's
-  // read-model seq moves only with a change's last piece. A Seal with no command decided carries
-  // only queued rows. The defaults take and write everything at once.
+  // and queues them. Each Seal then carries at most `read_model_rows_max` queued rows (or an
+  // eighth of the queue, when that is more), oldest first, a change cut into pieces where needed
+  // (ReadModelChanges::partial): the zone's read-model seq moves only with a change's last piece.
+  // A Seal with no command decided carries only queued rows. The defaults take and write
+  // everything at once.
   AppendBatch Seal(bool take_read_models = true, size_t read_model_rows_max = SIZE_MAX);
-  // Rows touched and not taken yet; taken rows not yet sealed into a batch.
+  // Rows touched and not taken yet; taken rows not yet sealed into a batch; either.
   bool read_models_deferred() const { return !deferred_.empty(); }
   bool read_models_queued() const { return !queued_.empty(); }
+  bool read_models_left() const { return read_models_deferred() || read_models_queued(); }
   size_t read_models_queued_rows() const { return queued_rows_; }
   // The oldest sealed batch is durable: its decisions are now read from the store.
   void Committed();

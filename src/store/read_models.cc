@@ -324,10 +324,7 @@ void ReadModelTracker::ClearTouched() {
   documents_.clear();
   lots_.clear();
   crossings_.clear();
-  released_.clear();
-  posted_.clear();
-  processes_.clear();
-  if (engine_ != nullptr) stocktakes_written_ = engine_->state().goods.stocktakes.size();
+  ForgetTotalsPending();
 }
 
 void ReadModelTracker::ForgetTotalsPending() {

@@ -107,7 +107,7 @@ void Writer::Run() {
         work_.wait(lock, ready);
       }
       if (stopping_ && submits_.empty() && reads_.empty() && !open_ &&
-          !(batch_ != nullptr && batch_->read_models_deferred()) && !ReadModelsQueued()) {
+          !(batch_ != nullptr && batch_->read_models_left())) {
         break;
       }
       // Whole requests while the open batch has room (at least one request, however large).
@@ -143,7 +143,7 @@ void Writer::Run() {
     // child process (snapshotter.h); the writer pauses only for the fork. Only when every
     // read-model row is sealed, so that a snapshot is never ahead of the read models.
     if (snapshotter_ != nullptr && zones_ != nullptr && !writes_stopped() && !open_ &&
-        !(batch_ != nullptr && batch_->read_models_deferred()) && !ReadModelsQueued()) {
+        !(batch_ != nullptr && batch_->read_models_left())) {
       for (const std::string& id : zone_ids_) {
         if (const Zone* zone = zones_->Find(id)) snapshotter_->MaybeStart(id, zone->chain);
       }

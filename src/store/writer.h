@@ -27,18 +27,18 @@
 // Read models under load. A batch's journal entries are durable before its answers, always. Its
 // read-model rows (presence, person and crossing views, balances, declarations) go into the same
 // transaction, with every row left by earlier batches, when the batch holds a single request: at
-// that pace a client reads its own writes as soon as it is answered. A batch of more requests leaves its rows to a later batch that takes
-// them (CommitBatch::Seal): every row touched since is then read from the engine once, however
-// many batches touched it, and queued; each batch writes at most read_model_rows_per_batch queued
-// rows besides its entries, so that no batch carries a whole window of index pages and stalls the
-// ones behind it, and with no command coming the queue is written on its own. Rows are taken by
-// the next single-request batch, once the oldest untaken one is read_models_lag old or
-// read_models_lag_commands commands have left theirs, and when the writer stops. So under load the
-// read models may trail the answers by up to read_models_lag plus the writing of the queue; reads
-// never wait for the writer. A crash leaves the read models behind the journal, and the next
-// start brings them up to date from it (ZoneSet::Load); so does a failed commit, until the
-// restart. Snapshots are taken only with nothing untaken or queued, so that a snapshot is never
-// ahead of the read models.
+// that pace a client reads its own writes as soon as it is answered. A batch of more requests
+// leaves its rows to a later batch that takes them (CommitBatch::Seal): every row touched since is
+// then read from the engine once, however many batches touched it, and queued; each batch writes at
+// most read_model_rows_per_batch queued rows (an eighth of the queue when more) besides its
+// entries, so that no batch carries a whole window of index pages and stalls the ones behind it,
+// and with no command coming the queue is written on its own. Rows are taken by the next single-
+// request batch, once the oldest untaken one is read_models_lag old or read_models_lag_commands
+// commands have left theirs, and when the writer stops. So under load the read models may trail the
+// answers by up to read_models_lag plus the writing of the queue; reads never wait for the writer.
+// A crash leaves the read models behind the journal, and the next start brings them up to date from
+// it (ZoneSet::Load); so does a failed commit, until the restart. Snapshots are taken only with
+// nothing untaken or queued, so that a snapshot is never ahead of the read models.
 //
 // Reads that need the engine (declarations, the flows report) run on the writer thread via Read,
 // after the append in flight has completed and before the next batch is decided, when the engine's
@@ -46,7 +46,6 @@
 // Thread-safety: Submit, Read, Stop and the accessors are safe from any thread.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -182,8 +181,8 @@ class Writer {
   // Seals the open batch (or, with none open, the read-model rows left over) and hands it to the
   // committer once the previous append is done.
   void Flush(bool stopping);
-  // Whether a batch of `requests` holding `commands` sealed now takes the read-model rows (ReadModelsDue), and
-  // whether untaken rows are due without one (their window closed, or a stop).
+  // Whether a batch of `requests` holding `commands` sealed now takes the read-model rows
+  // (ReadModelsDue), and whether untaken rows are due without one (their window closed, or a stop).
   bool ReadModelsDue(size_t requests, size_t commands, bool stopping, Clock::time_point now) const;
   bool LeftOverDue(bool stopping, Clock::time_point now) const;
   // Rows taken and queued, to be written even when no command comes.
