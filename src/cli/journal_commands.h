@@ -15,6 +15,12 @@ struct RunOptions {
   std::string profile_path;  // optional: a profile file to put in force instead of the built-in
   std::string journal_path;
   size_t batch_lines_max = 4096;  // commands decided per durable append (group commit)
+  // A database's read models (presence, person views, balances, reports) are written with the
+  // group commit that ends each stretch of this many commands, and with the last: a row touched
+  // by many commands of a stretch is written once. Every decision is durable in its own group
+  // commit whatever this is; a run stopped in between leaves the read models behind, and the next
+  // start brings them up to date from the journal (store/zone_set.h).
+  size_t read_models_every_commands = 65536;
   // A snapshot is written at the end of a run when at least this many entries were journaled
   // since the newest snapshot (0: never). Snapshots kept per zone: the newest `snapshots_kept`.
   uint64_t snapshot_every_entries = 50000;

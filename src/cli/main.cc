@@ -73,6 +73,10 @@ int main(int argc, char** argv) {
   run->add_option("--batch", run_options.batch_lines_max,
                   "commands per durable group commit (default 4096)")
       ->check(CLI::Range(1, 1 << 20));
+  run->add_option("--read-models-every", run_options.read_models_every_commands,
+                  "database: write the read models once per this many commands and at the end "
+                  "(default 65536)")
+      ->check(CLI::Range(1, 1 << 30));
 
   std::string zone;
   auto* verify = app.add_subcommand("verify", "recompute the hash chain and replay the journal");

@@ -106,13 +106,18 @@ void WriteLines(const std::vector<std::string>& lines, std::ostream& out) {
 // thread, the next is decided. A batch's decisions are written only once its append has succeeded.
 class RunPipeline {
  public:
-  RunPipeline(store::CommitBatch& batch, store::Store& store, std::ostream& out)
-      : batch_(batch), committer_(store), out_(out) {}
+  RunPipeline(store::CommitBatch& batch, store::Store& store, std::ostream& out,
+              size_t read_models_every)
+      : batch_(batch), committer_(store), out_(out), read_models_every_(read_models_every) {}
 
   // Ends the current batch: waits for the previous one to be durable, writes its decisions, and
-  // starts appending this one.
-  Status Flush(std::vector<std::string>& outputs) {
-    store::AppendBatch sealed = batch_.Seal();
+  // starts appending this one. The read models touched since the last take go with it when a
+  // stretch of `read_models_every` commands is complete, or with the `last` batch.
+  Status Flush(std::vector<std::string>& outputs, bool last) {
+    untaken_commands_ += outputs.size();
+    const bool take = last || untaken_commands_ >= read_models_every_;
+    if (take) untaken_commands_ = 0;
+    store::AppendBatch sealed = batch_.Seal(take);
     if (Status status = Settle(); !status) return status;
     in_flight_outputs_ = std::move(outputs);
     outputs.clear();
@@ -134,6 +139,8 @@ class RunPipeline {
   store::CommitBatch& batch_;
   store::Committer committer_;
   std::ostream& out_;
+  const size_t read_models_every_;
+  size_t untaken_commands_ = 0;
   bool in_flight_ = false;
   std::vector<std::string> in_flight_outputs_;
 };
@@ -214,6 +221,9 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
     return 1;
   };
   if (options.batch_lines_max == 0) return fail("the batch size must be at least 1");
+  if (options.read_models_every_commands == 0) {
+    return fail("--read-models-every must be at least 1");
+  }
   const auto started = std::chrono::steady_clock::now();
   auto store = OpenStore(location, /*read_only=*/false, /*audit=*/false,
                          /*read_models=*/location.journal.empty());
@@ -239,7 +249,7 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
   size_t commands = 0;
   store::CommitBatch batch(**zones, **store);
   if (Status status = PrepareRunZone(options, **zones, batch); !status) return fail(status.message());
-  RunPipeline pipeline(batch, **store, out);
+  RunPipeline pipeline(batch, **store, out, options.read_models_every_commands);
   engine::Limits limits;
   std::vector<std::string> outputs;
   std::string line;
@@ -257,10 +267,10 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
       outputs.push_back(std::move(answer->json));
     }
     if (outputs.size() >= options.batch_lines_max) {
-      if (Status status = pipeline.Flush(outputs); !status) return fail(status.message());
+      if (Status status = pipeline.Flush(outputs, /*last=*/false); !status) return fail(status.message());
     }
   }
-  if (Status status = pipeline.Flush(outputs); !status) return fail(status.message());
+  if (Status status = pipeline.Flush(outputs, /*last=*/true); !status) return fail(status.message());
   if (Status status = pipeline.Settle(); !status) return fail(status.message());
   const double deciding_seconds = SecondsSince(deciding);
   const auto snapshotting = std::chrono::steady_clock::now();
