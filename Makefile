@@ -9,7 +9,7 @@ PACKAGES := cmake g++ make pkg-config clang-format sqlite3 libsqlite3-dev libssl
             libsimdjson-dev libcpp-httplib-dev libcli11-dev librapidcheck-dev libgtest-dev libgmock-dev \
             libbenchmark-dev iso-codes python3 time bc chromium fonts-wqy-microhei clang \
             libclang-rt-14-dev postgresql postgresql-client libpq-dev libtcmalloc-minimal4 \
-            libgoogle-perftools-dev
+            libgoogle-perftools-dev libxxhash-dev
 JOBS ?= $(shell nproc)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -158,8 +158,9 @@ TEST(Snapshot, ConsistentChecksumButWrongStateHashIsRefused) {
   journal::Chain chain = RunScenario("goods-hengqin-basics.scenario");
   std::string bytes = journal::EncodeSnapshot(chain);
   bytes[60] = static_cast<char>(bytes[60] ^ 1);  // the state hash field
-  Hash256 checksum = Sha256(std::string_view(bytes).substr(0, bytes.size() - 32));
-  bytes.replace(bytes.size() - 32, 32, reinterpret_cast<const char*>(checksum.data()), 32);
+  const size_t content = bytes.size() - journal::kSnapshotChecksumBytes;
+  bytes.replace(content, journal::kSnapshotChecksumBytes,
+                journal::SnapshotChecksum(std::string_view(bytes).substr(0, content)));
   journal::Chain restored;
   Status status = journal::LoadSnapshot(bytes, &restored, nullptr);
   ASSERT_FALSE(status.ok());

@@ -1,5 +1,7 @@
 #include "journal/snapshot.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cstring>
 #include <thread>
@@ -8,6 +10,13 @@
 #include "base/check.h"
 
 namespace twoline::journal {
+
+std::string SnapshotChecksum(std::string_view content) {
+  XXH128_canonical_t canonical;
+  XXH128_canonicalFromHash(&canonical, XXH3_128bits(content.data(), content.size()));
+  return std::string(reinterpret_cast<const char*>(canonical.digest), sizeof canonical.digest);
+}
+
 namespace {
 
 constexpr char kMagic[16] = {'t', 'w', 'o', 'l', 'i', 'n', 'e', '-',
@@ -15,8 +24,10 @@ constexpr char kMagic[16] = {'t', 'w', 'o', 'l', 'i', 'n', 'e', '-',
 // Version 2: the engine body holds the list ids of the membership bits (engine/snapshot.cc).
 // Version 3: the Merkle frontier of the chain's entries follows the zone id. Version 4: the engine
 // body is in four sections, each with its length (engine/snapshot.cc), and the state hash is
-// version 4 (engine/state_hash.cc).
-constexpr uint32_t kFormatVersion = 4;
+// version 4 (engine/state_hash.cc). Version 5: the container's checksum is XXH3-128 (16 bytes)
+// instead of SHA-256 (32); version 4 snapshots are still read.
+constexpr uint32_t kFormatVersion = 5;
+constexpr uint32_t kOldestReadVersion = 4;
 
 // The container without its body, and the body.
 struct Parsed {
@@ -25,11 +36,29 @@ struct Parsed {
   std::string_view body;
 };
 
-// Checks the checksum in the last 32 bytes of a snapshot long enough to hold one.
-Status CheckChecksum(std::string_view bytes) {
-  std::string_view content = bytes.substr(0, bytes.size() - 32);
-  Hash256 checksum = Sha256(content);
-  if (std::memcmp(checksum.data(), bytes.data() + content.size(), 32) != 0) {
+size_t ChecksumBytes(uint32_t version) { return version >= 5 ? kSnapshotChecksumBytes : 32; }
+
+// The version field of a container at least as long as its magic and version; 0 when shorter.
+uint32_t VersionOf(std::string_view bytes) {
+  if (bytes.size() < sizeof kMagic + 4) return 0;
+  BinaryReader in(bytes.substr(sizeof kMagic, 4));
+  return in.U32();
+}
+
+// The checksum that `version` puts after `content`.
+std::string ChecksumOf(std::string_view content, uint32_t version) {
+  if (version < 5) {
+    Hash256 sha = Sha256(content);
+    return std::string(reinterpret_cast<const char*>(sha.data()), sha.size());
+  }
+  return SnapshotChecksum(content);
+}
+
+// Checks the checksum at the end of a snapshot long enough to hold one.
+Status CheckChecksum(std::string_view bytes, uint32_t version) {
+  const size_t size = ChecksumBytes(version);
+  std::string_view content = bytes.substr(0, bytes.size() - size);
+  if (ChecksumOf(content, version) != bytes.substr(content.size())) {
     return Error{"snapshot: checksum mismatch (torn or corrupted)"};
   }
   return Status::Ok();
@@ -38,20 +67,22 @@ Status CheckChecksum(std::string_view bytes) {
 // Parses the container; checks the checksum first unless `check_checksum` is false (the caller
 // then checks it, with CheckChecksum, before it trusts anything parsed).
 Result<Parsed> Parse(std::string_view bytes, bool check_checksum = true) {
-  if (bytes.size() < sizeof kMagic + 4 + 8 + 32 + 32 + 8 + 8 + 32) {
+  const uint32_t version = VersionOf(bytes);
+  const size_t checksum_bytes = ChecksumBytes(version);
+  if (bytes.size() < sizeof kMagic + 4 + 8 + 32 + 32 + 8 + 8 + checksum_bytes) {
     return Error{"snapshot: too short (" + std::to_string(bytes.size()) + " bytes): torn write?"};
   }
   if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return Error{"snapshot: bad magic"};
+  if (version < kOldestReadVersion || version > kFormatVersion) {
+    return Error{"snapshot: format version " + std::to_string(version) + " is not one this build reads (" +
+                 std::to_string(kOldestReadVersion) + " to " + std::to_string(kFormatVersion) +
+                 "; written by another build)"};
+  }
   if (check_checksum) {
-    if (Status status = CheckChecksum(bytes); !status) return Error{status.message()};
+    if (Status status = CheckChecksum(bytes, version); !status) return Error{status.message()};
   }
-  std::string_view content = bytes.substr(0, bytes.size() - 32);
-  BinaryReader in(content.substr(sizeof kMagic));
-  uint32_t version = in.U32();
-  if (version != kFormatVersion) {
-    return Error{"snapshot: format version " + std::to_string(version) + " is not " +
-                 std::to_string(kFormatVersion) + " (written by another build)"};
-  }
+  std::string_view content = bytes.substr(0, bytes.size() - checksum_bytes);
+  BinaryReader in(content.substr(sizeof kMagic + 4));
   Parsed parsed;
   parsed.header.seq = in.U64();
   in.Raw(parsed.header.head.data(), 32);
@@ -97,8 +128,7 @@ std::string EncodeSnapshot(const Chain& chain, int threads) {
   }
   std::memcpy(out.data() + state_at, state.data(), 32);
   w.PatchU64(length_at, body_length);
-  Hash256 checksum = Sha256(out);
-  w.Raw(checksum.data(), 32);
+  out += SnapshotChecksum(out);
   return out;
 }
 
@@ -116,13 +146,15 @@ Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header
   auto parsed = Parse(bytes, /*check_checksum=*/false);
   if (!parsed) {
     // A torn or corrupted file is reported as such rather than by what its corruption broke.
-    if (bytes.size() >= 32) {
-      if (Status checksum = CheckChecksum(bytes); !checksum) return checksum;
+    const uint32_t version = VersionOf(bytes);
+    if (version >= kOldestReadVersion && version <= kFormatVersion &&
+        bytes.size() >= ChecksumBytes(version)) {
+      if (Status checksum = CheckChecksum(bytes, version); !checksum) return checksum;
     }
     return Error{parsed.error().message};
   }
   Status checksum;
-  std::thread checker([&] { checksum = CheckChecksum(bytes); });
+  std::thread checker([&] { checksum = CheckChecksum(bytes, VersionOf(bytes)); });
   Status restored;
   Hash256 state_hash{};
   auto frontier = proof::MerkleFrontier::Parse(parsed->frontier);

@@ -5,7 +5,7 @@
 //
 //   offset  size  field
 //   0       16    magic "twoline-snapshot"
-//   16      4     format version (3)
+//   16      4     format version (5)
 //   20      8     seq: the state is the state after this entry
 //   28      32    head: the hash of entry `seq` (the chain head)
 //   60      32    state hash: Engine::StateHash() of the saved state
@@ -13,11 +13,13 @@
 //   …       8+f   Merkle frontier of entries 1..seq (u64 length, then proof::MerkleFrontier's
 //                 Serialize(): u64 size, then 32 bytes per set bit of size, largest subtree first)
 //   …       8+m   engine body (u64 length, bytes; engine/snapshot.cc documents its layout)
-//   end-32  32    SHA-256 of every byte before it
+//   end-16  16    XXH3-128 of every byte before it (SnapshotChecksum; version 4: SHA-256, 32 bytes)
 //
-// Version 3 added the frontier. A snapshot of another version is refused (the zone is then loaded
-// from an older snapshot or replayed from the journal, which rebuilds the frontier): never read as
-// if it were this version.
+// Version 3 added the frontier; version 5 the faster checksum (a torn or corrupted file is what
+// the checksum is for: trust comes from the state hash and the journal's head, below). Versions 4
+// and 5 are read; a snapshot of another version is refused (the zone is then loaded from an older
+// snapshot or replayed from the journal, which rebuilds the frontier): never read as if it were
+// this version.
 //
 // A snapshot is never trusted: Load checks the magic, version and checksum (a torn or corrupted
 // file), that the frontier covers exactly `seq` entries, decodes the body with bounds on every
@@ -44,6 +46,10 @@ struct SnapshotHeader {
   Hash256 head{};
   Hash256 state_hash{};
 };
+
+// The container's checksum of `content` (every byte before it), as this build writes it.
+inline constexpr size_t kSnapshotChecksumBytes = 16;
+std::string SnapshotChecksum(std::string_view content);
 
 // Encodes `chain` (whose state hash is computed here: O(state)). With `threads` of 2 the hash is
 // taken on a second thread beside the encoding; never from a forked child (the snapshotter's),
