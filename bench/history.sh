@@ -5,11 +5,13 @@
 # decision), the startup time (newest snapshot + tail) and the snapshot written at the end of the
 # run (whole state; not part of the rate), then the ratio of the last day to the
 # first, the restart time on the whole history (process start to the first durable decision on its
-# stdout), and a full `verify` of the same history for comparison.
+# stdout), a full `verify` of the same history for comparison, and the latency of one declaration
+# over HTTP on the whole history while 64 clients post crossings (bench/history_http.sh).
 #   bench/history.sh [path/to/twoline] [DAYS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/twoline}
+load=$(dirname "$bin")/twoline_http_load
 days=${2:-${DAYS:-30}}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -76,3 +78,8 @@ PY
   python3 -c "import sys; r=float(sys.argv[1]); w=float(sys.argv[2]); v=float(sys.argv[4])-float(sys.argv[3]); print(f'{sys.argv[5]}: restart to first decision {r:.3f} s (target <= 1 s; whole process {w:.3f} s); full verify {v:.2f} s; verify / restart {v/r:.0f}x (target >= 20x)')" \
     "$first" "$whole" "$t2" "$t3" "$store"
 done
+
+# One declaration over HTTP after the whole history, with 64 clients posting crossings.
+if [ -x "$load" ]; then
+  bash bench/history_http.sh "$bin" "$load" "$work/h.db" "${SECONDS_PER_RUN:-10}"
+fi
