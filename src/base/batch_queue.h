@@ -1,7 +1,7 @@
 // BatchQueue: batches handed from one producing thread to one consuming thread, at most kDepthMax
 // waiting at a time, so that memory stays flat however long the stream. A null batch ends the
-// stream. The consumer may stop early with Close(): pending batches are dropped and every later
-// Push returns at once, so the producer never waits on a consumer that is gone.
+// stream. Either side may stop early with Close(): pending batches are dropped, every later Push
+// returns at once and every later Pop returns null, so neither side waits on one that is gone.
 // Thread-safety: one producer and one consumer.
 #pragma once
 
@@ -28,7 +28,8 @@ class BatchQueue {
   }
   std::unique_ptr<Batch> Pop() {
     std::unique_lock<std::mutex> lock(mutex_);
-    not_empty_.wait(lock, [&] { return !batches_.empty(); });
+    not_empty_.wait(lock, [&] { return !batches_.empty() || closed_; });
+    if (batches_.empty()) return nullptr;
     std::unique_ptr<Batch> batch = std::move(batches_.front());
     batches_.pop_front();
     not_full_.notify_one();
@@ -39,6 +40,7 @@ class BatchQueue {
     closed_ = true;
     batches_.clear();
     not_full_.notify_all();
+    not_empty_.notify_all();
   }
   bool closed() {
     std::lock_guard<std::mutex> lock(mutex_);

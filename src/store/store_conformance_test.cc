@@ -527,6 +527,38 @@ TEST_P(StoreConformance, CorruptedMiddleEntryIsNamedBySeq) {
       << zones.error().message;
 }
 
+// A tail long enough to be replayed on several threads (store/zone_set.cc: one reads, two
+// prepare alternate batches of 512 entries, this one replays in order) reaches the live state, and
+// a corrupted entry stops it at its own seq whichever preparer had it, every thread ending.
+TEST_P(StoreConformance, ALongTailReplayedOnSeveralThreadsReachesTheLiveStateOrNamesTheBadSeq) {
+  DecideADay(2500);
+  auto zones = Load();
+  ASSERT_NE(zones, nullptr);
+  const Zone* live = zones->Find("hengqin");
+  ASSERT_NE(live, nullptr);
+  // Long enough to be pipelined (4,096 entries or more) and to hold batch 9.
+  ASSERT_GT(live->chain.entries(), 10u * 512u);
+  backend_->Reopen();
+  auto reloaded = Load();
+  ASSERT_NE(reloaded, nullptr);
+  EXPECT_EQ(reloaded->Find("hengqin")->chain.head(), live->chain.head());
+  EXPECT_EQ(reloaded->Find("hengqin")->chain.engine().StateHash(), live->chain.engine().StateHash());
+  // Batches 4 and 9 (0-based), dealt to different preparers; the later one first.
+  for (uint64_t seq : {9u * 512u + 77u, 4u * 512u + 300u}) {
+    auto entries = store().ReadEntries("hengqin", seq, 1);
+    ASSERT_TRUE(entries.ok() && entries->size() == 1);
+    std::string line = entries->front().line;
+    size_t at = line.find("\"at\":\"2026-03-02T");
+    ASSERT_NE(at, std::string::npos) << line;
+    line.replace(at, 17, "\"at\":\"2026-03-03T");
+    backend_->CorruptLine("hengqin", seq, line);
+    auto failed = ZoneSet::Load(store(), true, nullptr);
+    ASSERT_FALSE(failed.ok());
+    EXPECT_NE(failed.error().message.find("zone hengqin: seq " + std::to_string(seq) + ": "), std::string::npos)
+        << failed.error().message;
+  }
+}
+
 TEST_P(StoreConformance, LaggingReadModelsAreRebuiltOnLoad) {
   if (!backend_->persistent_read_models()) GTEST_SKIP() << "read models kept in memory";
   DecideADay();

@@ -95,14 +95,18 @@ void Prepare(PreparedEntry* item) {
 using PreparedQueue = BatchQueue<PreparedEntry>;
 
 constexpr size_t kPreparedBatch = 512;
+// Threads preparing entries for the replaying one: preparing (framing, parsing, hashing) costs
+// more than replaying, so one preparer held the replay back (perf of `verify` on a record day).
+constexpr size_t kPreparers = 2;
 // Below this many entries the tail is replayed on the calling thread alone.
 constexpr uint64_t kPipelinedTailMin = 4096;
 
 }  // namespace
 
-// Two threads when the tail is long: one reads each entry, checks its framing, parses its command
-// and hashes it; the calling thread replays them in order (decides, compares, applies). Every check
-// and every message is the same as on one thread, and the first bad seq stops both.
+// Several threads when the tail is long: one reads the entries, kPreparers check their framing,
+// parse their commands and hash them; the calling thread replays them in order (decides, compares,
+// applies). Every check and every message is the same as on one thread, and the first bad seq stops
+// them all.
 Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
   const std::string prefix = "zone " + record.zone + ": ";
   engine::Command parsed;
@@ -144,33 +148,56 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
       return replay(item);
     });
   } else {
-    PreparedQueue queue;
+    // The reader frames nothing: it copies rows into batches and deals them out in turn to
+    // kPreparers threads, which prepare them; this thread takes them back in the same turn, so
+    // that entries are replayed in order.
+    PreparedQueue raw[kPreparers], prepared[kPreparers];
+    auto close_all = [&] {
+      for (size_t k = 0; k < kPreparers; ++k) {
+        raw[k].Close();
+        prepared[k].Close();
+      }
+    };
     Status read_status = Status::Ok();
     std::thread reader([&] {
+      size_t dealt = 0;
       auto batch = std::make_unique<PreparedQueue::Batch>();
+      auto deal = [&] {
+        raw[dealt++ % kPreparers].Push(std::move(batch));
+        batch = std::make_unique<PreparedQueue::Batch>();
+      };
       read_status = store.ScanEntries(record.zone, first, record.entries, [&](const EntryRecord& stored) -> Status {
-        if (queue.closed()) return Error{"replay stopped"};
-        PreparedEntry& item = batch->emplace_back();
-        item.stored = stored;
-        Prepare(&item);
-        if (batch->size() == kPreparedBatch) {
-          queue.Push(std::move(batch));
-          batch = std::make_unique<PreparedQueue::Batch>();
-        }
+        if (raw[dealt % kPreparers].closed()) return Error{"replay stopped"};
+        batch->emplace_back().stored = stored;
+        if (batch->size() == kPreparedBatch) deal();
         return Status::Ok();
       });
-      if (!batch->empty()) queue.Push(std::move(batch));
-      queue.Push(nullptr);
+      if (!batch->empty()) deal();
+      // The end, where the replaying thread looks next; the other preparers end too.
+      for (size_t k = 0; k < kPreparers; ++k) raw[(dealt + k) % kPreparers].Push(nullptr);
     });
-    while (std::unique_ptr<PreparedQueue::Batch> batch = queue.Pop()) {
+    std::vector<std::thread> preparers;
+    for (size_t k = 0; k < kPreparers; ++k) {
+      preparers.emplace_back([&, k] {
+        while (std::unique_ptr<PreparedQueue::Batch> batch = raw[k].Pop()) {
+          for (PreparedEntry& item : *batch) Prepare(&item);
+          prepared[k].Push(std::move(batch));
+        }
+        prepared[k].Push(nullptr);
+      });
+    }
+    for (size_t taken = 0;; ++taken) {
+      std::unique_ptr<PreparedQueue::Batch> batch = prepared[taken % kPreparers].Pop();
+      if (!batch) break;
       for (PreparedEntry& item : *batch) {
         status = replay(item);
         if (!status) break;
       }
       if (!status) break;
     }
-    queue.Close();
+    close_all();
     reader.join();
+    for (std::thread& preparer : preparers) preparer.join();
     // A read error ends the stream early: the entries before it were replayed, the rest is missing.
     if (status && !read_status) status = read_status;
   }
