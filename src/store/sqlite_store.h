@@ -57,7 +57,7 @@ struct SqliteOptions {
   bool create = true;          // create the file when absent (ignored when read_only)
   int busy_timeout_ms = 5000;  // wait for another process's lock before failing
   size_t read_connections_max = 16;
-  int wal_autocheckpoint_pages = 4000;  // checkpoint the WAL into the database every ~16 MB
+  int wal_autocheckpoint_pages = 4000;  // checkpoint the WAL into the database every ~64 MB (16 KiB pages)
 };
 
 class SqliteStore final : public Store {
