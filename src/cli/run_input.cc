@@ -35,6 +35,32 @@ std::string MalformedLineDecision(const engine::ParseFailure& failure, size_t li
   return out;
 }
 
+RunInput::RunInput(std::istream& in, size_t batch_lines)
+    : reader_([this, &in, batch_lines] {
+        engine::Limits limits;
+        auto batch = std::make_unique<Batch>();
+        std::string line;
+        size_t line_number = 0;
+        while (!queue_.closed() && std::getline(in, line)) {
+          ++line_number;
+          RunLine& item = batch->emplace_back();
+          engine::ParseFailure failure;
+          item.parsed = engine::ParseCommand(line, limits, &item.command, &failure);
+          if (!item.parsed) item.malformed = MalformedLineDecision(failure, line_number);
+          if (batch->size() >= batch_lines) {
+            queue_.Push(std::move(batch));
+            batch = std::make_unique<Batch>();
+          }
+        }
+        if (!batch->empty()) queue_.Push(std::move(batch));
+        queue_.Push(nullptr);
+      }) {}
+
+RunInput::~RunInput() {
+  queue_.Close();
+  reader_.join();
+}
+
 bool ProfileChanged(const policy::Profile& in_force, const policy::Profile& candidate) {
   return in_force.source_sha256 != candidate.source_sha256 ||
          in_force.tariff_text != candidate.tariff_text;

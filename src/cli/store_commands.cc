@@ -250,24 +250,23 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
   store::CommitBatch batch(**zones, **store);
   if (Status status = PrepareRunZone(options, **zones, batch); !status) return fail(status.message());
   RunPipeline pipeline(batch, **store, out, options.read_models_every_commands);
-  engine::Limits limits;
   std::vector<std::string> outputs;
-  std::string line;
-  size_t line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    ++commands;
-    engine::Command command;
-    engine::ParseFailure failure;
-    if (!engine::ParseCommand(line, limits, &command, &failure)) {
-      outputs.push_back(MalformedLineDecision(failure, line_number));
-    } else {
-      auto answer = batch.Decide(options.zone, command);
-      if (!answer) return fail(answer.error().message);
-      outputs.push_back(std::move(answer->json));
-    }
-    if (outputs.size() >= options.batch_lines_max) {
-      if (Status status = pipeline.Flush(outputs, /*last=*/false); !status) return fail(status.message());
+  // Lines are read and parsed on a thread of their own, a batch of at most 512 (or of the group
+  // commit's size) at a time.
+  RunInput input(in, std::min<size_t>(options.batch_lines_max, 512));
+  while (std::unique_ptr<RunInput::Batch> lines = input.Next()) {
+    for (RunLine& line : *lines) {
+      ++commands;
+      if (!line.parsed) {
+        outputs.push_back(std::move(line.malformed));
+      } else {
+        auto answer = batch.Decide(options.zone, line.command);
+        if (!answer) return fail(answer.error().message);
+        outputs.push_back(std::move(answer->json));
+      }
+      if (outputs.size() >= options.batch_lines_max) {
+        if (Status status = pipeline.Flush(outputs, /*last=*/false); !status) return fail(status.message());
+      }
     }
   }
   if (Status status = pipeline.Flush(outputs, /*last=*/true); !status) return fail(status.message());
