@@ -36,12 +36,14 @@ std::string MalformedLineDecision(const engine::ParseFailure& failure, size_t li
 }
 
 RunInput::RunInput(std::istream& in, size_t batch_lines)
-    : reader_([this, &in, batch_lines] {
+    : in_(in),
+      tied_(in.tie(nullptr)),
+      reader_([this, batch_lines] {
         engine::Limits limits;
         auto batch = std::make_unique<Batch>();
         std::string line;
         size_t line_number = 0;
-        while (!queue_.closed() && std::getline(in, line)) {
+        while (!queue_.closed() && std::getline(in_, line)) {
           ++line_number;
           RunLine& item = batch->emplace_back();
           engine::ParseFailure failure;
@@ -59,6 +61,7 @@ RunInput::RunInput(std::istream& in, size_t batch_lines)
 RunInput::~RunInput() {
   queue_.Close();
   reader_.join();
+  in_.tie(tied_);
 }
 
 bool ProfileChanged(const policy::Profile& in_force, const policy::Profile& candidate) {

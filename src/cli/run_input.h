@@ -39,6 +39,8 @@ struct RunLine {
 // end of the input. Stopping early (the destructor) ends the reader at the next line it reads or
 // at the end of the input, whichever comes first: after a failure, a run fed by a pipe that stays
 // open without writing ends when its writer writes or closes.
+// The stream is untied while the reader runs (std::cin is tied to std::cout, so each read would
+// flush std::cout from the reader's thread while the deciding thread writes to it).
 // Thread-safety: one thread calls Next; `in` is read by the reader thread only.
 class RunInput {
  public:
@@ -51,6 +53,8 @@ class RunInput {
   std::unique_ptr<Batch> Next() { return queue_.Pop(); }
 
  private:
+  std::istream& in_;
+  std::ostream* const tied_;  // in_'s tie before, restored after the reader ends
   BatchQueue<RunLine> queue_;
   std::thread reader_;
 };

@@ -38,6 +38,22 @@ TEST(RunInputTest, HandsBackEveryLineInOrderWithMalformedOnesAnswered) {
   }
 }
 
+// std::cin is tied to std::cout: a read would flush std::cout from the reader's thread while the
+// deciding thread writes to it (a run printed a batch of decisions twice). The input is untied
+// while the reader runs, and tied again after.
+TEST(RunInputTest, TheInputIsUntiedWhileTheReaderRuns) {
+  std::stringstream in, out;
+  in << Registration(1) << "\n";
+  in.tie(&out);
+  {
+    RunInput input(in, 512);
+    EXPECT_EQ(in.tie(), nullptr);
+    while (input.Next()) {
+    }
+  }
+  EXPECT_EQ(in.tie(), &out);
+}
+
 TEST(RunInputTest, AnEmptyInputEndsAtOnce) {
   std::stringstream in;
   RunInput input(in, 512);
