@@ -1,5 +1,7 @@
 #include "cli/run_input.h"
 
+#include <algorithm>
+
 #include "base/json_writer.h"
 #include "policy/profile_loader.h"
 
@@ -38,7 +40,7 @@ std::string MalformedLineDecision(const engine::ParseFailure& failure, size_t li
 RunInput::RunInput(std::istream& in, size_t batch_lines)
     : in_(in),
       tied_(in.tie(nullptr)),
-      reader_([this, batch_lines] {
+      reader_([this, batch_lines = std::min(batch_lines, kBatchLinesMax)] {
         engine::Limits limits;
         auto batch = std::make_unique<Batch>();
         std::string line;

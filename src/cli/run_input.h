@@ -34,7 +34,7 @@ struct RunLine {
 };
 
 // Reads a run's input lines and parses them on a thread of its own, handing them over in batches
-// of up to `batch_lines` (in order), so that the deciding thread only decides: parsing was a
+// of up to `batch_lines` or kBatchLinesMax, whichever is less (in order), so that the deciding thread only decides: parsing was a
 // quarter of a record day's deciding thread (perf of `run --journal`). Next() returns null at the
 // end of the input. Stopping early (the destructor) ends the reader at the next line it reads or
 // at the end of the input, whichever comes first: after a failure, a run fed by a pipe that stays
@@ -45,6 +45,7 @@ struct RunLine {
 class RunInput {
  public:
   using Batch = std::vector<RunLine>;
+  static constexpr size_t kBatchLinesMax = 512;
   RunInput(std::istream& in, size_t batch_lines);
   ~RunInput();
   RunInput(const RunInput&) = delete;

@@ -251,9 +251,8 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
   if (Status status = PrepareRunZone(options, **zones, batch); !status) return fail(status.message());
   RunPipeline pipeline(batch, **store, out, options.read_models_every_commands);
   std::vector<std::string> outputs;
-  // Lines are read and parsed on a thread of their own, a batch of at most 512 (or of the group
-  // commit's size) at a time.
-  RunInput input(in, std::min<size_t>(options.batch_lines_max, 512));
+  // Lines are read and parsed on a thread of their own, up to a group commit's worth at a time.
+  RunInput input(in, options.batch_lines_max);
   while (std::unique_ptr<RunInput::Batch> lines = input.Next()) {
     for (RunLine& line : *lines) {
       ++commands;

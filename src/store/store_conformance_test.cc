@@ -229,6 +229,17 @@ class StoreConformance : public ::testing::TestWithParam<std::pair<const char*, 
     EXPECT_TRUE(zones.ok()) << (zones.ok() ? "" : zones.error().message);
     return zones.ok() ? std::move(*zones) : nullptr;
   }
+  // Corrupts hengqin's entry `seq` of a DecideADay into a well-formed, canonical line whose content
+  // no longer matches its hash: the command's date moved.
+  void MoveTheDateOf(uint64_t seq) {
+    auto entries = store().ReadEntries("hengqin", seq, 1);
+    ASSERT_TRUE(entries.ok() && entries->size() == 1);
+    std::string line = entries->front().line;
+    size_t at = line.find("\"at\":\"2026-03-02T");
+    ASSERT_NE(at, std::string::npos) << line;
+    line.replace(at, 17, "\"at\":\"2026-03-03T");
+    backend_->CorruptLine("hengqin", seq, line);
+  }
   // A new database holding hengqin with the first two thirds of a simulated day decided (so that
   // some travellers are still inside).
   std::vector<Answer> DecideADay(int persons = 300) {
@@ -513,14 +524,7 @@ TEST_P(StoreConformance, ReloadedZonesReachTheLiveStateAndHead) {
 
 TEST_P(StoreConformance, CorruptedMiddleEntryIsNamedBySeq) {
   DecideADay();
-  auto entries = store().ReadEntries("hengqin", 40, 1);
-  ASSERT_TRUE(entries.ok() && entries->size() == 1);
-  // A well-formed, canonical line whose content no longer matches its hash: the command's date moved.
-  std::string line = entries->front().line;
-  size_t at = line.find("\"at\":\"2026-03-02T");
-  ASSERT_NE(at, std::string::npos);
-  line.replace(at, 17, "\"at\":\"2026-03-03T");
-  backend_->CorruptLine("hengqin", 40, line);
+  ASSERT_NO_FATAL_FAILURE(MoveTheDateOf(40));
   auto zones = ZoneSet::Load(store(), true, nullptr);
   ASSERT_FALSE(zones.ok());
   EXPECT_NE(zones.error().message.find("zone hengqin: seq 40: "), std::string::npos)
@@ -545,13 +549,7 @@ TEST_P(StoreConformance, ALongTailReplayedOnSeveralThreadsReachesTheLiveStateOrN
   EXPECT_EQ(reloaded->Find("hengqin")->chain.engine().StateHash(), live->chain.engine().StateHash());
   // Batches 4 and 9 (0-based), dealt to different preparers; the later one first.
   for (uint64_t seq : {9u * 512u + 77u, 4u * 512u + 300u}) {
-    auto entries = store().ReadEntries("hengqin", seq, 1);
-    ASSERT_TRUE(entries.ok() && entries->size() == 1);
-    std::string line = entries->front().line;
-    size_t at = line.find("\"at\":\"2026-03-02T");
-    ASSERT_NE(at, std::string::npos) << line;
-    line.replace(at, 17, "\"at\":\"2026-03-03T");
-    backend_->CorruptLine("hengqin", seq, line);
+    ASSERT_NO_FATAL_FAILURE(MoveTheDateOf(seq));
     auto failed = ZoneSet::Load(store(), true, nullptr);
     ASSERT_FALSE(failed.ok());
     EXPECT_NE(failed.error().message.find("zone hengqin: seq " + std::to_string(seq) + ": "), std::string::npos)

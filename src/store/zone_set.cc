@@ -152,12 +152,6 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
     // kPreparers threads, which prepare them; this thread takes them back in the same turn, so
     // that entries are replayed in order.
     PreparedQueue raw[kPreparers], prepared[kPreparers];
-    auto close_all = [&] {
-      for (size_t k = 0; k < kPreparers; ++k) {
-        raw[k].Close();
-        prepared[k].Close();
-      }
-    };
     Status read_status = Status::Ok();
     std::thread reader([&] {
       size_t dealt = 0;
@@ -167,14 +161,14 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
         batch = std::make_unique<PreparedQueue::Batch>();
       };
       read_status = store.ScanEntries(record.zone, first, record.entries, [&](const EntryRecord& stored) -> Status {
-        if (raw[dealt % kPreparers].closed()) return Error{"replay stopped"};
+        // A replay that stopped closes every queue: looked at once a batch, not once an entry.
+        if (batch->empty() && raw[dealt % kPreparers].closed()) return Error{"replay stopped"};
         batch->emplace_back().stored = stored;
         if (batch->size() == kPreparedBatch) deal();
         return Status::Ok();
       });
       if (!batch->empty()) deal();
-      // The end, where the replaying thread looks next; the other preparers end too.
-      for (size_t k = 0; k < kPreparers; ++k) raw[(dealt + k) % kPreparers].Push(nullptr);
+      for (PreparedQueue& queue : raw) queue.Push(nullptr);  // each preparer ends, passing it on
     });
     std::vector<std::thread> preparers;
     for (size_t k = 0; k < kPreparers; ++k) {
@@ -195,7 +189,10 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
       }
       if (!status) break;
     }
-    close_all();
+    for (size_t k = 0; k < kPreparers; ++k) {
+      raw[k].Close();
+      prepared[k].Close();
+    }
     reader.join();
     for (std::thread& preparer : preparers) preparer.join();
     // A read error ends the stream early: the entries before it were replayed, the rest is missing.
