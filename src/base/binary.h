@@ -1,16 +1,19 @@
 // Binary writer and reader for snapshots: fixed-width little-endian integers and length-prefixed
-// byte strings, with a reader that never reads past its input. Unlike FieldEncoder (encoding.h), this
-// is not a canonical encoding for hashing: it is a compact container whose integrity is checked by
-// the format that uses it (engine/snapshot.h).
+// byte strings, with a reader that never reads past its input.
 //
 // The reader is sticky: after the first fault (input too short, a length beyond the input, a count
 // beyond its bound) every later read returns zero values and ok() stays false, so a decoder can read
-// a whole record and check once.
+// a whole record and check once. It is also strict, so that a decoder built on it accepts exactly
+// one encoding of each value: a bool is 0 or 1, a narrowed integer fits its type, an absent optional
+// has a zero value, a map's keys come in increasing order. The engine's state hash is the SHA-256 of
+// this encoding (engine/snapshot.cc), which holds only because of that.
 // Thread-safety: not shared.
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,7 +56,28 @@ class BinaryReader {
   uint32_t U32() { return static_cast<uint32_t>(Fixed(4)); }
   uint64_t U64() { return Fixed(8); }
   int64_t I64() { return static_cast<int64_t>(Fixed(8)); }
-  bool Bool() { return U8() != 0; }
+  bool Bool() {
+    uint8_t value = U8();
+    if (value > 1) ok_ = false;
+    return value == 1;
+  }
+  // An I64 that must fit in 32 bits (dates, counters kept narrower in memory).
+  int32_t I64AsI32() {
+    int64_t value = I64();
+    if (value < INT32_MIN || value > INT32_MAX) {
+      ok_ = false;
+      return 0;
+    }
+    return static_cast<int32_t>(value);
+  }
+  // An optional saved as a bool and an I64 (zero when absent), the value fitting in 32 bits.
+  std::optional<int32_t> OptionalI32() {
+    bool present = Bool();
+    int32_t value = I64AsI32();
+    if (!present && value != 0) ok_ = false;
+    if (!present) return std::nullopt;
+    return value;
+  }
   std::string Bytes() { return std::string(View()); }
   std::string_view View() {
     uint64_t size = U64();
@@ -92,6 +116,7 @@ class BinaryReader {
   void Fail() { ok_ = false; }
   bool ok() const { return ok_; }
   bool at_end() const { return position_ == in_.size(); }
+  size_t position() const { return position_; }
 
  private:
   uint64_t Fixed(int bytes) {
@@ -111,13 +136,15 @@ class BinaryReader {
   bool ok_ = true;
 };
 
-// Inserts a loaded entry into a map that was saved in key order: at the end, in constant time (for
-// sorted input); a key met twice fails the reader (a saved map has none).
+// Inserts a loaded entry into a map that was saved in key order: at the end, in constant time. A key
+// not greater than the one before fails the reader (a saved map's keys are increasing).
 template <typename Map, typename Key, typename Value>
 void InsertLoaded(BinaryReader& in, Map* map, Key&& key, Value&& value) {
-  const size_t before = map->size();
+  if (!map->empty() && !map->key_comp()(map->rbegin()->first, key)) {
+    in.Fail();
+    return;
+  }
   map->emplace_hint(map->end(), std::forward<Key>(key), std::forward<Value>(value));
-  if (map->size() == before) in.Fail();
 }
 
 }  // namespace twoline

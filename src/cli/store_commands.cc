@@ -333,9 +333,10 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
   if (stored_read_models) zone.tracker.Attach(&zone.chain.engine());
   uint64_t snapshot_seq = 0;
   if (from_snapshot) {
-    snapshot_seq = store::RestoreNewestSnapshot(store, record, &zone, [&](const std::string& warning) {
-      err << "twoline verify: warning: " << warning << "\n";
-    });
+    snapshot_seq = store::RestoreNewestSnapshot(
+        store, record, &zone,
+        [&](const std::string& warning) { err << "twoline verify: warning: " << warning << "\n"; },
+        UINT64_MAX, /*check_encoding=*/true);
     if (snapshot_seq == 0) {
       err << "twoline verify: note: zone " << record.zone
           << ": no valid snapshot; replaying from the first entry\n";
@@ -344,7 +345,7 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
   if (Status status = store::ReplayTail(store, record, &zone); !status) return status;
   if (from_snapshot && snapshot_seq != 0) {
     err << "twoline verify: zone " << record.zone << ": snapshot at seq " << snapshot_seq
-        << " checked (state hash, head), " << record.entries - snapshot_seq
+        << " checked (state hash, encoding, head), " << record.entries - snapshot_seq
         << " entries replayed after it\n";
   }
   if (!stored_read_models) {

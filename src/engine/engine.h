@@ -22,10 +22,16 @@
 
 namespace twoline::engine {
 
-// The parts of the state hash (engine/state_hash.cc), in the order they are combined.
+// The parts of the state, in the order they are hashed and saved (engine/snapshot.cc).
 enum class StatePart { kRegistries = 0, kDecided = 1, kLedger = 2, kRecords = 3 };
 using StatePartHashes = std::array<Hash256, 4>;
-// SHA-256 of one part's canonical encoding. The parts read disjoint members of `state`, so
+// Writes one part of the state in its snapshot encoding, offering what has been written to `spill`
+// after each record (it may consume and clear it). The encoding is a function of the state alone:
+// registries in the order they were registered (the journal's order), decided ids in seq order,
+// maps in key order.
+void SaveStatePart(BinaryWriter& out, const State& state, uint64_t last_seq, StatePart part,
+                   const Spill& spill = nullptr);
+// SHA-256 of one part's encoding (SaveStatePart). The parts read disjoint members of `state`, so
 // different parts may be hashed on different threads at once.
 Hash256 StatePartHash(const State& state, uint64_t last_seq, StatePart part);
 // The state hash: the version, `last_seq`, the digest of the profile in force and the parts.
@@ -59,22 +65,26 @@ class Engine {
   uint64_t last_seq() const { return last_seq_; }
 
   const State& state() const { return state_; }
-  // SHA-256 over a canonical encoding of the whole state (sorted; independent of insertion order
-  // and of hash-map iteration order), taken in four parts (StatePartHash) and combined
-  // (CombineStateHash). With `threads` of 2 a state of `parallel_from` decided ids or more is
-  // hashed on two threads (the same hash); never from a forked child (snapshots), which must not
-  // start threads.
+  // The state hash: SHA-256 over each part of the state in its snapshot encoding (StatePartHash),
+  // combined (CombineStateHash). The encoding follows the journal's order, so a live engine, a
+  // replay of its journal and a snapshot of either hash alike. With `threads` of 2 a state of
+  // `parallel_from` decided ids or more is hashed on two threads (the same hash); never from a
+  // forked child (snapshots), which must not start threads.
   static constexpr size_t kStateHashParallelFrom = 50000;
   Hash256 StateHash(int threads = 1, size_t parallel_from = kStateHashParallelFrom) const;
   // The idempotency body digest: first 8 bytes of SHA-256 of the command's canonical JSON.
   static uint64_t BodyDigest(const Command& command);
 
-  // Snapshots (engine/snapshot.h): the whole engine, profiles included.
-  void SaveSnapshot(BinaryWriter& out) const;
+  // Snapshots (engine/snapshot.cc): the whole engine, profiles included. With `state_hash`, also
+  // takes the state hash from the bytes written (on two threads with `threads` of 2).
+  void SaveSnapshot(BinaryWriter& out, Hash256* state_hash = nullptr, int threads = 1) const;
   // Restores a saved engine into this (empty) one; an error names what is malformed. With
-  // `state_hash`, also takes the restored state's hash, each part as soon as it is decoded; with
-  // `threads` of 2 or more each part of the snapshot is decoded and hashed on a thread of its own.
-  Status LoadSnapshot(BinaryReader& in, int threads = 1, Hash256* state_hash = nullptr);
+  // `state_hash`, also takes the restored state's hash (that of the saved parts' bytes); with
+  // `check_encoding`, also writes each restored part again and compares it with the saved bytes
+  // (`verify --from-snapshot`); with `threads` of 2 or more each part is decoded on a thread of
+  // its own.
+  Status LoadSnapshot(BinaryReader& in, int threads = 1, Hash256* state_hash = nullptr,
+                      bool check_encoding = false);
 
  private:
   Decision DecideNew(const Command& command, const uint8_t id_digest[16],

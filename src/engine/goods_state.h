@@ -153,13 +153,6 @@ struct GoodsState {
   void IndexDocumentKeys();
   // True when any party holds or expects the sku.
   bool HasStock(std::string_view sku) const { return ledger.HasStock(sku); }
-  // Appends the canonical encoding of the goods state (for the state hash): the ledger, then the
-  // records in sorted id order (stocktakes in the order they were taken).
-  void Encode(std::string* out, const Spill& spill = nullptr) const;
-  // Encode's two parts, in its order: the ledger, then the records. Each offers what it wrote to
-  // `spill` after each record.
-  void EncodeLedger(std::string* out, const Spill& spill = nullptr) const;
-  void EncodeRecords(std::string* out, const Spill& spill = nullptr) const;
 };
 
 }  // namespace twoline::engine

@@ -55,9 +55,11 @@ Chain::Submitted Chain::Submit(const engine::Command& command) {
 }
 
 Status Chain::Restore(BinaryReader& engine_body, const Hash256& head,
-                      proof::MerkleFrontier frontier, int threads, Hash256* state_hash) {
+                      proof::MerkleFrontier frontier, int threads, Hash256* state_hash,
+                      bool check_encoding) {
   CHECK(engine_.last_seq() == 0);
-  if (Status status = engine_.LoadSnapshot(engine_body, threads, state_hash); !status) {
+  if (Status status = engine_.LoadSnapshot(engine_body, threads, state_hash, check_encoding);
+      !status) {
     engine_ = engine::Engine();
     return status;
   }

@@ -48,10 +48,11 @@ class Chain {
   Status Replay(const Entry& entry, const engine::Command& command, const EntryHashes& hashes);
   // Restores a chain from a snapshot's engine body, the hash of its last entry and the Merkle
   // frontier of its entries (journal/snapshot.h checks the container and that the frontier covers
-  // every entry). The chain must be empty. With `state_hash`, also takes the restored state's hash
+  // every entry). The chain must be empty. With `state_hash`, also takes the restored state's hash;
+  // with `check_encoding`, also checks that the restored engine saves to the same bytes
   // (Engine::LoadSnapshot, on `threads` threads).
   Status Restore(BinaryReader& engine_body, const Hash256& head, proof::MerkleFrontier frontier,
-                 int threads = 1, Hash256* state_hash = nullptr);
+                 int threads = 1, Hash256* state_hash = nullptr, bool check_encoding = false);
   // Puts a profile in force: a new profile entry.
   Entry PutProfileInForce(std::shared_ptr<const policy::Profile> profile);
   // Decides a parsed command. Invalid decisions and duplicates produce no entry; for a duplicate,

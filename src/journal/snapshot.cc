@@ -25,9 +25,11 @@ constexpr char kMagic[16] = {'t', 'w', 'o', 'l', 'i', 'n', 'e', '-',
 // Version 3: the Merkle frontier of the chain's entries follows the zone id. Version 4: the engine
 // body is in four sections, each with its length (engine/snapshot.cc), and the state hash is
 // version 4 (engine/state_hash.cc). Version 5: the container's checksum is XXH3-128 (16 bytes)
-// instead of SHA-256 (32); version 4 snapshots are still read.
-constexpr uint32_t kFormatVersion = 5;
-constexpr uint32_t kOldestReadVersion = 4;
+// instead of SHA-256 (32). Version 6: the engine body puts the profiles in a section of their own
+// before the four parts of the state, saves the decided ids in seq order, and the state hash is
+// version 5, the hash of the parts' bytes. Older versions are refused (their bodies are laid out
+// otherwise): the zone is then loaded from a full replay, and its next snapshot is version 6.
+constexpr uint32_t kFormatVersion = 6;
 
 // The container without its body, and the body.
 struct Parsed {
@@ -36,7 +38,6 @@ struct Parsed {
   std::string_view body;
 };
 
-size_t ChecksumBytes(uint32_t version) { return version >= 5 ? kSnapshotChecksumBytes : 32; }
 
 // The version field of a container at least as long as its magic and version; 0 when shorter.
 uint32_t VersionOf(std::string_view bytes) {
@@ -45,20 +46,10 @@ uint32_t VersionOf(std::string_view bytes) {
   return in.U32();
 }
 
-// The checksum that `version` puts after `content`.
-std::string ChecksumOf(std::string_view content, uint32_t version) {
-  if (version < 5) {
-    Hash256 sha = Sha256(content);
-    return std::string(reinterpret_cast<const char*>(sha.data()), sha.size());
-  }
-  return SnapshotChecksum(content);
-}
-
 // Checks the checksum at the end of a snapshot long enough to hold one.
-Status CheckChecksum(std::string_view bytes, uint32_t version) {
-  const size_t size = ChecksumBytes(version);
-  std::string_view content = bytes.substr(0, bytes.size() - size);
-  if (ChecksumOf(content, version) != bytes.substr(content.size())) {
+Status CheckChecksum(std::string_view bytes) {
+  std::string_view content = bytes.substr(0, bytes.size() - kSnapshotChecksumBytes);
+  if (SnapshotChecksum(content) != bytes.substr(content.size())) {
     return Error{"snapshot: checksum mismatch (torn or corrupted)"};
   }
   return Status::Ok();
@@ -68,18 +59,18 @@ Status CheckChecksum(std::string_view bytes, uint32_t version) {
 // then checks it, with CheckChecksum, before it trusts anything parsed).
 Result<Parsed> Parse(std::string_view bytes, bool check_checksum = true) {
   const uint32_t version = VersionOf(bytes);
-  const size_t checksum_bytes = ChecksumBytes(version);
+  const size_t checksum_bytes = kSnapshotChecksumBytes;
   if (bytes.size() < sizeof kMagic + 4 + 8 + 32 + 32 + 8 + 8 + checksum_bytes) {
     return Error{"snapshot: too short (" + std::to_string(bytes.size()) + " bytes): torn write?"};
   }
   if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return Error{"snapshot: bad magic"};
-  if (version < kOldestReadVersion || version > kFormatVersion) {
-    return Error{"snapshot: format version " + std::to_string(version) + " is not one this build reads (" +
-                 std::to_string(kOldestReadVersion) + " to " + std::to_string(kFormatVersion) +
+  if (version != kFormatVersion) {
+    return Error{"snapshot: format version " + std::to_string(version) +
+                 " is not the one this build reads (" + std::to_string(kFormatVersion) +
                  "; written by another build)"};
   }
   if (check_checksum) {
-    if (Status status = CheckChecksum(bytes, version); !status) return Error{status.message()};
+    if (Status status = CheckChecksum(bytes); !status) return Error{status.message()};
   }
   std::string_view content = bytes.substr(0, bytes.size() - checksum_bytes);
   BinaryReader in(content.substr(sizeof kMagic + 4));
@@ -97,15 +88,12 @@ Result<Parsed> Parse(std::string_view bytes, bool check_checksum = true) {
 }  // namespace
 
 std::string EncodeSnapshot(const Chain& chain, int threads) {
-  // With two threads the state hash is taken beside the encoding (both only read the state).
-  Hash256 state{};
-  std::thread hasher;
-  if (threads >= 2) hasher = std::thread([&] { state = chain.engine().StateHash(); });
   // The engine is encoded straight into the container, after a header whose state hash and body
   // length are filled in once known: the bytes are those of writing the body first, without a
-  // second copy of it. Reserved at about 256 bytes an entry (a simulated zone takes about 210), up
-  // to 512 MiB, so that a large state is not copied as its string doubles either; pages not written
-  // cost nothing, and the cap keeps the reservation within what any host grants.
+  // second copy of it. The state hash is that of the parts' bytes, taken once they are written.
+  // Reserved at about 256 bytes an entry (a simulated zone takes about 210), up to 512 MiB, so that
+  // a large state is not copied as its string doubles either; pages not written cost nothing, and
+  // the cap keeps the reservation within what any host grants.
   std::string out;
   out.reserve(std::min<uint64_t>(chain.entries() * 256, uint64_t{512} << 20) + 4096);
   out.append(kMagic, sizeof kMagic);
@@ -114,18 +102,14 @@ std::string EncodeSnapshot(const Chain& chain, int threads) {
   w.U64(chain.entries());
   w.Raw(chain.head().data(), 32);
   const size_t state_at = out.size();
+  Hash256 state{};
   w.Raw(state.data(), 32);  // zero until the hash is known
   w.Bytes(chain.engine().has_profile() ? chain.engine().profile().id : "");
   w.Bytes(chain.frontier().Serialize());
   const size_t length_at = out.size();
   w.U64(0);  // the body's length, once written
-  chain.engine().SaveSnapshot(w);
+  chain.engine().SaveSnapshot(w, &state, threads);
   const uint64_t body_length = out.size() - length_at - 8;
-  if (hasher.joinable()) {
-    hasher.join();
-  } else {
-    state = chain.engine().StateHash();
-  }
   std::memcpy(out.data() + state_at, state.data(), 32);
   w.PatchU64(length_at, body_length);
   out += SnapshotChecksum(out);
@@ -142,19 +126,20 @@ Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes) {
 // state of hundreds of megabytes: each takes a fraction of a second); nothing decoded is kept
 // unless the checksum, then the state hash, match. The decoder is bounded against any input
 // (engine/snapshot.cc), so decoding a corrupted body before its checksum is known is safe.
-Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header) {
+Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header,
+                    bool check_encoding) {
   auto parsed = Parse(bytes, /*check_checksum=*/false);
   if (!parsed) {
     // A torn or corrupted file is reported as such rather than by what its corruption broke.
     const uint32_t version = VersionOf(bytes);
-    if (version >= kOldestReadVersion && version <= kFormatVersion &&
-        bytes.size() >= ChecksumBytes(version)) {
-      if (Status checksum = CheckChecksum(bytes, version); !checksum) return checksum;
+    if (version == kFormatVersion &&
+        bytes.size() >= kSnapshotChecksumBytes) {
+      if (Status checksum = CheckChecksum(bytes); !checksum) return checksum;
     }
     return Error{parsed.error().message};
   }
   Status checksum;
-  std::thread checker([&] { checksum = CheckChecksum(bytes, VersionOf(bytes)); });
+  std::thread checker([&] { checksum = CheckChecksum(bytes); });
   Status restored;
   Hash256 state_hash{};
   auto frontier = proof::MerkleFrontier::Parse(parsed->frontier);
@@ -166,7 +151,7 @@ Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header
   } else {
     BinaryReader body(parsed->body);
     restored = chain->Restore(body, parsed->header.head, std::move(*frontier), /*threads=*/2,
-                              &state_hash);
+                              &state_hash, check_encoding);
   }
   checker.join();
   auto fail = [&](std::string message) -> Status {

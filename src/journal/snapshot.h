@@ -5,7 +5,7 @@
 //
 //   offset  size  field
 //   0       16    magic "twoline-snapshot"
-//   16      4     format version (5)
+//   16      4     format version (6)
 //   20      8     seq: the state is the state after this entry
 //   28      32    head: the hash of entry `seq` (the chain head)
 //   60      32    state hash: Engine::StateHash() of the saved state
@@ -15,15 +15,16 @@
 //   …       8+m   engine body (u64 length, bytes; engine/snapshot.cc documents its layout)
 //   end-16  16    XXH3-128 of every byte before it (SnapshotChecksum; version 4: SHA-256, 32 bytes)
 //
-// Version 3 added the frontier; version 5 the faster checksum (a torn or corrupted file is what
-// the checksum is for: trust comes from the state hash and the journal's head, below). Versions 4
-// and 5 are read; a snapshot of another version is refused (the zone is then loaded from an older
-// snapshot or replayed from the journal, which rebuilds the frontier): never read as if it were
-// this version.
+// Version 3 added the frontier; version 5 the faster checksum; version 6 the body of the state hash
+// version 5 (the profiles first, then the four parts, each hashed as saved). A snapshot of another
+// version is refused (the zone is then loaded from an older snapshot or replayed from the journal,
+// which rebuilds the frontier): never read as if it were this version.
 //
 // A snapshot is never trusted: Load checks the magic, version and checksum (a torn or corrupted
 // file), that the frontier covers exactly `seq` entries, decodes the body with bounds on every
-// count, recomputes the state hash of the restored engine and compares it with the recorded one.
+// count and a strict decoder (each value has one encoding), hashes the bytes it decoded — the state
+// hash of the restored engine — and compares it with the recorded one; with `check_encoding` it
+// also writes the restored engine again and compares the bytes (`verify --from-snapshot`).
 // The caller then checks that the journal's entry `seq` has hash `head` (the snapshot belongs to
 // this journal) before replaying the tail. The frontier's hashes are covered by the checksum only:
 // a full replay (`verify`) recomputes them from the entries.
@@ -51,14 +52,15 @@ struct SnapshotHeader {
 inline constexpr size_t kSnapshotChecksumBytes = 16;
 std::string SnapshotChecksum(std::string_view content);
 
-// Encodes `chain` (whose state hash is computed here: O(state)). With `threads` of 2 the hash is
-// taken on a second thread beside the encoding; never from a forked child (the snapshotter's),
-// which must not start threads.
+// Encodes `chain` and takes its state hash from the bytes written. With `threads` of 2 the parts
+// are hashed on two threads; never from a forked child (the snapshotter's), which must not start
+// threads.
 std::string EncodeSnapshot(const Chain& chain, int threads = 1);
 // Reads and checks the container only (magic, version, checksum): cheap apart from the checksum.
 Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes);
 // Checks the container, restores the chain (which must be empty) and checks its state hash. On
 // failure the chain is left empty and the error says what was wrong.
-Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header);
+Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header,
+                    bool check_encoding = false);
 
 }  // namespace twoline::journal

@@ -465,96 +465,6 @@ void Ledger::CheckAllInvariants() const {
   for (const Lot& lot : lots_) CheckLot(lot);
 }
 
-// ---- Canonical encoding ----
-
-namespace {
-
-void EncodeAmounts(FieldEncoder& e, uint8_t tag, const Amounts& a) {
-  e.I64(tag, a.quantity_milli);
-  e.I64(tag, a.value_fen);
-  e.I64(tag, a.imported_input_fen);
-  e.I64(tag, a.mainland_input_fen);
-}
-
-void EncodeSpec(FieldEncoder& e, const LotSpec& spec) {
-  e.Bytes(120, spec.party);
-  e.Bytes(121, spec.sku);
-  e.U64(122, static_cast<uint64_t>(spec.status) << 8 | static_cast<uint64_t>(spec.release_status));
-  e.Bytes(123, spec.origin);
-  e.I64(124, spec.produced_on ? *spec.produced_on : INT64_MIN);
-  e.U64(125, static_cast<uint64_t>(spec.source) << 8 | (spec.processed ? 1 : 0));
-  EncodeAmounts(e, 126, spec.amounts);
-  for (const LotParent& parent : spec.parents) {
-    e.U64(127, parent.lot);
-    e.I64(127, parent.quantity_milli);
-  }
-}
-
-void EncodeKey(FieldEncoder& e, uint8_t tag, const AccountKey& key) {
-  e.Bytes(tag, key.sku);
-  e.Bytes(tag, key.party);
-  e.U64(tag, key.code);
-}
-
-}  // namespace
-
-void Ledger::Encode(std::string* out, const Spill& spill) const {
-  FieldEncoder e(out);
-  auto offer = [&] {
-    if (spill) spill(out);
-  };
-  e.U64(100, accounts_.size());
-  for (const auto& [key, balance] : accounts_) {
-    EncodeKey(e, 101, key);
-    e.I64(102, balance.quantity_milli);
-    e.I64(103, balance.value_fen);
-    e.I64(104, balance.reserved_milli);
-    e.I64(105, balance.incoming_milli);
-    offer();
-  }
-  e.U64(110, lots_.size());
-  for (const Lot& lot : lots_) {
-    e.U64(111, lot.id);
-    EncodeSpec(e, lot.spec);
-    e.U64(112, static_cast<uint64_t>(lot.status));
-    e.Bytes(113, lot.created_by);
-    e.I64(114, lot.created_on);
-    EncodeAmounts(e, 115, lot.on_hand);
-    EncodeAmounts(e, 116, lot.reserved);
-    offer();
-  }
-  e.U64(130, pendings_.size());
-  for (const auto& [document, pending] : pendings_) {
-    e.Bytes(131, document);
-    e.Bytes(132, pending.party);
-    for (const Slice& slice : pending.slices) {
-      e.U64(133, slice.lot);
-      EncodeAmounts(e, 133, slice.amounts);
-    }
-    const Destination& d = pending.destination;
-    e.U64(134, (d.external ? 1u : 0u) | (d.keep_status ? 2u : 0u) |
-                   static_cast<uint64_t>(d.account) << 8 | static_cast<uint64_t>(d.status) << 16 |
-                   static_cast<uint64_t>(d.source) << 24);
-    e.Bytes(135, d.party);
-    for (const LotSpec& spec : pending.incoming) EncodeSpec(e, spec);
-    e.U64(136, static_cast<uint64_t>(pending.incoming_from));
-    offer();
-  }
-  e.U64(140, postings_.size());
-  for (const Posting& p : postings_) {
-    e.U64(141, p.id);
-    e.Bytes(142, p.document);
-    e.I64(143, p.date);
-    EncodeKey(e, 144, p.from);
-    EncodeKey(e, 145, p.to);
-    e.U64(146, p.from_lot);
-    e.U64(147, p.to_lot);
-    e.I64(148, p.quantity_milli);
-    e.I64(149, p.value_fen);
-    offer();
-  }
-}
-
 // ---- Planner ----
 
 Amounts Planner::FreeOf(const Lot& lot) const {
@@ -704,9 +614,7 @@ LotSpec LoadSpec(BinaryReader& in) {
   spec.status = LoadStatus(in);
   spec.release_status = LoadStatus(in);
   spec.origin = in.Bytes();
-  bool produced = in.Bool();
-  int64_t produced_on = in.I64();
-  if (produced) spec.produced_on = static_cast<Date>(produced_on);
+  spec.produced_on = in.OptionalI32();
   uint8_t source = in.U8();
   if (source > static_cast<uint8_t>(LotSource::kStatusChange)) in.Fail();
   spec.source = static_cast<LotSource>(source);
@@ -745,13 +653,14 @@ Destination LoadDestination(BinaryReader& in) {
   return d;
 }
 
-template <typename Map>
-void SaveIdLists(BinaryWriter& out, const Map& map) {
+template <typename Map, typename Offer>
+void SaveIdLists(BinaryWriter& out, const Map& map, const Offer& offer) {
   out.U64(map.size());
   for (const auto& [key, ids] : map) {
     out.Bytes(key);
     out.U64(ids.size());
     for (uint64_t id : ids) out.U64(id);
+    offer();
   }
 }
 
@@ -768,7 +677,10 @@ void LoadIdLists(BinaryReader& in, Map* map) {
 
 }  // namespace
 
-void Ledger::Save(BinaryWriter& out) const {
+void Ledger::Save(BinaryWriter& out, const Spill& spill) const {
+  auto offer = [&] {
+    if (spill) spill(out.out());
+  };
   out.U64(accounts_.size());
   for (const auto& [key, balance] : accounts_) {
     SaveKey(out, key);
@@ -776,6 +688,7 @@ void Ledger::Save(BinaryWriter& out) const {
     out.I64(balance.value_fen);
     out.I64(balance.reserved_milli);
     out.I64(balance.incoming_milli);
+    offer();
   }
   out.U64(lots_.size());
   for (const Lot& lot : lots_) {
@@ -786,8 +699,9 @@ void Ledger::Save(BinaryWriter& out) const {
     out.I64(lot.created_on);
     SaveAmounts(out, lot.on_hand);
     SaveAmounts(out, lot.reserved);
+    offer();
   }
-  SaveIdLists(out, live_lots_);
+  SaveIdLists(out, live_lots_, offer);
   out.U64(pendings_.size());
   for (const auto& [document, pending] : pendings_) {
     out.Bytes(pending.document);
@@ -801,6 +715,7 @@ void Ledger::Save(BinaryWriter& out) const {
     out.U64(pending.incoming.size());
     for (const LotSpec& spec : pending.incoming) SaveSpec(out, spec);
     out.U8(static_cast<uint8_t>(pending.incoming_from));
+    offer();
   }
   out.U64(postings_.size());
   for (const Posting& p : postings_) {
@@ -813,9 +728,10 @@ void Ledger::Save(BinaryWriter& out) const {
     out.U64(p.to_lot);
     out.I64(p.quantity_milli);
     out.I64(p.value_fen);
+    offer();
   }
-  SaveIdLists(out, lots_by_document_);
-  SaveIdLists(out, postings_by_document_);
+  SaveIdLists(out, lots_by_document_, offer);
+  SaveIdLists(out, postings_by_document_, offer);
   out.U64(stock_by_sku_.size());
   for (const auto& [sku, stock] : stock_by_sku_) {
     out.Bytes(sku);
@@ -850,7 +766,7 @@ bool Ledger::Load(BinaryReader& in) {
     lot.spec = LoadSpec(in);
     lot.status = LoadStatus(in);
     lot.created_by = in.Bytes();
-    lot.created_on = static_cast<Date>(in.I64());
+    lot.created_on = in.I64AsI32();
     lot.on_hand = LoadAmounts(in);
     lot.reserved = LoadAmounts(in);
     lots_.push_back(std::move(lot));
@@ -881,7 +797,7 @@ bool Ledger::Load(BinaryReader& in) {
     Posting p;
     p.id = in.U64();
     p.document = in.Bytes();
-    p.date = static_cast<Date>(in.I64());
+    p.date = in.I64AsI32();
     p.from = LoadKey(in);
     p.to = LoadKey(in);
     p.from_lot = in.U64();

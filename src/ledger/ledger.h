@@ -267,12 +267,12 @@ class Ledger {
   const std::vector<uint64_t>& last_touched_lots() const { return last_touched_lots_; }
   uint64_t executions() const { return executions_; }
 
-  // Appends the canonical encoding of the whole ledger (sorted; field tags 100-159), offering it to
-  // `spill` after each record.
-  void Encode(std::string* out, const Spill& spill = nullptr) const;
-  // Snapshots (engine/snapshot.h): every member, indexes included, in a form Load restores
-  // exactly. Load returns false on malformed input (the reader's fault) and leaves the ledger empty.
-  void Save(BinaryWriter& out) const;
+  // Snapshots (engine/snapshot.cc): every member, indexes included, in a form Load restores
+  // exactly, offering what has been written to `spill` after each record. Maps in key order,
+  // vectors in the order the journal filled them: the bytes are a function of the ledger alone
+  // (they are a part of the state hash). Load returns false on malformed input (the reader's
+  // fault) and leaves the ledger empty.
+  void Save(BinaryWriter& out, const Spill& spill = nullptr) const;
   bool Load(BinaryReader& in);
   // CHECKs every invariant over the whole ledger (tests; Execute checks only what it touched).
   void CheckAllInvariants() const;

@@ -277,14 +277,16 @@ TEST(Ledger, EncodingIsTheSameForTheSameHistory) {
                    1);
     Withdraw(&ledger, "OUT", "B", "W", 400, Outside(External::kOutsideSecondLine), false);
     std::string out;
-    ledger.Encode(&out);
+    BinaryWriter writer(&out);
+    ledger.Save(writer);
     return out;
   };
   std::string first = build();
   EXPECT_EQ(first, build());
   Ledger other;
   std::string empty;
-  other.Encode(&empty);
+  BinaryWriter empty_writer(&empty);
+  other.Save(empty_writer);
   EXPECT_NE(first, empty);
 }
 

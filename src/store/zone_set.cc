@@ -15,7 +15,7 @@ Status ReplayZone(Store& store, const ZoneRecord& record, Zone* zone) {
 
 uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zone,
                                const std::function<void(const std::string&)>& warn,
-                               uint64_t max_seq) {
+                               uint64_t max_seq, bool check_encoding) {
   CHECK(zone->chain.entries() == 0);
   auto say = [&](const std::string& text) {
     if (warn) warn("zone " + record.zone + ": " + text);
@@ -34,7 +34,7 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
     }
     journal::SnapshotHeader header;
     Status loaded = store.UseSnapshot(record.zone, info.seq, [&](std::string_view bytes) {
-      return journal::LoadSnapshot(bytes, &zone->chain, &header);
+      return journal::LoadSnapshot(bytes, &zone->chain, &header, check_encoding);
     });
     if (!loaded) {
       say(name + " ignored: " + loaded.message());

@@ -76,9 +76,11 @@ Status ReplayZone(Store& store, const ZoneRecord& record, Zone* zone);
 Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone);
 // Restores `zone` (empty) from the newest snapshot that checks out against the journal, trying older
 // ones after a failure (each reported to `warn`), among those at or before `max_seq`. Returns the
-// snapshot's seq, 0 when none was usable.
+// snapshot's seq, 0 when none was usable. With `check_encoding`, a snapshot is also written again
+// from the restored state and compared byte for byte (journal::LoadSnapshot; `verify
+// --from-snapshot`).
 uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zone,
                                const std::function<void(const std::string&)>& warn,
-                               uint64_t max_seq = UINT64_MAX);
+                               uint64_t max_seq = UINT64_MAX, bool check_encoding = false);
 
 }  // namespace twoline::store
