@@ -103,7 +103,9 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
     return answer;
   }
   if (submitted.entry) {
-    zone->tracker.Observe(command, submitted.entry->seq, submitted.entry->decision);
+    if (TracksReadModels(zone_id)) {
+      zone->tracker.Observe(command, submitted.entry->seq, submitted.entry->decision);
+    }
     Record(*zone, *submitted.entry, submitted.wire, command.id);
     answer.seq = submitted.entry->seq;
     answer.leaf_hash = zone->chain.last_leaf_hash();
@@ -143,7 +145,16 @@ ReadModelChanges CutPiece(ReadModelChanges* from, size_t rows) {
 
 }  // namespace
 
+bool CommitBatch::TracksReadModels(const std::string& zone) {
+  auto it = tracks_read_models_.find(zone);
+  if (it == tracks_read_models_.end()) {
+    it = tracks_read_models_.emplace(zone, store_.WantsReadModels(zone)).first;
+  }
+  return it->second;
+}
+
 AppendBatch CommitBatch::Seal(bool take_read_models, size_t read_model_rows_max) {
+  tracks_read_models_.clear();
   for (const auto& [zone_id, pending] : pending_) deferred_.insert(zone_id);
   if (take_read_models) {
     for (const std::string& zone_id : deferred_) {

@@ -95,6 +95,11 @@ class CommitBatch {
     Hash256 leaf_hash{};
   };
   Result<Original> OriginalDecision(const std::string& zone, uint64_t seq);
+  // Whether the store keeps `zone`'s read models (Store::WantsReadModels), asked once per batch:
+  // when it does not (a journal file in `run`), commands are not observed for them at all, which
+  // was a twentieth of deciding a record day. A store that starts keeping them later rebuilds them
+  // whole (replace_all), which needs no observed command.
+  bool TracksReadModels(const std::string& zone);
 
   ZoneSet& zones_;
   Store& store_;
@@ -105,6 +110,7 @@ class CommitBatch {
   std::deque<ReadModelChanges> queued_;  // taken, oldest first, not yet sealed into a batch
   size_t queued_rows_ = 0;
   size_t commands_ = 0;
+  std::map<std::string, bool, std::less<>> tracks_read_models_;  // until the next Seal
 };
 
 // The "id" member of a command's JSON ("" when it has none).

@@ -1398,5 +1398,32 @@ TEST(JournalStoreReadModels, AnAppendOnlyJournalKeepsNoneAndAReaderRebuildsThem)
   }
 }
 
+// A store that keeps no read models for a zone (a journal appended by `run`) gets no command
+// observed for them: nothing is touched while a batch is decided. One that keeps them does.
+TEST(JournalStoreReadModels, CommandsAreNotObservedForReadModelsNobodyKeeps) {
+  testing::TempDir directory;
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 50, 3);
+  for (bool read_models : {true, false}) {
+    JournalStoreOptions options;
+    options.read_models = read_models;
+    auto store = JournalStore::Open(directory.File(read_models ? "kept.journal" : "append.journal"),
+                                    options);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto zones = ZoneSet::Load(**store, /*rebuild_read_models=*/false, nullptr);
+    ASSERT_TRUE(zones.ok()) << zones.error().message;
+    testing::PutInForce(**zones, **store, {"hengqin"});
+    CommitBatch batch(**zones, **store);
+    size_t journaled = 0;
+    for (const std::string& line : day) {
+      auto answer = batch.Decide("hengqin", testing::ParseOrDie(line));
+      ASSERT_TRUE(answer.ok()) << answer.error().message;
+      if (answer->seq != 0 && !answer->duplicate) ++journaled;
+    }
+    ASSERT_GT(journaled, 100u);
+    EXPECT_EQ((*zones)->Find("hengqin")->tracker.HasTouched(), read_models);
+    ASSERT_TRUE(batch.Commit().ok());
+  }
+}
+
 }  // namespace
 }  // namespace twoline::store
