@@ -53,7 +53,7 @@ test-asan: build-asan
 
 build-fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWOLINE_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_command fuzz_profile fuzz_journal fuzz_http_request
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_command fuzz_profile fuzz_journal fuzz_http_request fuzz_snapshot
 
 # Each fuzz target for FUZZ_SECONDS from its seed corpus; fails on any crash, leak or sanitizer report.
 test-fuzz: build-fuzz

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bin=${1:-build/twoline}
 out=fuzz/corpus
 rm -rf "$out"
-mkdir -p "$out"/{command,profile,journal,http_request}
+mkdir -p "$out"/{command,profile,journal,http_request,snapshot}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -27,7 +27,23 @@ for scenario in tests/scenarios/*.scenario; do
     m=$((m + 1))
     printf '%s' "$entry" > "$out/journal/$(basename "$scenario" .scenario)-$(printf '%03d' $m)"
   done < "$work/$zone.journal"
-  rm -f "$work/$zone.journal"
+  # snapshot: the engine body of a snapshot of those entries (the container's body field).
+  rm -rf "$work/$zone.journal"*
+  "$bin" run --zone "$zone" --journal "$work/$zone.journal" --snapshot-every 1 < "$work/commands.jsonl" > /dev/null || true
+  for snap in "$work/$zone.journal.snapshots"/*.snap; do
+    [ -e "$snap" ] || continue
+    python3 - "$snap" "$out/snapshot/$(basename "$scenario" .scenario)" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+at = 16 + 4 + 8 + 32 + 32
+for _ in range(2):  # the zone id, the Merkle frontier
+    (n,) = struct.unpack_from("<Q", data, at)
+    at += 8 + n
+(n,) = struct.unpack_from("<Q", data, at)
+open(sys.argv[2], "wb").write(data[at + 8:at + 8 + n])
+PY
+  done
+  rm -rf "$work/$zone.journal"*
 done
 
 # profile: the built-in profiles.
@@ -47,4 +63,4 @@ request gzip 'POST / HTTP/1.1\r\nHost: a\r\nContent-Encoding: gzip\r\nContent-Le
 line=$(head -n 1 "$out/command/0001")
 printf '\x03POST /v1/zones/hengqin/commands HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n%s' "${#line}" "$line" \
   > "$out/http_request/post-command"
-echo "corpus: $(ls "$out/command" | wc -l) commands, $(ls "$out/journal" | wc -l) journal lines, $(ls "$out/profile" | wc -l) profiles, $(ls "$out/http_request" | wc -l) requests"
+echo "corpus: $(ls "$out/command" | wc -l) commands, $(ls "$out/journal" | wc -l) journal lines, $(ls "$out/profile" | wc -l) profiles, $(ls "$out/http_request" | wc -l) requests, $(ls "$out/snapshot" | wc -l) snapshot bodies"

@@ -12,7 +12,7 @@ keep=${3:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-for target in command profile journal http_request; do
+for target in command profile journal http_request snapshot; do
   corpus="$work/$target"
   mkdir -p "$corpus"
   if [ "$keep" = "--keep" ]; then corpus="fuzz/corpus/$target"; fi

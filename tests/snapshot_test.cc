@@ -331,6 +331,17 @@ TEST(Snapshot, ABodyInAnythingButItsOneEncodingIsRefused) {
     EXPECT_NE(hash, persons.engine().StateHash());
     EXPECT_EQ(restored.state().persons[0].inside, !persons.engine().state().persons[0].inside);
   }
+  // A NUL inside an affiliation: the engine keeps affiliations interned as C strings, so it would
+  // be cut short there (a fuzzer found this one).
+  journal::Chain lanes = RunScenario("persons-hetao-sz-lanes.scenario");
+  std::string lanes_body;
+  BinaryWriter lanes_out(&lanes_body);
+  lanes.engine().SaveSnapshot(lanes_out);
+  const size_t affiliation = lanes_body.find("Hetao research institute");
+  ASSERT_NE(affiliation, std::string::npos);
+  std::string edited = lanes_body;
+  edited[affiliation + 5] = '\0';
+  ExpectRefused(edited, "registries");
 }
 
 }  // namespace

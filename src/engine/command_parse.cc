@@ -288,6 +288,10 @@ bool ParsePerson(Reader& r, object root, PersonBody* person) {
       !r.StringArray(o, "lists", path, r.limits().lists_max, true, &person->lists)) {
     return false;
   }
+  // The engine keeps an affiliation interned as a C string: a NUL would silently cut it short.
+  if (person->affiliation.find('\0') != std::string::npos) {
+    return r.Fail(path + ".affiliation", "must not contain a NUL character");
+  }
   return r.Array(o, "documents", path, r.limits().documents_max,
                  [&](element item, const std::string& item_path) {
                    person->documents.emplace_back();

@@ -442,6 +442,23 @@ TEST_F(HengqinCarried, ValueTooLargeToConvertIsInvalidNotACrash) {
 
 // --- invalid input and idempotency -----------------------------------------------------------------
 
+// The engine keeps an affiliation as an interned C string: one with a NUL is refused when parsed,
+// never stored cut short.
+TEST(Persons, AnAffiliationWithANulCharacterDoesNotParse) {
+  const std::string command =
+      R"({"id":"r-nul","zone":"hengqin","at":"2026-03-01T08:00:00+08:00","type":"register_person",)"
+      R"("person":{"id":"MO-1","name":"A","nationality":"CN","resident_of":"MO",)"
+      R"("birth_date":"1990-01-01","affiliation":"Lab\u0000Two","lists":[],"documents":[]}})";
+  Command parsed;
+  ParseFailure failure;
+  EXPECT_FALSE(ParseCommand(command, Limits{}, &parsed, &failure));
+  EXPECT_NE(failure.message.find("affiliation"), std::string::npos) << failure.message;
+  EXPECT_NE(failure.message.find("NUL"), std::string::npos) << failure.message;
+  std::string without = command;
+  without.replace(without.find("\\u0000"), 6, " ");
+  EXPECT_TRUE(ParseCommand(without, Limits{}, &parsed, &failure)) << failure.message;
+}
+
 TEST(Persons, UnknownPersonOrGateIsInvalidAndLeavesNoTrace) {
   ZoneEngine zone("hengqin");
   zone.Register("MO-1", "MO", "home_return_permit", "2010-01-01", "2030-01-01");

@@ -416,6 +416,17 @@ Status LoadProfiles(BinaryReader& in, std::vector<std::shared_ptr<const policy::
   return Status::Ok();
 }
 
+// A string the state keeps interned (a C string): one with a NUL byte would be cut short there,
+// and write back as other bytes.
+std::string_view InternedText(BinaryReader& in) {
+  std::string_view text = in.View();
+  if (text.find('\0') != std::string_view::npos) {
+    in.Fail();
+    return {};
+  }
+  return text;
+}
+
 // The registries section: list ids, parties, persons, documents, items, inside_count.
 Status LoadRegistries(BinaryReader& in, State& s) {
   s.list_ids.resize(in.Count(9));
@@ -439,7 +450,7 @@ Status LoadRegistries(BinaryReader& in, State& s) {
     in.Raw(p.nationality, 2);
     in.Raw(p.resident_of, 2);
     p.birth_date = in.I64AsI32();
-    p.affiliation = Intern(in.View());
+    p.affiliation = Intern(InternedText(in));
     p.first_document = in.U32();
     const uint32_t document_count = in.U32();
     if (document_count > UINT16_MAX) in.Fail();
@@ -449,7 +460,7 @@ Status LoadRegistries(BinaryReader& in, State& s) {
     p.fresh_food_day = in.I64AsI32();
     p.lists = in.U64();
     p.entered_at = in.I64();
-    p.entered_gate = Intern(in.View());
+    p.entered_gate = Intern(InternedText(in));
   }
   s.documents.resize(in.Count(33));
   for (StoredDocument& d : s.documents) {

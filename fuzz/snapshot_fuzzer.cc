@@ -1,0 +1,22 @@
+// libFuzzer target: the engine snapshot decoder (Engine::LoadSnapshot) on arbitrary bytes. The state
+// hash is the hash of the bytes a load accepts (engine/state_hash.cc), which is sound only if the
+// decoder accepts one encoding of each state: a body it accepts must be written back byte for byte.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "base/binary.h"
+#include "engine/engine.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view body(reinterpret_cast<const char*>(data), size);
+  twoline::engine::Engine engine;
+  twoline::BinaryReader in(body);
+  if (!engine.LoadSnapshot(in).ok()) return 0;
+  std::string written;
+  twoline::BinaryWriter out(&written);
+  engine.SaveSnapshot(out);
+  if (written != body) std::abort();
+  return 0;
+}
