@@ -353,6 +353,7 @@ void Engine::SaveSnapshot(BinaryWriter& out, Hash256* state_hash, int threads) c
   out.U64(last_seq_);
   const size_t lengths_at = out.size();
   for (int i = 0; i < kSnapshotSections; ++i) out.U64(0);  // filled in below
+  // starts[i]: where section i begins; starts[kSnapshotSections]: where the body ends.
   size_t starts[kSnapshotSections + 1];
   starts[0] = out.size();
   out.U64(profiles_in_force_.size());
@@ -364,19 +365,18 @@ void Engine::SaveSnapshot(BinaryWriter& out, Hash256* state_hash, int threads) c
     starts[part + 1] = out.size();
     SaveStatePart(out, state_, last_seq_, static_cast<StatePart>(part));
   }
-  const size_t end = out.size();
+  starts[kSnapshotSections] = out.size();
   for (int i = 0; i < kSnapshotSections; ++i) {
-    const size_t next = i + 1 < kSnapshotSections ? starts[i + 1] : end;
-    out.PatchU64(lengths_at + 8 * static_cast<size_t>(i), next - starts[i]);
+    out.PatchU64(lengths_at + 8 * static_cast<size_t>(i), starts[i + 1] - starts[i]);
   }
   if (state_hash == nullptr) return;
   state_.goods.ledger.CheckAllInvariants();  // as whenever the state hash is taken
   // The state hash is that of the parts' bytes, just written.
   StatePartHashes parts;
-  auto hash_part = [&](int part) {
+  auto hash_part = [&](int part) {  // part p is section p + 1
     const size_t from = starts[part + 1];
-    const size_t to = part + 2 < kSnapshotSections ? starts[part + 2] : end;
-    parts[static_cast<size_t>(part)] = Sha256(std::string_view(*out.out()).substr(from, to - from));
+    parts[static_cast<size_t>(part)] =
+        Sha256(std::string_view(*out.out()).substr(from, starts[part + 2] - from));
   };
   if (threads >= 2) {
     // The registries and the ledger on this thread, the decided ids and the records on another.
