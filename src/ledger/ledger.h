@@ -297,8 +297,8 @@ class Ledger {
   void DropIfEmpty(const Lot& lot);
   void CheckAccounts(const std::string& party, const std::string& sku) const;
   // The internal accounts of a party and sku (by status; zero where there is none) are not below
-  // zero and equal the sums of its live lots.
-  void CheckPartySku(const std::string& party, const std::string& sku,
+  // zero and equal the sums of its live lots (`live_lots`, their ids).
+  void CheckPartySku(const std::vector<uint64_t>& live_lots,
                      const Balance (&internal)[kStatusCount]) const;
   void CheckLot(const Lot& lot) const;
 
