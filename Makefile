@@ -49,7 +49,7 @@ test-release: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 
 test-asan: build-asan
-	cd build-asan && ctest --output-on-failure -L unit
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
 
 build-fuzz: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWOLINE_FUZZ=ON >/dev/null
