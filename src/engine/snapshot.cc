@@ -428,6 +428,22 @@ std::string_view InternedText(BinaryReader& in) {
 }
 
 // The registries section: list ids, parties, persons, documents, items, inside_count.
+// Indexes `records` by their `key` member in `index` (empty), as a live engine would have: false
+// when two records have the same key. Each key's slot is prefetched a few keys ahead, so that the
+// misses of a table larger than the caches overlap.
+template <typename Records, typename Key>
+bool RebuildIndex(const Records& records, Key key, FlatIndex& index) {
+  constexpr uint32_t kAhead = 8;
+  auto key_of = [&](uint32_t i) -> std::string_view { return records[i].*key; };
+  index.Reserve(records.size());
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    if (i + kAhead < records.size()) index.Prefetch(key_of(i + kAhead));
+    if (index.Find(key_of(i), key_of) != FlatIndex::kAbsent) return false;
+    index.Insert(key_of(i), i);
+  }
+  return true;
+}
+
 Status LoadRegistries(BinaryReader& in, State& s) {
   s.list_ids.resize(in.Count(9));
   for (ListId& list : s.list_ids) {
@@ -484,27 +500,10 @@ Status LoadRegistries(BinaryReader& in, State& s) {
   }
   s.inside_count = in.I64();
   if (!in.ok() || !in.at_end()) return Malformed("registries");
-  // Indexes: rebuilt, refusing duplicate ids (which a saved engine never has). Each key's slot is
-  // prefetched a few keys ahead, so that the misses of a table larger than the caches overlap.
-  constexpr uint32_t kAhead = 8;
-  s.party_index.Reserve(s.parties.size());
-  s.person_index.Reserve(s.persons.size());
-  s.item_index.Reserve(s.items.size());
-  for (uint32_t i = 0; i < s.parties.size(); ++i) {
-    if (i + kAhead < s.parties.size()) s.party_index.Prefetch(s.parties[i + kAhead].id);
-    if (s.PartyPosition(s.parties[i].id) != FlatIndex::kAbsent) return Malformed("parties");
-    s.party_index.Insert(s.parties[i].id, i);
-  }
-  for (uint32_t i = 0; i < s.persons.size(); ++i) {
-    if (i + kAhead < s.persons.size()) s.person_index.Prefetch(s.persons[i + kAhead].id);
-    if (s.PersonPosition(s.persons[i].id) != FlatIndex::kAbsent) return Malformed("persons");
-    s.person_index.Insert(s.persons[i].id, i);
-  }
-  for (uint32_t i = 0; i < s.items.size(); ++i) {
-    if (i + kAhead < s.items.size()) s.item_index.Prefetch(s.items[i + kAhead].sku);
-    if (s.ItemPosition(s.items[i].sku) != FlatIndex::kAbsent) return Malformed("items");
-    s.item_index.Insert(s.items[i].sku, i);
-  }
+  // Indexes: rebuilt, refusing duplicate ids (which a saved engine never has).
+  if (!RebuildIndex(s.parties, &Party::id, s.party_index)) return Malformed("parties");
+  if (!RebuildIndex(s.persons, &Person::id, s.person_index)) return Malformed("persons");
+  if (!RebuildIndex(s.items, &Item::sku, s.item_index)) return Malformed("items");
   return Status::Ok();
 }
 

@@ -5,6 +5,7 @@
 #include "base/check.h"
 #include "base/decimal.h"
 #include "base/encoding.h"
+#include "base/growing_table.h"
 
 namespace twoline::ledger {
 namespace {
@@ -448,48 +449,42 @@ class LiveLotsByHash {
   using Lots = std::map<std::string, std::vector<uint64_t>, std::less<>>;
 
   explicit LiveLotsByHash(const Lots& lots) {
-    size_t slots = 16;
-    while (slots < 2 * lots.size()) slots *= 2;
-    slots_.resize(slots);
+    table_.Reserve(lots.size());
     for (const auto& entry : lots) {
-      size_t cut = entry.first.find('\x1f');
-      CHECK(cut != std::string::npos);
-      std::string_view key = entry.first;
-      uint64_t hash = Hash(key.substr(0, cut), key.substr(cut + 1));
-      size_t at = hash & (slots_.size() - 1);
-      while (slots_[at].entry != nullptr) at = (at + 1) & (slots_.size() - 1);
-      slots_[at] = Slot{hash, &entry};
+      const std::string_view key = entry.first;
+      const size_t cut = key.find('\x1f');
+      CHECK(cut != std::string_view::npos);
+      table_.Insert(Slot{Hash(key.substr(0, cut), key.substr(cut + 1)), &entry});
     }
   }
 
   // The ids of the live lots of `party` and `sku`; empty when there are none.
   const std::vector<uint64_t>& Find(std::string_view party, std::string_view sku) const {
     static const std::vector<uint64_t> kNone;
-    uint64_t hash = Hash(party, sku);
-    for (size_t at = hash & (slots_.size() - 1); slots_[at].entry != nullptr;
-         at = (at + 1) & (slots_.size() - 1)) {
-      const Slot& slot = slots_[at];
-      if (slot.hash != hash) continue;
-      std::string_view key = slot.entry->first;
-      if (key.size() == party.size() + 1 + sku.size() && key.starts_with(party) &&
-          key[party.size()] == '\x1f' && key.ends_with(sku)) {
-        return slot.entry->second;
-      }
-    }
-    return kNone;
+    const uint64_t hash = Hash(party, sku);
+    const Slot* slot = table_.Find(hash, [&](const Slot& s) {
+      const std::string_view key = s.entry->first;
+      return s.hash == hash && key.size() == party.size() + 1 + sku.size() &&
+             key.starts_with(party) && key[party.size()] == '\x1f' && key.ends_with(sku);
+    });
+    return slot == nullptr ? kNone : slot->entry->second;
   }
 
  private:
   struct Slot {
-    uint64_t hash = 0;
-    const Lots::value_type* entry = nullptr;
+    uint64_t hash;
+    const Lots::value_type* entry;  // nullptr: empty
+  };
+  struct Traits {
+    static bool Used(const Slot& slot) { return slot.entry != nullptr; }
+    static uint64_t Home(const Slot& slot) { return slot.hash; }
   };
   static uint64_t Hash(std::string_view party, std::string_view sku) {
     uint64_t h = std::hash<std::string_view>{}(party);
     return (h * 0x9e3779b97f4a7c15ull) ^ std::hash<std::string_view>{}(sku);
   }
 
-  std::vector<Slot> slots_;
+  GrowingTable<Slot, Traits> table_;
 };
 
 }  // namespace
