@@ -9,8 +9,13 @@ PACKAGES := cmake g++ make pkg-config clang-format sqlite3 libsqlite3-dev libssl
             libsimdjson-dev libcpp-httplib-dev libcli11-dev librapidcheck-dev libgtest-dev libgmock-dev \
             libbenchmark-dev iso-codes python3 time bc chromium fonts-wqy-microhei clang \
             libclang-rt-14-dev postgresql postgresql-client libpq-dev libtcmalloc-minimal4 \
-            libgoogle-perftools-dev libxxhash-dev
+            libgoogle-perftools-dev libxxhash-dev ninja-build
 JOBS ?= $(shell nproc)
+# Every tree is generated for Ninja, which keeps all cores compiling across library boundaries, and
+# compiled as unity sources (eight .cc files a compiler run): on 2 cores the sanitizer tree builds in
+# 4.0 min instead of 7.3 (docs/testing.md). A tree configured for another generator is reconfigured.
+CMAKE_CONFIGURE = cmake -G Ninja -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=8
+GENERATOR_CHECK = grep -qs '^CMAKE_GENERATOR:INTERNAL=Ninja$$' $(1)/CMakeCache.txt || rm -rf $(1)/CMakeCache.txt $(1)/CMakeFiles
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build build-asan build-fuzz test test-release test-asan test-fuzz fuzz bench demo format clean
@@ -38,11 +43,13 @@ build/.deps-ok: Makefile web/package-lock.json
 	@mkdir -p build && touch $@
 
 build: deps
-	@cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@$(call GENERATOR_CHECK,build)
+	@$(CMAKE_CONFIGURE) -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build build -j $(JOBS)
 
 build-asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTWOLINE_SANITIZE=ON >/dev/null
+	@$(call GENERATOR_CHECK,build-asan)
+	@$(CMAKE_CONFIGURE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTWOLINE_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS) --target twoline_unit_tests
 
 test-release: build
@@ -52,7 +59,8 @@ test-asan: build-asan
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
 
 build-fuzz: deps
-	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWOLINE_FUZZ=ON >/dev/null
+	@$(call GENERATOR_CHECK,build-fuzz)
+	@CC=clang CXX=clang++ $(CMAKE_CONFIGURE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTWOLINE_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_command fuzz_profile fuzz_journal fuzz_http_request fuzz_snapshot
 
 # Each fuzz target for FUZZ_SECONDS from its seed corpus; fails on any crash, leak or sanitizer report.

@@ -19,6 +19,19 @@
 #include "base/check.h"
 
 namespace twoline::http {
+
+// What a connection is doing (Connection::phase).
+enum class Phase : uint8_t {
+  kIdle,       // between requests (or not one byte yet)
+  kHead,       // request line and headers arriving
+  kBody,       // body arriving
+  kHandling,   // the handler has the request
+  kWriting,    // the response is being written
+  kStreaming,  // a streamed response is open
+  kLingering,  // an error response was written; input is discarded until the peer closes
+  kClosed,
+};
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -31,16 +44,6 @@ constexpr size_t kReadTurnBytes = 1 << 20;
 constexpr auto kScanInterval = std::chrono::milliseconds(50);
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 
-enum class Phase : uint8_t {
-  kIdle,       // between requests (or not one byte yet)
-  kHead,       // request line and headers arriving
-  kBody,       // body arriving
-  kHandling,   // the handler has the request
-  kWriting,    // the response is being written
-  kStreaming,  // a streamed response is open
-  kLingering,  // an error response was written; input is discarded until the peer closes
-  kClosed,
-};
 
 std::string PeerAddress(const sockaddr_storage& address) {
   char text[INET6_ADDRSTRLEN] = "";

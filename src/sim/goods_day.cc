@@ -31,7 +31,7 @@ constexpr int64_t kBannedPrefecturePpm = 150000;      // of those: from a banned
 constexpr int64_t kTestFailPpm = 40000;               // radiation tests that fail
 constexpr int64_t kInspectionFailPpm = 30000;         // other inspections that fail
 constexpr int64_t kMissingCertificatePpm = 10000;     // lines that lack a required certificate
-constexpr int64_t kForeignCurrencyPpm = 150000;       // declarations priced in foreign currency
+constexpr int64_t kDeclaredForeignCurrencyPpm = 150000;  // declarations priced in foreign currency
 constexpr int64_t kTruckSharePpm = 400000;            // releases that join a truck leaving soon
 constexpr int64_t kVehiclePpm = 800000;               // releases that name their vehicle
 constexpr int64_t kProcessPpm = 700000;               // admitted process inputs processed today
@@ -510,7 +510,7 @@ bool GoodsDay::DeclareAdmission(int32_t second, Kind kind) {
   if (declaration.lines.empty()) return false;
   declaration.id = NextDeclarationId();
   // Imports are often invoiced in a trading currency; mainland goods always in CNY.
-  if (!domestic && !trade_currencies_.empty() && random_.Chance(kForeignCurrencyPpm)) {
+  if (!domestic && !trade_currencies_.empty() && random_.Chance(kDeclaredForeignCurrencyPpm)) {
     declaration.currency = random_.Pick(trade_currencies_);
   }
   declaration.held = admission.hold || admission.hold_for_test;

@@ -25,7 +25,7 @@ constexpr int64_t kWhitelistLaneUsePpm = 850000;    // crossings of listed trave
 constexpr int64_t kExcursionPpm = 100000;           // round trips that also cross the other line
 constexpr int64_t kCarryPpm = 180000;               // crossings with an allowance: goods carried
 constexpr int64_t kOverAllowancePpm = 80000;        // of those: worth more than the allowance
-constexpr int64_t kForeignCurrencyPpm = 250000;     // carried goods priced in a foreign currency
+constexpr int64_t kCarriedForeignCurrencyPpm = 250000;  // carried goods priced in a foreign currency
 constexpr int64_t kFreshFoodMemberPpm = 100000;     // eligible residents on the fresh-food list
 constexpr int64_t kFreshFoodCarryPpm = 650000;      // members' first trip of the day with food
 constexpr int64_t kFreshFoodOverQuotaPpm = 40000;   // of those: over the quota
@@ -588,7 +588,7 @@ void PersonDay::WriteCarriedGoods(const Traveller& traveller, const Step& step,
                           : random_.Uniform(std::max<int64_t>(allowance_fen * 3 / 100, 5000),
                                             std::max<int64_t>(allowance_fen * 85 / 100, 10000));
   std::string currency = "CNY";
-  if (!carried_currencies_.empty() && random_.Chance(kForeignCurrencyPpm)) {
+  if (!carried_currencies_.empty() && random_.Chance(kCarriedForeignCurrencyPpm)) {
     currency = random_.Pick(carried_currencies_);
   }
   int64_t cny_per_unit = *view_.CnyPerUnit(currency);
