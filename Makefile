@@ -19,7 +19,7 @@ GENERATOR_CHECK = grep -qs '^CMAKE_GENERATOR:INTERNAL=Ninja$$' $(1)/CMakeCache.t
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build build-asan build-fuzz test test-release test-asan test-fuzz fuzz bench demo format clean
-FUZZ_SECONDS ?= 45
+FUZZ_SECONDS ?= 60
 
 all: build
 

@@ -27,7 +27,7 @@ class FlakyTokenStore : public store::Store {
     return memory_.ReadEntries(zone, from, limit);
   }
   Status ScanEntries(const std::string& zone, uint64_t from, uint64_t through,
-                     const std::function<Status(const store::EntryRecord&)>& each) override {
+                     const std::function<Status(store::EntryRecord&)>& each) override {
     return memory_.ScanEntries(zone, from, through, each);
   }
   Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from,

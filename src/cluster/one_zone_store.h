@@ -32,7 +32,7 @@ class OneZoneStore final : public store::Store {
     return store_.ReadEntries(zone, from_seq, limit);
   }
   Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                     const std::function<Status(const store::EntryRecord&)>& each) override {
+                     const std::function<Status(store::EntryRecord&)>& each) override {
     return store_.ScanEntries(zone, from_seq, through_seq, each);
   }
   Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,

@@ -408,7 +408,7 @@ Result<std::vector<EntryRecord>> JournalStore::ReadEntries(const std::string& zo
 }
 
 Status JournalStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                                 const std::function<Status(const EntryRecord&)>& each) {
+                                 const std::function<Status(EntryRecord&)>& each) {
   // The bounds, offsets and leaf hashes are read under the lock; the file is read outside it in
   // chunks (entries below the bound are never rewritten).
   uint64_t last;

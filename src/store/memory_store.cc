@@ -84,14 +84,15 @@ Result<std::vector<EntryRecord>> MemoryStore::ReadEntries(const std::string& zon
 }
 
 Status MemoryStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                                const std::function<Status(const EntryRecord&)>& each) {
+                                const std::function<Status(EntryRecord&)>& each) {
   std::shared_lock lock(mutex_);
   auto it = zones_.find(zone);
   if (it == zones_.end()) return Status::Ok();
   const auto& entries = it->second.entries;
   uint64_t last = std::min<uint64_t>(through_seq, entries.size());
   for (uint64_t seq = std::max<uint64_t>(from_seq, 1); seq <= last; ++seq) {
-    if (Status status = each(entries[seq - 1]); !status) return status;
+    EntryRecord entry = entries[seq - 1];  // `each` may take it apart
+    if (Status status = each(entry); !status) return status;
   }
   return Status::Ok();
 }

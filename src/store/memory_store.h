@@ -27,7 +27,7 @@ class MemoryStore final : public Store {
   Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
                                                size_t limit) override;
   Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                     const std::function<Status(const EntryRecord&)>& each) override;
+                     const std::function<Status(EntryRecord&)>& each) override;
   Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,
                                               size_t limit) override;
   Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;

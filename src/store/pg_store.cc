@@ -503,13 +503,13 @@ Result<std::vector<EntryRecord>> PgStore::ReadEntries(const std::string& zone, u
 // Entries are immutable once committed, so reading them in chunks of consecutive seqs (each chunk
 // its own statement, the connection returned between chunks) is one consistent read of the range.
 Status PgStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                            const std::function<Status(const EntryRecord&)>& each) {
+                            const std::function<Status(EntryRecord&)>& each) {
   uint64_t next = from_seq;
   const uint64_t last = std::min<uint64_t>(through_seq, INT64_MAX);
   while (next <= last) {
     auto chunk = ReadEntries(zone, next, static_cast<size_t>(kScanChunkRows));
     if (!chunk) return Error{chunk.error().message};
-    for (const EntryRecord& entry : *chunk) {
+    for (EntryRecord& entry : *chunk) {
       if (entry.seq > last) return Status::Ok();
       if (Status status = each(entry); !status) return status;
     }

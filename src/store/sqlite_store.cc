@@ -430,12 +430,12 @@ Result<std::vector<EntryRecord>> SqliteStore::ReadEntries(const std::string& zon
 }
 
 Status SqliteStore::ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                                const std::function<Status(const EntryRecord&)>& each) {
+                                const std::function<Status(EntryRecord&)>& each) {
   return Scan(zone, from_seq, through_seq, -1, each);
 }
 
 Status SqliteStore::Scan(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                         int64_t limit, const std::function<Status(const EntryRecord&)>& each) {
+                         int64_t limit, const std::function<Status(EntryRecord&)>& each) {
   auto lease = Borrow();
   if (!lease) return lease.error();
   SqliteStatement& query = *(*lease)->entries;
@@ -444,11 +444,11 @@ Status SqliteStore::Scan(const std::string& zone, uint64_t from_seq, uint64_t th
   query.Bind(3, static_cast<int64_t>(std::min<uint64_t>(through_seq, INT64_MAX)));
   query.Bind(4, limit);  // -1: no limit
   EntryRecord entry;
-  entry.zone = zone;
   for (;;) {
     auto row = query.Step();
     if (!row) return row.error();
     if (!*row) return Status::Ok();
+    entry.zone = zone;  // every field is set again: `each` may have moved the last row's out
     entry.seq = static_cast<uint64_t>(query.ColumnInt(0));
     entry.command_id = query.ColumnIsNull(1) ? std::string() : std::string(query.ColumnText(1));
     entry.hash = HashFromBlob(query.ColumnBlob(2));

@@ -72,7 +72,7 @@ class SqliteStore final : public Store {
   Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
                                                size_t limit) override;
   Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                     const std::function<Status(const EntryRecord&)>& each) override;
+                     const std::function<Status(EntryRecord&)>& each) override;
   Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,
                                               size_t limit) override;
   Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
@@ -112,7 +112,7 @@ class SqliteStore final : public Store {
   class LeaseViewReader;
   // Entries in [from_seq, through_seq], at most `limit` (-1: all), in one read transaction.
   Status Scan(const std::string& zone, uint64_t from_seq, uint64_t through_seq, int64_t limit,
-              const std::function<Status(const EntryRecord&)>& each);
+              const std::function<Status(EntryRecord&)>& each);
 
   const std::string path_;
   const SqliteOptions options_;

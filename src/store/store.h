@@ -208,9 +208,10 @@ class Store {
                                                        size_t limit) = 0;
   // Calls `each` for every entry of `zone` with from_seq <= seq <= through_seq, in seq order, in one
   // consistent read; stops at the first error `each` returns. Readers bound the scan by the zone
-  // record they read, so that entries a live writer appends meanwhile are not half-seen.
+  // record they read, so that entries a live writer appends meanwhile are not half-seen. The record
+  // handed to `each` is the scan's own: `each` may move its line or fields out.
   virtual Status ScanEntries(const std::string& zone, uint64_t from_seq, uint64_t through_seq,
-                             const std::function<Status(const EntryRecord&)>& each) = 0;
+                             const std::function<Status(EntryRecord&)>& each) = 0;
   // The leaf hashes of entries from_seq, from_seq + 1, … of `zone`, at most `limit`
   // (<= kLeafHashesMax), fewer only at the end of the journal.
   virtual Result<std::vector<Hash256>> ReadLeafHashes(const std::string& zone, uint64_t from_seq,

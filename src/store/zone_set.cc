@@ -141,9 +141,9 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
   const uint64_t first = zone->chain.entries() + 1;
   Status status = Status::Ok();
   if (record.entries < first + kPipelinedTailMin) {
-    status = store.ScanEntries(record.zone, first, record.entries, [&](const EntryRecord& stored) -> Status {
+    status = store.ScanEntries(record.zone, first, record.entries, [&](EntryRecord& stored) -> Status {
       PreparedEntry item;
-      item.stored = stored;
+      item.stored = std::move(stored);
       Prepare(&item);
       return replay(item);
     });
@@ -160,10 +160,10 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
         raw[dealt++ % kPreparers].Push(std::move(batch));
         batch = std::make_unique<PreparedQueue::Batch>();
       };
-      read_status = store.ScanEntries(record.zone, first, record.entries, [&](const EntryRecord& stored) -> Status {
+      read_status = store.ScanEntries(record.zone, first, record.entries, [&](EntryRecord& stored) -> Status {
         // A replay that stopped closes every queue: looked at once a batch, not once an entry.
         if (batch->empty() && raw[dealt % kPreparers].closed()) return Error{"replay stopped"};
-        batch->emplace_back().stored = stored;
+        batch->emplace_back().stored = std::move(stored);
         if (batch->size() == kPreparedBatch) deal();
         return Status::Ok();
       });
