@@ -13,7 +13,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 targets="command profile journal http_request snapshot"
 # Targets run side by side, one per core (FUZZ_JOBS; each libFuzzer process is single-threaded):
-# every target still runs SECONDS, the whole run takes a third of the time on two cores.
+# every target still runs SECONDS; five targets take three rounds instead of five on two cores.
 jobs=${FUZZ_JOBS:-$(nproc)}
 run_target() {
   local target=$1 corpus="$work/$1"

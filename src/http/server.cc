@@ -44,7 +44,6 @@ constexpr size_t kReadTurnBytes = 1 << 20;
 constexpr auto kScanInterval = std::chrono::milliseconds(50);
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);
 
-
 std::string PeerAddress(const sockaddr_storage& address) {
   char text[INET6_ADDRSTRLEN] = "";
   if (address.ss_family == AF_INET) {
