@@ -234,6 +234,18 @@ TEST_F(HttpTest, JournalPagesFromASeq) {
   auto last = service_->Get("/v1/zones/hengqin/journal?from=8&limit=100", "auditor-all");
   ASSERT_TRUE(last);
   EXPECT_NE(last->body.find("\"next\":null"), std::string::npos);
+  // A last page exactly `limit` long says so too: no `next` past the end.
+  auto whole = service_->Get("/v1/zones/hengqin/journal?limit=100", "auditor");
+  ASSERT_TRUE(whole);
+  simdjson::dom::array all;
+  ASSERT_FALSE(Json(parser, whole->body)["entries"].get(all));
+  const size_t entries = all.size();
+  ASSERT_GE(entries, 2u);
+  auto exact = service_->Get("/v1/zones/hengqin/journal?from=" + std::to_string(entries - 1) + "&limit=2",
+                             "auditor");
+  ASSERT_TRUE(exact);
+  EXPECT_NE(exact->body.find("\"next\":null"), std::string::npos) << exact->body;
+  EXPECT_NE(exact->body.find("\"seq\":" + std::to_string(entries)), std::string::npos) << exact->body;
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/journal?from=0", "auditor")->status, 400);
 }
 
@@ -263,8 +275,27 @@ TEST_F(HttpTest, MalformedJsonIsABadRequest) {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->status, 400);
   EXPECT_EQ(StringAt(result->body, "/error"), "malformed_json");
+  EXPECT_EQ(StringAt(result->body, "/path"), "$") << "a 400 names the JSON path (SPEC §6)";
   EXPECT_EQ(service_->Post(kCommands, "")->status, 400);
   EXPECT_EQ(service_->Post(kCommands, "[1,]")->status, 400);
+  auto batch = service_->Post(kCommands, R"([{"id":"x"},{"id":"y","person":{"name": tru}}])");
+  EXPECT_EQ(batch->status, 400);
+  EXPECT_EQ(StringAt(batch->body, "/error"), "malformed_json");
+  EXPECT_EQ(StringAt(batch->body, "/path"), "$");
+}
+
+TEST_F(HttpTest, AMalformedAmountIsABadRequestNotALimit) {
+  // "more than 2 decimals" is a malformed value (400), not a limit exceeded (413).
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"\"1000.00\"", "\"10.001\""},
+                                 {"\"10\"", "\"1.0001\""}, {"\"1000.00\"", "\"1.0.0\""}}) {
+    std::string bad = Declare("m9", "D-M9", "P-A", 1, NowAt());
+    bad.replace(bad.find(from), from.size(), to);
+    auto result = service_->Post(kCommands, bad);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 400) << result->body;
+    EXPECT_EQ(StringAt(result->body, "/error"), "invalid_command");
+    EXPECT_EQ(StringAt(result->body, "/path").rfind("$.declaration.lines[0].", 0), 0u) << result->body;
+  }
 }
 
 TEST_F(HttpTest, AFaultyCommandIsNamedByItsJsonPath) {
@@ -477,6 +508,40 @@ TEST_F(HttpTest, AnOfficerSendsTheDevicesTimeWithinTheSkewAndAnAdminImportsThePa
   EXPECT_EQ(StringAt(entry, "/command/at"), "2024-01-02T08:00:00+08:00");
   EXPECT_EQ(StringAt(entry, "/command/received/role"), "admin");
   EXPECT_EQ(StringAt(entry, "/command/received/nonce"), "");
+}
+
+TEST_F(HttpTest, ARetryKeepsItsDecisionAfterTheSkewHasPassed) {
+  // Sent within the allowed skew (300 s), retried once the server's clock has moved beyond it: a
+  // repeat of a decided command is answered with the original decision (SPEC §2, `id`), a new
+  // command with that time is still refused, and nothing of a refused body is decided.
+  const std::string old_at = FormatRfc3339(static_cast<int64_t>(::time(nullptr)) - 296, 480);
+  auto declared = service_->Post(kCommands, Declare("late-1", "D-LATE-1", "P-A", 1, old_at), "declarant-a");
+  ASSERT_EQ(declared->status, 200) << declared->body;
+  auto registered = service_->Post(kCommands, Party("late-2", "P-LATE-2", old_at), "officer");
+  ASSERT_EQ(registered->status, 200) << registered->body;
+  ::sleep(6);
+  auto retried = service_->Post(kCommands, Declare("late-1", "D-LATE-1", "P-A", 1, old_at), "declarant-a");
+  EXPECT_EQ(retried->status, 200) << retried->body;
+  EXPECT_EQ(retried->body, declared->body);
+  auto officer_retry = service_->Post(kCommands, Party("late-2", "P-LATE-2", old_at), "officer");
+  EXPECT_EQ(officer_retry->status, 200) << officer_retry->body;
+  EXPECT_EQ(officer_retry->body, registered->body);
+  // The same id with another body is still a reused id, not a new decision.
+  auto changed = service_->Post(kCommands, Declare("late-1", "D-LATE-1", "P-A", 2, old_at), "declarant-a");
+  EXPECT_EQ(changed->status, 409) << changed->body;
+  // A new id at that time is refused, and so is a batch holding one, whole.
+  std::string batch = "[" + Declare("late-3", "D-LATE-3", "P-A", 1, NowAt()) + "," +
+                      Declare("late-1", "D-LATE-1", "P-A", 1, old_at) + "," +
+                      Declare("late-4", "D-LATE-4", "P-A", 1, old_at) + "]";
+  auto refused = service_->Post(kCommands, batch, "declarant-a");
+  ASSERT_EQ(refused->status, 400) << refused->body;
+  EXPECT_EQ(StringAt(refused->body, "/path"), "$[2].at");
+  EXPECT_NE(StringAt(refused->body, "/message").find("allowed skew"), std::string::npos);
+  EXPECT_TRUE(EntryOf(*service_, "late-3").empty()) << "nothing of a refused batch is decided";
+  EXPECT_TRUE(EntryOf(*service_, "late-4").empty());
+  auto fresh = service_->Post(kCommands, Party("late-5", "P-LATE-5", old_at), "officer");
+  EXPECT_EQ(fresh->status, 400) << fresh->body;
+  EXPECT_EQ(StringAt(fresh->body, "/path"), "$.at");
 }
 
 TEST_F(HttpTest, AClientCannotSendItsOwnStamp) {

@@ -8,11 +8,21 @@ namespace {
 bool IsJsonWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 // Whether a parse failure is a limit being exceeded rather than a malformed value. ParseCommand
-// reports both kinds the same way, so its messages are recognised here: per-array limits read
-// "more than N entries", the whole-command limit "command longer than N bytes".
+// reports both kinds the same way, so its messages are recognised here: per-array limits end in
+// ": more than N entries", the whole-command limit starts "$: command longer than N bytes". (A
+// decimal's "more than 2 decimals" is a malformed value: 400, not 413.)
 bool IsOverLimit(const engine::ParseFailure& failure) {
-  return failure.message.find(": more than ") != std::string::npos ||
-         failure.message.find("$: command longer than ") == 0;
+  const std::string& message = failure.message;
+  if (message.rfind("$: command longer than ", 0) == 0) return true;
+  constexpr std::string_view kMore = ": more than ", kEntries = " entries";
+  const size_t at = message.rfind(kMore);
+  if (at == std::string::npos || message.size() < at + kMore.size() + 1 + kEntries.size()) return false;
+  if (message.compare(message.size() - kEntries.size(), kEntries.size(), kEntries) != 0) return false;
+  const size_t digits_from = at + kMore.size(), digits_to = message.size() - kEntries.size();
+  for (size_t i = digits_from; i < digits_to; ++i) {
+    if (message[i] < '0' || message[i] > '9') return false;
+  }
+  return digits_to > digits_from;
 }
 
 // Whether text is well-formed JSON (used only on the failure path, to tell syntax from schema).
@@ -40,6 +50,7 @@ BodyError CommandError(const engine::ParseFailure& failure, bool json, std::opti
   if (!json) {
     error.code = "malformed_json";
     error.message = message;
+    error.path = index ? InBatch("$", *index) : "$";
     return error;
   }
   error.status = IsOverLimit(failure) ? 413 : 400;
@@ -53,10 +64,10 @@ std::variant<ParsedBody, BodyError> ParseBatch(std::string_view body, const Body
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   if (auto code = parser.parse(body.data(), body.size()).get(root)) {
-    return BodyError{400, "malformed_json", std::string("not JSON: ") + simdjson::error_message(code), ""};
+    return BodyError{400, "malformed_json", std::string("$: not JSON: ") + simdjson::error_message(code), "$"};
   }
   simdjson::dom::array items;
-  if (root.get(items)) return BodyError{400, "malformed_json", "not JSON", ""};
+  if (root.get(items)) return BodyError{400, "malformed_json", "$: not JSON", "$"};
   if (items.size() > limits.batch_commands_max) {
     return BodyError{413, "too_large",
                      "$: a batch holds at most " + std::to_string(limits.batch_commands_max) + " commands",

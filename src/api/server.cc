@@ -642,7 +642,8 @@ Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone
                               .count();
   time.utc_offset_minutes = clock->utc_offset_minutes;
   time.allowed_skew_seconds = clock->allowed_skew_seconds;
-  if (auto refused = StampCommands(principal, time, body.batch, &body.commands)) {
+  std::vector<LateCommand> late;
+  if (auto refused = StampCommands(principal, time, body.batch, &body.commands, &late)) {
     return ErrorReply(refused->status, refused->code, refused->message, refused->path);
   }
   call.info.commands = body.commands.size();
@@ -651,6 +652,10 @@ Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone
   store::SubmitRequest submit;
   submit.zone = zone;
   submit.commands = std::move(body.commands);
+  for (LateCommand& command : late) {
+    submit.repeat_only.push_back(store::RepeatOnly{command.index, std::move(command.refusal.message),
+                                                   std::move(command.refusal.path)});
+  }
   if (principal.role == Role::kDeclarant) {
     submit.authorize = [principal](const engine::Command& command) {
       return AuthorizeCommand(principal, command);
@@ -692,6 +697,8 @@ Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch, bool receip
       break;
     case store::SubmitStatus::kForbidden:
       return ErrorReply(403, "forbidden", result.message);
+    case store::SubmitStatus::kRefused:
+      return ErrorReply(400, "invalid_command", result.message, result.path);
     case store::SubmitStatus::kUnknownZone:
       return ErrorReply(404, "not_found", result.message);
     case store::SubmitStatus::kOverloaded:
@@ -897,15 +904,19 @@ Reply Server::Impl::Journal(const http::Request& request, const std::string& zon
   auto limit = CountParameter(request, "limit", options.page_limit_default, 1, options.page_limit_max);
   if (!from) return ErrorReply(400, "bad_request", from.error().message);
   if (!limit) return ErrorReply(400, "bad_request", limit.error().message);
-  auto entries = store.ReadEntries(zone, *from, *limit);
+  // One entry more than the page, to tell a last page that is exactly `limit` long (next: null)
+  // from one with entries after it.
+  auto entries = store.ReadEntries(zone, *from, *limit + 1);
   if (!entries) return ErrorReply(503, "unavailable", entries.error().message);
+  const bool more = entries->size() > *limit;
+  if (more) entries->resize(*limit);
   Reply reply;
   JsonWriter w(&reply.body);
   w.BeginObject().Key("zone").String(zone).Key("from").Int(static_cast<int64_t>(*from));
   w.Key("entries").BeginArray();
   for (const store::EntryRecord& entry : *entries) w.Raw(entry.line);
   w.EndArray().Key("next");
-  if (entries->size() == *limit) {
+  if (more) {
     w.Int(static_cast<int64_t>(entries->back().seq + 1));
   } else {
     w.Null();

@@ -41,7 +41,8 @@ std::string Duration(int64_t seconds) {
 }  // namespace
 
 std::optional<BodyError> StampCommands(const Principal& principal, const ZoneTime& time, bool batch,
-                                       std::vector<engine::Command>* commands) {
+                                       std::vector<engine::Command>* commands,
+                                       std::vector<LateCommand>* late) {
   const std::string now_text = FormatRfc3339(time.now_unix_seconds, time.utc_offset_minutes);
   const bool declarant = principal.role == Role::kDeclarant;
   const bool admin = principal.role == Role::kAdmin;
@@ -63,7 +64,9 @@ std::optional<BodyError> StampCommands(const Principal& principal, const ZoneTim
           (declarant ? "a declarant's command is decided at the time the server receives it"
                      : "an officer may send the device's time within the allowed skew") +
           "; only an admin may submit past events)";
-      return BodyError{400, "invalid_command", std::move(message), std::move(path)};
+      BodyError refusal{400, "invalid_command", std::move(message), std::move(path)};
+      if (late == nullptr) return refusal;
+      late->push_back(LateCommand{i, std::move(refusal)});
     }
   }
   std::vector<std::string> nonces(admin ? 0 : commands->size());

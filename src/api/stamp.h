@@ -31,9 +31,19 @@ struct ZoneTime {
   int64_t allowed_skew_seconds = 300;
 };
 
+// A command whose `at` is beyond the allowed skew: refused unless it repeats a command already
+// decided (a retry keeps its original decision however late it arrives; only the writer knows).
+struct LateCommand {
+  size_t index = 0;
+  BodyError refusal;  // 400 invalid_command, naming "$.at" or "$[3].at"
+};
+
 // Stamps every command of a request in place. On a refusal nothing is changed and the error
-// (400 invalid_command) names the command's path: "$.at", "$[3].at", "$.received".
+// (400 invalid_command) names the command's path: "$.at", "$[3].at", "$.received". With `late`,
+// a command beyond the skew is stamped all the same and listed there instead of refused: the
+// caller submits it as answerable only as a repeat (store::RepeatOnly).
 std::optional<BodyError> StampCommands(const Principal& principal, const ZoneTime& time, bool batch,
-                                       std::vector<engine::Command>* commands);
+                                       std::vector<engine::Command>* commands,
+                                       std::vector<LateCommand>* late = nullptr);
 
 }  // namespace twoline::api

@@ -62,6 +62,10 @@ int AnswerQuery(const engine::Engine& engine, const QueryOptions& options, std::
       err << "twoline query report: " << (!from ? from.error().message : to.error().message) << "\n";
       return 1;
     }
+    if (*from > *to) {
+      err << "twoline query report: --from " << options.from << " is after --to " << options.to << "\n";
+      return 1;
+    }
     answer = options.table ? engine::ReportTable(engine, *from, *to)
                            : engine::ReportJson(engine, *from, *to);
   } else {

@@ -270,6 +270,13 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
   }
   if (Status status = pipeline.Flush(outputs, /*last=*/true); !status) return fail(status.message());
   if (Status status = pipeline.Settle(); !status) return fail(status.message());
+  out.flush();
+  if (!out) {
+    // Every decision is durable, but the caller did not get them all: not a success. Running the
+    // same input again answers every command with its original decision.
+    return fail("the decisions could not all be written to the output (they are durable: run the "
+                "same input again to get them)");
+  }
   const double deciding_seconds = SecondsSince(deciding);
   const auto snapshotting = std::chrono::steady_clock::now();
   if (const store::Zone* zone = (*zones)->Find(options.zone)) {
@@ -433,7 +440,7 @@ Result<std::optional<std::string>> AnswerFromReadModels(store::Store& store,
   if (options.what == "report") {
     auto from = ParseDate(options.from.empty() ? "1900-01-01" : options.from);
     auto to = ParseDate(options.to.empty() ? "2999-12-31" : options.to);
-    if (!from || !to) return std::optional<std::string>();  // the engine path names the error
+    if (!from || !to || *from > *to) return std::optional<std::string>();  // the engine path names the error
     auto report = store::ReadFlowsReport(store, record.zone, *from, *to);
     if (!report) return report.error();
     return std::optional<std::string>(std::move(*report));

@@ -135,6 +135,12 @@ Decision Engine::Decide(const Command& command, const Hash256& previous) const {
   return decision;
 }
 
+bool Engine::Decided(const Command& command) const {
+  uint8_t id_digest[16];
+  DecidedIds::IdDigest(command.IdScope(), command.id, id_digest);
+  return state_.decided.Find(id_digest) != nullptr;
+}
+
 Decision Engine::DecideNew(const Command& command, const uint8_t id_digest[16],
                            const Hash256& previous) const {
   if (const DecidedId* seen = state_.decided.Find(id_digest)) {

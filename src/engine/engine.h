@@ -54,6 +54,9 @@ class Engine {
   // hash of the journal entry the command's entry will follow (the chain's head): the inspection
   // draw depends on it (SPEC §4.11), so a declarant cannot know its draw before the append.
   Decision Decide(const Command& command, const Hash256& previous = {}) const;
+  // Whether the command's id (in its principal's scope) was already decided in this zone: a repeat
+  // is answered with the original decision (or refused as a reused id), never decided again.
+  bool Decided(const Command& command) const;
   // Applies a journaled decision: takes the next seq and records the id. CHECKs the decision is
   // neither invalid nor a duplicate.
   void Apply(const Command& command, const Decision& decision);

@@ -167,11 +167,18 @@ void WriteAccount(JsonWriter& w, const AccountKey& key) {
   w.Key("account").String(key.Name()).EndObject();
 }
 
+// The assessment as the decision gave it (CanonicalDecisionJson): `exempted` and
+// `personal_articles_tax` only when not zero, so that a declaration read shows the decision that was
+// returned. (A line's own `exempted` also counts the customs duty a value-added exemption waived
+// at the second line, which the decision names in its reason.)
 void WriteAssessment(JsonWriter& w, const Assessment& a) {
   w.Key("assessment").BeginObject().Key("currency").String("CNY");
   w.Key("customs_duty").String(FormatMoney(a.customs_duty_fen));
-  w.Key("exempted").String(FormatMoney(a.exempted_fen));
+  if (a.exempted_fen > 0) w.Key("exempted").String(FormatMoney(a.exempted_fen));
   w.Key("import_vat").String(FormatMoney(a.import_vat_fen));
+  if (a.personal_articles_tax_fen > 0) {
+    w.Key("personal_articles_tax").String(FormatMoney(a.personal_articles_tax_fen));
+  }
   w.Key("total").String(FormatMoney(a.total_fen())).EndObject();
 }
 

@@ -209,6 +209,16 @@ bool Writer::DecideRequest(SubmitJob& job, SubmitResult* result) {
       }
     }
   }
+  // Checked before any command of the request is decided, so a refused request decides nothing.
+  for (const RepeatOnly& repeat : request.repeat_only) {
+    CHECK(repeat.index < request.commands.size());
+    if (!zone->chain.engine().Decided(request.commands[repeat.index])) {
+      result->status = SubmitStatus::kRefused;
+      result->message = repeat.message;
+      result->path = repeat.path;
+      return false;
+    }
+  }
   result->answers.reserve(request.commands.size());
   for (size_t i = 0; i < request.commands.size(); ++i) {
     const engine::Command& command = request.commands[i];

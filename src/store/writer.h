@@ -103,13 +103,23 @@ struct WriterOptions {
 // scope of the command's stamp (engine::GoodsState::ResolveDocument).
 using Authorize = std::function<Status(const engine::Command& command)>;
 
+// A command that may only be answered as a repeat: the server would refuse it as new (its `at` is
+// beyond the allowed skew), but a retry of a command already decided gets the original decision,
+// however late it comes (SPEC §2, `id`).
+struct RepeatOnly {
+  size_t index = 0;     // in SubmitRequest::commands
+  std::string message;  // the refusal when the id was not decided: 400 invalid_command
+  std::string path;
+};
+
 struct SubmitRequest {
   std::string zone;
   std::vector<engine::Command> commands;
   Authorize authorize;  // optional
+  std::vector<RepeatOnly> repeat_only;
 };
 
-enum class SubmitStatus { kDecided, kForbidden, kUnavailable, kOverloaded, kUnknownZone };
+enum class SubmitStatus { kDecided, kForbidden, kUnavailable, kOverloaded, kUnknownZone, kRefused };
 
 struct SubmitResult {
   SubmitStatus status = SubmitStatus::kDecided;
@@ -117,6 +127,7 @@ struct SubmitResult {
   std::string message;          // why, otherwise
   // kDecided: the zone's journal size once the request's batch was durable (a receipt's tree size).
   uint64_t journal_entries = 0;
+  std::string path = {};  // kRefused: the refused command's JSON path
 };
 
 class Writer {

@@ -72,6 +72,16 @@ check "the repeat had no second effect: MO-77 enters again at seq 8" \
   grep -q '"id":"d2-c2","outcome":"accepted","reasons":\[\],"seq":8,' "$tmp/out2.jsonl"
 check "the resumed journal holds eight entries" test "$(wc -l < "$journal")" -eq 8
 
+# Decisions that cannot be written out are not a success, though they are durable: a run whose output
+# fails exits 1 and says so, and the same input run again answers each command with its original.
+status=0
+"$twoline" run --zone hengqin --journal "$tmp/full.jsonl" < "$tmp/day1.jsonl" > /dev/full \
+  2> "$tmp/full.err" || status=$?
+check "a run whose decisions cannot be written exits 1" test "$status" -eq 1
+check "and says why" grep -q "could not all be written" "$tmp/full.err"
+"$twoline" run --zone hengqin --journal "$tmp/full.jsonl" < "$tmp/day1.jsonl" > "$tmp/full-again.jsonl"
+check "the same input again gets the original decisions" cmp -s "$tmp/out1.jsonl" "$tmp/full-again.jsonl"
+
 # --- verify and query ------------------------------------------------------------------------------
 verified=$("$twoline" verify --journal "$journal")
 check "verify prints ok 8 <head> state <state>" \

@@ -90,6 +90,12 @@ done
 "$twoline" query report --db "$tmp/day.db" > "$tmp/r.day"
 "$twoline" query report --db "$tmp/grown.db" > "$tmp/r.grown"
 check "an import that continues a database adds to its day totals" same "$tmp/r.day" "$tmp/r.grown"
+for store in "--db $tmp/day.db" "--journal $tmp/day.journal"; do
+  status=0
+  "$twoline" query report $store --from 2026-05-31 --to 2026-05-01 > /dev/null 2> "$tmp/r.err" || status=$?
+  check "query report $store refuses a range that ends before it starts" test "$status" -eq 1
+  check "and says so" grep -q "is after --to" "$tmp/r.err"
+done
 
 # --- read models written once per stretch of commands (run --read-models-every) ----------------------
 # Short stretches and small group commits: many takes, each row written once per stretch; the
