@@ -124,9 +124,29 @@ TEST_F(HttpTest, OpenApiDocumentIsGeneratedFromTheCommandTable) {
   for (const char* path : {"/v1/zones/{zone}/commands", "/v1/zones", "/v1/zones/{zone}/presence",
                            "/v1/zones/{zone}/parties/{party}/balance",
                            "/v1/zones/{zone}/declarations/{declaration}", "/v1/zones/{zone}/journal",
-                           "/v1/zones/{zone}/reports/flows", "/healthz", "/metrics"}) {
+                           "/v1/zones/{zone}/reports/flows", "/healthz", "/metrics",
+                           // Every other route the server answers (docs/api.md), too.
+                           "/v1/zones/{zone}/declarations", "/v1/zones/{zone}/persons/{person}",
+                           "/v1/zones/{zone}/crossings", "/v1/zones/{zone}/verify", "/v1/zones/{zone}/whatif",
+                           "/v1/zones/{zone}/stream", "/v1/zones/{zone}/checkpoint",
+                           "/v1/zones/{zone}/proofs/inclusion", "/v1/zones/{zone}/proofs/consistency",
+                           "/v1/session", "/v1/tokens", "/v1/tokens/{id}", "/v1/cluster", "/v1/openapi.json"}) {
     simdjson::dom::element ignored;
     EXPECT_FALSE(document["paths"][path].get(ignored)) << path;
+  }
+  std::string_view answer;
+  ASSERT_FALSE(document["paths"]["/v1/zones/{zone}/commands"]["post"]["responses"]["200"]["content"]
+                   ["application/json"]["schema"]["$ref"]
+                       .get(answer));
+  EXPECT_EQ(answer, "#/components/schemas/Decisions");
+  // Every reference names a schema the document has.
+  const std::string& text = result->body;
+  const std::string prefix = "\"#/components/schemas/";
+  for (size_t at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 1)) {
+    const size_t from = at + prefix.size();
+    const std::string name = text.substr(from, text.find('"', from) - from);
+    simdjson::dom::element ignored;
+    EXPECT_FALSE(document["components"]["schemas"][name].get(ignored)) << name;
   }
   for (const engine::CommandTypeInfo& type : engine::CommandTable()) {
     simdjson::dom::element schema;
@@ -350,6 +370,41 @@ TEST_F(HttpTest, AChunkedBodyIsDecodedWithinTheBodyLimit) {
   }
   response = large.Receive();
   EXPECT_EQ(testing::RawConnection::Status(response), 413) << response;
+}
+
+TEST_F(HttpTest, AMethodARouteDoesNotTakeIsNotAllowedWithOrWithoutABody) {
+  const std::string auth = "Authorization: Bearer " + service_->Secret("admin") + "\r\n";
+  struct Case {
+    std::string request;
+    int status;
+    const char* error;
+  };
+  for (const Case& c : {Case{"POST /v1/zones HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                                 "Content-Length: 2\r\n\r\n{}",
+                             405, "method_not_allowed"},
+                        Case{"PUT /v1/zones HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n", 405,
+                             "method_not_allowed"},
+                        Case{"DELETE /v1/zones/hengqin/journal HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                                 "Content-Length: 2\r\n\r\n{}",
+                             405, "method_not_allowed"},
+                        // A GET with a body is refused as such (never left to be read as a request).
+                        Case{"GET /v1/zones HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                                 "Content-Length: 2\r\n\r\n{}",
+                             400, "body_not_allowed"},
+                        Case{"POST /v1/nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                                 "Content-Length: 2\r\n\r\n{}",
+                             404, "not_found"}}) {
+    testing::RawConnection connection(service_->port());
+    ASSERT_TRUE(connection.Send(c.request));
+    std::string response = connection.Receive();
+    EXPECT_EQ(testing::RawConnection::Status(response), c.status) << c.request << "\n" << response;
+    EXPECT_NE(response.find(c.error), std::string::npos) << response;
+  }
+  // The scheme of the Authorization header is case-insensitive.
+  httplib::Client client = service_->Client();
+  auto lower = client.Get("/v1/zones", {{"Authorization", "bearer " + service_->Secret("admin")}});
+  ASSERT_TRUE(lower);
+  EXPECT_EQ(lower->status, 200);
 }
 
 TEST_F(HttpTest, MissingUnknownOrRevokedTokensAreUnauthorized) {

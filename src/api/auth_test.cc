@@ -125,6 +125,11 @@ TEST(TokenCacheTest, WithinTheRefreshIntervalTheTableIsNotReread) {
   EXPECT_EQ(store.reads, 1);
   EXPECT_EQ(cache.Authenticate("Bearer twl_short", &principal), TokenCheck::kInvalid);
   EXPECT_EQ(cache.Authenticate("Basic abc", &principal), TokenCheck::kInvalid);
+  // The scheme is case-insensitive; the token is not.
+  EXPECT_EQ(cache.Authenticate("bearer " + token->secret, &principal), TokenCheck::kValid);
+  EXPECT_EQ(cache.Authenticate("BEARER " + token->secret, &principal), TokenCheck::kValid);
+  EXPECT_EQ(cache.Authenticate("Bearer" + token->secret, &principal), TokenCheck::kInvalid);
+  EXPECT_EQ(cache.Authenticate("bear", &principal), TokenCheck::kInvalid);
   cache.Invalidate();
   EXPECT_EQ(cache.Authenticate("Bearer " + token->secret, &principal), TokenCheck::kValid);
   EXPECT_EQ(store.reads, 2);

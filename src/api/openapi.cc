@@ -40,7 +40,8 @@ void CommandSchema(JsonWriter& w, const engine::CommandTypeInfo& type) {
   w.EndArray();
   w.Key("properties").BeginObject();
   w.Key("id").BeginObject().Key("type").String("string").Key("pattern").String("^[A-Za-z0-9._:-]{1,128}$");
-  w.Key("description").String("client-chosen idempotency key, unique per zone").EndObject();
+  w.Key("description").String("client-chosen idempotency key, scoped to the submitting principal "
+                              "(a declarant's party; the zone's officers and admins together)").EndObject();
   w.Key("zone").BeginObject().Key("type").String("string").EndObject();
   w.Key("at").BeginObject().Key("type").String("string").Key("format").String("date-time").EndObject();
   w.Key("type").BeginObject().Key("type").String("string");
@@ -79,6 +80,13 @@ void Schemas(JsonWriter& w, const std::vector<engine::CommandTypeInfo>& commands
   w.Key("seq").BeginObject().Key("type").String("integer").EndObject();
   w.Key("hash").BeginObject().Key("type").String("string").EndObject();
   w.EndObject().EndObject();
+  w.Key("Decisions").BeginObject().Key("description")
+      .String("one decision for a one-command body, an array of decisions in order for a batch");
+  w.Key("oneOf").BeginArray();
+  Ref(w, "Decision");
+  w.BeginObject().Key("type").String("array").Key("items");
+  Ref(w, "Decision");
+  w.EndObject().EndArray().EndObject();
   w.Key("Error").BeginObject().Key("type").String("object");
   w.Key("required").BeginArray().String("error").String("message").EndArray();
   w.Key("properties").BeginObject();
@@ -150,7 +158,13 @@ void Operation(JsonWriter& w, const Route& route, const OpenApiLimits& limits) {
     w.Key("schema").BeginObject().Key("type").String(parameter.type).EndObject().EndObject();
   }
   w.EndArray();
-  if (std::string_view(route.request_schema) != "" && std::string_view(route.request_schema) != "Commands") {
+  if (std::string_view(route.request_schema) == "Toml") {
+    w.Key("requestBody").BeginObject().Key("required").Bool(true);
+    w.Key("description").String("a draft profile's TOML text (docs/profiles.md)");
+    w.Key("content").BeginObject().Key("text/plain").BeginObject().Key("schema").BeginObject();
+    w.Key("type").String("string").EndObject().EndObject().EndObject().EndObject();
+  } else if (std::string_view(route.request_schema) != "" &&
+             std::string_view(route.request_schema) != "Commands") {
     w.Key("requestBody").BeginObject().Key("required").Bool(true);
     w.Key("content").BeginObject().Key("application/json").BeginObject().Key("schema");
     Ref(w, route.request_schema);
@@ -184,7 +198,7 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
        {zone, {"receipt", "query", "integer",
                "1: each journaled decision carries \"receipt\": {seq, leaf_hash, tree_size} "
                "(docs/proofs.md); 0 or absent: none"}},
-       "Object", {400, 401, 403, 404, 409, 411, 413, 415, 429, 503}, true, "Commands"},
+       "Decisions", {400, 401, 403, 404, 409, 411, 413, 415, 429, 503}, true, "Commands"},
       {"get", "/v1/zones", "Profiles of the zones served", {}, "Object", {401}, true},
       {"get", "/v1/zones/{zone}/presence", "Persons inside the zone",
        {zone, {"offset", "query", "integer", "persons to skip"}, {"limit", "query", "integer", page.c_str()}},
@@ -202,6 +216,30 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
        {zone, {"from", "query", "string", "first local date, YYYY-MM-DD"},
         {"to", "query", "string", "last local date, YYYY-MM-DD"}},
        "Object", {400, 401, 403, 404, 503}, true},
+      {"get", "/v1/zones/{zone}/declarations", "Declarations in id order (a declarant: its own)",
+       {zone, {"state", "query", "string", "accepted, held, released, posted, cancelled or refused"},
+        {"declarant", "query", "string", "a party id"}, {"offset", "query", "integer", "declarations to skip"},
+        {"limit", "query", "integer", page.c_str()}},
+       "Object", {400, 401, 403, 404, 429, 503}, true},
+      {"get", "/v1/zones/{zone}/persons/{person}",
+       "A registered person: documents, lists, presence and the newest crossings",
+       {zone, {"person", "path", "string", "person id"}}, "Object", {401, 403, 404, 503}, true},
+      {"get", "/v1/zones/{zone}/crossings", "Crossings, newest first",
+       {zone, {"outcome", "query", "string", "accepted, rejected or referred"},
+        {"person", "query", "string", "a person id"}, {"offset", "query", "integer", "crossings to skip"},
+        {"limit", "query", "integer", page.c_str()}},
+       "Object", {400, 401, 403, 404, 429, 503}, true},
+      {"get", "/v1/zones/{zone}/verify",
+       "The zone's chain replayed from entry 1: {zone, ok, entries, head, state_hash} or {zone, ok: false, "
+       "error} (auditors, admins)",
+       {zone}, "Object", {401, 403, 404, 429, 503}, true},
+      {"post", "/v1/zones/{zone}/whatif",
+       "What-if: the zone's journal decided again under a draft profile; never writes (admins)",
+       {zone, {"from", "query", "string", "first local date, YYYY-MM-DD"},
+        {"to", "query", "string", "last local date, YYYY-MM-DD"}},
+       "Object", {400, 401, 403, 404, 413, 429, 503}, true, "Toml"},
+      {"get", "/v1/cluster", "The cluster's nodes and zones (admins, auditors; 404 unless a cluster node)", {},
+       "Object", {401, 403, 404}, true},
       {"get", "/v1/zones/{zone}/checkpoint",
        "The zone's signed checkpoint (a C2SP signed note, docs/proofs.md): of the committed journal "
        "when the server has a signing key, else the latest kept (auditors, admins, declarants)",

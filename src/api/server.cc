@@ -142,6 +142,17 @@ std::string RouteTemplate(std::string_view method, std::string_view path, bool s
 
 bool KnownRoute(const std::string& route) { return route.size() < 5 || route.substr(route.size() - 5) != "other"; }
 
+// Whether a known route (a template without its method) answers `method` at all (Handle's routing).
+bool TakesMethod(const std::string& route, const std::string& method) {
+  if (method == "GET") return true;
+  if (method == "POST") {
+    return route == "/v1/zones/{zone}/commands" || route == "/v1/zones/{zone}/whatif" ||
+           route == "/v1/session" || route == "/v1/tokens";
+  }
+  if (method == "DELETE") return route == "/v1/session" || route == "/v1/tokens" || route == "/v1/tokens/{id}";
+  return false;
+}
+
 // A query parameter as a count in [minimum, maximum]; `fallback` when absent.
 Result<size_t> CountParameter(const http::Request& request, const char* name, size_t fallback,
                               size_t minimum, size_t maximum) {
@@ -345,8 +356,12 @@ http::Response Server::Impl::Refuse(const http::Request& head, const http::Parse
   info.started = Clock::now();
   info.route = RouteTemplate(head.method, head.path, static_cast<bool>(options.static_files));
   Reply reply;
+  const std::string route = RouteTemplate("", head.path, static_cast<bool>(options.static_files));
   if (error.code == "body_not_allowed" && !KnownRoute(info.route)) {
     reply = ErrorReply(404, "not_found", "no such route");
+  } else if (error.code == "body_not_allowed" && !TakesMethod(route, head.method)) {
+    // The method is wrong for the route, body or not: say that, as without a body.
+    reply = ErrorReply(405, "method_not_allowed", "this route does not take " + head.method);
   } else if (error.status == 503 || error.status == 429) {
     reply = RetryLater(error.status, error.code, error.message, options.retry_after_seconds);
   } else {
