@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <libgen.h>
 #include <libpq-fe.h>
 
@@ -180,6 +181,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const StoreLocation& location, b
     options.read_only = read_only;
     options.use_index = !audit;  // the audit reads the file itself, not derived data
     options.read_models = read_models;
+    options.open_torn = read_only && audit;  // verify checks the entries before a torn end first
     auto store = store::JournalStore::Open(location.journal, options);
     if (!store) return store.error();
     return std::unique_ptr<store::Store>(std::move(*store));
@@ -403,17 +405,24 @@ int VerifyStore(const StoreLocation& location, const std::string& zone, bool fro
     *records = {*record};
   }
   if (records->empty()) {
+    if (Status torn = (*store)->TornTail(); !torn) return bad(torn.message());
     journal::Chain empty;
     out << "ok 0 " << ToHex(empty.head()) << " state " << ToHex(empty.engine().StateHash()) << "\n";
     return 0;
   }
+  // The "ok" lines wait until nothing is left to find: a torn end comes after them.
+  std::ostringstream verified;
   for (const store::ZoneRecord& record : *records) {
     if (Status status = VerifyZone(**store, record, records->size() > 1, from_snapshot,
-                                   location.journal.empty(), out, err);
+                                   location.journal.empty(), verified, err);
         !status) {
+      out << verified.str();
       return bad(status.message());
     }
   }
+  // Every complete entry verified: now the torn end, which is the first bad seq.
+  if (Status torn = (*store)->TornTail(); !torn) return bad(torn.message());
+  out << verified.str();
   return 0;
 }
 

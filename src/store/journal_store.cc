@@ -219,6 +219,7 @@ Result<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path
   if (fd < 0) return Error{path + ": " + ErrnoText()};
   std::unique_ptr<JournalStore> store(
       new JournalStore(fd, path, options.read_only, options.use_index, options.read_models));
+  store->open_torn_ = options.read_only && options.open_torn;
   if (Status status = store->Scan(); !status) return Error{status.message()};
   return store;
 }
@@ -243,8 +244,10 @@ Status JournalStore::Scan() {
     position += chunk;
   }
   if (FileEnd() != size) {
-    return Error{path_ + ": seq " + std::to_string(ends_.size() + 1) +
-                 ": entry truncated mid-line (torn write); the file is not repaired automatically"};
+    Error torn{path_ + ": seq " + std::to_string(ends_.size() + 1) +
+               ": entry truncated mid-line (torn write); the file is not repaired automatically"};
+    if (!open_torn_) return torn;
+    torn_tail_ = std::move(torn);  // read-only: the complete entries before it are served
   }
   if (ends_.empty()) {
     read_models_built_ = read_models_;  // a new journal: its read models are built as it grows

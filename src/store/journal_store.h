@@ -61,6 +61,10 @@ struct JournalStoreOptions {
   // not: a journal file stores no read models, so what it built would be thrown away at exit, and
   // a reader rebuilds them when it loads the zone.
   bool read_models = true;
+  // With read_only: a journal whose last line is torn opens with its complete entries, and the
+  // tear is reported by TornTail() instead of failing the open, so that an audit (`verify`) first
+  // checks the entries before it and names the first bad seq, which may be earlier.
+  bool open_torn = false;
 };
 
 class JournalStore final : public Store {
@@ -101,6 +105,7 @@ class JournalStore final : public Store {
   Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;
 
   const std::string& path() const { return path_; }
+  Status TornTail() const override { return torn_tail_; }
 
  private:
   JournalStore(int fd, std::string path, bool read_only, bool use_index, bool read_models);
@@ -131,6 +136,8 @@ class JournalStore final : public Store {
   const SnapshotFiles snapshots_;
   const bool use_index_;
   const bool read_models_;
+  bool open_torn_ = false;
+  Status torn_tail_;  // set by Scan when open_torn_ let a torn last line pass
   int index_fd_ = -1;
   int leaves_fd_ = -1;
 

@@ -192,6 +192,9 @@ class Store {
 
   // Appends atomically and durably (see the header comment). Sticky on failure.
   virtual Status Append(const AppendBatch& batch) = 0;
+  // A fault found when opening that the store let pass so that what precedes it can be audited
+  // (a journal file's torn last line, JournalStoreOptions::open_torn); Ok otherwise.
+  virtual Status TornTail() const { return Status::Ok(); }
   // True once an Append has failed.
   virtual bool failed() const = 0;
   // False when the store would ignore read-model changes for `zone` (a journal file whose read models

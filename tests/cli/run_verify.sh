@@ -135,6 +135,12 @@ expect_bad "$tmp/truncated.jsonl" 8
 # Only the final newline missing is a torn write too.
 head -c $((size - 1)) "$journal" > "$tmp/no-newline.jsonl"
 expect_bad "$tmp/no-newline.jsonl" 8
+# An entry altered before a torn end: the altered one is the first bad seq, and no "ok" is printed.
+sed '5s/"CN-1"/"CN-2"/' "$tmp/truncated.jsonl" > "$tmp/altered-torn.jsonl"
+expect_bad "$tmp/altered-torn.jsonl" 5
+# A torn first line: nothing complete, the tear is seq 1.
+head -c 20 "$journal" > "$tmp/torn-first.jsonl"
+expect_bad "$tmp/torn-first.jsonl" 1
 # A tampered journal is not resumed either.
 status=0
 "$twoline" run --zone hengqin --journal "$tmp/altered.jsonl" < /dev/null > /dev/null 2>&1 || status=$?
