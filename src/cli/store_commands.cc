@@ -491,6 +491,10 @@ int QueryStore(const StoreLocation& location, const QueryOptions& options, std::
     err << "twoline query: " << message << "\n";
     return 1;
   };
+  if (options.what == "declaration" && options.table) {
+    return fail("declaration: JSON only (--format table is for presence, balance, trace and report; "
+                "`query trace --format table` lists a declaration's lots)");
+  }
   auto store = OpenStore(location, /*read_only=*/true);
   if (!store) return fail(store.error().message);
   auto record = PickZone(**store, options.zone);

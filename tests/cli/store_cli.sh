@@ -87,6 +87,11 @@ for id in $declarations; do
     check "query $query --declaration $id --db (read model) equals --journal (replay)" same "$tmp/d.journal" "$tmp/d.db"
   done
 done
+status=0
+"$twoline" query declaration --declaration "$(head -n 1 <<< "$declarations")" --db "$tmp/day.db" --format table \
+  > "$tmp/d.table" 2> "$tmp/d.err" || status=$?
+check "query declaration --format table is refused, not answered in JSON" test "$status" -eq 1
+check "and says which queries have a table" grep -q "JSON only" "$tmp/d.err"
 "$twoline" query report --db "$tmp/day.db" > "$tmp/r.day"
 "$twoline" query report --db "$tmp/grown.db" > "$tmp/r.grown"
 check "an import that continues a database adds to its day totals" same "$tmp/r.day" "$tmp/r.grown"
