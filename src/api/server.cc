@@ -946,7 +946,7 @@ Reply Server::Impl::Flows(const http::Request& request, const std::string& zone)
   auto to = ParseDate(request.ParamValue("to"));
   if (!from || !to || *to < *from) {
     return ErrorReply(400, "bad_request", "query parameters \"from\" and \"to\" must be dates "
-                                          "YYYY-MM-DD with from <= to");
+                                          "YYYY-MM-DD from 1900-01-01 to 2999-12-31, with from <= to");
   }
   auto report = store::ReadFlowsReport(store, zone, *from, *to);
   if (!report) return ErrorReply(503, "unavailable", report.error().message);
