@@ -20,6 +20,16 @@ bool AnyOriginWithin(std::string_view origin, const std::vector<std::string>& co
   return false;
 }
 
+// Whether `origin` is a bare country ("JP") that one of `codes` subdivides ("JP-04"): goods declared
+// with the country alone may come from the subdivision.
+bool CountryOfAny(std::string_view origin, const std::vector<std::string>& codes) {
+  if (origin.size() != 2) return false;
+  for (const std::string& code : codes) {
+    if (code.size() > 3 && code.compare(0, 2, origin) == 0 && code[2] == '-') return true;
+  }
+  return false;
+}
+
 bool AnyHsPrefix(std::string_view hs_code, const std::vector<std::string>& prefixes) {
   for (const std::string& prefix : prefixes) {
     if (policy::HsPrefixMatch(hs_code, prefix) >= 0) return true;
@@ -49,7 +59,13 @@ bool RuleMatches(const State& state, const policy::GoodsRule& rule, const RuleSu
   const std::string& hs_code = subject.item->hs_code;
   if (!rule.hs_prefixes.empty() && !AnyHsPrefix(hs_code, rule.hs_prefixes)) return false;
   if (AnyHsPrefix(hs_code, rule.exclude_hs_prefixes)) return false;
-  if (!rule.origins.empty() && !AnyOriginWithin(subject.origin, rule.origins)) return false;
+  // A restrictive rule on subdivisions (the ten prefectures) also holds goods declared with only
+  // their country: the declarant must show the goods come from outside them, as with a missing
+  // production date (ProductionMatches). A favourable one (tax_free) needs the subdivision named.
+  if (!rule.origins.empty() && !AnyOriginWithin(subject.origin, rule.origins) &&
+      !(rule.action != policy::GoodsAction::kTaxFree && CountryOfAny(subject.origin, rule.origins))) {
+    return false;
+  }
   if (AnyOriginWithin(subject.origin, rule.exclude_origins)) return false;
   if (!ProductionMatches(rule, subject.produced_on)) return false;
   if (!rule.item_tags.empty()) {

@@ -130,7 +130,8 @@ enum class GoodsAction : uint8_t {
 
 // A goods rule. It matches a declaration line when every given condition holds: the declaration
 // kind is in `kinds`; the HS code starts with one of `hs_prefixes` and none of
-// `exclude_hs_prefixes`; the origin equals or lies within one of `origins` ("JP" covers "JP-04")
+// `exclude_hs_prefixes`; the origin equals or lies within one of `origins` ("JP" covers "JP-04";
+// for every action but tax_free, a bare country also matches its subdivisions: "JP" for "JP-04")
 // and not within `exclude_origins`; the production date is in [produced_from, produced_until);
 // the item has one of `item_tags`; the declarant is (or, for `unless_list`, is not) on `list`;
 // the declaration's purpose is in `purposes`. Empty conditions match everything.
