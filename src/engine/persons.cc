@@ -2,6 +2,7 @@
 // and carried goods (allowances, personal-articles tax, the fresh-food quota). SPEC §4 behaviours
 // 1-5. Rule ids are stable and listed in docs/rules.md.
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 #include "base/decimal.h"
@@ -101,6 +102,24 @@ void AssessCarried(const policy::Profile& profile, const Person& person, const p
                     "; personal-articles tax CNY " + FormatMoney(tax));
 }
 
+// A carried quantity in kilograms (thousandths), by the item's unit: grams are rounded up to the
+// gram, tonnes saturate. Other units (pieces, litres) cannot be weighed and count as kilograms.
+int64_t KilogramsMilli(const Item& item, int64_t quantity_milli) {
+  auto is = [&](std::string_view unit) {
+    if (item.unit.size() != unit.size()) return false;
+    for (size_t i = 0; i < unit.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(item.unit[i])) != unit[i]) return false;
+    }
+    return true;
+  };
+  if (is("g")) return quantity_milli / 1000 + (quantity_milli % 1000 != 0 ? 1 : 0);
+  if (is("t")) {
+    return quantity_milli > std::numeric_limits<int64_t>::max() / 1000 ? std::numeric_limits<int64_t>::max()
+                                                                       : quantity_milli * 1000;
+  }
+  return quantity_milli;
+}
+
 // SPEC behaviour 5 (second half): the fresh-food quota of listed Macao residents.
 void CheckFreshFood(const policy::Profile& profile, const State& state, const Person& person,
                     const policy::Gate& gate, Direction direction, Date date,
@@ -113,7 +132,7 @@ void CheckFreshFood(const policy::Profile& profile, const State& state, const Pe
     // Saturates: quantities are parsed up to the int64 range, and a wrapped-around sum would
     // pass the quota.
     if (goods[i].item->HasTag(rule->item_tag) &&
-        AddOverflows(quantity, carried[i].quantity_milli, &quantity)) {
+        AddOverflows(quantity, KilogramsMilli(*goods[i].item, carried[i].quantity_milli), &quantity)) {
       quantity = std::numeric_limits<int64_t>::max();
     }
   }
