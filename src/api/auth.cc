@@ -4,11 +4,11 @@
 
 #include <openssl/rand.h>
 
-#include <cctype>
 #include <cstring>
 #include <variant>
 
 #include "base/codes.h"
+#include "http/message.h"
 
 namespace twoline::api {
 namespace {
@@ -150,11 +150,8 @@ TokenCheck TokenCache::AuthenticateSecret(std::string_view secret, Principal* pr
 
 TokenCheck TokenCache::Authenticate(std::string_view authorization, Principal* principal, Hash256* hash) {
   // The scheme is case-insensitive (RFC 9110 §11.1): "Bearer", "bearer", "BEARER".
-  constexpr std::string_view kBearer = "bearer ";
-  if (authorization.size() < kBearer.size()) return TokenCheck::kInvalid;
-  for (size_t i = 0; i < kBearer.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kBearer[i]) return TokenCheck::kInvalid;
-  }
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!http::EqualsIgnoreCase(authorization.substr(0, kBearer.size()), kBearer)) return TokenCheck::kInvalid;
   return AuthenticateSecret(authorization.substr(kBearer.size()), principal, hash);
 }
 

@@ -7,24 +7,6 @@ namespace {
 
 bool IsJsonWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// Whether a parse failure is a limit being exceeded rather than a malformed value. ParseCommand
-// reports both kinds the same way, so its messages are recognised here: per-array limits end in
-// ": more than N entries", the whole-command limit starts "$: command longer than N bytes". (A
-// decimal's "more than 2 decimals" is a malformed value: 400, not 413.)
-bool IsOverLimit(const engine::ParseFailure& failure) {
-  const std::string& message = failure.message;
-  if (message.rfind("$: command longer than ", 0) == 0) return true;
-  constexpr std::string_view kMore = ": more than ", kEntries = " entries";
-  const size_t at = message.rfind(kMore);
-  if (at == std::string::npos || message.size() < at + kMore.size() + 1 + kEntries.size()) return false;
-  if (message.compare(message.size() - kEntries.size(), kEntries.size(), kEntries) != 0) return false;
-  const size_t digits_from = at + kMore.size(), digits_to = message.size() - kEntries.size();
-  for (size_t i = digits_from; i < digits_to; ++i) {
-    if (message[i] < '0' || message[i] > '9') return false;
-  }
-  return digits_to > digits_from;
-}
-
 // Whether text is well-formed JSON (used only on the failure path, to tell syntax from schema).
 bool IsJson(std::string_view text) {
   thread_local simdjson::dom::parser parser;
@@ -53,7 +35,7 @@ BodyError CommandError(const engine::ParseFailure& failure, bool json, std::opti
     error.path = index ? InBatch("$", *index) : "$";
     return error;
   }
-  error.status = IsOverLimit(failure) ? 413 : 400;
+  error.status = failure.over_limit ? 413 : 400;
   error.code = error.status == 413 ? "too_large" : "invalid_command";
   error.message = message;
   error.path = path;
@@ -108,7 +90,7 @@ std::variant<ParsedBody, BodyError> ParseCommandsBody(std::string_view body,
   if (!engine::ParseCommand(body, limits.command, &parsed.commands[0], &failure)) {
     // A body over the per-command limit is refused before it is parsed; it is JSON or not, but too
     // large either way.
-    bool json = IsOverLimit(failure) || IsJson(body);
+    bool json = failure.over_limit || IsJson(body);
     return CommandError(failure, json, std::nullopt);
   }
   return parsed;

@@ -208,6 +208,7 @@ struct ParseFailure {
   std::string id;
   std::string path;
   std::string message;
+  bool over_limit = false;  // a size limit (engine::Limits) was exceeded, not a malformed value
 };
 
 // Parses and validates one command from JSON text. On failure returns false and fills `failure`.

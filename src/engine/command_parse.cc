@@ -140,6 +140,7 @@ class Reader {
     std::string array_path = path + "." + key;
     if (value.get(items)) return Fail(array_path, "must be an array");
     if (items.size() > max_items) {
+      failure_->over_limit = true;
       return Fail(array_path, "more than " + std::to_string(max_items) + " entries");
     }
     size_t index = 0;
@@ -624,6 +625,7 @@ bool ParseCommand(std::string_view json, const Limits& limits, Command* command,
   *failure = ParseFailure{};
   Reader r(limits, failure);
   if (json.size() > limits.command_bytes_max) {
+    failure->over_limit = true;
     return r.Fail("$", "command longer than " + std::to_string(limits.command_bytes_max) + " bytes");
   }
   thread_local simdjson::dom::parser parser;
