@@ -23,6 +23,14 @@ const GoodsState& Goods(const Engine& engine) { return engine.state().goods; }
 
 std::string Quantity(int64_t milli) { return FormatQuantity(milli); }
 
+// What nothing holds back: on hand less reserved, and nothing while in customs custody (held goods
+// are never free: docs/ledger.md). Refused goods are free for the kinds that may take them (a
+// first-line return, a scrapping).
+int64_t FreeMilli(const AccountKey& key, const ledger::Balance& balance) {
+  if (key.status() == ledger::Status::kHeld) return 0;
+  return balance.quantity_milli - balance.reserved_milli;
+}
+
 // Internal accounts of a party with anything on them, in (sku, status) order.
 std::vector<std::pair<const AccountKey*, const ledger::Balance*>> PartyAccounts(
     const Engine& engine, std::string_view party) {
@@ -307,7 +315,7 @@ std::string BalanceJson(const Engine& engine, std::string_view party) {
     w.Key("quantity").String(Quantity(balance->quantity_milli));
     w.Key("value").String(FormatMoney(balance->value_fen));
     w.Key("reserved").String(Quantity(balance->reserved_milli));
-    w.Key("free").String(Quantity(balance->quantity_milli - balance->reserved_milli));
+    w.Key("free").String(Quantity(FreeMilli(*key, *balance)));
     w.Key("incoming").String(Quantity(balance->incoming_milli)).EndObject();
   }
   w.EndArray().Key("lots").BeginArray();
@@ -325,7 +333,7 @@ std::string BalanceTable(const Engine& engine, std::string_view party) {
   for (const auto& [key, b] : PartyAccounts(engine, party)) {
     out += FormatLine("%-20s %-10s %14s %14s %14s %14s %16s\n", key->sku.c_str(), key->Name().c_str(),
                Quantity(b->quantity_milli).c_str(), Quantity(b->reserved_milli).c_str(),
-               Quantity(b->quantity_milli - b->reserved_milli).c_str(),
+               Quantity(FreeMilli(*key, *b)).c_str(),
                Quantity(b->incoming_milli).c_str(), FormatMoney(b->value_fen).c_str());
   }
   out += "\nLOTS (first in first out)\n";

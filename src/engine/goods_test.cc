@@ -273,6 +273,15 @@ TEST(GoodsHetaoHk, CancellingAHeldAdmissionReturnsTheGoods) {
   ledger::AccountKey held = ledger::AccountKey::Internal("P-F", "SCALLOP", ledger::Status::kHeld);
   EXPECT_EQ(zone.ledger().AccountBalance(held).quantity_milli, 20000);
   EXPECT_EQ(zone.ledger().lots()[0].spec.release_status, ledger::Status::kDutyPaid);
+  // In custody: on hand, nothing reserved, and nothing free (held goods are never free).
+  std::string balance = BalanceJson(zone.engine(), "P-F");
+  EXPECT_NE(balance.find("{\"sku\":\"SCALLOP\",\"status\":\"held\",\"quantity\":\"20\",\"value\":"
+                         "\"3000.00\",\"reserved\":\"0\",\"free\":\"0\",\"incoming\":\"0\"}"),
+            std::string::npos)
+      << balance;
+  std::string table = BalanceTable(zone.engine(), "P-F");
+  EXPECT_NE(table.find("held                   20              0              0"), std::string::npos)
+      << table;
   ASSERT_EQ(
       zone.Run("c1", "2026-05-01T12:00:00+08:00", "cancel", "\"declaration\":\"D-SC\"").outcome,
       Outcome::kAccepted);

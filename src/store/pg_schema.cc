@@ -59,6 +59,12 @@ constexpr const char* kVersion3 = R"sql(
 UPDATE zones SET read_model_seq = 0;
 )sql";
 
+// Version 4: a balance row shows held goods with nothing free (held goods are never free); rows
+// written before are rebuilt as in version 3.
+constexpr const char* kVersion4 = R"sql(
+UPDATE zones SET read_model_seq = 0;
+)sql";
+
 // Reads the version; 0 when the database has no twoline schema yet.
 Result<int64_t> ReadVersion(PgConnection& connection) {
   auto exists = connection.Query("SELECT to_regclass('twoline_schema') IS NOT NULL");
@@ -104,6 +110,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {1, "journal, zones, read models, snapshots, tokens, zone leases, cluster nodes", kVersion1},
       {2, "leaf hashes of journal entries, signed checkpoints", kVersion2},
       {3, "documents, lots and day totals as read models (rebuilt)", kVersion3},
+      {4, "held goods shown with nothing free in balances (rebuilt)", kVersion4},
   };
   return migrations;
 }

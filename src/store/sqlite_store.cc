@@ -11,7 +11,7 @@ namespace twoline::store {
 namespace {
 
 constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
-constexpr int64_t kSchemaVersion = 4;
+constexpr int64_t kSchemaVersion = 5;
 
 // The checkpoints table, on its own: version 3 added it (with the journal's leaf column).
 constexpr const char* kCheckpointsTable = R"sql(
@@ -69,7 +69,7 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fre
     // checkpoints table; rows stored before keep a NULL leaf, which reads compute from the line (the
     // line is the record; the leaf is derived). Version 4 keeps more read models in the views table
     // (a declaration's document, every lot, the flows report's days: read_models.h), which a database
-    // written before lacks. Read models are derived data: every zone's are marked as lagging, so that
+    // written before lacks. Version 5 shows held goods with nothing free in the balance rows. Read models are derived data: every zone's are marked as lagging, so that
     // opening the database for writing rebuilds them.
     std::string migrate = "BEGIN IMMEDIATE;";
     if (schema_version == 1) migrate += kSchema;

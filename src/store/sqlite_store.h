@@ -1,6 +1,6 @@
 // SqliteStore: the Store on an embedded SQLite database file (the default backend).
 //
-// On-disk layout (schema version 4, PRAGMA user_version = 4, application_id 0x74776c31 "twl1"):
+// On-disk layout (schema version 5, PRAGMA user_version = 5, application_id 0x74776c31 "twl1"):
 //
 //   journal(zone, seq, id, hash, line, leaf)  one row per entry; PRIMARY KEY (zone, seq); `line` is
 //                                             the entry's canonical JSON line (journal/entry.h), `hash`
@@ -22,9 +22,9 @@
 //                                             note); written on the write connection, one
 //                                             transaction each.
 //
-// Schema version 1 to 3 databases are migrated on open for writing (version 2 added the views
-// table; version 3 the leaf column and the checkpoints table; version 4 more kinds of view rows),
-// and their read models rebuilt.
+// Schema version 1 to 4 databases are migrated on open for writing (version 2 added the views
+// table; version 3 the leaf column and the checkpoints table; version 4 more kinds of view rows;
+// version 5 balance rows with nothing free in held goods), and their read models rebuilt.
 // Opened read-only, a database of another version is refused. Snapshots are files in `<database>.snapshots/` (snapshot_files.h), not rows:
 // they are written by a background thread without touching the write connection or the WAL.
 //

@@ -73,7 +73,7 @@ TEST(SqliteSchema, AVersion2DatabaseIsMigratedAndItsLeafHashesComputedFromTheLin
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path, "PRAGMA user_version"), 4);
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 5);
   EXPECT_EQ(Count(path, "SELECT count(*) FROM journal WHERE leaf IS NULL"),
             static_cast<int64_t>(entries));
   std::vector<Hash256> expected = LeavesOfLines(**store, entries);
@@ -116,7 +116,7 @@ TEST(SqliteSchema, AVersion3DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path, "PRAGMA user_version"), 4);
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 5);
   EXPECT_EQ(Count(path, "SELECT max(read_model_seq) FROM zones"), 0) << "marked for a rebuild";
   std::vector<std::string> rebuilt;
   auto zones = ZoneSet::Load(**store, true, &rebuilt);
@@ -132,6 +132,37 @@ TEST(SqliteSchema, AVersion3DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
   auto report = ReadFlowsReport(**store, "hengqin", first, last);
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(*report, engine::ReportJson(engine, first, last));
+}
+
+TEST(SqliteSchema, AVersion4DatabaseGetsItsBalancesRebuilt) {
+  TempDir directory;
+  const std::string path = directory.File("v4.db");
+  {
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    auto zones = ZoneSet::Load(**store, true, nullptr);
+    ASSERT_TRUE(zones.ok());
+    testing::PutInForce(**zones, **store, {"hengqin"});
+    testing::DecideAll(**zones, **store, "hengqin", testing::SimulatedDay("hengqin", 400, 3));
+  }
+  // Version 4 showed held goods as free: its balance rows are not what this build writes.
+  ASSERT_GT(Count(path, "SELECT count(*) FROM balances"), 0);
+  Execute(path, "UPDATE balances SET json = 'written by version 4'; PRAGMA user_version = 4;");
+
+  auto store = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 5);
+  EXPECT_EQ(Count(path, "SELECT max(read_model_seq) FROM zones"), 0) << "marked for a rebuild";
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(**store, true, &rebuilt);
+  ASSERT_TRUE(zones.ok()) << zones.error().message;
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  EXPECT_EQ(Count(path, "SELECT count(*) FROM balances WHERE json = 'written by version 4'"), 0);
+  const engine::Engine& engine = (*zones)->Find("hengqin")->chain.engine();
+  const std::string& party = engine.state().parties.front().id;
+  auto balance = (*store)->ReadBalance("hengqin", party);
+  ASSERT_TRUE(balance.ok() && balance->has_value()) << party;
+  EXPECT_EQ((*balance)->json, engine::BalanceJson(engine, party));
 }
 
 }  // namespace
