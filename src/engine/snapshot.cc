@@ -451,7 +451,7 @@ Status LoadRegistries(BinaryReader& in, State& s) {
     list.kind = LoadEnum<policy::ListKind>(in, 3);
   }
   if (!in.ok() || s.list_ids.size() > 64) return Malformed("list ids");
-  s.parties.resize(in.Count(32));
+  s.parties.resize(in.Count(8 + 8 + 1 + 1 + 8));  // id, name, kind, credit, lists
   for (Party& p : s.parties) {
     p.id = in.Bytes();
     p.name = in.Bytes();
@@ -478,7 +478,7 @@ Status LoadRegistries(BinaryReader& in, State& s) {
     p.entered_at = in.I64();
     p.entered_gate = Intern(InternedText(in));
   }
-  s.documents.resize(in.Count(33));
+  s.documents.resize(in.Count(8 + 8 + 8 + 1));  // number, valid from, valid until, type
   for (StoredDocument& d : s.documents) {
     d.number = in.Bytes();
     d.valid_from = in.I64AsI32();
@@ -566,7 +566,7 @@ Status LoadRecords(BinaryReader& in, GoodsState& goods) {
     std::string id = p.id;
     InsertLoaded(in, &goods.processes, std::move(id), std::move(p));
   }
-  goods.stocktakes.resize(in.Count(48));
+  goods.stocktakes.resize(in.Count(8 + 8 + 8 + 8 + 8));  // command, party, at, date, lines
   for (StocktakeRecord& t : goods.stocktakes) {
     t.command = in.Bytes();
     t.party = in.Bytes();
