@@ -131,6 +131,10 @@ TEST(SessionTest, SignInNeedsAValidTokenAsJson) {
           ->status,
       415);
   EXPECT_EQ(client.Post("/v1/session", R"(["x"])", "application/json")->status, 400);
+  auto not_json = client.Post("/v1/session", "token=x", "application/json");
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  EXPECT_NE(not_json->body.find("\"error\":\"malformed_json\""), std::string::npos) << not_json->body;
   EXPECT_EQ(client.Post("/v1/session", R"({"token":"x","extra":1})", "application/json")->status,
             400);
   EXPECT_EQ(client.Get("/v1/session")->status, 401);

@@ -139,6 +139,28 @@ TEST_F(HttpTest, OpenApiDocumentIsGeneratedFromTheCommandTable) {
                    ["application/json"]["schema"]["$ref"]
                        .get(answer));
   EXPECT_EQ(answer, "#/components/schemas/Decisions");
+  // What the server sends: a reused id's 409 is the decision; the zones and the tokens are arrays;
+  // the flows report's dates are required.
+  ASSERT_FALSE(document["paths"]["/v1/zones/{zone}/commands"]["post"]["responses"]["409"]["content"]
+                   ["application/json"]["schema"]["$ref"]
+                       .get(answer));
+  EXPECT_EQ(answer, "#/components/schemas/Decision");
+  ASSERT_FALSE(document["paths"]["/v1/zones"]["get"]["responses"]["200"]["content"]["application/json"]
+                   ["schema"]["$ref"]
+                       .get(answer));
+  EXPECT_EQ(answer, "#/components/schemas/Objects");
+  ASSERT_FALSE(document["components"]["schemas"]["Objects"]["type"].get(answer));
+  EXPECT_EQ(answer, "array");
+  ASSERT_FALSE(document["paths"]["/v1/tokens"]["get"]["responses"]["200"]["content"]["application/json"]
+                   ["schema"]["$ref"]
+                       .get(answer));
+  EXPECT_EQ(answer, "#/components/schemas/Tokens");
+  for (simdjson::dom::element parameter :
+       document["paths"]["/v1/zones/{zone}/reports/flows"]["get"]["parameters"].get_array()) {
+    bool required = false;
+    ASSERT_FALSE(parameter["required"].get(required));
+    EXPECT_TRUE(required);
+  }
   // Every reference names a schema the document has.
   const std::string& text = result->body;
   const std::string prefix = "\"#/components/schemas/";
@@ -296,7 +318,13 @@ TEST_F(HttpTest, MalformedJsonIsABadRequest) {
   EXPECT_EQ(result->status, 400);
   EXPECT_EQ(StringAt(result->body, "/error"), "malformed_json");
   EXPECT_EQ(StringAt(result->body, "/path"), "$") << "a 400 names the JSON path (SPEC §6)";
-  EXPECT_EQ(service_->Post(kCommands, "")->status, 400);
+  for (const char* empty : {"", " \n"}) {
+    auto none = service_->Post(kCommands, empty);
+    ASSERT_TRUE(none);
+    EXPECT_EQ(none->status, 400);
+    EXPECT_EQ(StringAt(none->body, "/error"), "malformed_json") << none->body;
+    EXPECT_EQ(StringAt(none->body, "/path"), "$") << none->body;
+  }
   EXPECT_EQ(service_->Post(kCommands, "[1,]")->status, 400);
   auto batch = service_->Post(kCommands, R"([{"id":"x"},{"id":"y","person":{"name": tru}}])");
   EXPECT_EQ(batch->status, 400);
@@ -391,6 +419,22 @@ TEST_F(HttpTest, AMethodARouteDoesNotTakeIsNotAllowedWithOrWithoutABody) {
                         Case{"GET /v1/zones HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
                                  "Content-Length: 2\r\n\r\n{}",
                              400, "body_not_allowed"},
+                        // GET on a route that only takes POST, with a body or without.
+                        Case{"GET /v1/zones/hengqin/commands HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                                 "Content-Length: 2\r\n\r\n{}",
+                             405, "method_not_allowed"},
+                        Case{"GET /v1/zones/hengqin/commands HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n",
+                             405, "method_not_allowed"},
+                        Case{"GET /v1/zones/hengqin/whatif HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n",
+                             405, "method_not_allowed"},
+                        Case{"GET /v1/tokens/tok_x HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n", 405,
+                             "method_not_allowed"},
+                        Case{"DELETE /v1/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n", 405,
+                             "method_not_allowed"},
+                        // (A HEAD's answer has no body to wait for: the server closes after it.)
+                        Case{"HEAD /v1/zones/hengqin/commands HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
+                                 "Connection: close\r\n\r\n",
+                             405, ""},
                         Case{"POST /v1/nowhere HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth +
                                  "Content-Length: 2\r\n\r\n{}",
                              404, "not_found"}}) {
@@ -399,6 +443,15 @@ TEST_F(HttpTest, AMethodARouteDoesNotTakeIsNotAllowedWithOrWithoutABody) {
     std::string response = connection.Receive();
     EXPECT_EQ(testing::RawConnection::Status(response), c.status) << c.request << "\n" << response;
     EXPECT_NE(response.find(c.error), std::string::npos) << response;
+    // RFC 9110 §15.5.6: a 405 lists the methods the route takes.
+    if (c.status == 405) {
+      EXPECT_NE(response.find("\r\nAllow: "), std::string::npos) << response;
+    }
+  }
+  {
+    testing::RawConnection connection(service_->port());
+    ASSERT_TRUE(connection.Send("GET /v1/zones/hengqin/commands HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n"));
+    EXPECT_NE(connection.Receive().find("\r\nAllow: POST\r\n"), std::string::npos);
   }
   // The scheme of the Authorization header is case-insensitive.
   httplib::Client client = service_->Client();
@@ -407,14 +460,60 @@ TEST_F(HttpTest, AMethodARouteDoesNotTakeIsNotAllowedWithOrWithoutABody) {
   EXPECT_EQ(lower->status, 200);
 }
 
+TEST_F(HttpTest, AHeadRequestGetsTheHeadOfItsGetWithoutTheBody) {
+  const std::string auth = "Authorization: Bearer " + service_->Secret("admin") + "\r\n";
+  auto get = service_->Get("/v1/zones", "admin");
+  ASSERT_TRUE(get);
+  ASSERT_EQ(get->status, 200);
+  // Two HEADs and a GET on one keep-alive connection: no body is sent after a HEAD's head, so the
+  // next response starts right after it.
+  testing::RawConnection connection(service_->port());
+  const std::string head = "HEAD /v1/zones HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n";
+  ASSERT_TRUE(connection.Send(head + "HEAD /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" +
+                              "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  std::string all;
+  for (std::string part; !(part = connection.Receive()).empty();) all += part;
+  size_t first = all.find("\r\n\r\n");
+  ASSERT_NE(first, std::string::npos) << all;
+  EXPECT_EQ(testing::RawConnection::Status(all), 200) << all;
+  EXPECT_NE(all.substr(0, first).find("Content-Length: " + std::to_string(get->body.size())), std::string::npos)
+      << all;
+  EXPECT_EQ(all.compare(first + 4, 9, "HTTP/1.1 "), 0) << all;
+  size_t second = all.find("\r\n\r\n", first + 4);
+  ASSERT_NE(second, std::string::npos) << all;
+  EXPECT_EQ(all.compare(second + 4, 13, "HTTP/1.1 200 "), 0) << all;
+  EXPECT_NE(all.find("\"status\"", second), std::string::npos) << "the GET has its body: " << all;
+  EXPECT_EQ(all.rfind("\"status\"", second), std::string::npos) << "no HEAD has a body: " << all;
+}
+
+TEST_F(HttpTest, AnEscapedSlashInThePathIsRefused) {
+  for (const char* path : {"/v1/zones/hengqin/parties/P-A/balance%2F", "/v1/zones/hengqin/declarations/a%2fb",
+                           "/v1/zones/hengqin/declarations/a%00b"}) {
+    auto response = service_->Get(path, "admin");
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 400) << path << " " << response->body;
+    EXPECT_EQ(StringAt(response->body, "/error"), "bad_request") << response->body;
+  }
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/parties/P%2DA/balance", "admin")->status, 200)
+      << "other escapes are decoded";
+}
+
 TEST_F(HttpTest, MissingUnknownOrRevokedTokensAreUnauthorized) {
-  EXPECT_EQ(service_->Get("/v1/zones", "")->status, 401);
+  auto missing = service_->Get("/v1/zones", "");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 401);
+  EXPECT_EQ(missing->get_header_value("WWW-Authenticate"), "Bearer realm=\"twoline\"");
   EXPECT_EQ(service_->Post(kCommands, Party("u1", "P-U"), "")->status, 401);
   httplib::Client client = service_->Client();
   EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer twl_nope"}})->status, 401);
   EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Basic abc"}})->status, 401);
   std::string forged = "twl_" + std::string(64, 'a');
   EXPECT_EQ(client.Get("/v1/zones", {{"Authorization", "Bearer " + forged}})->status, 401);
+  // Two Authorization headers: which one a proxy checked is unknown, so neither is taken.
+  auto two = client.Get("/v1/zones", {{"Authorization", "Bearer " + service_->Secret("admin")},
+                                      {"Authorization", "Bearer " + service_->Secret("officer")}});
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->status, 400) << two->body;
   EXPECT_EQ(service_->Get("/v1/zones", "revoked")->status, 200);
   ASSERT_TRUE(*service_->store().RevokeToken(service_->TokenId("revoked"), "2026-03-01T00:00:00Z"));
   EXPECT_EQ(service_->Get("/v1/zones", "revoked")->status, 401);

@@ -12,6 +12,7 @@ struct Parameter {
   const char* in;  // path | query
   const char* type;  // string | integer
   const char* description;
+  bool required = false;  // path parameters always are
 };
 
 struct Route {
@@ -96,6 +97,12 @@ void Schemas(JsonWriter& w, const std::vector<engine::CommandTypeInfo>& commands
       .String("JSON path of the fault in the request body").EndObject();
   w.EndObject().EndObject();
   w.Key("Object").BeginObject().Key("type").String("object").EndObject();
+  w.Key("Objects").BeginObject().Key("type").String("array").Key("items");
+  Ref(w, "Object");
+  w.EndObject();
+  w.Key("Tokens").BeginObject().Key("type").String("array").Key("items");
+  Ref(w, "Token");
+  w.EndObject();
   auto object = [&](const char* name, std::initializer_list<const char*> required,
                     std::initializer_list<const char*> optional) {
     w.Key(name).BeginObject().Key("type").String("object").Key("required").BeginArray();
@@ -139,9 +146,14 @@ void Responses(JsonWriter& w, const Route& route) {
   if (route.success != 204) SuccessContent(w, route);  // 204 has no content
   w.EndObject();
   for (int code : route.errors) {
-    w.Key(std::to_string(code)).BeginObject().Key("description").String("see docs/api.md");
+    // A command whose id was decided with another body is answered 409 with its decision (invalid,
+    // command.id-reused), not an error object.
+    const bool decision = code == 409 && std::string_view(route.response_schema) == "Decisions";
+    w.Key(std::to_string(code)).BeginObject().Key("description")
+        .String(decision ? "the id was decided with another body: the decision, invalid (command.id-reused)"
+                         : "see docs/api.md");
     w.Key("content").BeginObject().Key("application/json").BeginObject().Key("schema");
-    Ref(w, "Error");
+    Ref(w, decision ? "Decision" : "Error");
     w.EndObject().EndObject().EndObject();
   }
   w.EndObject();
@@ -153,7 +165,7 @@ void Operation(JsonWriter& w, const Route& route, const OpenApiLimits& limits) {
   w.Key("parameters").BeginArray();
   for (const Parameter& parameter : route.parameters) {
     w.BeginObject().Key("name").String(parameter.name).Key("in").String(parameter.in);
-    w.Key("required").Bool(std::string_view(parameter.in) == "path");
+    w.Key("required").Bool(parameter.required || std::string_view(parameter.in) == "path");
     w.Key("description").String(parameter.description);
     w.Key("schema").BeginObject().Key("type").String(parameter.type).EndObject().EndObject();
   }
@@ -199,23 +211,23 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
                "1: each journaled decision carries \"receipt\": {seq, leaf_hash, tree_size} "
                "(docs/proofs.md); 0 or absent: none"}},
        "Decisions", {400, 401, 403, 404, 409, 411, 413, 415, 429, 503}, true, "Commands"},
-      {"get", "/v1/zones", "Profiles of the zones served", {}, "Object", {401}, true},
+      {"get", "/v1/zones", "Profiles of the zones served (an array, one per zone)", {}, "Objects", {401}, true},
       {"get", "/v1/zones/{zone}/presence", "Persons inside the zone",
        {zone, {"offset", "query", "integer", "persons to skip"}, {"limit", "query", "integer", page.c_str()}},
-       "Object", {400, 401, 403, 404}, true},
+       "Object", {400, 401, 403, 404, 503}, true},
       {"get", "/v1/zones/{zone}/parties/{party}/balance", "Ledger balances of a party",
-       {zone, {"party", "path", "string", "party id"}}, "Object", {401, 403, 404}, true},
+       {zone, {"party", "path", "string", "party id"}}, "Object", {401, 403, 404, 503}, true},
       {"get", "/v1/zones/{zone}/declarations/{declaration}",
        "A declaration with its decision, postings and trace",
        {zone, {"declaration", "path", "string", "declaration id, or ID@PARTY when several parties use the id"}},
-       "Object", {401, 403, 404, 409}, true},
+       "Object", {401, 403, 404, 409, 429, 503}, true},
       {"get", "/v1/zones/{zone}/journal", "Journal entries in seq order",
        {zone, {"from", "query", "integer", "first seq (default 1)"}, {"limit", "query", "integer", page.c_str()}},
-       "Object", {400, 401, 403, 404}, true},
+       "Object", {400, 401, 403, 404, 429, 503}, true},
       {"get", "/v1/zones/{zone}/reports/flows", "Flows by line, direction and day; duties collected",
-       {zone, {"from", "query", "string", "first local date, YYYY-MM-DD"},
-        {"to", "query", "string", "last local date, YYYY-MM-DD"}},
-       "Object", {400, 401, 403, 404, 503}, true},
+       {zone, {"from", "query", "string", "first local date, YYYY-MM-DD", true},
+        {"to", "query", "string", "last local date, YYYY-MM-DD", true}},
+       "Object", {400, 401, 403, 404, 429, 503}, true},
       {"get", "/v1/zones/{zone}/declarations", "Declarations in id order (a declarant: its own)",
        {zone, {"state", "query", "string", "accepted, held, released, posted, cancelled or refused"},
         {"declarant", "query", "string", "a party id"}, {"offset", "query", "integer", "declarations to skip"},
@@ -228,7 +240,7 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
        {zone, {"outcome", "query", "string", "accepted, rejected or referred"},
         {"person", "query", "string", "a person id"}, {"offset", "query", "integer", "crossings to skip"},
         {"limit", "query", "integer", page.c_str()}},
-       "Object", {400, 401, 403, 404, 429, 503}, true},
+       "Object", {400, 401, 403, 404, 503}, true},
       {"get", "/v1/zones/{zone}/verify",
        "The zone's chain replayed from entry 1: {zone, ok, entries, head, state_hash} or {zone, ok: false, "
        "error} (auditors, admins)",
@@ -247,13 +259,13 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
       {"get", "/v1/zones/{zone}/proofs/inclusion",
        "An entry's inclusion proof, as `twoline prove` prints it (auditors, admins; declarants for "
        "their own commands' entries)",
-       {zone, {"seq", "query", "integer", "the entry's seq (required)"},
+       {zone, {"seq", "query", "integer", "the entry's seq", true},
         {"size", "query", "integer", "tree size (default: the latest checkpoint's)"}},
        "Object", {400, 401, 403, 404, 429, 503}, true},
       {"get", "/v1/zones/{zone}/proofs/consistency",
        "A consistency proof between two tree sizes, as `twoline prove --consistency` prints it "
        "(auditors, admins, declarants)",
-       {zone, {"from", "query", "integer", "the older tree size (required)"},
+       {zone, {"from", "query", "integer", "the older tree size", true},
         {"to", "query", "integer", "the newer tree size (default: the latest checkpoint's)"}},
        "Object", {400, 401, 403, 404, 429, 503}, true},
       {"get", "/v1/zones/{zone}/stream",
@@ -266,7 +278,7 @@ std::string OpenApiDocument(const std::vector<engine::CommandTypeInfo>& commands
        {}, "Session", {400, 401, 415, 503}, false, "SessionRequest"},
       {"get", "/v1/session", "The session of the cookie", {}, "Session", {401}, false},
       {"delete", "/v1/session", "Sign out (needs X-CSRF-Token)", {}, "Object", {401, 403}, false, "", 204},
-      {"get", "/v1/tokens", "Every token, never a secret (admins)", {}, "Token", {401, 403}, true},
+      {"get", "/v1/tokens", "Every token, never a secret (admins)", {}, "Tokens", {401, 403}, true},
       {"post", "/v1/tokens", "Create a token; its secret is shown once in `token` (admins)", {}, "Token",
        {400, 401, 403, 429}, true, "TokenRequest", 201},
       {"delete", "/v1/tokens/{id}", "Revoke a token (admins); its sessions end with it",

@@ -82,7 +82,7 @@ std::variant<ParsedBody, BodyError> ParseCommandsBody(std::string_view body,
   }
   size_t first = 0;
   while (first < body.size() && IsJsonWhitespace(body[first])) ++first;
-  if (first == body.size()) return BodyError{400, "malformed_json", "the body is empty", ""};
+  if (first == body.size()) return BodyError{400, "malformed_json", "the body is empty", "$"};
   if (body[first] == '[') return ParseBatch(body, limits);
   ParsedBody parsed;
   parsed.commands.resize(1);

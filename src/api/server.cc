@@ -142,17 +142,40 @@ std::string RouteTemplate(std::string_view method, std::string_view path, bool s
 
 bool KnownRoute(const std::string& route) { return route.size() < 5 || route.substr(route.size() - 5) != "other"; }
 
-// Whether a known route (a template without its method) answers `method` at all (Handle's routing).
-bool TakesMethod(const std::string& route, const std::string& method) {
-  if (method == "GET") return true;
-  if (method == "POST") {
-    return route == "/v1/zones/{zone}/commands" || route == "/v1/zones/{zone}/whatif" ||
-           route == "/v1/session" || route == "/v1/tokens";
+// The methods a known route (a template without its method) answers, as the Allow header lists them.
+// Every route that answers GET answers HEAD (its head, no body), but the event stream.
+const char* AllowedMethods(const std::string& route) {
+  if (route == "/v1/zones/{zone}/commands" || route == "/v1/zones/{zone}/whatif") return "POST";
+  if (route == "/v1/session") return "GET, HEAD, POST, DELETE";
+  if (route == "/v1/tokens") return "GET, HEAD, POST";
+  if (route == "/v1/tokens/{id}") return "DELETE";
+  if (route == "/v1/zones/{zone}/stream") return "GET";
+  return "GET, HEAD";
+}
+
+// Whether a known route answers `method` at all (Route's dispatch, Refuse's 405).
+bool Allows(const std::string& route, std::string_view method) {
+  std::string_view methods = AllowedMethods(route);
+  for (size_t start = 0; start < methods.size();) {
+    size_t end = methods.find(", ", start);
+    if (methods.substr(start, end - start) == method) return true;
+    if (end == std::string_view::npos) break;
+    start = end + 2;
   }
-  if (method == "DELETE") return route == "/v1/session" || route == "/v1/tokens" || route == "/v1/tokens/{id}";
   return false;
 }
 
+Reply MethodNotAllowed(const std::string& route, std::string_view method) {
+  Reply reply = ErrorReply(405, "method_not_allowed", "this route does not take " + std::string(method));
+  reply.headers.push_back(http::Header{"Allow", AllowedMethods(route)});
+  return reply;
+}
+
+Reply Unauthorized(std::string_view message) {
+  Reply reply = ErrorReply(401, "unauthorized", message);
+  reply.headers.push_back(http::Header{"WWW-Authenticate", "Bearer realm=\"twoline\""});
+  return reply;
+}
 // A query parameter as a count in [minimum, maximum]; `fallback` when absent.
 Result<size_t> CountParameter(const http::Request& request, const char* name, size_t fallback,
                               size_t minimum, size_t maximum) {
@@ -348,7 +371,7 @@ size_t Server::Impl::BodyLimit(const http::Request& head) {
 }
 
 bool Server::Impl::Reserved(const http::Request& head) {
-  return head.method == "GET" && (head.path == "/healthz" || head.path == "/metrics");
+  return (head.method == "GET" || head.method == "HEAD") && (head.path == "/healthz" || head.path == "/metrics");
 }
 
 http::Response Server::Impl::Refuse(const http::Request& head, const http::ParseError& error) {
@@ -359,9 +382,9 @@ http::Response Server::Impl::Refuse(const http::Request& head, const http::Parse
   const std::string route = RouteTemplate("", head.path, static_cast<bool>(options.static_files));
   if (error.code == "body_not_allowed" && !KnownRoute(info.route)) {
     reply = ErrorReply(404, "not_found", "no such route");
-  } else if (error.code == "body_not_allowed" && !TakesMethod(route, head.method)) {
+  } else if (error.code == "body_not_allowed" && !Allows(route, head.method)) {
     // The method is wrong for the route, body or not: say that, as without a body.
-    reply = ErrorReply(405, "method_not_allowed", "this route does not take " + head.method);
+    reply = MethodNotAllowed(route, head.method);
   } else if (error.status == 503 || error.status == 429) {
     reply = RetryLater(error.status, error.code, error.message, options.retry_after_seconds);
   } else {
@@ -371,6 +394,7 @@ http::Response Server::Impl::Refuse(const http::Request& head, const http::Parse
   http::Response response;
   response.status = reply.status;
   response.body = std::move(reply.body);
+  response.headers = std::move(reply.headers);
   if (reply.retry_after_seconds > 0) response.SetHeader("Retry-After", std::to_string(reply.retry_after_seconds));
   response.close = true;
   return response;
@@ -425,27 +449,36 @@ std::optional<Principal> Server::Impl::Authenticate(Call& call, Reply* refusal) 
   const http::Request& request = call.request;
   Principal principal;
   TokenCheck check;
+  size_t authorizations = 0;
+  for (const http::Header& header : request.headers) {
+    if (http::EqualsIgnoreCase(header.name, "Authorization")) ++authorizations;
+  }
+  if (authorizations > 1) {
+    // Which one a proxy in front checked is anyone's guess: take none.
+    *refusal = ErrorReply(400, "bad_request", "more than one Authorization header");
+    return std::nullopt;
+  }
   if (const std::string* authorization = request.FindHeader("Authorization")) {
     check = tokens.Authenticate(*authorization, &principal);
     if (check == TokenCheck::kInvalid) {
-      *refusal = ErrorReply(401, "unauthorized", "unknown, malformed or revoked token");
+      *refusal = Unauthorized("unknown, malformed or revoked token");
       return std::nullopt;
     }
   } else {
     std::optional<std::string> cookie = request.Cookie(kSessionCookie);
     if (!cookie) {
-      *refusal = ErrorReply(401, "unauthorized", "an Authorization: Bearer <token> header is required");
+      *refusal = Unauthorized("an Authorization: Bearer <token> header is required");
       return std::nullopt;
     }
     std::optional<Session> session = sessions.Find(*cookie);
     if (!session) {
-      *refusal = ErrorReply(401, "unauthorized", "the session has expired or was signed out");
+      *refusal = Unauthorized("the session has expired or was signed out");
       return std::nullopt;
     }
     check = tokens.AuthenticateHash(session->token_hash, &principal);
     if (check == TokenCheck::kInvalid) {
       sessions.Remove(*cookie);  // its token was revoked: the session ends with it
-      *refusal = ErrorReply(401, "unauthorized", "the session's token was revoked");
+      *refusal = Unauthorized("the session's token was revoked");
       return std::nullopt;
     }
     if (check == TokenCheck::kValid && ChangesState(request.method) &&
@@ -485,7 +518,9 @@ void Server::Impl::Route(CallPtr call) {
   const std::string& method = call->request.method;
   std::vector<std::string_view> path = SplitPath(call->request.path);
   const bool v1 = path.size() >= 2 && path[0] == "v1";
-  if (method == "GET") return RouteGet(std::move(call), path);
+  const std::string route = RouteTemplate("", call->request.path, false);
+  if (KnownRoute(route) && !Allows(route, method)) return Finish(*call, MethodNotAllowed(route, method));
+  if (method == "GET" || method == "HEAD") return RouteGet(std::move(call), path);
   if (v1 && path[1] == "session" && path.size() == 2 && (method == "POST" || method == "DELETE")) {
     return Finish(*call, method == "POST" ? CreateSession(*call) : EndSession(*call));
   }
@@ -496,9 +531,7 @@ void Server::Impl::Route(CallPtr call) {
   if (method == "POST" && path.size() == 4 && v1 && path[1] == "zones" && path[3] == "whatif") {
     return WhatIf(std::move(call), std::string(path[2]));
   }
-  if (KnownRoute(RouteTemplate("", call->request.path, false))) {
-    return Finish(*call, ErrorReply(405, "method_not_allowed", "this route does not take " + method));
-  }
+  if (KnownRoute(route)) return Finish(*call, MethodNotAllowed(route, method));
   Finish(*call, ErrorReply(404, "not_found", "no such route"));
 }
 
@@ -1075,9 +1108,13 @@ Reply Server::Impl::CreateSession(Call& call) {
     return ErrorReply(415, "unsupported_media_type", "send {\"token\": …} as application/json");
   }
   simdjson::dom::parser parser;
+  simdjson::dom::element root;
   simdjson::dom::object object;
   std::string_view secret;
-  if (parser.parse(request.body).get(object) || object.size() != 1 || object["token"].get(secret)) {
+  if (parser.parse(request.body).get(root)) {
+    return ErrorReply(400, "malformed_json", "the body is not JSON: send {\"token\": \"twl_…\"}", "$");
+  }
+  if (root.get(object) || object.size() != 1 || object["token"].get(secret)) {
     return ErrorReply(400, "bad_request", "the body must be {\"token\": \"twl_…\"}");
   }
   Principal principal;
@@ -1086,7 +1123,7 @@ Reply Server::Impl::CreateSession(Call& call) {
   if (check == TokenCheck::kUnavailable) {
     return RetryLater(503, "unavailable", "the token table cannot be read", options.retry_after_seconds);
   }
-  if (check == TokenCheck::kInvalid) return ErrorReply(401, "unauthorized", "unknown, malformed or revoked token");
+  if (check == TokenCheck::kInvalid) return Unauthorized("unknown, malformed or revoked token");
   call.info.token_id = principal.token_id;
   auto session = sessions.Create(hash);
   if (!session) return RetryLater(503, "unavailable", session.error().message, options.retry_after_seconds);
@@ -1100,7 +1137,7 @@ Reply Server::Impl::CreateSession(Call& call) {
 Reply Server::Impl::ReadSession(Call& call) {
   std::optional<std::string> cookie = call.request.Cookie(kSessionCookie);
   std::optional<Session> session = cookie ? sessions.Find(*cookie) : std::nullopt;
-  if (!session) return ErrorReply(401, "unauthorized", "no session: sign in with POST /v1/session");
+  if (!session) return Unauthorized("no session: sign in with POST /v1/session");
   Reply refusal;
   std::optional<Principal> principal = Authenticate(call, &refusal);
   if (!principal) return refusal;
@@ -1109,7 +1146,7 @@ Reply Server::Impl::ReadSession(Call& call) {
 
 Reply Server::Impl::EndSession(Call& call) {
   std::optional<std::string> cookie = call.request.Cookie(kSessionCookie);
-  if (!cookie || !sessions.Find(*cookie)) return ErrorReply(401, "unauthorized", "no session");
+  if (!cookie || !sessions.Find(*cookie)) return Unauthorized("no session");
   Reply refusal;
   if (!Authenticate(call, &refusal) && refusal.status != 401) return refusal;  // csrf, unavailable
   sessions.Remove(*cookie);

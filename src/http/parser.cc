@@ -227,8 +227,17 @@ void RequestParser::ParseRequestLine(std::string_view line) {
     }
   }
   size_t question = target.find('?');
-  std::optional<std::string> path = PercentDecode(target.substr(0, question), false);
+  const std::string_view raw_path = target.substr(0, question);
+  std::optional<std::string> path = PercentDecode(raw_path, false);
   if (!path) return Refuse(400, "bad_request", "the path has a malformed percent-escape");
+  // Routes split the decoded path at '/': an escaped one would be taken for a separator (no id
+  // holds a '/'), and so would an escaped NUL end a segment early in C strings.
+  for (size_t at = raw_path.find('%'); at != std::string_view::npos; at = raw_path.find('%', at + 1)) {
+    std::string_view escape = raw_path.substr(at, 3);
+    if (escape == "%2F" || escape == "%2f" || escape == "%00") {
+      return Refuse(400, "bad_request", "the path may not hold an escaped '/' or NUL (" + std::string(escape) + ")");
+    }
+  }
   request_.method = std::string(method);
   request_.target = std::string(target);
   request_.path = std::move(*path);

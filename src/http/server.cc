@@ -95,6 +95,7 @@ struct Connection {
   uint64_t request_number = 0;
   size_t requests = 0;
   bool request_keep_alive = false;
+  bool request_head = false;    // the request being served is a HEAD: its response has no body
   bool keep_alive = false;      // after the response being written
   bool linger = false;          // after the response being written: lingering close
   bool stream_closing = false;  // close once `out` is written
@@ -663,6 +664,7 @@ void Loop::Dispatch(Connection& c) {
   Request request = std::move(c.parser.request());
   request.remote_address = c.address;
   c.request_keep_alive = request.keep_alive;
+  c.request_head = request.method == "HEAD";
   ++c.request_number;
   ++c.requests;
   SetPhase(c, Phase::kHandling);
@@ -673,6 +675,7 @@ void Loop::Dispatch(Connection& c) {
 
 void Loop::RefuseRequest(Connection& c, const ParseError& error) {
   Response response = server_.handler.Refuse(c.parser.request(), error);
+  c.request_head = c.parser.request().method == "HEAD";
   SetPhase(c, Phase::kHandling);
   StartResponse(c, response, false, true);
 }
@@ -688,7 +691,8 @@ void Loop::StartResponse(Connection& c, const Response& response, bool stream, b
     c.stream_bytes.fetch_add(head.size());
     SetPhase(c, Phase::kStreaming);
   } else {
-    c.out.append(response.body);
+    // A HEAD is answered with the head its GET would have (Content-Length included), no body.
+    if (!c.request_head) c.out.append(response.body);
     SetPhase(c, Phase::kWriting);
   }
   ReleaseBody(c);
