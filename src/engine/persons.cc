@@ -152,6 +152,15 @@ void CheckFreshFood(const policy::Profile& profile, const State& state, const Pe
                   person.id + " is not on the " + rule->list + " list; fresh food not allowed");
     return;
   }
+  // The quota is for residents of the place beyond the line (Hengqin's first line: Macao), whoever
+  // else the list may hold.
+  const policy::LineSpec* beyond = profile.FindLine(rule->line);
+  if (beyond != nullptr && beyond->outside.size() == 2 && person.resident_of_code() != beyond->outside) {
+    decision->Add("fresh-food.not-resident",
+                  person.id + " is not a resident of " + beyond->outside +
+                      "; the fresh-food quota is for its residents");
+    return;
+  }
   if (quantity > rule->max_quantity_milli) {
     decision->Add("fresh-food.over-quota", "fresh food " + FormatQuantity(quantity) +
                                                 " kg exceeds the quota of " +
@@ -278,11 +287,14 @@ void Engine::ApplyCross(const Command& command, const Decision& decision) {
       const Item* item = state_.FindItem(carried.sku);
       fresh |= item != nullptr && item->HasTag(rule->item_tag);
     }
-    if (fresh) {
-      if (person->fresh_food_day != date) person->fresh_food_count = 0;
+    // The count is kept for the latest day only: an import of an earlier day's crossing (commands
+    // are applied in submission order, not by `at`) leaves it as it is, so that the later day's
+    // quota cannot be drawn again.
+    if (fresh && (person->fresh_food_count == 0 || date > person->fresh_food_day)) {
       person->fresh_food_day = date;
-      ++person->fresh_food_count;
+      person->fresh_food_count = 0;
     }
+    if (fresh && date == person->fresh_food_day) ++person->fresh_food_count;
   }
 }
 

@@ -419,6 +419,30 @@ TEST_F(HengqinCarried, FreshFoodQuotaIsFiveKilogramsOnceADay) {
   EXPECT_EQ(enter("f5", "2026-03-01T16:00:00Z", "1").outcome, Outcome::kAccepted);
 }
 
+TEST_F(HengqinCarried, AnEarlierDaysCrossingImportedLaterLeavesTheLaterDaysQuotaSpent) {
+  auto enter = [&](const std::string& id, const std::string& at) {
+    return zone_.Cross(id, at, "MO-F", kHengqinIn, "in", "[" + Carried("FISH", "5", "50.00", "MOP") + "]");
+  };
+  EXPECT_EQ(enter("f1", "2026-03-11T08:00:00+08:00").outcome, Outcome::kAccepted);
+  zone_.Cross("f2", "2026-03-11T09:00:00+08:00", "MO-F", kHengqinIn, "out");
+  // Imported after the 11th's: the 10th's crossing (commands apply in submission order).
+  EXPECT_EQ(enter("f3", "2026-03-10T20:00:00+08:00").outcome, Outcome::kAccepted);
+  zone_.Cross("f4", "2026-03-11T10:00:00+08:00", "MO-F", kHengqinIn, "out");
+  EXPECT_EQ(Rules(enter("f5", "2026-03-11T11:00:00+08:00")), "fresh-food.once-a-day");
+  EXPECT_EQ(enter("f6", "2026-03-12T08:00:00+08:00").outcome, Outcome::kAccepted);
+}
+
+TEST_F(HengqinCarried, FreshFoodIsForResidentsOfMacao) {
+  zone_.Register("HK-F", "HK", "home_return_permit", "2015-01-01", "2035-01-01", R"(["fresh_food"])");
+  Decision decision = zone_.Cross("f1", "2026-03-01T08:00:00+08:00", "HK-F", kHengqinIn, "in",
+                                  "[" + Carried("FISH", "1", "10.00", "MOP") + "]");
+  EXPECT_EQ(decision.outcome, Outcome::kRejected);
+  EXPECT_EQ(Rules(decision), "fresh-food.not-resident");
+  EXPECT_EQ(zone_.Cross("f2", "2026-03-01T08:00:00+08:00", "HK-F", kHengqinIn, "in").outcome,
+            Outcome::kAccepted)
+      << "without fresh food the crossing is the usual one";
+}
+
 TEST_F(HengqinCarried, FreshFoodNeedsTheListAndNeverLeavesThroughTheSecondLine) {
   Decision unlisted = zone_.Cross("f1", "2026-03-01T08:00:00+08:00", "MO-N", kHengqinIn, "in",
                                   "[" + Carried("FISH", "1", "10.00", "MOP") + "]");

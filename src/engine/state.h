@@ -63,7 +63,7 @@ struct Person {
   uint16_t document_count = 0;
   bool inside = false;
   int32_t fresh_food_count = 0;  // crossings with fresh food on fresh_food_day
-  Date fresh_food_day = 0;       // local date of the last crossing with fresh food
+  Date fresh_food_day = 0;       // local date of the latest crossing with fresh food
   uint64_t lists = 0;
   int64_t entered_at = 0;        // unix seconds of the last recorded entry
   const char* entered_gate = ""; // interned gate id of that entry
