@@ -58,14 +58,22 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
     bool exempt = added * kRateOne >= static_cast<__int128>(threshold) * value_fen;
     std::string share = FormatShare(value_fen - inputs_fen, value_fen);
     if (exempt) {
-      out.exempted_duty_fen = out.customs_duty_fen;
-      out.customs_duty_fen = 0;
+      // The exemption covers the duty of the bonded share. The duty that tax-free inputs did not
+      // pay when admitted stays due (SPEC behaviour 9): processing must not waive it.
+      const int64_t bonded_duty =
+          tax_free_value_fen == 0 ? out.customs_duty_fen
+                                  : MulDivRoundHalfUp(bonded_base, tariff->customs_duty_ppm, kRateOne);
+      out.exempted_duty_fen = bonded_duty;
+      out.customs_duty_fen -= bonded_duty;
       out.notes.push_back({"goods.value-added-exemption",
                            LinePrefix(line_number) + "value added " + share + " (CNY " +
                                FormatMoney(value_fen) + " sale, CNY " + FormatMoney(inputs_fen) +
                                " imported and mainland inputs) is at least " +
                                FormatPercent(threshold) + ": customs duty CNY " +
-                               FormatMoney(out.exempted_duty_fen) + " exempt, import VAT due"});
+                               FormatMoney(out.exempted_duty_fen) + " exempt, import VAT due" +
+                               (tax_free_value_fen == 0
+                                    ? std::string()
+                                    : "; the duty on the tax-free admission value stays due")});
     } else {
       out.notes.push_back({"goods.value-added-below-threshold",
                            LinePrefix(line_number) + "value added " + share + " (CNY " +
