@@ -7,7 +7,8 @@
 // is the most restrictive of the inputs': bonded, else tax_free, else duty_paid, else domestic.
 //
 // A stocktake compares each counted sku with the book quantity of the party (every status). A
-// shortage is taken first in first out from the lots not reserved by pending declarations and
+// shortage is taken first in first out from the lots neither reserved by pending declarations nor
+// held in customs custody (held goods are never free: only their inspection settles them) and
 // booked to `shortage`; an overage becomes a new lot from `overage`, in the status of first-line
 // admissions and with no value (its value is unknown). Skus not counted are not compared.
 #include <set>
@@ -183,13 +184,13 @@ void CompareCount(const GoodsContext& context, const StocktakeBody& body, const 
   if (count.quantity_milli < book) {
     int64_t missing = book - count.quantity_milli;
     size_t first = findings->shortages.size();
-    if (!planner->Take(body.party, count.sku, missing, ledger::StatusPreference::Everything(),
+    if (!planner->Take(body.party, count.sku, missing, ledger::StatusPreference::OutOfCustody(),
                        &findings->shortages)) {
       findings->rejections.push_back(
           {"stocktake.shortage-exceeds-free",
            head + ": the shortage of " + FormatQuantity(missing) +
-               " exceeds the goods not reserved by pending declarations; release or cancel them "
-               "first"});
+               " exceeds the goods neither reserved by pending declarations nor held for "
+               "inspection; release or cancel them, or settle the inspection, first"});
       return;
     }
     for (size_t i = first; i < findings->shortages.size(); ++i) {

@@ -293,6 +293,24 @@ TEST(GoodsHetaoHk, CancellingAHeldAdmissionReturnsTheGoods) {
   zone.ledger().CheckAllInvariants();
 }
 
+TEST(GoodsHetaoHk, AStocktakeShortageNeverTakesGoodsHeldForInspection) {
+  Zone zone("hetao-hk");
+  zone.Party("P-F");
+  zone.Item("SCALLOP", "0307.22");
+  std::string line =
+      "{\"sku\":\"SCALLOP\",\"qty\":\"20\",\"value\":\"3000.00\",\"currency\":"
+      "\"CNY\",\"origin\":\"JP-02\",\"produced_on\":\"2026-01-01\"}";
+  ASSERT_EQ(zone.Declare("d1", "D-SC", "first_line_in", "P-F", line).outcome, Outcome::kHeld);
+  Decision stocktake = zone.Run("k1", "2026-05-01T12:00:00+08:00", "stocktake",
+                                "\"party\":\"P-F\",\"counts\":[{\"sku\":\"SCALLOP\",\"qty\":\"4\"}]");
+  EXPECT_EQ(stocktake.outcome, Outcome::kRejected);
+  ASSERT_FALSE(stocktake.reasons.empty());
+  EXPECT_EQ(stocktake.reasons[0].rule, "stocktake.shortage-exceeds-free");
+  ledger::AccountKey held = ledger::AccountKey::Internal("P-F", "SCALLOP", ledger::Status::kHeld);
+  EXPECT_EQ(zone.ledger().AccountBalance(held).quantity_milli, 20000) << "custody is untouched";
+  zone.ledger().CheckAllInvariants();
+}
+
 TEST(GoodsRules, OriginsCoverTheirSubdivisions) {
   EXPECT_TRUE(OriginWithin("JP-04", "JP"));
   EXPECT_TRUE(OriginWithin("JP", "JP"));

@@ -144,6 +144,12 @@ StatusPreference StatusPreference::Everything() {
   return p;
 }
 
+StatusPreference StatusPreference::OutOfCustody() {
+  StatusPreference p = Everything();
+  p.rank[static_cast<int>(Status::kHeld)] = -1;
+  return p;
+}
+
 // ---- Reads ----
 
 const Lot* Ledger::FindLot(uint64_t id) const {

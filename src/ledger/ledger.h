@@ -325,7 +325,8 @@ struct StatusPreference {
   int8_t rank[kStatusCount] = {-1, -1, -1, -1, -1, -1};
   static StatusPreference Free();          // bonded, tax_free, duty_paid, domestic
   static StatusPreference RefusedFirst();  // refused, then the free statuses
-  static StatusPreference Everything();    // every status, one tier (stocktake shortages)
+  static StatusPreference Everything();    // every status, one tier
+  static StatusPreference OutOfCustody();  // every status but held, one tier (stocktake shortages)
   bool Allows(Status status) const { return rank[static_cast<int>(status)] >= 0; }
 };
 
