@@ -262,14 +262,20 @@ TEST_F(GoodsHengqin, AFailedOutboundInspectionRefusesTheReservedGoods) {
   zone_.ledger().CheckAllInvariants();
 }
 
-TEST(GoodsHetaoHk, CancellingAHeldAdmissionReturnsTheGoods) {
-  Zone zone("hetao-hk");
+// P-F's 20 kg of scallops from JP-02 (CNY 3,000.00), held at hetao-hk for the radiation test as
+// D-SC.
+void HoldScallops(Zone& zone) {
   zone.Party("P-F");
   zone.Item("SCALLOP", "0307.22");
   std::string line =
       "{\"sku\":\"SCALLOP\",\"qty\":\"20\",\"value\":\"3000.00\",\"currency\":"
       "\"CNY\",\"origin\":\"JP-02\",\"produced_on\":\"2026-01-01\"}";
   ASSERT_EQ(zone.Declare("d1", "D-SC", "first_line_in", "P-F", line).outcome, Outcome::kHeld);
+}
+
+TEST(GoodsHetaoHk, CancellingAHeldAdmissionReturnsTheGoods) {
+  Zone zone("hetao-hk");
+  ASSERT_NO_FATAL_FAILURE(HoldScallops(zone));
   ledger::AccountKey held = ledger::AccountKey::Internal("P-F", "SCALLOP", ledger::Status::kHeld);
   EXPECT_EQ(zone.ledger().AccountBalance(held).quantity_milli, 20000);
   EXPECT_EQ(zone.ledger().lots()[0].spec.release_status, ledger::Status::kDutyPaid);
@@ -295,12 +301,7 @@ TEST(GoodsHetaoHk, CancellingAHeldAdmissionReturnsTheGoods) {
 
 TEST(GoodsHetaoHk, AStocktakeShortageNeverTakesGoodsHeldForInspection) {
   Zone zone("hetao-hk");
-  zone.Party("P-F");
-  zone.Item("SCALLOP", "0307.22");
-  std::string line =
-      "{\"sku\":\"SCALLOP\",\"qty\":\"20\",\"value\":\"3000.00\",\"currency\":"
-      "\"CNY\",\"origin\":\"JP-02\",\"produced_on\":\"2026-01-01\"}";
-  ASSERT_EQ(zone.Declare("d1", "D-SC", "first_line_in", "P-F", line).outcome, Outcome::kHeld);
+  ASSERT_NO_FATAL_FAILURE(HoldScallops(zone));
   Decision stocktake = zone.Run("k1", "2026-05-01T12:00:00+08:00", "stocktake",
                                 "\"party\":\"P-F\",\"counts\":[{\"sku\":\"SCALLOP\",\"qty\":\"4\"}]");
   EXPECT_EQ(stocktake.outcome, Outcome::kRejected);

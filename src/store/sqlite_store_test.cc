@@ -98,17 +98,20 @@ TEST(SqliteSchema, AVersion2DatabaseIsMigratedAndItsLeafHashesComputedFromTheLin
   EXPECT_TRUE((*store)->WriteCheckpoint(CheckpointRecord{"hengqin", now, "note", "t"}).ok());
 }
 
+// A database at `path` holding a simulated Hengqin day of 400 commands, closed.
+void WriteASimulatedDay(const std::string& path) {
+  auto store = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(store.ok());
+  auto zones = ZoneSet::Load(**store, true, nullptr);
+  ASSERT_TRUE(zones.ok());
+  testing::PutInForce(**zones, **store, {"hengqin"});
+  testing::DecideAll(**zones, **store, "hengqin", testing::SimulatedDay("hengqin", 400, 3));
+}
+
 TEST(SqliteSchema, AVersion3DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
   TempDir directory;
   const std::string path = directory.File("v3.db");
-  {
-    auto store = SqliteStore::Open(path, SqliteOptions{});
-    ASSERT_TRUE(store.ok());
-    auto zones = ZoneSet::Load(**store, true, nullptr);
-    ASSERT_TRUE(zones.ok());
-    testing::PutInForce(**zones, **store, {"hengqin"});
-    testing::DecideAll(**zones, **store, "hengqin", testing::SimulatedDay("hengqin", 400, 3));
-  }
+  WriteASimulatedDay(path);
   // The database as version 3 wrote it: none of the rows version 4 added.
   const std::string added = "kind IN ('document', 'lot', 'open', 'refused', 'flow', 'movement', 'stocktake')";
   Execute(path, "DELETE FROM views WHERE " + added + "; PRAGMA user_version = 3;");
@@ -137,14 +140,7 @@ TEST(SqliteSchema, AVersion3DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
 TEST(SqliteSchema, AVersion4DatabaseGetsItsBalancesRebuilt) {
   TempDir directory;
   const std::string path = directory.File("v4.db");
-  {
-    auto store = SqliteStore::Open(path, SqliteOptions{});
-    ASSERT_TRUE(store.ok());
-    auto zones = ZoneSet::Load(**store, true, nullptr);
-    ASSERT_TRUE(zones.ok());
-    testing::PutInForce(**zones, **store, {"hengqin"});
-    testing::DecideAll(**zones, **store, "hengqin", testing::SimulatedDay("hengqin", 400, 3));
-  }
+  WriteASimulatedDay(path);
   // Version 4 showed held goods as free: its balance rows are not what this build writes.
   ASSERT_GT(Count(path, "SELECT count(*) FROM balances"), 0);
   Execute(path, "UPDATE balances SET json = 'written by version 4'; PRAGMA user_version = 4;");
