@@ -646,7 +646,7 @@ TEST_F(HttpTest, ADeclarantsCommandIsDecidedAtTheServersTime) {
   }
 }
 
-TEST_F(HttpTest, AnOfficerSendsTheDevicesTimeWithinTheSkewAndAnAdminImportsThePast) {
+TEST_F(HttpTest, AnOfficerSendsTheDevicesTimeWithinTheSkewAndAnAdminImportsOnlyThePast) {
   const std::string device_at = FormatRfc3339(static_cast<int64_t>(::time(nullptr)) - 120, 480);
   ASSERT_EQ(service_->Post(kCommands, Party("t4", "P-T4", device_at), "officer")->status, 200);
   std::string entry = EntryOf(*service_, "t4");
@@ -662,6 +662,18 @@ TEST_F(HttpTest, AnOfficerSendsTheDevicesTimeWithinTheSkewAndAnAdminImportsThePa
   EXPECT_EQ(StringAt(entry, "/command/at"), "2024-01-02T08:00:00+08:00");
   EXPECT_EQ(StringAt(entry, "/command/received/role"), "admin");
   EXPECT_EQ(StringAt(entry, "/command/received/nonce"), "");
+  // An import is of past events: an admin's `at` further ahead than the skew is refused too, and
+  // one within it is kept.
+  const std::string future_at = FormatRfc3339(static_cast<int64_t>(::time(nullptr)) + 86400, 480);
+  auto future = service_->Post(kCommands, Party("t7", "P-T7", future_at));
+  ASSERT_EQ(future->status, 400) << future->body;
+  EXPECT_EQ(StringAt(future->body, "/path"), "$.at");
+  EXPECT_NE(StringAt(future->body, "/message").find("ahead of the server's time"), std::string::npos)
+      << future->body;
+  EXPECT_TRUE(EntryOf(*service_, "t7").empty());
+  const std::string soon_at = FormatRfc3339(static_cast<int64_t>(::time(nullptr)) + 60, 480);
+  ASSERT_EQ(service_->Post(kCommands, Party("t8", "P-T8", soon_at))->status, 200);
+  EXPECT_EQ(StringAt(EntryOf(*service_, "t8"), "/command/at"), soon_at);
 }
 
 TEST_F(HttpTest, ARetryKeepsItsDecisionAfterTheSkewHasPassed) {

@@ -75,15 +75,21 @@ std::optional<BodyError> StampCommands(const Principal& principal, const ZoneTim
                            ": set by the server when it receives a command; a client may not send it",
                        PathOf(batch, i, "received")};
     }
-    const int64_t skew = std::llabs(command.at.unix_seconds - time.now_unix_seconds);
-    if (!admin && skew > time.allowed_skew_seconds) {
+    const int64_t ahead = command.at.unix_seconds - time.now_unix_seconds;
+    const int64_t skew = std::llabs(ahead);
+    // An admin imports past events; an event that has not happened yet is no import, whoever sends
+    // it (it would put the rules of a later date in force for the command).
+    const bool refused = admin ? ahead > time.allowed_skew_seconds : skew > time.allowed_skew_seconds;
+    if (refused) {
       std::string path = PathOf(batch, i, "at");
       std::string message =
-          path + ": " + command.at_text + " is " + Duration(skew) + " from the server's time " +
-          now_text + "; the zone's allowed skew is " + Duration(time.allowed_skew_seconds) + " (" +
-          (declarant ? "a declarant's command is decided at the time the server receives it"
-                     : "an officer may send the device's time within the allowed skew") +
-          "; only an admin may submit past events)";
+          path + ": " + command.at_text + " is " + Duration(skew) + (ahead > 0 ? " ahead of" : " from") +
+          " the server's time " + now_text + "; the zone's allowed skew is " +
+          Duration(time.allowed_skew_seconds) + " (" +
+          (admin       ? "an admin imports past events, not future ones"
+           : declarant ? "a declarant's command is decided at the time the server receives it"
+                       : "an officer may send the device's time within the allowed skew") +
+          (admin ? ")" : "; only an admin may submit past events)");
       BodyError refusal{400, "invalid_command", std::move(message), std::move(path)};
       if (late == nullptr) return refusal;
       late->push_back(LateCommand{i, std::move(refusal)});

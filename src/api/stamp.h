@@ -5,7 +5,8 @@
 //              the zone's allowed skew from it is refused (the client's `at` is kept in the stamp
 //              as client_at, so that a retry is still recognised as the same command);
 //   officer    the gate device's `at` is kept if it is within the skew, else refused;
-//   admin      any `at`: importing past events is an admin's job.
+//   admin      any past `at`: importing past events is an admin's job; a future one beyond the
+//              skew is refused like anyone's (an import of an event that has not happened).
 // Every command gets a `received` stamp (engine::Received): the receive time, the role, the
 // token's public id, the declarant's party (which scopes its ids), and for declarants and officers
 // a nonce from the CSPRNG that makes the inspection draw unpredictable (policy::SamplingDraw). The
