@@ -205,21 +205,32 @@ void NullableString(JsonWriter& w, const char* key, const std::string& value) {
   }
 }
 
-// Waits, on one thread, for the writer's answers to command requests and sends them. Group commit
-// answers requests in the order they arrived, so waiting in arrival order costs nothing.
+// Answers command requests on a thread of its own once the writer has them durable: the committer
+// hands each result over (store::Writer::Submit's `done`, which must not block) and this thread
+// formats and sends the answer, so that formatting never delays the next group commit.
 class AnswerWaiter {
  public:
   using Done = std::function<void(store::SubmitResult)>;
   AnswerWaiter() : thread_([this] { Run(); }) {}
   ~AnswerWaiter() { Stop(); }
-  void Add(std::future<store::SubmitResult> future, Done done) {
+  // Before a request is submitted: Stop then waits for its result.
+  void Expect() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++expected_;
+  }
+  // Called from the writer's threads (or a loop's, for a request refused at once), once for each
+  // Expect.
+  void Ready(store::SubmitResult result, Done done) {
+    bool wake;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      waiting_.emplace_back(std::move(future), std::move(done));
+      --expected_;
+      wake = ready_list_.empty() || stopping_;
+      ready_list_.emplace_back(std::move(result), std::move(done));
     }
-    ready_.notify_one();
+    if (wake) ready_.notify_one();
   }
-  // Answers everything still waiting (the writer answers every request it accepted), then ends.
+  // Answers every request expected (the writer answers every request it accepted), then ends.
   void Stop() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -232,20 +243,20 @@ class AnswerWaiter {
  private:
   void Run() {
     for (;;) {
-      std::pair<std::future<store::SubmitResult>, Done> next;
+      std::deque<std::pair<store::SubmitResult, Done>> answers;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
-        if (waiting_.empty()) return;
-        next = std::move(waiting_.front());
-        waiting_.pop_front();
+        ready_.wait(lock, [this] { return !ready_list_.empty() || (stopping_ && expected_ == 0); });
+        if (ready_list_.empty()) return;
+        answers.swap(ready_list_);
       }
-      next.second(next.first.get());
+      for (auto& [result, done] : answers) done(std::move(result));
     }
   }
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<std::pair<std::future<store::SubmitResult>, Done>> waiting_;
+  std::deque<std::pair<store::SubmitResult, Done>> ready_list_;
+  size_t expected_ = 0;
   bool stopping_ = false;
   std::thread thread_;
 };
@@ -287,6 +298,9 @@ struct Server::Impl : http::Handler {
   bool Reserved(const http::Request& head) override;
   void Handle(http::Request request, http::Exchange exchange) override;
   http::Response Refuse(const http::Request& head, const http::ParseError& error) override;
+  // The commands a loop's turn submits wake the writer once, at the turn's end.
+  void TurnStarted() override { store::Writer::DeferWakes(); }
+  void TurnEnded() override { store::Writer::WakeDeferred(); }
 
   void Finish(Call& call, Reply reply);
   void Count(const RequestInfo& info, int status);
@@ -302,9 +316,14 @@ struct Server::Impl : http::Handler {
   void PostCommands(CallPtr call, const std::string& zone);
   // Parses, rate-limits and submits a command request: the immediate reply, or the writer's answer
   // to wait for (with whether the body was a batch).
-  using Submitted = std::variant<Reply, std::pair<std::future<store::SubmitResult>, bool>>;
-  Submitted Submit(Call& call, const std::string& zone, const Principal& principal,
-                   store::Writer& zone_writer);
+  // A request's commands parsed, rate-limited and stamped, ready for the writer; `batch` when the
+  // body was an array.
+  struct Prepared {
+    store::SubmitRequest submit;
+    bool batch = false;
+  };
+  std::variant<Reply, Prepared> Prepare(Call& call, const std::string& zone, const Principal& principal,
+                                        store::Writer& zone_writer);
   // The writer for `zone`: this server's, or in cluster mode the node's (null: `relayed` holds the
   // reply to send). Blocks in cluster mode (a relay, or taking the zone): worker threads only.
   std::shared_ptr<store::Writer> WriterFor(const std::string& zone, const http::Request& request,
@@ -653,27 +672,27 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
       Reply relayed;
       std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, c.request, &relayed);
       if (!zone_writer) return relayed;
-      Submitted submitted = Submit(c, zone, principal, *zone_writer);
-      if (Reply* reply = std::get_if<Reply>(&submitted)) return std::move(*reply);
-      auto& [answer, batch] = std::get<1>(submitted);
-      return AnswerOf(answer.get(), batch, receipt);
+      auto prepared = Prepare(c, zone, principal, *zone_writer);
+      if (Reply* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
+      Prepared& ready = std::get<Prepared>(prepared);
+      return AnswerOf(zone_writer->Submit(std::move(ready.submit)).get(), ready.batch, receipt);
     });
   }
-  Submitted submitted = Submit(*call, zone, *principal, *writer);
-  if (Reply* reply = std::get_if<Reply>(&submitted)) return Finish(*call, std::move(*reply));
-  auto& [answer, batch_body] = std::get<1>(submitted);
-  const bool batch = batch_body;
-  if (answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-    return Finish(*call, AnswerOf(answer.get(), batch, receipt));  // refused at once (overload, stopped)
-  }
-  waiter.Add(std::move(answer), [this, call, batch, receipt](store::SubmitResult result) {
-    Finish(*call, AnswerOf(std::move(result), batch, receipt));
+  auto prepared = Prepare(*call, zone, *principal, *writer);
+  if (Reply* reply = std::get_if<Reply>(&prepared)) return Finish(*call, std::move(*reply));
+  Prepared& ready = std::get<Prepared>(prepared);
+  const bool batch = ready.batch;
+  waiter.Expect();
+  writer->Submit(std::move(ready.submit), [this, call, batch, receipt](store::SubmitResult result) {
+    waiter.Ready(std::move(result), [this, call, batch, receipt](store::SubmitResult result) {
+      Finish(*call, AnswerOf(std::move(result), batch, receipt));
+    });
   });
 }
 
-Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone,
-                                             const Principal& principal,
-                                             store::Writer& zone_writer) {
+std::variant<Reply, Server::Impl::Prepared> Server::Impl::Prepare(Call& call, const std::string& zone,
+                                                                  const Principal& principal,
+                                                                  store::Writer& zone_writer) {
   auto parsed = ParseCommandsBody(call.request.body, options.body);
   if (const auto* error = std::get_if<BodyError>(&parsed)) {
     return ErrorReply(error->status, error->code, error->message, error->path);
@@ -709,7 +728,7 @@ Server::Impl::Submitted Server::Impl::Submit(Call& call, const std::string& zone
       return AuthorizeCommand(principal, command);
     };
   }
-  return std::make_pair(zone_writer.Submit(std::move(submit)), body.batch);
+  return Prepared{std::move(submit), body.batch};
 }
 
 std::shared_ptr<store::Writer> Server::Impl::WriterFor(const std::string& zone,

@@ -89,7 +89,10 @@ struct Connection {
   std::string in;  // read, not yet parsed (at most one read's worth)
   std::string out;
   size_t out_pos = 0;
-  bool readable = true;  // edge-triggered: the socket may hold bytes until a read says EAGAIN
+  // Edge-triggered: the socket may hold bytes until a read says EAGAIN, or until a read returns
+  // less than it asked for (what was there has been taken; bytes arriving later raise a new edge).
+  bool readable = true;
+  bool peer_closed = false;  // EPOLLRDHUP or EPOLLHUP seen: read on until recv says 0
   Clock::time_point deadline{};
   Clock::time_point request_started{};
   uint64_t request_number = 0;
@@ -174,7 +177,7 @@ class Loop : public std::enable_shared_from_this<Loop> {
   friend struct ServerCore;
   void Apply(Message& message);
   void DrainLocal();
-  void DrainInbox();
+  void DrainInbox(bool woken = true);
   void OnEvent(uint64_t id, uint32_t events);
   void Drive(Connection& c);
   bool Advance(Connection& c);
@@ -442,15 +445,19 @@ void Loop::Run() {
     int count = epoll_wait(epoll_fd_, events, 256, timeout_ms);
     now_ = Clock::now();
     read_turn_ = 0;
+    server_.handler.TurnStarted();
     std::vector<uint64_t> ready;
     ready.swap(ready_);
     for (uint64_t id : ready) OnEvent(id, EPOLLIN);
+    bool woken = false;
     for (int i = 0; i < count; ++i) {
+      woken = woken || events[i].data.u64 == kWakeId;
       OnEvent(events[i].data.u64, events[i].events);
       DrainLocal();
     }
-    DrainInbox();
+    DrainInbox(woken);
     DrainLocal();
+    server_.handler.TurnEnded();
     if (now_ >= next_scan_) {
       Scan(now_);
       next_scan_ = now_ + kScanInterval;
@@ -488,10 +495,10 @@ void Loop::DrainLocal() {
   }
 }
 
-void Loop::DrainInbox() {
+void Loop::DrainInbox(bool woken) {
+  // One read resets the eventfd's counter; it is read only when its (level-triggered) event came.
   uint64_t ignored;
-  while (read(wake_fd_, &ignored, sizeof ignored) > 0) {
-  }
+  if (woken) (void)!read(wake_fd_, &ignored, sizeof ignored);
   std::vector<Message> messages;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -514,6 +521,7 @@ void Loop::OnEvent(uint64_t id, uint32_t events) {
   if ((events & EPOLLOUT) && c.out_pos < c.out.size()) Flush(c);
   if (c.phase == Phase::kClosed) return;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) c.readable = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP)) c.peer_closed = true;
   Drive(c);
 }
 
@@ -752,6 +760,10 @@ bool Loop::ReadInto(Connection& c, std::string* buffer) {
     if (got > 0) {
       buffer->append(read_buffer_, static_cast<size_t>(got));
       read_turn_ += static_cast<size_t>(got);
+      // A short read took all there was: the next bytes raise a new edge, so the read that would
+      // only say EAGAIN (one per keep-alive request) is not made. Unless the peer has closed: then
+      // only recv's 0 tells the end, and no edge will come for it.
+      if (static_cast<size_t>(got) < sizeof read_buffer_ && !c.peer_closed) c.readable = false;
       return true;
     }
     if (got < 0 && errno == EINTR) continue;
@@ -774,6 +786,7 @@ void Loop::Discard(Connection& c) {
     ssize_t got = recv(c.fd, buffer, sizeof read_buffer_, 0);
     if (got > 0) {
       read_turn_ += static_cast<size_t>(got);
+      if (static_cast<size_t>(got) < sizeof read_buffer_ && !c.peer_closed) c.readable = false;
       continue;
     }
     if (got < 0 && errno == EINTR) continue;

@@ -126,6 +126,11 @@ class Handler {
   // The response to a request the layer refused; the connection is closed after it. `head` holds
   // what was parsed (its method and path are empty when the request line was not).
   virtual Response Refuse(const Request& head, const ParseError& error) = 0;
+  // Called on an event loop before and after each turn of its events (the requests of one
+  // epoll_wait and of its inbox are handled between the two): work a turn queued for other threads
+  // may be handed over once, at its end.
+  virtual void TurnStarted() {}
+  virtual void TurnEnded() {}
 };
 
 class Server {

@@ -1,5 +1,6 @@
 #include "store/writer.h"
 
+#include <algorithm>
 #include <map>
 
 #include "base/check.h"
@@ -44,20 +45,51 @@ void Writer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+// The wake-ups deferred on this thread (Writer::DeferWakes).
+struct DeferredWakes {
+  bool deferring = false;
+  std::vector<Writer*> writers;  // distinct, to be woken by WakeDeferred
+};
+thread_local DeferredWakes deferred_wakes;
+
+}  // namespace
+
+void Writer::DeferWakes() { deferred_wakes.deferring = true; }
+
+void Writer::WakeDeferred() {
+  DeferredWakes& deferred = deferred_wakes;
+  deferred.deferring = false;
+  std::vector<Writer*> writers;
+  writers.swap(deferred.writers);
+  for (Writer* writer : writers) writer->work_.notify_one();
+}
+
 std::future<SubmitResult> Writer::Submit(SubmitRequest request) {
+  auto promise = std::make_shared<std::promise<SubmitResult>>();
+  std::future<SubmitResult> future = promise->get_future();
+  Submit(std::move(request),
+         [promise = std::move(promise)](SubmitResult result) { promise->set_value(std::move(result)); });
+  return future;
+}
+
+void Writer::Submit(SubmitRequest request, std::function<void(SubmitResult)> done) {
   SubmitJob job;
   job.arrived = Clock::now();
-  std::future<SubmitResult> future = job.promise.get_future();
+  job.done = std::move(done);
   auto refuse = [&](SubmitStatus status, std::string message) {
-    job.promise.set_value(SubmitResult{status, {}, std::move(message)});
-    return std::move(future);
+    job.done(SubmitResult{status, {}, std::move(message)});
   };
   if (writes_stopped()) {
     return refuse(SubmitStatus::kUnavailable, "writes are stopped after a failed commit");
   }
   const size_t count = request.commands.size();
   std::unique_lock<std::mutex> lock(mutex_);
-  if (stopping_) return refuse(SubmitStatus::kUnavailable, "the server is stopping");
+  if (stopping_) {
+    lock.unlock();
+    return refuse(SubmitStatus::kUnavailable, "the server is stopping");
+  }
   if (queued_commands_ + count > options_.queue_commands_max) {
     lock.unlock();
     stats_.overloaded_total.fetch_add(1);
@@ -68,8 +100,12 @@ std::future<SubmitResult> Writer::Submit(SubmitRequest request) {
   job.request = std::move(request);
   submits_.push_back(std::move(job));
   lock.unlock();
-  work_.notify_one();
-  return future;
+  DeferredWakes& deferred = deferred_wakes;
+  if (!deferred.deferring) {
+    work_.notify_one();
+  } else if (std::find(deferred.writers.begin(), deferred.writers.end(), this) == deferred.writers.end()) {
+    deferred.writers.push_back(this);
+  }
 }
 
 std::future<Result<std::string>> Writer::Read(
@@ -240,7 +276,7 @@ void Writer::DecideAll(std::vector<SubmitJob>& jobs) {
   for (SubmitJob& job : jobs) {
     SubmitResult result;
     if (!DecideRequest(job, &result)) {
-      job.promise.set_value(std::move(result));  // answered at once; nothing to make durable
+      job.done(std::move(result));  // answered at once; nothing to make durable
       continue;
     }
     if (!open_) open_ = std::make_shared<Decided>();
@@ -324,8 +360,8 @@ void Writer::Complete(Decided& decided, const Status& status) {
   for (size_t i = 0; i < decided.jobs.size(); ++i) {
     SubmitJob& job = decided.jobs[i];
     if (!status) {
-      job.promise.set_value(SubmitResult{SubmitStatus::kUnavailable, {},
-                                         "a commit failed: writes are stopped until restart"});
+      job.done(SubmitResult{SubmitStatus::kUnavailable, {},
+                            "a commit failed: writes are stopped until restart"});
       continue;
     }
     CountAnswers(job.request.zone, decided.results[i].answers);
@@ -338,7 +374,7 @@ void Writer::Complete(Decided& decided, const Status& status) {
     for (size_t n = 0; n < decided.results[i].answers.size(); ++n) {
       stats_.decision_latency_seconds.Observe(seconds);
     }
-    job.promise.set_value(std::move(decided.results[i]));
+    job.done(std::move(decided.results[i]));
   }
 }
 

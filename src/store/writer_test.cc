@@ -90,6 +90,25 @@ TEST_F(WriterTest, RequestsWaitingTogetherShareOneCommit) {
   EXPECT_EQ(batches.sum, 10.0);
 }
 
+// An event loop defers the wake-ups of a turn's requests: they are queued, and one wake-up at the
+// turn's end has the writer decide them all.
+TEST_F(WriterTest, RequestsSubmittedWithWakesDeferredAreDecidedOnceWoken) {
+  auto writer = Start();
+  ASSERT_EQ(writer->Submit(Request({0})).get().status, SubmitStatus::kDecided);
+  Writer::DeferWakes();
+  std::vector<std::future<SubmitResult>> results;
+  for (size_t i = 1; i < 6; ++i) results.push_back(writer->Submit(Request({i})));
+  Writer::WakeDeferred();
+  for (auto& result : results) {
+    SubmitResult answered = result.get();
+    ASSERT_EQ(answered.status, SubmitStatus::kDecided) << answered.message;
+  }
+  EXPECT_EQ(StoredEntries(), 7u);  // the profile and six commands
+  // Outside a deferral, a Submit wakes the writer itself.
+  EXPECT_EQ(writer->Submit(Request({6})).get().status, SubmitStatus::kDecided);
+  EXPECT_EQ(StoredEntries(), 8u);
+}
+
 TEST_F(WriterTest, AnAnswerCarriesTheDurableSeqAndHash) {
   auto writer = Start();
   SubmitResult result = writer->Submit(Request({0, 1, 2})).get();
