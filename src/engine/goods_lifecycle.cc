@@ -4,6 +4,7 @@
 // Release is all or nothing: when one listed declaration may not pass, the command is rejected with
 // a reason for every one that may not, and nothing moves. Reasons, in precedence order: the gate
 // (not a goods gate, not in service), then each declaration in the order listed.
+#include <algorithm>
 #include <set>
 
 #include "base/check.h"
@@ -167,6 +168,21 @@ Decision DecideCancel(const GoodsContext& context, const CancelBody& body) {
       refusal->detail += ": goods that passed a gate cannot be withdrawn; declare their return";
     }
     return RejectedDecision(context.command, refusal->rule, refusal->detail);
+  }
+  // The sampling draw must not be steerable (SPEC behaviour 11): a declarant who could withdraw a
+  // declaration once it is selected, and declare the goods again under a new id, would draw until
+  // it is not. A declaration selected by sampling is cancelled by an officer or an admin (who may
+  // inspect it first), or by its declarant once its inspection has decided. Holds by rule need no
+  // such care: declared again, the goods meet the same rule.
+  const bool sampled = std::find(record->hold_rules.begin(), record->hold_rules.end(),
+                                 "inspection.sampled") != record->hold_rules.end();
+  if (record->state == DeclarationState::kHeld && sampled && context.command.received &&
+      context.command.received->role == "declarant") {
+    return RejectedDecision(context.command, "cancel.under-inspection",
+                            Name(*record) +
+                                " is selected for inspection (inspection.sampled): its declarant "
+                                "may cancel it once the inspection has decided; an officer may "
+                                "cancel it now");
   }
   auto plan = std::make_shared<GoodsPlan>();
   const ledger::Ledger& ledger = context.state.goods.ledger;

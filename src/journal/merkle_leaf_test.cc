@@ -19,7 +19,7 @@ Entry CommandEntry() {
   return entry;
 }
 
-std::string LineOf(const Entry& entry) {
+std::string JournalLineOf(const Entry& entry) {
   std::string line = EntryToJsonLine(entry);
   line.pop_back();
   return line;
@@ -36,7 +36,7 @@ TEST(MerkleLeafTest, LeafHashIsRfc9162LeafOfTheCanonicalEncoding) {
 
 TEST(MerkleLeafTest, JournalLineGivesTheSameLeaf) {
   Entry entry = CommandEntry();
-  auto leaf = LeafOfJournalLine(LineOf(entry));
+  auto leaf = LeafOfJournalLine(JournalLineOf(entry));
   ASSERT_TRUE(leaf.ok()) << leaf.error().message;
   EXPECT_EQ(leaf->leaf_hash, LeafHash(entry));
   EXPECT_EQ(leaf->entry.seq, 2u);
@@ -44,7 +44,7 @@ TEST(MerkleLeafTest, JournalLineGivesTheSameLeaf) {
 
 TEST(MerkleLeafTest, AlteredLinesAreRejectedOrHashDifferently) {
   Entry entry = CommandEntry();
-  std::string line = LineOf(entry);
+  std::string line = JournalLineOf(entry);
   std::string altered_hash = line;
   size_t at = altered_hash.find("\"hash\":\"") + 8;
   altered_hash[at] = altered_hash[at] == '0' ? '1' : '0';
@@ -59,7 +59,7 @@ TEST(MerkleLeafTest, AlteredLinesAreRejectedOrHashDifferently) {
   Entry changed = entry;
   changed.decision = R"({"id":"c1","outcome":"rejected","reasons":[]})";
   changed.hash = ComputeEntryHash(changed);
-  auto leaf = LeafOfJournalLine(LineOf(changed));
+  auto leaf = LeafOfJournalLine(JournalLineOf(changed));
   ASSERT_TRUE(leaf.ok());
   EXPECT_NE(leaf->leaf_hash, LeafHash(entry));
 }
