@@ -154,6 +154,45 @@ TEST(SessionTest, AnIdleSessionExpiresAndSecureCookiesAreAnOption) {
   EXPECT_EQ(service.Client().Get("/v1/session", browser.Headers(false))->status, 401);
 }
 
+// One token signing in in a loop recycles its own sessions; it cannot fill the table and lock other
+// users out, and the sessions of a revoked token give their places up when the table is full.
+TEST(SessionTest, OneTokenCannotFillTheSessionTable) {
+  ServiceOptions options;
+  options.server.sessions.sessions_max = 6;
+  options.server.sessions.sessions_per_token_max = 3;
+  options.tokens["declarant-a"] = {api::Role::kDeclarant, "hengqin", "P-A"};
+  Service service(options);
+  httplib::Client client = service.Client();
+  std::vector<Browser> declarant;
+  for (int i = 0; i < 8; ++i) declarant.push_back(SignIn(service, "declarant-a"));
+  // Its three most recent sessions live; the older ones were ended by its later sign-ins.
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(client.Get("/v1/session", declarant[i].Headers(false))->status, i < 5 ? 401 : 200)
+        << "session " << i;
+  }
+  Browser officer = SignIn(service, "officer");
+  Browser auditor = SignIn(service, "auditor");
+  EXPECT_EQ(client.Get("/v1/session", officer.Headers(false))->status, 200);
+  EXPECT_EQ(client.Get("/v1/session", auditor.Headers(false))->status, 200);
+  // The table is full (3 + 1 + 1 + this one): another token is refused while all of them live...
+  SignIn(service, "admin");
+  auto full = client.Post("/v1/session", {}, R"({"token":")" + service.Secret("officer-sz") + "\"}",
+                          "application/json");
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->status, 503) << full->body;
+  // ...and once the declarant's token is revoked, its sessions make room.
+  ASSERT_TRUE(*service.store().RevokeToken(service.TokenId("declarant-a"), "2026-03-01T00:00:00Z"));
+  bool signed_in = false;
+  for (int attempt = 0; attempt < 100 && !signed_in; ++attempt) {  // the token cache reloads
+    auto result = client.Post("/v1/session", {}, R"({"token":")" + service.Secret("officer-sz") + "\"}",
+                              "application/json");
+    signed_in = result && result->status == 200;
+    if (!signed_in) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(signed_in);
+  EXPECT_EQ(client.Get("/v1/session", officer.Headers(false))->status, 200) << "others' sessions stay";
+}
+
 TEST(TokenRoutesTest, AnAdminCreatesListsAndRevokesTokens) {
   ServiceOptions options;
   Service service(options);
@@ -304,6 +343,40 @@ TEST(RateLimitTest, ATokenOverItsLimitGets429WithRetryAfter) {
   auto metrics = service.Get("/metrics", "");
   EXPECT_NE(metrics->body.find("twoline_rate_limited_total{kind=\"write\"} 1"), std::string::npos);
   EXPECT_NE(metrics->body.find("twoline_rate_limited_total{kind=\"read\"} 1"), std::string::npos);
+}
+
+// A command costs one unit per line it carries: few huge declarations take as much of the bucket as
+// as many small commands, so a token cannot hold the writer with them.
+TEST(RateLimitTest, ACommandCostsOneUnitPerLineItCarries) {
+  ServiceOptions options;
+  options.server.rate_limits.writes = {0.01, 12};  // 12 units, then one per 100 s
+  Service service(options);
+  ASSERT_EQ(service.Post(kCommands, Party("w1", "P-W1"))->status, 200);  // 1 unit
+  auto item = service.Post(kCommands, R"({"id":"w2","zone":"hengqin","at":")" + testing::NowAt() +
+                                          R"(","type":"register_item","item":{"sku":"OIL","hs_code":"3301.29","description":"Oil","unit":"kg","tags":[]}})");
+  ASSERT_EQ(item->status, 200) << item->body;  // 2 units
+  auto declare = [&](const std::string& id, int lines) {
+    std::string body = R"({"id":")" + id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
+                       R"(","type":"declare","declaration":{"id":"D-)" + id +
+                       R"(","kind":"first_line_in","declarant":"P-W1","lines":[)";
+    for (int i = 0; i < lines; ++i) {
+      body += std::string(i ? "," : "") +
+              R"({"sku":"OIL","qty":"1","value":"10.00","currency":"CNY","origin":"FR","certificates":[]})";
+    }
+    return service.Post(kCommands, body + "]}}");
+  };
+  auto eight = declare("w3", 8);  // 10 units
+  ASSERT_EQ(eight->status, 200) << eight->body;
+  auto three = declare("w4", 3);  // 13: over the 12
+  ASSERT_TRUE(three);
+  EXPECT_EQ(three->status, 429) << three->body;
+  EXPECT_EQ(declare("w5", 2)->status, 200) << "two lines still fit";
+
+  std::vector<engine::Command> commands(2);
+  commands[0].body = engine::DeclareBody{};
+  std::get<engine::DeclareBody>(commands[0].body).lines.resize(580);
+  commands[1].body = engine::CrossBody{};
+  EXPECT_EQ(api::WriteCost(commands), 581.0);
 }
 
 TEST(RateLimitTest, TheDefaultsLetAGateDeviceThrough) {

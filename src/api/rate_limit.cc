@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+#include <variant>
 
 namespace twoline::api {
 
@@ -38,6 +40,28 @@ int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost) {
   refused_[index].fetch_add(1);
   double wait = (needed - bucket.units) / limit.per_second;
   return std::max(1, static_cast<int>(std::ceil(wait)));
+}
+
+double WriteCost(const std::vector<engine::Command>& commands) {
+  double cost = 0;
+  for (const engine::Command& command : commands) {
+    size_t lines = std::visit(
+        [](const auto& body) -> size_t {
+          using Body = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<Body, engine::DeclareBody>) return body.lines.size();
+          if constexpr (std::is_same_v<Body, engine::ProcessBody>) {
+            return body.inputs.size() + body.outputs.size();
+          }
+          if constexpr (std::is_same_v<Body, engine::StocktakeBody>) return body.counts.size();
+          if constexpr (std::is_same_v<Body, engine::ReleaseBody>) return body.declarations.size();
+          if constexpr (std::is_same_v<Body, engine::CrossBody>) return body.carried.size();
+          if constexpr (std::is_same_v<Body, engine::InspectBody>) return body.measurements.size();
+          return 1;
+        },
+        command.body);
+    cost += static_cast<double>(std::max<size_t>(1, lines));
+  }
+  return cost;
 }
 
 }  // namespace twoline::api

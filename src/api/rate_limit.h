@@ -1,9 +1,10 @@
 // RateLimiter: per-token token buckets for writes and for expensive reads (HTTP 429 with
 // Retry-After when a bucket is empty).
 //
-// A bucket holds up to `burst` units and refills at `per_second`; writes cost one unit per command
-// (a batch of 1,000 commands costs 1,000), expensive reads (declarations, reports, the journal) one
-// unit per request. The defaults are far above what a gate device or a declarant's system sends in
+// A bucket holds up to `burst` units and refills at `per_second`; writes cost what they ask of the
+// writer (WriteCost: one unit per command, and a command carrying many lines one per line: a batch
+// of 1,000 crossings costs 1,000, a declaration of 580 lines 580), expensive reads (declarations,
+// reports, the journal) and sign-ins one unit per request. The defaults are far above what a gate device or a declarant's system sends in
 // normal work (a busy lane decides a crossing every few seconds) and stop one token from taking the
 // writer or the database for itself. per_second = 0 turns a limit off.
 // Memory: one entry per token id that made a limited request; entries whose bucket is full again
@@ -17,6 +18,9 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
+
+#include "engine/command.h"
 
 namespace twoline::api {
 
@@ -31,6 +35,12 @@ struct RateLimits {
 };
 
 enum class RateKind { kWrite = 0, kRead = 1 };
+
+// What a request's commands cost from the write bucket: each command one unit, or one per line it
+// carries when it carries more (declaration lines, a process's inputs and outputs, stocktake counts,
+// released declarations, carried goods, measurements). Deciding, journaling and tracing a command
+// grows with its lines, so a token cannot take the writer for itself with few, huge commands.
+double WriteCost(const std::vector<engine::Command>& commands);
 
 class RateLimiter {
  public:

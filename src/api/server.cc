@@ -698,7 +698,7 @@ std::variant<Reply, Server::Impl::Prepared> Server::Impl::Prepare(Call& call, co
     return ErrorReply(error->status, error->code, error->message, error->path);
   }
   ParsedBody body = std::move(std::get<ParsedBody>(parsed));
-  if (auto limited = RateLimited(principal, RateKind::kWrite, static_cast<double>(body.commands.size()))) {
+  if (auto limited = RateLimited(principal, RateKind::kWrite, WriteCost(body.commands))) {
     return std::move(*limited);
   }
   const store::Writer::ZoneClock* clock = zone_writer.clock_of(zone);
@@ -1144,7 +1144,12 @@ Reply Server::Impl::CreateSession(Call& call) {
   }
   if (check == TokenCheck::kInvalid) return Unauthorized("unknown, malformed or revoked token");
   call.info.token_id = principal.token_id;
-  auto session = sessions.Create(hash);
+  // Each sign-in costs a SHA-256 and CSPRNG bytes: it is rate-limited as an expensive read.
+  if (auto limited = RateLimited(principal, RateKind::kRead, 1)) return std::move(*limited);
+  auto session = sessions.Create(hash, [this](const Hash256& token_hash) {
+    Principal holder;
+    return tokens.AuthenticateHash(token_hash, &holder) != TokenCheck::kInvalid;
+  });
   if (!session) return RetryLater(503, "unavailable", session.error().message, options.retry_after_seconds);
   Reply reply = SessionReply(principal, *session);
   std::string cookie = std::string(kSessionCookie) + "=" + session->id + "; HttpOnly; SameSite=Strict; Path=/";
