@@ -400,6 +400,36 @@ TEST_F(HttpTest, AChunkedBodyIsDecodedWithinTheBodyLimit) {
   EXPECT_EQ(testing::RawConnection::Status(response), 413) << response;
 }
 
+// Credentials are checked when the head is complete, before a byte of the body is read (and without
+// a 100 Continue): a client without them cannot hold the shared body budget with large uploads.
+TEST_F(HttpTest, ABodyWithoutCredentialsIsRefusedBeforeItIsRead) {
+  const std::string head = "POST " + kCommands + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n";
+  for (const std::string& credentials :
+       {std::string(), "Authorization: Bearer twl_" + std::string(64, '0') + "\r\n",
+        std::string("Cookie: twoline_session=") + std::string(64, 'a') + "\r\n",
+        std::string("Expect: 100-continue\r\n")}) {
+    testing::RawConnection connection(service_->port());
+    // Only the head of an 8 MiB body: the answer comes without the body.
+    ASSERT_TRUE(connection.Send(head + credentials + "Content-Length: 8388608\r\n\r\n"));
+    std::string response = connection.Receive();
+    EXPECT_EQ(testing::RawConnection::Status(response), 401) << credentials << "\n" << response;
+    EXPECT_EQ(response.find("100 Continue"), std::string::npos) << response;
+    EXPECT_NE(response.find("WWW-Authenticate: Bearer"), std::string::npos) << response;
+  }
+  // Sign-in carries its token in the body, and a valid token's upload is read as before.
+  testing::RawConnection sign_in(service_->port());
+  const std::string body = R"({"token":")" + service_->Secret("officer") + "\"}";
+  ASSERT_TRUE(sign_in.Send("POST /v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+  EXPECT_EQ(testing::RawConnection::Status(sign_in.Receive()), 200);
+  testing::RawConnection valid(service_->port());
+  ASSERT_TRUE(valid.Send(head + "Authorization: Bearer " + service_->Secret("admin") +
+                         "\r\nContent-Length: 1\r\n\r\n{"));
+  std::string response = valid.Receive();
+  EXPECT_EQ(testing::RawConnection::Status(response), 400) << response;
+  EXPECT_NE(response.find("malformed_json"), std::string::npos) << response;
+}
+
 TEST_F(HttpTest, AMethodARouteDoesNotTakeIsNotAllowedWithOrWithoutABody) {
   const std::string auth = "Authorization: Bearer " + service_->Secret("admin") + "\r\n";
   struct Case {

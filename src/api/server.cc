@@ -298,6 +298,7 @@ struct Server::Impl : http::Handler {
   bool Reserved(const http::Request& head) override;
   void Handle(http::Request request, http::Exchange exchange) override;
   http::Response Refuse(const http::Request& head, const http::ParseError& error) override;
+  std::optional<http::ParseError> Screen(const http::Request& head) override;
   // The commands a loop's turn submits wake the writer once, at the turn's end.
   void TurnStarted() override { store::Writer::DeferWakes(); }
   void TurnEnded() override { store::Writer::WakeDeferred(); }
@@ -393,6 +394,36 @@ bool Server::Impl::Reserved(const http::Request& head) {
   return (head.method == "GET" || head.method == "HEAD") && (head.path == "/healthz" || head.path == "/metrics");
 }
 
+std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head) {
+  // Sign-in sends its token in the body; every other route that takes a body needs credentials,
+  // checked here before the body is read (as the handler checks them again after).
+  if (RouteTemplate("", head.path, static_cast<bool>(options.static_files)) == "/v1/session") {
+    return std::nullopt;
+  }
+  size_t authorizations = 0;
+  for (const http::Header& header : head.headers) {
+    if (http::EqualsIgnoreCase(header.name, "Authorization")) ++authorizations;
+  }
+  if (authorizations > 1) return http::ParseError{400, "bad_request", "more than one Authorization header"};
+  Principal principal;
+  if (const std::string* authorization = head.FindHeader("Authorization")) {
+    if (tokens.Authenticate(*authorization, &principal) == TokenCheck::kInvalid) {
+      return http::ParseError{401, "unauthorized", "unknown, malformed or revoked token"};
+    }
+    return std::nullopt;  // valid, or the table unreadable: the handler answers
+  }
+  std::optional<std::string> cookie = head.Cookie(kSessionCookie);
+  if (!cookie) {
+    return http::ParseError{401, "unauthorized", "an Authorization: Bearer <token> header is required"};
+  }
+  std::optional<Session> session = sessions.Find(*cookie);
+  if (!session) return http::ParseError{401, "unauthorized", "the session has expired or was signed out"};
+  if (tokens.AuthenticateHash(session->token_hash, &principal) == TokenCheck::kInvalid) {
+    return http::ParseError{401, "unauthorized", "the session's token was revoked"};
+  }
+  return std::nullopt;
+}
+
 http::Response Server::Impl::Refuse(const http::Request& head, const http::ParseError& error) {
   RequestInfo info;
   info.started = Clock::now();
@@ -406,6 +437,8 @@ http::Response Server::Impl::Refuse(const http::Request& head, const http::Parse
     reply = MethodNotAllowed(route, head.method);
   } else if (error.status == 503 || error.status == 429) {
     reply = RetryLater(error.status, error.code, error.message, options.retry_after_seconds);
+  } else if (error.status == 401) {
+    reply = Unauthorized(error.message);
   } else {
     reply = ErrorReply(error.status, error.code, error.message);
   }

@@ -621,7 +621,14 @@ bool Loop::Advance(Connection& c) {
         parser.Fail({503, "overloaded", "the server is at its connection limit"});
         return Advance(c);
       }
-      parser.ReadBody(server_.handler.BodyLimit(head));
+      const size_t body_limit = server_.handler.BodyLimit(head);
+      if (body_limit > 0) {
+        if (std::optional<ParseError> refusal = server_.handler.Screen(head)) {
+          parser.Fail(std::move(*refusal));
+          return Advance(c);
+        }
+      }
+      parser.ReadBody(body_limit);
       if (parser.state() == RequestParser::State::kBody) {
         SetPhase(c, Phase::kBody);
         if (parser.expects_continue()) {

@@ -118,6 +118,13 @@ class Handler {
   // The most body bytes the route of `head` takes; 0 when it takes none. Called on an event loop:
   // must not block.
   virtual size_t BodyLimit(const Request& head) = 0;
+  // Screens a request whose route takes a body before any byte of the body is read (and before a
+  // 100 Continue): an error refuses it at once (the connection closes after the answer), so that a
+  // client without credentials cannot hold the shared body budget. Called on an event loop.
+  virtual std::optional<ParseError> Screen(const Request& head) {
+    (void)head;
+    return std::nullopt;
+  }
   // Whether the route of `head` may be served on a reserve connection.
   virtual bool Reserved(const Request& head) = 0;
   // Serves a complete request, answering through `exchange` exactly once. Called on an event loop:
