@@ -1,6 +1,7 @@
 #include "store/journal_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -217,6 +218,17 @@ Result<std::unique_ptr<JournalStore>> JournalStore::Open(const std::string& path
   int flags = O_CLOEXEC | (options.read_only ? O_RDONLY : O_RDWR | (options.create ? O_CREAT : 0));
   int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) return Error{path + ": " + ErrnoText()};
+  // One writer at a time: two processes appending to one file would hand out the same seqs and
+  // interleave their writes, each acknowledging decisions the other overwrote. The lock goes with
+  // the descriptor (and with the process, however it ends); readers take none.
+  if (!options.read_only && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool held = errno == EWOULDBLOCK;
+    const std::string reason = held ? "the journal is open for writing by another process (a second "
+                                      "run or serve on the same file?): one writer at a time"
+                                    : "cannot lock the journal: " + ErrnoText();
+    ::close(fd);
+    return Error{path + ": " + reason};
+  }
   std::unique_ptr<JournalStore> store(
       new JournalStore(fd, path, options.read_only, options.use_index, options.read_models));
   store->open_torn_ = options.read_only && options.open_torn;

@@ -1425,5 +1425,26 @@ TEST(JournalStoreReadModels, CommandsAreNotObservedForReadModelsNobodyKeeps) {
   }
 }
 
+// One writer at a time on a journal file: a second writer (another `run` or `serve`) is refused at
+// open with a reason, readers are not, and the file is free again once the writer has closed it.
+TEST(JournalStoreLock, ASecondWriterIsRefusedAndReadersAreNot) {
+  testing::TempDir directory;
+  const std::string path = directory.File("locked.journal");
+  auto writer = JournalStore::Open(path, JournalStoreOptions{});
+  ASSERT_TRUE(writer.ok()) << writer.error().message;
+  auto second = JournalStore::Open(path, JournalStoreOptions{});
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("open for writing by another process"), std::string::npos)
+      << second.error().message;
+  JournalStoreOptions read_only;
+  read_only.read_only = true;
+  read_only.create = false;
+  auto reader = JournalStore::Open(path, read_only);
+  EXPECT_TRUE(reader.ok()) << reader.error().message;
+  writer->reset();
+  auto after = JournalStore::Open(path, JournalStoreOptions{});
+  EXPECT_TRUE(after.ok()) << after.error().message;
+}
+
 }  // namespace
 }  // namespace twoline::store
