@@ -116,6 +116,15 @@ for query in "presence" "report --from 2026-03-01 --to 2026-03-31"; do
   "$twoline" query $query --db "$tmp/stretch.db" > "$tmp/q.db"
   check "query $query --db after stretches of 50 equals --journal" same "$tmp/q.journal" "$tmp/q.db"
 done
+# verify --db compares every read model with a rebuild: a deleted, altered or added view row fails it.
+for tamper in "DELETE FROM views WHERE kind = 'flow'" \
+              "UPDATE views SET json = json || ' ' WHERE kind = 'lot' AND key = (SELECT min(key) FROM views WHERE kind = 'lot')" \
+              "INSERT INTO views SELECT zone, kind, key || 'x', owner, state, json FROM views WHERE kind = 'crossing' LIMIT 1" \
+              "UPDATE views SET state = 'cancelled' WHERE kind = 'declaration' AND key = (SELECT min(key) FROM views WHERE kind = 'declaration')"; do
+  cp "$tmp/stretch.db" "$tmp/tampered.db"
+  sqlite3 "$tmp/tampered.db" "$tamper"
+  check "verify --db finds the read models changed by: $tamper" bash -c "! '$twoline' verify --db '$tmp/tampered.db' > /dev/null 2> '$tmp/tampered.err' && grep -q 'read models:' '$tmp/tampered.err'"
+done
 check "run --read-models-every 0 is refused" bash -c "! '$twoline' run --zone hengqin --db '$tmp/zero.db' --read-models-every 0 < /dev/null 2>/dev/null"
 # A run killed between stretches leaves the read models behind the journal; the next run brings
 # them up to date before deciding, and then answers the rest (its repeats from the journal).
