@@ -20,14 +20,17 @@
 // version is refused (the zone is then loaded from an older snapshot or replayed from the journal,
 // which rebuilds the frontier): never read as if it were this version.
 //
-// A snapshot is never trusted: Load checks the magic, version and checksum (a torn or corrupted
+// A snapshot is checked before it is used: Load checks the magic, version and checksum (a torn or corrupted
 // file), that the frontier covers exactly `seq` entries, decodes the body with bounds on every
 // count and a strict decoder (each value has one encoding), hashes the bytes it decoded — the state
 // hash of the restored engine — and compares it with the recorded one; with `check_encoding` it
 // also writes the restored engine again and compares the bytes (`verify --from-snapshot`).
 // The caller then checks that the journal's entry `seq` has hash `head` (the snapshot belongs to
-// this journal) before replaying the tail. The frontier's hashes are covered by the checksum only:
-// a full replay (`verify`) recomputes them from the entries.
+// this journal) before replaying the tail. The frontier's hashes are covered by the checksum only
+// here; `verify --from-snapshot` compares them with the journal's stored leaf hashes, and a full
+// replay (`verify`) recomputes them from the entries. These checks find a torn, corrupted or foreign
+// snapshot, not one forged with this journal's head and a recomputed checksum (docs/journal.md):
+// the snapshot folder is protected like the store it belongs to.
 // Thread-safety: pure functions.
 #pragma once
 

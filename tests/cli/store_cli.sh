@@ -196,4 +196,33 @@ status=0
 check "serve refuses a corrupted database, naming the seq" \
   bash -c "test $status -eq 1 && grep -q 'zone hengqin: seq 250: ' '$tmp/corrupt.err'"
 
+# verify --from-snapshot checks the snapshot's Merkle frontier against the journal's leaf hashes:
+# a frontier rewritten with a consistent checksum (which startup would take, and a server would
+# sign roots from) fails it.
+"$twoline" run --zone hengqin --journal "$tmp/frontier.journal" --snapshot-every 100 < "$tmp/day.jsonl" > /dev/null
+check "verify --from-snapshot checks a snapshot's frontier" \
+  bash -c "'$twoline' verify --journal '$tmp/frontier.journal' --from-snapshot 2>&1 | grep -q 'Merkle frontier), 0 entries replayed'"
+snapshot=$(ls "$tmp/frontier.journal.snapshots/"*.snap | sort | tail -n 1)
+python3 - "$snapshot" <<'PY'
+import ctypes, struct, sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+zone_length = struct.unpack("<Q", data[92:100])[0]
+first_hash = 100 + zone_length + 8 + 8  # after the zone, the frontier's length and its size
+data[first_hash] ^= 1
+class Hash128(ctypes.Structure):
+    _fields_ = [("low", ctypes.c_uint64), ("high", ctypes.c_uint64)]
+xxhash = ctypes.CDLL("libxxhash.so.0")
+xxhash.XXH3_128bits.restype = Hash128
+xxhash.XXH3_128bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+body = bytes(data[:-16])
+digest = xxhash.XXH3_128bits(body, len(body))
+open(path, "wb").write(body + struct.pack(">QQ", digest.high, digest.low))
+PY
+status=0
+"$twoline" verify --journal "$tmp/frontier.journal" --from-snapshot > /dev/null 2> "$tmp/frontier.err" || status=$?
+check "verify --from-snapshot refuses a snapshot whose frontier was rewritten" \
+  bash -c "test $status -eq 1 && grep -q 'Merkle frontier does not match' '$tmp/frontier.err'"
+check "a full verify of that journal still passes" bash -c "'$twoline' verify --journal '$tmp/frontier.journal' > /dev/null"
+
 finish store_cli
