@@ -14,8 +14,23 @@ namespace twoline::store {
 Status PruneSnapshots(Store& store, const std::string& zone, size_t kept) {
   auto listed = store.ListSnapshots(zone);
   if (!listed) return Error{listed.error().message};
-  for (size_t i = std::max<size_t>(kept, 1); i < listed->size(); ++i) {
-    if (Status deleted = store.DeleteSnapshot(zone, (*listed)[i].seq); !deleted) return deleted;
+  // Newest first: the `kept` newest whose container checks out stay; a torn or corrupted one is of
+  // no use as a fallback and never counts as one (keeping it would delete the valid one behind it).
+  size_t valid = 0;
+  for (const SnapshotInfo& info : *listed) {
+    bool sound = false;
+    if (valid < std::max<size_t>(kept, 1)) {
+      Status read = store.UseSnapshot(zone, info.seq, [&](std::string_view bytes) -> Status {
+        auto header = journal::ReadSnapshotHeader(bytes);
+        sound = header.ok() && header->zone == zone && header->seq == info.seq;
+        return Status::Ok();
+      });
+      if (read.ok() && sound) {
+        ++valid;
+        continue;
+      }
+    }
+    if (Status deleted = store.DeleteSnapshot(zone, info.seq); !deleted) return deleted;
   }
   return Status::Ok();
 }

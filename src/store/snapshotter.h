@@ -37,7 +37,8 @@ struct SnapshotPolicy {
   size_t kept = 2;                  // snapshots kept per zone
 };
 
-// Deletes all but the newest `kept` (at least 1) snapshots of `zone`.
+// Deletes all but the newest `kept` (at least 1) snapshots of `zone` whose container checks out
+// (magic, version, checksum, zone, seq); torn or corrupted ones are deleted and never counted.
 Status PruneSnapshots(Store& store, const std::string& zone, size_t kept);
 
 class Snapshotter {

@@ -21,6 +21,7 @@
 #include "store/journal_store.h"
 #include "store/memory_store.h"
 #include "store/pg_store.h"
+#include "store/snapshotter.h"
 #include "store/sqlite_store.h"
 #include "store/stored_tree.h"
 #include "store/zone_set.h"
@@ -1078,6 +1079,38 @@ TEST_P(StoreConformance, LoadStartsFromTheNewestValidSnapshotAndSkipsBadOnes) {
   EXPECT_EQ(reports[0].snapshot_seq, 0u);
   EXPECT_EQ(warnings.size(), 2u);
   EXPECT_EQ((*fallback)->Find("hengqin")->chain.engine().StateHash(), state);
+}
+
+// Pruning keeps the newest snapshots that check out: a torn one is deleted, never counted, so the
+// valid one behind it stays as the fallback.
+TEST_P(StoreConformance, PruningKeepsTheNewestValidSnapshotsAndDropsTornOnes) {
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 120, 11);
+  auto zones = Load();
+  ASSERT_NE(zones, nullptr);
+  testing::PutInForce(*zones, store(), {"hengqin"});
+  const size_t half = day.size() / 2;
+  testing::DecideAll(*zones, store(), "hengqin", std::vector<std::string>(day.begin(), day.begin() + half));
+  const journal::Chain& chain = zones->Find("hengqin")->chain;
+  const uint64_t older = chain.entries();
+  ASSERT_TRUE(store().WriteSnapshot("hengqin", older, journal::EncodeSnapshot(chain)).ok());
+  testing::DecideAll(*zones, store(), "hengqin", std::vector<std::string>(day.begin() + half, day.end()));
+  const uint64_t newer = chain.entries();
+  ASSERT_GT(newer, older + 1);
+  std::string torn = journal::EncodeSnapshot(chain);
+  torn.resize(torn.size() / 2);
+  ASSERT_TRUE(store().WriteSnapshot("hengqin", newer - 1, torn).ok());
+  ASSERT_TRUE(store().WriteSnapshot("hengqin", newer, journal::EncodeSnapshot(chain)).ok());
+  ASSERT_TRUE(PruneSnapshots(store(), "hengqin", 2).ok());
+  auto listed = store().ListSnapshots("hengqin");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].seq, newer);
+  EXPECT_EQ((*listed)[1].seq, older) << "the valid older one stays; the torn one went";
+  ASSERT_TRUE(PruneSnapshots(store(), "hengqin", 1).ok());
+  listed = store().ListSnapshots("hengqin");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].seq, newer);
 }
 
 TEST_P(StoreConformance, StoredLeafHashesAreThoseOfTheirLines) {
