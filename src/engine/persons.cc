@@ -81,6 +81,7 @@ void AssessCarried(const policy::Profile& profile, const Person& person, const p
   bool eligible = resident && AgeInYears(person.birth_date, date) >= allowance->min_age;
   int64_t remaining = eligible ? allowance->amount_fen : allowance->other_amount_fen;
   int64_t total_value = 0, tax = 0;
+  bool exceeded = false;
   for (const CarriedValue& line : goods) {
     if (line.item->HasTag("fresh_food")) continue;  // judged by the fresh-food rule instead
     total_value += line.value_fen;
@@ -88,10 +89,13 @@ void AssessCarried(const policy::Profile& profile, const Person& person, const p
     remaining -= free_part;
     int64_t taxable = line.value_fen - free_part;
     if (taxable > 0) {
+      exceeded = true;
       tax += MulDivRoundHalfUp(taxable, profile.PersonalArticleRate(line.item->hs_code), kRateOne);
     }
   }
-  if (tax == 0) return;
+  // Goods over the allowance are reported however small the excess, even when their tax rounds to
+  // CNY 0.00 (CNY 0.01 over the allowance): the traveller has exceeded it.
+  if (!exceeded) return;
   Assessment assessment;
   assessment.personal_articles_tax_fen = tax;
   decision->assessment = assessment;

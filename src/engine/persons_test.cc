@@ -398,6 +398,18 @@ TEST_F(HengqinCarried, PersonalArticlesTaxIsRoundedHalfUpPerLineThenSummed) {
   EXPECT_EQ(decision.assessment->import_vat_fen, 0);
 }
 
+TEST_F(HengqinCarried, GoodsOverTheAllowanceAreReportedEvenWhenTheirTaxRoundsToNothing) {
+  // CNY 0.01 over the CNY 12,000 allowance: 0.0013 of tax rounds to 0.00, but the allowance is
+  // exceeded all the same; CNY 12,000.00 exactly is within it.
+  Decision over = LeaveWith("CN-A", "2026-03-01T10:00:00+08:00", Carried("BAG", "1", "12000.01"));
+  EXPECT_EQ(Rules(over), "allowance.exceeded");
+  EXPECT_EQ(Tax(over), "0.00");
+  EXPECT_EQ(over.outcome, Outcome::kAccepted);
+  Decision within = LeaveWith("CN-A", "2026-03-01T10:00:00+08:00", Carried("BAG", "1", "12000.00"));
+  EXPECT_EQ(Rules(within), "");
+  EXPECT_EQ(Tax(within), "none");
+}
+
 TEST_F(HengqinCarried, ForeignCurrencyIsConvertedAtTheProfileRate) {
   // MOP 15,000.00 x 0.89 = 13,350.00; HKD 13,500.00 x 0.92 = 12,420.00.
   EXPECT_EQ(Tax(LeaveWith("CN-A", "2026-03-01T10:00:00+08:00",
