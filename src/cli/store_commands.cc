@@ -551,12 +551,13 @@ int QueryDb(const std::string& db_path, const QueryOptions& options, std::ostrea
 
 int QueryStore(const StoreLocation& location, const QueryOptions& options, std::ostream& out,
                std::ostream& err) {
+  // Errors are named as the journal form names them: "twoline query balance: unknown party …".
   auto fail = [&](const std::string& message) {
-    err << "twoline query: " << message << "\n";
+    err << "twoline query" << (options.what.empty() ? "" : " " + options.what) << ": " << message << "\n";
     return 1;
   };
   if (options.what == "declaration" && options.table) {
-    return fail("declaration: JSON only (--format table is for presence, balance, trace and report; "
+    return fail("JSON only (--format table is for presence, balance, trace and report; "
                 "`query trace --format table` lists a declaration's lots)");
   }
   auto store = OpenStore(location, /*read_only=*/true);
@@ -579,7 +580,7 @@ int QueryStore(const StoreLocation& location, const QueryOptions& options, std::
   });
   if (Status status = store::ReplayTail(**store, *record, &zone); !status) return fail(status.message());
   if (options.what != "declaration") return AnswerQuery(zone.chain.engine(), options, out, err);
-  if (options.declaration.empty()) return fail("declaration: --declaration is required");
+  if (options.declaration.empty()) return fail("--declaration is required");
   std::string error;
   std::string key = zone.chain.engine().state().goods.ResolveDocument(options.declaration, "", &error);
   if (key.empty()) return fail(error);
