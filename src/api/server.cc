@@ -308,6 +308,10 @@ struct Server::Impl : http::Handler {
   // Runs `work` on a worker thread and answers with its reply (503 when the queue is full).
   void Offload(CallPtr call, std::function<Reply(Call&)> work);
   std::optional<Principal> Authenticate(Call& call, Reply* refusal);
+  // The credentials of `request` (a bearer token, or a session cookie with its CSRF value on a
+  // state-changing request): the principal, or the refusal as status, code and message. Sets
+  // `token_id` once the token is known. The one check behind Authenticate and Screen.
+  std::variant<Principal, http::ParseError> Credentials(const http::Request& request, std::string* token_id);
   std::optional<Reply> RateLimited(const Principal& principal, RateKind kind, double cost);
   bool Serves(std::string_view zone) const;
 
@@ -396,32 +400,16 @@ bool Server::Impl::Reserved(const http::Request& head) {
 
 std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head) {
   // Sign-in sends its token in the body; every other route that takes a body needs credentials,
-  // checked here before the body is read (as the handler checks them again after).
+  // checked here before the body is read (and by the handler again after). A token table that
+  // cannot be read is left to the handler to answer.
   if (RouteTemplate("", head.path, static_cast<bool>(options.static_files)) == "/v1/session") {
     return std::nullopt;
   }
-  size_t authorizations = 0;
-  for (const http::Header& header : head.headers) {
-    if (http::EqualsIgnoreCase(header.name, "Authorization")) ++authorizations;
-  }
-  if (authorizations > 1) return http::ParseError{400, "bad_request", "more than one Authorization header"};
-  Principal principal;
-  if (const std::string* authorization = head.FindHeader("Authorization")) {
-    if (tokens.Authenticate(*authorization, &principal) == TokenCheck::kInvalid) {
-      return http::ParseError{401, "unauthorized", "unknown, malformed or revoked token"};
-    }
-    return std::nullopt;  // valid, or the table unreadable: the handler answers
-  }
-  std::optional<std::string> cookie = head.Cookie(kSessionCookie);
-  if (!cookie) {
-    return http::ParseError{401, "unauthorized", "an Authorization: Bearer <token> header is required"};
-  }
-  std::optional<Session> session = sessions.Find(*cookie);
-  if (!session) return http::ParseError{401, "unauthorized", "the session has expired or was signed out"};
-  if (tokens.AuthenticateHash(session->token_hash, &principal) == TokenCheck::kInvalid) {
-    return http::ParseError{401, "unauthorized", "the session's token was revoked"};
-  }
-  return std::nullopt;
+  std::string token_id;
+  auto checked = Credentials(head, &token_id);
+  const http::ParseError* error = std::get_if<http::ParseError>(&checked);
+  if (error == nullptr || error->status == 503) return std::nullopt;
+  return *error;
 }
 
 http::Response Server::Impl::Refuse(const http::Request& head, const http::ParseError& error) {
@@ -497,8 +485,8 @@ void Server::Impl::Offload(CallPtr call, std::function<Reply(Call&)> work) {
   }
 }
 
-std::optional<Principal> Server::Impl::Authenticate(Call& call, Reply* refusal) {
-  const http::Request& request = call.request;
+std::variant<Principal, http::ParseError> Server::Impl::Credentials(const http::Request& request,
+                                                                   std::string* token_id) {
   Principal principal;
   TokenCheck check;
   size_t authorizations = 0;
@@ -507,46 +495,46 @@ std::optional<Principal> Server::Impl::Authenticate(Call& call, Reply* refusal) 
   }
   if (authorizations > 1) {
     // Which one a proxy in front checked is anyone's guess: take none.
-    *refusal = ErrorReply(400, "bad_request", "more than one Authorization header");
-    return std::nullopt;
+    return http::ParseError{400, "bad_request", "more than one Authorization header"};
   }
   if (const std::string* authorization = request.FindHeader("Authorization")) {
     check = tokens.Authenticate(*authorization, &principal);
     if (check == TokenCheck::kInvalid) {
-      *refusal = Unauthorized("unknown, malformed or revoked token");
-      return std::nullopt;
+      return http::ParseError{401, "unauthorized", "unknown, malformed or revoked token"};
     }
   } else {
     std::optional<std::string> cookie = request.Cookie(kSessionCookie);
     if (!cookie) {
-      *refusal = Unauthorized("an Authorization: Bearer <token> header is required");
-      return std::nullopt;
+      return http::ParseError{401, "unauthorized", "an Authorization: Bearer <token> header is required"};
     }
     std::optional<Session> session = sessions.Find(*cookie);
-    if (!session) {
-      *refusal = Unauthorized("the session has expired or was signed out");
-      return std::nullopt;
-    }
+    if (!session) return http::ParseError{401, "unauthorized", "the session has expired or was signed out"};
     check = tokens.AuthenticateHash(session->token_hash, &principal);
     if (check == TokenCheck::kInvalid) {
       sessions.Remove(*cookie);  // its token was revoked: the session ends with it
-      *refusal = Unauthorized("the session's token was revoked");
-      return std::nullopt;
+      return http::ParseError{401, "unauthorized", "the session's token was revoked"};
     }
     if (check == TokenCheck::kValid && ChangesState(request.method) &&
         !SessionStore::CsrfMatches(*session, request.HeaderValue("X-CSRF-Token"))) {
-      call.info.token_id = principal.token_id;
-      *refusal = ErrorReply(403, "csrf", "a request made with the session cookie needs its X-CSRF-Token header");
-      return std::nullopt;
+      *token_id = principal.token_id;
+      return http::ParseError{403, "csrf", "a request made with the session cookie needs its X-CSRF-Token header"};
     }
   }
   if (check == TokenCheck::kUnavailable) {
-    *refusal = RetryLater(503, "unavailable", "the token table cannot be read; no token is accepted until it can",
-                          options.retry_after_seconds);
-    return std::nullopt;
+    return http::ParseError{503, "unavailable", "the token table cannot be read; no token is accepted until it can"};
   }
-  call.info.token_id = principal.token_id;
+  *token_id = principal.token_id;
   return principal;
+}
+
+std::optional<Principal> Server::Impl::Authenticate(Call& call, Reply* refusal) {
+  auto checked = Credentials(call.request, &call.info.token_id);
+  if (Principal* principal = std::get_if<Principal>(&checked)) return *principal;
+  const http::ParseError& error = std::get<http::ParseError>(checked);
+  *refusal = error.status == 401   ? Unauthorized(error.message)
+             : error.status == 503 ? RetryLater(503, error.code, error.message, options.retry_after_seconds)
+                                   : ErrorReply(error.status, error.code, error.message);
+  return std::nullopt;
 }
 
 std::optional<Reply> Server::Impl::RateLimited(const Principal& principal, RateKind kind, double cost) {
