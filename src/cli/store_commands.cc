@@ -20,7 +20,6 @@
 #include "engine/queries.h"
 #include "journal/journal_file.h"
 #include "journal/merkle_leaf.h"
-#include "proof/merkle.h"
 #include "store/commit_batch.h"
 #include "store/committer.h"
 #include "store/goods_reads.h"
@@ -29,6 +28,7 @@
 #include "store/pg_store.h"
 #include "store/snapshotter.h"
 #include "store/sqlite_store.h"
+#include "store/stored_tree.h"
 #include "store/zone_set.h"
 
 namespace twoline::cli {
@@ -398,18 +398,9 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
     // The snapshot's Merkle frontier (what proofs and signed checkpoints are built from) is checked
     // against the stored leaf hashes of the entries before it: the checksum alone would let a
     // rewritten frontier through, and the server would sign a wrong root.
-    proof::MerkleFrontier stored;
-    while (stored.size() < snapshot_seq) {
-      const size_t want = static_cast<size_t>(
-          std::min<uint64_t>(snapshot_seq - stored.size(), store::kLeafHashesMax));
-      auto leaves = store.ReadLeafHashes(record.zone, stored.size() + 1, want);
-      if (!leaves) return leaves.error();
-      if (leaves->empty()) return Error{"the journal ends before the snapshot's seq"};
-      for (size_t i = 0; i < leaves->size() && stored.size() < snapshot_seq; ++i) {
-        stored.Append((*leaves)[i]);
-      }
-    }
-    if (zone.chain.frontier().size() != snapshot_seq || zone.chain.frontier().Root() != stored.Root()) {
+    auto stored = store::StoredTree(store).RootAt(record.zone, snapshot_seq);
+    if (!stored) return stored.error();
+    if (zone.chain.frontier().size() != snapshot_seq || zone.chain.frontier().Root() != *stored) {
       return Error{"snapshot at seq " + std::to_string(snapshot_seq) +
                    ": its Merkle frontier does not match the journal's leaf hashes (the tree root of "
                    "entries 1.." + std::to_string(snapshot_seq) + " differs)"};
