@@ -35,6 +35,10 @@ class GoodsNames : public testing::Test {
                   R"("item":{"sku":"OIL","hs_code":"3301.29","description":"d","unit":"kg"})")
                   .outcome,
               Outcome::kAccepted);
+    ASSERT_EQ(Run("reg-cream", "", "register_item",
+                  R"("item":{"sku":"CREAM","hs_code":"3304.99","description":"d","unit":"kg"})")
+                  .outcome,
+              Outcome::kAccepted);
   }
 
   // Runs a command as an import (`party` empty) or as the declarant of `party` (stamped as the
@@ -173,7 +177,7 @@ TEST_F(GoodsNames, ProcessesShareTheirPartysNamespace) {
   auto process = [&](const std::string& id, const std::string& name, const std::string& party) {
     return Run(id, party, "process",
                R"("process":{"id":")" + name + R"(","declarant":")" + party +
-                   R"(","inputs":[{"sku":"OIL","qty":"1"}],"outputs":[{"sku":"OIL","qty":"1"}]})");
+                   R"(","inputs":[{"sku":"OIL","qty":"1"}],"outputs":[{"sku":"CREAM","qty":"1"}]})");
   };
   EXPECT_EQ(process("p1", "D-1", "P-A").outcome, Outcome::kInvalid) << "its own declaration's id";
   ASSERT_EQ(process("p2", "PR-1", "P-A").outcome, Outcome::kAccepted);

@@ -93,6 +93,18 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
   ledger::Planner planner(ledger);
   std::vector<ledger::Slice> slices;
   std::vector<Reason> rejections;
+  // Processing transforms its inputs. An output under an input's own sku (wine "processed" into
+  // wine) would give goods that were only stored or relabelled the outputs' standing: the
+  // value-added exemption, and lots whose origin and history end at the process.
+  for (size_t o = 0; o < body.outputs.size(); ++o) {
+    for (const SkuQuantity& input : body.inputs) {
+      if (input.sku != body.outputs[o].sku) continue;
+      rejections.push_back({"process.output-is-input",
+                            "output " + std::to_string(o + 1) + " (" + input.sku +
+                                ") is also an input: processing must transform its inputs"});
+      break;
+    }
+  }
   for (size_t i = 0; i < body.inputs.size(); ++i) {
     const SkuQuantity& input = body.inputs[i];
     int64_t free =

@@ -145,8 +145,8 @@ StatusPreference StatusPreference::Everything() {
 }
 
 StatusPreference StatusPreference::OutOfCustody() {
-  StatusPreference p = Everything();
-  p.rank[static_cast<int>(Status::kHeld)] = -1;
+  StatusPreference p = Free();
+  p.rank[static_cast<int>(Status::kRefused)] = 1;
   return p;
 }
 

@@ -326,7 +326,10 @@ struct StatusPreference {
   static StatusPreference Free();          // bonded, tax_free, duty_paid, domestic
   static StatusPreference RefusedFirst();  // refused, then the free statuses
   static StatusPreference Everything();    // every status, one tier
-  static StatusPreference OutOfCustody();  // every status but held, one tier (stocktake shortages)
+  // Stocktake shortages: the free statuses first, refused goods only after them, held never. Free
+  // goods counted short are written off before goods refused entry, so that a shortage and a later
+  // overage cannot turn refused goods into free ones while free goods could cover the shortage.
+  static StatusPreference OutOfCustody();
   bool Allows(Status status) const { return rank[static_cast<int>(status)] >= 0; }
 };
 
