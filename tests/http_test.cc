@@ -605,6 +605,33 @@ TEST_F(HttpTest, ADeclarantMaySubmitOnlyItsOwnGoodsCommands) {
   EXPECT_EQ(service_->Post(kCommands, cancel_own, "declarant-a")->status, 200);
   std::string stocktake_other = Command("d9", "stocktake", R"("party":"P-B","counts":[])", NowAt());
   EXPECT_EQ(service_->Post(kCommands, stocktake_other, "declarant-a")->status, 403);
+  // Nor its own: a count the party makes could write goods off untaxed and book them back.
+  std::string stocktake_own = Command("d10", "stocktake", R"("party":"P-A","counts":[])", NowAt());
+  auto own = service_->Post(kCommands, stocktake_own, "declarant-a");
+  EXPECT_EQ(own->status, 403);
+  EXPECT_NE(own->body.find("customs' count"), std::string::npos) << own->body;
+  EXPECT_EQ(service_->Post(kCommands, stocktake_own, "officer")->status, 200);
+}
+
+// One resource, one spelling: doubled and trailing slashes name no route (a proxy that allows or
+// blocks paths by pattern cannot be walked around).
+TEST_F(HttpTest, DoubledAndTrailingSlashesNameNoRoute) {
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/journal", "admin")->status, 200);
+  for (const char* path : {"//v1/zones/hengqin/journal", "/v1//zones/hengqin/journal",
+                           "/v1/zones//hengqin/journal", "/v1/zones/hengqin/journal/",
+                           "/v1/zones/hengqin/presence/"}) {
+    auto answer = service_->Get(path, "admin");
+    ASSERT_TRUE(answer) << path;
+    EXPECT_EQ(answer->status, 404) << path;
+  }
+}
+
+// Whether a server is a cluster node is told to admins and auditors only, and only with a token.
+TEST_F(HttpTest, TheClusterViewChecksTheTokenBeforeAnythingElse) {
+  EXPECT_EQ(service_->Get("/v1/cluster", "")->status, 401);
+  EXPECT_EQ(service_->Get("/v1/cluster", "declarant-a")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/cluster", "officer")->status, 403);
+  EXPECT_EQ(service_->Get("/v1/cluster", "admin")->status, 404) << "not a cluster node";
 }
 
 TEST_F(HttpTest, ADeclarantReadsOnlyItsOwnLedgerAndDeclarations) {

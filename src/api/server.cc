@@ -80,17 +80,18 @@ struct Call {
 };
 using CallPtr = std::shared_ptr<Call>;
 
+// The segments of a path, empty ones included: "/v1//zones" and "/v1/zones/" name no route, so that
+// one resource has one spelling (a proxy in front that allows or blocks paths by pattern cannot be
+// walked around with doubled or trailing slashes). "/" has no segments.
 std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> segments;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  if (path.empty()) return segments;
+  for (;;) {
     size_t end = path.find('/');
     segments.push_back(path.substr(0, end));
     if (end == std::string_view::npos) break;
-    path.remove_prefix(end);
+    path.remove_prefix(end + 1);
   }
   return segments;
 }
@@ -616,8 +617,9 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
   if (!principal) return refusal;
   call.info.zone = zone;
   if (!Serves(zone)) return ErrorReply(404, "not_found", "this server does not serve zone " + zone);
+  // A balance is not paged (it lists every lot the party holds): an expensive read like these.
   if (kind == "declarations" || kind == "journal" || kind == "reports" || kind == "verify" ||
-      kind == "checkpoint" || kind == "proofs") {
+      kind == "checkpoint" || kind == "proofs" || kind == "parties") {
     // A checkpoint may be signed and kept on the way: it costs more than a read.
     const double cost = kind == "verify" ? 50 : kind == "checkpoint" ? 10 : 1;
     if (auto limited = RateLimited(*principal, RateKind::kRead, cost)) return std::move(*limited);
@@ -769,13 +771,14 @@ std::shared_ptr<store::Writer> Server::Impl::WriterFor(const std::string& zone,
 }
 
 Reply Server::Impl::ClusterView(Call& call) {
-  if (cluster == nullptr) return ErrorReply(404, "not_found", "this server is not a cluster node");
+  // Credentials and role first: whether this server is a cluster node is for admins and auditors.
   Reply refusal;
   std::optional<Principal> principal = Authenticate(call, &refusal);
   if (!principal) return refusal;
   if (principal->role != Role::kAdmin && principal->role != Role::kAuditor) {
     return ErrorReply(403, "forbidden", "the cluster view is for admins and auditors");
   }
+  if (cluster == nullptr) return ErrorReply(404, "not_found", "this server is not a cluster node");
   return Reply{200, cluster->StatusJson()};
 }
 
