@@ -6,6 +6,7 @@
 // that shaped an accepted decision (tax-free admission, export refund, value added, tax-free exit).
 #include <algorithm>
 #include <memory>
+#include <set>
 
 #include "base/check.h"
 #include "base/decimal.h"
@@ -208,6 +209,8 @@ class DeclareBuilder {
   void PlanInbound(const RuleFindings& findings, bool held);
   void PlanOutbound(std::vector<Reason>* rejections);
   void Assess(size_t line, const std::vector<ledger::Slice>& slices);
+  void CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
+                         std::vector<Reason>* rejections) const;
   void FinishPlan(bool held);
   bool Sampled(Reason* reason) const;
   DeclarationRecord MakeRecord(bool held, bool needs_measurements,
@@ -355,6 +358,7 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
               : ledger::AccountKey::Internal(destination.party, line.sku, lot.status);
       planner_.Add(to, slice.amounts.quantity_milli, slice.amounts.value_fen);
     }
+    CheckTakenOrigins(i, slices, rejections);
     if (body_.kind == DeclarationKind::kSecondLineOut &&
         context_.profile.goods.second_line_out_taxed) {
       Assess(i, slices);
@@ -366,6 +370,44 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
                            "the declaration would take " + std::to_string(slices_.size()) +
                                " lots; at most " + std::to_string(ledger::kSlicesPerDocumentMax) +
                                " per declaration"});
+  }
+}
+
+// The profile's bans judge the goods a line takes, not only what the line says of them: each lot
+// taken, and every lot it was made from (processing, transfers), with the origin and production
+// date it came in with. Declaring Japanese scallops as Norwegian, or processing them into fillets
+// first, leaves them Japanese. The walk is bounded (kOriginLotsMax lots a line); what lies beyond
+// is judged by the declared origin alone.
+void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
+                                       std::vector<Reason>* rejections) const {
+  constexpr size_t kOriginLotsMax = 4096;
+  const ledger::Ledger& ledger = context_.state.goods.ledger;
+  const DeclarationLine& declared = body_.lines[line];
+  std::vector<uint64_t> stack;
+  std::set<uint64_t> seen;
+  for (const ledger::Slice& slice : slices) stack.push_back(slice.lot);
+  std::set<std::string> found;  // rule ids already given for this line
+  while (!stack.empty() && seen.size() < kOriginLotsMax) {
+    const uint64_t id = stack.back();
+    stack.pop_back();
+    if (!seen.insert(id).second) continue;
+    const ledger::Lot* lot = ledger.FindLot(id);
+    if (lot == nullptr) continue;
+    for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
+    const std::string& origin = lot->spec.origin;
+    if (origin.empty() || (origin == declared.origin && lot->spec.produced_on == declared.produced_on)) {
+      continue;  // nothing recorded, or judged already as declared
+    }
+    RuleSubject subject{DeclarationKindName(body_.kind), facts_[line].item, origin,
+                        lot->spec.produced_on, declarant_.lists, body_.purpose, context_.date};
+    for (const policy::GoodsRule& rule : context_.profile.goods.rules) {
+      if (rule.action != policy::GoodsAction::kBan || found.count(rule.id) != 0) continue;
+      if (!RuleMatches(context_.state, rule, subject)) continue;
+      found.insert(rule.id);
+      rejections->push_back({rule.id, RuleText(rule) + " (line " + std::to_string(line + 1) +
+                                          ": the goods taken came in with origin " + origin +
+                                          ", lot " + std::to_string(id) + ")"});
+    }
   }
 }
 
