@@ -25,10 +25,13 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
                                    int64_t value_fen, int64_t quantity_milli,
                                    const std::vector<AssessedSlice>& slices, size_t line_number) {
   LineAssessment out;
-  int64_t bonded_milli = 0, tax_free_value_fen = 0, inputs_fen = 0;
+  int64_t bonded_milli = 0, bonded_recorded_fen = 0, tax_free_value_fen = 0, inputs_fen = 0;
   bool all_processed = !slices.empty(), any_tax_free = false;
   for (const AssessedSlice& slice : slices) {
-    if (slice.status == Status::kBonded) bonded_milli += slice.amounts.quantity_milli;
+    if (slice.status == Status::kBonded) {
+      bonded_milli += slice.amounts.quantity_milli;
+      bonded_recorded_fen += slice.amounts.value_fen;
+    }
     if (slice.status == Status::kTaxFree) {
       tax_free_value_fen += slice.amounts.value_fen;
       any_tax_free = true;
@@ -43,6 +46,18 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
   int64_t bonded_base = bonded_milli == quantity_milli
                             ? value_fen
                             : MulDivRoundHalfUp(value_fen, bonded_milli, quantity_milli);
+  // The declared value is the sale's (SPEC behaviour 9). A line declared at nothing is no sale: its
+  // bonded goods pay on the customs value the ledger records for them (their admission value, or
+  // for processed goods their inputs'), not on 0.00. A low but positive value is the officers'
+  // valuation question, not the engine's (docs/rules.md).
+  if (value_fen == 0 && bonded_base < bonded_recorded_fen) {
+    out.notes.push_back({"goods.value-below-record",
+                         LinePrefix(line_number) + item.sku +
+                             " declared at CNY 0.00: assessed on the customs value the ledger "
+                             "records for the bonded goods taken, CNY " +
+                             FormatMoney(bonded_recorded_fen)});
+    bonded_base = bonded_recorded_fen;
+  }
   out.base_fen = bonded_base + tax_free_value_fen;
   out.customs_duty_fen = MulDivRoundHalfUp(out.base_fen, tariff->customs_duty_ppm, kRateOne);
   if (tax_free_value_fen > 0) {

@@ -117,6 +117,22 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
                ShortfallDetail(ledger, body.declarant, input.sku, input.quantity_milli, free)});
     }
   }
+  // Outputs take the most restrictive status of their inputs, bonded before tax_free: goods
+  // admitted tax-free for self-use, processed with bonded inputs, would leave as bonded goods
+  // assessed on their sale value, and the taxes their admission exempted would be lost (SPEC
+  // behaviour 9: they may not leave without paying them). Such inputs are processed apart.
+  bool bonded_input = false, tax_free_input = false;
+  for (const ledger::Slice& slice : slices) {
+    const ledger::Status input_status = ledger.FindLot(slice.lot)->status;
+    bonded_input |= input_status == Status::kBonded;
+    tax_free_input |= input_status == Status::kTaxFree;
+  }
+  if (bonded_input && tax_free_input) {
+    rejections.push_back({"process.tax-free-with-bonded",
+                          "the inputs take goods admitted tax-free and bonded goods together: the "
+                          "taxes the tax-free admission exempted would be lost in bonded outputs; "
+                          "process them apart"});
+  }
   if (slices.size() > ledger::kParentsPerLotMax) {
     rejections.push_back({"ledger.limit-exceeded",
                           "the inputs would take " + std::to_string(slices.size()) +
