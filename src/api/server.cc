@@ -1072,6 +1072,10 @@ Reply Server::Impl::Metrics() {
   AppendMetric(&out, "twoline_http_streams_overflowed_total", "counter",
                "Event streams closed because their client did not keep up.",
                static_cast<double>(layer.streams_overflowed.load()));
+  AppendMetric(&out, "twoline_http_responses_shed_total", "counter",
+               "Connections closed because their unsent answer would have taken the answers "
+               "buffered for all clients beyond the budget.",
+               static_cast<double>(layer.responses_shed.load()));
   AppendMetric(&out, "twoline_rate_limited_total", "counter", "Requests refused 429, by kind.",
                static_cast<double>(limiter.refused(RateKind::kWrite)), "kind=\"write\"");
   AppendMetric(&out, "twoline_rate_limited_total", "", "",

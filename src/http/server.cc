@@ -89,6 +89,7 @@ struct Connection {
   std::string in;  // read, not yet parsed (at most one read's worth)
   std::string out;
   size_t out_pos = 0;
+  size_t unsent_counted = 0;  // of out, counted in ServerCore::response_bytes_unsent
   // Edge-triggered: the socket may hold bytes until a read says EAGAIN, or until a read returns
   // less than it asked for (what was there has been taken; bytes arriving later raise a new edge).
   bool readable = true;
@@ -155,6 +156,7 @@ struct ServerCore {
   std::atomic<bool> stopping{false};
   std::atomic<int> listen_fd{-1};
   std::atomic<size_t> body_bytes_in_flight{0};
+  std::atomic<size_t> response_bytes_unsent{0};  // ServerOptions::response_bytes_unsent_max
   uint64_t next_id = 2;  // accepting thread only
   size_t next_loop = 0;  // accepting thread only
   std::mutex run_mutex;
@@ -185,6 +187,8 @@ class Loop : public std::enable_shared_from_this<Loop> {
   void RefuseRequest(Connection& c, const ParseError& error);
   void StartResponse(Connection& c, const Response& response, bool stream, bool linger);
   void Flush(Connection& c);
+  // Counts `unsent` bytes of c's answer in the server's total instead of what was counted before.
+  void CountUnsent(Connection& c, size_t unsent);
   void FinishWrite(Connection& c);
   bool ReadInto(Connection& c, std::string* buffer);
   void Discard(Connection& c);
@@ -726,6 +730,14 @@ void Loop::Flush(Connection& c) {
     }
     if (sent < 0 && errno == EINTR) continue;
     if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (c.phase != Phase::kStreaming) {  // streams have their own bound
+        CountUnsent(c, c.out.size() - c.out_pos);
+        if (server_.response_bytes_unsent.load(std::memory_order_relaxed) >
+            options_.response_bytes_unsent_max) {
+          server_.stats.responses_shed.fetch_add(1);
+          return Close(c);
+        }
+      }
       if (c.out_pos > (1 << 20)) {  // keep a long stream's buffer from only growing
         c.out.erase(0, c.out_pos);
         c.out_pos = 0;
@@ -734,6 +746,7 @@ void Loop::Flush(Connection& c) {
     }
     return Close(c);
   }
+  CountUnsent(c, 0);
   c.out.clear();
   c.out_pos = 0;
   if (c.out.capacity() > 64 * 1024) std::string().swap(c.out);  // after a large response
@@ -805,8 +818,18 @@ void Loop::Discard(Connection& c) {
   }
 }
 
+void Loop::CountUnsent(Connection& c, size_t unsent) {
+  if (unsent >= c.unsent_counted) {
+    server_.response_bytes_unsent.fetch_add(unsent - c.unsent_counted, std::memory_order_relaxed);
+  } else {
+    server_.response_bytes_unsent.fetch_sub(c.unsent_counted - unsent, std::memory_order_relaxed);
+  }
+  c.unsent_counted = unsent;
+}
+
 void Loop::Close(Connection& c) {
   if (c.phase == Phase::kClosed) return;
+  CountUnsent(c, 0);
   c.phase = Phase::kClosed;
   epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
   close(c.fd);

@@ -57,6 +57,11 @@ struct ServerOptions {
   size_t body_bytes_in_flight_max = 256u << 20;  // body bytes buffered for all requests at once
   size_t keep_alive_requests_max = 100000;
   size_t stream_buffer_bytes_max = 256 * 1024;  // unsent bytes of a stream before disconnecting it
+  // Bytes of answers that clients have not taken yet, all connections together. An answer the
+  // socket does not take at once is buffered until the client reads it; a connection whose
+  // buffered answer would take the total beyond this is closed instead (clients reading large
+  // answers slowly, or not at all, cannot hold the server's memory).
+  size_t response_bytes_unsent_max = 256u << 20;
   std::chrono::milliseconds head_timeout{10000};
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds read_idle_timeout{5000};
@@ -75,6 +80,7 @@ struct ServerStats {
   std::atomic<uint64_t> connections_reserve{0};  // accepted into the reserve
   std::atomic<uint64_t> timeouts{0};             // requests or responses that ran out of time
   std::atomic<uint64_t> streams_overflowed{0};   // streams disconnected for a slow client
+  std::atomic<uint64_t> responses_shed{0};       // closed: their unsent answer was over the budget
   std::atomic<int64_t> connections_open{0};
 };
 

@@ -35,6 +35,7 @@ class TestHandler : public Handler {
     }
     Response response;
     response.body = request.path == "/echo" ? request.body : "ok";
+    if (request.path == "/large") response.body.assign(32u << 20, 'x');
     exchange.Respond(response);
   }
   Response Refuse(const Request&, const ParseError& error) override {
@@ -258,6 +259,35 @@ TEST(HttpServerTest, ASlowStreamConsumerIsDisconnected) {
   EXPECT_FALSE(stream.open());
   WaitFor([&] { return server.stats().streams_overflowed.load() == 1; });
   WaitFor([&] { return server.stats().connections_open.load() == 0; });
+}
+
+// Clients that ask for large answers and do not read them cannot hold the server's memory: the
+// answers buffered for all of them are bounded; a connection over the budget is closed, and the
+// server still answers others.
+TEST(HttpServerTest, UnreadLargeAnswersAreBoundedForAllConnections) {
+  ServerOptions options;
+  // One 32 MiB answer fits, two do not (the kernel's socket buffers take a few MiB of each).
+  options.response_bytes_unsent_max = 40u << 20;
+  options.write_timeout = std::chrono::milliseconds(60000);
+  RunningServer server(options);
+  std::vector<std::unique_ptr<Client>> readers;
+  for (int i = 0; i < 4; ++i) {
+    readers.push_back(std::make_unique<Client>(server.port(), 4096));  // never read
+    ASSERT_TRUE(readers.back()->Send("GET /large HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+  }
+  WaitFor([&] { return server.stats().responses_shed.load() >= 3; });
+  EXPECT_EQ(server.stats().connections_open.load(), 1) << "the one answer within the budget waits";
+  Client other(server.port());
+  ASSERT_TRUE(other.Send("GET /healthz HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+  EXPECT_NE(other.ReadToClose().find("200"), std::string::npos);
+  // The one kept is answered in full once its client reads.
+  std::string all;
+  for (auto& reader : readers) {
+    std::string got = reader->ReadToClose();
+    if (got.size() > all.size()) all = got;
+    if (all.size() >= (32u << 20)) break;
+  }
+  EXPECT_GE(all.size(), 32u << 20);
 }
 
 }  // namespace
