@@ -343,7 +343,15 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
     const DeclarationLine& line = body_.lines[i];
     std::vector<ledger::Slice> slices;
     int64_t free = planner_.FreeQuantity(body_.declarant, line.sku, preference);
-    if (!planner_.Take(body_.declarant, line.sku, line.quantity_milli, preference, &slices)) {
+    bool too_many = false;
+    if (!planner_.Take(body_.declarant, line.sku, line.quantity_milli, preference, &slices,
+                       ledger::kSlicesPerDocumentMax - slices_.size(), &too_many)) {
+      if (too_many) {  // the walk stopped at the bound: a larger one costs no more to refuse
+        rejections->push_back({"ledger.limit-exceeded",
+                               "the declaration would take more than " +
+                                   std::to_string(ledger::kSlicesPerDocumentMax) + " lots"});
+        return;
+      }
       rejections->push_back(
           {"ledger.insufficient-balance",
            "line " + std::to_string(i + 1) + ": " +
@@ -364,12 +372,6 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
       Assess(i, slices);
     }
     slices_.insert(slices_.end(), slices.begin(), slices.end());
-  }
-  if (slices_.size() > ledger::kSlicesPerDocumentMax) {
-    rejections->push_back({"ledger.limit-exceeded",
-                           "the declaration would take " + std::to_string(slices_.size()) +
-                               " lots; at most " + std::to_string(ledger::kSlicesPerDocumentMax) +
-                               " per declaration"});
   }
 }
 

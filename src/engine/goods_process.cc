@@ -109,8 +109,15 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
     const SkuQuantity& input = body.inputs[i];
     int64_t free =
         planner.FreeQuantity(body.declarant, input.sku, ledger::StatusPreference::Free());
+    bool too_many = false;
     if (!planner.Take(body.declarant, input.sku, input.quantity_milli,
-                      ledger::StatusPreference::Free(), &slices)) {
+                      ledger::StatusPreference::Free(), &slices,
+                      ledger::kParentsPerLotMax, &too_many)) {
+      if (too_many) {  // the walk stopped at the bound
+        return RejectedDecision(context.command, "ledger.limit-exceeded",
+                                "the inputs would take more than " +
+                                    std::to_string(ledger::kParentsPerLotMax) + " lots");
+      }
       rejections.push_back(
           {"ledger.insufficient-balance",
            "input " + std::to_string(i + 1) + ": " +
@@ -132,11 +139,6 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
                           "the inputs take goods admitted tax-free and bonded goods together: the "
                           "taxes the tax-free admission exempted would be lost in bonded outputs; "
                           "process them apart"});
-  }
-  if (slices.size() > ledger::kParentsPerLotMax) {
-    rejections.push_back({"ledger.limit-exceeded",
-                          "the inputs would take " + std::to_string(slices.size()) +
-                              " lots; at most " + std::to_string(ledger::kParentsPerLotMax)});
   }
   if (!rejections.empty()) {
     Decision decision = RejectedDecision(context.command, "", "");
@@ -212,8 +214,15 @@ void CompareCount(const GoodsContext& context, const StocktakeBody& body, const 
   if (count.quantity_milli < book) {
     int64_t missing = book - count.quantity_milli;
     size_t first = findings->shortages.size();
+    bool too_many = false;
     if (!planner->Take(body.party, count.sku, missing, ledger::StatusPreference::OutOfCustody(),
-                       &findings->shortages)) {
+                       &findings->shortages, ledger::kSlicesPerDocumentMax, &too_many)) {
+      if (too_many) {  // the walk stopped at the bound
+        findings->rejections.push_back(
+            {"ledger.limit-exceeded", head + ": the shortage would take more than " +
+                                          std::to_string(ledger::kSlicesPerDocumentMax) + " lots"});
+        return;
+      }
       findings->rejections.push_back(
           {"stocktake.shortage-exceeds-free",
            head + ": the shortage of " + FormatQuantity(missing) +
@@ -278,7 +287,7 @@ Decision DecideStocktake(const GoodsContext& context, const StocktakeBody& body)
   for (const SkuQuantity& count : body.counts) {
     CompareCount(context, body, count, document, *overage_status, &planner, &record, &findings);
   }
-  if (!planner.WithinLimits() || findings.shortages.size() > ledger::kSlicesPerDocumentMax) {
+  if (!planner.WithinLimits()) {
     findings.rejections.push_back(
         {"ledger.limit-exceeded", "the stocktake would exceed the ledger's limits"});
   }

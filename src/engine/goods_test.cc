@@ -115,6 +115,42 @@ TEST_F(GoodsHengqin, ReleaseCreatesOneLotPerLineInStatusBonded) {
   zone_.ledger().CheckAllInvariants();
 }
 
+// A command's cost grows with the lots it takes, so one document takes at most
+// kSlicesPerDocumentMax of them, however many the party holds: beyond, it is refused when the walk
+// reaches the bound (ledger.limit-exceeded), for a declaration, a process and a stocktake alike.
+TEST_F(GoodsHengqin, ADocumentTakesAtMostTenThousandLots) {
+  zone_.Item("GRAIN", "1001.99");
+  std::string lines;
+  for (int i = 0; i < 400; ++i) lines += (i ? "," : "") + Line("GRAIN", "1", "1.00");
+  for (int d = 0; d < 26; ++d) {  // 10,400 lots of one kilo (a command is at most 64 KiB)
+    const std::string id = "D-GRAIN-" + std::to_string(d);
+    ASSERT_EQ(zone_.Declare("g" + std::to_string(d), id, "first_line_in", "P-TWO", lines).outcome,
+              Outcome::kAccepted);
+    ASSERT_EQ(zone_.Release("gr" + std::to_string(d), "HQ-L1-GDS-01", id).outcome,
+              Outcome::kAccepted);
+  }
+  const size_t max = ledger::kSlicesPerDocumentMax;
+  const std::string over = std::to_string(max + 1);
+  Decision declaration = zone_.Declare("o1", "D-OUT-BIG", "transfer", "P-TWO",
+                                       Line("GRAIN", over, "1.00"), ",\"counterparty\":\"P-LAB\"");
+  ASSERT_EQ(declaration.outcome, Outcome::kRejected);
+  EXPECT_EQ(declaration.reasons.at(0).rule, "ledger.limit-exceeded");
+  EXPECT_NE(declaration.reasons.at(0).detail.find("more than 10000 lots"), std::string::npos);
+  Decision process = zone_.Process("p1", "PR-BIG", "P-TWO", Sku("GRAIN", over), Sku("CREAM", "1"));
+  ASSERT_EQ(process.outcome, Outcome::kRejected);
+  EXPECT_EQ(process.reasons.at(0).rule, "ledger.limit-exceeded");
+  Decision count = zone_.Run("k1", "2026-05-03T09:00:00+08:00", "stocktake",
+                             R"("party":"P-TWO","counts":[{"sku":"GRAIN","qty":"100"}])");
+  ASSERT_EQ(count.outcome, Outcome::kRejected);
+  EXPECT_EQ(count.reasons.at(0).rule, "ledger.limit-exceeded");
+  // Exactly at the bound is taken.
+  EXPECT_EQ(zone_.Declare("o2", "D-OUT-MAX", "transfer", "P-TWO",
+                          Line("GRAIN", std::to_string(max), "1.00"), ",\"counterparty\":\"P-LAB\"")
+                .outcome,
+            Outcome::kAccepted);
+  zone_.ledger().CheckAllInvariants();
+}
+
 TEST_F(GoodsHengqin, ProcessingTakesLotsFirstInFirstOutAndCarriesTheirImportedValue) {
   Decision decision = zone_.Process("p1", "PR-1", "P-LAB", Sku("OIL", "15"), Sku("CREAM", "100"));
   ASSERT_EQ(decision.outcome, Outcome::kAccepted);

@@ -209,7 +209,7 @@ Lot& Ledger::MutableLot(uint64_t id) {
 uint64_t Ledger::CreateLot(const LotSpec& spec, const std::string& document, Date date) {
   CHECK(!spec.party.empty() && !spec.sku.empty());
   CHECK(spec.amounts.quantity_milli > 0 && NonNegative(spec.amounts));
-  CHECK(spec.parents.size() <= kParentsPerLotMax);
+  CHECK(spec.parents.size() <= kParentsPerLotExecutedMax);
   Lot lot;
   lot.id = lots_.size() + 1;
   lot.spec = spec;
@@ -272,7 +272,7 @@ void Ledger::Do(const Admit& op, Date date, Touched* touched) {
 
 void Ledger::Do(const Reserve& op, Date, Touched* touched) {
   CHECK(pendings_.find(op.document) == pendings_.end());
-  CHECK(!op.slices.empty() && op.slices.size() <= kSlicesPerDocumentMax);
+  CHECK(!op.slices.empty() && op.slices.size() <= kSlicesPerOperationMax);
   for (const Slice& slice : op.slices) {
     Lot& lot = MutableLot(slice.lot);
     CHECK(lot.spec.party == op.party);
@@ -548,7 +548,8 @@ int64_t Planner::FreeQuantity(std::string_view party, std::string_view sku,
 }
 
 bool Planner::Take(std::string_view party, std::string_view sku, int64_t quantity_milli,
-                   const StatusPreference& preference, std::vector<Slice>* slices) {
+                   const StatusPreference& preference, std::vector<Slice>* slices,
+                   size_t slices_max, bool* too_many) {
   CHECK(quantity_milli > 0);
   if (FreeQuantity(party, sku, preference) < quantity_milli) return false;
   int8_t last_tier = *std::max_element(std::begin(preference.rank), std::end(preference.rank));
@@ -560,6 +561,10 @@ bool Planner::Take(std::string_view party, std::string_view sku, int64_t quantit
       if (preference.rank[static_cast<int>(lot.status)] != tier) continue;
       Amounts free = FreeOf(lot);
       if (free.quantity_milli == 0) continue;
+      if (too_many != nullptr && slices->size() >= slices_max) {
+        *too_many = true;
+        return false;
+      }
       Slice slice{id, Portion(free, std::min(remaining, free.quantity_milli))};
       taken_[id] += slice.amounts;
       taken_by_account_[AccountKey::Internal(party, sku, lot.status)] +=

@@ -94,10 +94,14 @@ inline bool IsAdmission(LotSource source) {
 }
 
 // Upper bounds (STYLE: a limit on everything). The engine refuses commands that would exceed them,
-// so the ledger's own CHECKs never fire on user input.
+// so the ledger's own CHECKs never fire on user input. A command's cost grows with the lots it takes
+// (planning, postings, read-model rows), so the lots one document may take are bounded well below
+// what the ledger itself accepts: journals decided when the decision bound was 100,000 still replay.
 inline constexpr int64_t kAccountMagnitudeMax = 100'000'000'000'000'000;  // 1e17 thousandths or fen
-inline constexpr size_t kSlicesPerDocumentMax = 100'000;
-inline constexpr size_t kParentsPerLotMax = 100'000;
+inline constexpr size_t kSlicesPerDocumentMax = 10'000;   // decided: lots one document may take
+inline constexpr size_t kParentsPerLotMax = 10'000;       // decided: input lots of one process
+inline constexpr size_t kSlicesPerOperationMax = 100'000;  // executed (CHECKed)
+inline constexpr size_t kParentsPerLotExecutedMax = 100'000;
 
 // Quantities and values that travel together. All non-negative in lots, reservations and postings.
 struct Amounts {
@@ -343,9 +347,13 @@ class Planner {
   // Free quantity of the party's sku in the statuses `preference` allows, after earlier plans.
   int64_t FreeQuantity(std::string_view party, std::string_view sku,
                        const StatusPreference& preference) const;
-  // Plans taking `quantity_milli`. Returns false (and plans nothing) when less is free.
+  // Plans taking `quantity_milli`. Returns false (and plans nothing) when less is free. With
+  // `too_many` given, the walk stops and returns false with *too_many set once `slices` would hold
+  // more than `slices_max` slices: a command's cost is bounded by the lots it may take, however
+  // many lots the party holds (the planner is then left half-planned: the caller rejects).
   bool Take(std::string_view party, std::string_view sku, int64_t quantity_milli,
-            const StatusPreference& preference, std::vector<Slice>* slices);
+            const StatusPreference& preference, std::vector<Slice>* slices,
+            size_t slices_max = SIZE_MAX, bool* too_many = nullptr);
   // Plans taking a whole lot's free remainder.
   Slice TakeLot(uint64_t lot);
   // Records that `amounts` will be added to (or, negative, removed from) an account, so that
