@@ -96,7 +96,8 @@ inline bool IsAdmission(LotSource source) {
 // Upper bounds (STYLE: a limit on everything). The engine refuses commands that would exceed them,
 // so the ledger's own CHECKs never fire on user input. A command's cost grows with the lots it takes
 // (planning, postings, read-model rows), so the lots one document may take are bounded well below
-// what the ledger itself accepts: journals decided when the decision bound was 100,000 still replay.
+// what the ledger itself accepts (a journal decided under the earlier bound of 100,000 stops no
+// process: `verify` names the seq whose decision changed).
 inline constexpr int64_t kAccountMagnitudeMax = 100'000'000'000'000'000;  // 1e17 thousandths or fen
 inline constexpr size_t kSlicesPerDocumentMax = 10'000;   // decided: lots one document may take
 inline constexpr size_t kParentsPerLotMax = 10'000;       // decided: input lots of one process
