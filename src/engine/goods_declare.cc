@@ -5,6 +5,7 @@
 // limits) — any of these rejects; then holds by rule, then sampling — either holds; then the rules
 // that shaped an accepted decision (tax-free admission, export refund, value added, tax-free exit).
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -378,8 +379,8 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
 // The profile's bans judge the goods a line takes, not only what the line says of them: each lot
 // taken, and every lot it was made from (processing, transfers), with the origin and production
 // date it came in with. Declaring Japanese scallops as Norwegian, or processing them into fillets
-// first, leaves them Japanese. The walk is bounded (kOriginLotsMax lots a line); what lies beyond
-// is judged by the declared origin alone.
+// first, leaves them Japanese. The walk collects the distinct origins first (a long history has few
+// of them), then judges each once. It is bounded (kOriginLotsMax lots a line).
 void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
                                        std::vector<Reason>* rejections) const {
   constexpr size_t kOriginLotsMax = 4096;
@@ -388,7 +389,8 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
   std::vector<uint64_t> stack;
   std::set<uint64_t> seen;
   for (const ledger::Slice& slice : slices) stack.push_back(slice.lot);
-  std::set<std::string> found;  // rule ids already given for this line
+  // Each origin and production date the goods came in with, and the first lot that has it.
+  std::map<std::pair<std::string, std::optional<Date>>, uint64_t> origins;
   while (!stack.empty() && seen.size() < kOriginLotsMax) {
     const uint64_t id = stack.back();
     stack.pop_back();
@@ -400,14 +402,18 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
     if (origin.empty() || (origin == declared.origin && lot->spec.produced_on == declared.produced_on)) {
       continue;  // nothing recorded, or judged already as declared
     }
-    RuleSubject subject{DeclarationKindName(body_.kind), facts_[line].item, origin,
-                        lot->spec.produced_on, declarant_.lists, body_.purpose, context_.date};
+    origins.emplace(std::make_pair(origin, lot->spec.produced_on), id);
+  }
+  std::set<std::string> found;  // rule ids already given for this line
+  for (const auto& [came_in, id] : origins) {
+    RuleSubject subject{DeclarationKindName(body_.kind), facts_[line].item, came_in.first,
+                        came_in.second, declarant_.lists, body_.purpose, context_.date};
     for (const policy::GoodsRule& rule : context_.profile.goods.rules) {
       if (rule.action != policy::GoodsAction::kBan || found.count(rule.id) != 0) continue;
       if (!RuleMatches(context_.state, rule, subject)) continue;
       found.insert(rule.id);
       rejections->push_back({rule.id, RuleText(rule) + " (line " + std::to_string(line + 1) +
-                                          ": the goods taken came in with origin " + origin +
+                                          ": the goods taken came in with origin " + came_in.first +
                                           ", lot " + std::to_string(id) + ")"});
     }
   }
