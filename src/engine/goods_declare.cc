@@ -380,7 +380,10 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
 // taken, and every lot it was made from (processing, transfers), with the origin and production
 // date it came in with. Declaring Japanese scallops as Norwegian, or processing them into fillets
 // first, leaves them Japanese. The walk collects the distinct origins first (a long history has few
-// of them), then judges each once. It is bounded (kOriginLotsMax lots a line).
+// of them), then judges each once. It is bounded (kOriginLotsMax lots a line); a history longer
+// than that is not shown to be outside a ban, so a line whose goods a ban could cover whatever their
+// origin (kind, HS code, date, lists) is refused, as a line without a production date is
+// (padding a line with thousands of tiny lots must not hide the banned ones behind the bound).
 void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
                                        std::vector<Reason>* rejections) const {
   constexpr size_t kOriginLotsMax = 4096;
@@ -404,7 +407,21 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
     }
     origins.emplace(std::make_pair(origin, lot->spec.produced_on), id);
   }
+  while (!stack.empty() && seen.count(stack.back()) != 0) stack.pop_back();
   std::set<std::string> found;  // rule ids already given for this line
+  if (!stack.empty()) {  // the bound was reached with lots not followed
+    for (const policy::GoodsRule& rule : context_.profile.goods.rules) {
+      if (rule.action != policy::GoodsAction::kBan || rule.origins.empty()) continue;
+      RuleSubject unknown{DeclarationKindName(body_.kind), facts_[line].item, rule.origins.front(),
+                          std::nullopt, declarant_.lists, body_.purpose, context_.date};
+      if (!RuleMatches(context_.state, rule, unknown)) continue;
+      found.insert(rule.id);
+      rejections->push_back(
+          {rule.id, RuleText(rule) + " (line " + std::to_string(line + 1) +
+                        ": the goods' history is longer than " + std::to_string(kOriginLotsMax) +
+                        " lots and cannot be shown to be outside the ban)"});
+    }
+  }
   for (const auto& [came_in, id] : origins) {
     RuleSubject subject{DeclarationKindName(body_.kind), facts_[line].item, came_in.first,
                         came_in.second, declarant_.lists, body_.purpose, context_.date};

@@ -151,6 +151,53 @@ TEST_F(GoodsHengqin, ADocumentTakesAtMostTenThousandLots) {
   zone_.ledger().CheckAllInvariants();
 }
 
+// The ban check follows a line's history up to a bound; goods whose history is longer cannot be
+// shown to be outside a ban that covers them, so padding a line with thousands of tiny lots of
+// another origin does not carry banned fish past it. Goods no ban covers are not concerned.
+TEST_F(GoodsHengqin, PaddingALineWithTinyLotsDoesNotHideBannedGoods) {
+  zone_.Item("FISH", "0303.89");
+  ASSERT_EQ(zone_.Run("j1", "2025-09-01T09:00:00+08:00", "declare",
+                      R"("declaration":{"id":"D-JP","kind":"first_line_in","declarant":"P-TWO",)"
+                      R"("lines":[{"sku":"FISH","qty":"1000","value":"100000.00","currency":"CNY",)"
+                      R"("origin":"JP-01","produced_on":"2025-08-01","certificates":["health","origin","radioactive_test"]}]})")
+                .outcome,
+            Outcome::kAccepted);
+  ASSERT_EQ(zone_.Run("j2", "2025-09-01T10:00:00+08:00", "release",
+                      R"("gate":"HQ-L1-GDS-01","declarations":["D-JP"])")
+                .outcome,
+            Outcome::kAccepted);
+  auto out = [&](const std::string& id, const std::string& qty) {
+    return zone_.Declare(id, "D-" + id, "second_line_out", "P-TWO", Line("FISH", qty, "1000.00", "NO"));
+  };
+  std::string lines;
+  for (int i = 0; i < 400; ++i) lines += (i ? "," : "") + Line("FISH", "0.001", "0.01", "NO");
+  for (int d = 0; d < 11; ++d) {  // 4,400 lots of Norwegian fish, a gram each
+    const std::string id = "D-PAD-" + std::to_string(d);
+    ASSERT_EQ(zone_.Declare("pad" + std::to_string(d), id, "first_line_in", "P-TWO", lines).outcome,
+              Outcome::kAccepted);
+    ASSERT_EQ(zone_.Release("padr" + std::to_string(d), "HQ-L1-GDS-01", id).outcome,
+              Outcome::kAccepted);
+  }
+  Decision padded = out("o1", "1004.4");
+  ASSERT_EQ(padded.outcome, Outcome::kRejected);
+  ASSERT_FALSE(padded.reasons.empty());
+  EXPECT_NE(padded.reasons[0].rule.find("jp-aquatic"), std::string::npos) << padded.reasons[0].rule;
+  // Oil is covered by no ban: a long history is no reason to refuse it.
+  for (int d = 0; d < 11; ++d) {
+    std::string oil;
+    for (int i = 0; i < 400; ++i) oil += (i ? "," : "") + Line("OIL", "0.001", "0.01", "NO");
+    const std::string id = "D-OPAD-" + std::to_string(d);
+    ASSERT_EQ(zone_.Declare("opad" + std::to_string(d), id, "first_line_in", "P-TWO", oil).outcome,
+              Outcome::kAccepted);
+    ASSERT_EQ(zone_.Release("opadr" + std::to_string(d), "HQ-L1-GDS-01", id).outcome,
+              Outcome::kAccepted);
+  }
+  EXPECT_EQ(zone_.Declare("o2", "D-OIL-OUT", "second_line_out", "P-TWO",
+                          Line("OIL", "4.4", "1000.00", "NO"))
+                .outcome,
+            Outcome::kAccepted);
+}
+
 TEST_F(GoodsHengqin, ProcessingTakesLotsFirstInFirstOutAndCarriesTheirImportedValue) {
   Decision decision = zone_.Process("p1", "PR-1", "P-LAB", Sku("OIL", "15"), Sku("CREAM", "100"));
   ASSERT_EQ(decision.outcome, Outcome::kAccepted);
