@@ -258,6 +258,17 @@ class EventReader {
     }
     return text_;
   }
+  // Reads until the server closes the stream: true when it did, false when the read timed out.
+  bool UntilClosed() {
+    char buffer[4096];
+    for (;;) {
+      ssize_t got = connection_.ReceiveSome(buffer, sizeof buffer);
+      if (got == 0) return true;
+      if (got < 0) return false;
+      text_.append(buffer, static_cast<size_t>(got));
+    }
+  }
+  const std::string& text() const { return text_; }
 
  private:
   RawConnection connection_;
@@ -316,6 +327,76 @@ TEST(DecisionStreamTest, OnlyOfficersAuditorsAndAdminsOfTheZoneMayWatch) {
   EXPECT_EQ(status("auditor", "hengqin"), 200);
   EXPECT_EQ(status("admin", "hetao-sz"), 200);
   EXPECT_EQ(status("admin", "atlantis"), 404);
+}
+
+// Watchers cannot hold the connection table: a token has a few streams (its newest wins), the
+// server a bounded number (503 beyond, with Retry-After), and gate work goes on meanwhile.
+TEST(DecisionStreamTest, StreamsAreBoundedPerTokenAndForTheServer) {
+  ServiceOptions options;
+  options.feed.streams_per_token_max = 3;
+  options.feed.streams_max = 5;
+  Service service(options);
+  std::vector<std::unique_ptr<EventReader>> officer;
+  for (int i = 0; i < 3; ++i) {
+    officer.push_back(std::make_unique<EventReader>(service.port(), service.Secret("officer")));
+    ASSERT_EQ(RawConnection::Status(officer.back()->Until(": decisions of zone hengqin")), 200);
+  }
+  // A fourth of the same token: its oldest is closed, the new one is served.
+  officer.push_back(std::make_unique<EventReader>(service.port(), service.Secret("officer")));
+  ASSERT_EQ(RawConnection::Status(officer.back()->Until(": decisions of zone hengqin")), 200);
+  EXPECT_TRUE(officer[0]->UntilClosed()) << "the token's oldest stream gives way";
+  EXPECT_EQ(service.feed().streams(), 3u);
+  // Another token fills the server's table.
+  std::vector<std::unique_ptr<EventReader>> auditor;
+  for (int i = 0; i < 2; ++i) {
+    auditor.push_back(std::make_unique<EventReader>(service.port(), service.Secret("auditor")));
+    ASSERT_EQ(RawConnection::Status(auditor.back()->Until(": decisions of zone hengqin")), 200);
+  }
+  EXPECT_EQ(service.feed().streams(), 5u);
+  EventReader refused(service.port(), service.Secret("admin"));
+  refused.Until("}");  // an ordinary answer: the connection stays for its next request
+  EXPECT_EQ(RawConnection::Status(refused.text()), 503) << refused.text();
+  EXPECT_NE(refused.text().find("Retry-After: "), std::string::npos);
+  EXPECT_NE(refused.text().find("\"overloaded\""), std::string::npos);
+  // A token at its own limit may still reopen (its oldest gives way), the server stays at 5.
+  officer.push_back(std::make_unique<EventReader>(service.port(), service.Secret("officer")));
+  ASSERT_EQ(RawConnection::Status(officer.back()->Until(": decisions of zone hengqin")), 200);
+  EXPECT_TRUE(officer[1]->UntilClosed());
+  EXPECT_EQ(service.feed().streams(), 5u);
+  // Gate work and health are not concerned; the open streams still get every decision.
+  EXPECT_EQ(service.Post(kCommands, Party("s1", "P-S1"), "officer")->status, 200);
+  EXPECT_NE(auditor[0]->Until("\"id\":\"s1\"").find("\"id\":\"s1\""), std::string::npos);
+  EXPECT_NE(officer.back()->Until("\"id\":\"s1\"").find("\"id\":\"s1\""), std::string::npos);
+  auto health = service.Client().Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  auto metrics = service.Client().Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("twoline_streams_open 5"), std::string::npos) << metrics->body;
+  EXPECT_NE(metrics->body.find("twoline_streams_refused_total 1"), std::string::npos);
+  EXPECT_NE(metrics->body.find("twoline_streams_shed_total 2"), std::string::npos);
+}
+
+// A stream ends after its lifetime, telling the client when to reconnect; the client is then
+// authenticated again, so a revoked token watches no longer than one lifetime.
+TEST(DecisionStreamTest, AStreamEndsAfterItsLifetimeAndARevokedTokenCannotReopen) {
+  ServiceOptions options;
+  options.heartbeat = std::chrono::milliseconds(50);
+  options.feed.lifetime = std::chrono::milliseconds(300);
+  Service service(options);
+  EventReader events(service.port(), service.Secret("auditor"));
+  EXPECT_NE(events.Until("retry: ").find("retry: 2000\n"), std::string::npos) << events.text();
+  ASSERT_TRUE(events.UntilClosed()) << "closed at the end of its lifetime";
+  EXPECT_NE(events.text().find(": heartbeat"), std::string::npos);
+  EXPECT_EQ(service.feed().streams(), 0u);
+  EXPECT_EQ(service.feed().stats().expired, 1u);
+  auto revoked = service.Client().Delete(("/v1/tokens/" + service.TokenId("auditor")).c_str(),
+                                         service.Auth("admin"));
+  ASSERT_TRUE(revoked);
+  ASSERT_EQ(revoked->status, 200);
+  EventReader again(service.port(), service.Secret("auditor"));
+  again.Until("}");
+  EXPECT_EQ(RawConnection::Status(again.text()), 401) << again.text();
 }
 
 TEST(RateLimitTest, ATokenOverItsLimitGets429WithRetryAfter) {

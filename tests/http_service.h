@@ -112,6 +112,7 @@ struct ServiceOptions {
   api::ServerOptions server;
   store::WriterOptions writer;
   std::chrono::milliseconds heartbeat{15000};  // of the decision streams
+  api::DecisionFeedOptions feed;               // their limits (its heartbeat is `heartbeat`)
   bool keep_token_refresh = false;             // else the token table is re-read on every request
   // Tokens to create: name -> (role, zone, party).
   std::map<std::string, std::tuple<api::Role, std::string, std::string>> tokens = {
@@ -146,7 +147,9 @@ class Service {
     for (const auto& [name, scope] : options_.tokens) {
       AddToken(name, std::get<0>(scope), std::get<1>(scope), std::get<2>(scope));
     }
-    feed_ = std::make_unique<api::DecisionFeed>(zones_json + "]", options_.heartbeat);
+    api::DecisionFeedOptions feed_options = options_.feed;
+    feed_options.heartbeat = options_.heartbeat;
+    feed_ = std::make_unique<api::DecisionFeed>(zones_json + "]", feed_options);
     store::WriterOptions writer_options = options_.writer;
     writer_options.on_committed = [this](const std::string& zone,
                                          const std::vector<store::CommittedCommand>& committed) {

@@ -2,13 +2,15 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "base/json_writer.h"
 #include "engine/decision.h"
 
 namespace twoline::api {
 
-DecisionFeed::DecisionFeed(const std::string& zones_json, std::chrono::milliseconds heartbeat)
-    : heartbeat_(heartbeat) {
+DecisionFeed::DecisionFeed(const std::string& zones_json, DecisionFeedOptions options)
+    : options_(options) {
   simdjson::dom::parser parser;
   simdjson::dom::array zones;
   if (!parser.parse(zones_json).get(zones)) {
@@ -30,7 +32,7 @@ DecisionFeed::DecisionFeed(const std::string& zones_json, std::chrono::milliseco
 DecisionFeed::~DecisionFeed() { Stop(); }
 
 void DecisionFeed::Stop() {
-  std::map<std::string, std::vector<http::Stream>> streams;
+  std::map<std::string, std::vector<Watcher>> streams;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
@@ -39,30 +41,65 @@ void DecisionFeed::Stop() {
   wake_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   for (auto& [zone, list] : streams) {
-    for (const http::Stream& stream : list) stream.Close();
+    for (const Watcher& watcher : list) watcher.stream.Close();
   }
 }
 
-void DecisionFeed::Add(const std::string& zone, http::Stream stream) {
+bool DecisionFeed::Open(const std::string& zone, const std::string& token,
+                        const std::function<http::Stream()>& start) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (stopping_) {
-    stream.Close();
-    return;
+  if (stopping_) return false;
+  DropClosed();
+  // The token's streams, oldest first; over its limit, the oldest give way to the new one.
+  std::vector<std::pair<std::chrono::steady_clock::time_point, Watcher*>> own;
+  size_t total = 0;
+  for (auto& [id, list] : streams_) {
+    total += list.size();
+    for (Watcher& watcher : list) {
+      if (watcher.token == token) own.emplace_back(watcher.opened, &watcher);
+    }
   }
-  streams_[zone].push_back(std::move(stream));
+  std::sort(own.begin(), own.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; own.size() - i >= options_.streams_per_token_max && i < own.size(); ++i) {
+    own[i].second->stream.Close();
+    ++stats_.shed_for_token;
+    --total;
+  }
+  DropClosed();
+  if (total >= options_.streams_max) {
+    ++stats_.refused;
+    return false;
+  }
+  http::Stream stream = start();
+  ++stats_.opened;
+  streams_[zone].push_back({std::move(stream), token, std::chrono::steady_clock::now()});
+  return true;
+}
+
+void DecisionFeed::DropClosed() {
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    std::erase_if(it->second, [](const Watcher& watcher) { return !watcher.stream.open(); });
+    it = it->second.empty() ? streams_.erase(it) : std::next(it);
+  }
 }
 
 size_t DecisionFeed::streams() {
   std::lock_guard<std::mutex> lock(mutex_);
   size_t count = 0;
   for (const auto& [zone, list] : streams_) {
-    for (const http::Stream& stream : list) count += stream.open() ? 1 : 0;
+    for (const Watcher& watcher : list) count += watcher.stream.open() ? 1 : 0;
   }
   return count;
 }
 
-void DecisionFeed::SendAll(std::vector<http::Stream>& streams, const std::string& text) {
-  std::erase_if(streams, [&](const http::Stream& stream) { return !stream.Send(text); });
+DecisionFeedStats DecisionFeed::stats() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stats_;
+}
+
+void DecisionFeed::SendAll(std::vector<Watcher>& watchers, const std::string& text) {
+  std::erase_if(watchers, [&](const Watcher& watcher) { return !watcher.stream.Send(text); });
 }
 
 std::string DecisionFeed::EventOf(const std::string& zone,
@@ -125,8 +162,16 @@ void DecisionFeed::Publish(const std::string& zone,
 void DecisionFeed::Heartbeat() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
-    if (wake_.wait_for(lock, heartbeat_, [this] { return stopping_; })) break;
-    for (auto& [zone, list] : streams_) SendAll(list, ": heartbeat\n\n");
+    if (wake_.wait_for(lock, options_.heartbeat, [this] { return stopping_; })) break;
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [zone, list] : streams_) {
+      for (const Watcher& watcher : list) {
+        if (now - watcher.opened < options_.lifetime) continue;
+        watcher.stream.Close();  // its client reconnects, and is authenticated again
+        ++stats_.expired;
+      }
+      SendAll(list, ": heartbeat\n\n");
+    }
   }
 }
 

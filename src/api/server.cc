@@ -1072,6 +1072,20 @@ Reply Server::Impl::Metrics() {
   AppendMetric(&out, "twoline_http_streams_overflowed_total", "counter",
                "Event streams closed because their client did not keep up.",
                static_cast<double>(layer.streams_overflowed.load()));
+  if (options.decision_feed != nullptr) {
+    const DecisionFeedStats feed = options.decision_feed->stats();
+    AppendMetric(&out, "twoline_streams_open", "gauge", "Open decision streams.",
+                 static_cast<double>(options.decision_feed->streams()));
+    AppendMetric(&out, "twoline_streams_refused_total", "counter",
+                 "Decision streams refused 503: the server held as many as it serves.",
+                 static_cast<double>(feed.refused));
+    AppendMetric(&out, "twoline_streams_shed_total", "counter",
+                 "Decision streams closed for a newer one of the same token (over its limit).",
+                 static_cast<double>(feed.shed_for_token));
+    AppendMetric(&out, "twoline_streams_expired_total", "counter",
+                 "Decision streams closed at the end of their lifetime (clients reconnect).",
+                 static_cast<double>(feed.expired));
+  }
   AppendMetric(&out, "twoline_http_responses_shed_total", "counter",
                "Connections closed because their unsent answer would have taken the answers "
                "buffered for all clients beyond the budget.",
@@ -1106,14 +1120,24 @@ void Server::Impl::OpenStream(CallPtr call, const std::string& zone) {
   if (options.decision_feed == nullptr) {
     return Finish(*call, ErrorReply(503, "unavailable", "this server has no decision stream"));
   }
-  Count(call->info, 200);
-  http::Response head;
-  head.content_type = "text/event-stream";
-  head.SetHeader("Cache-Control", "no-store");
-  head.SetHeader("X-Content-Type-Options", "nosniff");
-  http::Stream stream = call->exchange.StartStream(std::move(head));
-  stream.Send(": decisions of zone " + zone + "\n\n");
-  options.decision_feed->Add(zone, std::move(stream));
+  DecisionFeed& feed = *options.decision_feed;
+  const std::string hello = ": decisions of zone " + zone + "\nretry: " +
+                            std::to_string(feed.options().reconnect_after.count()) + "\n\n";
+  const bool opened = feed.Open(zone, principal->token_id, [&] {
+    Count(call->info, 200);
+    http::Response head;
+    head.content_type = "text/event-stream";
+    head.SetHeader("Cache-Control", "no-store");
+    head.SetHeader("X-Content-Type-Options", "nosniff");
+    http::Stream stream = call->exchange.StartStream(std::move(head));
+    stream.Send(hello);
+    return stream;
+  });
+  if (!opened) {
+    return Finish(*call, RetryLater(503, "overloaded",
+                                    "the server holds as many event streams as it serves",
+                                    options.retry_after_seconds));
+  }
 }
 
 // --- static files ----------------------------------------------------------------------------------
