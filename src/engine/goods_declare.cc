@@ -212,6 +212,8 @@ class DeclareBuilder {
   void Assess(size_t line, const std::vector<ledger::Slice>& slices);
   void CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
                          std::vector<Reason>* rejections) const;
+  void CheckTaxFreeTransfer(size_t line, const std::vector<ledger::Slice>& slices,
+                            std::vector<Reason>* rejections) const;
   void FinishPlan(bool held);
   bool Sampled(Reason* reason) const;
   DeclarationRecord MakeRecord(bool held, bool needs_measurements,
@@ -368,6 +370,7 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
       planner_.Add(to, slice.amounts.quantity_milli, slice.amounts.value_fen);
     }
     CheckTakenOrigins(i, slices, rejections);
+    if (body_.kind == DeclarationKind::kTransfer) CheckTaxFreeTransfer(i, slices, rejections);
     if (body_.kind == DeclarationKind::kSecondLineOut &&
         context_.profile.goods.second_line_out_taxed) {
       Assess(i, slices);
@@ -434,6 +437,35 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
                                           ", lot " + std::to_string(id) + ")"});
     }
   }
+}
+
+// Goods admitted tax-free are exempt as the self-use of a party the profile entitles (a list):
+// they pass by transfer only to a party the same exemption would admit them for. Any other
+// receiver would hold, tax-free, goods its own admission would have taxed; the sender declares
+// them out (paying what was exempted) instead.
+void DeclareBuilder::CheckTaxFreeTransfer(size_t line, const std::vector<ledger::Slice>& slices,
+                                          std::vector<Reason>* rejections) const {
+  const ledger::Ledger& ledger = context_.state.goods.ledger;
+  bool tax_free = false;
+  for (const ledger::Slice& slice : slices) {
+    tax_free |= ledger.FindLot(slice.lot)->status == Status::kTaxFree;
+  }
+  if (!tax_free) return;
+  const Party* receiver = context_.state.FindParty(body_.counterparty);
+  if (receiver == nullptr) return;  // refused earlier as an unknown party
+  const DeclarationLine& declared = body_.lines[line];
+  for (const policy::GoodsRule& rule : context_.profile.goods.rules) {
+    if (rule.action != policy::GoodsAction::kTaxFree) continue;
+    const std::string_view purpose = rule.purposes.empty() ? "" : std::string_view(rule.purposes.front());
+    RuleSubject subject{"first_line_in",    facts_[line].item, declared.origin, declared.produced_on,
+                        receiver->lists,    purpose,           context_.date};
+    if (RuleMatches(context_.state, rule, subject)) return;  // the receiver is entitled too
+  }
+  rejections->push_back(
+      {"transfer.tax-free-not-entitled",
+       "line " + std::to_string(line + 1) + ": the goods taken were admitted tax-free for self-use, and " +
+           body_.counterparty + " is not entitled to that exemption: they pass only to a party that is "
+           "(or leave paying the taxes exempted)"});
 }
 
 void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slices) {

@@ -11,6 +11,7 @@
 // held in customs custody (held goods are never free: only their inspection settles them) and
 // booked to `shortage`; an overage becomes a new lot from `overage`, in the status of first-line
 // admissions and with no value (its value is unknown). Skus not counted are not compared.
+#include <map>
 #include <set>
 
 #include "base/check.h"
@@ -75,6 +76,40 @@ std::vector<ledger::LotSpec> OutputLots(const ProcessBody& body,
   return lots;
 }
 
+// Rejects an output whose sku is that of a lot the inputs were made from (their parents, and
+// theirs, up to kHistoryLotsMax lots): A -> B -> A leaves goods where they were.
+void CheckOutputsAgainstHistory(const ledger::Ledger& ledger, const ProcessBody& body,
+                                const std::vector<ledger::Slice>& slices,
+                                std::vector<Reason>* rejections) {
+  constexpr size_t kHistoryLotsMax = 4096;
+  std::vector<uint64_t> stack;
+  std::set<uint64_t> seen;
+  for (const ledger::Slice& slice : slices) {
+    const ledger::Lot* lot = ledger.FindLot(slice.lot);
+    if (lot == nullptr) continue;
+    for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
+  }
+  std::map<std::string, uint64_t> earlier;  // sku the goods had before -> a lot that had it
+  while (!stack.empty() && seen.size() < kHistoryLotsMax) {
+    const uint64_t id = stack.back();
+    stack.pop_back();
+    if (!seen.insert(id).second) continue;
+    const ledger::Lot* lot = ledger.FindLot(id);
+    if (lot == nullptr) continue;
+    earlier.emplace(lot->spec.sku, id);
+    for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
+  }
+  for (size_t o = 0; o < body.outputs.size(); ++o) {
+    auto it = earlier.find(body.outputs[o].sku);
+    if (it == earlier.end()) continue;
+    rejections->push_back({"process.output-is-input",
+                           "output " + std::to_string(o + 1) + " (" + it->first +
+                               ") is what the inputs were made from (lot " +
+                               std::to_string(it->second) +
+                               "): processing must transform its inputs"});
+  }
+}
+
 }  // namespace
 
 Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
@@ -124,6 +159,10 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
                ShortfallDetail(ledger, body.declarant, input.sku, input.quantity_milli, free)});
     }
   }
+  // The same over the inputs' history: goods that were wine, processed into something else and
+  // then "processed" back into wine, were never transformed (A -> B -> A). The walk is bounded as
+  // the ban check's is (kHistoryLotsMax lots).
+  if (rejections.empty()) CheckOutputsAgainstHistory(ledger, body, slices, &rejections);
   // Outputs take the most restrictive status of their inputs, bonded before tax_free: goods
   // admitted tax-free for self-use, processed with bonded inputs, would leave as bonded goods
   // assessed on their sale value, and the taxes their admission exempted would be lost (SPEC
