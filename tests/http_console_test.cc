@@ -462,6 +462,126 @@ TEST(RateLimitTest, ACommandCostsOneUnitPerLineItCarries) {
   EXPECT_EQ(api::WriteCost(commands), 581.0);
 }
 
+// An expensive read costs by the bytes it answers (one unit per 16 KiB beyond the first): a large
+// declaration re-read in a loop runs out of a declarant's or officer's bucket in a few reads, not
+// after `burst` of them. Auditors, whose work is reading, pay per request.
+TEST(RateLimitTest, ALargeReadCostsByItsSize) {
+  EXPECT_EQ(api::ReadSizeCost(0), 0.0);
+  EXPECT_EQ(api::ReadSizeCost(16384), 0.0);
+  EXPECT_EQ(api::ReadSizeCost(16385), 1.0);
+  EXPECT_EQ(api::ReadSizeCost(257000), 15.0);
+  ServiceOptions options;
+  options.server.rate_limits.reads = {0.01, 20};  // 20 units, then one per 100 s
+  Service service(options);
+  ASSERT_EQ(service.Post(kCommands, Party("z1", "P-Z1"), "officer")->status, 200);
+  ASSERT_EQ(service.Post(kCommands, R"({"id":"z2","zone":"hengqin","at":")" + testing::NowAt() +
+                                        R"(","type":"register_item","item":{"sku":"OIL","hs_code":"3301.29","description":"Oil","unit":"kg","tags":[]}})",
+                         "officer")
+                ->status,
+            200);
+  std::string body = R"({"id":"z3","zone":"hengqin","at":")" + testing::NowAt() +
+                     R"(","type":"declare","declaration":{"id":"D-BIG","kind":"first_line_in","declarant":"P-Z1","lines":[)";
+  for (int i = 0; i < 600; ++i) {  // within a command's 64 KiB
+    body += std::string(i ? "," : "") +
+            R"({"sku":"OIL","qty":"1","value":"10.00","currency":"CNY","origin":"FR","certificates":[]})";
+  }
+  ASSERT_EQ(service.Post(kCommands, body + "]}}", "officer")->status, 200);
+  auto first = service.Get("/v1/zones/hengqin/declarations/D-BIG", "officer");
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  const double extra = api::ReadSizeCost(first->body.size());
+  ASSERT_GE(extra, 9.0) << first->body.size() << " bytes: too small to tell";
+  // The bucket, as the server keeps it: 20 units, each read one before and `extra` after.
+  double units = 20 - 1 - extra;
+  int allowed = 1;
+  while (units >= 1) {
+    units -= 1 + extra;
+    ++allowed;
+  }
+  int answered = 1;
+  for (int i = 0; i < 20; ++i) {
+    auto again = service.Get("/v1/zones/hengqin/declarations/D-BIG", "officer");
+    ASSERT_TRUE(again);
+    if (again->status == 429) {
+      EXPECT_GE(std::stoi(again->get_header_value("Retry-After")), 1);
+      break;
+    }
+    ASSERT_EQ(again->status, 200);
+    ++answered;
+  }
+  EXPECT_EQ(answered, allowed);
+  EXPECT_LT(answered, 20) << "charged per request only";
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(service.Get("/v1/zones/hengqin/declarations/D-BIG", "auditor")->status, 200) << i;
+  }
+}
+
+// A command is charged by what deciding it took of the writer too: a declaration that walks
+// thousands of a party's lots costs far more than its one line, so one token cannot keep the writer
+// busy with few such commands (its next one waits).
+TEST(RateLimitTest, ACommandThatWalksManyLotsCostsWhatItTookOfTheWriter) {
+  EXPECT_EQ(api::DecideTimeCost(5'000), 0.0);
+  EXPECT_EQ(api::DecideTimeCost(100'000), 0.0);
+  EXPECT_EQ(api::DecideTimeCost(120'000), 1.0);
+  EXPECT_EQ(api::DecideTimeCost(25'000'000), 1245.0);
+  ServiceOptions options;
+  options.tokens["declarant"] = {api::Role::kDeclarant, "hengqin", "P-Z1"};
+  for (int d = 0; d < 16; ++d) {
+    options.tokens["loader-" + std::to_string(d)] = {api::Role::kAdmin, "", ""};
+    options.tokens["fixer-" + std::to_string(d)] = {api::Role::kAdmin, "", ""};
+  }
+  options.server.rate_limits.writes = {0.01, 50};  // 50 units, then one per 100 s
+  Service service(options);
+  ASSERT_EQ(service.Post(kCommands, Party("z1", "P-Z1"), "admin")->status, 200);
+  ASSERT_EQ(service.Post(kCommands, R"({"id":"z2","zone":"hengqin","at":")" + testing::NowAt() +
+                                        R"(","type":"register_item","item":{"sku":"OIL","hs_code":"3301.29","description":"Oil","unit":"kg","tags":[]}})",
+                         "admin")
+                ->status,
+            200);
+  // 9,600 lots of one kilo, each batch by a token of its own (a 600-line declaration takes a
+  // whole bucket of 50): declared and released, or inspected first when sampling holds it.
+  for (int d = 0; d < 16; ++d) {
+    const std::string n = std::to_string(d);
+    const std::string id = "D-IN-" + n;
+    std::string declare = R"({"id":"in)" + n + R"(","zone":"hengqin","at":")" + testing::NowAt() +
+                          R"(","type":"declare","declaration":{"id":")" + id +
+                          R"(","kind":"first_line_in","declarant":"P-Z1","lines":[)";
+    for (int i = 0; i < 600; ++i) {
+      declare += std::string(i ? "," : "") +
+                 R"({"sku":"OIL","qty":"1","value":"10.00","currency":"CNY","origin":"FR","certificates":[]})";
+    }
+    declare += "]}}";
+    auto release = [&](const std::string& release_id) {
+      return R"({"id":")" + release_id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
+             R"(","type":"release","gate":"HQ-L1-GDS-01","declarations":[")" + id + R"("]})";
+    };
+    auto admitted = service.Post(kCommands, "[" + declare + "," + release("rel" + n) + "]", "loader-" + n);
+    ASSERT_EQ(admitted->status, 200) << admitted->body;
+    if (StringAt(admitted->body, "/1/outcome") != "accepted") {
+      auto passed = service.Post(kCommands, "[" + testing::PassInspection(id, testing::NowAt()) + "," +
+                                                release("rel2-" + n) + "]",
+                                 "fixer-" + n);
+      ASSERT_EQ(passed->status, 200);
+      ASSERT_EQ(StringAt(passed->body, "/1/outcome"), "accepted") << passed->body;
+    }
+  }
+  // The party's whole stock used up: one line (one unit), 9,600 lots walked and posted.
+  auto consume = [&](const std::string& id, const std::string& qty) {
+    return service.Post(kCommands, R"({"id":")" + id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
+                                       R"(","type":"declare","declaration":{"id":"D-)" + id +
+                                       R"(","kind":"consume","declarant":"P-Z1","lines":[{"sku":"OIL","qty":")" +
+                                       qty + R"(","value":"1.00","currency":"CNY","origin":"FR","certificates":[]}]}})",
+                        "declarant");
+  };
+  auto first = consume("w1", "9600");
+  ASSERT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(StringAt(first->body, "/outcome"), "accepted") << first->body;
+  auto second = consume("w2", "1");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 429) << "charged one unit per line only: " << second->body;
+  EXPECT_GE(std::stoi(("0" + second->get_header_value("Retry-After"))), 1);
+}
+
 TEST(RateLimitTest, TheDefaultsLetAGateDeviceThrough) {
   api::RateLimiter limiter(api::RateLimits{});
   for (int i = 0; i < 5000; ++i)

@@ -42,6 +42,35 @@ int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost) {
   return std::max(1, static_cast<int>(std::ceil(wait)));
 }
 
+void RateLimiter::Charge(const std::string& token_id, RateKind kind, double cost) {
+  const RateLimit& limit = kind == RateKind::kWrite ? limits_.writes : limits_.reads;
+  if (limit.per_second <= 0 || cost <= 0) return;
+  const int index = static_cast<int>(kind);
+  Clock::time_point now = Clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  Bucket& bucket = buckets_[index][token_id];
+  if (!bucket.used) {
+    bucket.units = limit.burst;
+    bucket.used = true;
+  } else {
+    double seconds = std::chrono::duration<double>(now - bucket.at).count();
+    bucket.units = std::min(limit.burst, bucket.units + seconds * limit.per_second);
+  }
+  bucket.at = now;
+  // The debt is bounded, so that one huge answer costs a wait of minutes, not hours.
+  bucket.units = std::max(bucket.units - cost, -limit.burst);
+}
+
+double DecideTimeCost(uint64_t decide_ns) {
+  constexpr uint64_t kFree = 100'000, kUnit = 20'000;
+  return decide_ns <= kFree ? 0 : static_cast<double>((decide_ns - kFree) / kUnit);
+}
+
+double ReadSizeCost(size_t bytes) {
+  constexpr size_t kUnit = 16 * 1024;
+  return bytes <= kUnit ? 0 : static_cast<double>((bytes - kUnit + kUnit - 1) / kUnit);
+}
+
 double WriteCost(const std::vector<engine::Command>& commands) {
   double cost = 0;
   for (const engine::Command& command : commands) {

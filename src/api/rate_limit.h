@@ -3,7 +3,8 @@
 //
 // A bucket holds up to `burst` units and refills at `per_second`; writes cost what they ask of the
 // writer (WriteCost: one unit per command, and a command carrying many lines one per line: a batch
-// of 1,000 crossings costs 1,000, a declaration of 580 lines 580), expensive reads (declarations,
+// of 1,000 crossings costs 1,000, a declaration of 580 lines 580) and, once decided, the writer time
+// deciding took (DecideTimeCost), expensive reads (declarations,
 // reports, the journal) and sign-ins one unit per request. The defaults are far above what a gate device or a declarant's system sends in
 // normal work (a busy lane decides a crossing every few seconds) and stop one token from taking the
 // writer or the database for itself. per_second = 0 turns a limit off.
@@ -42,12 +43,27 @@ enum class RateKind { kWrite = 0, kRead = 1 };
 // grows with its lines, so a token cannot take the writer for itself with few, huge commands.
 double WriteCost(const std::vector<engine::Command>& commands);
 
+// What deciding took of the writer, charged once the commands are decided: one unit per 20 µs of
+// deciding beyond the first 100 µs of each command. An ordinary command (a crossing in a few µs, a
+// line in about ten) costs nothing more; a declaration walking 10,000 of a party's lots (tens of
+// ms) costs a thousand units or more, so one token cannot keep the writer busy with few commands
+// that each take many lots.
+double DecideTimeCost(uint64_t decide_ns);
+
+// What an expensive read costs beyond the unit taken before it, by the bytes it answered: one unit
+// per 16 KiB beyond the first 16 KiB (a 257 KB declaration 15 more, a balance of 30,000 lots, 7.8 MB,
+// about 480: its token waits that out before its next expensive read).
+double ReadSizeCost(size_t bytes);
+
 class RateLimiter {
  public:
   explicit RateLimiter(const RateLimits& limits) : limits_(limits) {}
   // Takes `cost` units from the token's bucket of `kind`. 0 when allowed; otherwise nothing is
   // taken and the answer is the whole seconds until the bucket holds `cost` (at least 1).
   int Take(const std::string& token_id, RateKind kind, double cost);
+  // Takes `cost` units whatever the bucket holds (it may go into debt, which later requests wait
+  // out): for a cost known only once a request is served.
+  void Charge(const std::string& token_id, RateKind kind, double cost);
   uint64_t refused(RateKind kind) const { return refused_[static_cast<int>(kind)].load(); }
 
  private:

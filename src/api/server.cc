@@ -63,12 +63,20 @@ Reply RetryLater(int status, std::string_view code, std::string_view message, in
   return reply;
 }
 
+// Reads that may be large or costly, limited per token (RateKind::kRead). A balance is not paged (it
+// lists every lot the party holds): an expensive read like these.
+bool ExpensiveRead(std::string_view kind) {
+  return kind == "declarations" || kind == "journal" || kind == "reports" || kind == "verify" ||
+         kind == "checkpoint" || kind == "proofs" || kind == "parties";
+}
+
 // What the logger and the metrics need to know about a request, filled in as it is served.
 struct RequestInfo {
   Clock::time_point started{};
   std::string route = "other";
   std::string zone;
   std::string token_id;
+  std::optional<Role> role;  // once authenticated
   size_t commands = 0;
 };
 
@@ -337,6 +345,8 @@ struct Server::Impl : http::Handler {
   Reply ClusterView(Call& call);
   // `receipt`: each journaled decision carries its receipt (?receipt=1).
   Reply AnswerOf(store::SubmitResult result, bool batch, bool receipt);
+  // Charges the token's write limit by what deciding its commands took of the writer.
+  void ChargeDecideTime(const std::string& token_id, const store::SubmitResult& result);
   void OpenStream(CallPtr call, const std::string& zone);
   // `offset` (default 0) and `limit` (default and bound from the options) of a paged read.
   Result<std::pair<size_t, size_t>> PageOf(const http::Request& request) const;
@@ -530,7 +540,10 @@ std::variant<Principal, http::ParseError> Server::Impl::Credentials(const http::
 
 std::optional<Principal> Server::Impl::Authenticate(Call& call, Reply* refusal) {
   auto checked = Credentials(call.request, &call.info.token_id);
-  if (Principal* principal = std::get_if<Principal>(&checked)) return *principal;
+  if (Principal* principal = std::get_if<Principal>(&checked)) {
+    call.info.role = principal->role;
+    return *principal;
+  }
   const http::ParseError& error = std::get<http::ParseError>(checked);
   *refusal = error.status == 401   ? Unauthorized(error.message)
              : error.status == 503 ? RetryLater(503, error.code, error.message, options.retry_after_seconds)
@@ -596,7 +609,17 @@ void Server::Impl::RouteGet(CallPtr call, const std::vector<std::string_view>& p
   }
   if (path.size() == 4 && path[3] == "stream") return OpenStream(std::move(call), std::string(path[2]));
   // The path's views point into call->request, which the call keeps alive.
-  Offload(std::move(call), [this, path](Call& c) { return GetZoneResource(c, path); });
+  Offload(std::move(call), [this, path](Call& c) {
+    Reply reply = GetZoneResource(c, path);
+    // An expensive read is charged by what it answered too, once it is known: re-reading a large
+    // declaration or balance in a loop costs the token in proportion to the bytes, not per request.
+    // Auditors and admins, whose work is reading the journal, are charged per request only.
+    const bool by_size = c.info.role == Role::kDeclarant || c.info.role == Role::kOfficer;
+    if (reply.status == 200 && by_size && ExpensiveRead(path[3]) && !c.info.token_id.empty()) {
+      limiter.Charge(c.info.token_id, RateKind::kRead, ReadSizeCost(reply.body.size()));
+    }
+    return reply;
+  });
 }
 
 Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_view>& path) {
@@ -617,9 +640,7 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
   if (!principal) return refusal;
   call.info.zone = zone;
   if (!Serves(zone)) return ErrorReply(404, "not_found", "this server does not serve zone " + zone);
-  // A balance is not paged (it lists every lot the party holds): an expensive read like these.
-  if (kind == "declarations" || kind == "journal" || kind == "reports" || kind == "verify" ||
-      kind == "checkpoint" || kind == "proofs" || kind == "parties") {
+  if (ExpensiveRead(kind)) {
     // A checkpoint may be signed and kept on the way: it costs more than a read.
     const double cost = kind == "verify" ? 50 : kind == "checkpoint" ? 10 : 1;
     if (auto limited = RateLimited(*principal, RateKind::kRead, cost)) return std::move(*limited);
@@ -698,7 +719,9 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
       auto prepared = Prepare(c, zone, principal, *zone_writer);
       if (Reply* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
       Prepared& ready = std::get<Prepared>(prepared);
-      return AnswerOf(zone_writer->Submit(std::move(ready.submit)).get(), ready.batch, receipt);
+      store::SubmitResult result = zone_writer->Submit(std::move(ready.submit)).get();
+      ChargeDecideTime(principal.token_id, result);
+      return AnswerOf(std::move(result), ready.batch, receipt);
     });
   }
   auto prepared = Prepare(*call, zone, *principal, *writer);
@@ -708,6 +731,7 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
   waiter.Expect();
   writer->Submit(std::move(ready.submit), [this, call, batch, receipt](store::SubmitResult result) {
     waiter.Ready(std::move(result), [this, call, batch, receipt](store::SubmitResult result) {
+      ChargeDecideTime(call->info.token_id, result);
       Finish(*call, AnswerOf(std::move(result), batch, receipt));
     });
   });
@@ -780,6 +804,12 @@ Reply Server::Impl::ClusterView(Call& call) {
   }
   if (cluster == nullptr) return ErrorReply(404, "not_found", "this server is not a cluster node");
   return Reply{200, cluster->StatusJson()};
+}
+
+void Server::Impl::ChargeDecideTime(const std::string& token_id, const store::SubmitResult& result) {
+  double cost = 0;
+  for (const store::Answer& answer : result.answers) cost += DecideTimeCost(answer.decide_ns);
+  if (cost > 0 && !token_id.empty()) limiter.Charge(token_id, RateKind::kWrite, cost);
 }
 
 Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch, bool receipt) {

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <chrono>
 #include <iterator>
 #include <optional>
 
@@ -90,8 +91,12 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
     return Error{"zone " + zone_id + " is not served by this database"};
   }
   ++commands_;
+  const auto started = std::chrono::steady_clock::now();
   journal::Chain::Submitted submitted = zone->chain.Submit(command);
   Answer answer;
+  answer.decide_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::steady_clock::now() - started)
+                                               .count());
   answer.outcome = submitted.decision.outcome;
   if (submitted.decision.duplicate_of != 0) {
     auto original = OriginalDecision(zone_id, submitted.decision.duplicate_of);

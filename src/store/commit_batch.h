@@ -41,6 +41,9 @@ struct Answer {
   // was not journaled: invalid) and its RFC 9162 leaf hash. A receipt names them (docs/proofs.md).
   uint64_t seq = 0;
   Hash256 leaf_hash{};
+  // How long deciding it took on the writer (not journaled: the server charges a token's write
+  // limit by it, so that commands that walk many lots cost what they take of the writer).
+  uint64_t decide_ns = 0;
 };
 
 class CommitBatch {
