@@ -196,6 +196,18 @@ TEST_F(HttpNeedToKnowTest, AnotherPartysDeclarationIsNotFoundAsAnUnknownOneIs) {
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-B-USE", "declarant-a")->status, 404);
 }
 
+// Party ids are per zone: a declarant of one zone reads nothing of another zone, its list of
+// declarations included (another zone's party of the same id is another enterprise).
+TEST_F(HttpNeedToKnowTest, ADeclarantReadsNothingOfAnotherZone) {
+  for (const char* path : {"/v1/zones/hetao-sz/declarations", "/v1/zones/hetao-sz/declarations?declarant=P-A",
+                           "/v1/zones/hetao-sz/declarations/D-A-IN", "/v1/zones/hetao-sz/parties/P-A/balance"}) {
+    auto answer = service_->Get(path, "declarant-a");
+    ASSERT_TRUE(answer) << path;
+    EXPECT_EQ(answer->status, 403) << path << " " << answer->body;
+  }
+  EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations", "declarant-a")->status, 200);
+}
+
 TEST_F(HttpNeedToKnowTest, TheSenderSeesItsTransferButNotTheReceiversLot) {
   auto sent = service_->Get("/v1/zones/hengqin/declarations/T-AB", "declarant-a");
   ASSERT_TRUE(sent);

@@ -895,6 +895,11 @@ Reply Server::Impl::DeclarationList(const http::Request& request, const Principa
     return ErrorReply(400, "bad_request", "state: one of accepted, held, released, posted, cancelled, refused");
   }
   if (principal.role == Role::kDeclarant) {
+    // Its own zone first: party ids are per zone, so another zone's party of the same id is
+    // another enterprise.
+    if (Status allowed = AllowRead(principal, ReadKind::kDeclaration, zone, principal.party); !allowed) {
+      return ErrorReply(403, "forbidden", allowed.message());
+    }
     if (!filter.owner.empty() && filter.owner != principal.party) {
       return ErrorReply(403, "forbidden", "a declarant reads only its own declarations");
     }

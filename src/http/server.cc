@@ -79,7 +79,8 @@ struct Connection {
   const size_t loop;
   const bool reserve;
   // Read by the registry from the accepting thread: what may be shed, and since when (the start of
-  // its phase: idle since its last answer, or sending its head since the first byte of it).
+  // its phase: idle since its last answer, sending its head since the first byte of it, sending its
+  // body since the end of its head).
   std::atomic<Phase> phase{Phase::kIdle};
   std::atomic<int64_t> phase_since{0};
   std::atomic<bool> counted{true};  // still counted against the connection limits
@@ -352,8 +353,11 @@ std::shared_ptr<Connection> Registry::Victim(const std::string* address) const {
     int64_t at;
     if (phase == Phase::kLingering) {
       at = INT64_MIN;  // already answered: shed first
-    } else if (phase == Phase::kIdle || phase == Phase::kHead) {
-      at = connection->phase_since;  // quiet the longest: idle, or trickling its head
+    } else if (phase == Phase::kIdle || phase == Phase::kHead || phase == Phase::kBody) {
+      // Quiet the longest: idle, or trickling its head or its body (since its head ended). A
+      // body still arriving is not yet being served: clients without credentials trickling the
+      // body of a sign-in would otherwise hold every connection for the request timeout.
+      at = connection->phase_since;
     } else {
       continue;  // being served
     }
@@ -557,6 +561,8 @@ void Loop::Apply(Message& message) {
       return StartResponse(c, message.response, message.kind == Message::Kind::kStartStream, false);
     case Message::Kind::kStreamData:
       if (c.phase != Phase::kStreaming) return;
+      // Bytes waiting from now: the client has write_timeout to take some (Scan).
+      if (c.out_pos == c.out.size()) c.deadline = now_ + options_.write_timeout;
       c.out.append(message.data);
       return Flush(c);
     case Message::Kind::kStreamClose:
@@ -844,8 +850,12 @@ void Loop::Scan(Clock::time_point now) {
   std::vector<std::shared_ptr<Connection>> expired;
   for (auto& [id, connection] : connections_) {
     Phase phase = connection->phase;
+    // A stream is timed while bytes wait for its client: one that takes none for write_timeout
+    // is closed, whether it is still open or closing (a closed stream whose client stopped
+    // reading would otherwise hold its connection for good).
     bool timed = phase == Phase::kIdle || phase == Phase::kHead || phase == Phase::kBody ||
-                 phase == Phase::kWriting || phase == Phase::kLingering;
+                 phase == Phase::kWriting || phase == Phase::kLingering ||
+                 (phase == Phase::kStreaming && connection->out_pos < connection->out.size());
     if (timed && now >= connection->deadline) expired.push_back(connection);
   }
   for (auto& connection : expired) {
@@ -858,6 +868,7 @@ void Loop::Scan(Clock::time_point now) {
         RefuseRequest(c, c.parser.error());
         break;
       case Phase::kWriting:
+      case Phase::kStreaming:
         server_.stats.timeouts.fetch_add(1);
         Close(c);
         break;

@@ -182,6 +182,27 @@ TEST(HttpServerTest, TheOldestQuietConnectionOfAnAddressIsShed) {
   EXPECT_NE(busy.ReadUntil("\r\n\r\n").find("200 OK"), std::string::npos);
 }
 
+// A body still arriving is not being served either: a connection trickling its body is shed for a
+// new one like one trickling its head.
+TEST(HttpServerTest, AConnectionTricklingItsBodyIsShedLikeAQuietOne) {
+  ServerOptions options;
+  options.connections_per_address_max = 2;
+  RunningServer server(options);
+  Client trickling(server.port());
+  ASSERT_TRUE(trickling.Send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nx"));
+  WaitFor([&] { return server.stats().connections_open.load() == 1; });
+  Client busy(server.port());
+  ASSERT_TRUE(busy.Send("GET /hold HTTP/1.1\r\nHost: h\r\n\r\n"));
+  WaitFor([&] { return server.handler.Held() == 1; });
+  Client newest(server.port());
+  EXPECT_EQ(trickling.ReadToClose(), "") << "shed without an answer";
+  ASSERT_TRUE(newest.Send(kGet));
+  EXPECT_NE(newest.ReadUntil("ok").find("200 OK"), std::string::npos);
+  EXPECT_EQ(server.stats().connections_shed.load(), 1u);
+  server.handler.ReleaseAll();
+  EXPECT_NE(busy.ReadUntil("\r\n\r\n").find("200 OK"), std::string::npos);
+}
+
 TEST(HttpServerTest, TheReserveServesOnlyReservedRoutesWhenEveryConnectionIsBusy) {
   ServerOptions options;
   options.connections_max = 1;
@@ -259,6 +280,30 @@ TEST(HttpServerTest, ASlowStreamConsumerIsDisconnected) {
   EXPECT_FALSE(stream.open());
   WaitFor([&] { return server.stats().streams_overflowed.load() == 1; });
   WaitFor([&] { return server.stats().connections_open.load() == 0; });
+}
+
+// A stream whose client stops reading is closed once bytes have waited write_timeout for it,
+// before its buffer bound is reached and after the stream was closed by the server (which would
+// otherwise wait for ever to flush what is queued).
+TEST(HttpServerTest, AStreamWhoseClientStopsReadingIsClosedAfterTheWriteTimeout) {
+  ServerOptions options;
+  options.stream_buffer_bytes_max = 64u << 20;  // far above what is sent: no overflow
+  options.write_timeout = std::chrono::milliseconds(300);
+  RunningServer server(options);
+  for (bool close_first : {false, true}) {
+    Client reader(server.port(), 4096);  // a small receive buffer, never read
+    ASSERT_TRUE(reader.Send("GET /stream HTTP/1.1\r\nHost: h\r\n\r\n"));
+    WaitFor([&] { return server.handler.Streams() == 1; });
+    Stream stream = server.handler.streams[0];
+    std::string event(1024, 'e');
+    for (int i = 0; i < 8192; ++i) ASSERT_TRUE(stream.Send(event));  // 8 MiB: more than the sockets hold
+    if (close_first) stream.Close();
+    WaitFor([&] { return server.stats().connections_open.load() == 0; });
+    EXPECT_EQ(server.stats().streams_overflowed.load(), 0u);
+    std::lock_guard<std::mutex> lock(server.handler.mutex);
+    server.handler.streams.clear();
+  }
+  EXPECT_EQ(server.stats().timeouts.load(), 2u);
 }
 
 // Clients that ask for large answers and do not read them cannot hold the server's memory: the
