@@ -1,5 +1,7 @@
 #include "engine/goods_assess.h"
 
+#include <algorithm>
+
 #include "base/check.h"
 #include "base/decimal.h"
 #include "engine/goods_rules.h"
@@ -26,6 +28,7 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
                                    const std::vector<AssessedSlice>& slices, size_t line_number) {
   LineAssessment out;
   int64_t bonded_milli = 0, bonded_recorded_fen = 0, tax_free_value_fen = 0, inputs_fen = 0;
+  int64_t recorded_fen = 0;  // of every slice, whatever its status
   bool all_processed = !slices.empty(), any_tax_free = false;
   for (const AssessedSlice& slice : slices) {
     if (slice.status == Status::kBonded) {
@@ -36,6 +39,7 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
       tax_free_value_fen += slice.amounts.value_fen;
       any_tax_free = true;
     }
+    recorded_fen += slice.amounts.value_fen;
     inputs_fen += slice.amounts.imported_input_fen + slice.amounts.mainland_input_fen;
     all_processed &= slice.processed;
   }
@@ -43,9 +47,17 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
   if (!out.taxed) return out;
   const policy::TariffRow* tariff = profile.FindTariff(item.hs_code);
   CHECK(tariff != nullptr);
-  int64_t bonded_base = bonded_milli == quantity_milli
-                            ? value_fen
-                            : MulDivRoundHalfUp(value_fen, bonded_milli, quantity_milli);
+  // A line that takes bonded goods with untaxed ones (domestic, duty paid) of the same sku is taxed
+  // on the bonded goods' share of the sale: by quantity, or by the value the ledger records for
+  // them when that is more. By quantity alone, 99 domestic machines recorded at CNY 0.99 sold with
+  // one bonded machine of CNY 1,000,000 would put 1% of the sale on the bonded one.
+  int64_t bonded_base = value_fen;
+  if (bonded_milli != quantity_milli) {
+    bonded_base = MulDivRoundHalfUp(value_fen, bonded_milli, quantity_milli);
+    if (recorded_fen > 0) {
+      bonded_base = std::max(bonded_base, MulDivRoundHalfUp(value_fen, bonded_recorded_fen, recorded_fen));
+    }
+  }
   // The declared value is the sale's (SPEC behaviour 9). A line declared at nothing is no sale: its
   // bonded goods pay on the customs value the ledger records for them (their admission value, or
   // for processed goods their inputs'), not on 0.00. A low but positive value is the officers'

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "base/check.h"
 #include "base/decimal.h"
@@ -244,6 +245,17 @@ Decision DeclareBuilder::Build() {
   bool selected = !held && Sampled(&sampled);
   held |= selected;
   std::vector<Reason> rejections = findings.rejections;
+  // Goods entering through the first line have a customs value, free of charge or not: one of
+  // nothing would leave them nothing to be assessed on when they go on into the mainland.
+  if (body_.kind == DeclarationKind::kFirstLineIn) {
+    for (size_t i = 0; i < body_.lines.size(); ++i) {
+      if (facts_[i].value_fen != 0) continue;
+      rejections.push_back({"goods.value-unknown",
+                            "line " + std::to_string(i + 1) + ": " + body_.lines[i].sku +
+                                " is declared at CNY 0.00: goods admitted need their customs "
+                                "value (goods free of charge are valued too)"});
+    }
+  }
   if (IsInbound(body_.kind)) {
     PlanInbound(findings, held);
   } else {
@@ -373,6 +385,20 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
     if (body_.kind == DeclarationKind::kTransfer) CheckTaxFreeTransfer(i, slices, rejections);
     if (body_.kind == DeclarationKind::kSecondLineOut &&
         context_.profile.goods.second_line_out_taxed) {
+      // Declared at nothing, bonded goods are assessed on the value the ledger records for them
+      // (goods.value-below-record); an overage a stocktake found has none, so nothing could be.
+      for (const ledger::Slice& slice : slices) {
+        if (facts_[i].value_fen != 0 || slice.amounts.value_fen != 0 ||
+            ledger.FindLot(slice.lot)->status != Status::kBonded) {
+          continue;
+        }
+        rejections->push_back({"goods.value-unknown",
+                               "line " + std::to_string(i + 1) + ": " + line.sku +
+                                   " declared at CNY 0.00 takes bonded goods the ledger records "
+                                   "no customs value for (lot " + std::to_string(slice.lot) +
+                                   "): declare their value"});
+        break;
+      }
       Assess(i, slices);
     }
     slices_.insert(slices_.end(), slices.begin(), slices.end());
@@ -380,13 +406,16 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
 }
 
 // The profile's bans judge the goods a line takes, not only what the line says of them: each lot
-// taken, and every lot it was made from (processing, transfers), with the origin and production
-// date it came in with. Declaring Japanese scallops as Norwegian, or processing them into fillets
-// first, leaves them Japanese. The walk collects the distinct origins first (a long history has few
-// of them), then judges each once. It is bounded (kOriginLotsMax lots a line); a history longer
-// than that is not shown to be outside a ban, so a line whose goods a ban could cover whatever their
-// origin (kind, HS code, date, lists) is refused, as a line without a production date is
-// (padding a line with thousands of tiny lots must not hide the banned ones behind the bound).
+// taken, and every lot it was made from (processing, transfers), with the origin, production date
+// and item (HS code) it came in with. Declaring Japanese scallops as Norwegian, or processing them
+// into fillets or fish meal first, leaves them Japanese scallops. The walk collects the distinct
+// (origin, production date, sku) first (a long history has few of them), then judges each once.
+// Goods whose origin is not known are not shown to be outside a ban, so a line whose goods a ban
+// could cover whatever their origin (kind, HS code, date, lists) is refused, as a line without a
+// production date is: when the history is longer than the walk's bound (kOriginLotsMax lots:
+// padding a line with thousands of tiny lots must not hide the banned ones behind it), and when it
+// holds an overage a stocktake found (goods written off, kept and counted again come back with no
+// origin).
 void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
                                        std::vector<Reason>* rejections) const {
   constexpr size_t kOriginLotsMax = 4096;
@@ -395,8 +424,9 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
   std::vector<uint64_t> stack;
   std::set<uint64_t> seen;
   for (const ledger::Slice& slice : slices) stack.push_back(slice.lot);
-  // Each origin and production date the goods came in with, and the first lot that has it.
-  std::map<std::pair<std::string, std::optional<Date>>, uint64_t> origins;
+  // Each origin, production date and sku the goods came in with, and the first lot that has it.
+  std::map<std::tuple<std::string, std::optional<Date>, std::string>, uint64_t> origins;
+  std::optional<uint64_t> overage;  // a lot of unknown origin
   while (!stack.empty() && seen.size() < kOriginLotsMax) {
     const uint64_t id = stack.back();
     stack.pop_back();
@@ -404,37 +434,55 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
     const ledger::Lot* lot = ledger.FindLot(id);
     if (lot == nullptr) continue;
     for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
+    if (lot->spec.source == ledger::LotSource::kOverage && !overage) overage = id;
     const std::string& origin = lot->spec.origin;
-    if (origin.empty() || (origin == declared.origin && lot->spec.produced_on == declared.produced_on)) {
+    if (origin.empty() || (origin == declared.origin && lot->spec.produced_on == declared.produced_on &&
+                           lot->spec.sku == declared.sku)) {
       continue;  // nothing recorded, or judged already as declared
     }
-    origins.emplace(std::make_pair(origin, lot->spec.produced_on), id);
+    origins.emplace(std::make_tuple(origin, lot->spec.produced_on, lot->spec.sku), id);
   }
   while (!stack.empty() && seen.count(stack.back()) != 0) stack.pop_back();
   std::set<std::string> found;  // rule ids already given for this line
-  if (!stack.empty()) {  // the bound was reached with lots not followed
+  if (!stack.empty() || overage) {  // goods of unknown origin
+    const std::string why =
+        !stack.empty() ? "the goods' history is longer than " + std::to_string(kOriginLotsMax) +
+                             " lots and cannot be shown to be outside the ban"
+                       : "the goods taken include an overage found by stocktake (lot " +
+                             std::to_string(*overage) + "), of unknown origin";
+    // Judged as the line's item, and as the overage's own (it may have been processed since).
+    std::vector<const Item*> items = {facts_[line].item};
+    if (overage) {
+      const Item* counted = context_.state.FindItem(ledger.FindLot(*overage)->spec.sku);
+      if (counted != nullptr && counted != items.front()) items.push_back(counted);
+    }
     for (const policy::GoodsRule& rule : context_.profile.goods.rules) {
       if (rule.action != policy::GoodsAction::kBan || rule.origins.empty()) continue;
-      RuleSubject unknown{DeclarationKindName(body_.kind), facts_[line].item, rule.origins.front(),
-                          std::nullopt, declarant_.lists, body_.purpose, context_.date};
-      if (!RuleMatches(context_.state, rule, unknown)) continue;
+      bool covered = false;
+      for (const Item* item : items) {
+        RuleSubject unknown{DeclarationKindName(body_.kind), item, rule.origins.front(),
+                            std::nullopt, declarant_.lists, body_.purpose, context_.date};
+        covered |= RuleMatches(context_.state, rule, unknown);
+      }
+      if (!covered) continue;
       found.insert(rule.id);
       rejections->push_back(
-          {rule.id, RuleText(rule) + " (line " + std::to_string(line + 1) +
-                        ": the goods' history is longer than " + std::to_string(kOriginLotsMax) +
-                        " lots and cannot be shown to be outside the ban)"});
+          {rule.id, RuleText(rule) + " (line " + std::to_string(line + 1) + ": " + why + ")"});
     }
   }
   for (const auto& [came_in, id] : origins) {
-    RuleSubject subject{DeclarationKindName(body_.kind), facts_[line].item, came_in.first,
-                        came_in.second, declarant_.lists, body_.purpose, context_.date};
+    const auto& [origin, produced_on, sku] = came_in;
+    const Item* item = context_.state.FindItem(sku);
+    if (item == nullptr) item = facts_[line].item;
+    RuleSubject subject{DeclarationKindName(body_.kind), item, origin, produced_on,
+                        declarant_.lists, body_.purpose, context_.date};
     for (const policy::GoodsRule& rule : context_.profile.goods.rules) {
       if (rule.action != policy::GoodsAction::kBan || found.count(rule.id) != 0) continue;
       if (!RuleMatches(context_.state, rule, subject)) continue;
       found.insert(rule.id);
       rejections->push_back({rule.id, RuleText(rule) + " (line " + std::to_string(line + 1) +
-                                          ": the goods taken came in with origin " + came_in.first +
-                                          ", lot " + std::to_string(id) + ")"});
+                                          ": the goods taken came in as " + sku + " with origin " +
+                                          origin + ", lot " + std::to_string(id) + ")"});
     }
   }
 }
