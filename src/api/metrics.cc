@@ -68,6 +68,10 @@ void RenderWriter(store::WriterStats& writer, std::string* out) {
   Sample(out, "twoline_queue_commands", "", static_cast<double>(writer.queue_commands.load()));
   Header(out, "twoline_overloaded_total", "counter", "Requests refused because the queue was full.");
   Sample(out, "twoline_overloaded_total", "", static_cast<double>(writer.overloaded_total.load()));
+  Header(out, "twoline_commands_not_decided_total", "counter",
+         "Commands answered command.not-decided: their request had taken the writer time one request may take.");
+  Sample(out, "twoline_commands_not_decided_total", "",
+         static_cast<double>(writer.commands_not_decided.load()));
   Header(out, "twoline_write_failures_total", "counter", "Failed commits (each stops all writes).");
   Sample(out, "twoline_write_failures_total", "", static_cast<double>(writer.write_failures_total.load()));
   Header(out, "twoline_writes_stopped", "gauge", "1 after a failed commit, until restart.");

@@ -770,6 +770,9 @@ std::variant<Reply, Server::Impl::Prepared> Server::Impl::Prepare(Call& call, co
     submit.repeat_only.push_back(store::RepeatOnly{command.index, std::move(command.refusal.message),
                                                    std::move(command.refusal.path)});
   }
+  if (principal.role == Role::kDeclarant || principal.role == Role::kOfficer) {
+    submit.decide_budget = options.request_decide_budget;
+  }
   if (principal.role == Role::kDeclarant) {
     submit.authorize = [principal](const engine::Command& command) {
       return AuthorizeCommand(principal, command);

@@ -65,6 +65,9 @@ struct ServerOptions {
   http::ServerOptions http;
   std::chrono::milliseconds token_refresh{1000};  // how soon a revoked token stops working
   int retry_after_seconds = 1;  // told to clients refused for overload
+  // The writer time one request of a declarant or an officer may take (store::SubmitRequest::
+  // decide_budget); admins, who import past events in bulk, are not bounded.
+  std::chrono::milliseconds request_decide_budget{250};
   bool access_log = false;      // log every request, not only failures
   std::ostream* log = nullptr;  // structured log lines; null: no logs
   std::string zones_json;       // body of GET /v1/zones: the served zones' profiles (JSON array)

@@ -80,6 +80,13 @@ class Reader {
     if (text.size() > max_bytes) {
       return Fail(path + "." + key, "longer than " + std::to_string(max_bytes) + " bytes");
     }
+    // No field is multi-line, and a NUL would cut the text short for any C-string consumer of
+    // the journal or the read models.
+    for (char c : text) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return Fail(path + "." + key, "must not contain control characters (NUL, line breaks)");
+      }
+    }
     out->assign(text);
     return true;
   }

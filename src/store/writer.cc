@@ -256,8 +256,22 @@ bool Writer::DecideRequest(SubmitJob& job, SubmitResult* result) {
     }
   }
   result->answers.reserve(request.commands.size());
+  uint64_t spent_ns = 0;
   for (size_t i = 0; i < request.commands.size(); ++i) {
     const engine::Command& command = request.commands[i];
+    if (request.decide_budget.count() > 0 &&
+        spent_ns > static_cast<uint64_t>(request.decide_budget.count())) {
+      Answer skipped;
+      skipped.outcome = engine::Outcome::kInvalid;
+      skipped.json = engine::InvalidDecisionJson(
+          command.id, "command.not-decided",
+          "not decided: the commands before it in the request took the writer time one request "
+          "may take (" + std::to_string(request.decide_budget.count() / 1'000'000) +
+              " ms); send it again");
+      result->answers.push_back(std::move(skipped));
+      stats_.commands_not_decided.fetch_add(1);
+      continue;
+    }
     auto answer = batch_->Decide(request.zone, command);
     if (!answer) {
       // Only a failed read of the store (answering a repeat) gets here. The batch may already hold
@@ -267,6 +281,7 @@ bool Writer::DecideRequest(SubmitJob& job, SubmitResult* result) {
       result->message = "a read of the journal failed: writes are stopped until restart";
       return false;
     }
+    spent_ns += answer->decide_ns;
     result->answers.push_back(std::move(*answer));
   }
   return true;

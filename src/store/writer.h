@@ -117,6 +117,11 @@ struct SubmitRequest {
   std::vector<engine::Command> commands;
   Authorize authorize;  // optional
   std::vector<RepeatOnly> repeat_only;
+  // The writer time the request's commands may take, together (0: no bound). Once deciding has
+  // taken more, the request's remaining commands are not decided: each is answered `invalid`
+  // (`command.not-decided`, never journaled) and may be sent again. One request cannot hold the
+  // writer that every zone shares for seconds with commands that each walk thousands of lots.
+  std::chrono::nanoseconds decide_budget{0};
 };
 
 enum class SubmitStatus { kDecided, kForbidden, kUnavailable, kOverloaded, kUnknownZone, kRefused };

@@ -57,6 +57,7 @@ struct WriterStats {
   Histogram commit_seconds;            // one Store::Append (write + fsync)
   std::atomic<uint64_t> queue_commands{0};     // commands waiting for the writer
   std::atomic<uint64_t> overloaded_total{0};   // requests refused because the queue was full
+  std::atomic<uint64_t> commands_not_decided{0};  // past their request's decide budget
   std::atomic<uint64_t> write_failures_total{0};
   std::atomic<bool> writes_stopped{false};     // sticky after a failed commit
 };

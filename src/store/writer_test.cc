@@ -218,6 +218,30 @@ TEST_F(WriterTest, AuthorizationRefusesTheWholeRequest) {
   EXPECT_EQ(StoredEntries(), 1u) << "nothing of a refused request is decided";
 }
 
+// A request may take so much of the writer: past its decide budget, its remaining commands are
+// answered command.not-decided (invalid, not journaled) and are decided when sent again.
+TEST_F(WriterTest, CommandsPastTheRequestsDecideBudgetAreNotDecided) {
+  auto writer = Start();
+  SubmitRequest request = Request({0, 1, 2});
+  request.decide_budget = std::chrono::nanoseconds(1);  // spent by the first command
+  SubmitResult result = writer->Submit(std::move(request)).get();
+  ASSERT_EQ(result.status, SubmitStatus::kDecided);
+  ASSERT_EQ(result.answers.size(), 3u);
+  EXPECT_NE(result.answers[0].outcome, engine::Outcome::kInvalid);
+  for (size_t i : {1u, 2u}) {
+    EXPECT_EQ(result.answers[i].outcome, engine::Outcome::kInvalid);
+    EXPECT_NE(result.answers[i].json.find("command.not-decided"), std::string::npos) << result.answers[i].json;
+    EXPECT_EQ(result.answers[i].seq, 0u);
+  }
+  EXPECT_EQ(writer->stats().commands_not_decided.load(), 2u);
+  SubmitResult again = writer->Submit(Request({1, 2})).get();
+  ASSERT_EQ(again.status, SubmitStatus::kDecided);
+  for (const Answer& answer : again.answers) {
+    EXPECT_NE(answer.outcome, engine::Outcome::kInvalid) << answer.json;
+    EXPECT_GT(answer.seq, 0u);
+  }
+}
+
 TEST_F(WriterTest, AnUnknownZoneIsRefused) {
   auto writer = Start();
   SubmitRequest request = Request({0});
