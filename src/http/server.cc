@@ -63,12 +63,31 @@ constexpr std::string_view kRefusedAtAccept =
 
 }  // namespace
 
+// What the per-address limit counts a peer under: its IPv4 address (an IPv4-mapped IPv6 one too),
+// or its IPv6 /64 prefix: one IPv6 client commonly holds a whole /64, and could otherwise open the
+// per-address limit's connections from each of billions of addresses.
+std::string AddressLimitKey(const sockaddr_storage& address) {
+  if (address.ss_family != AF_INET6) return PeerAddress(address);
+  const in6_addr& ip = reinterpret_cast<const sockaddr_in6&>(address).sin6_addr;
+  if (IN6_IS_ADDR_V4MAPPED(&ip)) {
+    char text[INET_ADDRSTRLEN] = "";
+    inet_ntop(AF_INET, &ip.s6_addr[12], text, sizeof text);
+    return text;
+  }
+  in6_addr prefix = ip;
+  std::fill(prefix.s6_addr + 8, prefix.s6_addr + 16, 0);
+  char text[INET6_ADDRSTRLEN] = "";
+  inet_ntop(AF_INET6, &prefix, text, sizeof text);
+  return std::string(text) + "/64";
+}
+
 struct Connection {
-  Connection(int fd_, uint64_t id_, std::string address_, size_t loop_, bool reserve_,
-             const ParserLimits& limits)
+  Connection(int fd_, uint64_t id_, std::string address_, std::string limit_key_, size_t loop_,
+             bool reserve_, const ParserLimits& limits)
       : fd(fd_),
         id(id_),
         address(std::move(address_)),
+        limit_key(std::move(limit_key_)),
         loop(loop_),
         reserve(reserve_),
         parser(limits) {}
@@ -76,6 +95,7 @@ struct Connection {
   const int fd;
   const uint64_t id;
   const std::string address;
+  const std::string limit_key;  // what connections_per_address_max counts it under (AddressLimitKey)
   const size_t loop;
   const bool reserve;
   // Read by the registry from the accepting thread: what may be shed, and since when (the start of
@@ -348,7 +368,7 @@ std::shared_ptr<Connection> Registry::Victim(const std::string* address) const {
   int64_t best_at = 0;
   for (const auto& [id, connection] : all_) {
     if (connection->reserve || !connection->counted) continue;
-    if (address != nullptr && connection->address != *address) continue;
+    if (address != nullptr && connection->limit_key != *address) continue;
     Phase phase = connection->phase;
     int64_t at;
     if (phase == Phase::kLingering) {
@@ -372,7 +392,7 @@ std::shared_ptr<Connection> Registry::Victim(const std::string* address) const {
 void Registry::Uncount(Connection& connection) {
   if (!connection.counted.exchange(false)) return;
   --total_;
-  auto it = per_address_.find(connection.address);
+  auto it = per_address_.find(connection.limit_key);
   if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
 }
 
@@ -907,8 +927,9 @@ void ServerCore::Accept(Loop& loop) {
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::string peer = PeerAddress(address);
+    std::string limit_key = AddressLimitKey(address);
     std::shared_ptr<Connection> victim;
-    Registry::Admission admission = registry.Admit(peer, &victim);
+    Registry::Admission admission = registry.Admit(limit_key, &victim);
     if (admission == Registry::Admission::kRefuse) {
       stats.connections_refused.fetch_add(1);
       ssize_t sent = send(fd, kRefusedAtAccept.data(), kRefusedAtAccept.size(), MSG_NOSIGNAL);
@@ -927,7 +948,7 @@ void ServerCore::Accept(Loop& loop) {
     stats.connections_open.fetch_add(1);
     size_t target = next_loop++ % loops.size();
     auto connection =
-        std::make_shared<Connection>(fd, next_id++, std::move(peer), target,
+        std::make_shared<Connection>(fd, next_id++, std::move(peer), std::move(limit_key), target,
                                      admission == Registry::Admission::kReserve, options.parser);
     connection->phase_since = Clock::now().time_since_epoch().count();
     registry.Insert(connection);

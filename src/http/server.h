@@ -31,6 +31,8 @@
 // Exchange and Stream are safe from any thread.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -83,6 +85,10 @@ struct ServerStats {
   std::atomic<uint64_t> responses_shed{0};       // closed: their unsent answer was over the budget
   std::atomic<int64_t> connections_open{0};
 };
+
+// What connections_per_address_max counts a peer under: its IPv4 address (an IPv4-mapped IPv6 one
+// too), or its IPv6 /64 prefix ("2001:db8:1:2::/64"), since one IPv6 client commonly holds a /64.
+std::string AddressLimitKey(const sockaddr_storage& address);
 
 class Stream;
 struct ServerCore;

@@ -203,6 +203,22 @@ TEST(HttpServerTest, AConnectionTricklingItsBodyIsShedLikeAQuietOne) {
   EXPECT_NE(busy.ReadUntil("\r\n\r\n").find("200 OK"), std::string::npos);
 }
 
+TEST(HttpServerTest, ThePerAddressLimitCountsAnIpv6ClientByItsSlash64) {
+  auto key = [](int family, const char* text) {
+    sockaddr_storage address{};
+    address.ss_family = static_cast<sa_family_t>(family);
+    void* ip = family == AF_INET ? static_cast<void*>(&reinterpret_cast<sockaddr_in&>(address).sin_addr)
+                                 : static_cast<void*>(&reinterpret_cast<sockaddr_in6&>(address).sin6_addr);
+    EXPECT_EQ(inet_pton(family, text, ip), 1) << text;
+    return AddressLimitKey(address);
+  };
+  EXPECT_EQ(key(AF_INET, "192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(key(AF_INET6, "::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(key(AF_INET6, "2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+  EXPECT_EQ(key(AF_INET6, "2001:db8:1:2::1"), key(AF_INET6, "2001:db8:1:2:ffff::9"));
+  EXPECT_NE(key(AF_INET6, "2001:db8:1:2::1"), key(AF_INET6, "2001:db8:1:3::1"));
+}
+
 TEST(HttpServerTest, TheReserveServesOnlyReservedRoutesWhenEveryConnectionIsBusy) {
   ServerOptions options;
   options.connections_max = 1;
