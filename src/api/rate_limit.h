@@ -33,6 +33,7 @@ struct RateLimit {
 struct RateLimits {
   RateLimit writes{2000, 10000};  // commands per token
   RateLimit reads{50, 200};       // expensive reads per token
+  bool charge_decide_time = true;  // writes also cost the writer time deciding took (DecideTimeCost)
 };
 
 enum class RateKind { kWrite = 0, kRead = 1 };

@@ -810,6 +810,7 @@ Reply Server::Impl::ClusterView(Call& call) {
 }
 
 void Server::Impl::ChargeDecideTime(const std::string& token_id, const store::SubmitResult& result) {
+  if (!options.rate_limits.charge_decide_time) return;
   double cost = 0;
   for (const store::Answer& answer : result.answers) cost += DecideTimeCost(answer.decide_ns);
   if (cost > 0 && !token_id.empty()) limiter.Charge(token_id, RateKind::kWrite, cost);

@@ -160,6 +160,12 @@ ledger::StatusPreference PreferenceFor(DeclarationKind kind) {
   if (kind == DeclarationKind::kFirstLineOut || kind == DeclarationKind::kScrap) {
     return ledger::StatusPreference::RefusedFirst();
   }
+  // A party holding an sku both as tax-free equipment and as bonded stock sells or transfers its
+  // stock first: first in first out across both would take the older equipment for the stock,
+  // taxed on the equipment's admission value (or refused by transfer) instead of the stock's sale.
+  if (kind == DeclarationKind::kSecondLineOut || kind == DeclarationKind::kTransfer) {
+    return ledger::StatusPreference::TaxFreeLast();
+  }
   return ledger::StatusPreference::Free();
 }
 
@@ -245,15 +251,16 @@ Decision DeclareBuilder::Build() {
   bool selected = !held && Sampled(&sampled);
   held |= selected;
   std::vector<Reason> rejections = findings.rejections;
-  // Goods entering through the first line have a customs value, free of charge or not: one of
-  // nothing would leave them nothing to be assessed on when they go on into the mainland.
-  if (body_.kind == DeclarationKind::kFirstLineIn) {
+  // Goods entering the zone have a value, free of charge or not: through the first line one of
+  // nothing would leave them nothing to be assessed on when they go on into the mainland; through
+  // the second line, mainland inputs of nothing would count as value added under the 30% rule.
+  if (body_.kind == DeclarationKind::kFirstLineIn || body_.kind == DeclarationKind::kSecondLineIn) {
     for (size_t i = 0; i < body_.lines.size(); ++i) {
       if (facts_[i].value_fen != 0) continue;
       rejections.push_back({"goods.value-unknown",
                             "line " + std::to_string(i + 1) + ": " + body_.lines[i].sku +
-                                " is declared at CNY 0.00: goods admitted need their customs "
-                                "value (goods free of charge are valued too)"});
+                                " is declared at CNY 0.00: goods admitted need their value "
+                                "(goods free of charge are valued too)"});
     }
   }
   if (IsInbound(body_.kind)) {
@@ -415,7 +422,7 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
 // production date is: when the history is longer than the walk's bound (kOriginLotsMax lots:
 // padding a line with thousands of tiny lots must not hide the banned ones behind it), and when it
 // holds an overage a stocktake found (goods written off, kept and counted again come back with no
-// origin).
+// origin). The certificates a rule asks of goods of a true origin are asked of the line too.
 void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
                                        std::vector<Reason>* rejections) const {
   constexpr size_t kOriginLotsMax = 4096;
@@ -426,7 +433,7 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
   for (const ledger::Slice& slice : slices) stack.push_back(slice.lot);
   // Each origin, production date and sku the goods came in with, and the first lot that has it.
   std::map<std::tuple<std::string, std::optional<Date>, std::string>, uint64_t> origins;
-  std::optional<uint64_t> overage;  // a lot of unknown origin
+  std::map<std::string, uint64_t> overages;  // sku -> a lot of it a stocktake found: origin unknown
   while (!stack.empty() && seen.size() < kOriginLotsMax) {
     const uint64_t id = stack.back();
     stack.pop_back();
@@ -434,7 +441,7 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
     const ledger::Lot* lot = ledger.FindLot(id);
     if (lot == nullptr) continue;
     for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
-    if (lot->spec.source == ledger::LotSource::kOverage && !overage) overage = id;
+    if (lot->spec.source == ledger::LotSource::kOverage) overages.emplace(lot->spec.sku, id);
     const std::string& origin = lot->spec.origin;
     if (origin.empty() || (origin == declared.origin && lot->spec.produced_on == declared.produced_on &&
                            lot->spec.sku == declared.sku)) {
@@ -443,28 +450,32 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
     origins.emplace(std::make_tuple(origin, lot->spec.produced_on, lot->spec.sku), id);
   }
   while (!stack.empty() && seen.count(stack.back()) != 0) stack.pop_back();
-  std::set<std::string> found;  // rule ids already given for this line
-  if (!stack.empty() || overage) {  // goods of unknown origin
-    const std::string why =
-        !stack.empty() ? "the goods' history is longer than " + std::to_string(kOriginLotsMax) +
-                             " lots and cannot be shown to be outside the ban"
-                       : "the goods taken include an overage found by stocktake (lot " +
-                             std::to_string(*overage) + "), of unknown origin";
-    // Judged as the line's item, and as the overage's own (it may have been processed since).
-    std::vector<const Item*> items = {facts_[line].item};
-    if (overage) {
-      const Item* counted = context_.state.FindItem(ledger.FindLot(*overage)->spec.sku);
-      if (counted != nullptr && counted != items.front()) items.push_back(counted);
-    }
+  std::set<std::string> found;  // rule ids already given, for this line or by the declared facts
+  for (const Reason& reason : *rejections) found.insert(reason.rule);
+  // Goods of unknown origin: judged as any origin a ban names. Beyond the walk's bound, as the
+  // line's item (what they were is not known either); an overage, as the item it was counted as.
+  std::vector<std::pair<const Item*, std::string>> unknown;  // item, why
+  if (!stack.empty()) {
+    unknown.emplace_back(facts_[line].item, "the goods' history is longer than " +
+                                                std::to_string(kOriginLotsMax) +
+                                                " lots and cannot be shown to be outside the ban");
+  }
+  for (const auto& [sku, id] : overages) {
+    const Item* item = context_.state.FindItem(sku);
+    if (item == nullptr) continue;
+    unknown.emplace_back(item, "the goods taken include an overage of " + sku +
+                                   " found by stocktake (lot " + std::to_string(id) +
+                                   "), of unknown origin");
+  }
+  for (const auto& [item, why] : unknown) {
     for (const policy::GoodsRule& rule : context_.profile.goods.rules) {
-      if (rule.action != policy::GoodsAction::kBan || rule.origins.empty()) continue;
-      bool covered = false;
-      for (const Item* item : items) {
-        RuleSubject unknown{DeclarationKindName(body_.kind), item, rule.origins.front(),
-                            std::nullopt, declarant_.lists, body_.purpose, context_.date};
-        covered |= RuleMatches(context_.state, rule, unknown);
+      if (rule.action != policy::GoodsAction::kBan || rule.origins.empty() ||
+          found.count(rule.id) != 0) {
+        continue;
       }
-      if (!covered) continue;
+      RuleSubject subject{DeclarationKindName(body_.kind), item, rule.origins.front(),
+                          std::nullopt, declarant_.lists, body_.purpose, context_.date};
+      if (!RuleMatches(context_.state, rule, subject)) continue;
       found.insert(rule.id);
       rejections->push_back(
           {rule.id, RuleText(rule) + " (line " + std::to_string(line + 1) + ": " + why + ")"});
@@ -477,12 +488,26 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
     RuleSubject subject{DeclarationKindName(body_.kind), item, origin, produced_on,
                         declarant_.lists, body_.purpose, context_.date};
     for (const policy::GoodsRule& rule : context_.profile.goods.rules) {
-      if (rule.action != policy::GoodsAction::kBan || found.count(rule.id) != 0) continue;
+      const bool ban = rule.action == policy::GoodsAction::kBan;
+      if ((!ban && rule.action != policy::GoodsAction::kRequireCertificates) ||
+          found.count(rule.id) != 0) {
+        continue;
+      }
       if (!RuleMatches(context_.state, rule, subject)) continue;
+      // Certificates the goods' true origin needs are the line's to carry, as a ban is its to obey.
+      std::string missing;
+      for (const std::string& certificate : rule.certificates) {
+        if (std::find(declared.certificates.begin(), declared.certificates.end(), certificate) ==
+            declared.certificates.end()) {
+          missing += (missing.empty() ? "" : ", ") + certificate;
+        }
+      }
+      if (!ban && missing.empty()) continue;
       found.insert(rule.id);
       rejections->push_back({rule.id, RuleText(rule) + " (line " + std::to_string(line + 1) +
                                           ": the goods taken came in as " + sku + " with origin " +
-                                          origin + ", lot " + std::to_string(id) + ")"});
+                                          origin + ", lot " + std::to_string(id) +
+                                          (ban ? std::string() : "; missing " + missing) + ")"});
     }
   }
 }

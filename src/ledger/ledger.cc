@@ -131,6 +131,12 @@ StatusPreference StatusPreference::Free() {
   return p;
 }
 
+StatusPreference StatusPreference::TaxFreeLast() {
+  StatusPreference p = Free();
+  p.rank[static_cast<int>(Status::kTaxFree)] = 1;
+  return p;
+}
+
 StatusPreference StatusPreference::RefusedFirst() {
   StatusPreference p = Free();
   for (int8_t& rank : p.rank) rank = rank >= 0 ? 1 : rank;

@@ -329,6 +329,9 @@ class Ledger {
 struct StatusPreference {
   int8_t rank[kStatusCount] = {-1, -1, -1, -1, -1, -1};
   static StatusPreference Free();          // bonded, tax_free, duty_paid, domestic
+  // The free statuses, tax_free after the others: goods admitted tax-free for a party's self-use
+  // are its equipment, not its stock; a sale or a transfer of the sku takes its stock first.
+  static StatusPreference TaxFreeLast();
   static StatusPreference RefusedFirst();  // refused, then the free statuses
   static StatusPreference Everything();    // every status, one tier
   // Stocktake shortages: the free statuses first, refused goods only after them, held never. Free
