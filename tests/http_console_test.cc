@@ -535,6 +535,7 @@ TEST(RateLimitTest, ACommandThatWalksManyLotsCostsWhatItTookOfTheWriter) {
     options.tokens["fixer-" + std::to_string(d)] = {api::Role::kAdmin, "", ""};
   }
   options.server.rate_limits.writes = {0.01, 50};  // 50 units, then one per 100 s
+  options.server.rate_limits.declarant_writes = {0.01, 50};
   Service service(options);
   ASSERT_EQ(service.Post(kCommands, Party("z1", "P-Z1"), "admin")->status, 200);
   ASSERT_EQ(service.Post(kCommands, R"({"id":"z2","zone":"hengqin","at":")" + testing::NowAt() +
@@ -584,6 +585,50 @@ TEST(RateLimitTest, ACommandThatWalksManyLotsCostsWhatItTookOfTheWriter) {
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, 429) << "charged one unit per line only: " << second->body;
   EXPECT_GE(std::stoi(("0" + second->get_header_value("Retry-After"))), 1);
+}
+
+// A declarant's commands have a limit of their own, far below a gate device's: an enterprise
+// declares far less, and its rejected declarations are journaled too.
+TEST(RateLimitTest, ADeclarantHasALowerWriteLimitThanAGateDevice) {
+  ServiceOptions options;
+  options.tokens["declarant"] = {api::Role::kDeclarant, "hengqin", "P-Q1"};
+  options.server.rate_limits.charge_decide_time = false;
+  options.server.rate_limits.writes = {0.01, 100};
+  options.server.rate_limits.declarant_writes = {0.01, 3};
+  Service service(options);
+  ASSERT_EQ(service.Post(kCommands, Party("q1", "P-Q1"), "officer")->status, 200);
+  ASSERT_EQ(service.Post(kCommands, R"({"id":"q2","zone":"hengqin","at":")" + testing::NowAt() +
+                                        R"(","type":"register_item","item":{"sku":"OIL","hs_code":"3301.29","description":"Oil","unit":"kg","tags":[]}})",
+                         "officer")
+                ->status,
+            200);
+  auto declare = [&](const std::string& id) {
+    return service.Post(kCommands, R"({"id":")" + id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
+                                       R"(","type":"declare","declaration":{"id":"D-)" + id +
+                                       R"(","kind":"first_line_in","declarant":"P-Q1","lines":[{"sku":"OIL","qty":"1","value":"10.00","currency":"CNY","origin":"FR","certificates":[]}]}})",
+                        "declarant");
+  };
+  for (const char* id : {"q3", "q4", "q5"}) EXPECT_EQ(declare(id)->status, 200) << id;
+  auto limited = declare("q6");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(service.Post(kCommands, Party("q-o" + std::to_string(i), "P-O" + std::to_string(i)), "officer")->status, 200);
+  }
+}
+
+// Requests being served at once are counted per token and kind: a declarant's requests in the
+// writer, a token's expensive reads being built (docs/security.md).
+TEST(RateLimitTest, RequestsInFlightAreBoundedPerTokenAndKind) {
+  api::RateLimiter limiter(api::RateLimits{});
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(limiter.Enter("tok_a", api::RateKind::kWrite, 4)) << i;
+  EXPECT_FALSE(limiter.Enter("tok_a", api::RateKind::kWrite, 4));
+  EXPECT_TRUE(limiter.Enter("tok_a", api::RateKind::kRead, 4)) << "per kind";
+  EXPECT_TRUE(limiter.Enter("tok_b", api::RateKind::kWrite, 4)) << "per token";
+  limiter.Leave("tok_a", api::RateKind::kWrite);
+  EXPECT_TRUE(limiter.Enter("tok_a", api::RateKind::kWrite, 4));
+  EXPECT_FALSE(limiter.Enter("tok_a", api::RateKind::kWrite, 4));
+  EXPECT_EQ(limiter.refused(api::RateKind::kWrite), 2u);
 }
 
 TEST(RateLimitTest, TheDefaultsLetAGateDeviceThrough) {

@@ -416,6 +416,16 @@ TEST_F(HttpTest, ABodyWithoutCredentialsIsRefusedBeforeItIsRead) {
     EXPECT_EQ(response.find("100 Continue"), std::string::npos) << response;
     EXPECT_NE(response.find("WWW-Authenticate: Bearer"), std::string::npos) << response;
   }
+  // A token that may not submit there (an auditor; an officer of another zone) is refused before
+  // the body as well.
+  for (const char* token : {"auditor", "officer-sz"}) {
+    testing::RawConnection connection(service_->port());
+    ASSERT_TRUE(connection.Send(head + "Authorization: Bearer " + service_->Secret(token) +
+                                "\r\nExpect: 100-continue\r\nContent-Length: 8388608\r\n\r\n"));
+    std::string response = connection.Receive();
+    EXPECT_EQ(testing::RawConnection::Status(response), 403) << token << "\n" << response;
+    EXPECT_EQ(response.find("100 Continue"), std::string::npos) << response;
+  }
   // Sign-in carries its token in the body, and a valid token's upload is read as before.
   testing::RawConnection sign_in(service_->port());
   const std::string body = R"({"token":")" + service_->Secret("officer") + "\"}";

@@ -7,8 +7,11 @@
 
 namespace twoline::api {
 
-int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost) {
-  const RateLimit& limit = kind == RateKind::kWrite ? limits_.writes : limits_.reads;
+int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost,
+                      const RateLimit* override_limit) {
+  const RateLimit& limit = override_limit != nullptr      ? *override_limit
+                           : kind == RateKind::kWrite ? limits_.writes
+                                                      : limits_.reads;
   if (limit.per_second <= 0) return 0;
   const int index = static_cast<int>(kind);
   Clock::time_point now = Clock::now();
@@ -42,8 +45,11 @@ int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost) {
   return std::max(1, static_cast<int>(std::ceil(wait)));
 }
 
-void RateLimiter::Charge(const std::string& token_id, RateKind kind, double cost) {
-  const RateLimit& limit = kind == RateKind::kWrite ? limits_.writes : limits_.reads;
+void RateLimiter::Charge(const std::string& token_id, RateKind kind, double cost,
+                         const RateLimit* override_limit) {
+  const RateLimit& limit = override_limit != nullptr      ? *override_limit
+                           : kind == RateKind::kWrite ? limits_.writes
+                                                      : limits_.reads;
   if (limit.per_second <= 0 || cost <= 0) return;
   const int index = static_cast<int>(kind);
   Clock::time_point now = Clock::now();
@@ -58,7 +64,26 @@ void RateLimiter::Charge(const std::string& token_id, RateKind kind, double cost
   }
   bucket.at = now;
   // The debt is bounded, so that one huge answer costs a wait of minutes, not hours.
-  bucket.units = std::max(bucket.units - cost, -limit.burst);
+  bucket.units = std::max(bucket.units - cost, -10 * limit.burst);
+}
+
+bool RateLimiter::Enter(const std::string& token_id, RateKind kind, size_t max) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  size_t& count = in_flight_[static_cast<int>(kind)][token_id];
+  if (count >= max) {
+    refused_[static_cast<int>(kind)].fetch_add(1);
+    return false;
+  }
+  ++count;
+  return true;
+}
+
+void RateLimiter::Leave(const std::string& token_id, RateKind kind) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto& counts = in_flight_[static_cast<int>(kind)];
+  auto it = counts.find(token_id);
+  if (it == counts.end()) return;
+  if (--it->second == 0) counts.erase(it);
 }
 
 double DecideTimeCost(uint64_t decide_ns) {

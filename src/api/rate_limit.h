@@ -32,7 +32,15 @@ struct RateLimit {
 
 struct RateLimits {
   RateLimit writes{2000, 10000};  // commands per token
+  // A declarant's: an enterprise's system declares far less than a gate device decides, and a
+  // rejected declaration is journaled too (a token must not grow the journal at gate speed).
+  RateLimit declarant_writes{50, 1000};
   RateLimit reads{50, 200};       // expensive reads per token
+  // Requests of one token being served at once: commands of a declarant waiting for or in the
+  // writer (each may take 250 ms of it), expensive reads of any role but admin (each answer is
+  // built in memory before it is sent). Over: 429.
+  size_t declarant_requests_in_writer_max = 4;
+  size_t expensive_reads_in_flight_max = 4;
   bool charge_decide_time = true;  // writes also cost the writer time deciding took (DecideTimeCost)
 };
 
@@ -61,10 +69,16 @@ class RateLimiter {
   explicit RateLimiter(const RateLimits& limits) : limits_(limits) {}
   // Takes `cost` units from the token's bucket of `kind`. 0 when allowed; otherwise nothing is
   // taken and the answer is the whole seconds until the bucket holds `cost` (at least 1).
-  int Take(const std::string& token_id, RateKind kind, double cost);
-  // Takes `cost` units whatever the bucket holds (it may go into debt, which later requests wait
-  // out): for a cost known only once a request is served.
-  void Charge(const std::string& token_id, RateKind kind, double cost);
+  // `limit` replaces the limit of `kind` (a declarant's writes).
+  int Take(const std::string& token_id, RateKind kind, double cost, const RateLimit* limit = nullptr);
+  // Takes `cost` units whatever the bucket holds (it may go into debt, up to ten bursts, which
+  // later requests wait out): for a cost known only once a request is served.
+  void Charge(const std::string& token_id, RateKind kind, double cost,
+              const RateLimit* limit = nullptr);
+  // Counts a request of the token being served; false (nothing counted) when `max` are already.
+  bool Enter(const std::string& token_id, RateKind kind, size_t max);
+  void Leave(const std::string& token_id, RateKind kind);
+  const RateLimits& limits() const { return limits_; }
   uint64_t refused(RateKind kind) const { return refused_[static_cast<int>(kind)].load(); }
 
  private:
@@ -77,6 +91,7 @@ class RateLimiter {
   const RateLimits limits_;
   std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_[2];
+  std::unordered_map<std::string, size_t> in_flight_[2];
   std::atomic<uint64_t> refused_[2] = {0, 0};
 };
 

@@ -335,6 +335,7 @@ struct Server::Impl : http::Handler {
   struct Prepared {
     store::SubmitRequest submit;
     bool batch = false;
+    bool in_writer = false;  // counted in the limiter's declarant requests in the writer
   };
   std::variant<Reply, Prepared> Prepare(Call& call, const std::string& zone, const Principal& principal,
                                         store::Writer& zone_writer);
@@ -346,7 +347,12 @@ struct Server::Impl : http::Handler {
   // `receipt`: each journaled decision carries its receipt (?receipt=1).
   Reply AnswerOf(store::SubmitResult result, bool batch, bool receipt);
   // Charges the token's write limit by what deciding its commands took of the writer.
-  void ChargeDecideTime(const std::string& token_id, const store::SubmitResult& result);
+  // Charges the token's write limit by what deciding its commands took of the writer, and ends
+  // its count of requests in the writer when it was counted.
+  void Done(const Principal& principal, bool in_writer, const store::SubmitResult& result);
+  const RateLimit* WriteLimitOf(const Principal& principal) const {
+    return principal.role == Role::kDeclarant ? &options.rate_limits.declarant_writes : nullptr;
+  }
   void OpenStream(CallPtr call, const std::string& zone);
   // `offset` (default 0) and `limit` (default and bound from the options) of a paged read.
   Result<std::pair<size_t, size_t>> PageOf(const http::Request& request) const;
@@ -384,6 +390,7 @@ struct Server::Impl : http::Handler {
   const ServerOptions options;
   TokenCache tokens;
   RateLimiter limiter;
+  std::atomic<bool> verifying{false};  // a GET .../verify is being answered
   SessionStore sessions;
   HttpStats stats;
   Log log;
@@ -419,8 +426,19 @@ std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head) 
   std::string token_id;
   auto checked = Credentials(head, &token_id);
   const http::ParseError* error = std::get_if<http::ParseError>(&checked);
-  if (error == nullptr || error->status == 503) return std::nullopt;
-  return *error;
+  if (error != nullptr) {
+    if (error->status == 503) return std::nullopt;
+    return *error;
+  }
+  // A token that may not submit to the zone of a commands route is refused before its body too
+  // (an auditor's upload would otherwise hold the shared body budget for nothing).
+  const std::vector<std::string_view> path = SplitPath(head.path);
+  if (path.size() == 4 && path[0] == "v1" && path[1] == "zones" && path[3] == "commands") {
+    if (Status allowed = AllowSubmit(std::get<Principal>(checked), std::string(path[2])); !allowed) {
+      return http::ParseError{403, "forbidden", allowed.message()};
+    }
+  }
+  return std::nullopt;
 }
 
 http::Response Server::Impl::Refuse(const http::Request& head, const http::ParseError& error) {
@@ -552,7 +570,8 @@ std::optional<Principal> Server::Impl::Authenticate(Call& call, Reply* refusal) 
 }
 
 std::optional<Reply> Server::Impl::RateLimited(const Principal& principal, RateKind kind, double cost) {
-  int wait = limiter.Take(principal.token_id, kind, cost);
+  int wait = limiter.Take(principal.token_id, kind, cost,
+                         kind == RateKind::kWrite ? WriteLimitOf(principal) : nullptr);
   if (wait == 0) return std::nullopt;
   return RetryLater(429, "rate_limited",
                     kind == RateKind::kWrite ? "this token sends commands faster than its limit"
@@ -640,10 +659,28 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
   if (!principal) return refusal;
   call.info.zone = zone;
   if (!Serves(zone)) return ErrorReply(404, "not_found", "this server does not serve zone " + zone);
+  // Ends the token's count of expensive reads in flight, whichever way the read returns.
+  struct InFlight {
+    RateLimiter* limiter = nullptr;
+    std::string token;
+    ~InFlight() {
+      if (limiter != nullptr) limiter->Leave(token, RateKind::kRead);
+    }
+  } in_flight;
   if (ExpensiveRead(kind)) {
     // A checkpoint may be signed and kept on the way: it costs more than a read.
     const double cost = kind == "verify" ? 50 : kind == "checkpoint" ? 10 : 1;
     if (auto limited = RateLimited(*principal, RateKind::kRead, cost)) return std::move(*limited);
+    // Each answer is built in memory before it is sent: a token has only a few at once.
+    if (principal->role != Role::kAdmin) {
+      const size_t max = options.rate_limits.expensive_reads_in_flight_max;
+      if (!limiter.Enter(principal->token_id, RateKind::kRead, max)) {
+        return RetryLater(429, "rate_limited",
+                          "this token has " + std::to_string(max) + " expensive reads being answered already", 1);
+      }
+      in_flight.limiter = &limiter;
+      in_flight.token = principal->token_id;
+    }
   }
   if (kind == "parties") return Balance(*principal, zone, std::string(path[4]));
   if (kind == "checkpoint" || kind == "proofs") {
@@ -681,7 +718,13 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
     if (Status allowed = AllowRead(*principal, ReadKind::kJournal, zone, ""); !allowed) {
       return ErrorReply(403, "forbidden", allowed.message());
     }
-    return VerifyZone(zone);
+    // A verification replays the zone's whole journal: one at a time on this server.
+    if (verifying.exchange(true)) {
+      return RetryLater(503, "overloaded", "a verification is running; one runs at a time", 5);
+    }
+    Reply verified = VerifyZone(zone);
+    verifying = false;
+    return verified;
   }
   const ReadKind read = kind == "presence" ? ReadKind::kPresence
                         : kind == "journal" ? ReadKind::kJournal
@@ -719,8 +762,9 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
       auto prepared = Prepare(c, zone, principal, *zone_writer);
       if (Reply* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
       Prepared& ready = std::get<Prepared>(prepared);
+      const bool in_writer = ready.in_writer;
       store::SubmitResult result = zone_writer->Submit(std::move(ready.submit)).get();
-      ChargeDecideTime(principal.token_id, result);
+      Done(principal, in_writer, result);
       return AnswerOf(std::move(result), ready.batch, receipt);
     });
   }
@@ -728,10 +772,13 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
   if (Reply* reply = std::get_if<Reply>(&prepared)) return Finish(*call, std::move(*reply));
   Prepared& ready = std::get<Prepared>(prepared);
   const bool batch = ready.batch;
+  const bool in_writer = ready.in_writer;
   waiter.Expect();
-  writer->Submit(std::move(ready.submit), [this, call, batch, receipt](store::SubmitResult result) {
-    waiter.Ready(std::move(result), [this, call, batch, receipt](store::SubmitResult result) {
-      ChargeDecideTime(call->info.token_id, result);
+  writer->Submit(std::move(ready.submit), [this, call, batch, receipt, in_writer,
+                                           principal = *principal](store::SubmitResult result) {
+    waiter.Ready(std::move(result), [this, call, batch, receipt, in_writer,
+                                     principal](store::SubmitResult result) {
+      Done(principal, in_writer, result);
       Finish(*call, AnswerOf(std::move(result), batch, receipt));
     });
   });
@@ -778,7 +825,20 @@ std::variant<Reply, Server::Impl::Prepared> Server::Impl::Prepare(Call& call, co
       return AuthorizeCommand(principal, command);
     };
   }
-  return Prepared{std::move(submit), body.batch};
+  // A declarant's requests waiting for or in the writer are few at once: each may take 250 ms of
+  // it, and its writer time is charged only once decided.
+  bool in_writer = false;
+  if (principal.role == Role::kDeclarant) {
+    const size_t max = options.rate_limits.declarant_requests_in_writer_max;
+    if (!limiter.Enter(principal.token_id, RateKind::kWrite, max)) {
+      return RetryLater(429, "rate_limited",
+                        "this token has " + std::to_string(max) +
+                            " requests waiting for the writer already",
+                        1);
+    }
+    in_writer = true;
+  }
+  return Prepared{std::move(submit), body.batch, in_writer};
 }
 
 std::shared_ptr<store::Writer> Server::Impl::WriterFor(const std::string& zone,
@@ -809,11 +869,12 @@ Reply Server::Impl::ClusterView(Call& call) {
   return Reply{200, cluster->StatusJson()};
 }
 
-void Server::Impl::ChargeDecideTime(const std::string& token_id, const store::SubmitResult& result) {
+void Server::Impl::Done(const Principal& principal, bool in_writer, const store::SubmitResult& result) {
+  if (in_writer) limiter.Leave(principal.token_id, RateKind::kWrite);
   if (!options.rate_limits.charge_decide_time) return;
   double cost = 0;
   for (const store::Answer& answer : result.answers) cost += DecideTimeCost(answer.decide_ns);
-  if (cost > 0 && !token_id.empty()) limiter.Charge(token_id, RateKind::kWrite, cost);
+  if (cost > 0) limiter.Charge(principal.token_id, RateKind::kWrite, cost, WriteLimitOf(principal));
 }
 
 Reply Server::Impl::AnswerOf(store::SubmitResult result, bool batch, bool receipt) {
