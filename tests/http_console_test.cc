@@ -22,6 +22,25 @@ std::string Party(const std::string& id, const std::string& party) {
          R"(","name":"Firm","kind":"enterprise","credit":"general","lists":[]}})";
 }
 
+// An item OIL (kg), registered by `token` at the server's time.
+std::string OilItem(const std::string& id) {
+  return R"({"id":")" + id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
+         R"(","type":"register_item","item":{"sku":"OIL","hs_code":"3301.29","description":"Oil","unit":"kg","tags":[]}})";
+}
+
+// A declaration of `kind` by `party` of `lines` one-kilo lines of OIL, at the server's time.
+std::string OilDeclaration(const std::string& id, const std::string& kind, const std::string& party,
+                           int lines, const std::string& qty = "1") {
+  std::string body = R"({"id":")" + id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
+                     R"(","type":"declare","declaration":{"id":"D-)" + id + R"(","kind":")" + kind +
+                     R"(","declarant":")" + party + R"(","lines":[)";
+  for (int i = 0; i < lines; ++i) {
+    body += std::string(i ? "," : "") + R"({"sku":"OIL","qty":")" + qty +
+            R"(","value":"10.00","currency":"CNY","origin":"FR","certificates":[]})";
+  }
+  return body + "]}}";
+}
+
 bool IsNullAt(const std::string& json, const char* pointer) {
   simdjson::dom::parser parser;
   simdjson::dom::element root, value;
@@ -478,18 +497,9 @@ TEST(RateLimitTest, ALargeReadCostsByItsSize) {
   options.server.rate_limits.reads = {0.01, 20};  // 20 units, then one per 100 s
   Service service(options);
   ASSERT_EQ(service.Post(kCommands, Party("z1", "P-Z1"), "officer")->status, 200);
-  ASSERT_EQ(service.Post(kCommands, R"({"id":"z2","zone":"hengqin","at":")" + testing::NowAt() +
-                                        R"(","type":"register_item","item":{"sku":"OIL","hs_code":"3301.29","description":"Oil","unit":"kg","tags":[]}})",
-                         "officer")
-                ->status,
-            200);
-  std::string body = R"({"id":"z3","zone":"hengqin","at":")" + testing::NowAt() +
-                     R"(","type":"declare","declaration":{"id":"D-BIG","kind":"first_line_in","declarant":"P-Z1","lines":[)";
-  for (int i = 0; i < 600; ++i) {  // within a command's 64 KiB
-    body += std::string(i ? "," : "") +
-            R"({"sku":"OIL","qty":"1","value":"10.00","currency":"CNY","origin":"FR","certificates":[]})";
-  }
-  ASSERT_EQ(service.Post(kCommands, body + "]}}", "officer")->status, 200);
+  ASSERT_EQ(service.Post(kCommands, OilItem("z2"), "officer")->status, 200);
+  // 600 lines: within a command's 64 KiB.
+  ASSERT_EQ(service.Post(kCommands, OilDeclaration("BIG", "first_line_in", "P-Z1", 600), "officer")->status, 200);
   auto first = service.Get("/v1/zones/hengqin/declarations/D-BIG", "officer");
   ASSERT_TRUE(first);
   ASSERT_EQ(first->status, 200);
@@ -538,24 +548,13 @@ TEST(RateLimitTest, ACommandThatWalksManyLotsCostsWhatItTookOfTheWriter) {
   options.server.rate_limits.declarant_writes = {0.01, 50};
   Service service(options);
   ASSERT_EQ(service.Post(kCommands, Party("z1", "P-Z1"), "admin")->status, 200);
-  ASSERT_EQ(service.Post(kCommands, R"({"id":"z2","zone":"hengqin","at":")" + testing::NowAt() +
-                                        R"(","type":"register_item","item":{"sku":"OIL","hs_code":"3301.29","description":"Oil","unit":"kg","tags":[]}})",
-                         "admin")
-                ->status,
-            200);
+  ASSERT_EQ(service.Post(kCommands, OilItem("z2"), "admin")->status, 200);
   // 9,600 lots of one kilo, each batch by a token of its own (a 600-line declaration takes a
   // whole bucket of 50): declared and released, or inspected first when sampling holds it.
   for (int d = 0; d < 16; ++d) {
     const std::string n = std::to_string(d);
     const std::string id = "D-IN-" + n;
-    std::string declare = R"({"id":"in)" + n + R"(","zone":"hengqin","at":")" + testing::NowAt() +
-                          R"(","type":"declare","declaration":{"id":")" + id +
-                          R"(","kind":"first_line_in","declarant":"P-Z1","lines":[)";
-    for (int i = 0; i < 600; ++i) {
-      declare += std::string(i ? "," : "") +
-                 R"({"sku":"OIL","qty":"1","value":"10.00","currency":"CNY","origin":"FR","certificates":[]})";
-    }
-    declare += "]}}";
+    const std::string declare = OilDeclaration("IN-" + n, "first_line_in", "P-Z1", 600);
     auto release = [&](const std::string& release_id) {
       return R"({"id":")" + release_id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
              R"(","type":"release","gate":"HQ-L1-GDS-01","declarations":[")" + id + R"("]})";
@@ -597,16 +596,9 @@ TEST(RateLimitTest, ADeclarantHasALowerWriteLimitThanAGateDevice) {
   options.server.rate_limits.declarant_writes = {0.01, 3};
   Service service(options);
   ASSERT_EQ(service.Post(kCommands, Party("q1", "P-Q1"), "officer")->status, 200);
-  ASSERT_EQ(service.Post(kCommands, R"({"id":"q2","zone":"hengqin","at":")" + testing::NowAt() +
-                                        R"(","type":"register_item","item":{"sku":"OIL","hs_code":"3301.29","description":"Oil","unit":"kg","tags":[]}})",
-                         "officer")
-                ->status,
-            200);
+  ASSERT_EQ(service.Post(kCommands, OilItem("q2"), "officer")->status, 200);
   auto declare = [&](const std::string& id) {
-    return service.Post(kCommands, R"({"id":")" + id + R"(","zone":"hengqin","at":")" + testing::NowAt() +
-                                       R"(","type":"declare","declaration":{"id":"D-)" + id +
-                                       R"(","kind":"first_line_in","declarant":"P-Q1","lines":[{"sku":"OIL","qty":"1","value":"10.00","currency":"CNY","origin":"FR","certificates":[]}]}})",
-                        "declarant");
+    return service.Post(kCommands, OilDeclaration(id, "first_line_in", "P-Q1", 1), "declarant");
   };
   for (const char* id : {"q3", "q4", "q5"}) EXPECT_EQ(declare(id)->status, 200) << id;
   auto limited = declare("q6");

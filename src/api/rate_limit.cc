@@ -7,11 +7,28 @@
 
 namespace twoline::api {
 
+const RateLimit& RateLimiter::LimitOf(RateKind kind, const RateLimit* override_limit) const {
+  if (override_limit != nullptr) return *override_limit;
+  return kind == RateKind::kWrite ? limits_.writes : limits_.reads;
+}
+
+RateLimiter::Bucket& RateLimiter::Refill(RateKind kind, const std::string& token_id,
+                                         const RateLimit& limit, Clock::time_point now) {
+  Bucket& bucket = buckets_[static_cast<int>(kind)][token_id];
+  if (!bucket.used) {
+    bucket.units = limit.burst;
+    bucket.used = true;
+  } else {
+    double seconds = std::chrono::duration<double>(now - bucket.at).count();
+    bucket.units = std::min(limit.burst, bucket.units + seconds * limit.per_second);
+  }
+  bucket.at = now;
+  return bucket;
+}
+
 int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost,
                       const RateLimit* override_limit) {
-  const RateLimit& limit = override_limit != nullptr      ? *override_limit
-                           : kind == RateKind::kWrite ? limits_.writes
-                                                      : limits_.reads;
+  const RateLimit& limit = LimitOf(kind, override_limit);
   if (limit.per_second <= 0) return 0;
   const int index = static_cast<int>(kind);
   Clock::time_point now = Clock::now();
@@ -24,15 +41,7 @@ int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost,
       return bucket.units + seconds * limit.per_second >= limit.burst;
     });
   }
-  Bucket& bucket = buckets[token_id];
-  if (!bucket.used) {
-    bucket.units = limit.burst;
-    bucket.used = true;
-  } else {
-    double seconds = std::chrono::duration<double>(now - bucket.at).count();
-    bucket.units = std::min(limit.burst, bucket.units + seconds * limit.per_second);
-  }
-  bucket.at = now;
+  Bucket& bucket = Refill(kind, token_id, limit, now);
   // A request larger than the whole bucket is let through when the bucket is full, else it could
   // never pass; it then leaves the bucket empty (in debt).
   double needed = std::min(cost, limit.burst);
@@ -47,22 +56,10 @@ int RateLimiter::Take(const std::string& token_id, RateKind kind, double cost,
 
 void RateLimiter::Charge(const std::string& token_id, RateKind kind, double cost,
                          const RateLimit* override_limit) {
-  const RateLimit& limit = override_limit != nullptr      ? *override_limit
-                           : kind == RateKind::kWrite ? limits_.writes
-                                                      : limits_.reads;
+  const RateLimit& limit = LimitOf(kind, override_limit);
   if (limit.per_second <= 0 || cost <= 0) return;
-  const int index = static_cast<int>(kind);
-  Clock::time_point now = Clock::now();
   std::lock_guard<std::mutex> lock(mutex_);
-  Bucket& bucket = buckets_[index][token_id];
-  if (!bucket.used) {
-    bucket.units = limit.burst;
-    bucket.used = true;
-  } else {
-    double seconds = std::chrono::duration<double>(now - bucket.at).count();
-    bucket.units = std::min(limit.burst, bucket.units + seconds * limit.per_second);
-  }
-  bucket.at = now;
+  Bucket& bucket = Refill(kind, token_id, limit, Clock::now());
   // The debt is bounded, so that one huge answer costs a wait of minutes, not hours.
   bucket.units = std::max(bucket.units - cost, -10 * limit.burst);
 }

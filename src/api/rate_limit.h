@@ -88,6 +88,11 @@ class RateLimiter {
     Clock::time_point at{};
     bool used = false;
   };
+  const RateLimit& LimitOf(RateKind kind, const RateLimit* override_limit) const;
+  // The token's bucket of `kind`, refilled up to `now` (with mutex_ held).
+  Bucket& Refill(RateKind kind, const std::string& token_id, const RateLimit& limit,
+                 Clock::time_point now);
+
   const RateLimits limits_;
   std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_[2];
