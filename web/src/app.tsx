@@ -21,7 +21,7 @@ import { SignInPage } from './pages/signin';
 import { TokensPage } from './pages/tokens';
 import { VerifyPage } from './pages/verify';
 import { ZonesPage } from './pages/zones';
-import { href, navigate, useRoute, type Route } from './router';
+import { href, navigate, parseRoute, useRoute, type Route } from './router';
 import type { ZoneProfile } from './types';
 
 interface PageSpec {
@@ -164,7 +164,12 @@ function SignedIn({
   const allowed = pages.filter((page) => page.roles.includes(session.role));
   const page = allowed.find((p) => p.id === route.page);
   useEffect(() => {
-    if (!page) navigate(href(homePage[session.role]));
+    if (page) return;
+    // Only when the location still names no page of the role: a route chosen since this render
+    // (a link followed at once after signing in) is not overwritten by the home page.
+    const current = parseRoute(location.hash);
+    if (allowed.some((p) => p.id === current.page)) return;
+    navigate(href(homePage[session.role]));
   }, [page, session.role]);
   // Moves focus to the new page's heading when the page changes (not on the first load), so that
   // keyboard and screen-reader users land on it.

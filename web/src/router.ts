@@ -20,6 +20,9 @@ export function useRoute(): Route {
   useEffect(() => {
     const onChange = () => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', onChange);
+    // The hash may have changed between the first render and this subscription (a slow machine,
+    // a link followed at once): take it up now rather than keep a stale route.
+    onChange();
     return () => removeEventListener('hashchange', onChange);
   }, []);
   return route;
