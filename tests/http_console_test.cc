@@ -604,6 +604,11 @@ TEST(RateLimitTest, ADeclarantHasALowerWriteLimitThanAGateDevice) {
   auto limited = declare("q6");
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429);
+  // A request larger than the declarant's whole burst never passes (a gate device's may, on a full
+  // bucket): it is refused for its size, not for the moment.
+  auto large = service.Post(kCommands, OilDeclaration("q7", "first_line_in", "P-Q1", 4), "declarant");
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->status, 413) << large->body;
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(service.Post(kCommands, Party("q-o" + std::to_string(i), "P-O" + std::to_string(i)), "officer")->status, 200);
   }
@@ -621,6 +626,23 @@ TEST(RateLimitTest, RequestsInFlightAreBoundedPerTokenAndKind) {
   EXPECT_TRUE(limiter.Enter("tok_a", api::RateKind::kWrite, 4));
   EXPECT_FALSE(limiter.Enter("tok_a", api::RateKind::kWrite, 4));
   EXPECT_EQ(limiter.refused(api::RateKind::kWrite), 2u);
+}
+
+// A bucket a request larger than the burst left deep in debt stays as deep: the writer time charged
+// after it never raises it to the ten-burst floor.
+TEST(RateLimitTest, ADebtDeeperThanTheFloorIsKept) {
+  api::RateLimits limits;
+  limits.writes = {1, 10};
+  api::RateLimiter limiter(limits);
+  EXPECT_EQ(limiter.Take("tok_gate", api::RateKind::kWrite, 1000), 0) << "a full bucket lets it through";
+  limiter.Charge("tok_gate", api::RateKind::kWrite, 5);
+  EXPECT_GE(limiter.Take("tok_gate", api::RateKind::kWrite, 1), 900) << "about 995 s of debt";
+  api::RateLimiter shallow(limits);
+  ASSERT_EQ(shallow.Take("tok_b", api::RateKind::kWrite, 10), 0);
+  shallow.Charge("tok_b", api::RateKind::kWrite, 1000);  // floored at ten bursts
+  const int wait = shallow.Take("tok_b", api::RateKind::kWrite, 1);
+  EXPECT_GE(wait, 100);
+  EXPECT_LE(wait, 102);
 }
 
 TEST(RateLimitTest, TheDefaultsLetAGateDeviceThrough) {

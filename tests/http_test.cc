@@ -426,6 +426,15 @@ TEST_F(HttpTest, ABodyWithoutCredentialsIsRefusedBeforeItIsRead) {
     EXPECT_EQ(testing::RawConnection::Status(response), 403) << token << "\n" << response;
     EXPECT_EQ(response.find("100 Continue"), std::string::npos) << response;
   }
+  // The admins' routes that take a body refuse any other role before it.
+  for (const char* target : {"/v1/tokens", "/v1/zones/hengqin/whatif"}) {
+    testing::RawConnection connection(service_->port());
+    ASSERT_TRUE(connection.Send(std::string("POST ") + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                                service_->Secret("officer") + "\r\nExpect: 100-continue\r\nContent-Length: 1048576\r\n\r\n"));
+    std::string response = connection.Receive();
+    EXPECT_EQ(testing::RawConnection::Status(response), 403) << target << "\n" << response;
+    EXPECT_EQ(response.find("100 Continue"), std::string::npos) << response;
+  }
   // Sign-in carries its token in the body, and a valid token's upload is read as before.
   testing::RawConnection sign_in(service_->port());
   const std::string body = R"({"token":")" + service_->Secret("officer") + "\"}";

@@ -61,7 +61,8 @@ void RateLimiter::Charge(const std::string& token_id, RateKind kind, double cost
   std::lock_guard<std::mutex> lock(mutex_);
   Bucket& bucket = Refill(kind, token_id, limit, Clock::now());
   // The debt is bounded, so that one huge answer costs a wait of minutes, not hours.
-  bucket.units = std::max(bucket.units - cost, -10 * limit.burst);
+  // A bucket already deeper (a request larger than the burst let through) is never raised by it.
+  bucket.units = std::max(bucket.units - cost, std::min(bucket.units, -10 * limit.burst));
 }
 
 bool RateLimiter::Enter(const std::string& token_id, RateKind kind, size_t max) {

@@ -308,6 +308,7 @@ struct Server::Impl : http::Handler {
   void Handle(http::Request request, http::Exchange exchange) override;
   http::Response Refuse(const http::Request& head, const http::ParseError& error) override;
   std::optional<http::ParseError> Screen(const http::Request& head) override;
+  std::string BodyOwner(const http::Request& head) override;
   // The commands a loop's turn submits wake the writer once, at the turn's end.
   void TurnStarted() override { store::Writer::DeferWakes(); }
   void TurnEnded() override { store::Writer::WakeDeferred(); }
@@ -431,14 +432,30 @@ std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head) 
     return *error;
   }
   // A token that may not submit to the zone of a commands route is refused before its body too
-  // (an auditor's upload would otherwise hold the shared body budget for nothing).
+  // (an auditor's upload would otherwise hold the shared body budget for nothing), and so is any
+  // but an admin's on the admins' routes (tokens, what-if).
   const std::vector<std::string_view> path = SplitPath(head.path);
+  const std::string route = RouteTemplate("", head.path, static_cast<bool>(options.static_files));
+  if ((route == "/v1/tokens" || route == "/v1/zones/{zone}/whatif") &&
+      std::get<Principal>(checked).role != Role::kAdmin) {
+    return http::ParseError{403, "forbidden", "this route is for admins"};
+  }
   if (path.size() == 4 && path[0] == "v1" && path[1] == "zones" && path[3] == "commands") {
     if (Status allowed = AllowSubmit(std::get<Principal>(checked), std::string(path[2])); !allowed) {
       return http::ParseError{403, "forbidden", allowed.message()};
     }
   }
   return std::nullopt;
+}
+
+// A body is counted against its token's share of the body budget; a sign-in's (no token yet) is
+// counted under its client's address.
+std::string Server::Impl::BodyOwner(const http::Request& head) {
+  if (RouteTemplate("", head.path, static_cast<bool>(options.static_files)) == "/v1/session") return {};
+  std::string token_id;
+  auto checked = Credentials(head, &token_id);
+  if (const Principal* principal = std::get_if<Principal>(&checked)) return "token:" + principal->token_id;
+  return {};
 }
 
 http::Response Server::Impl::Refuse(const http::Request& head, const http::ParseError& error) {
@@ -570,6 +587,15 @@ std::optional<Principal> Server::Impl::Authenticate(Call& call, Reply* refusal) 
 }
 
 std::optional<Reply> Server::Impl::RateLimited(const Principal& principal, RateKind kind, double cost) {
+  // A declarant's request larger than its whole burst is never let through (a gate device's is,
+  // on a full bucket, and leaves it in debt): it would journal that much at once.
+  const RateLimit* declarant = kind == RateKind::kWrite ? WriteLimitOf(principal) : nullptr;
+  if (declarant != nullptr && declarant->per_second > 0 && cost > declarant->burst) {
+    return ErrorReply(413, "too_large",
+                      "this request costs " + std::to_string(static_cast<int64_t>(cost)) +
+                          " units, more than this token's whole burst of " +
+                          std::to_string(static_cast<int64_t>(declarant->burst)) + ": send it in parts");
+  }
   int wait = limiter.Take(principal.token_id, kind, cost,
                          kind == RateKind::kWrite ? WriteLimitOf(principal) : nullptr);
   if (wait == 0) return std::nullopt;

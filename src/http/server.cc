@@ -125,6 +125,7 @@ struct Connection {
   bool linger = false;          // after the response being written: lingering close
   bool stream_closing = false;  // close once `out` is written
   size_t body_reserved = 0;
+  std::string body_owner;  // whose body_reserved bytes are (Handler::BodyOwner, or the address)
 };
 
 struct Message {
@@ -177,6 +178,8 @@ struct ServerCore {
   std::atomic<bool> stopping{false};
   std::atomic<int> listen_fd{-1};
   std::atomic<size_t> body_bytes_in_flight{0};
+  std::mutex body_owners_mutex;
+  std::unordered_map<std::string, size_t> body_owner_bytes;  // ServerOptions::body_bytes_per_owner_max
   std::atomic<size_t> response_bytes_unsent{0};  // ServerOptions::response_bytes_unsent_max
   uint64_t next_id = 2;  // accepting thread only
   size_t next_loop = 0;  // accepting thread only
@@ -657,6 +660,8 @@ bool Loop::Advance(Connection& c) {
           parser.Fail(std::move(*refusal));
           return Advance(c);
         }
+        c.body_owner = server_.handler.BodyOwner(head);
+        if (c.body_owner.empty()) c.body_owner = c.limit_key;
       }
       parser.ReadBody(body_limit);
       if (parser.state() == RequestParser::State::kBody) {
@@ -695,13 +700,32 @@ bool Loop::ReserveBody(Connection& c) {
     c.parser.Fail({503, "overloaded", "too many request bodies are being received at once"});
     return false;
   }
+  {
+    std::lock_guard<std::mutex> lock(server_.body_owners_mutex);
+    size_t& owned = server_.body_owner_bytes[c.body_owner];
+    if (owned + more > options_.body_bytes_per_owner_max) {
+      if (owned == 0) server_.body_owner_bytes.erase(c.body_owner);
+      c.parser.Fail({429, "rate_limited", "this client is sending too many request bodies at once"});
+      return false;
+    }
+    owned += more;
+  }
   server_.body_bytes_in_flight.fetch_add(more);
   c.body_reserved = bytes;
   return true;
 }
 
 void Loop::ReleaseBody(Connection& c) {
+  if (c.body_reserved == 0) return;
   server_.body_bytes_in_flight.fetch_sub(c.body_reserved);
+  {
+    std::lock_guard<std::mutex> lock(server_.body_owners_mutex);
+    auto it = server_.body_owner_bytes.find(c.body_owner);
+    if (it != server_.body_owner_bytes.end()) {
+      it->second -= std::min(it->second, c.body_reserved);
+      if (it->second == 0) server_.body_owner_bytes.erase(it);
+    }
+  }
   c.body_reserved = 0;
 }
 

@@ -57,6 +57,9 @@ struct ServerOptions {
   size_t connections_per_address_max = 256;
   size_t reserve_connections = 8;
   size_t body_bytes_in_flight_max = 256u << 20;  // body bytes buffered for all requests at once
+  // Of those, what one client may hold (Handler::BodyOwner: its token, else its address): one
+  // client trickling the last bytes of many large bodies must not hold the budget of all.
+  size_t body_bytes_per_owner_max = 32u << 20;
   size_t keep_alive_requests_max = 100000;
   size_t stream_buffer_bytes_max = 256 * 1024;  // unsent bytes of a stream before disconnecting it
   // Bytes of answers that clients have not taken yet, all connections together. An answer the
@@ -139,6 +142,12 @@ class Handler {
   }
   // Whether the route of `head` may be served on a reserve connection.
   virtual bool Reserved(const Request& head) = 0;
+  // Whose body this is, for ServerOptions::body_bytes_per_owner_max (after Screen passed it); ""
+  // counts it under the client's address. Called on an event loop.
+  virtual std::string BodyOwner(const Request& head) {
+    (void)head;
+    return {};
+  }
   // Serves a complete request, answering through `exchange` exactly once. Called on an event loop:
   // anything that may block belongs on another thread.
   virtual void Handle(Request request, Exchange exchange) = 0;

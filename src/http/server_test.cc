@@ -219,6 +219,23 @@ TEST(HttpServerTest, ThePerAddressLimitCountsAnIpv6ClientByItsSlash64) {
   EXPECT_NE(key(AF_INET6, "2001:db8:1:2::1"), key(AF_INET6, "2001:db8:1:3::1"));
 }
 
+// One client holds at most its share of the body budget: a second body that would take it beyond
+// is refused 429 while the first is still arriving, and the first is served.
+TEST(HttpServerTest, OneClientHoldsAtMostItsShareOfTheBodyBudget) {
+  ServerOptions options;
+  options.body_bytes_per_owner_max = 1000;
+  RunningServer server(options);
+  Client first(server.port());
+  ASSERT_TRUE(first.Send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n" + std::string(700, 'a')));
+  WaitFor([&] { return server.stats().connections_open.load() == 1; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // its 700 bytes are read
+  Client second(server.port());
+  ASSERT_TRUE(second.Send("POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 1000\r\n\r\n" + std::string(700, 'b')));
+  EXPECT_NE(second.ReadUntil("\r\n\r\n").find("429"), std::string::npos);
+  ASSERT_TRUE(first.Send(std::string(300, 'a')));
+  EXPECT_NE(first.ReadUntil(std::string(1000, 'a')).find("200 OK"), std::string::npos);
+}
+
 TEST(HttpServerTest, TheReserveServesOnlyReservedRoutesWhenEveryConnectionIsBusy) {
   ServerOptions options;
   options.connections_max = 1;
