@@ -36,7 +36,9 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
       bonded_recorded_fen += slice.amounts.value_fen;
     }
     if (slice.status == Status::kTaxFree) {
-      tax_free_value_fen += slice.amounts.value_fen;
+      // What the admission exempted: its value, or for goods processed from tax-free goods the
+      // imported value they hold (mainland materials added in the zone were never exempted).
+      tax_free_value_fen += slice.processed ? slice.amounts.imported_input_fen : slice.amounts.value_fen;
       any_tax_free = true;
     }
     recorded_fen += slice.amounts.value_fen;

@@ -143,10 +143,10 @@ Decision DecideProcess(const GoodsContext& context, const ProcessBody& body) {
   for (size_t i = 0; i < body.inputs.size(); ++i) {
     const SkuQuantity& input = body.inputs[i];
     int64_t free =
-        planner.FreeQuantity(body.declarant, input.sku, ledger::StatusPreference::Free());
+        planner.FreeQuantity(body.declarant, input.sku, ledger::StatusPreference::TaxFreeLast());
     bool too_many = false;
     if (!planner.Take(body.declarant, input.sku, input.quantity_milli,
-                      ledger::StatusPreference::Free(), &slices,
+                      ledger::StatusPreference::TaxFreeLast(), &slices,
                       ledger::kParentsPerLotMax, &too_many)) {
       if (too_many) {  // the walk stopped at the bound
         return RejectedDecision(context.command, "ledger.limit-exceeded",
