@@ -25,7 +25,8 @@ std::string FormatShare(int64_t numerator, int64_t denominator) {
 
 LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& item,
                                    int64_t value_fen, int64_t quantity_milli,
-                                   const std::vector<AssessedSlice>& slices, size_t line_number) {
+                                   const std::vector<AssessedSlice>& slices, size_t line_number,
+                                   const policy::TariffRow* tax_free_tariff) {
   LineAssessment out;
   int64_t bonded_milli = 0, bonded_recorded_fen = 0, tax_free_value_fen = 0, inputs_fen = 0;
   int64_t recorded_fen = 0;  // of every slice, whatever its status
@@ -113,6 +114,21 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
   }
   out.import_vat_fen =
       MulDivRoundHalfUp(out.base_fen + out.customs_duty_fen, tariff->vat_ppm, kRateOne);
+  // Tax-free goods admitted as an item of other rates (processed since into the declared item)
+  // pay what their admission exempted, at the admitted item's rates: the bonded share as above,
+  // the tax-free share apart.
+  if (tax_free_tariff != nullptr && tax_free_value_fen > 0 &&
+      (tax_free_tariff->customs_duty_ppm != tariff->customs_duty_ppm ||
+       tax_free_tariff->vat_ppm != tariff->vat_ppm)) {
+    const int64_t bonded_duty =
+        MulDivRoundHalfUp(bonded_base, tariff->customs_duty_ppm, kRateOne) - out.exempted_duty_fen;
+    const int64_t free_duty =
+        MulDivRoundHalfUp(tax_free_value_fen, tax_free_tariff->customs_duty_ppm, kRateOne);
+    out.customs_duty_fen = bonded_duty + free_duty;
+    out.import_vat_fen =
+        MulDivRoundHalfUp(bonded_base + bonded_duty, tariff->vat_ppm, kRateOne) +
+        MulDivRoundHalfUp(tax_free_value_fen + free_duty, tax_free_tariff->vat_ppm, kRateOne);
+  }
   return out;
 }
 

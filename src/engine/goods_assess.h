@@ -43,9 +43,12 @@ struct LineAssessment {
 
 // `line_number` is 1-based and only used in the notes. CHECKs that the profile has a tariff row for
 // the item (the loader guarantees a "*" row when the second line is taxed).
+// `tax_free_tariff`, when given, is the row the tax-free slices' admission was exempted under (the
+// items they were admitted as): their share pays at its rates, not at the declared item's.
 LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& item,
                                    int64_t value_fen, int64_t quantity_milli,
-                                   const std::vector<AssessedSlice>& slices, size_t line_number);
+                                   const std::vector<AssessedSlice>& slices, size_t line_number,
+                                   const policy::TariffRow* tax_free_tariff = nullptr);
 
 // The duty and VAT a tax-free admission does not pay: both computed on the admission value.
 int64_t ExemptedAtAdmission(const policy::Profile& profile, const Item& item, int64_t value_fen);

@@ -217,6 +217,7 @@ class DeclareBuilder {
   void PlanInbound(const RuleFindings& findings, bool held);
   void PlanOutbound(std::vector<Reason>* rejections);
   void Assess(size_t line, const std::vector<ledger::Slice>& slices);
+  const policy::TariffRow* TaxFreeTariff(const std::vector<ledger::Slice>& slices) const;
   void CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
                          std::vector<Reason>* rejections) const;
   void CheckTaxFreeTransfer(size_t line, const std::vector<ledger::Slice>& slices,
@@ -541,6 +542,35 @@ void DeclareBuilder::CheckTaxFreeTransfer(size_t line, const std::vector<ledger:
            "(or leave paying the taxes exempted)"});
 }
 
+// The tariff row tax-free slices were exempted under: of the items their tax-free admissions were
+// of (the lots they were processed or transferred from, up to kLotsMax), the one of the highest
+// duty. nullptr when no slice is tax-free or none of their admissions is found.
+const policy::TariffRow* DeclareBuilder::TaxFreeTariff(const std::vector<ledger::Slice>& slices) const {
+  constexpr size_t kLotsMax = 1024;
+  const ledger::Ledger& ledger = context_.state.goods.ledger;
+  std::vector<uint64_t> stack;
+  for (const ledger::Slice& slice : slices) {
+    if (ledger.FindLot(slice.lot)->status == Status::kTaxFree) stack.push_back(slice.lot);
+  }
+  std::set<uint64_t> seen;
+  const policy::TariffRow* found = nullptr;
+  while (!stack.empty() && seen.size() < kLotsMax) {
+    const uint64_t id = stack.back();
+    stack.pop_back();
+    if (!seen.insert(id).second) continue;
+    const ledger::Lot* lot = ledger.FindLot(id);
+    if (lot == nullptr) continue;
+    for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
+    if (lot->spec.source != ledger::LotSource::kFirstLineIn || lot->spec.release_status != Status::kTaxFree) {
+      continue;
+    }
+    const Item* item = context_.state.FindItem(lot->spec.sku);
+    const policy::TariffRow* row = item == nullptr ? nullptr : context_.profile.FindTariff(item->hs_code);
+    if (row != nullptr && (found == nullptr || row->customs_duty_ppm > found->customs_duty_ppm)) found = row;
+  }
+  return found;
+}
+
 void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slices) {
   std::vector<AssessedSlice> assessed;
   for (const ledger::Slice& slice : slices) {
@@ -550,7 +580,7 @@ void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slice
   const DeclarationLine& declared = body_.lines[line];
   LineAssessment result =
       AssessSecondLineOut(context_.profile, *facts_[line].item, facts_[line].value_fen,
-                          declared.quantity_milli, assessed, line + 1);
+                          declared.quantity_milli, assessed, line + 1, TaxFreeTariff(slices));
   notes_.insert(notes_.end(), result.notes.begin(), result.notes.end());
   if (!result.taxed) return;
   assessed_ = true;
