@@ -217,6 +217,10 @@ TEST(TokenRoutesTest, AnAdminCreatesListsAndRevokesTokens) {
   Service service(options);
   httplib::Client client = service.Client();
   EXPECT_EQ(client.Get("/v1/tokens", service.Auth("officer"))->status, 403);
+  auto head = client.Head("/v1/tokens", service.Auth("admin"));
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200) << "HEAD answers as GET does";
+  EXPECT_TRUE(head->body.empty());
   EXPECT_EQ(
       client.Post("/v1/tokens", service.Auth("officer"), R"({"role":"admin"})", "application/json")
           ->status,

@@ -1365,7 +1365,7 @@ Reply Server::Impl::EndSession(Call& call) {
 
 void Server::Impl::TokenRoute(CallPtr call, const std::vector<std::string_view>& path) {
   const std::string method = call->request.method;
-  bool list = method == "GET" && path.size() == 2;
+  bool list = (method == "GET" || method == "HEAD") && path.size() == 2;
   bool create = method == "POST" && path.size() == 2;
   bool revoke = method == "DELETE" && path.size() == 3;
   if (!list && !create && !revoke) return Finish(*call, ErrorReply(404, "not_found", "no such route"));
