@@ -429,34 +429,27 @@ void DeclareBuilder::CheckTakenOrigins(size_t line, const std::vector<ledger::Sl
   constexpr size_t kOriginLotsMax = 4096;
   const ledger::Ledger& ledger = context_.state.goods.ledger;
   const DeclarationLine& declared = body_.lines[line];
-  std::vector<uint64_t> stack;
-  std::set<uint64_t> seen;
-  for (const ledger::Slice& slice : slices) stack.push_back(slice.lot);
+  std::vector<uint64_t> taken;
+  for (const ledger::Slice& slice : slices) taken.push_back(slice.lot);
   // Each origin, production date and sku the goods came in with, and the first lot that has it.
   std::map<std::tuple<std::string, std::optional<Date>, std::string>, uint64_t> origins;
   std::map<std::string, uint64_t> overages;  // sku -> a lot of it a stocktake found: origin unknown
-  while (!stack.empty() && seen.size() < kOriginLotsMax) {
-    const uint64_t id = stack.back();
-    stack.pop_back();
-    if (!seen.insert(id).second) continue;
-    const ledger::Lot* lot = ledger.FindLot(id);
-    if (lot == nullptr) continue;
-    for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
-    if (lot->spec.source == ledger::LotSource::kOverage) overages.emplace(lot->spec.sku, id);
-    const std::string& origin = lot->spec.origin;
-    if (origin.empty() || (origin == declared.origin && lot->spec.produced_on == declared.produced_on &&
-                           lot->spec.sku == declared.sku)) {
-      continue;  // nothing recorded, or judged already as declared
-    }
-    origins.emplace(std::make_tuple(origin, lot->spec.produced_on, lot->spec.sku), id);
-  }
-  while (!stack.empty() && seen.count(stack.back()) != 0) stack.pop_back();
+  const bool whole = ledger::VisitHistory(
+      ledger, std::move(taken), kOriginLotsMax, [&](uint64_t id, const ledger::Lot& lot) {
+        if (lot.spec.source == ledger::LotSource::kOverage) overages.emplace(lot.spec.sku, id);
+        const std::string& origin = lot.spec.origin;
+        if (origin.empty() || (origin == declared.origin && lot.spec.produced_on == declared.produced_on &&
+                               lot.spec.sku == declared.sku)) {
+          return;  // nothing recorded, or judged already as declared
+        }
+        origins.emplace(std::make_tuple(origin, lot.spec.produced_on, lot.spec.sku), id);
+      });
   std::set<std::string> found;  // rule ids already given, for this line or by the declared facts
   for (const Reason& reason : *rejections) found.insert(reason.rule);
   // Goods of unknown origin: judged as any origin a ban names. Beyond the walk's bound, as the
   // line's item (what they were is not known either); an overage, as the item it was counted as.
   std::vector<std::pair<const Item*, std::string>> unknown;  // item, why
-  if (!stack.empty()) {
+  if (!whole) {
     unknown.emplace_back(facts_[line].item, "the goods' history is longer than " +
                                                 std::to_string(kOriginLotsMax) +
                                                 " lots and cannot be shown to be outside the ban");
@@ -548,26 +541,19 @@ void DeclareBuilder::CheckTaxFreeTransfer(size_t line, const std::vector<ledger:
 const policy::TariffRow* DeclareBuilder::TaxFreeTariff(const std::vector<ledger::Slice>& slices) const {
   constexpr size_t kLotsMax = 1024;
   const ledger::Ledger& ledger = context_.state.goods.ledger;
-  std::vector<uint64_t> stack;
+  std::vector<uint64_t> tax_free;
   for (const ledger::Slice& slice : slices) {
-    if (ledger.FindLot(slice.lot)->status == Status::kTaxFree) stack.push_back(slice.lot);
+    if (ledger.FindLot(slice.lot)->status == Status::kTaxFree) tax_free.push_back(slice.lot);
   }
-  std::set<uint64_t> seen;
   const policy::TariffRow* found = nullptr;
-  while (!stack.empty() && seen.size() < kLotsMax) {
-    const uint64_t id = stack.back();
-    stack.pop_back();
-    if (!seen.insert(id).second) continue;
-    const ledger::Lot* lot = ledger.FindLot(id);
-    if (lot == nullptr) continue;
-    for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
-    if (lot->spec.source != ledger::LotSource::kFirstLineIn || lot->spec.release_status != Status::kTaxFree) {
-      continue;
+  ledger::VisitHistory(ledger, std::move(tax_free), kLotsMax, [&](uint64_t, const ledger::Lot& lot) {
+    if (lot.spec.source != ledger::LotSource::kFirstLineIn || lot.spec.release_status != Status::kTaxFree) {
+      return;
     }
-    const Item* item = context_.state.FindItem(lot->spec.sku);
+    const Item* item = context_.state.FindItem(lot.spec.sku);
     const policy::TariffRow* row = item == nullptr ? nullptr : context_.profile.FindTariff(item->hs_code);
     if (row != nullptr && (found == nullptr || row->customs_duty_ppm > found->customs_duty_ppm)) found = row;
-  }
+  });
   return found;
 }
 

@@ -82,23 +82,15 @@ void CheckOutputsAgainstHistory(const ledger::Ledger& ledger, const ProcessBody&
                                 const std::vector<ledger::Slice>& slices,
                                 std::vector<Reason>* rejections) {
   constexpr size_t kHistoryLotsMax = 4096;
-  std::vector<uint64_t> stack;
-  std::set<uint64_t> seen;
+  std::vector<uint64_t> parents;
   for (const ledger::Slice& slice : slices) {
     const ledger::Lot* lot = ledger.FindLot(slice.lot);
     if (lot == nullptr) continue;
-    for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
+    for (const ledger::LotParent& parent : lot->spec.parents) parents.push_back(parent.lot);
   }
   std::map<std::string, uint64_t> earlier;  // sku the goods had before -> a lot that had it
-  while (!stack.empty() && seen.size() < kHistoryLotsMax) {
-    const uint64_t id = stack.back();
-    stack.pop_back();
-    if (!seen.insert(id).second) continue;
-    const ledger::Lot* lot = ledger.FindLot(id);
-    if (lot == nullptr) continue;
-    earlier.emplace(lot->spec.sku, id);
-    for (const ledger::LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
-  }
+  ledger::VisitHistory(ledger, std::move(parents), kHistoryLotsMax,
+                       [&](uint64_t id, const ledger::Lot& lot) { earlier.emplace(lot.spec.sku, id); });
   for (size_t o = 0; o < body.outputs.size(); ++o) {
     auto it = earlier.find(body.outputs[o].sku);
     if (it == earlier.end()) continue;

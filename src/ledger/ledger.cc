@@ -156,6 +156,23 @@ StatusPreference StatusPreference::OutOfCustody() {
   return p;
 }
 
+bool VisitHistory(const Ledger& ledger, std::vector<uint64_t> start, size_t lots_max,
+                  const std::function<void(uint64_t id, const Lot& lot)>& visit) {
+  std::vector<uint64_t>& stack = start;
+  std::set<uint64_t> seen;
+  while (!stack.empty() && seen.size() < lots_max) {
+    const uint64_t id = stack.back();
+    stack.pop_back();
+    if (!seen.insert(id).second) continue;
+    const Lot* lot = ledger.FindLot(id);
+    if (lot == nullptr) continue;
+    for (const LotParent& parent : lot->spec.parents) stack.push_back(parent.lot);
+    visit(id, *lot);
+  }
+  while (!stack.empty() && seen.count(stack.back()) != 0) stack.pop_back();
+  return stack.empty();
+}
+
 // ---- Reads ----
 
 const Lot* Ledger::FindLot(uint64_t id) const {

@@ -37,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -340,6 +341,13 @@ struct StatusPreference {
   static StatusPreference OutOfCustody();
   bool Allows(Status status) const { return rank[static_cast<int>(status)] >= 0; }
 };
+
+// Visits the lots `start` names and every lot they were made or transferred from (their parents,
+// and theirs), each once, at most `lots_max` of them, latest first. True when the whole history
+// was visited; false when the bound stopped the walk with lots left. Ids the ledger does not hold
+// are skipped.
+bool VisitHistory(const Ledger& ledger, std::vector<uint64_t> start, size_t lots_max,
+                  const std::function<void(uint64_t id, const Lot& lot)>& visit);
 
 // Planner: decides what a document would take from the ledger without changing it, so that Decide
 // stays pure. It remembers what it has already planned (several lines of one declaration may draw
