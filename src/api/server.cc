@@ -307,8 +307,7 @@ struct Server::Impl : http::Handler {
   bool Reserved(const http::Request& head) override;
   void Handle(http::Request request, http::Exchange exchange) override;
   http::Response Refuse(const http::Request& head, const http::ParseError& error) override;
-  std::optional<http::ParseError> Screen(const http::Request& head) override;
-  std::string BodyOwner(const http::Request& head) override;
+  std::optional<http::ParseError> Screen(const http::Request& head, std::string* owner) override;
   // The commands a loop's turn submits wake the writer once, at the turn's end.
   void TurnStarted() override { store::Writer::DeferWakes(); }
   void TurnEnded() override { store::Writer::WakeDeferred(); }
@@ -417,13 +416,13 @@ bool Server::Impl::Reserved(const http::Request& head) {
   return (head.method == "GET" || head.method == "HEAD") && (head.path == "/healthz" || head.path == "/metrics");
 }
 
-std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head) {
+std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head, std::string* owner) {
   // Sign-in sends its token in the body; every other route that takes a body needs credentials,
   // checked here before the body is read (and by the handler again after). A token table that
-  // cannot be read is left to the handler to answer.
-  if (RouteTemplate("", head.path, static_cast<bool>(options.static_files)) == "/v1/session") {
-    return std::nullopt;
-  }
+  // cannot be read is left to the handler to answer. A sign-in's body is counted under its
+  // client's address, any other under its token.
+  const std::string route = RouteTemplate("", head.path, static_cast<bool>(options.static_files));
+  if (route == "/v1/session") return std::nullopt;
   std::string token_id;
   auto checked = Credentials(head, &token_id);
   const http::ParseError* error = std::get_if<http::ParseError>(&checked);
@@ -431,31 +430,21 @@ std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head) 
     if (error->status == 503) return std::nullopt;
     return *error;
   }
+  const Principal& principal = std::get<Principal>(checked);
   // A token that may not submit to the zone of a commands route is refused before its body too
   // (an auditor's upload would otherwise hold the shared body budget for nothing), and so is any
   // but an admin's on the admins' routes (tokens, what-if).
-  const std::vector<std::string_view> path = SplitPath(head.path);
-  const std::string route = RouteTemplate("", head.path, static_cast<bool>(options.static_files));
-  if ((route == "/v1/tokens" || route == "/v1/zones/{zone}/whatif") &&
-      std::get<Principal>(checked).role != Role::kAdmin) {
+  if ((route == "/v1/tokens" || route == "/v1/zones/{zone}/whatif") && principal.role != Role::kAdmin) {
     return http::ParseError{403, "forbidden", "this route is for admins"};
   }
-  if (path.size() == 4 && path[0] == "v1" && path[1] == "zones" && path[3] == "commands") {
-    if (Status allowed = AllowSubmit(std::get<Principal>(checked), std::string(path[2])); !allowed) {
+  if (route == "/v1/zones/{zone}/commands") {
+    const std::vector<std::string_view> path = SplitPath(head.path);
+    if (Status allowed = AllowSubmit(principal, std::string(path[2])); !allowed) {
       return http::ParseError{403, "forbidden", allowed.message()};
     }
   }
+  *owner = "token:" + principal.token_id;
   return std::nullopt;
-}
-
-// A body is counted against its token's share of the body budget; a sign-in's (no token yet) is
-// counted under its client's address.
-std::string Server::Impl::BodyOwner(const http::Request& head) {
-  if (RouteTemplate("", head.path, static_cast<bool>(options.static_files)) == "/v1/session") return {};
-  std::string token_id;
-  auto checked = Credentials(head, &token_id);
-  if (const Principal* principal = std::get_if<Principal>(&checked)) return "token:" + principal->token_id;
-  return {};
 }
 
 http::Response Server::Impl::Refuse(const http::Request& head, const http::ParseError& error) {

@@ -125,7 +125,7 @@ struct Connection {
   bool linger = false;          // after the response being written: lingering close
   bool stream_closing = false;  // close once `out` is written
   size_t body_reserved = 0;
-  std::string body_owner;  // whose body_reserved bytes are (Handler::BodyOwner, or the address)
+  std::string body_owner;  // whose body_reserved bytes are (Handler::Screen's owner, or the address)
 };
 
 struct Message {
@@ -656,12 +656,12 @@ bool Loop::Advance(Connection& c) {
       }
       const size_t body_limit = server_.handler.BodyLimit(head);
       if (body_limit > 0) {
-        if (std::optional<ParseError> refusal = server_.handler.Screen(head)) {
+        std::string owner;
+        if (std::optional<ParseError> refusal = server_.handler.Screen(head, &owner)) {
           parser.Fail(std::move(*refusal));
           return Advance(c);
         }
-        c.body_owner = server_.handler.BodyOwner(head);
-        if (c.body_owner.empty()) c.body_owner = c.limit_key;
+        c.body_owner = owner.empty() ? c.limit_key : std::move(owner);
       }
       parser.ReadBody(body_limit);
       if (parser.state() == RequestParser::State::kBody) {

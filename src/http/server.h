@@ -57,7 +57,7 @@ struct ServerOptions {
   size_t connections_per_address_max = 256;
   size_t reserve_connections = 8;
   size_t body_bytes_in_flight_max = 256u << 20;  // body bytes buffered for all requests at once
-  // Of those, what one client may hold (Handler::BodyOwner: its token, else its address): one
+  // Of those, what one client may hold (Handler::Screen's owner: its token, else its address): one
   // client trickling the last bytes of many large bodies must not hold the budget of all.
   size_t body_bytes_per_owner_max = 32u << 20;
   size_t keep_alive_requests_max = 100000;
@@ -135,19 +135,16 @@ class Handler {
   virtual size_t BodyLimit(const Request& head) = 0;
   // Screens a request whose route takes a body before any byte of the body is read (and before a
   // 100 Continue): an error refuses it at once (the connection closes after the answer), so that a
-  // client without credentials cannot hold the shared body budget. Called on an event loop.
-  virtual std::optional<ParseError> Screen(const Request& head) {
+  // client without credentials cannot hold the shared body budget. When it passes, `owner` may
+  // name whose body it is, for ServerOptions::body_bytes_per_owner_max ("" counts it under the
+  // client's address). Called on an event loop.
+  virtual std::optional<ParseError> Screen(const Request& head, std::string* owner) {
     (void)head;
+    (void)owner;
     return std::nullopt;
   }
   // Whether the route of `head` may be served on a reserve connection.
   virtual bool Reserved(const Request& head) = 0;
-  // Whose body this is, for ServerOptions::body_bytes_per_owner_max (after Screen passed it); ""
-  // counts it under the client's address. Called on an event loop.
-  virtual std::string BodyOwner(const Request& head) {
-    (void)head;
-    return {};
-  }
   // Serves a complete request, answering through `exchange` exactly once. Called on an event loop:
   // anything that may block belongs on another thread.
   virtual void Handle(Request request, Exchange exchange) = 0;
