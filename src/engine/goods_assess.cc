@@ -26,7 +26,8 @@ std::string FormatShare(int64_t numerator, int64_t denominator) {
 LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& item,
                                    int64_t value_fen, int64_t quantity_milli,
                                    const std::vector<AssessedSlice>& slices, size_t line_number,
-                                   const policy::TariffRow* tax_free_tariff) {
+                                   const policy::TariffRow* tax_free_tariff,
+                                   bool inputs_value_known) {
   LineAssessment out;
   int64_t bonded_milli = 0, bonded_recorded_fen = 0, tax_free_value_fen = 0, inputs_fen = 0;
   int64_t recorded_fen = 0;  // of every slice, whatever its status
@@ -82,7 +83,13 @@ LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& i
                              "and VAT are due on the admission value CNY " +
                              FormatMoney(tax_free_value_fen)});
   }
-  if (profile.goods.value_added_exemption_ppm && all_processed) {
+  if (profile.goods.value_added_exemption_ppm && all_processed && !inputs_value_known) {
+    out.notes.push_back({"goods.value-added-unknown",
+                         LinePrefix(line_number) + item.sku +
+                             " was processed from goods the ledger records no customs value for "
+                             "(an overage a stocktake found): its value added cannot be told, "
+                             "customs duty due"});
+  } else if (profile.goods.value_added_exemption_ppm && all_processed) {
     int64_t threshold = *profile.goods.value_added_exemption_ppm;
     __int128 added = static_cast<__int128>(value_fen) - inputs_fen;
     bool exempt = added * kRateOne >= static_cast<__int128>(threshold) * value_fen;

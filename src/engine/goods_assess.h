@@ -45,10 +45,15 @@ struct LineAssessment {
 // the item (the loader guarantees a "*" row when the second line is taxed).
 // `tax_free_tariff`, when given, is the row the tax-free slices' admission was exempted under (the
 // items they were admitted as): their share pays at its rates, not at the declared item's.
+// `inputs_value_known` false: the processed goods were made (somewhere in their history) from goods
+// the ledger records no value for, an overage a stocktake found, or from a history longer than the
+// walk that looks for one: their value added cannot be told and the value-added rule does not
+// exempt them (goods.value-added-unknown).
 LineAssessment AssessSecondLineOut(const policy::Profile& profile, const Item& item,
                                    int64_t value_fen, int64_t quantity_milli,
                                    const std::vector<AssessedSlice>& slices, size_t line_number,
-                                   const policy::TariffRow* tax_free_tariff = nullptr);
+                                   const policy::TariffRow* tax_free_tariff = nullptr,
+                                   bool inputs_value_known = true);
 
 // The duty and VAT a tax-free admission does not pay: both computed on the admission value.
 int64_t ExemptedAtAdmission(const policy::Profile& profile, const Item& item, int64_t value_fen);

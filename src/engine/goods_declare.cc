@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "base/check.h"
 #include "base/decimal.h"
@@ -217,7 +218,9 @@ class DeclareBuilder {
   void PlanInbound(const RuleFindings& findings, bool held);
   void PlanOutbound(std::vector<Reason>* rejections);
   void Assess(size_t line, const std::vector<ledger::Slice>& slices);
+  void AssessLinesOfOneSku();
   const policy::TariffRow* TaxFreeTariff(const std::vector<ledger::Slice>& slices) const;
+  bool InputsValueKnown(const std::vector<ledger::Slice>& slices) const;
   void CheckTakenOrigins(size_t line, const std::vector<ledger::Slice>& slices,
                          std::vector<Reason>* rejections) const;
   void CheckTaxFreeTransfer(size_t line, const std::vector<ledger::Slice>& slices,
@@ -238,6 +241,9 @@ class DeclareBuilder {
   std::vector<ledger::Slice> slices_;  // outbound: every line's slices, in line order
   std::vector<Status> line_status_;    // inbound: status per line
   std::vector<GoodsLineRecord> line_taxes_;
+  // Second line out, per line: the slices it was assessed on (none when it was not) and its base.
+  std::vector<std::vector<AssessedSlice>> line_assessed_;
+  std::vector<int64_t> line_base_;
   std::vector<Reason> notes_;  // reasons that shaped an accepted decision
   Assessment assessment_;
   bool assessed_ = false;
@@ -411,6 +417,7 @@ void DeclareBuilder::PlanOutbound(std::vector<Reason>* rejections) {
     }
     slices_.insert(slices_.end(), slices.begin(), slices.end());
   }
+  if (rejections->empty()) AssessLinesOfOneSku();
 }
 
 // The profile's bans judge the goods a line takes, not only what the line says of them: each lot
@@ -557,6 +564,26 @@ const policy::TariffRow* DeclareBuilder::TaxFreeTariff(const std::vector<ledger:
   return found;
 }
 
+// False when processed goods were made from an overage a stocktake found (it has no recorded
+// value, so counted as no imported input it would make the whole output "value added" under the
+// 30% rule), or when their history is longer than the walk's bound (fail closed, as the bans do).
+// Only asked where the value-added rule could exempt: every slice processed.
+bool DeclareBuilder::InputsValueKnown(const std::vector<ledger::Slice>& slices) const {
+  constexpr size_t kLotsMax = 4096;
+  const ledger::Ledger& ledger = context_.state.goods.ledger;
+  if (!context_.profile.goods.value_added_exemption_ppm) return true;
+  std::vector<uint64_t> start;
+  for (const ledger::Slice& slice : slices) {
+    if (!ledger.FindLot(slice.lot)->spec.processed) return true;  // no exemption to judge
+    start.push_back(slice.lot);
+  }
+  bool overage = false;
+  bool whole = ledger::VisitHistory(ledger, std::move(start), kLotsMax, [&](uint64_t, const ledger::Lot& lot) {
+    overage |= lot.spec.source == ledger::LotSource::kOverage;
+  });
+  return whole && !overage;
+}
+
 void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slices) {
   std::vector<AssessedSlice> assessed;
   for (const ledger::Slice& slice : slices) {
@@ -566,8 +593,13 @@ void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slice
   const DeclarationLine& declared = body_.lines[line];
   LineAssessment result =
       AssessSecondLineOut(context_.profile, *facts_[line].item, facts_[line].value_fen,
-                          declared.quantity_milli, assessed, line + 1, TaxFreeTariff(slices));
+                          declared.quantity_milli, assessed, line + 1, TaxFreeTariff(slices),
+                          InputsValueKnown(slices));
   notes_.insert(notes_.end(), result.notes.begin(), result.notes.end());
+  line_assessed_.resize(body_.lines.size());
+  line_base_.resize(body_.lines.size());
+  line_assessed_[line] = std::move(assessed);
+  line_base_[line] = result.base_fen;
   if (!result.taxed) return;
   assessed_ = true;
   line_taxes_[line].customs_duty_fen = result.customs_duty_fen;
@@ -575,6 +607,82 @@ void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slice
   line_taxes_[line].exempted_fen = result.exempted_duty_fen;
   assessment_.customs_duty_fen += result.customs_duty_fen;
   assessment_.import_vat_fen += result.import_vat_fen;
+}
+
+// The lines of one sku are assessed together too. The share of a sale that bonded goods owe on is
+// judged within a line (AssessSecondLineOut), so one sale split into a line taking the bonded goods
+// at a low value and a line taking domestic goods at the rest would pay on the low value alone.
+// When the lines of an sku, taken as one line, give a larger tax base than the sum of their own,
+// the duty and VAT of the pooled line replace theirs: the difference is added to the first of them
+// that takes goods owing duty (goods.lines-pooled). Lines of one sku declared honestly, each at its own goods' value, give the
+// same base either way and are left as they are.
+void DeclareBuilder::AssessLinesOfOneSku() {
+  if (line_assessed_.empty()) return;
+  std::vector<std::vector<size_t>> groups;  // lines of one sku, in the order of their first line
+  std::unordered_map<std::string_view, size_t> group_of;
+  for (size_t i = 0; i < body_.lines.size(); ++i) {
+    if (line_assessed_[i].empty()) continue;
+    auto [it, added] = group_of.emplace(body_.lines[i].sku, groups.size());
+    if (added) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+  for (const std::vector<size_t>& lines : groups) {
+    const std::string& sku = body_.lines[lines[0]].sku;
+    if (lines.size() < 2) continue;
+    std::vector<AssessedSlice> slices;
+    std::vector<ledger::Slice> taken;  // for the tax-free slices' tariff row
+    int64_t value_fen = 0, quantity_milli = 0, base_fen = 0, duty_fen = 0, vat_fen = 0;
+    for (size_t i : lines) {
+      slices.insert(slices.end(), line_assessed_[i].begin(), line_assessed_[i].end());
+      value_fen += facts_[i].value_fen;
+      quantity_milli += body_.lines[i].quantity_milli;
+      base_fen += line_base_[i];
+      duty_fen += line_taxes_[i].customs_duty_fen;
+      vat_fen += line_taxes_[i].import_vat_fen;
+    }
+    for (const ledger::Slice& slice : slices_) {
+      const ledger::Lot& lot = *context_.state.goods.ledger.FindLot(slice.lot);
+      if (lot.spec.sku == sku) taken.push_back(slice);
+    }
+    LineAssessment pooled = AssessSecondLineOut(context_.profile, *facts_[lines[0]].item, value_fen,
+                                                quantity_milli, slices, lines[0] + 1,
+                                                TaxFreeTariff(taken), InputsValueKnown(taken));
+    const int64_t extra_duty = pooled.customs_duty_fen - duty_fen;
+    const int64_t extra_vat = pooled.import_vat_fen - vat_fen;
+    if (!pooled.taxed || pooled.base_fen <= base_fen || extra_duty < 0 || extra_vat < 0 ||
+        extra_duty + extra_vat == 0) {
+      continue;
+    }
+    std::string numbers;
+    for (size_t i : lines) numbers += (numbers.empty() ? "" : ", ") + std::to_string(i + 1);
+    size_t target = lines[0];  // the first line taking goods that owe (bonded or tax-free)
+    for (size_t i : lines) {
+      bool owes = false;
+      for (const AssessedSlice& slice : line_assessed_[i]) {
+        owes |= slice.status == Status::kBonded || slice.status == Status::kTaxFree;
+      }
+      if (owes) {
+        target = i;
+        break;
+      }
+    }
+    GoodsLineRecord& first = line_taxes_[target];
+    first.customs_duty_fen += extra_duty;
+    first.import_vat_fen += extra_vat;
+    int64_t exempted_fen = 0;
+    for (size_t i : lines) exempted_fen += line_taxes_[i].exempted_fen;
+    first.exempted_fen += pooled.exempted_duty_fen - exempted_fen;
+    assessment_.customs_duty_fen += extra_duty;
+    assessment_.import_vat_fen += extra_vat;
+    assessed_ = true;
+    notes_.push_back({"goods.lines-pooled",
+                      "lines " + numbers + " of " + sku +
+                          " are one sale of CNY " + FormatMoney(value_fen) +
+                          ": assessed together on a base of CNY " + FormatMoney(pooled.base_fen) +
+                          " (CNY " + FormatMoney(base_fen) + " line by line); duty CNY " +
+                          FormatMoney(extra_duty) + " and import VAT CNY " + FormatMoney(extra_vat) +
+                          " added to line " + std::to_string(target + 1)});
+  }
 }
 
 void DeclareBuilder::FinishPlan(bool held) {
