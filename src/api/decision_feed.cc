@@ -1,5 +1,7 @@
 #include "api/decision_feed.h"
 
+#include <pthread.h>
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -26,7 +28,10 @@ DecisionFeed::DecisionFeed(const std::string& zones_json, DecisionFeedOptions op
       }
     }
   }
-  thread_ = std::thread([this] { Heartbeat(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tl-feed");
+    Heartbeat();
+  });
 }
 
 DecisionFeed::~DecisionFeed() { Stop(); }

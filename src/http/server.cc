@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <pthread.h>
+
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -1052,7 +1054,10 @@ void Server::Run() {
   std::lock_guard<std::mutex> lock(impl_->run_mutex);
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl_->loops.size(); ++i) {
-    threads.emplace_back([loop = impl_->loops[i]] { loop->Run(); });
+    threads.emplace_back([loop = impl_->loops[i]] {
+      pthread_setname_np(pthread_self(), "tl-http");
+      loop->Run();
+    });
   }
   impl_->loops[0]->Run();
   for (std::thread& thread : threads) thread.join();

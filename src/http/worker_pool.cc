@@ -1,12 +1,17 @@
 #include "http/worker_pool.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace twoline::http {
 
 WorkerPool::WorkerPool(size_t threads, size_t queue_max) : queue_max_(queue_max) {
   for (size_t i = 0; i < std::max<size_t>(1, threads); ++i)
-    threads_.emplace_back([this] { Work(); });
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "tl-worker");
+      Work();
+    });
 }
 
 WorkerPool::~WorkerPool() { Stop(); }

@@ -1,5 +1,7 @@
 #include "store/checkpointer.h"
 
+#include <pthread.h>
+
 #include <ctime>
 
 #include "base/check.h"
@@ -12,7 +14,10 @@ Checkpointer::Checkpointer(Store& store, CheckpointPolicy policy,
                            std::function<void(const std::string&)> log)
     : store_(store), policy_(std::move(policy)), log_(std::move(log)) {
   CHECK(policy_.signer != nullptr);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tl-checkpoint");
+    Run();
+  });
 }
 
 Checkpointer::~Checkpointer() { Stop(); }

@@ -1,11 +1,16 @@
 #include "store/committer.h"
 
+#include <pthread.h>
+
 #include <chrono>
 
 namespace twoline::store {
 
 Committer::Committer(Store& store, Histogram* seconds) : store_(store), seconds_(seconds) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tl-commit");
+    Run();
+  });
 }
 
 Committer::~Committer() {

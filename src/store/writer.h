@@ -26,15 +26,16 @@
 //
 // Read models under load. A batch's journal entries are durable before its answers, always. Its
 // read-model rows (presence, person and crossing views, balances, declarations) go into the same
-// transaction, with every row left by earlier batches, when the batch holds a single request: at
-// that pace a client reads its own writes as soon as it is answered. A batch of more requests
+// transaction when the batch holds a single request and no earlier batch left rows: at that pace a
+// client reads its own writes as soon as it is answered. A batch of more requests
 // leaves its rows to a later batch that takes them (CommitBatch::Seal): every row touched since is
 // then read from the engine once, however many batches touched it, and queued; each batch writes at
 // most read_model_rows_per_batch queued rows (an eighth of the queue when more) besides its
 // entries, so that no batch carries a whole window of index pages and stalls the ones behind it,
-// and with no command coming the queue is written on its own. Rows are taken by the next single-
-// request batch, once the oldest untaken one is read_models_lag old or read_models_lag_commands
-// commands have left theirs, and when the writer stops. So under load the read models may trail the
+// and with no command coming the queue is written on its own. Rows are taken once the oldest
+// untaken one is read_models_lag old or read_models_lag_commands commands have left theirs, and
+// when the writer stops (a batch of one request amid load takes nothing early: it would carry the
+// whole queue and stall the batches behind it). So under load the read models may trail the
 // answers by up to read_models_lag plus the writing of the queue; reads never wait for the writer.
 // A crash leaves the read models behind the journal, and the next start brings them up to date from
 // it (ZoneSet::Load); so does a failed commit, until the restart. Snapshots are taken only with
