@@ -9,12 +9,23 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
+
 #include <cstddef>
 #include <cstdint>
 
 namespace twoline {
 
+// Whether new memory is advised into huge pages (AdviseHugePages, and the product binary's heap:
+// src/cli/main_huge_pages.cc). A start that loads a large state gains from them; a server that has
+// started does not: with the kernel's defrag setting `madvise`, a fault in an advised region may
+// compact memory to find a free 2 MiB page, and on this kind of guest such a fault stalled the
+// thread taking it for about 5 ms (the committer, in the middle of a group commit: 20-25 stalls in
+// 6 s under load, none with the advice off). `serve` turns it off once its zones are loaded.
+inline std::atomic<bool> huge_pages_for_new_memory{true};
+
 inline void AdviseHugePages(void* data, size_t size) {
+  if (!huge_pages_for_new_memory.load(std::memory_order_relaxed)) return;
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   const uintptr_t start = reinterpret_cast<uintptr_t>(data);
   const uintptr_t begin = (start + kHuge - 1) & ~(kHuge - 1);

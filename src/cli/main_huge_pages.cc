@@ -17,6 +17,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/pages.h"
+
 namespace {
 
 class HugePageSysAllocator : public SysAllocator {
@@ -40,7 +42,9 @@ class HugePageSysAllocator : public SysAllocator {
     if (end > aligned + rounded) {
       ::munmap(reinterpret_cast<void*>(aligned + rounded), end - (aligned + rounded));
     }
-    (void)::madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
+    if (twoline::huge_pages_for_new_memory.load(std::memory_order_relaxed)) {
+      (void)::madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);
+    }
     if (actual_size != nullptr) *actual_size = rounded;
     return reinterpret_cast<void*>(aligned);
   }

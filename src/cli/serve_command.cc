@@ -1,3 +1,4 @@
+#include "base/pages.h"
 #include "cli/serve_command.h"
 
 #include "web/assets.h"
@@ -224,6 +225,9 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
     log.Write(api::LogLine("warn", "read_models_rebuilt").Add("zone", zone));
   }
   if (Status status = PutZonesInForce(options, **zones, **store); !status) return fail(status.message());
+  // Loaded: from here on, memory comes in small pages (base/pages.h: a huge-page fault stalled the
+  // committer mid-commit).
+  huge_pages_for_new_memory = false;
 
   api::ServerOptions server_options;
   server_options.host = host;
