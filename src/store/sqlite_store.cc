@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -11,7 +13,9 @@ namespace twoline::store {
 namespace {
 
 constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
-constexpr int64_t kSchemaVersion = 5;
+constexpr int64_t kSchemaVersion = 6;
+constexpr int64_t kViewsApplicationId = 0x74776c76;  // "twlv": the read models' file
+constexpr int64_t kViewsSchemaVersion = 1;
 
 // The checkpoints table, on its own: version 3 added it (with the journal's leaf column).
 constexpr const char* kCheckpointsTable = R"sql(
@@ -20,6 +24,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
   PRIMARY KEY (zone, size, note));
 )sql";
 
+// The database file: the record. (zones.read_model_seq is no longer used: version 6 keeps it in the
+// read models' own file, view_zones.)
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS journal (
   zone TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT, hash BLOB NOT NULL, line TEXT NOT NULL,
@@ -27,20 +33,42 @@ CREATE TABLE IF NOT EXISTS journal (
 CREATE TABLE IF NOT EXISTS zones (
   zone TEXT NOT NULL PRIMARY KEY, entries INTEGER NOT NULL, head BLOB NOT NULL,
   read_model_seq INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS presence (
-  zone TEXT NOT NULL, person TEXT NOT NULL, entered_at TEXT NOT NULL, gate TEXT NOT NULL,
-  PRIMARY KEY (zone, person)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS balances (
-  zone TEXT NOT NULL, party TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, party));
-CREATE TABLE IF NOT EXISTS views (
-  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL,
-  state TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS views_by_owner ON views (zone, kind, owner, key);
-CREATE INDEX IF NOT EXISTS views_by_state ON views (zone, kind, state, key);
 CREATE TABLE IF NOT EXISTS tokens (
   id TEXT NOT NULL PRIMARY KEY, secret_hash BLOB NOT NULL UNIQUE, role TEXT NOT NULL,
   zone TEXT NOT NULL, party TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT NOT NULL);
 )sql";
+
+// The read models' file (`<database>.views`): derived from the journal, rebuilt from it when lost.
+// `prefix` is "" for the file, "TEMP " for the empty stand-in a reader uses when the file is absent.
+std::string ViewsSchema(const std::string& prefix) {
+  std::string schema =
+      "CREATE " + prefix + "TABLE IF NOT EXISTS view_zones (\n"
+      "  zone TEXT NOT NULL PRIMARY KEY, read_model_seq INTEGER NOT NULL);\n"
+      "CREATE " + prefix + "TABLE IF NOT EXISTS presence (\n"
+      "  zone TEXT NOT NULL, person TEXT NOT NULL, entered_at TEXT NOT NULL, gate TEXT NOT NULL,\n"
+      "  PRIMARY KEY (zone, person)) WITHOUT ROWID;\n"
+      "CREATE " + prefix + "TABLE IF NOT EXISTS balances (\n"
+      "  zone TEXT NOT NULL, party TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, party));\n"
+      "CREATE " + prefix + "TABLE IF NOT EXISTS views (\n"
+      "  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL,\n"
+      "  state TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n";
+  if (prefix.empty()) {
+    schema +=
+        "CREATE INDEX IF NOT EXISTS views_by_owner ON views (zone, kind, owner, key);\n"
+        "CREATE INDEX IF NOT EXISTS views_by_state ON views (zone, kind, state, key);\n";
+  }
+  return schema;
+}
+
+// A string literal for SQL: single quotes doubled.
+std::string SqlQuote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted += c;
+    if (c == '\'') quoted += c;
+  }
+  return quoted + "'";
+}
 
 Hash256 HashFromBlob(std::string_view blob) {
   Hash256 hash{};
@@ -50,7 +78,8 @@ Hash256 HashFromBlob(std::string_view blob) {
 
 // Checks that an opened file is a twoline database of a version this build reads. `fresh` is set when
 // the file has no schema yet (a new database).
-Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fresh) {
+Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fresh,
+                          bool* reset_views) {
   auto application = connection.QueryText("PRAGMA application_id");
   if (!application) return application.error();
   auto version = connection.QueryText("PRAGMA user_version");
@@ -69,15 +98,19 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fre
     // checkpoints table; rows stored before keep a NULL leaf, which reads compute from the line (the
     // line is the record; the leaf is derived). Version 4 keeps more read models in the views table
     // (a declaration's document, every lot, the flows report's days: read_models.h), which a database
-    // written before lacks. Version 5 shows held goods with nothing free in the balance rows. Read models are derived data: every zone's are marked as lagging, so that
-    // opening the database for writing rebuilds them.
+    // written before lacks. Version 5 shows held goods with nothing free in the balance rows.
+    // Version 6 moves the read models into a file of their own (`<database>.views`), written apart
+    // from the journal's commits. Read models are derived data: they are dropped here and rebuilt
+    // into that file when the database is opened for writing.
     std::string migrate = "BEGIN IMMEDIATE;";
     if (schema_version == 1) migrate += kSchema;
     if (schema_version <= 2) {
       migrate += std::string("ALTER TABLE journal ADD COLUMN leaf BLOB;") + kCheckpointsTable;
     }
-    migrate += "UPDATE zones SET read_model_seq = 0; PRAGMA user_version=" +
-               std::to_string(kSchemaVersion) + "; COMMIT;";
+    migrate += "DROP TABLE IF EXISTS presence; DROP TABLE IF EXISTS balances; "
+               "DROP TABLE IF EXISTS views; UPDATE zones SET read_model_seq = 0; "
+               "PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
+    if (reset_views != nullptr) *reset_views = true;
     return connection.Execute(migrate);
   }
   if (schema_version != kSchemaVersion) {
@@ -91,9 +124,14 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fre
 
 // The write connection's prepared statements.
 struct SqliteStore::WriteStatements {
-  std::unique_ptr<SqliteStatement> insert_entry, advance_zone, create_zone, upsert_presence,
-      delete_presence, upsert_balance, read_model_seq, clear_presence, clear_balances,
-      insert_token, revoke_token, upsert_view, delete_view, clear_views, insert_checkpoint;
+  std::unique_ptr<SqliteStatement> insert_entry, advance_zone, create_zone, insert_token,
+      revoke_token, insert_checkpoint;
+};
+
+// The read models' write connection's prepared statements (the views thread's).
+struct SqliteStore::ViewStatements {
+  std::unique_ptr<SqliteStatement> upsert_presence, delete_presence, upsert_balance, read_model_seq,
+      clear_presence, clear_balances, upsert_view, delete_view, clear_views;
 };
 
 // A read connection and its prepared statements.
@@ -132,12 +170,26 @@ class SqliteStore::ReaderLease {
 };
 
 SqliteStore::SqliteStore(std::string path, const SqliteOptions& options)
-    : path_(std::move(path)), options_(options), snapshots_(path_ + ".snapshots") {}
+    : path_(std::move(path)),
+      views_path_(path_ + ".views"),
+      options_(options),
+      snapshots_(path_ + ".snapshots") {}
 
 SqliteStore::~SqliteStore() {
-  // Readers first, so that the write connection closes last: the last connection to close
+  // The read models queued are written before anything closes.
+  if (views_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(views_mutex_);
+      views_stopping_ = true;
+    }
+    views_changed_.notify_all();
+    views_thread_.join();
+  }
+  // Readers first, so that the write connections close last: the last connection to close
   // checkpoints the WAL into the database file and removes it, which read-only ones cannot do.
   idle_readers_.clear();
+  view_statements_.reset();
+  views_writer_.reset();
   statements_.reset();  // statements before their connection
   writer_.reset();
 }
@@ -155,7 +207,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
   auto connection = SqliteConnection::Open(path, SQLITE_OPEN_READONLY, options.busy_timeout_ms);
   if (!connection) return connection.error();
   bool fresh = false;
-  if (Status status = CheckSchemaVersion(**connection, false, &fresh); !status) {
+  if (Status status = CheckSchemaVersion(**connection, false, &fresh, nullptr); !status) {
     return Error{status.message()};
   }
   if (fresh) return Error{path + ": not a twoline database (no schema)"};
@@ -167,8 +219,8 @@ Status SqliteStore::OpenWriter() {
   auto connection = SqliteConnection::Open(path_, flags, options_.busy_timeout_ms);
   if (!connection) return connection.error();
   writer_ = std::move(*connection);
-  bool fresh = false;
-  if (Status status = CheckSchemaVersion(*writer_, true, &fresh); !status) return status;
+  bool fresh = false, reset_views = false;
+  if (Status status = CheckSchemaVersion(*writer_, true, &fresh, &reset_views); !status) return status;
   if (fresh) {
     // Before anything is written: 16 KiB pages mean a quarter of the WAL frames, hence of the write
     // calls, per commit (`run --db` of a record day: 16,786 commands/s against 13,411 with 4 KiB).
@@ -200,28 +252,88 @@ Status SqliteStore::OpenWriter() {
        "UPDATE zones SET entries = ?2, head = ?3 WHERE zone = ?1 AND entries = ?4"},
       {&s.create_zone,
        "INSERT INTO zones (zone, entries, head, read_model_seq) VALUES (?1, ?2, ?3, 0)"},
-      {&s.upsert_presence,
-       "INSERT OR REPLACE INTO presence (zone, person, entered_at, gate) VALUES (?1, ?2, ?3, ?4)"},
-      {&s.delete_presence, "DELETE FROM presence WHERE zone = ?1 AND person = ?2"},
-      {&s.upsert_balance, "INSERT OR REPLACE INTO balances (zone, party, json) VALUES (?1, ?2, ?3)"},
-      {&s.read_model_seq, "UPDATE zones SET read_model_seq = ?2 WHERE zone = ?1"},
-      {&s.clear_presence, "DELETE FROM presence WHERE zone = ?1"},
-      {&s.clear_balances, "DELETE FROM balances WHERE zone = ?1"},
       {&s.insert_token,
        "INSERT INTO tokens (id, secret_hash, role, zone, party, created_at, revoked_at) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, '')"},
       {&s.revoke_token, "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = ''"},
-      {&s.upsert_view,
-       "INSERT OR REPLACE INTO views (zone, kind, key, owner, state, json) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-      {&s.delete_view, "DELETE FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
-      {&s.clear_views, "DELETE FROM views WHERE zone = ?1"},
   };
   for (const auto& [slot, text] : sql) {
     auto statement = writer_->Prepare(text);
     if (!statement) return statement.error();
     *slot = std::move(*statement);
   }
+  return OpenViewsWriter(reset_views);
+}
+
+// The read models' file: its own connection, written by its own thread (RunViews), so that a
+// group commit of the journal never carries read-model pages. PRAGMA synchronous=NORMAL: a commit
+// there is not fsync'd (WAL mode stays consistent; a crash may lose its last commits), since read
+// models are derived and ZoneSet::Load brings them up to date from the journal, whose commits are.
+Status SqliteStore::OpenViewsWriter(bool reset) {
+  auto connection = SqliteConnection::Open(views_path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                           options_.busy_timeout_ms);
+  if (!connection) return connection.error();
+  views_writer_ = std::move(*connection);
+  auto application = views_writer_->QueryText("PRAGMA application_id");
+  if (!application) return application.error();
+  auto version = views_writer_->QueryText("PRAGMA user_version");
+  if (!version) return version.error();
+  auto tables = views_writer_->QueryText("SELECT count(*) FROM sqlite_schema");
+  if (!tables) return tables.error();
+  const bool fresh = *application == "0" && *version == "0" && *tables == "0";
+  if (!fresh && (std::stoll(*application) != kViewsApplicationId ||
+                 std::stoll(*version) != kViewsSchemaVersion)) {
+    return Error{views_path_ + ": not the read models of a twoline database of this version "
+                 "(application_id " + *application + ", user_version " + *version +
+                 "); move it away: it is rebuilt from the journal"};
+  }
+  if (fresh) {
+    if (Status status = views_writer_->Execute("PRAGMA page_size=16384;"); !status) return status;
+  }
+  auto mode = views_writer_->QueryText("PRAGMA journal_mode=WAL");
+  if (!mode) return mode.error();
+  if (*mode != "wal") return Error{views_path_ + ": cannot use WAL journal mode (got " + *mode + ")"};
+  if (Status status = views_writer_->Execute(
+          "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-131072;");
+      !status) {
+    return status;
+  }
+  std::string setup = "BEGIN IMMEDIATE;" + ViewsSchema("");
+  if (fresh) {
+    setup += "PRAGMA application_id=" + std::to_string(kViewsApplicationId) +
+             "; PRAGMA user_version=" + std::to_string(kViewsSchemaVersion) + ";";
+  }
+  // A database migrated from an earlier version: everything is rebuilt. (A file behind or ahead of
+  // its database's journal is brought up to date, or rebuilt, by ZoneSet::Load.)
+  if (reset) setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM balances; DELETE FROM views;";
+  if (Status status = views_writer_->Execute(setup + "COMMIT;"); !status) return status;
+  view_statements_ = std::make_unique<ViewStatements>();
+  ViewStatements& v = *view_statements_;
+  const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
+      {&v.upsert_presence,
+       "INSERT OR REPLACE INTO presence (zone, person, entered_at, gate) VALUES (?1, ?2, ?3, ?4)"},
+      {&v.delete_presence, "DELETE FROM presence WHERE zone = ?1 AND person = ?2"},
+      {&v.upsert_balance, "INSERT OR REPLACE INTO balances (zone, party, json) VALUES (?1, ?2, ?3)"},
+      {&v.read_model_seq,
+       "INSERT INTO view_zones (zone, read_model_seq) VALUES (?1, ?2) "
+       "ON CONFLICT (zone) DO UPDATE SET read_model_seq = excluded.read_model_seq"},
+      {&v.clear_presence, "DELETE FROM presence WHERE zone = ?1"},
+      {&v.clear_balances, "DELETE FROM balances WHERE zone = ?1"},
+      {&v.upsert_view,
+       "INSERT OR REPLACE INTO views (zone, kind, key, owner, state, json) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&v.delete_view, "DELETE FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+      {&v.clear_views, "DELETE FROM views WHERE zone = ?1"},
+  };
+  for (const auto& [slot, text] : sql) {
+    auto statement = views_writer_->Prepare(text);
+    if (!statement) return statement.error();
+    *slot = std::move(*statement);
+  }
+  views_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tl-views");
+    RunViews();
+  });
   return Status::Ok();
 }
 
@@ -247,8 +359,19 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
   if (!connection) return fail(connection.error());
   auto reader = std::make_unique<Reader>();
   reader->connection = std::move(*connection);
+  // The read models' file, attached: its tables are named as if they were the database's. Absent
+  // (a database copied without it, read only), empty tables stand in, and the zones show no read
+  // models (a start that may write rebuilds them).
+  if (!reader->connection->Execute("ATTACH DATABASE " + SqlQuote(views_path_) + " AS views_file")) {
+    if (Status status = reader->connection->Execute(ViewsSchema("TEMP ")); !status) {
+      return fail(Error{status.message()});
+    }
+  }
   const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
-      {&reader->zones, "SELECT zone, entries, head, read_model_seq FROM zones ORDER BY zone"},
+      {&reader->zones,
+       "SELECT zone, entries, head, "
+       "COALESCE((SELECT read_model_seq FROM view_zones r WHERE r.zone = zones.zone), 0) "
+       "FROM zones ORDER BY zone"},
       {&reader->entries,
        "SELECT seq, id, hash, line, leaf FROM journal WHERE zone = ?1 AND seq BETWEEN ?2 AND ?3 "
        "ORDER BY seq LIMIT ?4"},
@@ -285,25 +408,89 @@ void SqliteStore::Return(std::unique_ptr<Reader> reader) {
 }
 
 bool SqliteStore::failed() const {
-  std::lock_guard<std::mutex> lock(write_mutex_);
-  return failed_;
+  {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    if (failed_) return true;
+  }
+  std::lock_guard<std::mutex> lock(views_mutex_);
+  return !views_failure_.empty();
 }
 
 Status SqliteStore::Append(const AppendBatch& batch) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   if (!writer_) return Error{path_ + ": opened read-only"};
+  if (!failed_) {
+    std::lock_guard<std::mutex> views_lock(views_mutex_);
+    if (!views_failure_.empty()) {
+      failed_ = true;
+      failure_ = views_failure_;
+    }
+  }
   if (failed_) return Error{path_ + ": writes stopped after an earlier failure (" + failure_ + "); restart to recover"};
   if (batch.empty()) return Status::Ok();
-  if (Status status = writer_->Execute("BEGIN IMMEDIATE"); !status) {
-    // Nothing was written; a busy database is not a reason to stop writing for good.
-    return status;
+  if (!batch.entries.empty()) {
+    if (Status status = writer_->Execute("BEGIN IMMEDIATE"); !status) {
+      // Nothing was written; a busy database is not a reason to stop writing for good.
+      return status;
+    }
+    Status status = AppendInTransaction(batch);
+    if (status) status = writer_->Execute("COMMIT");
+    if (!status) {
+      if (sqlite3_get_autocommit(writer_->handle()) == 0) (void)writer_->Execute("ROLLBACK");
+      failed_ = true;
+      failure_ = status.message();
+      return status;
+    }
   }
-  Status status = AppendInTransaction(batch);
-  if (status) status = writer_->Execute("COMMIT");
-  if (!status) {
-    if (sqlite3_get_autocommit(writer_->handle()) == 0) (void)writer_->Execute("ROLLBACK");
+  // The read models follow the journal they are made from: handed to the views thread once the
+  // entries are durable, never before.
+  if (batch.read_models.empty()) return Status::Ok();
+  std::unique_lock<std::mutex> views_lock(views_mutex_);
+  views_changed_.wait(views_lock, [&] {
+    return views_queue_.size() < kViewsQueueMax || !views_failure_.empty();
+  });
+  const uint64_t ticket = ++views_queued_;
+  views_queue_.push_back(ViewsJob{ticket, batch.read_models});
+  views_changed_.notify_all();
+  if (batch.await_read_models) {
+    views_changed_.wait(views_lock, [&] { return views_written_ >= ticket || !views_failure_.empty(); });
+  }
+  if (!views_failure_.empty()) {
     failed_ = true;
-    failure_ = status.message();
+    failure_ = views_failure_;
+    return Error{failure_};
+  }
+  return Status::Ok();
+}
+
+void SqliteStore::RunViews() {
+  std::unique_lock<std::mutex> lock(views_mutex_);
+  for (;;) {
+    views_changed_.wait(lock, [&] { return !views_queue_.empty() || views_stopping_; });
+    if (views_queue_.empty()) return;  // stopping, with everything written
+    ViewsJob job = std::move(views_queue_.front());
+    views_queue_.pop_front();
+    const bool failed = !views_failure_.empty();
+    lock.unlock();
+    Status status = Status::Ok();
+    if (!failed) status = WriteViews(job.changes);
+    lock.lock();
+    if (!status && views_failure_.empty()) views_failure_ = status.message();
+    views_written_ = job.ticket;
+    views_changed_.notify_all();
+  }
+}
+
+Status SqliteStore::WriteViews(const std::vector<ReadModelChanges>& changes) {
+  if (Status status = views_writer_->Execute("BEGIN IMMEDIATE"); !status) return status;
+  Status status = Status::Ok();
+  for (const ReadModelChanges& change : changes) {
+    status = WriteReadModels(change);
+    if (!status) break;
+  }
+  if (status) status = views_writer_->Execute("COMMIT");
+  if (!status && sqlite3_get_autocommit(views_writer_->handle()) == 0) {
+    (void)views_writer_->Execute("ROLLBACK");
   }
   return status;
 }
@@ -354,14 +541,11 @@ Status SqliteStore::AppendInTransaction(const AppendBatch& batch) {
     insert.BindBlob(6, entry.leaf_hash.data(), entry.leaf_hash.size());
     if (Status status = insert.Run(); !status) return status;
   }
-  for (const ReadModelChanges& changes : batch.read_models) {
-    if (Status status = WriteReadModels(changes); !status) return status;
-  }
   return Status::Ok();
 }
 
 Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
-  WriteStatements& s = *statements_;
+  ViewStatements& s = *view_statements_;
   const std::string& zone = changes.zone;
   if (changes.replace_all) {
     for (SqliteStatement* clear :
@@ -392,9 +576,7 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   }
   if (changes.partial) return Status::Ok();
   auto& seq = s.read_model_seq->Bind(1, zone).Bind(2, static_cast<int64_t>(changes.through_seq));
-  if (Status status = seq.Run(); !status) return status;
-  if (writer_->changes() != 1) return Error{path_ + ": read models for unknown zone " + zone};
-  return Status::Ok();
+  return seq.Run();
 }
 
 Result<std::vector<ZoneRecord>> SqliteStore::Zones() {

@@ -1,6 +1,6 @@
 // SqliteStore: the Store on an embedded SQLite database file (the default backend).
 //
-// On-disk layout (schema version 5, PRAGMA user_version = 5, application_id 0x74776c31 "twl1"):
+// On-disk layout (schema version 6, PRAGMA user_version = 6, application_id 0x74776c31 "twl1"):
 //
 //   journal(zone, seq, id, hash, line, leaf)  one row per entry; PRIMARY KEY (zone, seq); `line` is
 //                                             the entry's canonical JSON line (journal/entry.h), `hash`
@@ -11,39 +11,60 @@
 //                                             are copies for lookups and proofs, checked against it
 //                                             when the entry is replayed.
 //   zones(zone, entries, head, read_model_seq) one row per zone: the last seq and hash (the chain head
-//                                             that open checks) and how far the read models reach.
-//   presence(zone, person, entered_at, gate)  persons inside.
-//   balances(zone, party, json)               balances and live lots per party (goods_queries.h).
-//   views(zone, kind, key, owner, state, json) the generic read-model rows (store.h ViewRow);
-//                                             PRIMARY KEY (zone, kind, key), indexed by owner and by
-//                                             state for lists.
+//                                             that open checks); read_model_seq is no longer used.
 //   tokens(id, secret_hash, role, zone, party, created_at, revoked_at)
 //   checkpoints(zone, size, note, signed_at)  signed checkpoints (store.h); PRIMARY KEY (zone, size,
 //                                             note); written on the write connection, one
 //                                             transaction each.
 //
-// Schema version 1 to 4 databases are migrated on open for writing (version 2 added the views
+// The read models live in a file of their own beside it, `<database>.views` (application_id
+// 0x74776c76 "twlv", user_version 1), derived from the journal and rebuilt from it when lost:
+//
+//   view_zones(zone, read_model_seq)          how far each zone's read models reach.
+//   presence(zone, person, entered_at, gate)  persons inside.
+//   balances(zone, party, json)               balances and live lots per party (goods_queries.h).
+//   views(zone, kind, key, owner, state, json) the generic read-model rows (store.h ViewRow);
+//                                             PRIMARY KEY (zone, kind, key), indexed by owner and by
+//                                             state for lists.
+//
+// Read connections attach it (as `views_file`), so reads name its tables as the database's; when it
+// is absent (a database copied without it, opened read-only) empty TEMP tables stand in and every
+// zone shows read_model_seq 0. A file there that is not such a file is refused, never written over.
+//
+// Schema version 1 to 5 databases are migrated on open for writing (version 2 added the views
 // table; version 3 the leaf column and the checkpoints table; version 4 more kinds of view rows;
-// version 5 balance rows with nothing free in held goods), and their read models rebuilt.
-// Opened read-only, a database of another version is refused. Snapshots are files in `<database>.snapshots/` (snapshot_files.h), not rows:
-// they are written by a background thread without touching the write connection or the WAL.
+// version 5 balance rows with nothing free in held goods; version 6 moved the read models to their
+// own file), and their read models rebuilt. Opened read-only, a database of another version is
+// refused. Snapshots are files in `<database>.snapshots/` (snapshot_files.h), not rows: they are
+// written by a background thread without touching the write connection or the WAL.
 //
-// Durability: WAL journal mode and PRAGMA synchronous=FULL, so that COMMIT returns only after the WAL
-// is fsync'd; a transaction is then either wholly in the database after a crash or not at all (SQLite's
-// atomic commit), which is why a torn last entry cannot exist here. Every Append is one transaction
-// (BEGIN IMMEDIATE … COMMIT). Connection options are explicit: sqlite3_open_v2 flags, busy timeout,
-// journal_mode, synchronous, and wal_autocheckpoint are set here and nowhere else.
+// Durability: WAL journal mode and PRAGMA synchronous=FULL on the database, so that COMMIT returns
+// only after the WAL is fsync'd; a transaction is then either wholly in the database after a crash or
+// not at all (SQLite's atomic commit), which is why a torn last entry cannot exist here. Every Append
+// with entries is one transaction (BEGIN IMMEDIATE … COMMIT) holding only them. Its read models are
+// handed, once that commit succeeded, to the views thread, which writes them in order in a
+// transaction of the read models' file (synchronous=NORMAL: not fsync'd; a crash may lose its last
+// commits, which the next start writes again from the journal, ZoneSet::Load). Append returns once
+// they are written when the batch asks it (AppendBatch::await_read_models, the default); otherwise
+// right after the journal's commit, at most kViewsQueueMax batches ahead of the views thread. So a
+// group commit of the journal never carries read-model pages, and never waits for them. A failed
+// write of the read models stops writes as a failed commit does. Connection options are explicit:
+// sqlite3_open_v2 flags, busy timeout, journal_mode, synchronous, and wal_autocheckpoint are set here
+// and nowhere else.
 //
-// Connections: one write connection (Append and token changes, under a mutex) and a pool of read
+// Connections: one write connection (Append and token changes, under a mutex), the views thread's
+// write connection to the read models' file, and a pool of read
 // connections (at most SqliteOptions::read_connections_max, opened on demand) so that reads run in
 // parallel with the writer and see only committed transactions (WAL snapshot isolation).
 // Thread-safety: all methods are safe to call from any thread.
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/snapshot_files.h"
@@ -100,11 +121,21 @@ class SqliteStore final : public Store {
 
  private:
   struct WriteStatements;
+  struct ViewStatements;
   struct Reader;
   class ReaderLease;
+  struct ViewsJob {
+    uint64_t ticket = 0;
+    std::vector<ReadModelChanges> changes;
+  };
+  // Batches of read models handed over and not yet written, at most: Append waits beyond.
+  static constexpr size_t kViewsQueueMax = 16;
 
   SqliteStore(std::string path, const SqliteOptions& options);
   Status OpenWriter();
+  Status OpenViewsWriter(bool reset);
+  void RunViews();  // the views thread
+  Status WriteViews(const std::vector<ReadModelChanges>& changes);
   Result<ReaderLease> Borrow();
   void Return(std::unique_ptr<Reader> reader);
   Status AppendInTransaction(const AppendBatch& batch);
@@ -115,6 +146,7 @@ class SqliteStore final : public Store {
               const std::function<Status(EntryRecord&)>& each);
 
   const std::string path_;
+  const std::string views_path_;  // the read models' file
   const SqliteOptions options_;
   const SnapshotFiles snapshots_;
 
@@ -123,6 +155,17 @@ class SqliteStore final : public Store {
   std::unique_ptr<WriteStatements> statements_;
   bool failed_ = false;
   std::string failure_;
+
+  // The read models' file, written by the views thread in the order Append hands batches over.
+  std::unique_ptr<SqliteConnection> views_writer_;      // the views thread's
+  std::unique_ptr<ViewStatements> view_statements_;    // the views thread's
+  std::thread views_thread_;
+  mutable std::mutex views_mutex_;  // guards what follows
+  std::condition_variable views_changed_;
+  std::deque<ViewsJob> views_queue_;
+  uint64_t views_queued_ = 0, views_written_ = 0;  // tickets
+  bool views_stopping_ = false;
+  std::string views_failure_;  // the first failed write; sticky
 
   std::mutex readers_mutex_;
   std::condition_variable reader_returned_;

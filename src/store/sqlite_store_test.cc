@@ -5,6 +5,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+
 #include "journal/merkle_leaf.h"
 #include "engine/goods_queries.h"
 #include "store/goods_reads.h"
@@ -73,7 +75,7 @@ TEST(SqliteSchema, AVersion2DatabaseIsMigratedAndItsLeafHashesComputedFromTheLin
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path, "PRAGMA user_version"), 5);
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 6);
   EXPECT_EQ(Count(path, "SELECT count(*) FROM journal WHERE leaf IS NULL"),
             static_cast<int64_t>(entries));
   std::vector<Hash256> expected = LeavesOfLines(**store, entries);
@@ -114,13 +116,14 @@ TEST(SqliteSchema, AVersion3DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
   WriteASimulatedDay(path);
   // The database as version 3 wrote it: none of the rows version 4 added.
   const std::string added = "kind IN ('document', 'lot', 'open', 'refused', 'flow', 'movement', 'stocktake')";
-  Execute(path, "DELETE FROM views WHERE " + added + "; PRAGMA user_version = 3;");
-  ASSERT_EQ(Count(path, "SELECT count(*) FROM views WHERE " + added), 0);
+  Execute(path + ".views", "DELETE FROM views WHERE " + added);
+  Execute(path, "PRAGMA user_version = 3;");
+  ASSERT_EQ(Count(path + ".views", "SELECT count(*) FROM views WHERE " + added), 0);
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path, "PRAGMA user_version"), 5);
-  EXPECT_EQ(Count(path, "SELECT max(read_model_seq) FROM zones"), 0) << "marked for a rebuild";
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 6);
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
   std::vector<std::string> rebuilt;
   auto zones = ZoneSet::Load(**store, true, &rebuilt);
   ASSERT_TRUE(zones.ok()) << zones.error().message;
@@ -142,23 +145,163 @@ TEST(SqliteSchema, AVersion4DatabaseGetsItsBalancesRebuilt) {
   const std::string path = directory.File("v4.db");
   WriteASimulatedDay(path);
   // Version 4 showed held goods as free: its balance rows are not what this build writes.
-  ASSERT_GT(Count(path, "SELECT count(*) FROM balances"), 0);
-  Execute(path, "UPDATE balances SET json = 'written by version 4'; PRAGMA user_version = 4;");
+  ASSERT_GT(Count(path + ".views", "SELECT count(*) FROM balances"), 0);
+  Execute(path + ".views", "UPDATE balances SET json = 'written by version 4'");
+  Execute(path, "PRAGMA user_version = 4;");
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path, "PRAGMA user_version"), 5);
-  EXPECT_EQ(Count(path, "SELECT max(read_model_seq) FROM zones"), 0) << "marked for a rebuild";
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 6);
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
   std::vector<std::string> rebuilt;
   auto zones = ZoneSet::Load(**store, true, &rebuilt);
   ASSERT_TRUE(zones.ok()) << zones.error().message;
   EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
-  EXPECT_EQ(Count(path, "SELECT count(*) FROM balances WHERE json = 'written by version 4'"), 0);
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM balances WHERE json = 'written by version 4'"), 0);
   const engine::Engine& engine = (*zones)->Find("hengqin")->chain.engine();
   const std::string& party = engine.state().parties.front().id;
   auto balance = (*store)->ReadBalance("hengqin", party);
   ASSERT_TRUE(balance.ok() && balance->has_value()) << party;
   EXPECT_EQ((*balance)->json, engine::BalanceJson(engine, party));
+}
+
+// The presence and the person views a store shows.
+std::string PresenceOf(Store& store) {
+  auto page = store.ReadPresence("hengqin", 0, kReadRowsMax);
+  EXPECT_TRUE(page.ok());
+  std::string out = page.ok() ? PresencePageJson("hengqin", *page, 0) : std::string();
+  auto persons = store.ListViews("hengqin", "person", {}, 0, kReadRowsMax);
+  EXPECT_TRUE(persons.ok());
+  if (persons.ok()) {
+    for (const ViewRow& row : persons->rows) out += "\n" + row.key + " " + row.state + " " + row.json;
+  }
+  return out;
+}
+
+// Version 5 kept the read models in the database file; version 6 keeps them in `<database>.views`.
+// Opened for writing, a version 5 database loses its read-model tables and gets them rebuilt there.
+TEST(SqliteSchema, AVersion5DatabaseGetsItsReadModelsMovedToTheirOwnFile) {
+  TempDir directory;
+  const std::string path = directory.File("v5.db");
+  WriteASimulatedDay(path);
+  std::string expected;
+  {
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    expected = PresenceOf(**store);
+  }
+  ASSERT_NE(expected.find("\n"), std::string::npos) << "person views: " << expected;
+  // The database as version 5 left it: the read models in the file, none beside it.
+  Execute(path,
+          "CREATE TABLE presence (zone TEXT NOT NULL, person TEXT NOT NULL, entered_at TEXT NOT NULL, "
+          "gate TEXT NOT NULL, PRIMARY KEY (zone, person)) WITHOUT ROWID; "
+          "INSERT INTO presence VALUES ('hengqin', 'stale', '2020-01-01T00:00:00Z', 'G'); "
+          "CREATE TABLE balances (zone TEXT NOT NULL, party TEXT NOT NULL, json TEXT NOT NULL, "
+          "PRIMARY KEY (zone, party)); "
+          "CREATE TABLE views (zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, "
+          "owner TEXT NOT NULL, state TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, kind, key)) "
+          "WITHOUT ROWID; UPDATE zones SET read_model_seq = entries; PRAGMA user_version = 5;");
+  ASSERT_EQ(std::remove((path + ".views").c_str()), 0);
+
+  auto store = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ(Count(path, "PRAGMA user_version"), 6);
+  EXPECT_EQ(Count(path, "SELECT count(*) FROM sqlite_schema WHERE name IN ('presence', 'balances', 'views')"), 0);
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(**store, true, &rebuilt);
+  ASSERT_TRUE(zones.ok()) << zones.error().message;
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  EXPECT_EQ(PresenceOf(**store), expected);
+}
+
+// The read models' file is derived: lost or deleted, it is rebuilt from the journal by the next
+// start that may write; a reader of the database alone sees no read models, and the journal whole.
+TEST(SqliteSchema, ALostReadModelFileIsRebuiltFromTheJournal) {
+  TempDir directory;
+  const std::string path = directory.File("lost.db");
+  WriteASimulatedDay(path);
+  std::string expected;
+  uint64_t entries = 0;
+  {
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    expected = PresenceOf(**store);
+    auto zones = (*store)->Zones();
+    ASSERT_TRUE(zones.ok());
+    entries = zones->front().entries;
+    EXPECT_EQ(zones->front().read_model_seq, entries);
+  }
+  for (const char* suffix : {".views", ".views-wal", ".views-shm"}) std::remove((path + suffix).c_str());
+  {
+    SqliteOptions read_only;
+    read_only.read_only = true;
+    auto store = SqliteStore::Open(path, read_only);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto zones = (*store)->Zones();
+    ASSERT_TRUE(zones.ok()) << zones.error().message;
+    EXPECT_EQ(zones->front().entries, entries);
+    EXPECT_EQ(zones->front().read_model_seq, 0u);
+    auto presence = (*store)->ReadPresence("hengqin", 0, kReadRowsMax);
+    ASSERT_TRUE(presence.ok()) << presence.error().message;
+    EXPECT_EQ(presence->count, 0);
+  }
+  auto store = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(**store, true, &rebuilt);
+  ASSERT_TRUE(zones.ok()) << zones.error().message;
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  EXPECT_EQ(PresenceOf(**store), expected);
+}
+
+AppendBatch PersonInside(const std::string& person, bool await) {
+  AppendBatch batch;
+  ReadModelChanges changes;
+  changes.zone = "hengqin";
+  changes.inside.push_back(PresenceRow{person, "2026-03-02T08:00:00+08:00", "G1"});
+  batch.read_models.push_back(std::move(changes));
+  batch.await_read_models = await;
+  return batch;
+}
+
+// Read models handed over without waiting are written in order, before any batch that awaits its
+// own returns, and before the store closes.
+TEST(SqliteViews, ReadModelsNotAwaitedAreWrittenInOrderBeforeAnAwaitedBatchAndBeforeClosing) {
+  TempDir directory;
+  const std::string path = directory.File("views.db");
+  {
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE((*store)->Append(PersonInside("P-" + std::to_string(100 + i), false)).ok());
+    }
+    ASSERT_TRUE((*store)->Append(PersonInside("P-200", true)).ok());
+    auto page = (*store)->ReadPresence("hengqin", 0, kReadRowsMax);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->count, 41);
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE((*store)->Append(PersonInside("P-" + std::to_string(300 + i), false)).ok());
+    }
+  }
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM presence"), 81);
+}
+
+// A file that is not the read models of a twoline database is never written over.
+TEST(SqliteSchema, AForeignFileWhereTheReadModelsGoIsRefused) {
+  TempDir directory;
+  const std::string path = directory.File("foreign.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((path + ".views").c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "CREATE TABLE mine (x); PRAGMA application_id = 42;", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("not the read models"), std::string::npos) << store.error().message;
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM sqlite_schema WHERE name = 'mine'"), 1);
 }
 
 }  // namespace

@@ -167,6 +167,10 @@ struct ReadModelChanges {
 struct AppendBatch {
   std::vector<EntryRecord> entries;  // per zone in seq order, continuing the zone's chain
   std::vector<ReadModelChanges> read_models;
+  // Append returns once the read models are written too. False: they may be written after it
+  // returns (a store that writes them apart from the entries: SqliteStore), never before the
+  // entries are durable; a later batch that awaits them awaits these as well.
+  bool await_read_models = true;
   bool empty() const { return entries.empty() && read_models.empty(); }
 };
 

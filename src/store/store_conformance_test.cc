@@ -82,7 +82,9 @@ class SqliteBackend : public Backend {
             "' AND seq = " + std::to_string(seq));
   }
   void SetReadModelSeq(const std::string& zone, uint64_t seq) override {
-    Execute("UPDATE zones SET read_model_seq = " + std::to_string(seq) + " WHERE zone = '" + zone + "'");
+    // The read models' own file (sqlite_store.h).
+    Execute("UPDATE view_zones SET read_model_seq = " + std::to_string(seq) + " WHERE zone = '" + zone + "'",
+            ".views");
   }
   void CorruptLeaf(const std::string& zone, uint64_t seq, const Hash256& leaf) override {
     Execute("UPDATE journal SET leaf = X'" + ToHex(leaf) + "' WHERE zone = '" + zone +
@@ -96,9 +98,10 @@ class SqliteBackend : public Backend {
     return out;
   }
   // Changes the file behind the store's back, as an intruder or a disk fault would.
-  void Execute(const std::string& sql) {
+  void Execute(const std::string& sql, const std::string& suffix = "") {
+    store_.reset();  // no write of the store's own crosses the change
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(directory_.File("test.db").c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open_v2(directory_.File("test.db" + suffix).c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
     char* message = nullptr;
     EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
     sqlite3_free(message);

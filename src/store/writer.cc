@@ -331,6 +331,9 @@ void Writer::Flush(bool stopping) {
     deferred_commands_ += commands;
   }
   AppendBatch sealed = batch_->Seal(take, all ? SIZE_MAX : options_.read_model_rows_per_batch);
+  // A piece of the queue under load need not be written before the batch's answers; the rows of
+  // a single request with nothing left before it, and a stop's, must.
+  sealed.await_read_models = all;
   Settle();  // the previous batch is durable (or failed) before this one is handed over
   if (writes_stopped()) {
     Complete(*decided, Error{"writes are stopped after a failed commit"});

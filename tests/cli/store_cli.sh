@@ -122,7 +122,8 @@ for tamper in "DELETE FROM views WHERE kind = 'flow'" \
               "INSERT INTO views SELECT zone, kind, key || 'x', owner, state, json FROM views WHERE kind = 'crossing' LIMIT 1" \
               "UPDATE views SET state = 'cancelled' WHERE kind = 'declaration' AND key = (SELECT min(key) FROM views WHERE kind = 'declaration')"; do
   cp "$tmp/stretch.db" "$tmp/tampered.db"
-  sqlite3 "$tmp/tampered.db" "$tamper"
+  cp "$tmp/stretch.db.views" "$tmp/tampered.db.views"  # the read models' file (docs/architecture.md)
+  sqlite3 "$tmp/tampered.db.views" "$tamper"
   check "verify --db finds the read models changed by: $tamper" bash -c "! '$twoline' verify --db '$tmp/tampered.db' > /dev/null 2> '$tmp/tampered.err' && grep -q 'read models:' '$tmp/tampered.err'"
 done
 check "run --read-models-every 0 is refused" bash -c "! '$twoline' run --zone hengqin --db '$tmp/zero.db' --read-models-every 0 < /dev/null 2>/dev/null"
