@@ -122,6 +122,10 @@ class RunPipeline {
     const bool take = last || untaken_commands_ >= read_models_every_;
     if (take) untaken_commands_ = 0;
     store::AppendBatch sealed = batch_.Seal(take);
+    // A stretch's read models may be written while the next batches are decided (a store that
+    // writes them apart, SqliteStore); the last batch's, and so all before them, are written
+    // before the run ends.
+    sealed.await_read_models = last;
     if (Status status = Settle(); !status) return status;
     in_flight_outputs_ = std::move(outputs);
     outputs.clear();

@@ -294,7 +294,7 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   if (!mode) return mode.error();
   if (*mode != "wal") return Error{views_path_ + ": cannot use WAL journal mode (got " + *mode + ")"};
   if (Status status = views_writer_->Execute(
-          "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-131072;");
+          "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-32768;");
       !status) {
     return status;
   }
