@@ -207,15 +207,21 @@ void Writer::Run() {
 
 bool Writer::ReadModelsDue(size_t requests, size_t commands, bool stopping,
                            Clock::time_point now) const {
-  // A batch of the rows left over takes; so does a batch of one request when nothing was left
-  // before it, the pace at which clients read what they were just answered. Under load a batch of
-  // one request is only a moment between larger ones (64 clients posting crossings sealed a
-  // thousand of them in 6 s): had it taken every row left since the window opened, each would
-  // carry the whole queue and stall the batches behind it.
+  // A batch of the rows left over takes; so does a batch of one request when little was left
+  // before it (a burst of a few requests that came together), the pace at which clients read what
+  // they were just answered. Under sustained load a batch of one request is only a moment between
+  // larger ones (64 clients posting crossings sealed a thousand of them in 6 s): had it taken every
+  // row left since the window opened, each would carry the whole queue and stall the batches
+  // behind it.
   if (options_.read_models_lag.count() == 0) return true;
-  if (requests <= 1 && !batch_->read_models_deferred() && !ReadModelsQueued()) return true;
+  if (requests <= 1 && LittleLeft()) return true;
   return LeftOverDue(stopping, now) ||
          deferred_commands_ + commands >= options_.read_models_lag_commands;
+}
+
+bool Writer::LittleLeft() const {
+  return batch_ != nullptr && deferred_commands_ <= options_.read_models_taken_alone_commands &&
+         batch_->read_models_queued_rows() <= options_.read_model_rows_per_batch;
 }
 
 bool Writer::LeftOverDue(bool stopping, Clock::time_point now) const {
@@ -322,7 +328,7 @@ void Writer::Flush(bool stopping) {
   // A single request with nothing left before it has everything written with it (its client reads
   // its own writes, however many rows it touched), and so has a stop; otherwise the queue drains a piece per batch, so
   // that no batch stalls the ones behind it.
-  const bool all = (requests == 1 && !batch_->read_models_deferred() && !ReadModelsQueued()) ||
+  const bool all = (requests == 1 && LittleLeft()) ||
                    stopping || options_.read_models_lag.count() == 0;
   if (take) {
     deferred_commands_ = 0;

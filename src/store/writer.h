@@ -26,7 +26,8 @@
 //
 // Read models under load. A batch's journal entries are durable before its answers, always. Its
 // read-model rows (presence, person and crossing views, balances, declarations) go into the same
-// transaction when the batch holds a single request and no earlier batch left rows: at that pace a
+// transaction when the batch holds a single request and earlier batches left few rows (those of at
+// most read_models_taken_alone_commands commands: a burst, not sustained load): at that pace a
 // client reads its own writes as soon as it is answered. A batch of more requests
 // leaves its rows to a later batch that takes them (CommitBatch::Seal): every row touched since is
 // then read from the engine once, however many batches touched it, and queued; each batch writes at
@@ -96,6 +97,10 @@ struct WriterOptions {
   std::chrono::milliseconds read_models_lag{50};
   size_t read_models_lag_commands = 20000;
   size_t read_model_rows_per_batch = 512;  // queued rows written per batch (or an eighth of the queue)
+  // A batch of one request takes the rows left before it (and waits for them) when they are of at
+  // most this many commands, and at most a batch's worth of rows is queued: a burst of requests,
+  // not sustained load.
+  size_t read_models_taken_alone_commands = 64;
 };
 
 // Called on the writer thread for every command of a request before any is decided; an error
@@ -213,6 +218,8 @@ class Writer {
   // Whether a batch of `requests` holding `commands` sealed now takes the read-model rows
   // (ReadModelsDue), and whether untaken rows are due without one (their window closed, or a stop).
   bool ReadModelsDue(size_t requests, size_t commands, bool stopping, Clock::time_point now) const;
+  // Few enough rows left that a batch of one request takes them all (a burst, not sustained load).
+  bool LittleLeft() const;
   bool LeftOverDue(bool stopping, Clock::time_point now) const;
   // Rows taken and queued, to be written even when no command comes.
   bool ReadModelsQueued() const { return batch_ != nullptr && batch_->read_models_queued(); }

@@ -317,16 +317,32 @@ void ExpectReadModelsOfTheEngine(Store& store, Writer& writer) {
   EXPECT_EQ(stored, *expected);
 }
 
-// Requests that come together leave their read-model rows to a later batch. A batch of a single
-// request right after them is a moment amid load, not a client alone: it leaves its rows too,
-// rather than carry the whole queue and stall the batches behind it. The stop writes them all.
-TEST_F(WriterTest, ABatchOfManyRequestsLeavesItsReadModelsAndASingleRequestAfterItDoesNotTakeThem) {
+// Requests that come together leave their read-model rows to a later batch; the next batch of a
+// single request takes and writes them all with its own when they are few (a burst), so that its
+// client reads its own writes.
+TEST_F(WriterTest, ABatchOfManyRequestsLeavesItsReadModelsToTheNextSingleRequest) {
   WriterOptions options;
   options.read_models_lag = std::chrono::hours(1);  // nothing is taken for time
   auto writer = Start(options);
   const uint64_t before = ReadModelSeq(store_);
   DecideTogether(*writer, 20, [this](size_t i) { return Request({i}); });
   EXPECT_EQ(StoredEntries(), 21u) << "every answer's entry is durable";
+  EXPECT_EQ(ReadModelSeq(store_), before) << "the rows were left for later";
+  ASSERT_EQ(writer->Submit(Request({20})).get().status, SubmitStatus::kDecided);
+  EXPECT_EQ(ReadModelSeq(store_), 22u);
+  ExpectReadModelsOfTheEngine(store_, *writer);
+}
+
+// Under sustained load (more rows left than a burst leaves) a batch of a single request is a
+// moment amid larger ones: it leaves its rows too, rather than carry the whole queue and stall the
+// batches behind it. The stop writes them all.
+TEST_F(WriterTest, ASingleRequestAmidSustainedLoadDoesNotTakeTheRowsLeft) {
+  WriterOptions options;
+  options.read_models_lag = std::chrono::hours(1);
+  options.read_models_taken_alone_commands = 10;
+  auto writer = Start(options);
+  const uint64_t before = ReadModelSeq(store_);
+  DecideTogether(*writer, 20, [this](size_t i) { return Request({i}); });
   EXPECT_EQ(ReadModelSeq(store_), before) << "the rows were left for later";
   ASSERT_EQ(writer->Submit(Request({20})).get().status, SubmitStatus::kDecided);
   EXPECT_EQ(StoredEntries(), 22u);
