@@ -590,6 +590,48 @@ TEST(RateLimitTest, ACommandThatWalksManyLotsCostsWhatItTookOfTheWriter) {
   EXPECT_GE(std::stoi(("0" + second->get_header_value("Retry-After"))), 1);
 }
 
+// A large body is parsed on a worker, not on an event loop, and decided as any other.
+TEST(RateLimitTest, ALargeBatchIsParsedOffTheEventLoopAndDecidedInOrder) {
+  ServiceOptions options;
+  Service service(options);
+  std::string body = "[";
+  for (int i = 0; i < 600; ++i) body += (i ? "," : "") + Party("big" + std::to_string(i), "P-BIG" + std::to_string(i));
+  body += "]";
+  ASSERT_GT(body.size(), 64u * 1024) << "larger than what is parsed on the loop";
+  auto result = service.Post(kCommands, body, "admin");
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body.substr(0, 300);
+  EXPECT_EQ(StringAt(result->body, "/0/id"), "big0");
+  EXPECT_EQ(StringAt(result->body, "/599/id"), "big599");
+  EXPECT_EQ(StringAt(result->body, "/599/outcome"), "accepted");
+}
+
+// Parsing a large body is charged as deciding is, whatever its outcome: a batch that fails at its
+// last command cost the server its parse, and its token pays for it (before, such 400s were free,
+// and 32 connections sending them held the event loops for seconds).
+TEST(RateLimitTest, ParsingALargeBodyIsChargedEvenWhenItIsRefused) {
+  ServiceOptions options;
+  options.tokens["declarant"] = {api::Role::kDeclarant, "hengqin", "P-L1"};
+  options.server.rate_limits.declarant_writes = {0.01, 5};  // 5 units, then one per 100 s
+  Service service(options);
+  ASSERT_EQ(service.Post(kCommands, Party("l1", "P-L1"), "admin")->status, 200);
+  ASSERT_EQ(service.Post(kCommands, OilItem("l2"), "admin")->status, 200);
+  // About 1 MiB of declarations, the last command missing its type: parsing it all takes far longer
+  // than the 100 µs a command may take for free.
+  std::string body = "[";
+  for (int i = 0; i < 990; ++i) {
+    body += OilDeclaration("L-" + std::to_string(i), "first_line_in", "P-L1", 11) + ",";
+  }
+  body += R"({"id":"last","zone":"hengqin"}])";
+  ASSERT_GT(body.size(), 1u << 20);
+  auto refused = service.Post(kCommands, body, "declarant");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body.substr(0, 300);
+  auto next = service.Post(kCommands, OilDeclaration("L-next", "first_line_in", "P-L1", 1), "declarant");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 429) << "the refused body's parsing was charged: " << next->body;
+}
+
 // A declarant's commands have a limit of their own, far below a gate device's: an enterprise
 // declares far less, and its rejected declarations are journaled too.
 TEST(RateLimitTest, ADeclarantHasALowerWriteLimitThanAGateDevice) {

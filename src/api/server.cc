@@ -35,6 +35,7 @@ constexpr std::string_view kSessionCookie = "twoline_session";
 constexpr size_t kSmallBodyBytesMax = 16 * 1024;  // session and token bodies
 constexpr size_t kProfileBodyBytesMax = 1 << 20;  // a what-if draft profile (TOML text)
 constexpr size_t kWorkQueueMax = 4096;
+constexpr size_t kParseOnLoopMax = 64 * 1024;  // larger command bodies are parsed on a worker
 
 struct Reply {
   Reply() = default;
@@ -316,6 +317,8 @@ struct Server::Impl : http::Handler {
   void Count(const RequestInfo& info, int status);
   // Runs `work` on a worker thread and answers with its reply (503 when the queue is full).
   void Offload(CallPtr call, std::function<Reply(Call&)> work);
+  // False (and `work` dropped, nothing answered) when the workers' queue is full.
+  bool TryOffload(const CallPtr& call, std::function<Reply(Call&)> work);
   std::optional<Principal> Authenticate(Call& call, Reply* refusal);
   // The credentials of `request` (a bearer token, or a session cookie with its CSRF value on a
   // state-changing request): the principal, or the refusal as status, code and message. Sets
@@ -391,6 +394,9 @@ struct Server::Impl : http::Handler {
   TokenCache tokens;
   RateLimiter limiter;
   std::atomic<bool> verifying{false};  // a GET .../verify is being answered
+  // A command body larger than kParseOnLoopMax is being parsed (on a worker): one at a time, so
+  // that parsing never takes both cores from the gates.
+  std::atomic<bool> parsing_large_body{false};
   SessionStore sessions;
   HttpStats stats;
   Log log;
@@ -441,6 +447,14 @@ std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head, 
     const std::vector<std::string_view> path = SplitPath(head.path);
     if (Status allowed = AllowSubmit(principal, std::string(path[2])); !allowed) {
       return http::ParseError{403, "forbidden", allowed.message()};
+    }
+    // Large bodies are parsed one at a time (Commands): while one is, another is refused before
+    // it is read, so that reading it costs the event loop nothing either.
+    const std::string* length = head.FindHeader("Content-Length");
+    if (length != nullptr && length->size() > 0 && length->size() < 19 &&
+        std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+        std::stoull(*length) > kParseOnLoopMax && parsing_large_body.load()) {
+      return http::ParseError{503, "overloaded", "another large command body is being parsed; send it again"};
     }
   }
   *owner = "token:" + principal.token_id;
@@ -514,10 +528,13 @@ void Server::Impl::Finish(Call& call, Reply reply) {
 }
 
 void Server::Impl::Offload(CallPtr call, std::function<Reply(Call&)> work) {
-  bool queued = pool.Submit([this, call, work = std::move(work)] { Finish(*call, work(*call)); });
-  if (!queued) {
+  if (!TryOffload(call, std::move(work))) {
     Finish(*call, RetryLater(503, "overloaded", "too many reads are waiting", options.retry_after_seconds));
   }
+}
+
+bool Server::Impl::TryOffload(const CallPtr& call, std::function<Reply(Call&)> work) {
+  return pool.Submit([this, call, work = std::move(work)] { Finish(*call, work(*call)); });
 }
 
 std::variant<Principal, http::ParseError> Server::Impl::Credentials(const http::Request& request,
@@ -783,6 +800,33 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
       return AnswerOf(std::move(result), ready.batch, receipt);
     });
   }
+  if (call->request.body.size() > kParseOnLoopMax) {
+    // A large body is parsed on a worker, not on the event loop that serves every other
+    // connection, and one at a time: 32 connections posting 8 MiB batches whose last command is
+    // invalid had held the loops and both cores (officers' crossings and /healthz from about 1 ms
+    // to about a second). Another large body meanwhile is answered 503 with Retry-After, before
+    // any of it is parsed. The worker then waits for the answer.
+    if (parsing_large_body.exchange(true)) {
+      return Finish(*call, RetryLater(503, "overloaded",
+                                      "another large command body is being parsed; send it again",
+                                      options.retry_after_seconds));
+    }
+    const bool queued = TryOffload(call, [this, zone, principal = *principal, receipt](Call& c) -> Reply {
+      auto prepared = Prepare(c, zone, principal, *writer);
+      parsing_large_body = false;
+      if (Reply* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
+      Prepared& ready = std::get<Prepared>(prepared);
+      const bool in_writer = ready.in_writer;
+      store::SubmitResult result = writer->Submit(std::move(ready.submit)).get();
+      Done(principal, in_writer, result);
+      return AnswerOf(std::move(result), ready.batch, receipt);
+    });
+    if (!queued) {
+      parsing_large_body = false;
+      Finish(*call, RetryLater(503, "overloaded", "too many requests are waiting", options.retry_after_seconds));
+    }
+    return;
+  }
   auto prepared = Prepare(*call, zone, *principal, *writer);
   if (Reply* reply = std::get_if<Reply>(&prepared)) return Finish(*call, std::move(*reply));
   Prepared& ready = std::get<Prepared>(prepared);
@@ -802,7 +846,16 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
 std::variant<Reply, Server::Impl::Prepared> Server::Impl::Prepare(Call& call, const std::string& zone,
                                                                   const Principal& principal,
                                                                   store::Writer& zone_writer) {
+  const auto parse_started = std::chrono::steady_clock::now();
   auto parsed = ParseCommandsBody(call.request.body, options.body);
+  if (call.request.body.size() > kParseOnLoopMax && options.rate_limits.charge_decide_time) {
+    // Parsing a large body is charged as deciding is (DecideTimeCost), whatever its outcome: a
+    // body that fails at its last command has cost the server as much as one that does not.
+    const auto parse_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::steady_clock::now() - parse_started).count();
+    const double cost = DecideTimeCost(static_cast<uint64_t>(parse_ns));
+    if (cost > 0) limiter.Charge(principal.token_id, RateKind::kWrite, cost, WriteLimitOf(principal));
+  }
   if (const auto* error = std::get_if<BodyError>(&parsed)) {
     return ErrorReply(error->status, error->code, error->message, error->path);
   }
