@@ -340,6 +340,10 @@ struct Server::Impl : http::Handler {
     bool batch = false;
     bool in_writer = false;  // counted in the limiter's declarant requests in the writer
   };
+  // On a worker: prepares the request, submits it and waits for its answer; `parsing` (when given)
+  // is cleared once the body is parsed.
+  Reply SubmitAndWait(Call& call, const std::string& zone, const Principal& principal,
+                      store::Writer& zone_writer, bool receipt, std::atomic<bool>* parsing);
   std::variant<Reply, Prepared> Prepare(Call& call, const std::string& zone, const Principal& principal,
                                         store::Writer& zone_writer);
   // The writer for `zone`: this server's, or in cluster mode the node's (null: `relayed` holds the
@@ -791,13 +795,7 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
       Reply relayed;
       std::shared_ptr<store::Writer> zone_writer = WriterFor(zone, c.request, &relayed);
       if (!zone_writer) return relayed;
-      auto prepared = Prepare(c, zone, principal, *zone_writer);
-      if (Reply* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
-      Prepared& ready = std::get<Prepared>(prepared);
-      const bool in_writer = ready.in_writer;
-      store::SubmitResult result = zone_writer->Submit(std::move(ready.submit)).get();
-      Done(principal, in_writer, result);
-      return AnswerOf(std::move(result), ready.batch, receipt);
+      return SubmitAndWait(c, zone, principal, *zone_writer, receipt, nullptr);
     });
   }
   if (call->request.body.size() > kParseOnLoopMax) {
@@ -812,14 +810,7 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
                                       options.retry_after_seconds));
     }
     const bool queued = TryOffload(call, [this, zone, principal = *principal, receipt](Call& c) -> Reply {
-      auto prepared = Prepare(c, zone, principal, *writer);
-      parsing_large_body = false;
-      if (Reply* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
-      Prepared& ready = std::get<Prepared>(prepared);
-      const bool in_writer = ready.in_writer;
-      store::SubmitResult result = writer->Submit(std::move(ready.submit)).get();
-      Done(principal, in_writer, result);
-      return AnswerOf(std::move(result), ready.batch, receipt);
+      return SubmitAndWait(c, zone, principal, *writer, receipt, &parsing_large_body);
     });
     if (!queued) {
       parsing_large_body = false;
@@ -841,6 +832,19 @@ void Server::Impl::PostCommands(CallPtr call, const std::string& zone) {
       Finish(*call, AnswerOf(std::move(result), batch, receipt));
     });
   });
+}
+
+Reply Server::Impl::SubmitAndWait(Call& call, const std::string& zone, const Principal& principal,
+                                  store::Writer& zone_writer, bool receipt,
+                                  std::atomic<bool>* parsing) {
+  auto prepared = Prepare(call, zone, principal, zone_writer);
+  if (parsing != nullptr) *parsing = false;
+  if (Reply* reply = std::get_if<Reply>(&prepared)) return std::move(*reply);
+  Prepared& ready = std::get<Prepared>(prepared);
+  const bool in_writer = ready.in_writer;
+  store::SubmitResult result = zone_writer.Submit(std::move(ready.submit)).get();
+  Done(principal, in_writer, result);
+  return AnswerOf(std::move(result), ready.batch, receipt);
 }
 
 std::variant<Reply, Server::Impl::Prepared> Server::Impl::Prepare(Call& call, const std::string& zone,
