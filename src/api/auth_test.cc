@@ -19,7 +19,7 @@ class FlakyTokenStore : public store::Store {
     if (failing) return Error{"disk I/O error"};
     return memory_.ListTokens();
   }
-  Status Append(const store::AppendBatch& batch) override { return memory_.Append(batch); }
+  Status Append(store::AppendBatch batch) override { return memory_.Append(std::move(batch)); }
   bool failed() const override { return memory_.failed(); }
   Result<std::vector<store::ZoneRecord>> Zones() override { return memory_.Zones(); }
   Result<std::vector<store::EntryRecord>> ReadEntries(const std::string& zone, uint64_t from,

@@ -353,7 +353,6 @@ struct Server::Impl : http::Handler {
   Reply ClusterView(Call& call);
   // `receipt`: each journaled decision carries its receipt (?receipt=1).
   Reply AnswerOf(store::SubmitResult result, bool batch, bool receipt);
-  // Charges the token's write limit by what deciding its commands took of the writer.
   // Charges the token's write limit by what deciding its commands took of the writer, and ends
   // its count of requests in the writer when it was counted.
   void Done(const Principal& principal, bool in_writer, const store::SubmitResult& result);
@@ -454,10 +453,7 @@ std::optional<http::ParseError> Server::Impl::Screen(const http::Request& head, 
     }
     // Large bodies are parsed one at a time (Commands): while one is, another is refused before
     // it is read, so that reading it costs the event loop nothing either.
-    const std::string* length = head.FindHeader("Content-Length");
-    if (length != nullptr && length->size() > 0 && length->size() < 19 &&
-        std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-        std::stoull(*length) > kParseOnLoopMax && parsing_large_body.load()) {
+    if (head.declared_length.value_or(0) > kParseOnLoopMax && parsing_large_body.load()) {
       return http::ParseError{503, "overloaded", "another large command body is being parsed; send it again"};
     }
   }

@@ -705,7 +705,7 @@ Status AppendImported(store::Store& store, store::Zone& zone,
           zone.tracker.Take(zone.chain.engine(), zone.chain.entries(), from == 0));
     }
     if (last || batch.entries.size() >= per_transaction) {
-      if (Status status = store.Append(batch); !status) return status;
+      if (Status status = store.Append(std::move(batch)); !status) return status;
       batch = store::AppendBatch{};
     }
   }

@@ -25,7 +25,7 @@ class OneZoneStore final : public store::Store {
     return one;
   }
 
-  Status Append(const store::AppendBatch& batch) override { return store_.Append(batch); }
+  Status Append(store::AppendBatch batch) override { return store_.Append(std::move(batch)); }
   bool failed() const override { return store_.failed(); }
   Result<std::vector<store::EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
                                                       size_t limit) override {

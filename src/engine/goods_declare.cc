@@ -218,6 +218,7 @@ class DeclareBuilder {
   void PlanInbound(const RuleFindings& findings, bool held);
   void PlanOutbound(std::vector<Reason>* rejections);
   void Assess(size_t line, const std::vector<ledger::Slice>& slices);
+  std::vector<AssessedSlice> AssessedOf(const std::vector<ledger::Slice>& slices) const;
   void AssessLinesOfOneSku();
   const policy::TariffRow* TaxFreeTariff(const std::vector<ledger::Slice>& slices) const;
   bool InputsValueKnown(const std::vector<ledger::Slice>& slices) const;
@@ -242,7 +243,7 @@ class DeclareBuilder {
   std::vector<Status> line_status_;    // inbound: status per line
   std::vector<GoodsLineRecord> line_taxes_;
   // Second line out, per line: the slices it was assessed on (none when it was not) and its base.
-  std::vector<std::vector<AssessedSlice>> line_assessed_;
+  std::vector<std::vector<ledger::Slice>> line_slices_;
   std::vector<int64_t> line_base_;
   std::vector<Reason> notes_;  // reasons that shaped an accepted decision
   Assessment assessment_;
@@ -584,21 +585,25 @@ bool DeclareBuilder::InputsValueKnown(const std::vector<ledger::Slice>& slices) 
   return whole && !overage;
 }
 
-void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slices) {
+std::vector<AssessedSlice> DeclareBuilder::AssessedOf(const std::vector<ledger::Slice>& slices) const {
   std::vector<AssessedSlice> assessed;
   for (const ledger::Slice& slice : slices) {
     const ledger::Lot& lot = *context_.state.goods.ledger.FindLot(slice.lot);
     assessed.push_back({lot.status, lot.spec.processed, slice.amounts});
   }
+  return assessed;
+}
+
+void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slices) {
   const DeclarationLine& declared = body_.lines[line];
   LineAssessment result =
       AssessSecondLineOut(context_.profile, *facts_[line].item, facts_[line].value_fen,
-                          declared.quantity_milli, assessed, line + 1, TaxFreeTariff(slices),
-                          InputsValueKnown(slices));
+                          declared.quantity_milli, AssessedOf(slices), line + 1,
+                          TaxFreeTariff(slices), InputsValueKnown(slices));
   notes_.insert(notes_.end(), result.notes.begin(), result.notes.end());
-  line_assessed_.resize(body_.lines.size());
+  line_slices_.resize(body_.lines.size());
   line_base_.resize(body_.lines.size());
-  line_assessed_[line] = std::move(assessed);
+  line_slices_[line] = slices;
   line_base_[line] = result.base_fen;
   if (!result.taxed) return;
   assessed_ = true;
@@ -614,14 +619,14 @@ void DeclareBuilder::Assess(size_t line, const std::vector<ledger::Slice>& slice
 // at a low value and a line taking domestic goods at the rest would pay on the low value alone.
 // When the lines of an sku, taken as one line, give a larger tax base than the sum of their own,
 // the duty and VAT of the pooled line replace theirs: the difference is added to the first of them
-// that takes goods owing duty (goods.lines-pooled). Lines of one sku declared honestly, each at its own goods' value, give the
-// same base either way and are left as they are.
+// that takes goods owing duty (goods.lines-pooled). Lines of one sku declared honestly, each at its
+// own goods' value, give the same base either way and are left as they are.
 void DeclareBuilder::AssessLinesOfOneSku() {
-  if (line_assessed_.empty()) return;
+  if (line_slices_.empty()) return;
   std::vector<std::vector<size_t>> groups;  // lines of one sku, in the order of their first line
   std::unordered_map<std::string_view, size_t> group_of;
   for (size_t i = 0; i < body_.lines.size(); ++i) {
-    if (line_assessed_[i].empty()) continue;
+    if (line_slices_[i].empty()) continue;
     auto [it, added] = group_of.emplace(body_.lines[i].sku, groups.size());
     if (added) groups.emplace_back();
     groups[it->second].push_back(i);
@@ -629,23 +634,18 @@ void DeclareBuilder::AssessLinesOfOneSku() {
   for (const std::vector<size_t>& lines : groups) {
     const std::string& sku = body_.lines[lines[0]].sku;
     if (lines.size() < 2) continue;
-    std::vector<AssessedSlice> slices;
-    std::vector<ledger::Slice> taken;  // for the tax-free slices' tariff row
+    std::vector<ledger::Slice> taken;
     int64_t value_fen = 0, quantity_milli = 0, base_fen = 0, duty_fen = 0, vat_fen = 0;
     for (size_t i : lines) {
-      slices.insert(slices.end(), line_assessed_[i].begin(), line_assessed_[i].end());
+      taken.insert(taken.end(), line_slices_[i].begin(), line_slices_[i].end());
       value_fen += facts_[i].value_fen;
       quantity_milli += body_.lines[i].quantity_milli;
       base_fen += line_base_[i];
       duty_fen += line_taxes_[i].customs_duty_fen;
       vat_fen += line_taxes_[i].import_vat_fen;
     }
-    for (const ledger::Slice& slice : slices_) {
-      const ledger::Lot& lot = *context_.state.goods.ledger.FindLot(slice.lot);
-      if (lot.spec.sku == sku) taken.push_back(slice);
-    }
     LineAssessment pooled = AssessSecondLineOut(context_.profile, *facts_[lines[0]].item, value_fen,
-                                                quantity_milli, slices, lines[0] + 1,
+                                                quantity_milli, AssessedOf(taken), lines[0] + 1,
                                                 TaxFreeTariff(taken), InputsValueKnown(taken));
     const int64_t extra_duty = pooled.customs_duty_fen - duty_fen;
     const int64_t extra_vat = pooled.import_vat_fen - vat_fen;
@@ -658,8 +658,9 @@ void DeclareBuilder::AssessLinesOfOneSku() {
     size_t target = lines[0];  // the first line taking goods that owe (bonded or tax-free)
     for (size_t i : lines) {
       bool owes = false;
-      for (const AssessedSlice& slice : line_assessed_[i]) {
-        owes |= slice.status == Status::kBonded || slice.status == Status::kTaxFree;
+      for (const ledger::Slice& slice : line_slices_[i]) {
+        const Status status = context_.state.goods.ledger.FindLot(slice.lot)->status;
+        owes |= status == Status::kBonded || status == Status::kTaxFree;
       }
       if (owes) {
         target = i;

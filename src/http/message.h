@@ -8,6 +8,7 @@
 // Thread-safety: value types.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ struct Request {
   int version_minor = 1;  // HTTP/1.0 or HTTP/1.1
   std::vector<Header> headers;
   std::string body;
+  // The body's length as its Content-Length declared it (checked by the parser), once the head is
+  // read; nullopt for a chunked body or none.
+  std::optional<uint64_t> declared_length;
   std::string remote_address;  // the peer's IP address, without the port
   bool keep_alive = true;      // the client allows another request on this connection
 

@@ -334,6 +334,7 @@ void RequestParser::FinishHead() {
     framing_ = Framing::kChunked;
   } else if (has_length) {
     framing_ = Framing::kLength;
+    request_.declared_length = content_length_;
   }
   state_ = State::kHeadComplete;
 }

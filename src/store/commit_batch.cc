@@ -206,7 +206,7 @@ void CommitBatch::Committed() {
 
 Status CommitBatch::Commit() {
   AppendBatch sealed = Seal();
-  Status status = sealed.empty() ? Status::Ok() : store_.Append(sealed);
+  Status status = sealed.empty() ? Status::Ok() : store_.Append(std::move(sealed));
   Committed();
   return status;
 }

@@ -57,7 +57,7 @@ void Committer::Run() {
     Status status = Status::Ok();
     if (!job.first.empty()) {
       const auto started = std::chrono::steady_clock::now();
-      status = store_.Append(job.first);
+      status = store_.Append(std::move(job.first));
       if (seconds_ != nullptr) {
         seconds_->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       }

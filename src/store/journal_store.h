@@ -73,7 +73,7 @@ class JournalStore final : public Store {
                                                     const JournalStoreOptions& options);
   ~JournalStore() override;
 
-  Status Append(const AppendBatch& batch) override;
+  Status Append(AppendBatch batch) override;
   bool failed() const override;
   bool WantsReadModels(const std::string& zone) override;
   Result<std::vector<ZoneRecord>> Zones() override;

@@ -21,7 +21,7 @@ namespace twoline::store {
 
 class MemoryStore final : public Store {
  public:
-  Status Append(const AppendBatch& batch) override;
+  Status Append(AppendBatch batch) override;
   bool failed() const override;
   Result<std::vector<ZoneRecord>> Zones() override;
   Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,

@@ -238,7 +238,7 @@ std::string PgStore::failure() const {
   return failure_;
 }
 
-Status PgStore::Append(const AppendBatch& batch) {
+Status PgStore::Append(AppendBatch batch) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   if (!writer_) return Error{"postgres: opened read-only"};
   if (failed_) {

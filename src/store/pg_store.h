@@ -52,7 +52,7 @@ class PgStore final : public Store {
                                                const PgStoreOptions& options);
   ~PgStore() override;
 
-  Status Append(const AppendBatch& batch) override;
+  Status Append(AppendBatch batch) override;
   bool failed() const override;
   Result<std::vector<ZoneRecord>> Zones() override;
   Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,

@@ -76,22 +76,52 @@ Hash256 HashFromBlob(std::string_view blob) {
   return hash;
 }
 
-// Checks that an opened file is a twoline database of a version this build reads. `fresh` is set when
-// the file has no schema yet (a new database).
-Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fresh,
-                          bool* reset_views) {
+// What an opened file says it is: its application id and user version, and whether it has no
+// schema yet (a new file).
+struct FileIdentity {
+  int64_t application_id = 0;
+  int64_t user_version = 0;
+  bool fresh = false;
+};
+
+Result<FileIdentity> ReadIdentity(SqliteConnection& connection) {
   auto application = connection.QueryText("PRAGMA application_id");
   if (!application) return application.error();
   auto version = connection.QueryText("PRAGMA user_version");
   if (!version) return version.error();
   auto tables = connection.QueryText("SELECT count(*) FROM sqlite_schema");
   if (!tables) return tables.error();
-  int64_t application_id = std::stoll(*application);
-  int64_t schema_version = std::stoll(*version);
-  *fresh = application_id == 0 && schema_version == 0 && *tables == "0";
+  FileIdentity identity{std::stoll(*application), std::stoll(*version), false};
+  identity.fresh = identity.application_id == 0 && identity.user_version == 0 && *tables == "0";
+  return identity;
+}
+
+// WAL journal mode, on 16 KiB pages when the file is new: set before anything is written, they
+// mean a quarter of the WAL frames, hence of the write calls, per commit (`run --db` of a record
+// day: 16,786 commands/s against 13,411 with 4 KiB).
+Status UseWal(SqliteConnection& connection, bool fresh) {
+  if (fresh) {
+    if (Status status = connection.Execute("PRAGMA page_size=16384;"); !status) return status;
+  }
+  auto mode = connection.QueryText("PRAGMA journal_mode=WAL");
+  if (!mode) return mode.error();
+  if (*mode != "wal") return Error{connection.path() + ": cannot use WAL journal mode (got " + *mode + ")"};
+  return Status::Ok();
+}
+
+// Checks that an opened file is a twoline database of a version this build reads. `fresh` is set when
+// the file has no schema yet (a new database).
+Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fresh,
+                          bool* reset_views) {
+  auto identity = ReadIdentity(connection);
+  if (!identity) return identity.error();
+  const int64_t application_id = identity->application_id;
+  const int64_t schema_version = identity->user_version;
+  *fresh = identity->fresh;
   if (*fresh) return Status::Ok();
   if (application_id != kApplicationId) {
-    return Error{connection.path() + ": not a twoline database (application_id " + *application + ")"};
+    return Error{connection.path() + ": not a twoline database (application_id " +
+                 std::to_string(application_id) + ")"};
   }
   if (schema_version >= 1 && schema_version < kSchemaVersion && writable) {
     // Version 2 added the generic read-model table. Version 3 added the journal's leaf column and the
@@ -114,7 +144,7 @@ Status CheckSchemaVersion(SqliteConnection& connection, bool writable, bool* fre
     return connection.Execute(migrate);
   }
   if (schema_version != kSchemaVersion) {
-    return Error{connection.path() + ": database schema version " + *version +
+    return Error{connection.path() + ": database schema version " + std::to_string(schema_version) +
                  " is not the version this build reads (" + std::to_string(kSchemaVersion) + ")"};
   }
   return Status::Ok();
@@ -221,16 +251,9 @@ Status SqliteStore::OpenWriter() {
   writer_ = std::move(*connection);
   bool fresh = false, reset_views = false;
   if (Status status = CheckSchemaVersion(*writer_, true, &fresh, &reset_views); !status) return status;
-  if (fresh) {
-    // Before anything is written: 16 KiB pages mean a quarter of the WAL frames, hence of the write
-    // calls, per commit (`run --db` of a record day: 16,786 commands/s against 13,411 with 4 KiB).
-    if (Status status = writer_->Execute("PRAGMA page_size=16384;"); !status) return status;
-  }
-  auto mode = writer_->QueryText("PRAGMA journal_mode=WAL");
-  if (!mode) return mode.error();
-  if (*mode != "wal") return Error{path_ + ": cannot use WAL journal mode (got " + *mode + ")"};
-  // The writer's page cache holds the indexes a batch updates (journal, read models), so that a
-  // commit reads no page through a syscall it read before: 128 MiB, allocated only as used.
+  if (Status status = UseWal(*writer_, fresh); !status) return status;
+  // The writer's page cache holds the indexes a batch updates (the journal's), so that a commit
+  // reads no page through a syscall it read before: 128 MiB, allocated only as used.
   std::string pragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-131072; "
                         "PRAGMA wal_autocheckpoint=" +
                         std::to_string(options_.wal_autocheckpoint_pages) + ";";
@@ -274,25 +297,16 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
                                            options_.busy_timeout_ms);
   if (!connection) return connection.error();
   views_writer_ = std::move(*connection);
-  auto application = views_writer_->QueryText("PRAGMA application_id");
-  if (!application) return application.error();
-  auto version = views_writer_->QueryText("PRAGMA user_version");
-  if (!version) return version.error();
-  auto tables = views_writer_->QueryText("SELECT count(*) FROM sqlite_schema");
-  if (!tables) return tables.error();
-  const bool fresh = *application == "0" && *version == "0" && *tables == "0";
-  if (!fresh && (std::stoll(*application) != kViewsApplicationId ||
-                 std::stoll(*version) != kViewsSchemaVersion)) {
+  auto identity = ReadIdentity(*views_writer_);
+  if (!identity) return identity.error();
+  const bool fresh = identity->fresh;
+  if (!fresh && (identity->application_id != kViewsApplicationId ||
+                 identity->user_version != kViewsSchemaVersion)) {
     return Error{views_path_ + ": not the read models of a twoline database of this version "
-                 "(application_id " + *application + ", user_version " + *version +
-                 "); move it away: it is rebuilt from the journal"};
+                 "(application_id " + std::to_string(identity->application_id) + ", user_version " +
+                 std::to_string(identity->user_version) + "); move it away: it is rebuilt from the journal"};
   }
-  if (fresh) {
-    if (Status status = views_writer_->Execute("PRAGMA page_size=16384;"); !status) return status;
-  }
-  auto mode = views_writer_->QueryText("PRAGMA journal_mode=WAL");
-  if (!mode) return mode.error();
-  if (*mode != "wal") return Error{views_path_ + ": cannot use WAL journal mode (got " + *mode + ")"};
+  if (Status status = UseWal(*views_writer_, fresh); !status) return status;
   if (Status status = views_writer_->Execute(
           "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-32768;");
       !status) {
@@ -416,7 +430,7 @@ bool SqliteStore::failed() const {
   return !views_failure_.empty();
 }
 
-Status SqliteStore::Append(const AppendBatch& batch) {
+Status SqliteStore::Append(AppendBatch batch) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   if (!writer_) return Error{path_ + ": opened read-only"};
   if (!failed_) {
@@ -450,7 +464,7 @@ Status SqliteStore::Append(const AppendBatch& batch) {
     return views_queue_.size() < kViewsQueueMax || !views_failure_.empty();
   });
   const uint64_t ticket = ++views_queued_;
-  views_queue_.push_back(ViewsJob{ticket, batch.read_models});
+  views_queue_.push_back(ViewsJob{ticket, std::move(batch.read_models)});
   views_changed_.notify_all();
   if (batch.await_read_models) {
     views_changed_.wait(views_lock, [&] { return views_written_ >= ticket || !views_failure_.empty(); });

@@ -87,7 +87,7 @@ class SqliteStore final : public Store {
                                                    const SqliteOptions& options);
   ~SqliteStore() override;
 
-  Status Append(const AppendBatch& batch) override;
+  Status Append(AppendBatch batch) override;
   bool failed() const override;
   Result<std::vector<ZoneRecord>> Zones() override;
   Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,

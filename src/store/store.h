@@ -194,8 +194,9 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Appends atomically and durably (see the header comment). Sticky on failure.
-  virtual Status Append(const AppendBatch& batch) = 0;
+  // Appends atomically and durably (see the header comment). Sticky on failure. Taken by value: a
+  // store may keep what it writes later (SqliteStore's read models), and callers move.
+  virtual Status Append(AppendBatch batch) = 0;
   // A fault found when opening that the store let pass so that what precedes it can be audited
   // (a journal file's torn last line, JournalStoreOptions::open_torn); Ok otherwise.
   virtual Status TornTail() const { return Status::Ok(); }

@@ -325,11 +325,11 @@ void Writer::Flush(bool stopping) {
   const Clock::time_point now = Clock::now();
   const size_t requests = decided->jobs.size();
   const bool take = ReadModelsDue(requests, commands, stopping, now);
-  // A single request with nothing left before it has everything written with it (its client reads
-  // its own writes, however many rows it touched), and so has a stop; otherwise the queue drains a piece per batch, so
-  // that no batch stalls the ones behind it.
-  const bool all = (requests == 1 && LittleLeft()) ||
-                   stopping || options_.read_models_lag.count() == 0;
+  // A single request with little left before it has everything written with it (its client reads
+  // its own writes, however many rows it touched), and so has a stop; otherwise the queue drains a
+  // piece per batch, so that no batch stalls the ones behind it.
+  const bool all =
+      (requests == 1 && LittleLeft()) || stopping || options_.read_models_lag.count() == 0;
   if (take) {
     deferred_commands_ = 0;
   } else {
@@ -338,7 +338,7 @@ void Writer::Flush(bool stopping) {
   }
   AppendBatch sealed = batch_->Seal(take, all ? SIZE_MAX : options_.read_model_rows_per_batch);
   // A piece of the queue under load need not be written before the batch's answers; the rows of
-  // a single request with nothing left before it, and a stop's, must.
+  // a single request with little left before it, and a stop's, must.
   sealed.await_read_models = all;
   Settle();  // the previous batch is durable (or failed) before this one is handed over
   if (writes_stopped()) {

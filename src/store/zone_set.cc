@@ -269,7 +269,7 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
     AppendBatch batch;
     batch.read_models.push_back(
         zone.tracker.Take(zone.chain.engine(), zone.chain.entries(), /*replace_all=*/whole));
-    if (Status status = store.Append(batch); !status) {
+    if (Status status = store.Append(std::move(batch)); !status) {
       return Error{"zone " + record.zone + ": rebuilding read models: " + status.message()};
     }
   }
