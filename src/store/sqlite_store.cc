@@ -1,8 +1,10 @@
 #include "store/sqlite_store.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 
@@ -206,6 +208,16 @@ SqliteStore::SqliteStore(std::string path, const SqliteOptions& options)
       snapshots_(path_ + ".snapshots") {}
 
 SqliteStore::~SqliteStore() {
+  if (checkpoint_thread_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+      checkpoint_stopping_ = true;
+    }
+    checkpoint_wanted_.notify_all();
+    checkpoint_thread_.join();
+  }
+  if (writer_) sqlite3_wal_hook(writer_->handle(), nullptr, nullptr);
+  checkpointer_.reset();
   // The read models queued are written before anything closes.
   if (views_thread_.joinable()) {
     {
@@ -254,10 +266,11 @@ Status SqliteStore::OpenWriter() {
   if (Status status = UseWal(*writer_, fresh); !status) return status;
   // The writer's page cache holds the indexes a batch updates (the journal's), so that a commit
   // reads no page through a syscall it read before: 128 MiB, allocated only as used.
-  std::string pragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-131072; "
-                        "PRAGMA wal_autocheckpoint=" +
-                        std::to_string(options_.wal_autocheckpoint_pages) + ";";
-  if (Status status = writer_->Execute(pragmas); !status) return status;
+  if (Status status = writer_->Execute(
+          "PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-131072;");
+      !status) {
+    return status;
+  }
   if (fresh) {
     std::string create = std::string("BEGIN IMMEDIATE;") + kSchema + kCheckpointsTable +
                          "PRAGMA application_id=" + std::to_string(kApplicationId) +
@@ -285,7 +298,67 @@ Status SqliteStore::OpenWriter() {
     if (!statement) return statement.error();
     *slot = std::move(*statement);
   }
-  return OpenViewsWriter(reset_views);
+  if (Status status = OpenViewsWriter(reset_views); !status) return status;
+  // The checkpoint thread's connection copies the WAL into the database file; synchronous=FULL, so
+  // that it fsyncs the file before the WAL is started over. The writer's commits only wake it
+  // (sqlite3_wal_hook replaces SQLite's automatic checkpoint).
+  auto checkpointer = SqliteConnection::Open(path_, SQLITE_OPEN_READWRITE, options_.busy_timeout_ms);
+  if (!checkpointer) return checkpointer.error();
+  checkpointer_ = std::move(*checkpointer);
+  if (Status status = checkpointer_->Execute("PRAGMA synchronous=FULL;"); !status) return status;
+  sqlite3_wal_hook(writer_->handle(), &SqliteStore::OnWalCommit, this);
+  checkpoint_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "tl-wal");
+    RunCheckpoints();
+  });
+  return Status::Ok();
+}
+
+int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  int copied = store->checkpoint_mark_.load(std::memory_order_relaxed);
+  if (pages < copied) copied = 0;  // the WAL was started over
+  if (pages - copied < store->options_.wal_checkpoint_pages) return SQLITE_OK;
+  std::lock_guard<std::mutex> lock(store->checkpoint_mutex_);
+  if (!store->checkpoint_due_) {
+    store->checkpoint_due_ = true;
+    store->checkpoint_wanted_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::RunCheckpoints() {
+  sqlite3* db = checkpointer_->handle();
+  const int restart_pages = kWalRestartFactor * options_.wal_checkpoint_pages;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mutex_);
+      checkpoint_wanted_.wait(lock, [&] { return checkpoint_due_ || checkpoint_stopping_; });
+      if (checkpoint_stopping_) return;
+    }
+    // Alongside commits: everything in the WAL when the round starts.
+    int pages = 0, copied = 0;
+    int code = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &pages, &copied);
+    // Between two commits, once the WAL is long enough to be started over: the frames that came
+    // during the round above, so that the next commit finds the WAL wholly copied and starts it over.
+    if (code == SQLITE_OK && pages >= restart_pages) {
+      std::lock_guard<std::mutex> lock(write_mutex_);
+      if (!failed_) code = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &pages, &copied);
+    }
+    checkpoint_mark_.store(code == SQLITE_OK ? copied : 0, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mutex_);
+      checkpoint_due_ = false;  // commits during the rounds are counted from the mark
+    }
+    // SQLITE_BUSY: another connection's checkpoint was running; the next mark tries again.
+    if (code == SQLITE_OK) {
+      checkpoints_.fetch_add(1, std::memory_order_relaxed);
+    } else if (code != SQLITE_BUSY) {
+      checkpoint_failures_.fetch_add(1, std::memory_order_relaxed);
+      std::fprintf(stderr, "twoline: warning: %s: WAL checkpoint failed: %s (%d); tried again later\n",
+                   path_.c_str(), sqlite3_errmsg(db), code);
+    }
+  }
 }
 
 // The read models' file: its own connection, written by its own thread (RunViews), so that a
@@ -346,6 +419,9 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   }
   views_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "tl-views");
+    // Behind deciding, committing and answering when the cores are short: the read models may
+    // trail (the queue bounds how far, kViewsQueueMax), a gate decision should not.
+    (void)setpriority(PRIO_PROCESS, 0, kViewsNice);
     RunViews();
   });
   return Status::Ok();
@@ -464,7 +540,7 @@ Status SqliteStore::Append(AppendBatch batch) {
     return views_queue_.size() < kViewsQueueMax || !views_failure_.empty();
   });
   const uint64_t ticket = ++views_queued_;
-  views_queue_.push_back(ViewsJob{ticket, std::move(batch.read_models)});
+  views_queue_.push_back(ViewsJob{ticket, std::move(batch.read_models), batch.await_read_models});
   views_changed_.notify_all();
   if (batch.await_read_models) {
     views_changed_.wait(views_lock, [&] { return views_written_ >= ticket || !views_failure_.empty(); });
@@ -482,24 +558,33 @@ void SqliteStore::RunViews() {
   for (;;) {
     views_changed_.wait(lock, [&] { return !views_queue_.empty() || views_stopping_; });
     if (views_queue_.empty()) return;  // stopping, with everything written
-    ViewsJob job = std::move(views_queue_.front());
-    views_queue_.pop_front();
+    // Everything queued, in one transaction: under load a page of the read models is then written
+    // to the WAL once for all the batches that touched it, not once per batch.
+    std::vector<ViewsJob> jobs;
+    while (!views_queue_.empty()) {
+      jobs.push_back(std::move(views_queue_.front()));
+      views_queue_.pop_front();
+    }
+    views_changed_.notify_all();  // room in the queue
     const bool failed = !views_failure_.empty();
     lock.unlock();
     Status status = Status::Ok();
-    if (!failed) status = WriteViews(job.changes);
+    if (!failed) status = WriteViews(jobs);
     lock.lock();
     if (!status && views_failure_.empty()) views_failure_ = status.message();
-    views_written_ = job.ticket;
+    views_written_ = jobs.back().ticket;
     views_changed_.notify_all();
   }
 }
 
-Status SqliteStore::WriteViews(const std::vector<ReadModelChanges>& changes) {
+Status SqliteStore::WriteViews(const std::vector<ViewsJob>& jobs) {
   if (Status status = views_writer_->Execute("BEGIN IMMEDIATE"); !status) return status;
   Status status = Status::Ok();
-  for (const ReadModelChanges& change : changes) {
-    status = WriteReadModels(change);
+  for (const ViewsJob& job : jobs) {
+    for (const ReadModelChanges& change : job.changes) {
+      status = WriteReadModels(change);
+      if (!status) break;
+    }
     if (!status) break;
   }
   if (status) status = views_writer_->Execute("COMMIT");

@@ -5,8 +5,13 @@
 
 #include <sqlite3.h>
 
-#include <cstdio>
+#include <sys/stat.h>
 
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "journal/entry.h"
 #include "journal/merkle_leaf.h"
 #include "engine/goods_queries.h"
 #include "store/goods_reads.h"
@@ -284,6 +289,63 @@ TEST(SqliteViews, ReadModelsNotAwaitedAreWrittenInOrderBeforeAnAwaitedBatchAndBe
     }
   }
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM presence"), 81);
+}
+
+// The WAL is copied into the database by the checkpoint thread, not by commits, and is started over
+// from its beginning, so that its file stays bounded however long the writes go on.
+TEST(SqliteCheckpoints, TheWalIsCopiedInTheBackgroundAndStartedOver) {
+  TempDir directory;
+  const std::string path = directory.File("wal.db");
+  SqliteOptions options;
+  options.wal_checkpoint_pages = 8;
+  constexpr uint64_t kEntries = 120;
+  const std::string filler(30000, 'x');  // two overflow pages and more per entry
+  {
+    auto store = SqliteStore::Open(path, options);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    for (uint64_t seq = 1; seq <= kEntries; ++seq) {
+      journal::Entry line;
+      line.seq = seq;
+      line.zone = "hengqin";
+      line.prev = Sha256("hengqin" + std::to_string(seq - 1));
+      line.command = "{\"id\":\"c-" + std::to_string(seq) + "\",\"text\":\"" + filler + "\"}";
+      line.decision = "{\"id\":\"c-" + std::to_string(seq) + "\",\"outcome\":\"accepted\",\"reasons\":[]}";
+      line.hash = journal::ComputeEntryHash(line);
+      AppendBatch batch;
+      EntryRecord& entry = batch.entries.emplace_back();
+      entry.zone = "hengqin";
+      entry.seq = seq;
+      entry.command_id = "c-" + std::to_string(seq);
+      entry.hash = line.hash;
+      entry.line = journal::EntryToJsonLine(line);
+      entry.line.pop_back();
+      entry.leaf_hash = journal::LeafHash(line);
+      const uint64_t before = (*store)->wal_checkpoints();
+      ASSERT_TRUE((*store)->Append(std::move(batch)).ok());
+      if (seq % 10 != 0) continue;
+      // Ten commits are well over eight pages: the thread is woken and gets a round done (a
+      // bounded wait for the thread, not a measure of time).
+      for (int wait = 0; wait < 30000 && (*store)->wal_checkpoints() == before; ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      ASSERT_GT((*store)->wal_checkpoints(), before) << "no checkpoint after entry " << seq;
+    }
+    EXPECT_EQ((*store)->wal_checkpoint_failures(), 0u);
+    EXPECT_FALSE((*store)->failed());
+    // Started over: the WAL file holds far fewer frames than the commits wrote (at least three
+    // pages of 16 KiB each, 120 times: 5.9 MB; it is started over at 32 frames and more come
+    // while the thread runs).
+    struct stat wal {};
+    ASSERT_EQ(::stat((path + "-wal").c_str(), &wal), 0);
+    EXPECT_LT(wal.st_size, 128 * 16 * 1024) << "the WAL was not started over";
+    // Everything is in the database file: readers see every entry.
+    EXPECT_EQ(Count(path, "SELECT count(*) FROM journal"), static_cast<int64_t>(kEntries));
+  }
+  auto reopened = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(reopened.ok());
+  auto entries = (*reopened)->ReadEntries("hengqin", 1, 1000);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_EQ(entries->size(), kEntries);
 }
 
 // A file that is not the read models of a twoline database is never written over.
