@@ -553,6 +553,22 @@ Status SqliteStore::Append(AppendBatch batch) {
   return Status::Ok();
 }
 
+size_t SqliteStore::ReadModelsBacklog() const {
+  std::lock_guard<std::mutex> lock(views_mutex_);
+  return static_cast<size_t>(views_queued_ - views_written_);
+}
+
+void SqliteStore::AfterReadModels(std::function<void(const Status&)> then) {
+  std::unique_lock<std::mutex> lock(views_mutex_);
+  if (views_written_ >= views_queued_) {
+    const Status written = views_failure_.empty() ? Status::Ok() : Status(Error{views_failure_});
+    lock.unlock();
+    then(written);
+    return;
+  }
+  views_waiters_.emplace_back(views_queued_, std::move(then));
+}
+
 void SqliteStore::RunViews() {
   std::unique_lock<std::mutex> lock(views_mutex_);
   for (;;) {
@@ -561,7 +577,7 @@ void SqliteStore::RunViews() {
     // Everything queued, in one transaction: under load a page of the read models is then written
     // to the WAL once for all the batches that touched it, not once per batch.
     std::vector<ViewsJob> jobs;
-    while (!views_queue_.empty()) {
+    while (!views_queue_.empty() && jobs.size() < kViewsJobsPerTransaction) {
       jobs.push_back(std::move(views_queue_.front()));
       views_queue_.pop_front();
     }
@@ -574,6 +590,17 @@ void SqliteStore::RunViews() {
     if (!status && views_failure_.empty()) views_failure_ = status.message();
     views_written_ = jobs.back().ticket;
     views_changed_.notify_all();
+    std::vector<std::function<void(const Status&)>> ready;
+    while (!views_waiters_.empty() && views_waiters_.front().first <= views_written_) {
+      ready.push_back(std::move(views_waiters_.front().second));
+      views_waiters_.pop_front();
+    }
+    if (!ready.empty()) {
+      const Status written = views_failure_.empty() ? Status::Ok() : Status(Error{views_failure_});
+      lock.unlock();
+      for (auto& then : ready) then(written);
+      lock.lock();
+    }
   }
 }
 

@@ -105,6 +105,8 @@ class SqliteStore final : public Store {
 
   Status Append(AppendBatch batch) override;
   bool failed() const override;
+  void AfterReadModels(std::function<void(const Status&)> then) override;
+  size_t ReadModelsBacklog() const override;
   Result<std::vector<ZoneRecord>> Zones() override;
   Result<std::vector<EntryRecord>> ReadEntries(const std::string& zone, uint64_t from_seq,
                                                size_t limit) override;
@@ -149,7 +151,9 @@ class SqliteStore final : public Store {
     bool awaited = false;  // Append waits for it
   };
   // Batches of read models handed over and not yet written, at most: Append waits beyond.
-  static constexpr size_t kViewsQueueMax = 16;
+  static constexpr size_t kViewsQueueMax = 64;
+  // Batches written in one transaction of the read models' file, at most.
+  static constexpr size_t kViewsJobsPerTransaction = 16;
   static constexpr int kViewsNice = 10;  // the views thread's nice value (Linux: per thread)
 
   SqliteStore(std::string path, const SqliteOptions& options);
@@ -189,6 +193,8 @@ class SqliteStore final : public Store {
   uint64_t views_queued_ = 0, views_written_ = 0;  // tickets
   bool views_stopping_ = false;
   std::string views_failure_;  // the first failed write; sticky
+  // AfterReadModels callbacks, by the ticket they wait for (ascending), run by the views thread.
+  std::deque<std::pair<uint64_t, std::function<void(const Status&)>>> views_waiters_;
 
   // The database's WAL checkpoints (RunCheckpoints).
   std::unique_ptr<SqliteConnection> checkpointer_;  // the checkpoint thread's

@@ -7,7 +7,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <thread>
 
@@ -346,6 +349,46 @@ TEST(SqliteCheckpoints, TheWalIsCopiedInTheBackgroundAndStartedOver) {
   auto entries = (*reopened)->ReadEntries("hengqin", 1, 1000);
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(entries->size(), kEntries);
+}
+
+// AfterReadModels runs once every batch appended before it has its rows readable, in order, and at
+// once when none is pending: the writer gives a lone request's answer from it, so that the next
+// commit does not wait for the views thread.
+TEST(SqliteViews, AfterReadModelsRunsOnceTheRowsAppendedBeforeAreReadable) {
+  TempDir directory;
+  const std::string path = directory.File("after.db");
+  auto store = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(store.ok());
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<int64_t> seen;  // persons inside when each callback ran
+  auto after = [&] {
+    (*store)->AfterReadModels([&](const Status& written) {
+      EXPECT_TRUE(written.ok()) << written.message();
+      auto page = (*store)->ReadPresence("hengqin", 0, kReadRowsMax);
+      std::lock_guard<std::mutex> lock(mutex);
+      seen.push_back(page.ok() ? page->count : -1);
+      changed.notify_all();
+    });
+  };
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE((*store)->Append(PersonInside("P-" + std::to_string(round * 100 + i), false)).ok());
+    }
+    after();
+  }
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(60), [&] { return seen.size() == 3; }));
+  }
+  // Each saw at least the rows appended before it (the views thread may have written more since:
+  // it writes everything queued at once), in order.
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_GE(seen[i], static_cast<int64_t>(20 * (i + 1)));
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(seen.back(), 60);
+  after();  // nothing pending: at once, on this thread
+  EXPECT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen.back(), 60);
 }
 
 // A file that is not the read models of a twoline database is never written over.

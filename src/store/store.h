@@ -202,6 +202,14 @@ class Store {
   virtual Status TornTail() const { return Status::Ok(); }
   // True once an Append has failed.
   virtual bool failed() const = 0;
+  // Runs `then` once the read models of every batch appended so far are written, with their
+  // status: at once for a store that writes them with the entries; later, on a thread of the
+  // store's, for one that writes them apart (SqliteStore). So an answer can wait for its read
+  // models without the next append waiting too.
+  virtual void AfterReadModels(std::function<void(const Status&)> then) { then(Status::Ok()); }
+  // Appended batches whose read models are not written yet (0 for a store that writes them with
+  // the entries).
+  virtual size_t ReadModelsBacklog() const { return 0; }
   // False when the store would ignore read-model changes for `zone` (a journal file whose read models
   // are not built in this process): the writer then skips computing them.
   virtual bool WantsReadModels(const std::string& zone) {

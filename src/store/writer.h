@@ -231,6 +231,11 @@ class Writer {
   void Reload();
   // On the committer thread: answers the requests of a batch after its append.
   void Complete(Decided& decided, const Status& status);
+  // Complete's halves: what follows a durable batch, in order (counters, signed checkpoints, the
+  // feed); then the answers, which a batch whose rows must be readable first gives from the
+  // store's AfterReadModels, on its views thread.
+  void Committed(const Decided& decided);
+  void GiveAnswers(Decided& decided, const Status& status);
   void PublishCommitted(const Decided& decided);
   void StopWrites(const std::string& message);
   void CountAnswers(const std::string& zone, const std::vector<Answer>& answers);
@@ -255,6 +260,11 @@ class Writer {
   Clock::time_point deferred_since_{};  // writer thread: the first batch that left rows untaken
   size_t deferred_commands_ = 0;        // writer thread: commands whose rows are untaken
   bool committing_ = false;  // an append is running (cleared by its completion, which wakes Run)
+  // A batch's answers wait for its read models only with at most this many batches' read models
+  // unwritten before it (Store::ReadModelsBacklog).
+  static constexpr size_t kAwaitedBacklogMax = 4;
+  size_t answers_awaiting_ = 0;  // batches durable whose answers wait for their read models
+  std::condition_variable answered_;
   Committer committer_;  // before thread_: the thread uses it
   std::unique_ptr<Snapshotter> snapshotter_;  // null when snapshots are off
   std::unique_ptr<Checkpointer> checkpointer_;  // null when checkpoints are off
