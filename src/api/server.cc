@@ -25,6 +25,7 @@
 #include "store/zone_set.h"
 #include "whatif/whatif.h"
 #include "store/sqlite_connection.h"
+#include "store/sqlite_store.h"
 
 namespace twoline::api {
 namespace {
@@ -1270,6 +1271,12 @@ Reply Server::Impl::Metrics() {
   AppendMetric(&out, "twoline_sqlite_busy_retries_total", "counter",
                "SQLITE_BUSY answers retried (another process held the database's lock).",
                static_cast<double>(store::SqliteConnection::busy_retries()));
+  AppendMetric(&out, "twoline_wal_checkpoints_total", "counter",
+               "WAL checkpoints of the database done by its checkpoint thread.",
+               static_cast<double>(store::SqliteStore::wal_checkpoints_total()));
+  AppendMetric(&out, "twoline_wal_checkpoint_failures_total", "counter",
+               "WAL checkpoints that failed (each tried again; commits do not depend on them).",
+               static_cast<double>(store::SqliteStore::wal_checkpoint_failures_total()));
   reply.content_type = "text/plain; version=0.0.4";
   return reply;
 }

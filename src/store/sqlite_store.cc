@@ -14,6 +14,8 @@
 namespace twoline::store {
 namespace {
 
+std::atomic<uint64_t> wal_checkpoints_all{0}, wal_checkpoint_failures_all{0};
+
 constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
 constexpr int64_t kSchemaVersion = 6;
 constexpr int64_t kViewsApplicationId = 0x74776c76;  // "twlv": the read models' file
@@ -353,8 +355,10 @@ void SqliteStore::RunCheckpoints() {
     // SQLITE_BUSY: another connection's checkpoint was running; the next mark tries again.
     if (code == SQLITE_OK) {
       checkpoints_.fetch_add(1, std::memory_order_relaxed);
+      wal_checkpoints_all.fetch_add(1, std::memory_order_relaxed);
     } else if (code != SQLITE_BUSY) {
       checkpoint_failures_.fetch_add(1, std::memory_order_relaxed);
+      wal_checkpoint_failures_all.fetch_add(1, std::memory_order_relaxed);
       std::fprintf(stderr, "twoline: warning: %s: WAL checkpoint failed: %s (%d); tried again later\n",
                    path_.c_str(), sqlite3_errmsg(db), code);
     }
@@ -552,6 +556,9 @@ Status SqliteStore::Append(AppendBatch batch) {
   }
   return Status::Ok();
 }
+
+uint64_t SqliteStore::wal_checkpoints_total() { return wal_checkpoints_all.load(); }
+uint64_t SqliteStore::wal_checkpoint_failures_total() { return wal_checkpoint_failures_all.load(); }
 
 size_t SqliteStore::ReadModelsBacklog() const {
   std::lock_guard<std::mutex> lock(views_mutex_);

@@ -139,6 +139,9 @@ class SqliteStore final : public Store {
   // WAL checkpoints done by the checkpoint thread, and those that failed (each tried again).
   uint64_t wal_checkpoints() const { return checkpoints_.load(); }
   uint64_t wal_checkpoint_failures() const { return checkpoint_failures_.load(); }
+  // The same, by every store of the process (for /metrics).
+  static uint64_t wal_checkpoints_total();
+  static uint64_t wal_checkpoint_failures_total();
 
  private:
   struct WriteStatements;
