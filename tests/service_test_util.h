@@ -15,7 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "base/sha256.h"
 #include "engine/command.h"
+#include "journal/entry.h"
+#include "journal/merkle_leaf.h"
 #include "policy/profile_loader.h"
 #include "sim/simulator.h"
 #include "store/commit_batch.h"
@@ -60,6 +63,28 @@ class TempDir {
   }
   std::string path_;
 };
+
+// A well-formed journal row (journal/entry.h) for seq in zone, its command {"id":"c-SEQ","text":TEXT}
+// (`text` is put in as it is: no quotes or backslashes), as a store keeps it.
+inline store::EntryRecord JournalEntryRecord(const std::string& zone, uint64_t seq,
+                                             const std::string& text) {
+  journal::Entry line;
+  line.seq = seq;
+  line.zone = zone;
+  line.prev = Sha256(zone + std::to_string(seq - 1));
+  line.command = "{\"id\":\"c-" + std::to_string(seq) + "\",\"text\":\"" + text + "\"}";
+  line.decision = "{\"id\":\"c-" + std::to_string(seq) + "\",\"outcome\":\"accepted\",\"reasons\":[]}";
+  line.hash = journal::ComputeEntryHash(line);
+  store::EntryRecord entry;
+  entry.zone = zone;
+  entry.seq = seq;
+  entry.command_id = "c-" + std::to_string(seq);
+  entry.hash = line.hash;
+  entry.line = journal::EntryToJsonLine(line);
+  entry.line.pop_back();
+  entry.leaf_hash = journal::LeafHash(line);
+  return entry;
+}
 
 inline std::shared_ptr<const policy::Profile> BuiltinProfile(const std::string& zone) {
   auto profile = policy::LoadBuiltinProfile(zone);

@@ -544,7 +544,7 @@ Status SqliteStore::Append(AppendBatch batch) {
     return views_queue_.size() < kViewsQueueMax || !views_failure_.empty();
   });
   const uint64_t ticket = ++views_queued_;
-  views_queue_.push_back(ViewsJob{ticket, std::move(batch.read_models), batch.await_read_models});
+  views_queue_.push_back(ViewsJob{ticket, std::move(batch.read_models)});
   views_changed_.notify_all();
   if (batch.await_read_models) {
     views_changed_.wait(views_lock, [&] { return views_written_ >= ticket || !views_failure_.empty(); });
@@ -560,6 +560,10 @@ Status SqliteStore::Append(AppendBatch batch) {
 uint64_t SqliteStore::wal_checkpoints_total() { return wal_checkpoints_all.load(); }
 uint64_t SqliteStore::wal_checkpoint_failures_total() { return wal_checkpoint_failures_all.load(); }
 
+Status SqliteStore::ViewsStatus() const {
+  return views_failure_.empty() ? Status::Ok() : Status(Error{views_failure_});
+}
+
 size_t SqliteStore::ReadModelsBacklog() const {
   std::lock_guard<std::mutex> lock(views_mutex_);
   return static_cast<size_t>(views_queued_ - views_written_);
@@ -568,7 +572,7 @@ size_t SqliteStore::ReadModelsBacklog() const {
 void SqliteStore::AfterReadModels(std::function<void(const Status&)> then) {
   std::unique_lock<std::mutex> lock(views_mutex_);
   if (views_written_ >= views_queued_) {
-    const Status written = views_failure_.empty() ? Status::Ok() : Status(Error{views_failure_});
+    const Status written = ViewsStatus();
     lock.unlock();
     then(written);
     return;
@@ -603,7 +607,7 @@ void SqliteStore::RunViews() {
       views_waiters_.pop_front();
     }
     if (!ready.empty()) {
-      const Status written = views_failure_.empty() ? Status::Ok() : Status(Error{views_failure_});
+      const Status written = ViewsStatus();
       lock.unlock();
       for (auto& then : ready) then(written);
       lock.lock();

@@ -151,7 +151,6 @@ class SqliteStore final : public Store {
   struct ViewsJob {
     uint64_t ticket = 0;
     std::vector<ReadModelChanges> changes;
-    bool awaited = false;  // Append waits for it
   };
   // Batches of read models handed over and not yet written, at most: Append waits beyond.
   static constexpr size_t kViewsQueueMax = 64;
@@ -165,7 +164,8 @@ class SqliteStore final : public Store {
   void RunViews();  // the views thread
   void RunCheckpoints();  // the checkpoint thread
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
-  Status WriteViews(const std::vector<ViewsJob>& jobs);  // in one transaction
+  Status WriteViews(const std::vector<ViewsJob>& jobs);
+  Status ViewsStatus() const;  // the views thread's first failure, or Ok; views_mutex_ held  // in one transaction
   Result<ReaderLease> Borrow();
   void Return(std::unique_ptr<Reader> reader);
   Status AppendInTransaction(const AppendBatch& batch);

@@ -308,22 +308,8 @@ TEST(SqliteCheckpoints, TheWalIsCopiedInTheBackgroundAndStartedOver) {
     ASSERT_TRUE(store.ok()) << store.error().message;
     uint64_t before = 0;  // checkpoints done before a run of ten entries
     for (uint64_t seq = 1; seq <= kEntries; ++seq) {
-      journal::Entry line;
-      line.seq = seq;
-      line.zone = "hengqin";
-      line.prev = Sha256("hengqin" + std::to_string(seq - 1));
-      line.command = "{\"id\":\"c-" + std::to_string(seq) + "\",\"text\":\"" + filler + "\"}";
-      line.decision = "{\"id\":\"c-" + std::to_string(seq) + "\",\"outcome\":\"accepted\",\"reasons\":[]}";
-      line.hash = journal::ComputeEntryHash(line);
       AppendBatch batch;
-      EntryRecord& entry = batch.entries.emplace_back();
-      entry.zone = "hengqin";
-      entry.seq = seq;
-      entry.command_id = "c-" + std::to_string(seq);
-      entry.hash = line.hash;
-      entry.line = journal::EntryToJsonLine(line);
-      entry.line.pop_back();
-      entry.leaf_hash = journal::LeafHash(line);
+      batch.entries.push_back(testing::JournalEntryRecord("hengqin", seq, filler));
       if (seq % 10 == 1) before = (*store)->wal_checkpoints();
       ASSERT_TRUE((*store)->Append(std::move(batch)).ok());
       if (seq % 10 != 0) continue;

@@ -202,22 +202,7 @@ class StoreConformance : public ::testing::TestWithParam<std::pair<const char*, 
 
   // A well-formed journal line (journal/entry.h) for seq in zone, with `text` in its command.
   static EntryRecord Entry(const std::string& zone, uint64_t seq, const std::string& text) {
-    journal::Entry line;
-    line.seq = seq;
-    line.zone = zone;
-    line.prev = Sha256(zone + std::to_string(seq - 1));
-    line.command = "{\"id\":\"c-" + std::to_string(seq) + "\",\"text\":\"" + text + "\"}";
-    line.decision = "{\"id\":\"c-" + std::to_string(seq) + "\",\"outcome\":\"accepted\",\"reasons\":[]}";
-    line.hash = journal::ComputeEntryHash(line);
-    EntryRecord entry;
-    entry.zone = zone;
-    entry.seq = seq;
-    entry.command_id = "c-" + std::to_string(seq);
-    entry.hash = line.hash;
-    entry.line = journal::EntryToJsonLine(line);
-    entry.line.pop_back();
-    entry.leaf_hash = journal::LeafHash(line);
-    return entry;
+    return testing::JournalEntryRecord(zone, seq, text);
   }
 
   static AppendBatch Entries(const std::string& zone, uint64_t first, uint64_t last) {
