@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -19,7 +20,13 @@ std::atomic<uint64_t> wal_checkpoints_all{0}, wal_checkpoint_failures_all{0};
 constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
 constexpr int64_t kSchemaVersion = 6;
 constexpr int64_t kViewsApplicationId = 0x74776c76;  // "twlv": the read models' file
-constexpr int64_t kViewsSchemaVersion = 1;
+// Version 2: owner_keys and owner_keys_recent; views_by_owner leaves out kAppendedKind.
+constexpr int64_t kViewsSchemaVersion = 2;
+
+// The read-model kind whose rows are only ever appended, keyed in append order, and looked up by
+// owner through owner_keys (ViewsSchema).
+constexpr std::string_view kAppendedKind = "crossing";
+
 
 // The checkpoints table, on its own: version 3 added it (with the journal's leaf column).
 constexpr const char* kCheckpointsTable = R"sql(
@@ -44,6 +51,15 @@ CREATE TABLE IF NOT EXISTS tokens (
 
 // The read models' file (`<database>.views`): derived from the journal, rebuilt from it when lost.
 // `prefix` is "" for the file, "TEMP " for the empty stand-in a reader uses when the file is absent.
+//
+// Rows of an append-only kind (crossings, kAppendedKind) are looked up by owner through owner_keys,
+// not views_by_owner: a crossing's owner is its person, so indexing it in place put each crossing
+// on a page of its own person's entries, and a transaction of a few hundred crossings rewrote a
+// few hundred index pages (64 clients posting crossings: 6 KB written to the WAL per crossing, the
+// views thread the busiest of the process). They are appended to owner_keys_recent, keyed in
+// append order (one page at its end per transaction), and moved into owner_keys in key order once
+// it holds SqliteOptions::owner_keys_merge_rows, each page of owner_keys then written once for
+// all of them; a lookup by owner reads both.
 std::string ViewsSchema(const std::string& prefix) {
   std::string schema =
       "CREATE " + prefix + "TABLE IF NOT EXISTS view_zones (\n"
@@ -55,12 +71,18 @@ std::string ViewsSchema(const std::string& prefix) {
       "  zone TEXT NOT NULL, party TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, party));\n"
       "CREATE " + prefix + "TABLE IF NOT EXISTS views (\n"
       "  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL,\n"
-      "  state TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n";
-  if (prefix.empty()) {
-    schema +=
-        "CREATE INDEX IF NOT EXISTS views_by_owner ON views (zone, kind, owner, key);\n"
-        "CREATE INDEX IF NOT EXISTS views_by_state ON views (zone, kind, state, key);\n";
-  }
+      "  state TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n"
+      "CREATE " + prefix + "TABLE IF NOT EXISTS owner_keys (\n"
+      "  zone TEXT NOT NULL, kind TEXT NOT NULL, owner TEXT NOT NULL, key TEXT NOT NULL,\n"
+      "  PRIMARY KEY (zone, kind, owner, key)) WITHOUT ROWID;\n"
+      "CREATE " + prefix + "TABLE IF NOT EXISTS owner_keys_recent (\n"
+      "  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL,\n"
+      "  PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n";
+  // (The stand-in's too: a listing by owner names views_by_owner.)
+  schema +=
+      "CREATE INDEX IF NOT EXISTS views_by_owner ON views (zone, kind, owner, key) "
+      "WHERE kind <> '" + std::string(kAppendedKind) + "';\n"
+      "CREATE INDEX IF NOT EXISTS views_by_state ON views (zone, kind, state, key);\n";
   return schema;
 }
 
@@ -165,7 +187,9 @@ struct SqliteStore::WriteStatements {
 // The read models' write connection's prepared statements (the views thread's).
 struct SqliteStore::ViewStatements {
   std::unique_ptr<SqliteStatement> upsert_presence, delete_presence, upsert_balance, read_model_seq,
-      clear_presence, clear_balances, upsert_view, delete_view, clear_views;
+      clear_presence, clear_balances, upsert_view, delete_view, clear_views, view_owner, update_json, update_state, insert_view,
+      insert_owner_key, delete_owner_key, delete_recent_owner_key, clear_owner_keys,
+      clear_recent_owner_keys;
 };
 
 // A read connection and its prepared statements.
@@ -377,27 +401,49 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   auto identity = ReadIdentity(*views_writer_);
   if (!identity) return identity.error();
   const bool fresh = identity->fresh;
-  if (!fresh && (identity->application_id != kViewsApplicationId ||
-                 identity->user_version != kViewsSchemaVersion)) {
+  // Read models of an earlier version are derived data in an outdated layout: their tables are
+  // dropped, and the zones' read models rebuilt from the journal (view_zones starts empty).
+  const bool outdated = !fresh && identity->application_id == kViewsApplicationId &&
+                        identity->user_version < kViewsSchemaVersion;
+  if (!fresh && !outdated && (identity->application_id != kViewsApplicationId ||
+                              identity->user_version != kViewsSchemaVersion)) {
     return Error{views_path_ + ": not the read models of a twoline database of this version "
                  "(application_id " + std::to_string(identity->application_id) + ", user_version " +
                  std::to_string(identity->user_version) + "); move it away: it is rebuilt from the journal"};
   }
   if (Status status = UseWal(*views_writer_, fresh); !status) return status;
+  if (outdated) {
+    std::fprintf(stderr, "twoline: %s: read models of version %lld are rebuilt in version %lld\n",
+                 views_path_.c_str(), static_cast<long long>(identity->user_version),
+                 static_cast<long long>(kViewsSchemaVersion));
+    auto tables = views_writer_->QueryText(
+        "SELECT group_concat('DROP TABLE IF EXISTS \"' || name || '\";', ' ') FROM sqlite_schema "
+        "WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+    if (!tables) return tables.error();
+    if (Status status = views_writer_->Execute("BEGIN IMMEDIATE; " + *tables + " COMMIT;"); !status) {
+      return status;
+    }
+  }
   if (Status status = views_writer_->Execute(
           "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-32768;");
       !status) {
     return status;
   }
   std::string setup = "BEGIN IMMEDIATE;" + ViewsSchema("");
-  if (fresh) {
+  if (fresh || outdated) {
     setup += "PRAGMA application_id=" + std::to_string(kViewsApplicationId) +
              "; PRAGMA user_version=" + std::to_string(kViewsSchemaVersion) + ";";
   }
   // A database migrated from an earlier version: everything is rebuilt. (A file behind or ahead of
   // its database's journal is brought up to date, or rebuilt, by ZoneSet::Load.)
-  if (reset) setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM balances; DELETE FROM views;";
+  if (reset) {
+    setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM balances; DELETE FROM views; "
+             "DELETE FROM owner_keys; DELETE FROM owner_keys_recent;";
+  }
   if (Status status = views_writer_->Execute(setup + "COMMIT;"); !status) return status;
+  auto recent = views_writer_->QueryText("SELECT count(*) FROM owner_keys_recent");
+  if (!recent) return recent.error();
+  recent_owner_keys_ = std::stoll(*recent);
   view_statements_ = std::make_unique<ViewStatements>();
   ViewStatements& v = *view_statements_;
   const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
@@ -415,6 +461,25 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&v.delete_view, "DELETE FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
       {&v.clear_views, "DELETE FROM views WHERE zone = ?1"},
+      // A row under the same owner and state: views_by_owner and views_by_state untouched.
+      {&v.update_json,
+       "UPDATE views SET json = ?6 WHERE zone = ?1 AND kind = ?2 AND key = ?3 AND owner = ?4 AND "
+       "state = ?5"},
+      {&v.update_state,
+       "UPDATE views SET state = ?5, json = ?6 WHERE zone = ?1 AND kind = ?2 AND key = ?3 AND "
+       "owner = ?4"},
+      {&v.insert_view,
+       "INSERT OR IGNORE INTO views (zone, kind, key, owner, state, json) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&v.view_owner, "SELECT owner FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+      {&v.insert_owner_key,
+       "INSERT OR IGNORE INTO owner_keys_recent (zone, kind, key, owner) VALUES (?1, ?2, ?3, ?4)"},
+      {&v.delete_owner_key,
+       "DELETE FROM owner_keys WHERE zone = ?1 AND kind = ?2 AND owner = ?3 AND key = ?4"},
+      {&v.delete_recent_owner_key,
+       "DELETE FROM owner_keys_recent WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+      {&v.clear_owner_keys, "DELETE FROM owner_keys WHERE zone = ?1"},
+      {&v.clear_recent_owner_keys, "DELETE FROM owner_keys_recent WHERE zone = ?1"},
   };
   for (const auto& [slot, text] : sql) {
     auto statement = views_writer_->Prepare(text);
@@ -625,6 +690,7 @@ Status SqliteStore::WriteViews(const std::vector<ViewsJob>& jobs) {
     }
     if (!status) break;
   }
+  if (status) status = MergeOwnerKeys();
   if (status) status = views_writer_->Execute("COMMIT");
   if (!status && sqlite3_get_autocommit(views_writer_->handle()) == 0) {
     (void)views_writer_->Execute("ROLLBACK");
@@ -681,14 +747,88 @@ Status SqliteStore::AppendInTransaction(const AppendBatch& batch) {
   return Status::Ok();
 }
 
+// One row of the generic read models, written or erased, by the cheapest statement that does it:
+// a row that keeps its owner is updated in place (views_by_owner untouched, views_by_state only
+// when its state changes), a new row inserted; only a row that changes owner is replaced. A row of
+// kAppendedKind is new but for a rebuild: its insert comes first, and its owner key goes to
+// owner_keys_recent; one that was there under another owner loses its old key.
+Status SqliteStore::WriteViewRow(const std::string& zone, const ViewRow& row) {
+  ViewStatements& s = *view_statements_;
+  const bool appended = row.kind == kAppendedKind;
+  auto run = [&](SqliteStatement& statement) -> Result<bool> {  // true: it changed a row
+    statement.Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
+    statement.Bind(4, row.owner).Bind(5, row.state).Bind(6, row.json);
+    if (Status status = statement.Run(); !status) return Error{status.message()};
+    return views_writer_->changes() == 1;
+  };
+  auto add_owner_key = [&]() -> Status {
+    auto& key = s.insert_owner_key->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
+    if (Status status = key.Bind(4, row.owner).Run(); !status) return status;
+    recent_owner_keys_ += views_writer_->changes();
+    return Status::Ok();
+  };
+  if (!row.erase) {
+    const std::array<SqliteStatement*, 2> attempts =
+        appended ? std::array<SqliteStatement*, 2>{s.insert_view.get(), nullptr}
+                 : std::array<SqliteStatement*, 2>{s.update_json.get(), s.update_state.get()};
+    for (SqliteStatement* attempt : attempts) {
+      if (attempt == nullptr) break;
+      auto changed = run(*attempt);
+      if (!changed) return changed.error();
+      if (!*changed) continue;
+      return appended ? add_owner_key() : Status::Ok();
+    }
+    if (!appended) {  // a new row, or one under another owner
+      auto replaced = run(*s.upsert_view);
+      return replaced ? Status::Ok() : Status(replaced.error());
+    }
+  }
+  std::optional<std::string> old_owner;
+  {
+    SqliteStatement& lookup = *s.view_owner;
+    StatementScope scope(lookup);
+    lookup.Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
+    auto found = lookup.Step();
+    if (!found) return found.error();
+    if (*found) old_owner = std::string(lookup.ColumnText(0));
+  }
+  const bool same_owner = old_owner && !row.erase && *old_owner == row.owner;
+  if (appended && old_owner && !same_owner) {
+    auto& merged = s.delete_owner_key->Bind(1, zone).Bind(2, row.kind).Bind(3, *old_owner);
+    if (Status status = merged.Bind(4, row.key).Run(); !status) return status;
+    auto& recent = s.delete_recent_owner_key->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
+    if (Status status = recent.Run(); !status) return status;
+    recent_owner_keys_ -= views_writer_->changes();
+  }
+  if (row.erase) return s.delete_view->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key).Run();
+  auto written = run(same_owner ? *s.update_state : *s.upsert_view);
+  if (!written) return written.error();
+  return same_owner ? Status::Ok() : add_owner_key();
+}
+
+// owner_keys_recent into owner_keys, in key order, once it holds owner_keys_merge_rows.
+Status SqliteStore::MergeOwnerKeys() {
+  if (recent_owner_keys_ < options_.owner_keys_merge_rows) return Status::Ok();
+  Status status = views_writer_->Execute(
+      "INSERT OR IGNORE INTO owner_keys (zone, kind, owner, key) "
+      "SELECT zone, kind, owner, key FROM owner_keys_recent ORDER BY zone, kind, owner, key; "
+      "DELETE FROM owner_keys_recent;");
+  if (status) recent_owner_keys_ = 0;
+  return status;
+}
+
 Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   ViewStatements& s = *view_statements_;
   const std::string& zone = changes.zone;
   if (changes.replace_all) {
     for (SqliteStatement* clear :
-         {s.clear_presence.get(), s.clear_balances.get(), s.clear_views.get()}) {
+         {s.clear_presence.get(), s.clear_balances.get(), s.clear_views.get(),
+          s.clear_owner_keys.get(), s.clear_recent_owner_keys.get()}) {
       if (Status status = clear->Bind(1, zone).Run(); !status) return status;
     }
+    auto recent = views_writer_->QueryText("SELECT count(*) FROM owner_keys_recent");
+    if (!recent) return recent.error();
+    recent_owner_keys_ = std::stoll(*recent);
   }
   for (const std::string& person : changes.outside) {
     if (Status status = s.delete_presence->Bind(1, zone).Bind(2, person).Run(); !status) return status;
@@ -702,14 +842,7 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
     if (Status status = upsert.Run(); !status) return status;
   }
   for (const ViewRow& row : changes.views) {
-    if (row.erase) {
-      auto& erase = s.delete_view->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
-      if (Status status = erase.Run(); !status) return status;
-      continue;
-    }
-    auto& upsert = s.upsert_view->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
-    upsert.Bind(4, row.owner).Bind(5, row.state).Bind(6, row.json);
-    if (Status status = upsert.Run(); !status) return status;
+    if (Status status = WriteViewRow(zone, row); !status) return status;
   }
   if (changes.partial) return Status::Ok();
   auto& seq = s.read_model_seq->Bind(1, zone).Bind(2, static_cast<int64_t>(changes.through_seq));
@@ -934,15 +1067,38 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
   Result<ViewPage> List(const std::string& kind, const ViewFilter& filter, size_t offset,
                         size_t limit) override {
     // The filter decides the statement; each is prepared once per reader connection and cached.
-    std::string where = "zone = ?1 AND kind = ?2";
-    if (!filter.owner.empty()) where += " AND owner = ?3";
-    if (!filter.state.empty()) where += " AND state = ?4";
-    if (!filter.key_min.empty()) where += " AND key >= ?7";
-    if (!filter.key_max.empty()) where += " AND key <= ?8";
-    const std::string count_sql = "SELECT count(*) FROM views WHERE " + where;
-    const std::string page_sql = "SELECT key, owner, state, json FROM views WHERE " + where +
-                                 (filter.descending ? " ORDER BY key DESC" : " ORDER BY key") +
-                                 " LIMIT ?5 OFFSET ?6";
+    std::string count_sql, page_sql;
+    const char* order = filter.descending ? " ORDER BY key DESC" : " ORDER BY key";
+    if (!filter.owner.empty() && kind == kAppendedKind) {
+      // The owner's keys from owner_keys and owner_keys_recent (ViewsSchema), then their rows.
+      std::string keys = "zone = ?1 AND kind = ?2 AND owner = ?3";
+      if (!filter.key_min.empty()) keys += " AND key >= ?7";
+      if (!filter.key_max.empty()) keys += " AND key <= ?8";
+      const std::string owned =
+          "WITH owned (key) AS (SELECT key FROM owner_keys WHERE " + keys +
+          " UNION ALL SELECT key FROM owner_keys_recent WHERE " + keys + ") ";
+      const std::string rows =
+          " FROM owned JOIN views v ON v.zone = ?1 AND v.kind = ?2 AND v.key = owned.key" +
+          std::string(filter.state.empty() ? "" : " WHERE v.state = ?4");
+      count_sql = owned + "SELECT count(*)" + (filter.state.empty() ? " FROM owned" : rows);
+      page_sql = owned + "SELECT owned.key AS key, v.owner, v.state, v.json" + rows + order +
+                 " LIMIT ?5 OFFSET ?6";
+    } else {
+      std::string from = "views", where = "zone = ?1 AND kind = ?2";
+      // By owner through views_by_owner, named: the planner otherwise walks every row of the kind
+      // in key order for the owner's few. The kind's term is the index's own (it leaves
+      // kAppendedKind out), so that it may be used.
+      if (!filter.owner.empty()) {
+        from = "views INDEXED BY views_by_owner";
+        where += " AND owner = ?3 AND kind <> '" + std::string(kAppendedKind) + "'";
+      }
+      if (!filter.state.empty()) where += " AND state = ?4";
+      if (!filter.key_min.empty()) where += " AND key >= ?7";
+      if (!filter.key_max.empty()) where += " AND key <= ?8";
+      count_sql = "SELECT count(*) FROM " + from + " WHERE " + where;
+      page_sql = "SELECT key, owner, state, json FROM " + from + " WHERE " + where + order +
+                 " LIMIT ?5 OFFSET ?6";
+    }
     auto count = reader_.Cached(count_sql);
     if (!count) return count.error();
     auto query = reader_.Cached(page_sql);

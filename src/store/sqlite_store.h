@@ -95,6 +95,10 @@ struct SqliteOptions {
   // The database's WAL is copied into the database file once it holds this many pages (16 KiB
   // each), by the checkpoint thread, not by the commit that crossed the mark.
   int wal_checkpoint_pages = 4000;
+  // Crossings' owner keys are moved from owner_keys_recent into owner_keys once it holds this many
+  // (sqlite_store.cc, ViewsSchema): a lookup of one person's crossings scans them, a move writes each
+  // page of owner_keys that gains a key once for all of them.
+  int64_t owner_keys_merge_rows = 8192;
 };
 
 class SqliteStore final : public Store {
@@ -165,11 +169,13 @@ class SqliteStore final : public Store {
   void RunCheckpoints();  // the checkpoint thread
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
   Status WriteViews(const std::vector<ViewsJob>& jobs);
-  Status ViewsStatus() const;  // the views thread's first failure, or Ok; views_mutex_ held  // in one transaction
+  Status ViewsStatus() const;  // the views thread's first failure, or Ok; views_mutex_ held
   Result<ReaderLease> Borrow();
   void Return(std::unique_ptr<Reader> reader);
   Status AppendInTransaction(const AppendBatch& batch);
   Status WriteReadModels(const ReadModelChanges& changes);
+  Status WriteViewRow(const std::string& zone, const ViewRow& row);
+  Status MergeOwnerKeys();
   class LeaseViewReader;
   // Entries in [from_seq, through_seq], at most `limit` (-1: all), in one read transaction.
   Status Scan(const std::string& zone, uint64_t from_seq, uint64_t through_seq, int64_t limit,
@@ -189,6 +195,7 @@ class SqliteStore final : public Store {
   // The read models' file, written by the views thread in the order Append hands batches over.
   std::unique_ptr<SqliteConnection> views_writer_;      // the views thread's
   std::unique_ptr<ViewStatements> view_statements_;    // the views thread's
+  int64_t recent_owner_keys_ = 0;  // rows in owner_keys_recent (the views thread's)
   std::thread views_thread_;
   mutable std::mutex views_mutex_;  // guards what follows
   std::condition_variable views_changed_;

@@ -379,6 +379,128 @@ TEST(SqliteViews, AfterReadModelsRunsOnceTheRowsAppendedBeforeAreReadable) {
 }
 
 // A file that is not the read models of a twoline database is never written over.
+// Read models of the previous layout (version 1 of the read models' file: crossings in
+// views_by_owner, no owner_keys) are dropped and rebuilt from the journal, in the current one.
+TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
+  TempDir directory;
+  const std::string path = directory.File("views1.db");
+  WriteASimulatedDay(path);
+  std::string expected, crossings;
+  auto crossings_of = [](Store& store) {
+    auto page = store.ListViews("hengqin", "crossing", ViewFilter{}, 0, 1000);
+    EXPECT_TRUE(page.ok());
+    std::string listed = std::to_string(page->count);
+    for (const ViewRow& row : page->rows) listed += "\n" + row.key + " " + row.owner + " " + row.state;
+    return listed;
+  };
+  {
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    expected = PresenceOf(**store);
+    crossings = crossings_of(**store);
+  }
+  ASSERT_GT(Count(path + ".views", "SELECT count(*) FROM views WHERE kind = 'crossing'"), 0);
+  Execute(path + ".views",
+          "DROP TABLE owner_keys; DROP TABLE owner_keys_recent; DROP INDEX views_by_owner; "
+          "CREATE INDEX views_by_owner ON views (zone, kind, owner, key); "
+          "UPDATE presence SET gate = 'stale'; PRAGMA user_version = 1;");
+
+  auto store = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 2);
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(**store, true, &rebuilt);
+  ASSERT_TRUE(zones.ok()) << zones.error().message;
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  EXPECT_EQ(PresenceOf(**store), expected);
+  EXPECT_EQ(crossings_of(**store), crossings);
+}
+
+AppendBatch CrossingRows(std::vector<ViewRow> rows) {
+  AppendBatch batch;
+  ReadModelChanges changes;
+  changes.zone = "hengqin";
+  changes.partial = true;
+  changes.views = std::move(rows);
+  batch.read_models.push_back(std::move(changes));
+  batch.await_read_models = true;
+  return batch;
+}
+
+ViewRow Crossing(int seq, const std::string& person, const std::string& outcome) {
+  char key[24];
+  std::snprintf(key, sizeof key, "%020d", seq);
+  return ViewRow{"crossing", key, person, outcome, "{\"seq\":" + std::to_string(seq) + "}", false};
+}
+
+// A person's crossings are listed the same whether their keys are still in owner_keys_recent or
+// have been moved into owner_keys: newest first, paged, counted, by outcome; a crossing written
+// again under another person (as a rebuild may) moves, an erased one goes.
+TEST(SqliteViews, APersonsCrossingsListTheSameBeforeAndAfterTheirKeysAreMoved) {
+  TempDir directory;
+  const std::string path = directory.File("crossings.db");
+  SqliteOptions options;
+  options.owner_keys_merge_rows = 5;
+  auto store = SqliteStore::Open(path, options);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto keys_of = [&](const std::string& person, const std::string& outcome, size_t offset,
+                     size_t limit) {
+    ViewFilter filter;
+    filter.owner = person;
+    filter.state = outcome;
+    filter.descending = true;
+    auto page = (*store)->ListViews("hengqin", "crossing", filter, offset, limit);
+    EXPECT_TRUE(page.ok()) << page.error().message;
+    std::string listed = std::to_string(page->count) + ":";
+    for (const ViewRow& row : page->rows) {
+      EXPECT_EQ(row.owner, person);
+      listed += " " + std::to_string(std::stoi(row.key));
+    }
+    return listed;
+  };
+  // Four crossings a batch: the first batch stays in owner_keys_recent, the second moves all eight.
+  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(1, "P-A", "accepted"), Crossing(2, "P-B", "accepted"),
+                                             Crossing(3, "P-A", "referred"), Crossing(4, "P-B", "rejected")}))
+                  .ok());
+  EXPECT_EQ(keys_of("P-A", "", 0, 10), "2: 3 1");
+  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(5, "P-A", "accepted"), Crossing(6, "P-C", "accepted"),
+                                             Crossing(7, "P-A", "accepted"), Crossing(8, "P-B", "referred")}))
+                  .ok());
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys"), 8);
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys_recent"), 0);
+  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(9, "P-A", "referred"), Crossing(10, "P-B", "accepted")}))
+                  .ok());
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys_recent"), 2);
+  // P-A's crossings: 1, 3, 5, 7 moved, 9 recent.
+  EXPECT_EQ(keys_of("P-A", "", 0, 10), "5: 9 7 5 3 1");
+  EXPECT_EQ(keys_of("P-A", "", 1, 2), "5: 7 5");
+  EXPECT_EQ(keys_of("P-A", "referred", 0, 10), "2: 9 3");
+  EXPECT_EQ(keys_of("P-B", "", 0, 10), "4: 10 8 4 2");
+  EXPECT_EQ(keys_of("P-C", "", 0, 10), "1: 6");
+  EXPECT_EQ(keys_of("P-D", "", 0, 10), "0:");
+  // Crossing 3 (moved) written again as P-C's, crossing 9 (recent) as P-B's; 7 erased.
+  ViewRow erased = Crossing(7, "P-A", "accepted");
+  erased.erase = true;
+  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(3, "P-C", "referred"), Crossing(9, "P-B", "referred"),
+                                             erased}))
+                  .ok());
+  EXPECT_EQ(keys_of("P-A", "", 0, 10), "2: 5 1");
+  EXPECT_EQ(keys_of("P-B", "referred", 0, 10), "2: 9 8");
+  EXPECT_EQ(keys_of("P-C", "", 0, 10), "2: 6 3");
+  // Unfiltered and by outcome alone, as before.
+  auto all = (*store)->ListViews("hengqin", "crossing", ViewFilter{}, 0, 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->count, 9);
+  // Each crossing has one owner key, under its person.
+  store->reset();
+  EXPECT_EQ(Count(path + ".views",
+                  "SELECT count(*) FROM (SELECT zone, kind, owner, key FROM owner_keys UNION ALL "
+                  "SELECT zone, kind, owner, key FROM owner_keys_recent) k JOIN views v USING (zone, kind, key) "
+                  "WHERE v.owner = k.owner"),
+            9);
+}
+
 TEST(SqliteSchema, AForeignFileWhereTheReadModelsGoIsRefused) {
   TempDir directory;
   const std::string path = directory.File("foreign.db");
