@@ -370,11 +370,27 @@ Status CheckReadModels(store::Store& store, store::Zone& zone, const store::Zone
           }
         }
       }
-      auto listed = reader.List(kind, store::ViewFilter{}, 0, 1);
+      store::ViewFilter every_row;
+      every_row.count_rows = true;
+      auto listed = reader.List(kind, every_row, 0, 1);
       if (!listed) return listed.error();
       if (static_cast<size_t>(listed->count) != rows.size()) {
         return Error{"the " + kind + " views number " + std::to_string(listed->count) +
                      "; a replay has " + std::to_string(rows.size()) + " (a row is stored that a replay has not)"};
+      }
+      // The counts kept beside the rows, which listings answer with, by state too.
+      std::map<std::string, int64_t> by_state;
+      for (const store::ViewRow* row : rows) ++by_state[row->state];
+      by_state[""] = static_cast<int64_t>(rows.size());
+      for (const auto& [state, count] : by_state) {
+        store::ViewFilter filter;
+        filter.state = state;
+        auto kept = reader.List(kind, filter, 0, 0);
+        if (!kept) return kept.error();
+        if (kept->count != count) {
+          return Error{"the count of " + kind + " views" + (state.empty() ? "" : " in state " + state) +
+                       " is " + std::to_string(kept->count) + "; a replay has " + std::to_string(count)};
+        }
       }
     }
     return Status::Ok();

@@ -21,7 +21,8 @@ constexpr int64_t kApplicationId = 0x74776c31;  // "twl1"
 constexpr int64_t kSchemaVersion = 6;
 constexpr int64_t kViewsApplicationId = 0x74776c76;  // "twlv": the read models' file
 // Version 2: owner_keys and owner_keys_recent; views_by_owner leaves out kAppendedKind.
-constexpr int64_t kViewsSchemaVersion = 2;
+// Version 3: view_counts.
+constexpr int64_t kViewsSchemaVersion = 3;
 
 // The read-model kind whose rows are only ever appended, keyed in append order, and looked up by
 // owner through owner_keys (ViewsSchema).
@@ -77,7 +78,12 @@ std::string ViewsSchema(const std::string& prefix) {
       "  PRIMARY KEY (zone, kind, owner, key)) WITHOUT ROWID;\n"
       "CREATE " + prefix + "TABLE IF NOT EXISTS owner_keys_recent (\n"
       "  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL,\n"
-      "  PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n";
+      "  PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n"
+      // The rows of views by zone, kind and state (SqliteStore::WriteRowCounts): a listing's count
+      // is one lookup, where counting the rows walked, say, every crossing of the zone's history.
+      "CREATE " + prefix + "TABLE IF NOT EXISTS view_counts (\n"
+      "  zone TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, rows INTEGER NOT NULL,\n"
+      "  PRIMARY KEY (zone, kind, state)) WITHOUT ROWID;\n";
   // (The stand-in's too: a listing by owner names views_by_owner.)
   schema +=
       "CREATE INDEX IF NOT EXISTS views_by_owner ON views (zone, kind, owner, key) "
@@ -187,7 +193,7 @@ struct SqliteStore::WriteStatements {
 // The read models' write connection's prepared statements (the views thread's).
 struct SqliteStore::ViewStatements {
   std::unique_ptr<SqliteStatement> upsert_presence, delete_presence, upsert_balance, read_model_seq,
-      clear_presence, clear_balances, upsert_view, delete_view, clear_views, view_owner, update_json, update_state, insert_view,
+      clear_presence, clear_balances, upsert_view, delete_view, clear_views, view_owner, update_json, update_state, insert_view, add_row_count, clear_row_counts,
       insert_owner_key, delete_owner_key, delete_recent_owner_key, clear_owner_keys,
       clear_recent_owner_keys;
 };
@@ -438,7 +444,7 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   // its database's journal is brought up to date, or rebuilt, by ZoneSet::Load.)
   if (reset) {
     setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM balances; DELETE FROM views; "
-             "DELETE FROM owner_keys; DELETE FROM owner_keys_recent;";
+             "DELETE FROM owner_keys; DELETE FROM owner_keys_recent; DELETE FROM view_counts;";
   }
   if (Status status = views_writer_->Execute(setup + "COMMIT;"); !status) return status;
   auto recent = views_writer_->QueryText("SELECT count(*) FROM owner_keys_recent");
@@ -471,7 +477,11 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
       {&v.insert_view,
        "INSERT OR IGNORE INTO views (zone, kind, key, owner, state, json) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-      {&v.view_owner, "SELECT owner FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+      {&v.view_owner, "SELECT owner, state FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+      {&v.add_row_count,
+       "INSERT INTO view_counts (zone, kind, state, rows) VALUES (?1, ?2, ?3, ?4) "
+       "ON CONFLICT (zone, kind, state) DO UPDATE SET rows = rows + excluded.rows"},
+      {&v.clear_row_counts, "DELETE FROM view_counts WHERE zone = ?1"},
       {&v.insert_owner_key,
        "INSERT OR IGNORE INTO owner_keys_recent (zone, kind, key, owner) VALUES (?1, ?2, ?3, ?4)"},
       {&v.delete_owner_key,
@@ -691,6 +701,8 @@ Status SqliteStore::WriteViews(const std::vector<ViewsJob>& jobs) {
     if (!status) break;
   }
   if (status) status = MergeOwnerKeys();
+  if (status) status = WriteRowCounts();
+  row_count_changes_.clear();  // written, or the views thread has stopped
   if (status) status = views_writer_->Execute("COMMIT");
   if (!status && sqlite3_get_autocommit(views_writer_->handle()) == 0) {
     (void)views_writer_->Execute("ROLLBACK");
@@ -748,10 +760,11 @@ Status SqliteStore::AppendInTransaction(const AppendBatch& batch) {
 }
 
 // One row of the generic read models, written or erased, by the cheapest statement that does it:
-// a row that keeps its owner is updated in place (views_by_owner untouched, views_by_state only
-// when its state changes), a new row inserted; only a row that changes owner is replaced. A row of
-// kAppendedKind is new but for a rebuild: its insert comes first, and its owner key goes to
-// owner_keys_recent; one that was there under another owner loses its old key.
+// a row that keeps its owner and state is updated in place (views_by_owner and views_by_state
+// untouched), a new row inserted; otherwise the row as it was is looked up, and updated (its
+// state changed) or replaced (its owner changed). A row of kAppendedKind is new but for a rebuild:
+// its insert comes first, and its owner key goes to owner_keys_recent; one that was there under
+// another owner loses its old key. The rows by state are counted as they come and go.
 Status SqliteStore::WriteViewRow(const std::string& zone, const ViewRow& row) {
   ViewStatements& s = *view_statements_;
   const bool appended = row.kind == kAppendedKind;
@@ -768,30 +781,28 @@ Status SqliteStore::WriteViewRow(const std::string& zone, const ViewRow& row) {
     return Status::Ok();
   };
   if (!row.erase) {
-    const std::array<SqliteStatement*, 2> attempts =
-        appended ? std::array<SqliteStatement*, 2>{s.insert_view.get(), nullptr}
-                 : std::array<SqliteStatement*, 2>{s.update_json.get(), s.update_state.get()};
-    for (SqliteStatement* attempt : attempts) {
-      if (attempt == nullptr) break;
-      auto changed = run(*attempt);
-      if (!changed) return changed.error();
-      if (!*changed) continue;
-      return appended ? add_owner_key() : Status::Ok();
-    }
-    if (!appended) {  // a new row, or one under another owner
-      auto replaced = run(*s.upsert_view);
-      return replaced ? Status::Ok() : Status(replaced.error());
+    auto changed = run(appended ? *s.insert_view : *s.update_json);
+    if (!changed) return changed.error();
+    if (*changed && !appended) return Status::Ok();
+    if (*changed) {
+      CountRows(zone, row.kind, row.state, +1);
+      return add_owner_key();
     }
   }
-  std::optional<std::string> old_owner;
+  std::optional<std::string> old_owner, old_state;
   {
     SqliteStatement& lookup = *s.view_owner;
     StatementScope scope(lookup);
     lookup.Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
     auto found = lookup.Step();
     if (!found) return found.error();
-    if (*found) old_owner = std::string(lookup.ColumnText(0));
+    if (*found) {
+      old_owner = std::string(lookup.ColumnText(0));
+      old_state = std::string(lookup.ColumnText(1));
+    }
   }
+  if (old_state) CountRows(zone, row.kind, *old_state, -1);
+  if (!row.erase) CountRows(zone, row.kind, row.state, +1);
   const bool same_owner = old_owner && !row.erase && *old_owner == row.owner;
   if (appended && old_owner && !same_owner) {
     auto& merged = s.delete_owner_key->Bind(1, zone).Bind(2, row.kind).Bind(3, *old_owner);
@@ -803,7 +814,26 @@ Status SqliteStore::WriteViewRow(const std::string& zone, const ViewRow& row) {
   if (row.erase) return s.delete_view->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key).Run();
   auto written = run(same_owner ? *s.update_state : *s.upsert_view);
   if (!written) return written.error();
-  return same_owner ? Status::Ok() : add_owner_key();
+  return same_owner || !appended ? Status::Ok() : add_owner_key();
+}
+
+void SqliteStore::CountRows(const std::string& zone, const std::string& kind,
+                            const std::string& state, int64_t delta) {
+  row_count_changes_[std::make_tuple(zone, kind, state)] += delta;
+}
+
+// The counts of rows by state that changed in this transaction, into view_counts.
+Status SqliteStore::WriteRowCounts() {
+  SqliteStatement& add = *view_statements_->add_row_count;
+  for (const auto& [key, delta] : row_count_changes_) {
+    if (delta == 0) continue;
+    const auto& [zone, kind, state] = key;
+    if (Status status = add.Bind(1, zone).Bind(2, kind).Bind(3, state).Bind(4, delta).Run(); !status) {
+      return status;
+    }
+  }
+  row_count_changes_.clear();
+  return Status::Ok();
 }
 
 // owner_keys_recent into owner_keys, in key order, once it holds owner_keys_merge_rows.
@@ -823,9 +853,10 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   if (changes.replace_all) {
     for (SqliteStatement* clear :
          {s.clear_presence.get(), s.clear_balances.get(), s.clear_views.get(),
-          s.clear_owner_keys.get(), s.clear_recent_owner_keys.get()}) {
+          s.clear_owner_keys.get(), s.clear_recent_owner_keys.get(), s.clear_row_counts.get()}) {
       if (Status status = clear->Bind(1, zone).Run(); !status) return status;
     }
+    std::erase_if(row_count_changes_, [&](const auto& change) { return std::get<0>(change.first) == zone; });
     auto recent = views_writer_->QueryText("SELECT count(*) FROM owner_keys_recent");
     if (!recent) return recent.error();
     recent_owner_keys_ = std::stoll(*recent);
@@ -1096,6 +1127,11 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
       if (!filter.key_min.empty()) where += " AND key >= ?7";
       if (!filter.key_max.empty()) where += " AND key <= ?8";
       count_sql = "SELECT count(*) FROM " + from + " WHERE " + where;
+      if (filter.owner.empty() && filter.key_min.empty() && filter.key_max.empty() &&
+          !filter.count_rows) {
+        count_sql = "SELECT COALESCE(SUM(rows), 0) FROM view_counts WHERE zone = ?1 AND kind = ?2" +
+                    std::string(filter.state.empty() ? "" : " AND state = ?4");
+      }
       page_sql = "SELECT key, owner, state, json FROM " + from + " WHERE " + where + order +
                  " LIMIT ?5 OFFSET ?6";
     }

@@ -75,10 +75,12 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "store/snapshot_files.h"
@@ -176,6 +178,9 @@ class SqliteStore final : public Store {
   Status WriteReadModels(const ReadModelChanges& changes);
   Status WriteViewRow(const std::string& zone, const ViewRow& row);
   Status MergeOwnerKeys();
+  void CountRows(const std::string& zone, const std::string& kind, const std::string& state,
+                 int64_t delta);
+  Status WriteRowCounts();
   class LeaseViewReader;
   // Entries in [from_seq, through_seq], at most `limit` (-1: all), in one read transaction.
   Status Scan(const std::string& zone, uint64_t from_seq, uint64_t through_seq, int64_t limit,
@@ -196,6 +201,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteConnection> views_writer_;      // the views thread's
   std::unique_ptr<ViewStatements> view_statements_;    // the views thread's
   int64_t recent_owner_keys_ = 0;  // rows in owner_keys_recent (the views thread's)
+  // Rows gained (lost) by zone, kind and state in the views transaction under way.
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> row_count_changes_;
   std::thread views_thread_;
   mutable std::mutex views_mutex_;  // guards what follows
   std::condition_variable views_changed_;

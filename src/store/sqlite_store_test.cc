@@ -407,7 +407,7 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 2);
+  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 3);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
   std::vector<std::string> rebuilt;
   auto zones = ZoneSet::Load(**store, true, &rebuilt);
@@ -415,6 +415,46 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
   EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
   EXPECT_EQ(PresenceOf(**store), expected);
   EXPECT_EQ(crossings_of(**store), crossings);
+}
+
+// The count of rows by zone, kind and state that listings answer with (view_counts) is the count
+// of the rows, after a day of commands and after a rebuild.
+TEST(SqliteViews, TheCountsOfRowsByKindAndStateAreThoseOfTheRows) {
+  TempDir directory;
+  const std::string path = directory.File("counts.db");
+  WriteASimulatedDay(path);
+  const std::string mismatches =
+      "SELECT count(*) FROM (SELECT zone, kind, state, count(*) AS n FROM views GROUP BY zone, kind, "
+      "state) v FULL JOIN (SELECT * FROM view_counts WHERE rows <> 0) c USING (zone, kind, state) "
+      "WHERE v.n IS NOT c.rows";
+  ASSERT_GT(Count(path + ".views", "SELECT count(DISTINCT kind || state) FROM view_counts"), 5);
+  EXPECT_EQ(Count(path + ".views", mismatches), 0);
+  {
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    for (const char* kind : {"crossing", "declaration", "person", "lot"}) {
+      for (const char* state : {"", "accepted", "referred", "inside", "posted"}) {
+        ViewFilter filter;
+        filter.state = state;
+        auto page = (*store)->ListViews("hengqin", kind, filter, 0, 1);
+        ASSERT_TRUE(page.ok()) << page.error().message;
+        std::string counted = "SELECT count(*) FROM views WHERE zone = 'hengqin' AND kind = '" +
+                              std::string(kind) + "'" +
+                              (*state ? " AND state = '" + std::string(state) + "'" : "");
+        EXPECT_EQ(page->count, Count(path + ".views", counted)) << kind << " " << state;
+      }
+    }
+  }
+  Execute(path + ".views", "DELETE FROM view_zones");  // a rebuild at the next start
+  {
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    std::vector<std::string> rebuilt;
+    auto zones = ZoneSet::Load(**store, true, &rebuilt);
+    ASSERT_TRUE(zones.ok()) << zones.error().message;
+    EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  }
+  EXPECT_EQ(Count(path + ".views", mismatches), 0);
 }
 
 AppendBatch CrossingRows(std::vector<ViewRow> rows) {
@@ -492,6 +532,13 @@ TEST(SqliteViews, APersonsCrossingsListTheSameBeforeAndAfterTheirKeysAreMoved) {
   auto all = (*store)->ListViews("hengqin", "crossing", ViewFilter{}, 0, 100);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->count, 9);
+  EXPECT_EQ(all->rows.size(), 9u);
+  ViewFilter referred;
+  referred.state = "referred";
+  auto queue = (*store)->ListViews("hengqin", "crossing", referred, 0, 100);
+  ASSERT_TRUE(queue.ok());
+  EXPECT_EQ(queue->count, 3);  // 3 (now P-C's), 8 and 9 (now P-B's)
+  EXPECT_EQ(queue->rows.size(), static_cast<size_t>(queue->count));
   // Each crossing has one owner key, under its person.
   store->reset();
   EXPECT_EQ(Count(path + ".views",

@@ -120,6 +120,9 @@ struct ViewFilter {
   std::string state;
   bool descending = false;  // newest (largest key) first
   std::string key_min, key_max;  // keys in [key_min, key_max]; empty: unbounded on that side
+  // The count from the rows themselves, not from counts a store keeps beside them (verify: the
+  // two must agree).
+  bool count_rows = false;
 };
 
 struct ViewPage {

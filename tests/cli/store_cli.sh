@@ -120,7 +120,8 @@ done
 for tamper in "DELETE FROM views WHERE kind = 'flow'" \
               "UPDATE views SET json = json || ' ' WHERE kind = 'lot' AND key = (SELECT min(key) FROM views WHERE kind = 'lot')" \
               "INSERT INTO views SELECT zone, kind, key || 'x', owner, state, json FROM views WHERE kind = 'crossing' LIMIT 1" \
-              "UPDATE views SET state = 'cancelled' WHERE kind = 'declaration' AND key = (SELECT min(key) FROM views WHERE kind = 'declaration')"; do
+              "UPDATE views SET state = 'cancelled' WHERE kind = 'declaration' AND key = (SELECT min(key) FROM views WHERE kind = 'declaration')" \
+              "UPDATE view_counts SET rows = rows + 1 WHERE kind = 'crossing' AND state = 'accepted'"; do
   cp "$tmp/stretch.db" "$tmp/tampered.db"
   cp "$tmp/stretch.db.views" "$tmp/tampered.db.views"  # the read models' file (docs/architecture.md)
   sqlite3 "$tmp/tampered.db.views" "$tamper"
