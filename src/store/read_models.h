@@ -55,6 +55,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -76,6 +77,10 @@ class ReadModelTracker {
   void Observe(const engine::Command& command, uint64_t seq, std::string_view decision);
   // The changes for every row touched since the last Take, read from `engine` now; forgets them.
   ReadModelChanges Take(const engine::Engine& engine, uint64_t through_seq, bool replace_all);
+  // The crossing rows journaled since the last Take, handed over now (a rebuild writes them in
+  // pieces as it replays); and how many there are.
+  std::vector<ViewRow> TakeCrossings() { return std::exchange(crossings_, {}); }
+  size_t crossings_held() const { return crossings_.size(); }
   // Forgets what was touched (after a load whose read models were already current).
   void ClearTouched();
   bool HasTouched() const;

@@ -457,6 +457,41 @@ TEST(SqliteViews, TheCountsOfRowsByKindAndStateAreThoseOfTheRows) {
   EXPECT_EQ(Count(path + ".views", mismatches), 0);
 }
 
+// A rebuild writes the crossings in pieces as it replays (memory bounded by a piece, not by the
+// history): the read models are those of a rebuild in one piece.
+TEST(SqliteSchema, ARebuildInPiecesWritesTheReadModelsOfARebuildInOne) {
+  TempDir directory;
+  const std::string path = directory.File("pieces.db");
+  WriteASimulatedDay(path);
+  auto dump = [&] {
+    return std::to_string(Count(path + ".views", "SELECT count(*) FROM views")) + " " +
+           std::to_string(Count(path + ".views", "SELECT sum(length(json) + length(key) + length(owner) + "
+                                                  "length(state)) FROM views")) + " " +
+           std::to_string(Count(path + ".views", "SELECT (SELECT count(*) FROM owner_keys) + "
+                                                  "(SELECT count(*) FROM owner_keys_recent)")) + " " +
+           std::to_string(Count(path + ".views", "SELECT sum(rows) FROM view_counts"));
+  };
+  std::string in_one, in_pieces;
+  for (size_t piece : {size_t{1} << 30, size_t{7}}) {
+    Execute(path + ".views", "DELETE FROM view_zones");  // a rebuild at the next start
+    auto store = SqliteStore::Open(path, SqliteOptions{});
+    ASSERT_TRUE(store.ok());
+    LoadOptions options;
+    options.use_snapshots = false;
+    options.rebuild_crossings_piece = piece;
+    std::vector<std::string> rebuilt;
+    auto zones = ZoneSet::Load(**store, true, &rebuilt, options);
+    ASSERT_TRUE(zones.ok()) << zones.error().message;
+    EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+    auto page = (*store)->ListViews("hengqin", "crossing", ViewFilter{}, 0, 1);
+    ASSERT_TRUE(page.ok());
+    EXPECT_GT(page->count, 7);
+    store->reset();
+    (piece == 7 ? in_pieces : in_one) = dump();
+  }
+  EXPECT_EQ(in_pieces, in_one);
+}
+
 AppendBatch CrossingRows(std::vector<ViewRow> rows) {
   AppendBatch batch;
   ReadModelChanges changes;

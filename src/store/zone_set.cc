@@ -107,7 +107,8 @@ constexpr uint64_t kPipelinedTailMin = 4096;
 // parse their commands and hash them; the calling thread replays them in order (decides, compares,
 // applies). Every check and every message is the same as on one thread, and the first bad seq stops
 // them all.
-Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
+Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone,
+                  const std::function<Status()>& after_each) {
   const std::string prefix = "zone " + record.zone + ": ";
   engine::Command parsed;
   auto replay = [&](PreparedEntry& item) -> Status {
@@ -136,7 +137,7 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone) {
     if (entry.kind == journal::EntryKind::kCommand && zone->tracker.attached()) {
       zone->tracker.Observe(*command, entry.seq, entry.decision);
     }
-    return Status::Ok();
+    return after_each ? after_each() : Status::Ok();
   };
   const uint64_t first = zone->chain.entries() + 1;
   Status status = Status::Ok();
@@ -249,7 +250,33 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
         return Error{status.message()};
       }
     }
-    if (Status status = ReplayTail(store, record, &zone); !status) return Error{status.message()};
+    // A whole rebuild clears the zone's read models first and writes the crossings in pieces as
+    // the replay goes (LoadOptions::rebuild_crossings_piece).
+    const bool whole = read_model_seq == 0 || read_model_seq > record.entries;
+    const bool in_pieces = catch_up && whole && record.entries > zone.chain.entries();
+    std::function<Status()> write_crossings;
+    if (in_pieces) {
+      AppendBatch clear;
+      ReadModelChanges& changes = clear.read_models.emplace_back();
+      changes.zone = record.zone;
+      changes.replace_all = true;
+      changes.partial = true;
+      if (Status status = store.Append(std::move(clear)); !status) {
+        return Error{"zone " + record.zone + ": rebuilding read models: " + status.message()};
+      }
+      write_crossings = [&]() -> Status {
+        if (zone.tracker.crossings_held() < options.rebuild_crossings_piece) return Status::Ok();
+        AppendBatch piece;
+        ReadModelChanges& changes = piece.read_models.emplace_back();
+        changes.zone = record.zone;
+        changes.partial = true;
+        changes.views = zone.tracker.TakeCrossings();
+        return store.Append(std::move(piece));  // awaited: one piece held at a time
+      };
+    }
+    if (Status status = ReplayTail(store, record, &zone, write_crossings); !status) {
+      return Error{status.message()};
+    }
     report.replayed = record.entries - report.snapshot_seq;
     if (reports != nullptr) reports->push_back(report);
     if (!lagging) {
@@ -265,10 +292,10 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
       zone.tracker.ClearTouched();
       continue;
     }
-    const bool whole = read_model_seq == 0 || read_model_seq > record.entries;
     AppendBatch batch;
     batch.read_models.push_back(
         zone.tracker.Take(zone.chain.engine(), zone.chain.entries(), /*replace_all=*/whole));
+    if (in_pieces) batch.read_models.back().replace_all = false;  // cleared before the replay
     if (Status status = store.Append(std::move(batch)); !status) {
       return Error{"zone " + record.zone + ": rebuilding read models: " + status.message()};
     }
