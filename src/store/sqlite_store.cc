@@ -529,9 +529,23 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
   auto reader = std::make_unique<Reader>();
   reader->connection = std::move(*connection);
   // The read models' file, attached: its tables are named as if they were the database's. Absent
-  // (a database copied without it, read only), empty tables stand in, and the zones show no read
-  // models (a start that may write rebuilds them).
-  if (!reader->connection->Execute("ATTACH DATABASE " + SqlQuote(views_path_) + " AS views_file")) {
+  // (a database copied without it, read only), or of another version (an earlier one's, opened
+  // read only before a start that may write rebuilt it), empty tables stand in, and the zones show
+  // no read models (a start that may write rebuilds them).
+  bool attached =
+      reader->connection->Execute("ATTACH DATABASE " + SqlQuote(views_path_) + " AS views_file").ok();
+  if (attached) {
+    auto application = reader->connection->QueryText("PRAGMA views_file.application_id");
+    auto version = reader->connection->QueryText("PRAGMA views_file.user_version");
+    if (!application || !version || *application != std::to_string(kViewsApplicationId) ||
+        *version != std::to_string(kViewsSchemaVersion)) {
+      attached = false;
+      if (Status status = reader->connection->Execute("DETACH DATABASE views_file"); !status) {
+        return fail(Error{status.message()});
+      }
+    }
+  }
+  if (!attached) {
     if (Status status = reader->connection->Execute(ViewsSchema("TEMP ")); !status) {
       return fail(Error{status.message()});
     }

@@ -404,6 +404,20 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
           "DROP TABLE owner_keys; DROP TABLE owner_keys_recent; DROP INDEX views_by_owner; "
           "CREATE INDEX views_by_owner ON views (zone, kind, owner, key); "
           "UPDATE presence SET gate = 'stale'; PRAGMA user_version = 1;");
+  {
+    // Read only, before a start that may write: no read models, and the file left as it is.
+    SqliteOptions read_only;
+    read_only.read_only = true;
+    auto store = SqliteStore::Open(path, read_only);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    auto zones = (*store)->Zones();
+    ASSERT_TRUE(zones.ok()) << zones.error().message;
+    EXPECT_EQ(zones->front().read_model_seq, 0u);
+    auto page = (*store)->ListViews("hengqin", "crossing", ViewFilter{}, 0, 10);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    EXPECT_EQ(page->count, 0);
+    EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 1);
+  }
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
