@@ -28,7 +28,6 @@ constexpr int64_t kViewsSchemaVersion = 3;
 // owner through owner_keys (ViewsSchema).
 constexpr std::string_view kAppendedKind = "crossing";
 
-
 // The checkpoints table, on its own: version 3 added it (with the journal's leaf column).
 constexpr const char* kCheckpointsTable = R"sql(
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -193,9 +192,9 @@ struct SqliteStore::WriteStatements {
 // The read models' write connection's prepared statements (the views thread's).
 struct SqliteStore::ViewStatements {
   std::unique_ptr<SqliteStatement> upsert_presence, delete_presence, upsert_balance, read_model_seq,
-      clear_presence, clear_balances, upsert_view, delete_view, clear_views, view_owner, update_json, update_state, insert_view, add_row_count, clear_row_counts,
-      insert_owner_key, delete_owner_key, delete_recent_owner_key, clear_owner_keys,
-      clear_recent_owner_keys;
+      clear_presence, clear_balances, upsert_view, delete_view, clear_views, view_owner,
+      update_json, update_state, insert_view, add_row_count, clear_row_counts, insert_owner_key,
+      delete_owner_key, delete_recent_owner_key, clear_owner_keys, clear_recent_owner_keys;
 };
 
 // A read connection and its prepared statements.
