@@ -446,9 +446,7 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
              "DELETE FROM owner_keys; DELETE FROM owner_keys_recent; DELETE FROM view_counts;";
   }
   if (Status status = views_writer_->Execute(setup + "COMMIT;"); !status) return status;
-  auto recent = views_writer_->QueryText("SELECT count(*) FROM owner_keys_recent");
-  if (!recent) return recent.error();
-  recent_owner_keys_ = std::stoll(*recent);
+  if (Status status = CountRecentOwnerKeys(); !status) return status;
   view_statements_ = std::make_unique<ViewStatements>();
   ViewStatements& v = *view_statements_;
   const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
@@ -835,7 +833,8 @@ void SqliteStore::CountRows(const std::string& zone, const std::string& kind,
   row_count_changes_[std::make_tuple(zone, kind, state)] += delta;
 }
 
-// The counts of rows by state that changed in this transaction, into view_counts.
+// The counts of rows by state that changed in this transaction, into view_counts (WriteViews
+// forgets them after).
 Status SqliteStore::WriteRowCounts() {
   SqliteStatement& add = *view_statements_->add_row_count;
   for (const auto& [key, delta] : row_count_changes_) {
@@ -845,7 +844,14 @@ Status SqliteStore::WriteRowCounts() {
       return status;
     }
   }
-  row_count_changes_.clear();
+  return Status::Ok();
+}
+
+// recent_owner_keys_ from the table (other zones' keys stay when one zone's are cleared).
+Status SqliteStore::CountRecentOwnerKeys() {
+  auto recent = views_writer_->QueryText("SELECT count(*) FROM owner_keys_recent");
+  if (!recent) return recent.error();
+  recent_owner_keys_ = std::stoll(*recent);
   return Status::Ok();
 }
 
@@ -870,9 +876,7 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
       if (Status status = clear->Bind(1, zone).Run(); !status) return status;
     }
     std::erase_if(row_count_changes_, [&](const auto& change) { return std::get<0>(change.first) == zone; });
-    auto recent = views_writer_->QueryText("SELECT count(*) FROM owner_keys_recent");
-    if (!recent) return recent.error();
-    recent_owner_keys_ = std::stoll(*recent);
+    if (Status status = CountRecentOwnerKeys(); !status) return status;
   }
   for (const std::string& person : changes.outside) {
     if (Status status = s.delete_presence->Bind(1, zone).Bind(2, person).Run(); !status) return status;
@@ -1139,12 +1143,12 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
       if (!filter.state.empty()) where += " AND state = ?4";
       if (!filter.key_min.empty()) where += " AND key >= ?7";
       if (!filter.key_max.empty()) where += " AND key <= ?8";
-      count_sql = "SELECT count(*) FROM " + from + " WHERE " + where;
-      if (filter.owner.empty() && filter.key_min.empty() && filter.key_max.empty() &&
-          !filter.count_rows) {
-        count_sql = "SELECT COALESCE(SUM(rows), 0) FROM view_counts WHERE zone = ?1 AND kind = ?2" +
-                    std::string(filter.state.empty() ? "" : " AND state = ?4");
-      }
+      // A count by state alone is kept (view_counts); any other is counted from the rows.
+      const bool kept = filter.owner.empty() && filter.key_min.empty() && filter.key_max.empty() &&
+                        !filter.count_rows;
+      count_sql = kept ? "SELECT COALESCE(SUM(rows), 0) FROM view_counts WHERE zone = ?1 AND kind = ?2" +
+                             std::string(filter.state.empty() ? "" : " AND state = ?4")
+                       : "SELECT count(*) FROM " + from + " WHERE " + where;
       page_sql = "SELECT key, owner, state, json FROM " + from + " WHERE " + where + order +
                  " LIMIT ?5 OFFSET ?6";
     }

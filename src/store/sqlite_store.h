@@ -177,6 +177,7 @@ class SqliteStore final : public Store {
   Status AppendInTransaction(const AppendBatch& batch);
   Status WriteReadModels(const ReadModelChanges& changes);
   Status WriteViewRow(const std::string& zone, const ViewRow& row);
+  Status CountRecentOwnerKeys();
   Status MergeOwnerKeys();
   void CountRows(const std::string& zone, const std::string& kind, const std::string& state,
                  int64_t delta);

@@ -108,6 +108,33 @@ TEST(SqliteSchema, AVersion2DatabaseIsMigratedAndItsLeafHashesComputedFromTheLin
   EXPECT_TRUE((*store)->WriteCheckpoint(CheckpointRecord{"hengqin", now, "note", "t"}).ok());
 }
 
+// Loads the zones of `store`, whose read models are marked for a rebuild, and checks that Hengqin's
+// were rebuilt; null (the failure reported) when the load fails.
+std::unique_ptr<ZoneSet> LoadRebuildingHengqin(Store& store, const LoadOptions& options = {}) {
+  std::vector<std::string> rebuilt;
+  auto zones = ZoneSet::Load(store, true, &rebuilt, options);
+  EXPECT_TRUE(zones.ok()) << zones.error().message;
+  if (!zones.ok()) return nullptr;
+  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  return std::move(*zones);
+}
+
+// The database at `path` opened read only, its zones showing no read models; null (the failure
+// reported) when it cannot be opened.
+std::unique_ptr<SqliteStore> OpenReadOnlyWithoutReadModels(const std::string& path) {
+  SqliteOptions read_only;
+  read_only.read_only = true;
+  auto store = SqliteStore::Open(path, read_only);
+  EXPECT_TRUE(store.ok()) << store.error().message;
+  if (!store.ok()) return nullptr;
+  auto zones = (*store)->Zones();
+  EXPECT_TRUE(zones.ok()) << zones.error().message;
+  if (zones.ok()) {
+    EXPECT_EQ(zones->front().read_model_seq, 0u);
+  }
+  return std::move(*store);
+}
+
 // A database at `path` holding a simulated Hengqin day of 400 commands, closed.
 void WriteASimulatedDay(const std::string& path) {
   auto store = SqliteStore::Open(path, SqliteOptions{});
@@ -132,11 +159,9 @@ TEST(SqliteSchema, AVersion3DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_EQ(Count(path, "PRAGMA user_version"), 6);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
-  std::vector<std::string> rebuilt;
-  auto zones = ZoneSet::Load(**store, true, &rebuilt);
-  ASSERT_TRUE(zones.ok()) << zones.error().message;
-  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
-  const engine::Engine& engine = (*zones)->Find("hengqin")->chain.engine();
+  auto zones = LoadRebuildingHengqin(**store);
+  ASSERT_NE(zones, nullptr);
+  const engine::Engine& engine = zones->Find("hengqin")->chain.engine();
   ASSERT_FALSE(engine.state().goods.declarations.empty());
   const std::string& id = engine.state().goods.declarations.begin()->first;
   auto declaration = ReadDeclaration(**store, "hengqin", id, "");
@@ -161,12 +186,10 @@ TEST(SqliteSchema, AVersion4DatabaseGetsItsBalancesRebuilt) {
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_EQ(Count(path, "PRAGMA user_version"), 6);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
-  std::vector<std::string> rebuilt;
-  auto zones = ZoneSet::Load(**store, true, &rebuilt);
-  ASSERT_TRUE(zones.ok()) << zones.error().message;
-  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  auto zones = LoadRebuildingHengqin(**store);
+  ASSERT_NE(zones, nullptr);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM balances WHERE json = 'written by version 4'"), 0);
-  const engine::Engine& engine = (*zones)->Find("hengqin")->chain.engine();
+  const engine::Engine& engine = zones->Find("hengqin")->chain.engine();
   const std::string& party = engine.state().parties.front().id;
   auto balance = (*store)->ReadBalance("hengqin", party);
   ASSERT_TRUE(balance.ok() && balance->has_value()) << party;
@@ -215,10 +238,7 @@ TEST(SqliteSchema, AVersion5DatabaseGetsItsReadModelsMovedToTheirOwnFile) {
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_EQ(Count(path, "PRAGMA user_version"), 6);
   EXPECT_EQ(Count(path, "SELECT count(*) FROM sqlite_schema WHERE name IN ('presence', 'balances', 'views')"), 0);
-  std::vector<std::string> rebuilt;
-  auto zones = ZoneSet::Load(**store, true, &rebuilt);
-  ASSERT_TRUE(zones.ok()) << zones.error().message;
-  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  ASSERT_NE(LoadRebuildingHengqin(**store), nullptr);
   EXPECT_EQ(PresenceOf(**store), expected);
 }
 
@@ -241,24 +261,18 @@ TEST(SqliteSchema, ALostReadModelFileIsRebuiltFromTheJournal) {
   }
   for (const char* suffix : {".views", ".views-wal", ".views-shm"}) std::remove((path + suffix).c_str());
   {
-    SqliteOptions read_only;
-    read_only.read_only = true;
-    auto store = SqliteStore::Open(path, read_only);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    auto zones = (*store)->Zones();
+    auto store = OpenReadOnlyWithoutReadModels(path);
+    ASSERT_NE(store, nullptr);
+    auto zones = store->Zones();
     ASSERT_TRUE(zones.ok()) << zones.error().message;
     EXPECT_EQ(zones->front().entries, entries);
-    EXPECT_EQ(zones->front().read_model_seq, 0u);
-    auto presence = (*store)->ReadPresence("hengqin", 0, kReadRowsMax);
+    auto presence = store->ReadPresence("hengqin", 0, kReadRowsMax);
     ASSERT_TRUE(presence.ok()) << presence.error().message;
     EXPECT_EQ(presence->count, 0);
   }
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  std::vector<std::string> rebuilt;
-  auto zones = ZoneSet::Load(**store, true, &rebuilt);
-  ASSERT_TRUE(zones.ok()) << zones.error().message;
-  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  ASSERT_NE(LoadRebuildingHengqin(**store), nullptr);
   EXPECT_EQ(PresenceOf(**store), expected);
 }
 
@@ -406,14 +420,9 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
           "UPDATE presence SET gate = 'stale'; PRAGMA user_version = 1;");
   {
     // Read only, before a start that may write: no read models, and the file left as it is.
-    SqliteOptions read_only;
-    read_only.read_only = true;
-    auto store = SqliteStore::Open(path, read_only);
-    ASSERT_TRUE(store.ok()) << store.error().message;
-    auto zones = (*store)->Zones();
-    ASSERT_TRUE(zones.ok()) << zones.error().message;
-    EXPECT_EQ(zones->front().read_model_seq, 0u);
-    auto page = (*store)->ListViews("hengqin", "crossing", ViewFilter{}, 0, 10);
+    auto store = OpenReadOnlyWithoutReadModels(path);
+    ASSERT_NE(store, nullptr);
+    auto page = store->ListViews("hengqin", "crossing", ViewFilter{}, 0, 10);
     ASSERT_TRUE(page.ok()) << page.error().message;
     EXPECT_EQ(page->count, 0);
     EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 1);
@@ -423,10 +432,7 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 3);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
-  std::vector<std::string> rebuilt;
-  auto zones = ZoneSet::Load(**store, true, &rebuilt);
-  ASSERT_TRUE(zones.ok()) << zones.error().message;
-  EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+  ASSERT_NE(LoadRebuildingHengqin(**store), nullptr);
   EXPECT_EQ(PresenceOf(**store), expected);
   EXPECT_EQ(crossings_of(**store), crossings);
 }
@@ -463,10 +469,7 @@ TEST(SqliteViews, TheCountsOfRowsByKindAndStateAreThoseOfTheRows) {
   {
     auto store = SqliteStore::Open(path, SqliteOptions{});
     ASSERT_TRUE(store.ok());
-    std::vector<std::string> rebuilt;
-    auto zones = ZoneSet::Load(**store, true, &rebuilt);
-    ASSERT_TRUE(zones.ok()) << zones.error().message;
-    EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+    ASSERT_NE(LoadRebuildingHengqin(**store), nullptr);
   }
   EXPECT_EQ(Count(path + ".views", mismatches), 0);
 }
@@ -493,10 +496,7 @@ TEST(SqliteSchema, ARebuildInPiecesWritesTheReadModelsOfARebuildInOne) {
     LoadOptions options;
     options.use_snapshots = false;
     options.rebuild_crossings_piece = piece;
-    std::vector<std::string> rebuilt;
-    auto zones = ZoneSet::Load(**store, true, &rebuilt, options);
-    ASSERT_TRUE(zones.ok()) << zones.error().message;
-    EXPECT_EQ(rebuilt, std::vector<std::string>{"hengqin"});
+    ASSERT_NE(LoadRebuildingHengqin(**store, options), nullptr);
     auto page = (*store)->ListViews("hengqin", "crossing", ViewFilter{}, 0, 1);
     ASSERT_TRUE(page.ok());
     EXPECT_GT(page->count, 7);
