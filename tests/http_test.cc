@@ -111,6 +111,7 @@ TEST_F(HttpTest, MetricsCountDecisionsByZoneAndOutcome) {
   EXPECT_NE(text.find("twoline_journal_entries{zone=\"hengqin\"} 9"), std::string::npos);
   EXPECT_NE(text.find(counted), std::string::npos);
   EXPECT_NE(text.find("\ntwoline_wal_checkpoints_total "), std::string::npos);
+  EXPECT_NE(text.find("\ntwoline_sqlite_writebacks_total "), std::string::npos);
   EXPECT_NE(text.find("\ntwoline_wal_checkpoint_failures_total 0\n"), std::string::npos);
 }
 

@@ -21,6 +21,7 @@
 #include "base/time.h"
 #include "http/worker_pool.h"
 #include "store/goods_reads.h"
+#include "store/paced_vfs.h"
 #include "store/read_models.h"
 #include "store/zone_set.h"
 #include "whatif/whatif.h"
@@ -1277,6 +1278,9 @@ Reply Server::Impl::Metrics() {
   AppendMetric(&out, "twoline_wal_checkpoint_failures_total", "counter",
                "WAL checkpoints that failed (each tried again; commits do not depend on them).",
                static_cast<double>(store::SqliteStore::wal_checkpoint_failures_total()));
+  AppendMetric(&out, "twoline_sqlite_writebacks_total", "counter",
+               "Ranges of the database's files handed to the disk between syncs (store/paced_vfs.h).",
+               static_cast<double>(store::PacedWritebacks()));
   reply.content_type = "text/plain; version=0.0.4";
   return reply;
 }

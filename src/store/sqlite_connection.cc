@@ -5,6 +5,8 @@
 #include <chrono>
 #include <thread>
 
+#include "store/paced_vfs.h"
+
 namespace twoline::store {
 namespace {
 
@@ -32,7 +34,7 @@ SqliteConnection::~SqliteConnection() {
 Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const std::string& path,
                                                                  int flags, int busy_timeout_ms) {
   sqlite3* db = nullptr;
-  int code = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  int code = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, PacedVfsName());
   if (code != SQLITE_OK) {
     std::string message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
     sqlite3_close_v2(db);
