@@ -11,6 +11,8 @@
 #include <mutex>
 #include <new>
 
+#include "store/sqlite_page_cache.h"
+
 namespace twoline::store {
 namespace {
 
@@ -207,6 +209,7 @@ int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
 }
 
 void Register() {
+  ReserveSqlitePageCache();  // before SQLite initializes
   sqlite3_initialize();
   base_vfs = sqlite3_vfs_find(nullptr);
   if (base_vfs == nullptr || base_vfs->iVersion < 2) {

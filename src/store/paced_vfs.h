@@ -26,7 +26,8 @@ namespace twoline::store {
 // Written bytes after which a file's written range is handed to writeback.
 inline constexpr int64_t kPacedWritebackBytes = 256 * 1024;
 
-// Registers the VFS (once) and returns its name for sqlite3_open_v2; nullptr (the default VFS) when
+// Registers the VFS (once, after reserving SQLite's page cache: store/sqlite_page_cache.h) and
+// returns its name for sqlite3_open_v2; nullptr (the default VFS) when
 // the platform has no file descriptors to pace.
 const char* PacedVfsName();
 

@@ -4,9 +4,15 @@
 #include "store/paced_vfs.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "service_test_util.h"
 #include "store/sqlite_connection.h"
+#include "store/sqlite_page_cache.h"
 
 namespace twoline::store {
 namespace {
@@ -86,6 +92,33 @@ TEST(PacedVfs, InMemoryAndTemporaryDatabasesStillWork) {
     ASSERT_TRUE(rows) << rows.error().message;
     EXPECT_EQ(*rows, "512") << "path '" << path << "'";
   }
+}
+
+// SQLite's page caches live in the reserved region, which a forked child (a snapshot's encoder)
+// does not have: nothing of it is copied at the fork or afterwards.
+TEST(SqlitePageCache, PagesAreCachedInARegionAForkedChildDoesNotHave) {
+  TempDir directory;
+  auto connection = OpenOrDie(directory.File("a.db"));
+  ASSERT_NE(connection, nullptr);
+  const void* region = SqlitePageCacheRegion();
+  ASSERT_NE(region, nullptr);
+  ASSERT_TRUE(connection->Execute(
+      "CREATE TABLE t (n INTEGER PRIMARY KEY, b BLOB);"
+      "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 256) "
+      "INSERT INTO t SELECT n, randomblob(4096) FROM c;"));
+  int used = 0, highest = 0;
+  ASSERT_EQ(sqlite3_status(SQLITE_STATUS_PAGECACHE_USED, &used, &highest, 0), SQLITE_OK);
+  EXPECT_GT(used, 0) << "no page of the cache came from the region";
+  // madvise fails with ENOMEM on an address that is not mapped.
+  void* first_page = const_cast<void*>(region);
+  ASSERT_EQ(madvise(first_page, 4096, MADV_NORMAL), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) _exit(madvise(first_page, 4096, MADV_NORMAL) != 0 && errno == ENOMEM ? 0 : 1);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the forked child has the page cache's region";
 }
 
 }  // namespace
