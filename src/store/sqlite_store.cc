@@ -115,12 +115,13 @@ struct FileIdentity {
   bool fresh = false;
 };
 
-Result<FileIdentity> ReadIdentity(SqliteConnection& connection) {
-  auto application = connection.QueryText("PRAGMA application_id");
+// `schema`: the attached database to read ("main": the connection's own file).
+Result<FileIdentity> ReadIdentity(SqliteConnection& connection, const std::string& schema = "main") {
+  auto application = connection.QueryText("PRAGMA " + schema + ".application_id");
   if (!application) return application.error();
-  auto version = connection.QueryText("PRAGMA user_version");
+  auto version = connection.QueryText("PRAGMA " + schema + ".user_version");
   if (!version) return version.error();
-  auto tables = connection.QueryText("SELECT count(*) FROM sqlite_schema");
+  auto tables = connection.QueryText("SELECT count(*) FROM " + schema + ".sqlite_schema");
   if (!tables) return tables.error();
   FileIdentity identity{std::stoll(*application), std::stoll(*version), false};
   identity.fresh = identity.application_id == 0 && identity.user_version == 0 && *tables == "0";
@@ -532,10 +533,9 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
   bool attached =
       reader->connection->Execute("ATTACH DATABASE " + SqlQuote(views_path_) + " AS views_file").ok();
   if (attached) {
-    auto application = reader->connection->QueryText("PRAGMA views_file.application_id");
-    auto version = reader->connection->QueryText("PRAGMA views_file.user_version");
-    if (!application || !version || *application != std::to_string(kViewsApplicationId) ||
-        *version != std::to_string(kViewsSchemaVersion)) {
+    auto identity = ReadIdentity(*reader->connection, "views_file");
+    if (!identity || identity->application_id != kViewsApplicationId ||
+        identity->user_version != kViewsSchemaVersion) {
       attached = false;
       if (Status status = reader->connection->Execute("DETACH DATABASE views_file"); !status) {
         return fail(Error{status.message()});

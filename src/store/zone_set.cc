@@ -254,24 +254,24 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
     // the replay goes (LoadOptions::rebuild_crossings_piece).
     const bool whole = read_model_seq == 0 || read_model_seq > record.entries;
     const bool in_pieces = catch_up && whole && record.entries > zone.chain.entries();
+    // Partial read models of the zone (its seq not advanced): the clearing, then each piece.
+    auto append_partial = [&](bool clear, std::vector<ViewRow> views) -> Status {
+      AppendBatch batch;
+      ReadModelChanges& changes = batch.read_models.emplace_back();
+      changes.zone = record.zone;
+      changes.replace_all = clear;
+      changes.partial = true;
+      changes.views = std::move(views);
+      return store.Append(std::move(batch));  // awaited: one piece held at a time
+    };
     std::function<Status()> write_crossings;
     if (in_pieces) {
-      AppendBatch clear;
-      ReadModelChanges& changes = clear.read_models.emplace_back();
-      changes.zone = record.zone;
-      changes.replace_all = true;
-      changes.partial = true;
-      if (Status status = store.Append(std::move(clear)); !status) {
+      if (Status status = append_partial(/*clear=*/true, {}); !status) {
         return Error{"zone " + record.zone + ": rebuilding read models: " + status.message()};
       }
       write_crossings = [&]() -> Status {
         if (zone.tracker.crossings_held() < options.rebuild_crossings_piece) return Status::Ok();
-        AppendBatch piece;
-        ReadModelChanges& changes = piece.read_models.emplace_back();
-        changes.zone = record.zone;
-        changes.partial = true;
-        changes.views = zone.tracker.TakeCrossings();
-        return store.Append(std::move(piece));  // awaited: one piece held at a time
+        return append_partial(/*clear=*/false, zone.tracker.TakeCrossings());
       };
     }
     if (Status status = ReplayTail(store, record, &zone, write_crossings); !status) {
