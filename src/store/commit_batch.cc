@@ -30,7 +30,7 @@ Result<std::string> WireDecisionOfLine(std::string_view line) {
   return engine::WireDecisionJson(entry->decision, entry->seq, entry->hash);
 }
 
-void CommitBatch::Record(const Zone& zone, const journal::Entry& entry, std::string wire,
+void CommitBatch::Record(const Zone& zone, journal::Entry entry, std::string wire,
                          const std::string& command_id) {
   CHECK(zone.chain.entries() == entry.seq);
   PendingZone& pending = pending_[entry.zone];
@@ -42,10 +42,9 @@ void CommitBatch::Record(const Zone& zone, const journal::Entry& entry, std::str
   record.zone = entry.zone;
   record.seq = entry.seq;
   record.hash = entry.hash;
-  record.line = journal::EntryToJsonLine(entry);
-  record.line.pop_back();  // the store keeps lines without their '\n'
   record.command_id = command_id;
   record.leaf_hash = zone.chain.last_leaf_hash();
+  record.unrendered = std::move(entry);  // its line is rendered by the appending thread
   batch_.entries.push_back(std::move(record));
 }
 
@@ -57,7 +56,7 @@ void CommitBatch::PutProfileInForce(std::shared_ptr<const policy::Profile> profi
     target->tracker.StartTotals();  // a new zone has no day totals yet
   }
   journal::Entry entry = target->chain.PutProfileInForce(std::move(profile));
-  Record(*target, entry, "", "");
+  Record(*target, std::move(entry), "", "");
 }
 
 Result<CommitBatch::Original> CommitBatch::OriginalDecision(const std::string& zone,
@@ -111,8 +110,8 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
     if (TracksReadModels(zone_id)) {
       zone->tracker.Observe(command, submitted.entry->seq, submitted.entry->decision);
     }
-    Record(*zone, *submitted.entry, submitted.wire, command.id);
     answer.seq = submitted.entry->seq;
+    Record(*zone, std::move(*submitted.entry), submitted.wire, command.id);
     answer.leaf_hash = zone->chain.last_leaf_hash();
   } else {
     const auto& reasons = submitted.decision.reasons;

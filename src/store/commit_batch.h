@@ -91,7 +91,7 @@ class CommitBatch {
   };
   using Pending = std::map<std::string, PendingZone>;
   // Records the entry the zone's chain has just made (its leaf hash is the chain's last).
-  void Record(const Zone& zone, const journal::Entry& entry, std::string wire,
+  void Record(const Zone& zone, journal::Entry entry, std::string wire,
               const std::string& command_id);
   struct Original {
     std::string wire;

@@ -302,6 +302,7 @@ Result<EntryRecord> JournalStore::ReadLocked(uint64_t seq) const {
 }
 
 Status JournalStore::Append(AppendBatch batch) {
+  RenderLines(batch);
   std::lock_guard<std::mutex> lock(mutex_);
   if (read_only_) return Error{path_ + ": opened read-only"};
   if (failed_) return Error{path_ + ": writes stopped after an earlier failure (" + failure_ + "); restart to recover"};

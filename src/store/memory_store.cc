@@ -5,6 +5,7 @@
 namespace twoline::store {
 
 Status MemoryStore::Append(AppendBatch batch) {
+  RenderLines(batch);
   std::unique_lock lock(mutex_);
   if (failed_) return Error{"memory store: writes stopped after an earlier failure; restart to recover"};
   if (failures_to_inject_ > 0) {

@@ -239,6 +239,7 @@ std::string PgStore::failure() const {
 }
 
 Status PgStore::Append(AppendBatch batch) {
+  RenderLines(batch);
   std::lock_guard<std::mutex> lock(write_mutex_);
   if (!writer_) return Error{"postgres: opened read-only"};
   if (failed_) {

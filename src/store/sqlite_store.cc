@@ -597,6 +597,7 @@ bool SqliteStore::failed() const {
 }
 
 Status SqliteStore::Append(AppendBatch batch) {
+  RenderLines(batch);
   std::lock_guard<std::mutex> lock(write_mutex_);
   if (!writer_) return Error{path_ + ": opened read-only"};
   if (!failed_) {

@@ -50,6 +50,7 @@
 
 #include "base/result.h"
 #include "base/sha256.h"
+#include "journal/entry.h"
 
 namespace twoline::store {
 
@@ -73,13 +74,17 @@ struct EntryRecord {
   uint64_t seq = 0;
   std::string command_id;  // empty for profile entries
   Hash256 hash{};
-  std::string line;  // the entry's JSON line, without the trailing '\n'
+  std::string line;  // the entry's JSON line, without the trailing '\n' (see `unrendered`)
   // The entry's RFC 9162 leaf hash: set by the writer on Append; on reads, the stored one (for rows
   // written before leaf hashes were stored, computed from the line). Replay checks it.
   Hash256 leaf_hash{};
   // False only on a scan that has no stored leaf hash to give (a journal file read for an audit,
   // which trusts no derived file): leaf_hash is then unset, and replay computes it from the line.
   bool leaf_hash_known = true;
+  // The entry itself, when the deciding thread left its line to be rendered by the thread that
+  // appends it (RenderLines; the committer's), so that rendering does not delay the next decision.
+  // Every Store::Append renders such lines first; a store holds and returns lines only.
+  std::optional<journal::Entry> unrendered{};
 };
 
 // A signed checkpoint of the tree of a zone's first `size` entries.
@@ -176,6 +181,9 @@ struct AppendBatch {
   bool await_read_models = true;
   bool empty() const { return entries.empty() && read_models.empty(); }
 };
+
+// Renders the line of every entry of the batch given `unrendered` (and drops the entry).
+void RenderLines(AppendBatch& batch);
 
 struct PresencePage {
   int64_t count = 0;  // persons inside in all
