@@ -307,6 +307,33 @@ TEST_P(StoreConformance, AppendedEntriesReadBackInOrder) {
   }
 }
 
+// The deciding thread hands entries over unrendered (CommitBatch::Record); the store renders each
+// line before it appends, and what is stored and read back is the line itself.
+TEST_P(StoreConformance, EntriesHandedOverUnrenderedAreStoredAsTheirLines) {
+  AppendBatch batch = Entries("hengqin", 1, 3);
+  for (EntryRecord& record : batch.entries) {
+    auto entry = journal::EntryFromJsonLine(record.line);
+    ASSERT_TRUE(entry.ok()) << entry.error().message;
+    entry->hash = record.hash;
+    record.unrendered = std::move(*entry);
+    record.line.clear();
+  }
+  ASSERT_TRUE(store().Append(std::move(batch)).ok());
+  auto entries = store().ReadEntries("hengqin", 1, 100);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 3u);
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    const EntryRecord& stored = (*entries)[seq - 1];
+    EXPECT_EQ(stored.line, Entry("hengqin", seq, "e" + std::to_string(seq)).line);
+    EXPECT_FALSE(stored.unrendered.has_value());
+  }
+  // And the chain goes on from them.
+  ASSERT_TRUE(store().Append(Entries("hengqin", 4, 4)).ok());
+  auto records = store().Zones();
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->front().entries, 4u);
+}
+
 TEST_P(StoreConformance, ZoneRecordHoldsLastSeqAndHead) {
   ASSERT_TRUE(store().Append(Entries("hengqin", 1, 3)).ok());
   ASSERT_TRUE(store().Append(Entries("hengqin", 4, 4)).ok());
