@@ -42,9 +42,10 @@ def main():
         journal = os.path.join(work, "day.journal")
         subprocess.run(f"rm -rf '{journal}'*", shell=True, check=True)
         started = time.monotonic()
-        with open(day) as stdin:
+        # The decisions go to a file, as in bench/run.sh.
+        with open(day) as stdin, open(os.path.join(work, "decisions.jsonl"), "w") as stdout:
             run = subprocess.run(["/usr/bin/time", "-f", "%U %S", binary, "run", "--zone", "hengqin", "--journal",
-                                  journal, "--stats"] + extra, stdin=stdin, stdout=subprocess.DEVNULL,
+                                  journal, "--stats"] + extra, stdin=stdin, stdout=stdout,
                                  stderr=subprocess.PIPE, text=True)
         wall = time.monotonic() - started
         stats = re.search(r"durable in ([0-9.e-]+) s.*snapshot ([0-9.e-]+) s", run.stderr)
