@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "base/binary.h"
@@ -15,12 +16,15 @@
 namespace twoline {
 namespace {
 
-// Runs the commands of a scenario file (the "> " lines) into a chain.
-journal::Chain RunScenario(const std::string& name) {
+// Runs the commands of a scenario file (the "> " lines) into a chain; `before` (optional) is
+// called with the chain and the command's number before each command.
+journal::Chain RunScenario(const std::string& name,
+                           const std::function<void(journal::Chain&, size_t)>& before = nullptr) {
   std::ifstream in(std::string(TWOLINE_SOURCE_DIR) + "/tests/scenarios/" + name);
   journal::Chain chain;
   std::string line;
   engine::Limits limits;
+  size_t commands = 0;
   while (std::getline(in, line)) {
     if (line.rfind("zone ", 0) == 0) {
       auto profile = policy::LoadBuiltinProfile(line.substr(5));
@@ -29,7 +33,9 @@ journal::Chain RunScenario(const std::string& name) {
     } else if (line.rfind("> ", 0) == 0) {
       engine::Command command;
       engine::ParseFailure failure;
-      if (engine::ParseCommand(line.substr(2), limits, &command, &failure)) chain.Submit(command);
+      if (!engine::ParseCommand(line.substr(2), limits, &command, &failure)) continue;
+      if (before) before(chain, commands++);
+      chain.Submit(command);
     }
   }
   return chain;
@@ -111,6 +117,55 @@ TEST(StateHash, SparseSeqsHashAndRestoreAsDenseOnes) {
     ASSERT_TRUE(journal::LoadSnapshot(journal::EncodeSnapshot(chain), &restored, nullptr).ok())
         << profiles << " profiles";
     EXPECT_EQ(restored.engine().StateHash(2, 0), one) << profiles << " profiles";
+  }
+}
+
+// A shared image (a snapshot's child reading a copy-on-write image: the decided ids kept in a side
+// table, then merged back) changes nothing: for every scenario, with the image shared for a few
+// commands at a time, the state hash and the snapshot's bytes are those of a plain run, and every
+// command already decided is recognised as such.
+TEST(Snapshot, AnImageSharedNowAndThenChangesNeitherStateNorSnapshot) {
+  size_t scenarios = 0;
+  for (const auto& file : std::filesystem::directory_iterator(std::string(TWOLINE_SOURCE_DIR) +
+                                                              "/tests/scenarios")) {
+    if (file.path().extension() != ".scenario") continue;
+    const std::string name = file.path().filename().string();
+    journal::Chain plain = RunScenario(name);
+    journal::Chain shared = RunScenario(name, [](journal::Chain& chain, size_t n) {
+      if (n % 7 == 2) chain.SetImageShared(true);
+      if (n % 7 == 5) chain.SetImageShared(false);
+    });
+    EXPECT_EQ(shared.engine().StateHash(), plain.engine().StateHash()) << name;
+    EXPECT_EQ(journal::EncodeSnapshot(shared), journal::EncodeSnapshot(plain)) << name;
+    EXPECT_EQ(shared.engine().state().decided.size(), plain.engine().state().decided.size()) << name;
+    ++scenarios;
+  }
+  EXPECT_GT(scenarios, 10u);
+  // Ids decided while the image was shared are duplicates afterwards, and before the merge ends.
+  journal::Chain chain;
+  auto profile = policy::LoadBuiltinProfile("hengqin");
+  ASSERT_TRUE(profile.ok());
+  chain.PutProfileInForce(std::make_shared<policy::Profile>(*profile));
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 200, 5);
+  engine::Limits limits;
+  std::vector<engine::Command> commands;
+  for (const std::string& line : day) {
+    engine::Command command;
+    engine::ParseFailure failure;
+    ASSERT_TRUE(engine::ParseCommand(line, limits, &command, &failure)) << line;
+    commands.push_back(std::move(command));
+  }
+  ASSERT_GT(commands.size(), 300u);
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (i == 100) chain.SetImageShared(true);
+    if (i + 2 == commands.size()) chain.SetImageShared(false);  // two inserts merge 128 slots
+    chain.Submit(commands[i]);
+  }
+  EXPECT_GT(chain.engine().state().decided.side_table_size(), 0u) << "merging";
+  for (size_t i = 0; i < commands.size(); i += 3) {
+    journal::Chain::Submitted again = chain.Submit(commands[i]);
+    if (again.decision.outcome == engine::Outcome::kInvalid) continue;  // never journaled
+    EXPECT_NE(again.decision.duplicate_of, 0u) << commands[i].id;
   }
 }
 

@@ -103,6 +103,25 @@ class GrowingTable {
 
   size_t size() const { return size_; }
 
+  // Slot positions, for a caller that walks the table a few at a time (VisitSome): the current
+  // array's, then an old one's while a growth is under way.
+  size_t positions() const { return slots_.size() + old_.size(); }
+  // Visits the used slots at positions [from, from + count) (fewer at the end) and returns the
+  // position after the last one looked at. Slots of an old array already moved are skipped (they
+  // are in the current one too). The table must not change between the calls of one walk.
+  template <typename Visit>
+  size_t VisitSome(size_t from, size_t count, const Visit& visit) const {
+    const size_t end = from + std::min(count, positions() - std::min(from, positions()));
+    for (size_t i = from; i < end; ++i) {
+      if (i < slots_.size()) {
+        if (Traits::Used(slots_[i])) visit(slots_[i]);
+      } else if (i - slots_.size() >= moved_ && Traits::Used(old_[i - slots_.size()])) {
+        visit(old_[i - slots_.size()]);
+      }
+    }
+    return end;
+  }
+
   // Every used slot once, in no particular order.
   template <typename Visit>
   void ForEach(const Visit& visit) const {

@@ -68,6 +68,17 @@ class Engine {
   uint64_t last_seq() const { return last_seq_; }
 
   const State& state() const { return state_; }
+
+  // Whether a forked process is reading a copy-on-write image of this engine (a snapshot's encoder,
+  // store/snapshotter.h). Meanwhile every page the engine writes for the first time is copied;
+  // the decided-ids index, the one large structure written at random, then keeps its inserts in a
+  // side table, merged a few slots per command once the image is released (flat_index.h). The
+  // state, its hash and its snapshot are the same either way.
+  void SetImageShared(bool shared) { state_.decided.SetLocalInserts(shared); }
+  bool image_shared() const { return state_.decided.local_inserts(); }
+  // False while a released image's side table is still being merged: a new image taken then would
+  // share the side table too, so the merge is finished first (SetImageShared).
+  bool image_settled() const { return state_.decided.side_table_size() == 0; }
   // The state hash: SHA-256 over each part of the state in its snapshot encoding (StatePartHash),
   // combined (CombineStateHash). The encoding follows the journal's order, so a live engine, a
   // replay of its journal and a snapshot of either hash alike. With `threads` of 2 a state of

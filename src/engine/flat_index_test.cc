@@ -50,6 +50,77 @@ TEST(DecidedIdsGrowth, AReservedTableTakesItsRecordsWithoutGrowing) {
   for (uint64_t seq = 1; seq <= 1000; ++seq) ASSERT_EQ(ids.Find(Record(seq).id_digest)->seq, seq);
 }
 
+// Every record inserted so far is found and visited exactly once, and size() counts it once: with
+// inserts kept local (a snapshot's child shares the table), while the side table is merged back a
+// few slots per insert, and after. Local periods of several lengths, some ending mid-merge.
+TEST(DecidedIdsLocalInserts, EveryIdIsFoundAndVisitedOnceThroughLocalPeriodsAndMerges) {
+  DecidedIds ids;
+  uint64_t seq = 0;
+  auto check = [&](const std::string& when) {
+    ASSERT_EQ(ids.size(), seq) << when;
+    std::map<uint64_t, int> visits;
+    ids.ForEach([&](const DecidedId& record) { ++visits[record.seq]; });
+    ASSERT_EQ(visits.size(), seq) << when;
+    for (const auto& [visited, times] : visits) ASSERT_EQ(times, 1) << visited << " " << when;
+    for (uint64_t probe = 1; probe <= seq; probe += 11) {
+      const DecidedId* found = ids.Find(Record(probe).id_digest);
+      ASSERT_NE(found, nullptr) << probe << " " << when;
+      EXPECT_EQ(found->body_digest, probe * 7);
+    }
+    EXPECT_EQ(ids.Find(Record(seq + 1).id_digest), nullptr) << when;
+  };
+  for (uint64_t i = 0; i < 3000; ++i) ids.Insert(Record(++seq));
+  // Local periods of 1, 40, 2,500 and 9,000 inserts; after each, 0, 30 or 200 ordinary inserts
+  // before the next (the merge of 9,000 ids takes about 9,000 * 10/7 / 64 = 200 of them).
+  const uint64_t local[] = {1, 40, 2500, 9000, 2500, 9000};
+  const uint64_t after[] = {30, 0, 30, 200, 200, 0};
+  for (size_t period = 0; period < std::size(local); ++period) {
+    ids.SetLocalInserts(true);
+    EXPECT_TRUE(ids.local_inserts());
+    for (uint64_t i = 0; i < local[period]; ++i) {
+      ids.Insert(Record(++seq));
+      if (i % 997 == 0) check("local period " + std::to_string(period) + " insert " + std::to_string(i));
+    }
+    EXPECT_GT(ids.side_table_size(), 0u);
+    check("end of local period " + std::to_string(period));
+    ids.SetLocalInserts(false);
+    for (uint64_t i = 0; i < after[period]; ++i) {
+      ids.Insert(Record(++seq));
+      if (i % 7 == 0) check("merging after period " + std::to_string(period) + " insert " + std::to_string(i));
+    }
+  }
+  for (uint64_t i = 0; i < 400 && ids.side_table_size() != 0; ++i) ids.Insert(Record(++seq));
+  EXPECT_EQ(ids.side_table_size(), 0u) << "the side table is merged and freed";
+  check("after every merge");
+  // A copy taken with inserts local finds the same records.
+  ids.SetLocalInserts(true);
+  for (int i = 0; i < 100; ++i) ids.Insert(Record(++seq));
+  DecidedIds copy = ids;
+  for (uint64_t probe = 1; probe <= seq; probe += 5) ASSERT_NE(copy.Find(Record(probe).id_digest), nullptr);
+}
+
+// Setting inserts local while a merge is under way finishes the merge first (its walk of the side
+// table would miss ids inserted behind it).
+TEST(DecidedIdsLocalInserts, ALocalPeriodStartedMidMergeFinishesTheMergeFirst) {
+  DecidedIds ids;
+  uint64_t seq = 0;
+  ids.SetLocalInserts(true);
+  for (int i = 0; i < 5000; ++i) ids.Insert(Record(++seq));
+  ids.SetLocalInserts(false);
+  for (int i = 0; i < 10; ++i) ids.Insert(Record(++seq));
+  ASSERT_GT(ids.side_table_size(), 0u) << "the merge is under way";
+  ids.SetLocalInserts(true);
+  EXPECT_EQ(ids.side_table_size(), 0u) << "finished, and the side table freed";
+  for (int i = 0; i < 5000; ++i) ids.Insert(Record(++seq));
+  ids.SetLocalInserts(false);
+  for (int i = 0; i < 200; ++i) ids.Insert(Record(++seq));
+  EXPECT_EQ(ids.size(), seq);
+  size_t visited = 0;
+  ids.ForEach([&](const DecidedId&) { ++visited; });
+  EXPECT_EQ(visited, seq);
+  for (uint64_t probe = 1; probe <= seq; ++probe) ASSERT_NE(ids.Find(Record(probe).id_digest), nullptr) << probe;
+}
+
 TEST(FlatIndexGrowth, EveryKeyIsFoundWhileTheIndexGrows) {
   std::vector<std::string> keys;
   FlatIndex index;

@@ -60,6 +60,9 @@ class Chain {
   Submitted Submit(const engine::Command& command);
 
   const engine::Engine& engine() const { return engine_; }
+  // A forked process reads a copy-on-write image of this chain, or no longer does
+  // (engine::Engine::SetImageShared).
+  void SetImageShared(bool shared) { engine_.SetImageShared(shared); }
   const Hash256& head() const { return head_; }
   uint64_t entries() const { return engine_.last_seq(); }
   // The frontier of entries 1..entries(): frontier().Root() is their RFC 9162 tree root.

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <new>
 
 #include "journal/snapshot.h"
 
@@ -127,12 +129,17 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
     ::close(fds[0]);
     YieldToEverythingElse();
     std::string bytes = journal::EncodeSnapshot(chain);
-    size_t written = 0;
-    while (written < bytes.size()) {
-      ssize_t n = ::write(fds[1], bytes.data() + written, bytes.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) ::_exit(1);
-      written += static_cast<size_t>(n);
+    // Its length first (8 bytes, little-endian), so that the reader takes its buffer at once.
+    char length[8];
+    for (int i = 0; i < 8; ++i) length[i] = static_cast<char>(uint64_t{bytes.size()} >> (8 * i));
+    for (std::string_view out : {std::string_view(length, 8), std::string_view(bytes)}) {
+      size_t written = 0;
+      while (written < out.size()) {
+        ssize_t n = ::write(fds[1], out.data() + written, out.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) ::_exit(1);
+        written += static_cast<size_t>(n);
+      }
     }
     ::_exit(0);
   }
@@ -146,6 +153,7 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
     return false;
   }
   last_[zone] = Last{chain.entries(), std::chrono::steady_clock::now()};
+  image_in_use_ = true;
   worker_ = std::thread([this, zone, seq = chain.entries(), fd = fds[0], pid] {
     YieldToEverythingElse();
     Finish(zone, seq, fd, pid);
@@ -153,23 +161,49 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
   return true;
 }
 
-void Snapshotter::Finish(std::string zone, uint64_t seq, int fd, int pid) {
-  std::string bytes;
-  char buffer[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
+namespace {
+
+// A length beyond this from the child is refused rather than allocated (the child is this
+// program; a larger one would be a bug).
+constexpr uint64_t kSnapshotBytesMax = uint64_t{1} << 40;
+
+// Reads up to `size` bytes into `out`; the count read (less at the end of the stream or an error).
+size_t ReadFully(int fd, char* out, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(fd, out + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    bytes.append(buffer, static_cast<size_t>(n));
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+}  // namespace
+
+void Snapshotter::Finish(std::string zone, uint64_t seq, int fd, int pid) {
+  // The length, then the snapshot straight into a buffer of that size: no copy of a growing string
+  // (a 30-day zone's snapshot is half a gigabyte), and no page written before its bytes arrive.
+  char length_bytes[8];
+  uint64_t length = 0;
+  std::unique_ptr<char[]> bytes;
+  bool complete = false;
+  if (ReadFully(fd, length_bytes, 8) == 8) {
+    for (int i = 7; i >= 0; --i) length = length << 8 | static_cast<uint8_t>(length_bytes[i]);
+    if (length <= kSnapshotBytesMax) {
+      bytes.reset(new (std::nothrow) char[length]);
+      complete = bytes != nullptr && ReadFully(fd, bytes.get(), length) == length;
+    }
   }
   ::close(fd);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  image_in_use_ = false;  // the child has exited: its image is released
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !complete) {
     return NotWritten(zone, seq, "the encoding process failed");
   }
-  Keep(std::move(zone), seq, std::move(bytes));
+  Keep(std::move(zone), seq, std::string_view(bytes.get(), length));
 }
 
 void Snapshotter::NotWritten(const std::string& zone, uint64_t seq, const std::string& why) {
@@ -178,7 +212,7 @@ void Snapshotter::NotWritten(const std::string& zone, uint64_t seq, const std::s
   busy_ = false;
 }
 
-void Snapshotter::Keep(std::string zone, uint64_t seq, std::string bytes) {
+void Snapshotter::Keep(std::string zone, uint64_t seq, std::string_view bytes) {
   auto fail = [&](const std::string& why) { NotWritten(zone, seq, why); };
   auto header = journal::ReadSnapshotHeader(bytes);
   if (!header) return fail(header.error().message);

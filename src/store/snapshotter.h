@@ -56,6 +56,10 @@ class Snapshotter {
   // Waits for the snapshot in progress, if any.
   void Wait();
 
+  // Whether a forked child is running, and so reading a copy-on-write image of this process (the
+  // writer keeps the engine's random writes local meanwhile: engine::Engine::SetImageShared).
+  bool image_in_use() const { return image_in_use_.load(); }
+
   uint64_t written() const { return written_.load(); }
   uint64_t failed() const { return failed_.load(); }
   // Microseconds the writer spent in the last fork (sanitizer builds: in copying the chain).
@@ -64,7 +68,7 @@ class Snapshotter {
  private:
   void Finish(std::string zone, uint64_t seq, int fd, int pid);
   // Checks the encoded snapshot against the store once its entries are durable, and stores it.
-  void Keep(std::string zone, uint64_t seq, std::string bytes);
+  void Keep(std::string zone, uint64_t seq, std::string_view bytes);
   // Counts and logs a snapshot that was taken but not written, and frees the snapshotter.
   void NotWritten(const std::string& zone, uint64_t seq, const std::string& why);
 
@@ -74,6 +78,7 @@ class Snapshotter {
   std::thread worker_;
   std::atomic<bool> busy_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> image_in_use_{false};
   std::atomic<uint64_t> written_{0}, failed_{0}, last_pause_us_{0};
   struct Last {
     uint64_t seq = 0;

@@ -186,10 +186,32 @@ void Writer::Run() {
     // Between batches the engines hold exactly what was decided: a due zone is snapshotted in a
     // child process (snapshotter.h); the writer pauses only for the fork. Only when every
     // read-model row is sealed, so that a snapshot is never ahead of the read models.
-    if (snapshotter_ != nullptr && zones_ != nullptr && !writes_stopped() && !open_ &&
-        !(batch_ != nullptr && batch_->read_models_left())) {
-      for (const std::string& id : zone_ids_) {
-        if (const Zone* zone = zones_->Find(id)) snapshotter_->MaybeStart(id, zone->chain);
+    // The child shares every zone's engine: while it runs they keep their random writes local
+    // (SetImageShared: each first write to a page the child shares copies it). A zone whose last
+    // image is still being merged back is not snapshotted until it is, and stays out of the next
+    // image's local writes (sharing would finish its merge at once, a stall).
+    if (snapshotter_ != nullptr && zones_ != nullptr) {
+      if (!snapshotter_->image_in_use()) {
+        for (const std::string& id : zone_ids_) {
+          Zone* zone = zones_->Find(id);
+          if (zone != nullptr && zone->chain.engine().image_shared()) zone->chain.SetImageShared(false);
+        }
+      }
+      if (!writes_stopped() && !open_ && !(batch_ != nullptr && batch_->read_models_left())) {
+        for (const std::string& id : zone_ids_) {
+          const Zone* zone = zones_->Find(id);
+          if (zone == nullptr || !zone->chain.engine().image_settled() ||
+              !snapshotter_->MaybeStart(id, zone->chain)) {
+            continue;
+          }
+          for (const std::string& other : zone_ids_) {
+            Zone* each = zones_->Find(other);
+            if (each != nullptr && snapshotter_->image_in_use() && each->chain.engine().image_settled()) {
+              each->chain.SetImageShared(true);
+            }
+          }
+          break;  // one snapshot at a time
+        }
       }
     }
     // Likewise a due zone's tree head is taken (a root, O(log n) hashes) and signed elsewhere.
