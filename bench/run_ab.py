@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""A against B on the record day: `twoline run --journal --stats` of two binaries, N runs each.
+"""A against B on the record day: `twoline run --journal --stats` (or --db) of two binaries, N runs each.
 
-    python3 bench/run_ab.py BINARY_A BINARY_B [RUNS] [-- extra run options]
+    python3 bench/run_ab.py BINARY_A BINARY_B [RUNS] [--db] [-- extra run options]
+
+With --db the runs are `run --db` into an embedded database instead of `run --journal`.
 
 The runs go in ABBA order (A B, B A, A B, ...), so that neither binary always runs right after the
 other: on this kind of guest, the kernel's time zeroing fresh pages swings from run to run (the same
@@ -25,6 +27,8 @@ def main():
     if "--" in args:
         extra = args[args.index("--") + 1:]
         args = args[:args.index("--")]
+    use_db = "--db" in args
+    args = [a for a in args if a != "--db"]
     if len(args) < 2:
         sys.exit(__doc__)
     binaries = [os.path.abspath(b) for b in args[:2]]
@@ -39,13 +43,13 @@ def main():
     for i in range(runs):
         order += binaries if i % 2 == 0 else binaries[::-1]
     for binary in order:
-        journal = os.path.join(work, "day.journal")
+        journal = os.path.join(work, "day.db" if use_db else "day.journal")
         subprocess.run(f"rm -rf '{journal}'*", shell=True, check=True)
         started = time.monotonic()
         # The decisions go to a file, as in bench/run.sh.
         with open(day) as stdin, open(os.path.join(work, "decisions.jsonl"), "w") as stdout:
-            run = subprocess.run(["/usr/bin/time", "-f", "%U %S", binary, "run", "--zone", "hengqin", "--journal",
-                                  journal, "--stats"] + extra, stdin=stdin, stdout=stdout,
+            run = subprocess.run(["/usr/bin/time", "-f", "%U %S", binary, "run", "--zone", "hengqin",
+                                  "--db" if use_db else "--journal", journal, "--stats"] + extra, stdin=stdin, stdout=stdout,
                                  stderr=subprocess.PIPE, text=True)
         wall = time.monotonic() - started
         stats = re.search(r"durable in ([0-9.e-]+) s.*snapshot ([0-9.e-]+) s", run.stderr)

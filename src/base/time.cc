@@ -102,12 +102,33 @@ Result<Instant> ParseRfc3339(std::string_view s) {
   return instant;
 }
 
+namespace {
+
+// Writes `value` (0 <= value < 10^digits) as `digits` decimal digits.
+void PutDigits(char* out, int value, int digits) {
+  for (int i = digits - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
+}  // namespace
+
 std::string FormatDate(Date date) {
   int y, m, d;
   CivilFromDays(date, &y, &m, &d);
-  char buffer[48];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", y, m, d);
-  return buffer;
+  if (y < 0 || y > 9999) {  // beyond what the digits below write; never in practice
+    char buffer[48];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", y, m, d);
+    return buffer;
+  }
+  // Digit by digit: the read models write several dates a row, and snprintf was 5% of a
+  // database run's deciding thread.
+  std::string out(10, '-');
+  PutDigits(out.data(), y, 4);
+  PutDigits(out.data() + 5, m, 2);
+  PutDigits(out.data() + 8, d, 2);
+  return out;
 }
 
 static int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
@@ -130,12 +151,28 @@ std::string FormatRfc3339(int64_t unix_seconds, int32_t offset_minutes) {
   Date date = static_cast<Date>(FloorDiv(local, 86400));
   int64_t seconds = local - static_cast<int64_t>(date) * 86400;
   int offset = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-  char buffer[96];
-  std::snprintf(buffer, sizeof buffer, "%sT%02d:%02d:%02d%c%02d:%02d", FormatDate(date).c_str(),
-                static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
-                static_cast<int>(seconds % 60), offset_minutes < 0 ? '-' : '+', offset / 60,
-                offset % 60);
-  return buffer;
+  std::string out = FormatDate(date);
+  if (out.size() != 10 || offset / 60 > 99) {
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, "%sT%02d:%02d:%02d%c%02d:%02d", out.c_str(),
+                  static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
+                  static_cast<int>(seconds % 60), offset_minutes < 0 ? '-' : '+', offset / 60,
+                  offset % 60);
+    return buffer;
+  }
+  out.resize(25);
+  char* at = out.data() + 10;  // "THH:MM:SS+HH:MM"
+  at[0] = 'T';
+  PutDigits(at + 1, static_cast<int>(seconds / 3600), 2);
+  at[3] = ':';
+  PutDigits(at + 4, static_cast<int>(seconds / 60 % 60), 2);
+  at[6] = ':';
+  PutDigits(at + 7, static_cast<int>(seconds % 60), 2);
+  at[9] = offset_minutes < 0 ? '-' : '+';
+  PutDigits(at + 10, offset / 60, 2);
+  at[12] = ':';
+  PutDigits(at + 13, offset % 60, 2);
+  return out;
 }
 
 int AgeInYears(Date birth, Date on) {

@@ -196,6 +196,9 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   std::sort(persons.begin(), persons.end());
   std::sort(parties.begin(), parties.end());
   std::sort(documents.begin(), documents.end());
+  // Room for every row at once (a person's, three a document, a lot's, each crossing's): a stretch
+  // of a busy day is a few hundred thousand rows, moved again at every doubling otherwise.
+  changes.views.reserve(persons.size() + 3 * documents.size() + lots_.size() + crossings_.size() + 64);
   for (const std::string& id : persons) {
     const engine::Person* person = state.FindPerson(id);
     if (std::optional<ViewRow> row = PersonRow(engine, id)) changes.views.push_back(std::move(*row));
