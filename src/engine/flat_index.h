@@ -13,8 +13,10 @@
 //
 // Invariants: load factor stays at or below 7/10; a slot is empty when its position (FlatIndex) or
 // seq (DecidedIds) is 0. Every record is in `slots_`, or in `old_` at or after `moved_` (records of
-// `old_` before `moved_` are in `slots_` too). Neither structure's layout reaches the state hash:
-// callers sort.
+// `old_` before `moved_` are in `slots_` too). DecidedIds may also hold a side table (inserts made
+// while a snapshot's child shares the memory, SetLocalInserts): every record is in the large table
+// or in the side table at or after `merge_at_`, or both. Neither structure's layout reaches the
+// state hash: callers sort.
 // Thread-safety: none; owned by the engine's thread.
 #pragma once
 
