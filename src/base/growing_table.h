@@ -125,12 +125,7 @@ class GrowingTable {
   // Every used slot once, in no particular order.
   template <typename Visit>
   void ForEach(const Visit& visit) const {
-    for (size_t i = 0; i < slots_.size(); ++i) {
-      if (Traits::Used(slots_[i])) visit(slots_[i]);
-    }
-    for (size_t i = moved_; i < old_.size(); ++i) {
-      if (Traits::Used(old_[i])) visit(old_[i]);
-    }
+    VisitSome(0, positions(), visit);
   }
 
  private:

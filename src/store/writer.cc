@@ -191,12 +191,16 @@ void Writer::Run() {
     // image is still being merged back is not snapshotted until it is, and stays out of the next
     // image's local writes (sharing would finish its merge at once, a stall).
     if (snapshotter_ != nullptr && zones_ != nullptr) {
-      if (!snapshotter_->image_in_use()) {
+      // Sharing: the settled zones (the others stay out); releasing: those that share.
+      auto share_images = [&](bool shared) {
         for (const std::string& id : zone_ids_) {
           Zone* zone = zones_->Find(id);
-          if (zone != nullptr && zone->chain.engine().image_shared()) zone->chain.SetImageShared(false);
+          if (zone == nullptr) continue;
+          const engine::Engine& engine = zone->chain.engine();
+          if (shared ? engine.image_settled() : engine.image_shared()) zone->chain.SetImageShared(shared);
         }
-      }
+      };
+      if (!snapshotter_->image_in_use()) share_images(false);
       if (!writes_stopped() && !open_ && !(batch_ != nullptr && batch_->read_models_left())) {
         for (const std::string& id : zone_ids_) {
           const Zone* zone = zones_->Find(id);
@@ -204,12 +208,7 @@ void Writer::Run() {
               !snapshotter_->MaybeStart(id, zone->chain)) {
             continue;
           }
-          for (const std::string& other : zone_ids_) {
-            Zone* each = zones_->Find(other);
-            if (each != nullptr && snapshotter_->image_in_use() && each->chain.engine().image_settled()) {
-              each->chain.SetImageShared(true);
-            }
-          }
+          if (snapshotter_->image_in_use()) share_images(true);
           break;  // one snapshot at a time
         }
       }
