@@ -44,10 +44,6 @@ class FlakyTokenStore : public store::Store {
                                            size_t limit) override {
     return memory_.ReadPresence(zone, offset, limit);
   }
-  Result<std::optional<store::BalanceRow>> ReadBalance(const std::string& zone,
-                                                       const std::string& party) override {
-    return memory_.ReadBalance(zone, party);
-  }
   Result<std::optional<store::ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                                  const std::string& key) override {
     return memory_.ReadView(zone, kind, key);

@@ -1132,12 +1132,12 @@ Reply Server::Impl::Balance(const Principal& principal, const std::string& zone,
   if (Status allowed = AllowRead(principal, ReadKind::kBalance, zone, party); !allowed) {
     return ErrorReply(403, "forbidden", allowed.message());
   }
-  auto balance = store.ReadBalance(zone, party);
+  auto balance = store::ReadBalance(store, zone, party);
   if (!balance) return ErrorReply(503, "unavailable", balance.error().message);
   if (!*balance) return ErrorReply(404, "not_found", "no such party in zone " + zone);
-  if (principal.role != Role::kDeclarant) return Reply{200, (*balance)->json};
+  if (principal.role != Role::kDeclarant) return Reply{200, std::move(**balance)};
   // A declarant's own lots, less who sent it those it received (store/goods_reads.h).
-  auto own = store::BalanceForParty((*balance)->json, principal.party);
+  auto own = store::BalanceForParty(**balance, principal.party);
   if (!own) return ErrorReply(503, "unavailable", own.error().message);
   return Reply{200, std::move(*own)};
 }

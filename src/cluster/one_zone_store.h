@@ -49,10 +49,6 @@ class OneZoneStore final : public store::Store {
                                            size_t limit) override {
     return store_.ReadPresence(zone, offset, limit);
   }
-  Result<std::optional<store::BalanceRow>> ReadBalance(const std::string& zone,
-                                                       const std::string& party) override {
-    return store_.ReadBalance(zone, party);
-  }
   Result<std::optional<store::ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                                  const std::string& key) override {
     return store_.ReadView(zone, kind, key);

@@ -8,6 +8,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/check.h"
 #include "base/decimal.h"
 #include "base/json_writer.h"
 #include "engine/goods_plan.h"
@@ -304,7 +305,7 @@ void WritePendingAndPostings(JsonWriter& w, const ledger::Ledger& ledger, std::s
 
 }  // namespace
 
-std::string BalanceJson(const Engine& engine, std::string_view party) {
+std::string BalanceSummaryJson(const Engine& engine, std::string_view party) {
   if (engine.state().FindParty(party) == nullptr) return "";
   std::string out;
   JsonWriter w(&out);
@@ -318,11 +319,39 @@ std::string BalanceJson(const Engine& engine, std::string_view party) {
     w.Key("free").String(Quantity(FreeMilli(*key, *balance)));
     w.Key("incoming").String(Quantity(balance->incoming_milli)).EndObject();
   }
-  w.EndArray().Key("lots").BeginArray();
-  for (const Lot* lot : PartyLots(engine, party)) WriteLot(w, *lot, false);
   w.EndArray().EndObject();
-  out.push_back('\n');
   return out;
+}
+
+std::string BalanceLotJson(const Lot& lot) {
+  std::string out;
+  JsonWriter w(&out);
+  WriteLot(w, lot, false);
+  return out;
+}
+
+std::string BalanceOfParts(std::string_view summary, const std::vector<std::string_view>& lots) {
+  CHECK(!summary.empty() && summary.back() == '}');
+  size_t bytes = summary.size() + 12;
+  for (std::string_view lot : lots) bytes += lot.size() + 1;
+  std::string out;
+  out.reserve(bytes);
+  out.append(summary.substr(0, summary.size() - 1));
+  out.append(",\"lots\":[");
+  for (size_t i = 0; i < lots.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.append(lots[i]);
+  }
+  out.append("]}\n");
+  return out;
+}
+
+std::string BalanceJson(const Engine& engine, std::string_view party) {
+  std::string summary = BalanceSummaryJson(engine, party);
+  if (summary.empty()) return "";
+  std::vector<std::string> lots;
+  for (const Lot* lot : PartyLots(engine, party)) lots.push_back(BalanceLotJson(*lot));
+  return BalanceOfParts(summary, std::vector<std::string_view>(lots.begin(), lots.end()));
 }
 
 std::string BalanceTable(const Engine& engine, std::string_view party) {

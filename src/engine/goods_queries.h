@@ -32,6 +32,14 @@ inline constexpr size_t kTraceLotsMax = 100'000;
 // Lots: the party's live lots, sorted by sku then lot id (first in first).
 std::string BalanceJson(const Engine& engine, std::string_view party);
 std::string BalanceTable(const Engine& engine, std::string_view party);
+// The two parts a stored balance is kept in, so that a command touching a party with thousands of
+// live lots rewrites the lots it touched, not all of them (store/read_models.h): the balance
+// without its lots ({"zone","party","balances":[...]}; "" for an unknown party), and one live lot
+// as BalanceJson lists it. BalanceOfParts joins them again: BalanceOfParts(BalanceSummaryJson(e,
+// p), [BalanceLotJson of each live lot of p, sorted by sku then id]) == BalanceJson(e, p).
+std::string BalanceSummaryJson(const Engine& engine, std::string_view party);
+std::string BalanceLotJson(const ledger::Lot& lot);
+std::string BalanceOfParts(std::string_view summary, const std::vector<std::string_view>& lots);
 
 // {"zone","document","kind","start":[lot ids],"lots":[{"lot","party","sku","status","quantity",
 //  "on_hand","reserved","value","imported_input","mainland_input","origin","produced_on"?,

@@ -124,7 +124,7 @@ Result<Answer> CommitBatch::Decide(const std::string& zone_id, const engine::Com
 namespace {
 
 size_t RowsOf(const ReadModelChanges& changes) {
-  return changes.outside.size() + changes.inside.size() + changes.balances.size() + changes.views.size();
+  return changes.outside.size() + changes.inside.size() + changes.views.size();
 }
 
 // Moves the first `rows` rows of `from` (deletions of presence first, as they are applied) into a
@@ -142,7 +142,6 @@ ReadModelChanges CutPiece(ReadModelChanges* from, size_t rows) {
   };
   move(from->outside, piece.outside);
   move(from->inside, piece.inside);
-  move(from->balances, piece.balances);
   move(from->views, piece.views);
   return piece;
 }

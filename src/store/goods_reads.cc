@@ -460,6 +460,37 @@ Result<std::string> ReadFlowsReport(Store& store, const std::string& zone, Date 
   return engine::ReportPartsJson(parts);
 }
 
+Result<std::optional<std::string>> ReadBalance(Store& store, const std::string& zone,
+                                               const std::string& of) {
+  std::optional<std::string> balance;
+  Status status = store.ReadViews(zone, [&](ViewReader& reader) -> Status {
+    balance.reset();
+    auto summary = reader.Read("balance", {of});
+    if (!summary) return Error{summary.error().message};
+    if (summary->empty()) return Status::Ok();
+    const std::string& json = summary->front().json;
+    if (json.empty() || json.back() != '}') return Error{"malformed balance of party " + of + " in the read models"};
+    // The party's live lots in key order (sku, then id), a page at a time from the last key on.
+    ViewFilter filter;
+    filter.owner = of;
+    std::vector<ViewRow> lots;
+    for (;;) {
+      auto page = reader.List("balance_lot", filter, lots.size(), kReadRowsMax);
+      if (!page) return Error{page.error().message};
+      const size_t got = page->rows.size();
+      for (ViewRow& row : page->rows) lots.push_back(std::move(row));
+      if (got < kReadRowsMax) break;
+    }
+    std::vector<std::string_view> parts;
+    parts.reserve(lots.size());
+    for (const ViewRow& row : lots) parts.push_back(row.json);
+    balance = engine::BalanceOfParts(json, parts);
+    return Status::Ok();
+  });
+  if (!status) return Error{status.message()};
+  return balance;
+}
+
 Result<std::string> BalanceForParty(std::string_view json, const std::string& party) {
   simdjson::dom::parser parser;
   simdjson::dom::object balance;

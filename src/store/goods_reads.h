@@ -46,7 +46,12 @@ Result<std::optional<std::string>> ReadTrace(Store& store, const std::string& zo
                                              std::string* ambiguous = nullptr);
 // The flows report for local dates [from, to] (engine::ReportJson's form).
 Result<std::string> ReadFlowsReport(Store& store, const std::string& zone, Date from, Date to);
-// A balance row's JSON (engine::BalanceJson's form) as `party` may see it.
+// The balance of `of` (engine::BalanceJson's form, with a trailing newline), assembled from its
+// "balance" row and its live lots' "balance_lot" rows in one consistent read; nullopt when the
+// party is unknown. It costs the party's live lots, read kReadRowsMax at a time.
+Result<std::optional<std::string>> ReadBalance(Store& store, const std::string& zone,
+                                               const std::string& of);
+// A balance's JSON (engine::BalanceJson's form) as `party` may see it.
 Result<std::string> BalanceForParty(std::string_view json, const std::string& party);
 
 }  // namespace twoline::store

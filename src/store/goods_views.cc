@@ -9,8 +9,24 @@
 
 namespace twoline::store {
 
-std::string BalanceView(const engine::Engine& engine, const std::string& party) {
-  return engine::BalanceJson(engine, party);
+std::optional<ViewRow> BalanceRow(const engine::Engine& engine, const std::string& party) {
+  std::string json = engine::BalanceSummaryJson(engine, party);
+  if (json.empty()) return std::nullopt;
+  return ViewRow{"balance", party, party, "", std::move(json), false};
+}
+
+std::string BalanceLotKey(const std::string& party, const std::string& sku, uint64_t lot) {
+  return party + " " + sku + " " + LotKey(lot);
+}
+
+std::optional<ViewRow> BalanceLotRow(const engine::Engine& engine, uint64_t lot) {
+  const ledger::Lot* found = engine.state().goods.ledger.FindLot(lot);
+  if (found == nullptr) return std::nullopt;
+  std::string key = BalanceLotKey(found->spec.party, found->spec.sku, lot);
+  // Live as ledger::Ledger::LiveLots counts it: a lot leaves that list when nothing is on hand.
+  if (found->on_hand.quantity_milli == 0) return ViewRow{"balance_lot", std::move(key), "", "", "", true};
+  return ViewRow{"balance_lot", std::move(key), found->spec.party, ledger::StatusName(found->status),
+                 engine::BalanceLotJson(*found), false};
 }
 
 std::optional<ViewRow> DocumentRow(const engine::Engine& engine, const std::string& id) {

@@ -376,13 +376,11 @@ Status JournalStore::Append(AppendBatch batch) {
     if (changes.replace_all) {
       read_models_built_ = true;
       presence_.clear();
-      balances_.clear();
       views_.Clear();
     }
     if (!read_models_built_) continue;
     for (const std::string& person : changes.outside) presence_.erase(person);
     for (const PresenceRow& row : changes.inside) presence_[row.person] = row;
-    for (const BalanceRow& row : changes.balances) balances_[row.party] = row.json;
     for (const ViewRow& row : changes.views) views_.Apply(row);
     if (!changes.partial) read_model_seq_ = changes.through_seq;
   }
@@ -556,14 +554,6 @@ Result<PresencePage> JournalStore::ReadPresence(const std::string& zone, size_t 
     page.rows.push_back(row->second);
   }
   return page;
-}
-
-Result<std::optional<BalanceRow>> JournalStore::ReadBalance(const std::string& zone,
-                                                            const std::string& party) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = balances_.find(party);
-  if (zone != zone_ || it == balances_.end()) return std::optional<BalanceRow>();
-  return std::optional<BalanceRow>(BalanceRow{party, it->second});
 }
 
 Result<std::optional<ViewRow>> JournalStore::ReadView(const std::string& zone,

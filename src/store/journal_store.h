@@ -86,8 +86,6 @@ class JournalStore final : public Store {
   Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
   Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
-  Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
-                                                const std::string& party) override;
   Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                           const std::string& key) override;
   Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
@@ -152,7 +150,6 @@ class JournalStore final : public Store {
   bool read_models_built_ = false;
   uint64_t read_model_seq_ = 0;
   std::map<std::string, PresenceRow> presence_;
-  std::map<std::string, std::string> balances_;
   ViewTable views_;
 };
 

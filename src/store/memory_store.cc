@@ -44,12 +44,10 @@ Status MemoryStore::Append(AppendBatch batch) {
 void MemoryStore::ApplyReadModels(const ReadModelChanges& changes, ZoneData* zone) {
   if (changes.replace_all) {
     zone->presence.clear();
-    zone->balances.clear();
     zone->views.Clear();
   }
   for (const std::string& person : changes.outside) zone->presence.erase(person);
   for (const PresenceRow& row : changes.inside) zone->presence[row.person] = row;
-  for (const BalanceRow& row : changes.balances) zone->balances[row.party] = row.json;
   for (const ViewRow& row : changes.views) zone->views.Apply(row);
   if (!changes.partial) zone->read_model_seq = changes.through_seq;
 }
@@ -148,16 +146,6 @@ Result<PresencePage> MemoryStore::ReadPresence(const std::string& zone, size_t o
   std::advance(row, std::min(offset, presence.size()));
   for (; row != presence.end() && page.rows.size() < limit; ++row) page.rows.push_back(row->second);
   return page;
-}
-
-Result<std::optional<BalanceRow>> MemoryStore::ReadBalance(const std::string& zone,
-                                                           const std::string& party) {
-  std::shared_lock lock(mutex_);
-  auto it = zones_.find(zone);
-  if (it == zones_.end()) return std::optional<BalanceRow>();
-  auto row = it->second.balances.find(party);
-  if (row == it->second.balances.end()) return std::optional<BalanceRow>();
-  return std::optional<BalanceRow>(BalanceRow{party, row->second});
 }
 
 Result<std::optional<ViewRow>> MemoryStore::ReadView(const std::string& zone,

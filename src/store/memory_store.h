@@ -33,8 +33,6 @@ class MemoryStore final : public Store {
   Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
   Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
-  Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
-                                                const std::string& party) override;
   Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                           const std::string& key) override;
   Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,
@@ -63,7 +61,6 @@ class MemoryStore final : public Store {
     std::vector<EntryRecord> entries;  // entries[seq - 1]
     uint64_t read_model_seq = 0;
     std::map<std::string, PresenceRow> presence;
-    std::map<std::string, std::string> balances;
     ViewTable views;
     std::map<uint64_t, std::string> snapshots;
     std::vector<CheckpointRecord> checkpoints;  // in the order written

@@ -65,6 +65,14 @@ constexpr const char* kVersion4 = R"sql(
 UPDATE zones SET read_model_seq = 0;
 )sql";
 
+// Version 5: a balance is kept as a "balance" row in `views` and one "balance_lot" row per live lot
+// (read_models.h), so that a command rewrites the lots it touched, not every lot of the party; the
+// balances table goes, and the read models are rebuilt as in version 3.
+constexpr const char* kVersion5 = R"sql(
+DROP TABLE IF EXISTS balances;
+UPDATE zones SET read_model_seq = 0;
+)sql";
+
 // Reads the version; 0 when the database has no twoline schema yet.
 Result<int64_t> ReadVersion(PgConnection& connection) {
   auto exists = connection.Query("SELECT to_regclass('twoline_schema') IS NOT NULL");
@@ -111,6 +119,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {2, "leaf hashes of journal entries, signed checkpoints", kVersion2},
       {3, "documents, lots and day totals as read models (rebuilt)", kVersion3},
       {4, "held goods shown with nothing free in balances (rebuilt)", kVersion4},
+      {5, "balances as view rows, one row per live lot (rebuilt)", kVersion5},
   };
   return migrations;
 }

@@ -16,7 +16,6 @@
 //                                              profile).
 //   zones(zone, entries, head, read_model_seq) per zone: the chain head that appends
 //   compare-and-set. presence(zone, person, entered_at, gate)   read model: persons inside.
-//   balances(zone, party, json)                read model: balances and live lots per party.
 //   views(zone, kind, key, owner, state, json) generic read-model rows (store.h ViewRow), indexed
 //   by
 //                                              owner and by state.
@@ -31,6 +30,8 @@
 //                                              size, note).
 // Version 3: no new table; more kinds of `views` rows (store/read_models.h), so every zone's read
 // models are marked lagging and rebuilt when the zone is next loaded.
+// Version 4: rebuilt as in version 3 (held goods with nothing free). Version 5: no balances table
+// (a balance is `views` rows: store/read_models.h), rebuilt as in version 3.
 // Times of leases and nodes are the database server's clock (clock_timestamp()), never a node's.
 // Thread-safety: functions use only the connection they are given.
 #pragma once

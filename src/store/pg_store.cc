@@ -30,7 +30,6 @@ const std::pair<const char*, const char*> kWriteStatements[] = {
     {"create_zone",
      "INSERT INTO zones (zone, entries, head, read_model_seq) VALUES ($1, $2, $3, 0)"},
     {"clear_presence", "DELETE FROM presence WHERE zone = $1"},
-    {"clear_balances", "DELETE FROM balances WHERE zone = $1"},
     {"clear_views", "DELETE FROM views WHERE zone = $1"},
     {"delete_presence", "DELETE FROM presence WHERE zone = $1 AND person = ANY($2::text[])"},
     {"upsert_presence",
@@ -38,9 +37,6 @@ const std::pair<const char*, const char*> kWriteStatements[] = {
      "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[]) "
      "ON CONFLICT (zone, person) DO UPDATE SET entered_at = excluded.entered_at, gate = "
      "excluded.gate"},
-    {"upsert_balances",
-     "INSERT INTO balances (zone, party, json) SELECT $1, * FROM unnest($2::text[], $3::text[]) "
-     "ON CONFLICT (zone, party) DO UPDATE SET json = excluded.json"},
     {"delete_views",
      "DELETE FROM views WHERE zone = $1 AND (kind, key) IN "
      "(SELECT * FROM unnest($2::text[], $3::text[]))"},
@@ -76,7 +72,6 @@ const std::pair<const char*, const char*> kReadStatements[] = {
     {"presence_page",
      "SELECT person, entered_at, gate FROM presence WHERE zone = $1 ORDER BY person "
      "LIMIT $2 OFFSET $3"},
-    {"balance", "SELECT json FROM balances WHERE zone = $1 AND party = $2"},
     {"view", "SELECT owner, state, json FROM views WHERE zone = $1 AND kind = $2 AND key = $3"},
     {"views_by_keys",
      "SELECT key, owner, state, json FROM views WHERE zone = $1 AND kind = $2 AND key = "
@@ -380,7 +375,7 @@ Status PgStore::WriteReadModels(const ReadModelChanges& changes) {
     return Status::Ok();
   };
   if (changes.replace_all) {
-    for (const char* clear : {"clear_presence", "clear_balances", "clear_views"}) {
+    for (const char* clear : {"clear_presence", "clear_views"}) {
       if (Status status = run(clear, PgParams().Text(zone)); !status) return status;
     }
   }
@@ -405,17 +400,6 @@ Status PgStore::WriteReadModels(const ReadModelChanges& changes) {
         .Text(PgTextArray(entered))
         .Text(PgTextArray(gates));
     if (Status status = run("upsert_presence", std::move(params)); !status) return status;
-  }
-  if (!changes.balances.empty()) {
-    std::vector<std::string_view> parties, jsons;
-    for (const BalanceRow* row :
-         LastPerKey(changes.balances, [](const BalanceRow& r) { return r.party; })) {
-      parties.push_back(row->party);
-      jsons.push_back(row->json);
-    }
-    PgParams params;
-    params.Text(zone).Text(PgTextArray(parties)).Text(PgTextArray(jsons));
-    if (Status status = run("upsert_balances", std::move(params)); !status) return status;
   }
   if (!changes.views.empty()) {
     std::vector<std::string_view> erase_kinds, erase_keys, kinds, keys, owners, states, jsons;
@@ -607,19 +591,6 @@ Result<PresencePage> PgStore::ReadPresence(const std::string& zone, size_t offse
   });
   if (!status) return Error{status.message()};
   return page;
-}
-
-Result<std::optional<BalanceRow>> PgStore::ReadBalance(const std::string& zone,
-                                                       const std::string& party) {
-  std::optional<BalanceRow> balance;
-  Status status = WithReader([&](PgConnection& reader) -> Status {
-    auto rows = reader.Run("balance", PgParams().Text(zone).Text(party));
-    if (!rows) return rows.error();
-    if (rows->rows() == 1) balance = BalanceRow{party, std::string(rows->Text(0, 0))};
-    return Status::Ok();
-  });
-  if (!status) return Error{status.message()};
-  return balance;
 }
 
 Result<std::optional<ViewRow>> PgStore::ReadView(const std::string& zone, const std::string& kind,

@@ -69,8 +69,10 @@ TEST_F(PgStoreTest, AwkwardTextSurvivesTheBulkStatements) {
   changes.zone = "hengqin";
   changes.through_seq = lines.size();
   changes.inside = {{"P,1", "2026-03-02T08:00:00+08:00", "G\"1"}, {"NULL", "t", "g"}};
-  changes.balances = {{"party \\ 1", R"({"x":"}"})"}};
-  changes.views = {{"declaration", "D{1}", "party \\ 1", "held", R"({"id":"D{1}"})", false}};
+  changes.views = {{"declaration", "D{1}", "party \\ 1", "held", R"({"id":"D{1}"})", false},
+                   {"balance", "party \\ 1", "party \\ 1", "", R"({"x":"}"})", false},
+                   {"balance_lot", "party \\ 1 S 2", "party \\ 1", "bonded", R"({"l":"]2"})", false},
+                   {"balance_lot", "party \\ 1 S 1", "party \\ 1", "bonded", R"({"l":"]1"})", false}};
   batch.read_models.push_back(changes);
   ASSERT_TRUE(store->Append(batch).ok()) << store->failure();
   auto entries = store->ReadEntries("hengqin", 1, 100);
@@ -86,9 +88,9 @@ TEST_F(PgStoreTest, AwkwardTextSurvivesTheBulkStatements) {
   ASSERT_EQ(presence->count, 2);
   EXPECT_EQ(presence->rows[0].person, "NULL");  // byte order: 'N' < 'P'
   EXPECT_EQ(presence->rows[1].gate, "G\"1");
-  auto balance = store->ReadBalance("hengqin", "party \\ 1");
+  auto balance = ReadBalance(*store, "hengqin", "party \\ 1");
   ASSERT_TRUE(balance.ok() && *balance);
-  EXPECT_EQ((*balance)->json, R"({"x":"}"})");
+  EXPECT_EQ(**balance, R"({"x":"}","lots":[{"l":"]1"},{"l":"]2"}]})" "\n");
   auto view = store->ReadView("hengqin", "declaration", "D{1}");
   ASSERT_TRUE(view.ok() && *view);
   EXPECT_EQ((*view)->owner, "party \\ 1");

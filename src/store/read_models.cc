@@ -198,7 +198,8 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   std::sort(documents.begin(), documents.end());
   // Room for every row at once (a person's, three a document, a lot's, each crossing's): a stretch
   // of a busy day is a few hundred thousand rows, moved again at every doubling otherwise.
-  changes.views.reserve(persons.size() + 3 * documents.size() + lots_.size() + crossings_.size() + 64);
+  changes.views.reserve(persons.size() + parties.size() + 3 * documents.size() + 2 * lots_.size() +
+                       crossings_.size() + 64);
   for (const std::string& id : persons) {
     const engine::Person* person = state.FindPerson(id);
     if (std::optional<ViewRow> row = PersonRow(engine, id)) changes.views.push_back(std::move(*row));
@@ -210,8 +211,8 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
     }
   }
   for (const std::string& party : parties) {
-    if (party.empty() || state.FindParty(party) == nullptr) continue;
-    changes.balances.push_back({party, BalanceView(engine, party)});
+    if (party.empty()) continue;
+    if (std::optional<ViewRow> row = BalanceRow(engine, party)) changes.views.push_back(std::move(*row));
   }
   for (const std::string& id : documents) {
     if (std::optional<ViewRow> row = DeclarationRow(engine, id)) changes.views.push_back(std::move(*row));
@@ -224,6 +225,8 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   std::set<std::pair<std::string, std::string>> refused;
   for (uint64_t id : lots_) {
     if (std::optional<ViewRow> row = LotRow(engine, id)) changes.views.push_back(std::move(*row));
+    std::optional<ViewRow> held = BalanceLotRow(engine, id);
+    if (held && (!held->erase || !replace_all)) changes.views.push_back(std::move(*held));
     const ledger::Lot* lot = ledger.FindLot(id);
     if (lot != nullptr && lot->status == ledger::Status::kRefused) {
       refused.emplace(lot->spec.party, lot->spec.sku);

@@ -1,5 +1,5 @@
-// ReadModelTracker: keeps a zone's read models (presence, balances with lots, and the generic view
-// rows of store.h) in step with its journal.
+// ReadModelTracker: keeps a zone's read models (presence and the generic view rows of store.h) in
+// step with its journal.
 //
 // The generic rows, by kind (key; owner; state; json):
 //   person       person id; -; inside|outside; PersonRow below.
@@ -12,6 +12,13 @@
 //                whose trace reaches it.
 //   lot          LotKey(id); party; status; {"lot": engine::LotJson, "admission": engine::
 //                AdmissionJson or null}: one lot as a trace shows it, with its parents.
+//   balance      party id; party; -; the party's balance without its lots
+//                (engine::BalanceSummaryJson).
+//   balance_lot  "<party> <sku> " + LotKey(id); party; status; one live lot as the balance lists
+//                it (engine::BalanceLotJson), erased when the lot is used up. A balance is read
+//                as its "balance" row and its party's "balance_lot" rows in key order
+//                (goods_reads.h ReadBalance), so that a command rewrites the lots it touched, not
+//                every lot the party holds.
 //   open         declaration id; declarant; state; {"held": report entry or null, "open": report
 //                entry, "customs_duty_fen", "import_vat_fen", "taxed"}: the declarations held or
 //                accepted now, for the report (erased when they leave that state).
@@ -131,7 +138,11 @@ inline std::string LotKey(uint64_t lot) { return SeqKey(lot); }
 // The goods rows (goods_views.cc, the one place that depends on the goods queries of
 // engine/goods_queries.h besides the readers of goods_reads.h). Each returns nullopt for a thing the
 // engine does not know; OpenRow and RefusedRow return an erasing row when there is nothing to show.
-std::string BalanceView(const engine::Engine& engine, const std::string& party);
+std::optional<ViewRow> BalanceRow(const engine::Engine& engine, const std::string& party);
+// The lot's "balance_lot" row: the lot as its balance lists it while it is live (on hand), an
+// erasing row once it is used up.
+std::optional<ViewRow> BalanceLotRow(const engine::Engine& engine, uint64_t lot);
+std::string BalanceLotKey(const std::string& party, const std::string& sku, uint64_t lot);
 std::optional<ViewRow> DocumentRow(const engine::Engine& engine, const std::string& id);
 std::optional<ViewRow> LotRow(const engine::Engine& engine, uint64_t lot);
 std::optional<ViewRow> OpenRow(const engine::Engine& engine, const std::string& id);

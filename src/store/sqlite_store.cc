@@ -22,7 +22,8 @@ constexpr int64_t kSchemaVersion = 6;
 constexpr int64_t kViewsApplicationId = 0x74776c76;  // "twlv": the read models' file
 // Version 2: owner_keys and owner_keys_recent; views_by_owner leaves out kAppendedKind.
 // Version 3: view_counts.
-constexpr int64_t kViewsSchemaVersion = 3;
+// Version 4: no balances table: a balance is a "balance" row and its live lots' "balance_lot" rows.
+constexpr int64_t kViewsSchemaVersion = 4;
 
 // The read-model kind whose rows are only ever appended, keyed in append order, and looked up by
 // owner through owner_keys (ViewsSchema).
@@ -67,8 +68,6 @@ std::string ViewsSchema(const std::string& prefix) {
       "CREATE " + prefix + "TABLE IF NOT EXISTS presence (\n"
       "  zone TEXT NOT NULL, person TEXT NOT NULL, entered_at TEXT NOT NULL, gate TEXT NOT NULL,\n"
       "  PRIMARY KEY (zone, person)) WITHOUT ROWID;\n"
-      "CREATE " + prefix + "TABLE IF NOT EXISTS balances (\n"
-      "  zone TEXT NOT NULL, party TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, party));\n"
       "CREATE " + prefix + "TABLE IF NOT EXISTS views (\n"
       "  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL,\n"
       "  state TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n"
@@ -192,8 +191,8 @@ struct SqliteStore::WriteStatements {
 
 // The read models' write connection's prepared statements (the views thread's).
 struct SqliteStore::ViewStatements {
-  std::unique_ptr<SqliteStatement> upsert_presence, delete_presence, upsert_balance, read_model_seq,
-      clear_presence, clear_balances, upsert_view, delete_view, clear_views, view_owner,
+  std::unique_ptr<SqliteStatement> upsert_presence, delete_presence, read_model_seq, clear_presence,
+      upsert_view, delete_view, clear_views, view_owner,
       update_json, update_state, insert_view, add_row_count, clear_row_counts, insert_owner_key,
       delete_owner_key, delete_recent_owner_key, clear_owner_keys, clear_recent_owner_keys;
 };
@@ -202,7 +201,7 @@ struct SqliteStore::ViewStatements {
 struct SqliteStore::Reader {
   std::unique_ptr<SqliteConnection> connection;
   std::unique_ptr<SqliteStatement> zones, entries, leaf_hashes, presence_count, presence_page,
-      balance, tokens, view, latest_checkpoint;
+      tokens, view, latest_checkpoint;
   // ListViews statements by SQL text (one per filter shape), prepared on first use.
   std::map<std::string, std::unique_ptr<SqliteStatement>> cached;
   Result<SqliteStatement*> Cached(const std::string& sql) {
@@ -443,7 +442,7 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   // A database migrated from an earlier version: everything is rebuilt. (A file behind or ahead of
   // its database's journal is brought up to date, or rebuilt, by ZoneSet::Load.)
   if (reset) {
-    setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM balances; DELETE FROM views; "
+    setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM views; "
              "DELETE FROM owner_keys; DELETE FROM owner_keys_recent; DELETE FROM view_counts;";
   }
   if (Status status = views_writer_->Execute(setup + "COMMIT;"); !status) return status;
@@ -454,12 +453,10 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
       {&v.upsert_presence,
        "INSERT OR REPLACE INTO presence (zone, person, entered_at, gate) VALUES (?1, ?2, ?3, ?4)"},
       {&v.delete_presence, "DELETE FROM presence WHERE zone = ?1 AND person = ?2"},
-      {&v.upsert_balance, "INSERT OR REPLACE INTO balances (zone, party, json) VALUES (?1, ?2, ?3)"},
       {&v.read_model_seq,
        "INSERT INTO view_zones (zone, read_model_seq) VALUES (?1, ?2) "
        "ON CONFLICT (zone) DO UPDATE SET read_model_seq = excluded.read_model_seq"},
       {&v.clear_presence, "DELETE FROM presence WHERE zone = ?1"},
-      {&v.clear_balances, "DELETE FROM balances WHERE zone = ?1"},
       {&v.upsert_view,
        "INSERT OR REPLACE INTO views (zone, kind, key, owner, state, json) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
@@ -566,7 +563,6 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
       {&reader->presence_page,
        "SELECT person, entered_at, gate FROM presence WHERE zone = ?1 ORDER BY person "
        "LIMIT ?2 OFFSET ?3"},
-      {&reader->balance, "SELECT json FROM balances WHERE zone = ?1 AND party = ?2"},
       {&reader->tokens,
        "SELECT id, secret_hash, role, zone, party, created_at, revoked_at FROM tokens ORDER BY "
        "created_at, id"},
@@ -872,7 +868,7 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   const std::string& zone = changes.zone;
   if (changes.replace_all) {
     for (SqliteStatement* clear :
-         {s.clear_presence.get(), s.clear_balances.get(), s.clear_views.get(),
+         {s.clear_presence.get(), s.clear_views.get(),
           s.clear_owner_keys.get(), s.clear_recent_owner_keys.get(), s.clear_row_counts.get()}) {
       if (Status status = clear->Bind(1, zone).Run(); !status) return status;
     }
@@ -885,10 +881,6 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   for (const PresenceRow& row : changes.inside) {
     auto& upsert = s.upsert_presence->Bind(1, zone).Bind(2, row.person);
     if (Status status = upsert.Bind(3, row.entered_at).Bind(4, row.gate).Run(); !status) return status;
-  }
-  for (const BalanceRow& row : changes.balances) {
-    auto& upsert = s.upsert_balance->Bind(1, zone).Bind(2, row.party).Bind(3, row.json);
-    if (Status status = upsert.Run(); !status) return status;
   }
   for (const ViewRow& row : changes.views) {
     if (Status status = WriteViewRow(zone, row); !status) return status;
@@ -1035,18 +1027,6 @@ Result<PresencePage> SqliteStore::ReadPresence(const std::string& zone, size_t o
   (void)connection.Execute("COMMIT");
   if (!status) return Error{status.message()};
   return page;
-}
-
-Result<std::optional<BalanceRow>> SqliteStore::ReadBalance(const std::string& zone,
-                                                           const std::string& party) {
-  auto lease = Borrow();
-  if (!lease) return lease.error();
-  SqliteStatement& query = *(*lease)->balance;
-  StatementScope scope(query);
-  auto row = query.Bind(1, zone).Bind(2, party).Step();
-  if (!row) return row.error();
-  if (!*row) return std::optional<BalanceRow>();
-  return std::optional<BalanceRow>(BalanceRow{party, std::string(query.ColumnText(0))});
 }
 
 Result<std::optional<ViewRow>> SqliteStore::ReadView(const std::string& zone,

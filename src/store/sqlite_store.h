@@ -18,11 +18,10 @@
 //                                             transaction each.
 //
 // The read models live in a file of their own beside it, `<database>.views` (application_id
-// 0x74776c76 "twlv", user_version 1), derived from the journal and rebuilt from it when lost:
+// 0x74776c76 "twlv", user_version 4), derived from the journal and rebuilt from it when lost:
 //
 //   view_zones(zone, read_model_seq)          how far each zone's read models reach.
 //   presence(zone, person, entered_at, gate)  persons inside.
-//   balances(zone, party, json)               balances and live lots per party (goods_queries.h).
 //   views(zone, kind, key, owner, state, json) the generic read-model rows (store.h ViewRow);
 //                                             PRIMARY KEY (zone, kind, key), indexed by owner and by
 //                                             state for lists.
@@ -123,8 +122,6 @@ class SqliteStore final : public Store {
   Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
   Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
-  Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
-                                                const std::string& party) override;
   Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                           const std::string& key) override;
   Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,

@@ -10,7 +10,7 @@
 // Append checks that each zone's entries continue the stored chain (compare-and-set on the zone
 // record), so two processes appending to one database cannot interleave two chains.
 //
-// Read models (presence, balances with lots, and the generic view rows: declarations and their
+// Read models (presence, and the generic view rows: balances, declarations and their
 // documents, lots, flows, crossings, persons; read_models.h lists them) are written in the same
 // transaction as the entries they reflect;
 // `read_model_seq` says up to which seq they are current. They are derived data: a database whose
@@ -101,11 +101,6 @@ struct PresenceRow {
   std::string gate;
 };
 
-struct BalanceRow {
-  std::string party;
-  std::string json;
-};
-
 // One row of a generic read model: a record of some `kind` ("declaration", "lot", "flow",
 // "crossing", "person", ...), unique by (zone, kind, key). `owner` (a party or person) and `state`
 // are indexed for lists; `json` is the record as the API shows it. Rows are listed in key order, so
@@ -168,7 +163,6 @@ struct ReadModelChanges {
   bool partial = false;
   std::vector<PresenceRow> inside;    // persons now inside (upserted)
   std::vector<std::string> outside;   // persons no longer inside (deleted)
-  std::vector<BalanceRow> balances;   // upserted
   std::vector<ViewRow> views;         // upserted, or deleted when `erase`
 };
 
@@ -251,8 +245,6 @@ class Store {
   // Read models. Persons sorted by id.
   virtual Result<PresencePage> ReadPresence(const std::string& zone, size_t offset,
                                             size_t limit) = 0;
-  virtual Result<std::optional<BalanceRow>> ReadBalance(const std::string& zone,
-                                                        const std::string& party) = 0;
 
   // Generic read models (ViewRow). ListViews pages rows of one kind in key order (descending when
   // the filter says so), at most `limit` (<= kReadRowsMax), count and rows from one consistent read.
