@@ -454,6 +454,33 @@ TEST(RateLimitTest, ATokenOverItsLimitGets429WithRetryAfter) {
   EXPECT_NE(metrics->body.find("twoline_rate_limited_total{kind=\"read\"} 2"), std::string::npos);
 }
 
+// Paged lists (presence, crossings, a person's page) have a bucket of their own, apart from the
+// expensive reads': a token reading pages in a loop is refused once it is empty, another token and
+// the token's other reads are not.
+TEST(RateLimitTest, PagedListsHaveALimitOfTheirOwn) {
+  ServiceOptions options;
+  options.server.rate_limits.paged = {0.01, 3};  // 3 pages, then one per 100 s
+  Service service(options);
+  ASSERT_EQ(service.Post(kCommands, Party("p1", "P-P1"), "officer")->status, 200);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/presence", "officer")->status, 200);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/crossings?limit=5", "officer")->status, 200);
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/presence?offset=0&limit=10", "officer")->status, 200);
+  for (const char* path : {"/v1/zones/hengqin/presence", "/v1/zones/hengqin/crossings",
+                           "/v1/zones/hengqin/persons/NOBODY"}) {
+    auto limited = service.Get(path, "officer");
+    ASSERT_TRUE(limited);
+    EXPECT_EQ(limited->status, 429) << path;
+    EXPECT_EQ(StringAt(limited->body, "/error"), "rate_limited") << path;
+    EXPECT_GE(std::stoi(limited->get_header_value("Retry-After")), 1) << path;
+  }
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/presence", "auditor")->status, 200) << "limits are per token";
+  EXPECT_EQ(service.Get("/v1/zones/hengqin/parties/P-P1/balance", "officer")->status, 200)
+      << "the expensive reads' bucket is another";
+  auto metrics = service.Get("/metrics", "");
+  EXPECT_NE(metrics->body.find("twoline_rate_limited_total{kind=\"paged\"} 3"), std::string::npos)
+      << metrics->body;
+}
+
 // A command costs one unit per line it carries: few huge declarations take as much of the bucket as
 // as many small commands, so a token cannot hold the writer with them.
 TEST(RateLimitTest, ACommandCostsOneUnitPerLineItCarries) {

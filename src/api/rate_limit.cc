@@ -9,7 +9,12 @@ namespace twoline::api {
 
 const RateLimit& RateLimiter::LimitOf(RateKind kind, const RateLimit* override_limit) const {
   if (override_limit != nullptr) return *override_limit;
-  return kind == RateKind::kWrite ? limits_.writes : limits_.reads;
+  switch (kind) {
+    case RateKind::kWrite: return limits_.writes;
+    case RateKind::kRead: return limits_.reads;
+    case RateKind::kPaged: return limits_.paged;
+  }
+  return limits_.reads;
 }
 
 RateLimiter::Bucket& RateLimiter::Refill(RateKind kind, const std::string& token_id,

@@ -1,5 +1,5 @@
-// RateLimiter: per-token token buckets for writes and for expensive reads (HTTP 429 with
-// Retry-After when a bucket is empty).
+// RateLimiter: per-token token buckets for writes, for expensive reads and for paged lists (HTTP
+// 429 with Retry-After when a bucket is empty).
 //
 // A bucket holds up to `burst` units and refills at `per_second`; writes cost what they ask of the
 // writer (WriteCost: one unit per command, and a command carrying many lines one per line: a batch
@@ -36,6 +36,12 @@ struct RateLimits {
   // rejected declaration is journaled too (a token must not grow the journal at gate speed).
   RateLimit declarant_writes{50, 1000};
   RateLimit reads{50, 200};       // expensive reads per token
+  // Paged lists per token (presence, crossings, a person's page): one unit a page, and for officers
+  // one more per 16 KiB answered beyond the first 16 KiB (ReadSizeCost). Far above what a desk or
+  // the console reads (a page every few seconds), and it bounds what one token can pull: about
+  // 8 MB/s of pages, where one officer token reading 1,000-row pages in a loop had taken 135 MB/s
+  // and slowed every other client's reads a hundredfold.
+  RateLimit paged{500, 2000};
   // Requests of one token being served at once: commands of a declarant waiting for or in the
   // writer (each may take 250 ms of it), expensive reads of any role but admin (each answer is
   // built in memory before it is sent). Over: 429.
@@ -44,7 +50,7 @@ struct RateLimits {
   bool charge_decide_time = true;  // writes also cost the writer time deciding took (DecideTimeCost)
 };
 
-enum class RateKind { kWrite = 0, kRead = 1 };
+enum class RateKind { kWrite = 0, kRead = 1, kPaged = 2 };
 
 // What a request's commands cost from the write bucket: each command one unit, or one per line it
 // carries when it carries more (declaration lines, a process's inputs and outputs, stocktake counts,
@@ -95,9 +101,10 @@ class RateLimiter {
 
   const RateLimits limits_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_[2];
-  std::unordered_map<std::string, size_t> in_flight_[2];
-  std::atomic<uint64_t> refused_[2] = {0, 0};
+  static constexpr int kKinds = 3;
+  std::unordered_map<std::string, Bucket> buckets_[kKinds];
+  std::unordered_map<std::string, size_t> in_flight_[kKinds];
+  std::atomic<uint64_t> refused_[kKinds] = {0, 0, 0};
 };
 
 }  // namespace twoline::api

@@ -73,6 +73,11 @@ bool ExpensiveRead(std::string_view kind) {
          kind == "checkpoint" || kind == "proofs" || kind == "parties";
 }
 
+// Paged lists (RateKind::kPaged): cheap a page, but a page holds up to 1,000 rows.
+bool PagedRead(std::string_view kind) {
+  return kind == "presence" || kind == "crossings" || kind == "persons";
+}
+
 // What the logger and the metrics need to know about a request, filled in as it is served.
 struct RequestInfo {
   Clock::time_point started{};
@@ -668,8 +673,12 @@ void Server::Impl::RouteGet(CallPtr call, const std::vector<std::string_view>& p
     // declaration or balance in a loop costs the token in proportion to the bytes, not per request.
     // Auditors and admins, whose work is reading the journal, are charged per request only.
     const bool by_size = c.info.role == Role::kDeclarant || c.info.role == Role::kOfficer;
-    if (reply.status == 200 && by_size && ExpensiveRead(path[3]) && !c.info.token_id.empty()) {
-      limiter.Charge(c.info.token_id, RateKind::kRead, ReadSizeCost(reply.body.size()));
+    if (reply.status == 200 && by_size && !c.info.token_id.empty()) {
+      if (ExpensiveRead(path[3])) {
+        limiter.Charge(c.info.token_id, RateKind::kRead, ReadSizeCost(reply.body.size()));
+      } else if (PagedRead(path[3])) {
+        limiter.Charge(c.info.token_id, RateKind::kPaged, ReadSizeCost(reply.body.size()));
+      }
     }
     return reply;
   });
@@ -701,6 +710,9 @@ Reply Server::Impl::GetZoneResource(Call& call, const std::vector<std::string_vi
       if (limiter != nullptr) limiter->Leave(token, RateKind::kRead);
     }
   } in_flight;
+  if (PagedRead(kind)) {
+    if (auto limited = RateLimited(*principal, RateKind::kPaged, 1)) return std::move(*limited);
+  }
   if (ExpensiveRead(kind)) {
     // A checkpoint may be signed and kept on the way: it costs more than a read.
     const double cost = kind == "verify" ? 50 : kind == "checkpoint" ? 10 : 1;
@@ -1264,6 +1276,8 @@ Reply Server::Impl::Metrics() {
                static_cast<double>(limiter.refused(RateKind::kWrite)), "kind=\"write\"");
   AppendMetric(&out, "twoline_rate_limited_total", "", "",
                static_cast<double>(limiter.refused(RateKind::kRead)), "kind=\"read\"");
+  AppendMetric(&out, "twoline_rate_limited_total", "", "",
+               static_cast<double>(limiter.refused(RateKind::kPaged)), "kind=\"paged\"");
   AppendMetric(&out, "twoline_sessions", "gauge", "Open browser sessions.",
                static_cast<double>(sessions.size()));
   AppendMetric(&out, "twoline_token_reload_failures_total", "counter",
