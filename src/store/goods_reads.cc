@@ -470,15 +470,18 @@ Result<std::optional<std::string>> ReadBalance(Store& store, const std::string& 
     if (summary->empty()) return Status::Ok();
     const std::string& json = summary->front().json;
     if (json.empty() || json.back() != '}') return Error{"malformed balance of party " + of + " in the read models"};
-    // The party's live lots in key order (sku, then id), a page at a time from the last key on.
-    ViewFilter filter;
-    filter.owner = of;
+    // The party's live lots in key order (sku, then id): its keys are those from "<party> " to
+    // "<party> \x7f" (ids are of [A-Za-z0-9._:-]), one range of the rows' own order, read
+    // kReadRowsMax at a time; a next range starts just after the last key read.
     std::vector<ViewRow> lots;
+    const std::string last = of + " \x7f";
+    std::string first = of + " ";
     for (;;) {
-      auto page = reader.List("balance_lot", filter, lots.size(), kReadRowsMax);
-      if (!page) return Error{page.error().message};
-      const size_t got = page->rows.size();
-      for (ViewRow& row : page->rows) lots.push_back(std::move(row));
+      auto rows = reader.ReadRange("balance_lot", first, last);
+      if (!rows) return Error{rows.error().message};
+      const size_t got = rows->size();
+      if (got > 0) first = rows->back().key + '\x01';
+      for (ViewRow& row : *rows) lots.push_back(std::move(row));
       if (got < kReadRowsMax) break;
     }
     std::vector<std::string_view> parts;

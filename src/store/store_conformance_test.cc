@@ -453,6 +453,39 @@ TEST_P(StoreConformance, ReadModelsAreWrittenWithTheirEntries) {
   EXPECT_EQ(zones->front().read_model_seq, 3u);
 }
 
+// A balance of more live lots than one read takes is read whole, in key order, and only its own:
+// not the lots of a party whose id starts with it, nor of one whose id it starts with.
+TEST_P(StoreConformance, ABalanceOfMoreLotsThanOneReadTakesIsReadWhole) {
+  AppendBatch batch = Entries("hengqin", 1, 1);
+  ReadModelChanges changes;
+  changes.zone = "hengqin";
+  changes.through_seq = 1;
+  const size_t lots = kReadRowsMax + 50;
+  std::string expected = "{\"party\":\"ACME\",\"lots\":[";
+  for (const char* party : {"ACM", "ACME", "ACME-2", "ACMF"}) {
+    changes.views.push_back({"balance", party, party, "", std::string("{\"party\":\"") + party + "\"}", false});
+    for (size_t i = 1; i <= (std::string(party) == "ACME" ? lots : 3); ++i) {
+      for (const char* sku : {"B", "A"}) {
+        if (std::string(party) != "ACME" && std::string(sku) == "A") continue;
+        std::string json = std::string("{\"") + party + "\":\"" + sku + std::to_string(i) + "\"}";
+        changes.views.push_back({"balance_lot", BalanceLotKey(party, sku, i), party, "bonded", json, false});
+      }
+    }
+  }
+  for (const char* sku : {"A", "B"}) {
+    for (size_t i = 1; i <= lots; ++i) {
+      expected += std::string(expected.back() == '[' ? "" : ",") + "{\"ACME\":\"" + sku + std::to_string(i) + "\"}";
+    }
+  }
+  expected += "]}\n";
+  batch.read_models.push_back(std::move(changes));
+  ASSERT_TRUE(store().Append(batch).ok());
+  auto balance = ReadBalance(store(), "hengqin", "ACME");
+  ASSERT_TRUE(balance.ok()) << balance.error().message;
+  ASSERT_TRUE(balance->has_value());
+  EXPECT_EQ(**balance, expected);
+}
+
 TEST_P(StoreConformance, ReplaceAllClearsOnlyItsZone) {
   if (!backend_->multi_zone()) GTEST_SKIP() << "a journal file holds one zone";
   AppendBatch batch = Entries("hengqin", 1, 1);
