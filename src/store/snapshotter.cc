@@ -75,6 +75,10 @@ bool Snapshotter::MaybeStart(const std::string& zone, const journal::Chain& chai
   }
   const uint64_t entries = chain.entries();
   if (entries <= it->second.seq) return false;
+  if (std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() <
+      rest_until_ns_.load()) {
+    return false;
+  }
   bool by_count = policy_.every_entries > 0 && entries - it->second.seq >= policy_.every_entries;
   bool by_time = policy_.every.count() > 0 && now - it->second.at >= policy_.every;
   if (!by_count && !by_time) return false;
@@ -101,6 +105,7 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
   if (busy_.exchange(true)) return false;
   Wait();  // the previous worker has finished (busy_ was false); join it
   const auto before = std::chrono::steady_clock::now();
+  started_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(before.time_since_epoch()).count();
   auto paused = [&] {
     last_pause_us_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                std::chrono::steady_clock::now() - before)
@@ -209,6 +214,17 @@ void Snapshotter::Finish(std::string zone, uint64_t seq, int fd, int pid) {
 void Snapshotter::NotWritten(const std::string& zone, uint64_t seq, const std::string& why) {
   ++failed_;
   if (log_) log_("snapshot of " + zone + " at seq " + std::to_string(seq) + " not written: " + why);
+  Done();
+}
+
+void Snapshotter::Done() {
+  if (policy_.share_max > 0 && policy_.share_max < 1) {
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    const double took = static_cast<double>(now - started_ns_.load());
+    rest_until_ns_ = now + static_cast<int64_t>(took * (1 / policy_.share_max - 1));
+  }
   busy_ = false;
 }
 
@@ -245,7 +261,7 @@ void Snapshotter::Keep(std::string zone, uint64_t seq, std::string_view bytes) {
          std::to_string(bytes.size()) + " bytes; the writer paused " +
          std::to_string(last_pause_us_.load()) + " us to start it)");
   }
-  busy_ = false;
+  Done();
 }
 
 }  // namespace twoline::store

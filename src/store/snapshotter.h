@@ -2,7 +2,8 @@
 // one and replays only the tail (store.h, journal/snapshot.h), without stalling the writer.
 //
 // How. The writer thread calls MaybeStart between batches. When a zone is due (SnapshotPolicy: every
-// N entries, or every T seconds with at least one new entry), MaybeStart fork(2)s: the child process
+// N entries, or every T seconds with at least one new entry) and the last snapshot has rested long
+// enough (below), MaybeStart fork(2)s: the child process
 // inherits a copy-on-write image of the engine exactly as it is at that instant, encodes the snapshot
 // and streams it through a pipe, then exits; the writer goes on at once. The pause is the fork itself
 // (copying page tables: milliseconds for a few hundred MB), far below one group commit. A background
@@ -10,6 +11,13 @@
 // batch holding it may still be in flight), checks that the stored entry at that seq has the
 // snapshot's head (after a failed commit it does not, and the snapshot is dropped), writes it with
 // Store::WriteSnapshot and deletes all but the newest `kept`. One snapshot is in progress at a time.
+//
+// Rest. A snapshot encodes the whole state, which grows with history, so at a fixed interval in
+// entries its cost per command would grow with history too (a zone of 30 simulated days: 480 MB,
+// a core for several seconds, every 100,000 entries: a few seconds apart under load). After a
+// snapshot that took D (fork to stored), the next one starts no sooner than D * (1 / share_max - 1)
+// later: snapshots take at most share_max of the time, whatever the state's size, and a restart's
+// tail stays within max(every_entries, that rest's entries).
 //
 // The child only encodes and writes to a pipe: no locks, no I/O on the store, no threads (fork
 // copies only the calling thread). Failures are logged and change nothing: a missing snapshot only
@@ -35,6 +43,7 @@ struct SnapshotPolicy {
   uint64_t every_entries = 100000;  // 0: not by count
   std::chrono::seconds every{0};    // 0: not by time
   size_t kept = 2;                  // snapshots kept per zone
+  double share_max = 0.1;           // of the time spent snapshotting (the rest above); 0: no bound
 };
 
 // Deletes all but the newest `kept` (at least 1) snapshots of `zone` whose container checks out
@@ -71,6 +80,9 @@ class Snapshotter {
   void Keep(std::string zone, uint64_t seq, std::string_view bytes);
   // Counts and logs a snapshot that was taken but not written, and frees the snapshotter.
   void NotWritten(const std::string& zone, uint64_t seq, const std::string& why);
+  // Ends the snapshot in progress: sets when the next may start (share_max) and frees the
+  // snapshotter.
+  void Done();
 
   Store& store_;
   const SnapshotPolicy policy_;
@@ -80,6 +92,8 @@ class Snapshotter {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> image_in_use_{false};
   std::atomic<uint64_t> written_{0}, failed_{0}, last_pause_us_{0};
+  // The snapshot in progress started at (steady clock, ns), and the next may start from.
+  std::atomic<int64_t> started_ns_{0}, rest_until_ns_{0};
   struct Last {
     uint64_t seq = 0;
     std::chrono::steady_clock::time_point at;

@@ -465,6 +465,23 @@ TEST_F(WriterTest, BackgroundSnapshotsAreWrittenAndAStartFromThemReachesTheSameS
   EXPECT_EQ((*fast)->Find("hengqin")->chain.head(), (*full)->Find("hengqin")->chain.head());
 }
 
+// After a snapshot that took D, the next waits D * (1 / share_max - 1): with a tiny share, a
+// snapshot is due after every entry and yet only the first is taken while the test runs.
+TEST_F(WriterTest, ASnapshotRestsInProportionToItsLengthBeforeTheNext) {
+  WriterOptions options;
+  options.snapshots.every_entries = 1;
+  options.snapshots.share_max = 1e-6;  // a rest of a million times its length: beyond this test
+  auto writer = Start(options);
+  for (size_t i = 0; i < 30; ++i) {
+    SubmitResult result = writer->Submit(Request({i})).get();
+    ASSERT_EQ(result.status, SubmitStatus::kDecided) << result.message;
+  }
+  writer->Stop();
+  ASSERT_NE(writer->snapshotter(), nullptr);
+  EXPECT_EQ(writer->snapshotter()->written(), 1u);
+  EXPECT_EQ(writer->snapshotter()->failed(), 0u);
+}
+
 TEST_F(WriterTest, ASnapshotTakenBeforeAFailedCommitIsNeverStored) {
   WriterOptions options;
   options.snapshots.every_entries = 1;
