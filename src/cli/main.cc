@@ -133,7 +133,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 10000000));
 
   serve->add_option("--snapshot-every", serve_options.snapshot_every_entries,
-                    "background snapshot of a zone after this many entries (default 100000; 0: off)");
+                    "background snapshot of a zone after this many entries (default 100000; 0: off), "
+                    "and no sooner than nine times the last one's length after it");
   serve->add_option("--snapshot-seconds", serve_options.snapshot_every_seconds,
                     "... or after this many seconds with new entries (default 300; 0: off)")
       ->check(CLI::Range(0, 1 << 30));
