@@ -38,7 +38,6 @@ bool AllLessOrEqual(const Amounts& a, const Amounts& b) {
          a.mainland_input_fen <= b.mainland_input_fen;
 }
 
-const std::vector<uint64_t> kNoLots;
 
 }  // namespace
 
@@ -190,9 +189,26 @@ Balance Ledger::AccountBalance(const AccountKey& key) const {
   return it == accounts_.end() ? Balance{} : it->second;
 }
 
-const std::vector<uint64_t>& Ledger::LiveLots(std::string_view party, std::string_view sku) const {
+bool LiveIds::Erase(uint64_t id) {
+  if (front_ < ids_.size() && ids_[front_] == id) {
+    ++front_;
+    if (front_ == ids_.size() || (front_ >= 64 && 2 * front_ >= ids_.size())) {
+      ids_.erase(ids_.begin(), ids_.begin() + static_cast<std::ptrdiff_t>(front_));
+      front_ = 0;
+    }
+    return true;
+  }
+  auto begin = ids_.begin() + static_cast<std::ptrdiff_t>(front_);
+  auto it = std::lower_bound(begin, ids_.end(), id);
+  if (it == ids_.end() || *it != id) it = std::find(begin, ids_.end(), id);
+  if (it == ids_.end()) return false;
+  ids_.erase(it);
+  return true;
+}
+
+std::span<const uint64_t> Ledger::LiveLots(std::string_view party, std::string_view sku) const {
   auto it = live_lots_.find(LotIndexKey(party, sku));
-  return it == live_lots_.end() ? kNoLots : it->second;
+  return it == live_lots_.end() ? std::span<const uint64_t>() : it->second.ids();
 }
 
 std::vector<uint64_t> Ledger::LotsCreatedBy(std::string_view document) const {
@@ -240,7 +256,7 @@ uint64_t Ledger::CreateLot(const LotSpec& spec, const std::string& document, Dat
   lot.created_by = document;
   lot.created_on = date;
   lots_.push_back(std::move(lot));
-  live_lots_[LotIndexKey(spec.party, spec.sku)].push_back(lots_.back().id);
+  live_lots_[LotIndexKey(spec.party, spec.sku)].PushBack(lots_.back().id);
   lots_by_document_[document].push_back(lots_.back().id);
   return lots_.back().id;
 }
@@ -276,9 +292,7 @@ void Ledger::DropIfEmpty(const Lot& lot) {
   CHECK(lot.on_hand == Amounts{} && lot.reserved == Amounts{});
   auto it = live_lots_.find(LotIndexKey(lot.spec.party, lot.spec.sku));
   CHECK(it != live_lots_.end());
-  auto position = std::find(it->second.begin(), it->second.end(), lot.id);
-  CHECK(position != it->second.end());
-  it->second.erase(position);
+  CHECK(it->second.Erase(lot.id));
   if (it->second.empty()) live_lots_.erase(it);
 }
 
@@ -443,7 +457,7 @@ void Ledger::CheckAccounts(const std::string& party, const std::string& sku) con
   }
 }
 
-void Ledger::CheckPartySku(const std::vector<uint64_t>& live_lots,
+void Ledger::CheckPartySku(std::span<const uint64_t> live_lots,
                            const Balance (&internal)[kStatusCount]) const {
   Amounts on_hand[kStatusCount], reserved[kStatusCount];
   for (uint64_t id : live_lots) {
@@ -475,7 +489,7 @@ namespace {
 // a long history was the longest part of a snapshot's load.
 class LiveLotsByHash {
  public:
-  using Lots = std::map<std::string, std::vector<uint64_t>, std::less<>>;
+  using Lots = std::map<std::string, LiveIds, std::less<>>;
 
   explicit LiveLotsByHash(const Lots& lots) {
     table_.Reserve(lots.size());
@@ -488,15 +502,14 @@ class LiveLotsByHash {
   }
 
   // The ids of the live lots of `party` and `sku`; empty when there are none.
-  const std::vector<uint64_t>& Find(std::string_view party, std::string_view sku) const {
-    static const std::vector<uint64_t> kNone;
+  std::span<const uint64_t> Find(std::string_view party, std::string_view sku) const {
     const uint64_t hash = Hash(party, sku);
     const Slot* slot = table_.Find(hash, [&](const Slot& s) {
       const std::string_view key = s.entry->first;
       return s.hash == hash && key.size() == party.size() + 1 + sku.size() &&
              key.starts_with(party) && key[party.size()] == '\x1f' && key.ends_with(sku);
     });
-    return slot == nullptr ? kNone : slot->entry->second;
+    return slot == nullptr ? std::span<const uint64_t>() : slot->entry->second.ids();
   }
 
  private:
@@ -739,11 +752,16 @@ Destination LoadDestination(BinaryReader& in) {
   return d;
 }
 
+// The ids of a list, whichever way it is kept.
+std::span<const uint64_t> IdsOf(const std::vector<uint64_t>& ids) { return ids; }
+std::span<const uint64_t> IdsOf(const LiveIds& ids) { return ids.ids(); }
+
 template <typename Map, typename Offer>
 void SaveIdLists(BinaryWriter& out, const Map& map, const Offer& offer) {
   out.U64(map.size());
-  for (const auto& [key, ids] : map) {
+  for (const auto& [key, list] : map) {
     out.Bytes(key);
+    std::span<const uint64_t> ids = IdsOf(list);
     out.U64(ids.size());
     for (uint64_t id : ids) out.U64(id);
     offer();
@@ -757,7 +775,7 @@ void LoadIdLists(BinaryReader& in, Map* map) {
     std::string key = in.Bytes();
     std::vector<uint64_t> ids(in.Count(8));
     for (uint64_t& id : ids) id = in.U64();
-    InsertLoaded(in, map, std::move(key), std::move(ids));
+    InsertLoaded(in, map, std::move(key), typename Map::mapped_type(std::move(ids)));
   }
 }
 
@@ -912,7 +930,7 @@ bool Ledger::Load(BinaryReader& in) {
   }
   // Lot ids a live list names must exist: a snapshot is checked, never trusted.
   for (const auto& [key, ids] : live_lots_) {
-    for (uint64_t id : ids) {
+    for (uint64_t id : ids.ids()) {
       if (id == 0 || id > lots_.size()) in.Fail();
     }
   }

@@ -41,6 +41,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -243,6 +244,26 @@ struct ChangeStatus {  // the whole (unreserved) remainder of a lot changes stat
 };
 using Operation = std::variant<Admit, Reserve, ExpectIncoming, Post, Void, ChangeStatus>;
 
+// The live lots of one party and sku, ascending id. Goods leave first in first out, so ids leave
+// mostly from the front: those are skipped (front_) and dropped together once they are the larger
+// part, so that using up a party's oldest lot costs the same however many lots it holds (erasing
+// from the front of a vector moved every other id). Another id is found by binary search (by a
+// scan if the list is not in order) and erased in place.
+class LiveIds {
+ public:
+  LiveIds() = default;
+  explicit LiveIds(std::vector<uint64_t> ids) : ids_(std::move(ids)) {}
+  std::span<const uint64_t> ids() const { return {ids_.data() + front_, ids_.size() - front_}; }
+  bool empty() const { return front_ == ids_.size(); }
+  void PushBack(uint64_t id) { ids_.push_back(id); }
+  // False when `id` is not in the list.
+  bool Erase(uint64_t id);
+
+ private:
+  std::vector<uint64_t> ids_;
+  size_t front_ = 0;  // ids_[0, front_) have left
+};
+
 class Ledger {
  public:
   // Executes operations in order, then CHECKs the invariants on everything touched. Every
@@ -259,7 +280,7 @@ class Ledger {
   // The skus a party has (or had) an internal account of, sorted: its balances without a scan.
   const std::set<std::string>& SkusOf(std::string_view party) const;
   // Live lots (on hand > 0) of a party and sku, ascending id (first in first).
-  const std::vector<uint64_t>& LiveLots(std::string_view party, std::string_view sku) const;
+  std::span<const uint64_t> LiveLots(std::string_view party, std::string_view sku) const;
   // Lots created by a document, and postings made for it, in order.
   std::vector<uint64_t> LotsCreatedBy(std::string_view document) const;
   std::vector<uint64_t> PostingsOf(std::string_view document) const;
@@ -304,13 +325,13 @@ class Ledger {
   void CheckAccounts(const std::string& party, const std::string& sku) const;
   // The internal accounts of a party and sku (by status; zero where there is none) are not below
   // zero and equal the sums of its live lots (`live_lots`, their ids).
-  void CheckPartySku(const std::vector<uint64_t>& live_lots,
+  void CheckPartySku(std::span<const uint64_t> live_lots,
                      const Balance (&internal)[kStatusCount]) const;
   void CheckLot(const Lot& lot) const;
 
   std::map<AccountKey, Balance> accounts_;
   StableVector<Lot> lots_;
-  std::map<std::string, std::vector<uint64_t>, std::less<>> live_lots_;  // party '\x1f' sku
+  std::map<std::string, LiveIds, std::less<>> live_lots_;  // party '\x1f' sku
   std::map<std::string, Pending, std::less<>> pendings_;
   StableVector<Posting> postings_;
   // Derived indexes (not hashed: rebuilt identically by the same operations).

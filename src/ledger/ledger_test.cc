@@ -78,11 +78,56 @@ TEST(Ledger, WithdrawalsTakeLotsFirstInFirstOutWithTheirOwnValues) {
   EXPECT_EQ(slices[0].amounts.value_fen, 10000);
   EXPECT_EQ(slices[1].lot, 2u);
   EXPECT_EQ(slices[1].amounts.value_fen, 15000);  // half of lot 2's 300.00
-  EXPECT_EQ(ledger.LiveLots("P", "W"), (std::vector<uint64_t>{2, 3}));
+  auto live = ledger.LiveLots("P", "W");
+  EXPECT_EQ(std::vector<uint64_t>(live.begin(), live.end()), (std::vector<uint64_t>{2, 3}));
   Balance bonded = ledger.AccountBalance(AccountKey::Internal("P", "W", Status::kBonded));
   EXPECT_EQ(bonded.quantity_milli, 15000);
   EXPECT_EQ(bonded.value_fen, 65000);
   ledger.CheckAllInvariants();
+}
+
+// A party's live lots leave mostly from the front (first in first out): they are skipped and
+// dropped together, and the list reads the same as erasing each in place would leave it, in any
+// order of leaving, an id that is not there included.
+TEST(LiveIds, ErasingFromTheFrontOrAnywhereLeavesTheRestInOrder) {
+  std::vector<uint64_t> all;
+  for (uint64_t id = 1; id <= 500; ++id) all.push_back(id * 3);
+  LiveIds list(all);
+  std::vector<uint64_t> expected = all;
+  auto same = [&] {
+    auto ids = list.ids();
+    return std::vector<uint64_t>(ids.begin(), ids.end()) == expected;
+  };
+  // The oldest 200, one by one (past the point where the skipped part is dropped), then ids from
+  // the middle and the end, then one that is not there.
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(list.Erase(expected.front()));
+    expected.erase(expected.begin());
+    ASSERT_TRUE(same()) << i;
+  }
+  for (uint64_t id : {900u, 1500u, 603u, 1200u}) {
+    ASSERT_TRUE(list.Erase(id)) << id;
+    expected.erase(std::find(expected.begin(), expected.end(), id));
+    ASSERT_TRUE(same()) << id;
+  }
+  EXPECT_FALSE(list.Erase(901));
+  EXPECT_FALSE(list.Erase(3)) << "already left";
+  EXPECT_TRUE(same());
+  list.PushBack(2000);
+  expected.push_back(2000);
+  EXPECT_TRUE(same());
+  while (!expected.empty()) {
+    ASSERT_TRUE(list.Erase(expected.back()));
+    expected.pop_back();
+    ASSERT_TRUE(same());
+  }
+  EXPECT_TRUE(list.empty());
+  // A list not in order (as a forged snapshot might hold) is still searched whole.
+  LiveIds unordered(std::vector<uint64_t>{9, 4, 7});
+  EXPECT_TRUE(unordered.Erase(7));
+  EXPECT_TRUE(unordered.Erase(9));
+  auto rest = unordered.ids();
+  EXPECT_EQ(std::vector<uint64_t>(rest.begin(), rest.end()), (std::vector<uint64_t>{4}));
 }
 
 TEST(Ledger, PartialTakesAddUpToTheWholeLotValue) {
