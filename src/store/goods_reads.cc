@@ -469,7 +469,9 @@ Result<std::optional<std::string>> ReadBalance(Store& store, const std::string& 
     if (!summary) return Error{summary.error().message};
     if (summary->empty()) return Status::Ok();
     const std::string& json = summary->front().json;
-    if (json.empty() || json.back() != '}') return Error{"malformed balance of party " + of + " in the read models"};
+    if (json.empty() || json.back() != '}') {
+      return Error{"malformed balance of party " + of + " in the read models"};
+    }
     // The party's live lots in key order (sku, then id): its keys are those from "<party> " to
     // "<party> \x7f" (ids are of [A-Za-z0-9._:-]), one range of the rows' own order, read
     // kReadRowsMax at a time; a next range starts just after the last key read.

@@ -196,8 +196,9 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   std::sort(persons.begin(), persons.end());
   std::sort(parties.begin(), parties.end());
   std::sort(documents.begin(), documents.end());
-  // Room for every row at once (a person's, three a document, a lot's, each crossing's): a stretch
-  // of a busy day is a few hundred thousand rows, moved again at every doubling otherwise.
+  // Room for every row at once (a person's, a party's, three a document, two a lot, each
+  // crossing's): a stretch of a busy day is a few hundred thousand rows, moved again at every
+  // doubling otherwise.
   changes.views.reserve(persons.size() + parties.size() + 3 * documents.size() + 2 * lots_.size() +
                        crossings_.size() + 64);
   for (const std::string& id : persons) {
@@ -225,8 +226,8 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   std::set<std::pair<std::string, std::string>> refused;
   for (uint64_t id : lots_) {
     if (std::optional<ViewRow> row = LotRow(engine, id)) changes.views.push_back(std::move(*row));
-    std::optional<ViewRow> held = BalanceLotRow(engine, id);
-    if (held && (!held->erase || !replace_all)) changes.views.push_back(std::move(*held));
+    std::optional<ViewRow> live = BalanceLotRow(engine, id);
+    if (live && (!live->erase || !replace_all)) changes.views.push_back(std::move(*live));
     const ledger::Lot* lot = ledger.FindLot(id);
     if (lot != nullptr && lot->status == ledger::Status::kRefused) {
       refused.emplace(lot->spec.party, lot->spec.sku);

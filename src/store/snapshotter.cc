@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -105,7 +106,8 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
   if (busy_.exchange(true)) return false;
   Wait();  // the previous worker has finished (busy_ was false); join it
   const auto before = std::chrono::steady_clock::now();
-  started_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(before.time_since_epoch()).count();
+  started_ns_ =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(before.time_since_epoch()).count();
   auto paused = [&] {
     last_pause_us_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                                std::chrono::steady_clock::now() - before)
@@ -223,7 +225,10 @@ void Snapshotter::Done() {
                             std::chrono::steady_clock::now().time_since_epoch())
                             .count();
     const double took = static_cast<double>(now - started_ns_.load());
-    rest_until_ns_ = now + static_cast<int64_t>(took * (1 / policy_.share_max - 1));
+    const double rest_max = static_cast<double>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(policy_.rest_max).count());
+    const double rest = std::min(took * (1 / policy_.share_max - 1), rest_max);
+    rest_until_ns_ = now + static_cast<int64_t>(rest);
   }
   busy_ = false;
 }

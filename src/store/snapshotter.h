@@ -16,8 +16,8 @@
 // entries its cost per command would grow with history too (a zone of 30 simulated days: 480 MB,
 // a core for several seconds, every 100,000 entries: a few seconds apart under load). After a
 // snapshot that took D (fork to stored), the next one starts no sooner than D * (1 / share_max - 1)
-// later: snapshots take at most share_max of the time, whatever the state's size, and a restart's
-// tail stays within max(every_entries, that rest's entries).
+// later (at most rest_max): snapshots take at most share_max of the time, whatever the state's
+// size, and a restart's tail stays within max(every_entries, that rest's entries).
 //
 // The child only encodes and writes to a pipe: no locks, no I/O on the store, no threads (fork
 // copies only the calling thread). Failures are logged and change nothing: a missing snapshot only
@@ -44,6 +44,9 @@ struct SnapshotPolicy {
   std::chrono::seconds every{0};    // 0: not by time
   size_t kept = 2;                  // snapshots kept per zone
   double share_max = 0.1;           // of the time spent snapshotting (the rest above); 0: no bound
+  // The longest rest, whatever the last snapshot took: a child starved of the cores by a long peak
+  // (it runs under SCHED_IDLE) must not put off the next snapshot, and a restart's tail, for hours.
+  std::chrono::seconds rest_max{600};
 };
 
 // Deletes all but the newest `kept` (at least 1) snapshots of `zone` whose container checks out
