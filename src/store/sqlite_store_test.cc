@@ -430,7 +430,7 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 4);
+  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 5);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
   ASSERT_NE(LoadRebuildingHengqin(**store), nullptr);
   EXPECT_EQ(PresenceOf(**store), expected);
@@ -595,6 +595,54 @@ TEST(SqliteViews, APersonsCrossingsListTheSameBeforeAndAfterTheirKeysAreMoved) {
                   "SELECT zone, kind, owner, key FROM owner_keys_recent) k JOIN views v USING (zone, kind, key) "
                   "WHERE v.owner = k.owner"),
             9);
+}
+
+// owner_keys is kept by epoch of 2^17 seqs, then owner: a person's crossings over several epochs
+// (one of them empty of theirs) list in key order, both ways, paged and bounded by key, and a
+// crossing written again under another person leaves its epoch's keys.
+TEST(SqliteViews, APersonsCrossingsOverSeveralEpochsListInKeyOrder) {
+  TempDir directory;
+  const std::string path = directory.File("epochs.db");
+  SqliteOptions options;
+  options.owner_keys_merge_rows = 3;
+  auto store = SqliteStore::Open(path, options);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto keys_of = [&](const std::string& person, bool descending, size_t offset, size_t limit,
+                     const std::string& from = "") {
+    ViewFilter filter;
+    filter.owner = person;
+    filter.descending = descending;
+    filter.key_min = from;
+    auto page = (*store)->ListViews("hengqin", "crossing", filter, offset, limit);
+    EXPECT_TRUE(page.ok()) << page.error().message;
+    std::string listed = std::to_string(page->count) + ":";
+    for (const ViewRow& row : page->rows) listed += " " + std::to_string(std::stoi(row.key));
+    return listed;
+  };
+  const int e = 1 << 17;
+  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(5, "P-A", "accepted"), Crossing(e - 1, "P-B", "accepted"),
+                                             Crossing(e, "P-A", "accepted"), Crossing(e + 1, "P-B", "accepted")}))
+                  .ok());
+  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(3 * e + 7, "P-A", "accepted"), Crossing(3 * e + 8, "P-B", "referred"),
+                                             Crossing(4 * e, "P-A", "referred"), Crossing(4 * e + 2, "P-C", "accepted")}))
+                  .ok());
+  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(5 * e + 1, "P-A", "accepted")})).ok());
+  EXPECT_GT(Count(path + ".views", "SELECT count(DISTINCT epoch) FROM owner_keys"), 2);
+  const std::string a = std::to_string(e), b = std::to_string(3 * e + 7), c = std::to_string(4 * e),
+                    d = std::to_string(5 * e + 1);
+  EXPECT_EQ(keys_of("P-A", false, 0, 10), "5: 5 " + a + " " + b + " " + c + " " + d);
+  EXPECT_EQ(keys_of("P-A", true, 0, 10), "5: " + d + " " + c + " " + b + " " + a + " 5");
+  EXPECT_EQ(keys_of("P-A", true, 1, 2), "5: " + c + " " + b);
+  char from[24];
+  std::snprintf(from, sizeof from, "%020d", 3 * e);
+  EXPECT_EQ(keys_of("P-A", false, 0, 10, from), "3: " + b + " " + c + " " + d);
+  EXPECT_EQ(keys_of("P-B", false, 0, 10), "3: " + std::to_string(e - 1) + " " + std::to_string(e + 1) + " " +
+                                              std::to_string(3 * e + 8));
+  EXPECT_EQ(keys_of("P-D", false, 0, 10), "0:");
+  // Crossing e (moved, epoch 1) written again as P-C's.
+  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(e, "P-C", "accepted")})).ok());
+  EXPECT_EQ(keys_of("P-A", false, 0, 10), "4: 5 " + b + " " + c + " " + d);
+  EXPECT_EQ(keys_of("P-C", false, 0, 10), "2: " + a + " " + std::to_string(4 * e + 2));
 }
 
 TEST(SqliteSchema, AForeignFileWhereTheReadModelsGoIsRefused) {
