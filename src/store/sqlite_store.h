@@ -18,13 +18,18 @@
 //                                             transaction each.
 //
 // The read models live in a file of their own beside it, `<database>.views` (application_id
-// 0x74776c76 "twlv", user_version 4), derived from the journal and rebuilt from it when lost:
+// 0x74776c76 "twlv", user_version 5), derived from the journal and rebuilt from it when lost:
 //
 //   view_zones(zone, read_model_seq)          how far each zone's read models reach.
 //   presence(zone, person, entered_at, gate)  persons inside.
 //   views(zone, kind, key, owner, state, json) the generic read-model rows (store.h ViewRow);
 //                                             PRIMARY KEY (zone, kind, key), indexed by owner and by
 //                                             state for lists.
+//   owner_keys(zone, kind, epoch, owner, key), owner_keys_recent(zone, kind, key, owner)
+//                                             crossings' keys by person (sqlite_store.cc,
+//                                             ViewsSchema): recent ones in append order, then
+//                                             moved by epoch of 2^17 seqs and owner.
+//   view_counts(zone, kind, state, rows)      rows of views by kind and state, for lists' counts.
 //
 // Read connections attach it (as `views_file`), so reads name its tables as the database's; when it
 // is absent (a database copied without it, opened read-only) empty TEMP tables stand in and every
@@ -98,7 +103,7 @@ struct SqliteOptions {
   int wal_checkpoint_pages = 4000;
   // Crossings' owner keys are moved from owner_keys_recent into owner_keys once it holds this many
   // (sqlite_store.cc, ViewsSchema): a lookup of one person's crossings scans them, a move writes each
-  // page of owner_keys that gains a key once for all of them.
+  // page of owner_keys (of the current epoch) that gains a key once for all of them.
   int64_t owner_keys_merge_rows = 8192;
 };
 
