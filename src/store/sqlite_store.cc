@@ -23,11 +23,14 @@ constexpr int64_t kViewsApplicationId = 0x74776c76;  // "twlv": the read models'
 // Version 2: owner_keys and owner_keys_recent; views_by_owner leaves out kAppendedKind.
 // Version 3: view_counts.
 // Version 4: no balances table: a balance is a "balance" row and its live lots' "balance_lot" rows.
-// Version 5: owner_keys by epoch of the key, then owner (kOwnerKeysEpochOfKey).
+// Version 5: owner_keys by epoch of the key, then owner (OwnerKeysEpoch).
 constexpr int64_t kViewsSchemaVersion = 5;
-// The epoch of a crossing's key (a SeqKey): owner_keys holds keys by epochs of 2^17 seqs, then by
-// owner (ViewsSchema).
-constexpr const char* kOwnerKeysEpochOfKey = "(CAST(key AS INTEGER) >> 17)";
+
+// The epoch of a crossing's key (a SeqKey, given as the SQL expression `key`): owner_keys holds
+// keys by epochs of 2^17 seqs, then by owner (ViewsSchema).
+std::string OwnerKeysEpoch(std::string_view key) {
+  return "(CAST(" + std::string(key) + " AS INTEGER) >> 17)";
+}
 
 // The read-model kind whose rows are only ever appended, keyed in append order, and looked up by
 // owner through owner_keys (ViewsSchema).
@@ -457,7 +460,7 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   if (Status status = CountRecentOwnerKeys(); !status) return status;
   view_statements_ = std::make_unique<ViewStatements>();
   ViewStatements& v = *view_statements_;
-  const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
+  const std::pair<std::unique_ptr<SqliteStatement>*, std::string> sql[] = {
       {&v.upsert_presence,
        "INSERT OR REPLACE INTO presence (zone, person, entered_at, gate) VALUES (?1, ?2, ?3, ?4)"},
       {&v.delete_presence, "DELETE FROM presence WHERE zone = ?1 AND person = ?2"},
@@ -488,8 +491,8 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
       {&v.insert_owner_key,
        "INSERT OR IGNORE INTO owner_keys_recent (zone, kind, key, owner) VALUES (?1, ?2, ?3, ?4)"},
       {&v.delete_owner_key,
-       "DELETE FROM owner_keys WHERE zone = ?1 AND kind = ?2 AND epoch = (CAST(?4 AS INTEGER) >> 17) "
-       "AND owner = ?3 AND key = ?4"},
+       "DELETE FROM owner_keys WHERE zone = ?1 AND kind = ?2 AND epoch = " + OwnerKeysEpoch("?4") +
+           " AND owner = ?3 AND key = ?4"},
       {&v.delete_recent_owner_key,
        "DELETE FROM owner_keys_recent WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
       {&v.clear_owner_keys, "DELETE FROM owner_keys WHERE zone = ?1"},
@@ -866,7 +869,7 @@ Status SqliteStore::MergeOwnerKeys() {
   if (recent_owner_keys_ < options_.owner_keys_merge_rows) return Status::Ok();
   Status status = views_writer_->Execute(
       std::string("INSERT OR IGNORE INTO owner_keys (zone, kind, epoch, owner, key) "
-                  "SELECT zone, kind, ") + kOwnerKeysEpochOfKey + ", owner, key FROM owner_keys_recent "
+                  "SELECT zone, kind, ") + OwnerKeysEpoch("key") + ", owner, key FROM owner_keys_recent "
       "ORDER BY 1, 2, 3, 4, 5; DELETE FROM owner_keys_recent;");
   if (status) recent_owner_keys_ = 0;
   return status;

@@ -523,42 +523,57 @@ ViewRow Crossing(int seq, const std::string& person, const std::string& outcome)
   return ViewRow{"crossing", key, person, outcome, "{\"seq\":" + std::to_string(seq) + "}", false};
 }
 
+// A new database at `path` whose crossings' owner keys are moved after every `moves`.
+std::unique_ptr<SqliteStore> OpenMovingKeysEvery(const std::string& path, int64_t moves) {
+  SqliteOptions options;
+  options.owner_keys_merge_rows = moves;
+  auto store = SqliteStore::Open(path, options);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+// A page of crossings as "COUNT: SEQ SEQ ...", each row checked to be the filter's owner's.
+std::string ListedCrossings(Store& store, const ViewFilter& filter, size_t offset, size_t limit) {
+  auto page = store.ListViews("hengqin", "crossing", filter, offset, limit);
+  EXPECT_TRUE(page.ok()) << page.error().message;
+  if (!page.ok()) return "";
+  std::string listed = std::to_string(page->count) + ":";
+  for (const ViewRow& row : page->rows) {
+    if (!filter.owner.empty()) {
+      EXPECT_EQ(row.owner, filter.owner);
+    }
+    listed += " " + std::to_string(std::stoi(row.key));
+  }
+  return listed;
+}
+
 // A person's crossings are listed the same whether their keys are still in owner_keys_recent or
 // have been moved into owner_keys: newest first, paged, counted, by outcome; a crossing written
 // again under another person (as a rebuild may) moves, an erased one goes.
 TEST(SqliteViews, APersonsCrossingsListTheSameBeforeAndAfterTheirKeysAreMoved) {
   TempDir directory;
   const std::string path = directory.File("crossings.db");
-  SqliteOptions options;
-  options.owner_keys_merge_rows = 5;
-  auto store = SqliteStore::Open(path, options);
-  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto store = OpenMovingKeysEvery(path, 5);
+  ASSERT_NE(store, nullptr);
   auto keys_of = [&](const std::string& person, const std::string& outcome, size_t offset,
                      size_t limit) {
     ViewFilter filter;
     filter.owner = person;
     filter.state = outcome;
     filter.descending = true;
-    auto page = (*store)->ListViews("hengqin", "crossing", filter, offset, limit);
-    EXPECT_TRUE(page.ok()) << page.error().message;
-    std::string listed = std::to_string(page->count) + ":";
-    for (const ViewRow& row : page->rows) {
-      EXPECT_EQ(row.owner, person);
-      listed += " " + std::to_string(std::stoi(row.key));
-    }
-    return listed;
+    return ListedCrossings(*store, filter, offset, limit);
   };
   // Four crossings a batch: the first batch stays in owner_keys_recent, the second moves all eight.
-  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(1, "P-A", "accepted"), Crossing(2, "P-B", "accepted"),
+  ASSERT_TRUE(store->Append(CrossingRows({Crossing(1, "P-A", "accepted"), Crossing(2, "P-B", "accepted"),
                                              Crossing(3, "P-A", "referred"), Crossing(4, "P-B", "rejected")}))
                   .ok());
   EXPECT_EQ(keys_of("P-A", "", 0, 10), "2: 3 1");
-  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(5, "P-A", "accepted"), Crossing(6, "P-C", "accepted"),
+  ASSERT_TRUE(store->Append(CrossingRows({Crossing(5, "P-A", "accepted"), Crossing(6, "P-C", "accepted"),
                                              Crossing(7, "P-A", "accepted"), Crossing(8, "P-B", "referred")}))
                   .ok());
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys"), 8);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys_recent"), 0);
-  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(9, "P-A", "referred"), Crossing(10, "P-B", "accepted")}))
+  ASSERT_TRUE(store->Append(CrossingRows({Crossing(9, "P-A", "referred"), Crossing(10, "P-B", "accepted")}))
                   .ok());
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys_recent"), 2);
   // P-A's crossings: 1, 3, 5, 7 moved, 9 recent.
@@ -571,25 +586,25 @@ TEST(SqliteViews, APersonsCrossingsListTheSameBeforeAndAfterTheirKeysAreMoved) {
   // Crossing 3 (moved) written again as P-C's, crossing 9 (recent) as P-B's; 7 erased.
   ViewRow erased = Crossing(7, "P-A", "accepted");
   erased.erase = true;
-  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(3, "P-C", "referred"), Crossing(9, "P-B", "referred"),
+  ASSERT_TRUE(store->Append(CrossingRows({Crossing(3, "P-C", "referred"), Crossing(9, "P-B", "referred"),
                                              erased}))
                   .ok());
   EXPECT_EQ(keys_of("P-A", "", 0, 10), "2: 5 1");
   EXPECT_EQ(keys_of("P-B", "referred", 0, 10), "2: 9 8");
   EXPECT_EQ(keys_of("P-C", "", 0, 10), "2: 6 3");
   // Unfiltered and by outcome alone, as before.
-  auto all = (*store)->ListViews("hengqin", "crossing", ViewFilter{}, 0, 100);
+  auto all = store->ListViews("hengqin", "crossing", ViewFilter{}, 0, 100);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->count, 9);
   EXPECT_EQ(all->rows.size(), 9u);
   ViewFilter referred;
   referred.state = "referred";
-  auto queue = (*store)->ListViews("hengqin", "crossing", referred, 0, 100);
+  auto queue = store->ListViews("hengqin", "crossing", referred, 0, 100);
   ASSERT_TRUE(queue.ok());
   EXPECT_EQ(queue->count, 3);  // 3 (now P-C's), 8 and 9 (now P-B's)
   EXPECT_EQ(queue->rows.size(), static_cast<size_t>(queue->count));
   // Each crossing has one owner key, under its person.
-  store->reset();
+  store.reset();
   EXPECT_EQ(Count(path + ".views",
                   "SELECT count(*) FROM (SELECT zone, kind, owner, key FROM owner_keys UNION ALL "
                   "SELECT zone, kind, owner, key FROM owner_keys_recent) k JOIN views v USING (zone, kind, key) "
@@ -603,30 +618,24 @@ TEST(SqliteViews, APersonsCrossingsListTheSameBeforeAndAfterTheirKeysAreMoved) {
 TEST(SqliteViews, APersonsCrossingsOverSeveralEpochsListInKeyOrder) {
   TempDir directory;
   const std::string path = directory.File("epochs.db");
-  SqliteOptions options;
-  options.owner_keys_merge_rows = 3;
-  auto store = SqliteStore::Open(path, options);
-  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto store = OpenMovingKeysEvery(path, 3);
+  ASSERT_NE(store, nullptr);
   auto keys_of = [&](const std::string& person, bool descending, size_t offset, size_t limit,
                      const std::string& from = "") {
     ViewFilter filter;
     filter.owner = person;
     filter.descending = descending;
     filter.key_min = from;
-    auto page = (*store)->ListViews("hengqin", "crossing", filter, offset, limit);
-    EXPECT_TRUE(page.ok()) << page.error().message;
-    std::string listed = std::to_string(page->count) + ":";
-    for (const ViewRow& row : page->rows) listed += " " + std::to_string(std::stoi(row.key));
-    return listed;
+    return ListedCrossings(*store, filter, offset, limit);
   };
   const int e = 1 << 17;
-  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(5, "P-A", "accepted"), Crossing(e - 1, "P-B", "accepted"),
+  ASSERT_TRUE(store->Append(CrossingRows({Crossing(5, "P-A", "accepted"), Crossing(e - 1, "P-B", "accepted"),
                                              Crossing(e, "P-A", "accepted"), Crossing(e + 1, "P-B", "accepted")}))
                   .ok());
-  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(3 * e + 7, "P-A", "accepted"), Crossing(3 * e + 8, "P-B", "referred"),
+  ASSERT_TRUE(store->Append(CrossingRows({Crossing(3 * e + 7, "P-A", "accepted"), Crossing(3 * e + 8, "P-B", "referred"),
                                              Crossing(4 * e, "P-A", "referred"), Crossing(4 * e + 2, "P-C", "accepted")}))
                   .ok());
-  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(5 * e + 1, "P-A", "accepted")})).ok());
+  ASSERT_TRUE(store->Append(CrossingRows({Crossing(5 * e + 1, "P-A", "accepted")})).ok());
   EXPECT_GT(Count(path + ".views", "SELECT count(DISTINCT epoch) FROM owner_keys"), 2);
   const std::string a = std::to_string(e), b = std::to_string(3 * e + 7), c = std::to_string(4 * e),
                     d = std::to_string(5 * e + 1);
@@ -640,7 +649,7 @@ TEST(SqliteViews, APersonsCrossingsOverSeveralEpochsListInKeyOrder) {
                                               std::to_string(3 * e + 8));
   EXPECT_EQ(keys_of("P-D", false, 0, 10), "0:");
   // Crossing e (moved, epoch 1) written again as P-C's.
-  ASSERT_TRUE((*store)->Append(CrossingRows({Crossing(e, "P-C", "accepted")})).ok());
+  ASSERT_TRUE(store->Append(CrossingRows({Crossing(e, "P-C", "accepted")})).ok());
   EXPECT_EQ(keys_of("P-A", false, 0, 10), "4: 5 " + b + " " + c + " " + d);
   EXPECT_EQ(keys_of("P-C", false, 0, 10), "2: " + a + " " + std::to_string(4 * e + 2));
 }
