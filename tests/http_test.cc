@@ -677,6 +677,47 @@ TEST_F(HttpTest, AnAdminDoesEverything) {
   EXPECT_EQ(service_->Get("/v1/zones/hengqin/declarations/D-B")->status, 200);
 }
 
+// A person's page says whether they are inside, and since when and through which gate, from
+// presence; their registration from their row; and their crossings, newest first.
+TEST_F(HttpTest, APersonsPageShowsWhetherTheyAreInside) {
+  const std::string registration =
+      R"({"id":"MO-1","name":"Chan Tai Man","nationality":"CN","resident_of":"MO","birth_date":"1979-05-03",)"
+      R"("affiliation":"","documents":[{"type":"home_return_permit","number":"H12345678",)"
+      R"("valid_from":"2019-01-01","valid_until":"2029-01-01"}],"lists":[])";
+  auto inside = service_->Get("/v1/zones/hengqin/persons/MO-1", "officer");
+  ASSERT_TRUE(inside);
+  ASSERT_EQ(inside->status, 200) << inside->body;
+  EXPECT_EQ(inside->body.rfind(registration + R"(,"inside":true,"entered_at":"2026-03-02T09:00:00+08:00",)"
+                                              R"("entered_gate":"HQ-L1-GEN-01","recent_crossings":[{"seq":)", 0),
+            0u)
+      << inside->body;
+  EXPECT_EQ(StringAt(inside->body, "/recent_crossings/0/direction"), "in");
+
+  auto outside = service_->Get("/v1/zones/hengqin/persons/MO-2", "auditor");
+  ASSERT_TRUE(outside);
+  ASSERT_EQ(outside->status, 200) << outside->body;
+  EXPECT_NE(outside->body.find(R"("lists":[],"inside":false,"recent_crossings":[]})"), std::string::npos)
+      << outside->body;
+
+  // Out again: no longer inside, and the crossing out first.
+  auto out = service_->Post(kCommands, Command("s9", "cross", R"("person":"MO-1","gate":"HQ-L1-GEN-01","direction":"out")",
+                                               "2026-03-02T18:00:00+08:00"));
+  ASSERT_TRUE(out);
+  ASSERT_EQ(out->status, 200) << out->body;
+  EXPECT_EQ(StringAt(out->body, "/outcome"), "accepted") << out->body;
+  auto left = service_->Get("/v1/zones/hengqin/persons/MO-1", "officer");
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->status, 200) << left->body;
+  EXPECT_EQ(left->body.rfind(registration + R"(,"inside":false,"recent_crossings":[{"seq":)", 0), 0u)
+      << left->body;
+  EXPECT_EQ(StringAt(left->body, "/recent_crossings/0/direction"), "out");
+  EXPECT_EQ(StringAt(left->body, "/recent_crossings/1/direction"), "in");
+
+  auto unknown = service_->Get("/v1/zones/hengqin/persons/NOBODY", "officer");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+}
+
 // --- time and ids belong to the server (SPEC §2) -------------------------------------------------
 
 // The journal entry of the command with `id` (the last one, when several share it).

@@ -44,6 +44,10 @@ class FlakyTokenStore : public store::Store {
                                            size_t limit) override {
     return memory_.ReadPresence(zone, offset, limit);
   }
+  Result<std::optional<store::PresenceRow>> ReadPresenceOf(const std::string& zone,
+                                                           const std::string& person) override {
+    return memory_.ReadPresenceOf(zone, person);
+  }
   Result<std::optional<store::ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                                  const std::string& key) override {
     return memory_.ReadView(zone, kind, key);

@@ -1063,12 +1063,14 @@ Reply Server::Impl::Person(const std::string& zone, const std::string& id) {
   auto row = store.ReadView(zone, "person", id);
   if (!row) return ErrorReply(503, "unavailable", row.error().message);
   if (!*row) return ErrorReply(404, "not_found", "no such person in zone " + zone);
+  auto presence = store.ReadPresenceOf(zone, id);
+  if (!presence) return ErrorReply(503, "unavailable", presence.error().message);
   store::ViewFilter filter;
   filter.owner = id;
   filter.descending = true;
   auto crossings = store.ListViews(zone, "crossing", filter, 0, 20);
   if (!crossings) return ErrorReply(503, "unavailable", crossings.error().message);
-  std::string body = (*row)->json;
+  std::string body = store::PersonJson((*row)->json, *presence);
   body.pop_back();  // the person object's closing brace
   body += ",\"recent_crossings\":[";
   for (size_t i = 0; i < crossings->rows.size(); ++i) {

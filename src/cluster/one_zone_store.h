@@ -49,6 +49,10 @@ class OneZoneStore final : public store::Store {
                                            size_t limit) override {
     return store_.ReadPresence(zone, offset, limit);
   }
+  Result<std::optional<store::PresenceRow>> ReadPresenceOf(const std::string& zone,
+                                                           const std::string& person) override {
+    return store_.ReadPresenceOf(zone, person);
+  }
   Result<std::optional<store::ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                                  const std::string& key) override {
     return store_.ReadView(zone, kind, key);

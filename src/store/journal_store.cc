@@ -556,6 +556,15 @@ Result<PresencePage> JournalStore::ReadPresence(const std::string& zone, size_t 
   return page;
 }
 
+Result<std::optional<PresenceRow>> JournalStore::ReadPresenceOf(const std::string& zone,
+                                                                const std::string& person) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (zone != zone_) return std::optional<PresenceRow>();
+  auto row = presence_.find(person);
+  if (row == presence_.end()) return std::optional<PresenceRow>();
+  return std::optional<PresenceRow>(row->second);
+}
+
 Result<std::optional<ViewRow>> JournalStore::ReadView(const std::string& zone,
                                                       const std::string& kind,
                                                       const std::string& key) {

@@ -86,6 +86,8 @@ class JournalStore final : public Store {
   Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
   Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
+  Result<std::optional<PresenceRow>> ReadPresenceOf(const std::string& zone,
+                                                    const std::string& person) override;
   Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                           const std::string& key) override;
   Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,

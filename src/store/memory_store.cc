@@ -148,6 +148,16 @@ Result<PresencePage> MemoryStore::ReadPresence(const std::string& zone, size_t o
   return page;
 }
 
+Result<std::optional<PresenceRow>> MemoryStore::ReadPresenceOf(const std::string& zone,
+                                                               const std::string& person) {
+  std::shared_lock lock(mutex_);
+  auto it = zones_.find(zone);
+  if (it == zones_.end()) return std::optional<PresenceRow>();
+  auto row = it->second.presence.find(person);
+  if (row == it->second.presence.end()) return std::optional<PresenceRow>();
+  return std::optional<PresenceRow>(row->second);
+}
+
 Result<std::optional<ViewRow>> MemoryStore::ReadView(const std::string& zone,
                                                      const std::string& kind,
                                                      const std::string& key) {

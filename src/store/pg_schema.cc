@@ -73,6 +73,12 @@ DROP TABLE IF EXISTS balances;
 UPDATE zones SET read_model_seq = 0;
 )sql";
 
+// Version 6: a "person" row holds the registration without presence (read_models.h PersonRow), so
+// that a crossing writes the presence row alone; rows written before are rebuilt as in version 3.
+constexpr const char* kVersion6 = R"sql(
+UPDATE zones SET read_model_seq = 0;
+)sql";
+
 // Reads the version; 0 when the database has no twoline schema yet.
 Result<int64_t> ReadVersion(PgConnection& connection) {
   auto exists = connection.Query("SELECT to_regclass('twoline_schema') IS NOT NULL");
@@ -120,6 +126,7 @@ const std::vector<PgMigration>& PgMigrations() {
       {3, "documents, lots and day totals as read models (rebuilt)", kVersion3},
       {4, "held goods shown with nothing free in balances (rebuilt)", kVersion4},
       {5, "balances as view rows, one row per live lot (rebuilt)", kVersion5},
+      {6, "person rows without presence (rebuilt)", kVersion6},
   };
   return migrations;
 }

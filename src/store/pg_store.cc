@@ -72,6 +72,7 @@ const std::pair<const char*, const char*> kReadStatements[] = {
     {"presence_page",
      "SELECT person, entered_at, gate FROM presence WHERE zone = $1 ORDER BY person "
      "LIMIT $2 OFFSET $3"},
+    {"presence_of", "SELECT entered_at, gate FROM presence WHERE zone = $1 AND person = $2"},
     {"view", "SELECT owner, state, json FROM views WHERE zone = $1 AND kind = $2 AND key = $3"},
     {"views_by_keys",
      "SELECT key, owner, state, json FROM views WHERE zone = $1 AND kind = $2 AND key = "
@@ -591,6 +592,22 @@ Result<PresencePage> PgStore::ReadPresence(const std::string& zone, size_t offse
   });
   if (!status) return Error{status.message()};
   return page;
+}
+
+Result<std::optional<PresenceRow>> PgStore::ReadPresenceOf(const std::string& zone,
+                                                           const std::string& person) {
+  std::optional<PresenceRow> presence;
+  Status status = WithReader([&](PgConnection& reader) -> Status {
+    presence.reset();
+    auto rows = reader.Run("presence_of", PgParams().Text(zone).Text(person));
+    if (!rows) return rows.error();
+    if (rows->rows() == 1) {
+      presence = PresenceRow{person, std::string(rows->Text(0, 0)), std::string(rows->Text(0, 1))};
+    }
+    return Status::Ok();
+  });
+  if (!status) return Error{status.message()};
+  return presence;
 }
 
 Result<std::optional<ViewRow>> PgStore::ReadView(const std::string& zone, const std::string& kind,

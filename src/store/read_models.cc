@@ -34,7 +34,7 @@ void ReadModelTracker::ObserveTouched(const engine::Command& command) {
   // names); the rows are keyed by the document's key.
   const std::string_view scope = command.IdScope();
   if (const auto* cross = std::get_if<engine::CrossBody>(&command.body)) {
-    persons_.emplace(cross->person);
+    crossed_.emplace(cross->person);
   } else if (const auto* person = std::get_if<engine::PersonBody>(&command.body)) {
     persons_.emplace(person->id);
   } else if (const auto* list = std::get_if<engine::ListBody>(&command.body)) {
@@ -119,7 +119,6 @@ std::optional<ViewRow> PersonRow(const engine::Engine& engine, const std::string
   const engine::State& state = engine.state();
   const engine::Person* p = state.FindPerson(id);
   if (p == nullptr) return std::nullopt;
-  const int32_t offset = engine.profile().utc_offset_minutes;
   std::string json;
   JsonWriter w(&json);
   w.BeginObject().Key("id").String(p->id).Key("name").String(p->name);
@@ -137,13 +136,20 @@ std::optional<ViewRow> PersonRow(const engine::Engine& engine, const std::string
   for (const policy::ListSpec& list : engine.profile().lists) {
     if (state.OnList(p->lists, list.name)) w.String(list.name);
   }
-  w.EndArray().Key("inside").Bool(p->inside);
-  if (p->inside) {
-    w.Key("entered_at").String(FormatRfc3339(p->entered_at, offset));
-    w.Key("entered_gate").String(p->entered_gate);
-  }
-  w.EndObject();
-  return ViewRow{"person", id, "", p->inside ? "inside" : "outside", std::move(json), false};
+  w.EndArray().EndObject();
+  return ViewRow{"person", id, "", "", std::move(json), false};
+}
+
+std::string PersonJson(std::string_view row, const std::optional<PresenceRow>& presence) {
+  std::string json(row);
+  if (json.empty() || json.back() != '}') return json;
+  json.pop_back();  // the object's closing brace
+  json += ',';
+  JsonWriter w(&json);
+  w.Key("inside").Bool(presence.has_value());
+  if (presence) w.Key("entered_at").String(presence->entered_at).Key("entered_gate").String(presence->gate);
+  json += '}';
+  return json;
 }
 
 std::optional<ViewRow> DeclarationRow(const engine::Engine& engine, const std::string& id) {
@@ -171,6 +177,7 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   if (replace_all) {
     // Every row, from the engine: every person, party, document and lot.
     persons_.clear();
+    crossed_.clear();
     parties_.clear();
     documents_.clear();
     lots_.clear();
@@ -191,6 +198,9 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   }
   // Rows in key order, as a rebuild writes them (and as the conformance tests compare them).
   std::vector<std::string> persons(persons_.begin(), persons_.end());
+  for (const std::string& id : crossed_) {
+    if (persons_.count(id) == 0) persons.push_back(id);
+  }
   std::vector<std::string> parties(parties_.begin(), parties_.end());
   std::vector<std::string> documents(documents_.begin(), documents_.end());
   std::sort(persons.begin(), persons.end());
@@ -201,9 +211,14 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   // doubling otherwise.
   changes.views.reserve(persons.size() + parties.size() + 3 * documents.size() + 2 * lots_.size() +
                        crossings_.size() + 64);
+  // A person's row when their registration or lists changed; their presence row whenever they
+  // crossed too (a crossing leaves the row as it is: the person page joins presence when read).
   for (const std::string& id : persons) {
+    const bool registered = persons_.count(id) != 0;
+    if (registered) {
+      if (std::optional<ViewRow> row = PersonRow(engine, id)) changes.views.push_back(std::move(*row));
+    }
     const engine::Person* person = state.FindPerson(id);
-    if (std::optional<ViewRow> row = PersonRow(engine, id)) changes.views.push_back(std::move(*row));
     if (person != nullptr && person->inside) {
       changes.inside.push_back(
           {id, FormatRfc3339(person->entered_at, offset), person->entered_gate});
@@ -327,6 +342,7 @@ Status ReadModelTracker::LoadTotals(Store& store, const std::string& zone) {
 
 void ReadModelTracker::ClearTouched() {
   persons_.clear();
+  crossed_.clear();
   parties_.clear();
   documents_.clear();
   lots_.clear();
@@ -342,8 +358,8 @@ void ReadModelTracker::ForgetTotalsPending() {
 }
 
 bool ReadModelTracker::HasTouched() const {
-  return !persons_.empty() || !parties_.empty() || !documents_.empty() || !lots_.empty() ||
-         !crossings_.empty();
+  return !persons_.empty() || !crossed_.empty() || !parties_.empty() || !documents_.empty() ||
+         !lots_.empty() || !crossings_.empty();
 }
 
 std::string PresencePageJson(const std::string& zone, const PresencePage& page, size_t offset) {

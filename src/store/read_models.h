@@ -2,7 +2,8 @@
 // step with its journal.
 //
 // The generic rows, by kind (key; owner; state; json):
-//   person       person id; -; inside|outside; PersonRow below.
+//   person       person id; -; -; PersonRow below: the registration, without presence, so that a
+//                crossing rewrites the presence row alone (PersonJson joins the two when read).
 //   crossing     SeqKey(seq); person; outcome; the crossing and its decision.
 //   declaration  document id; declarant; state; a line of the declarations list
 //                (engine::DeclarationSummaryJson).
@@ -109,7 +110,9 @@ class ReadModelTracker {
 
   const engine::Engine* engine_ = nullptr;
   // Touched since the last Take.
-  std::unordered_set<std::string> persons_, parties_, documents_;
+  // persons_: registered or listed (their row is rewritten); crossed_: crossed (only their presence
+  // changed).
+  std::unordered_set<std::string> persons_, parties_, documents_, crossed_;
   std::set<uint64_t> lots_;
   std::vector<ViewRow> crossings_;  // rows of the crossings journaled since the last Take
   // Documents that may have been released, or posted without a gate, since the last Take (Take
@@ -129,8 +132,11 @@ std::string PresencePageJson(const std::string& zone, const PresencePage& page, 
 // The declaration list row of a document, from the engine (nullopt when unknown).
 std::optional<ViewRow> DeclarationRow(const engine::Engine& engine, const std::string& id);
 // The "person" row: {"id","name","nationality","resident_of","birth_date","affiliation","documents":
-// [{"type","number","valid_from","valid_until"}],"lists","inside","entered_at"?,"entered_gate"?}.
+// [{"type","number","valid_from","valid_until"}],"lists"}.
 std::optional<ViewRow> PersonRow(const engine::Engine& engine, const std::string& id);
+// A person as the API shows them: their row's object with "inside" and, while inside,
+// "entered_at" and "entered_gate" from their presence row.
+std::string PersonJson(std::string_view row, const std::optional<PresenceRow>& presence);
 // Key of a row that sorts by seq or count (zero-padded to 20 digits), and of a lot.
 std::string SeqKey(uint64_t seq);
 inline std::string LotKey(uint64_t lot) { return SeqKey(lot); }

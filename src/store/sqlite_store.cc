@@ -24,7 +24,8 @@ constexpr int64_t kViewsApplicationId = 0x74776c76;  // "twlv": the read models'
 // Version 3: view_counts.
 // Version 4: no balances table: a balance is a "balance" row and its live lots' "balance_lot" rows.
 // Version 5: owner_keys by epoch of the key, then owner (OwnerKeysEpoch).
-constexpr int64_t kViewsSchemaVersion = 5;
+// Version 6: a "person" row without presence (read_models.h PersonRow).
+constexpr int64_t kViewsSchemaVersion = 6;
 
 // The epoch of a crossing's key (a SeqKey, given as the SQL expression `key`): owner_keys holds
 // keys by epochs of 2^17 seqs, then by owner (ViewsSchema).
@@ -212,7 +213,7 @@ struct SqliteStore::ViewStatements {
 struct SqliteStore::Reader {
   std::unique_ptr<SqliteConnection> connection;
   std::unique_ptr<SqliteStatement> zones, entries, leaf_hashes, presence_count, presence_page,
-      tokens, view, latest_checkpoint;
+      presence_of, tokens, view, latest_checkpoint;
   // ListViews statements by SQL text (one per filter shape), prepared on first use.
   std::map<std::string, std::unique_ptr<SqliteStatement>> cached;
   Result<SqliteStatement*> Cached(const std::string& sql) {
@@ -575,6 +576,8 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
       {&reader->presence_page,
        "SELECT person, entered_at, gate FROM presence WHERE zone = ?1 ORDER BY person "
        "LIMIT ?2 OFFSET ?3"},
+      {&reader->presence_of,
+       "SELECT entered_at, gate FROM presence WHERE zone = ?1 AND person = ?2"},
       {&reader->tokens,
        "SELECT id, secret_hash, role, zone, party, created_at, revoked_at FROM tokens ORDER BY "
        "created_at, id"},
@@ -1039,6 +1042,19 @@ Result<PresencePage> SqliteStore::ReadPresence(const std::string& zone, size_t o
   (void)connection.Execute("COMMIT");
   if (!status) return Error{status.message()};
   return page;
+}
+
+Result<std::optional<PresenceRow>> SqliteStore::ReadPresenceOf(const std::string& zone,
+                                                               const std::string& person) {
+  auto lease = Borrow();
+  if (!lease) return lease.error();
+  SqliteStatement& query = *(*lease)->presence_of;
+  StatementScope scope(query);
+  auto row = query.Bind(1, zone).Bind(2, person).Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<PresenceRow>();
+  return std::optional<PresenceRow>(
+      PresenceRow{person, std::string(query.ColumnText(0)), std::string(query.ColumnText(1))});
 }
 
 Result<std::optional<ViewRow>> SqliteStore::ReadView(const std::string& zone,

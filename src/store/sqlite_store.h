@@ -18,7 +18,7 @@
 //                                             transaction each.
 //
 // The read models live in a file of their own beside it, `<database>.views` (application_id
-// 0x74776c76 "twlv", user_version 5), derived from the journal and rebuilt from it when lost:
+// 0x74776c76 "twlv", user_version 6), derived from the journal and rebuilt from it when lost:
 //
 //   view_zones(zone, read_model_seq)          how far each zone's read models reach.
 //   presence(zone, person, entered_at, gate)  persons inside.
@@ -127,6 +127,8 @@ class SqliteStore final : public Store {
   Status WriteCheckpoint(const CheckpointRecord& checkpoint) override;
   Result<std::optional<CheckpointRecord>> LatestCheckpoint(const std::string& zone) override;
   Result<PresencePage> ReadPresence(const std::string& zone, size_t offset, size_t limit) override;
+  Result<std::optional<PresenceRow>> ReadPresenceOf(const std::string& zone,
+                                                    const std::string& person) override;
   Result<std::optional<ViewRow>> ReadView(const std::string& zone, const std::string& kind,
                                           const std::string& key) override;
   Result<ViewPage> ListViews(const std::string& zone, const std::string& kind,

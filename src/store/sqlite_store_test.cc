@@ -430,7 +430,7 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 5);
+  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 6);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
   ASSERT_NE(LoadRebuildingHengqin(**store), nullptr);
   EXPECT_EQ(PresenceOf(**store), expected);

@@ -245,6 +245,9 @@ class Store {
   // Read models. Persons sorted by id.
   virtual Result<PresencePage> ReadPresence(const std::string& zone, size_t offset,
                                             size_t limit) = 0;
+  // One person's presence row; nullopt while the person is not inside.
+  virtual Result<std::optional<PresenceRow>> ReadPresenceOf(const std::string& zone,
+                                                            const std::string& person) = 0;
 
   // Generic read models (ViewRow). ListViews pages rows of one kind in key order (descending when
   // the filter says so), at most `limit` (<= kReadRowsMax), count and rows from one consistent read.

@@ -291,6 +291,29 @@ class StoreConformance : public ::testing::TestWithParam<std::pair<const char*, 
     return replayed.chain.engine().StateHash();
   }
 
+  // Submits `command` to the zone's chain, takes the read-model rows it touched as a batch takes
+  // them, and appends the entry with them; returns the rows taken.
+  ReadModelChanges SubmitAndAppend(Zone& zone, const engine::Command& command) {
+    journal::Chain::Submitted submitted = zone.chain.Submit(command);
+    EXPECT_TRUE(submitted.entry.has_value()) << submitted.wire;
+    if (!submitted.entry) return ReadModelChanges{};
+    EXPECT_NE(submitted.wire.find("\"outcome\":\"accepted\""), std::string::npos) << submitted.wire;
+    zone.tracker.Observe(command, submitted.entry->seq, submitted.entry->decision);
+    ReadModelChanges changes = zone.tracker.Take(zone.chain.engine(), submitted.entry->seq, false);
+    AppendBatch batch;
+    EntryRecord record;
+    record.zone = zone.chain.engine().profile().id;
+    record.seq = submitted.entry->seq;
+    record.command_id = command.id;
+    record.hash = submitted.entry->hash;
+    record.line = journal::EntryToJsonLine(*submitted.entry);
+    record.leaf_hash = zone.chain.last_leaf_hash();
+    batch.entries.push_back(std::move(record));
+    batch.read_models.push_back(changes);
+    EXPECT_TRUE(store().Append(batch).ok());
+    return changes;
+  }
+
   std::unique_ptr<Backend> backend_;
 };
 
@@ -534,6 +557,18 @@ TEST_P(StoreConformance, PresencePagesAreSortedAndCounted) {
   ASSERT_TRUE(past.ok());
   EXPECT_EQ(past->count, 5);
   EXPECT_TRUE(past->rows.empty());
+  // One person's row, by id and zone.
+  auto p4 = store().ReadPresenceOf("hengqin", "P4");
+  ASSERT_TRUE(p4.ok());
+  ASSERT_TRUE(p4->has_value());
+  EXPECT_EQ((*p4)->person, "P4");
+  EXPECT_EQ((*p4)->entered_at, "t");
+  EXPECT_EQ((*p4)->gate, "G");
+  for (const auto& [zone, person] : {std::pair{"hengqin", "P6"}, {"hengqin", "P"}, {"qianhai", "P4"}}) {
+    auto none = store().ReadPresenceOf(zone, person);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value()) << zone << " " << person;
+  }
 }
 
 TEST_P(StoreConformance, TokensAreCreatedListedAndRevoked) {
@@ -869,11 +904,7 @@ TEST_P(StoreConformance, ACommandRewritesTheLotsItTouchedNotEveryLotOfItsParty) 
   engine::Command consume = testing::ParseOrDie(command(
       "c-use", "\"type\":\"declare\",\"declaration\":{\"id\":\"D-USE\",\"kind\":\"consume\","
                "\"declarant\":\"P-MANY\",\"lines\":[" + line + "]}"));
-  journal::Chain::Submitted submitted = zone.chain.Submit(consume);
-  ASSERT_TRUE(submitted.entry.has_value()) << submitted.wire;
-  ASSERT_NE(submitted.wire.find("\"outcome\":\"accepted\""), std::string::npos) << submitted.wire;
-  zone.tracker.Observe(consume, submitted.entry->seq, submitted.entry->decision);
-  ReadModelChanges changes = zone.tracker.Take(engine, submitted.entry->seq, false);
+  ReadModelChanges changes = SubmitAndAppend(zone, consume);
   size_t balance_rows = 0, lot_rows = 0, bytes = 0;
   for (const ViewRow& row : changes.views) {
     bytes += row.json.size();
@@ -883,20 +914,61 @@ TEST_P(StoreConformance, ACommandRewritesTheLotsItTouchedNotEveryLotOfItsParty) 
   EXPECT_EQ(balance_rows, 1u);
   EXPECT_EQ(lot_rows, 1u) << "the lot the consumption took from";
   EXPECT_LT(bytes, 8000u) << "not the party's 300 lots";
-  AppendBatch batch;
-  EntryRecord record;
-  record.zone = "hengqin";
-  record.seq = submitted.entry->seq;
-  record.command_id = consume.id;
-  record.hash = submitted.entry->hash;
-  record.line = journal::EntryToJsonLine(*submitted.entry);
-  record.leaf_hash = zone.chain.last_leaf_hash();
-  batch.entries.push_back(std::move(record));
-  batch.read_models.push_back(std::move(changes));
-  ASSERT_TRUE(store().Append(batch).ok());
   balance = ReadBalance(store(), "hengqin", "P-MANY");
   ASSERT_TRUE(balance.ok() && balance->has_value());
   EXPECT_EQ(**balance, engine::BalanceJson(engine, "P-MANY"));
+}
+
+// A crossing writes the person's presence row and its own crossing row, not the person's row (their
+// registration, which the crossing does not change); the person as the API shows them joins the two.
+TEST_P(StoreConformance, ACrossingWritesPresenceNotThePersonsRow) {
+  auto zones = Load();
+  testing::PutInForce(*zones, store(), {"hengqin"});
+  auto command = [](const std::string& id, const std::string& at, const std::string& body) {
+    return "{\"id\":\"" + id + "\",\"zone\":\"hengqin\",\"at\":\"" + at + "\"," + body + "}";
+  };
+  testing::DecideWithInspections(*zones, store(), "hengqin", {
+      {"officer", command("reg", "2026-03-02T08:00:00+08:00",
+                          "\"type\":\"register_person\",\"person\":{\"id\":\"MO-7\",\"name\":\"Chan\","
+                          "\"nationality\":\"CN\",\"resident_of\":\"MO\",\"birth_date\":\"1979-05-03\","
+                          "\"documents\":[{\"type\":\"home_return_permit\",\"number\":\"H1\","
+                          "\"valid_from\":\"2019-01-01\",\"valid_until\":\"2029-01-01\"}],\"lists\":[]}")},
+  });
+  store::Zone& zone = *zones->Find("hengqin");
+  const std::string registered =
+      "{\"id\":\"MO-7\",\"name\":\"Chan\",\"nationality\":\"CN\",\"resident_of\":\"MO\","
+      "\"birth_date\":\"1979-05-03\",\"affiliation\":\"\",\"documents\":[{\"type\":"
+      "\"home_return_permit\",\"number\":\"H1\",\"valid_from\":\"2019-01-01\",\"valid_until\":"
+      "\"2029-01-01\"}],\"lists\":[]";
+  auto person = [&]() -> std::string {
+    auto row = store().ReadView("hengqin", "person", "MO-7");
+    auto presence = store().ReadPresenceOf("hengqin", "MO-7");
+    if (!row.ok() || !row->has_value() || !presence.ok()) return "unreadable";
+    return PersonJson((*row)->json, *presence);
+  };
+  EXPECT_EQ(person(), registered + ",\"inside\":false}");
+
+  // One crossing at a time, its rows taken and appended as a batch takes them.
+  auto cross = [&](const std::string& id, const std::string& at, const std::string& direction) {
+    return SubmitAndAppend(zone, testing::ParseOrDie(command(
+        id, at, "\"type\":\"cross\",\"person\":\"MO-7\",\"gate\":\"HQ-L1-GEN-01\",\"direction\":\"" +
+                    direction + "\"")));
+  };
+  ReadModelChanges in = cross("in", "2026-03-02T09:00:00+08:00", "in");
+  ASSERT_EQ(in.views.size(), 1u);
+  EXPECT_EQ(in.views[0].kind, "crossing");
+  ASSERT_EQ(in.inside.size(), 1u);
+  EXPECT_EQ(in.inside[0].person, "MO-7");
+  EXPECT_TRUE(in.outside.empty());
+  EXPECT_EQ(person(), registered +
+                          ",\"inside\":true,\"entered_at\":\"2026-03-02T09:00:00+08:00\","
+                          "\"entered_gate\":\"HQ-L1-GEN-01\"}");
+  ReadModelChanges out = cross("out", "2026-03-02T17:00:00+08:00", "out");
+  ASSERT_EQ(out.views.size(), 1u);
+  EXPECT_EQ(out.views[0].kind, "crossing");
+  EXPECT_TRUE(out.inside.empty());
+  EXPECT_EQ(out.outside, std::vector<std::string>{"MO-7"});
+  EXPECT_EQ(person(), registered + ",\"inside\":false}");
 }
 
 TEST_P(StoreConformance, APartyReadsItsOwnLotsAndNotWhereTransferredGoodsCameFrom) {
