@@ -35,14 +35,18 @@ Hash256 Sha256(std::string_view data) {
   return out;
 }
 
-std::string ToHex(const Hash256& hash) {
+void ToHex(const Hash256& hash, char (&out)[64]) {
   static const char kDigits[] = "0123456789abcdef";
-  std::string out(64, '0');
   for (size_t i = 0; i < hash.size(); ++i) {
     out[2 * i] = kDigits[hash[i] >> 4];
     out[2 * i + 1] = kDigits[hash[i] & 15];
   }
-  return out;
+}
+
+std::string ToHex(const Hash256& hash) {
+  char digits[64];
+  ToHex(hash, digits);
+  return std::string(digits, sizeof digits);
 }
 
 bool FromHex(std::string_view hex, Hash256* out) {

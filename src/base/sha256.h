@@ -14,6 +14,8 @@ using Hash256 = std::array<uint8_t, 32>;
 
 Hash256 Sha256(std::string_view data);
 std::string ToHex(const Hash256& hash);
+// The same digits into `out`, for a caller that appends them (no allocation).
+void ToHex(const Hash256& hash, char (&out)[64]);
 // Parses exactly 64 lowercase hex digits; false otherwise.
 bool FromHex(std::string_view hex, Hash256* out);
 

@@ -47,20 +47,27 @@ class Reader {
   bool Object(element value, const std::string& path, std::initializer_list<Field> fields,
               object* out) {
     if (value.get(*out)) return Fail(path, "must be an object");
-    std::vector<std::string_view> seen;
+    // The fields seen, one bit each (no object has more than 64): no allocation per object.
+    CHECK(fields.size() <= 64);
+    uint64_t seen = 0;
     for (auto member : *out) {
-      bool known = false;
-      for (const Field& field : fields) known |= member.key == field.name;
-      if (!known) return Fail(path, "unknown field \"" + Clip(member.key) + "\"");
-      if (std::find(seen.begin(), seen.end(), member.key) != seen.end()) {
+      size_t index = 0;
+      for (const Field& field : fields) {
+        if (member.key == field.name) break;
+        ++index;
+      }
+      if (index == fields.size()) return Fail(path, "unknown field \"" + Clip(member.key) + "\"");
+      if (seen & (uint64_t{1} << index)) {
         return Fail(path, "duplicate field \"" + std::string(member.key) + "\"");
       }
-      seen.push_back(member.key);
+      seen |= uint64_t{1} << index;
     }
+    size_t index = 0;
     for (const Field& field : fields) {
-      if (field.required && std::find(seen.begin(), seen.end(), field.name) == seen.end()) {
+      if (field.required && !(seen & (uint64_t{1} << index))) {
         return Fail(path, "missing field \"" + std::string(field.name) + "\"");
       }
+      ++index;
     }
     return true;
   }
@@ -691,6 +698,7 @@ bool ParseCommand(std::string_view json, const Limits& limits, Command* command,
     command->received = std::move(received);
   }
   command->canonical.clear();
+  command->canonical.reserve(json.size());  // no longer than the text, but for escapes
   AppendCanonicalJson(root, &command->canonical);
   return true;
 }

@@ -76,7 +76,9 @@ std::string WireDecisionJson(std::string_view canonical, uint64_t seq, const Has
   out += ",\"seq\":";
   out += std::to_string(seq);
   out += ",\"hash\":\"";
-  out += ToHex(hash);
+  char hex[64];
+  ToHex(hash, hex);
+  out.append(hex, sizeof hex);
   out += "\"}";
   return out;
 }

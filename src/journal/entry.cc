@@ -34,10 +34,12 @@ std::string EntryToJsonLine(const Entry& entry) {
   std::string out;
   out.reserve(200 + entry.command.size() + entry.decision.size() + entry.profile_text.size());
   JsonWriter w(&out);
+  char hex[64];
   w.BeginObject().Key("seq").Int(static_cast<int64_t>(entry.seq));
   w.Key("kind").String(entry.kind == EntryKind::kProfile ? "profile" : "command");
   w.Key("zone").String(entry.zone);
-  w.Key("prev").String(ToHex(entry.prev));
+  ToHex(entry.prev, hex);
+  w.Key("prev").String(std::string_view(hex, sizeof hex));
   if (entry.kind == EntryKind::kProfile) {
     w.Key("profile_sha256").String(ToHex(Sha256(entry.profile_text)));
     w.Key("profile").String(entry.profile_text);
@@ -46,7 +48,8 @@ std::string EntryToJsonLine(const Entry& entry) {
     w.Key("command").Raw(entry.command);
     w.Key("decision").Raw(entry.decision);
   }
-  w.Key("hash").String(ToHex(entry.hash));
+  ToHex(entry.hash, hex);
+  w.Key("hash").String(std::string_view(hex, sizeof hex));
   w.EndObject();
   out.push_back('\n');
   return out;
@@ -84,6 +87,8 @@ Result<Entry> EntryFromJsonLine(std::string_view line) {
     if (root["command"].get(command) || root["decision"].get(decision)) {
       return Error{"command entry lacks command or decision"};
     }
+    entry.command.reserve(line.size());
+    entry.decision.reserve(line.size());
     AppendCanonicalJson(command, &entry.command);
     AppendCanonicalJson(decision, &entry.decision);
   } else {
