@@ -22,6 +22,7 @@
 #include "cli/zones_command.h"
 #include "policy/profile_loader.h"
 #include "store/commit_batch.h"
+#include "store/sqlite_page_cache.h"
 #include "store/sqlite_store.h"
 #include "store/writer.h"
 #include "store/zone_set.h"
@@ -204,6 +205,9 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
 
   auto checkpoints = CheckpointPolicyOf(options);
   if (!checkpoints) return fail(checkpoints.error().message);
+  // The server forks its background snapshots: SQLite's page caches go where the child does not
+  // have them, before SQLite initializes (store/sqlite_page_cache.h).
+  store::ReserveSqlitePageCache();
   store::SqliteOptions sqlite;
   sqlite.read_connections_max = std::max<size_t>(4, std::min<size_t>(options.threads, 64));
   auto store = store::SqliteStore::Open(options.db_path, sqlite);

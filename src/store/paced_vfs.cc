@@ -209,7 +209,6 @@ int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
 }
 
 void Register() {
-  ReserveSqlitePageCache();  // before SQLite initializes
   sqlite3_initialize();
   base_vfs = sqlite3_vfs_find(nullptr);
   if (base_vfs == nullptr || base_vfs->iVersion < 2) {

@@ -97,6 +97,7 @@ TEST(PacedVfs, InMemoryAndTemporaryDatabasesStillWork) {
 // SQLite's page caches live in the reserved region, which a forked child (a snapshot's encoder)
 // does not have: nothing of it is copied at the fork or afterwards.
 TEST(SqlitePageCache, PagesAreCachedInARegionAForkedChildDoesNotHave) {
+  ReserveSqlitePageCache();  // as `serve` does, before SQLite initializes (one test a process)
   TempDir directory;
   auto connection = OpenOrDie(directory.File("a.db"));
   ASSERT_NE(connection, nullptr);
