@@ -147,7 +147,10 @@ std::string PersonJson(std::string_view row, const std::optional<PresenceRow>& p
   json += ',';
   JsonWriter w(&json);
   w.Key("inside").Bool(presence.has_value());
-  if (presence) w.Key("entered_at").String(presence->entered_at).Key("entered_gate").String(presence->gate);
+  if (presence) {
+    w.Key("entered_at").String(presence->entered_at);
+    w.Key("entered_gate").String(presence->gate);
+  }
   json += '}';
   return json;
 }
@@ -216,7 +219,8 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   for (const std::string& id : persons) {
     const bool registered = persons_.count(id) != 0;
     if (registered) {
-      if (std::optional<ViewRow> row = PersonRow(engine, id)) changes.views.push_back(std::move(*row));
+      std::optional<ViewRow> row = PersonRow(engine, id);
+      if (row) changes.views.push_back(std::move(*row));
     }
     const engine::Person* person = state.FindPerson(id);
     if (person != nullptr && person->inside) {

@@ -564,7 +564,8 @@ TEST_P(StoreConformance, PresencePagesAreSortedAndCounted) {
   EXPECT_EQ((*p4)->person, "P4");
   EXPECT_EQ((*p4)->entered_at, "t");
   EXPECT_EQ((*p4)->gate, "G");
-  for (const auto& [zone, person] : {std::pair{"hengqin", "P6"}, {"hengqin", "P"}, {"qianhai", "P4"}}) {
+  for (const auto& [zone, person] :
+       {std::pair{"hengqin", "P6"}, {"hengqin", "P"}, {"qianhai", "P4"}}) {
     auto none = store().ReadPresenceOf(zone, person);
     ASSERT_TRUE(none.ok());
     EXPECT_FALSE(none->has_value()) << zone << " " << person;
@@ -919,8 +920,9 @@ TEST_P(StoreConformance, ACommandRewritesTheLotsItTouchedNotEveryLotOfItsParty) 
   EXPECT_EQ(**balance, engine::BalanceJson(engine, "P-MANY"));
 }
 
-// A crossing writes the person's presence row and its own crossing row, not the person's row (their
-// registration, which the crossing does not change); the person as the API shows them joins the two.
+// A crossing writes the person's presence row and its own crossing row, not the person's row
+// (their registration, which the crossing does not change); the person as the API shows them joins
+// the two.
 TEST_P(StoreConformance, ACrossingWritesPresenceNotThePersonsRow) {
   auto zones = Load();
   testing::PutInForce(*zones, store(), {"hengqin"});
