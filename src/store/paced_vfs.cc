@@ -11,7 +11,6 @@
 #include <mutex>
 #include <new>
 
-#include "store/sqlite_page_cache.h"
 
 namespace twoline::store {
 namespace {
