@@ -25,7 +25,18 @@ constexpr int64_t kViewsApplicationId = 0x74776c76;  // "twlv": the read models'
 // Version 4: no balances table: a balance is a "balance" row and its live lots' "balance_lot" rows.
 // Version 5: owner_keys by epoch of the key, then owner (OwnerKeysEpoch).
 // Version 6: a "person" row without presence (read_models.h PersonRow).
-constexpr int64_t kViewsSchemaVersion = 6;
+// Version 7: a row's JSON longer than kViewInlineMax is kept in view_bodies.
+constexpr int64_t kViewsSchemaVersion = 7;
+
+// views is a WITHOUT ROWID table: each row lives in the B-tree its key is sought in. SQLite copies
+// the whole of a row that overflows its page (about 4 KB on 16 KB pages) for each comparison with
+// it on the way down, so that a few large rows (a declaration of hundreds of lines, 250 KB) made
+// every seek near them cost their size: a sanitizer test of 16 such rows and 30,000 small ones
+// took 41 s, and a 64 KB row in every 50 made lookups 5.7 times slower (a probe with Python's
+// sqlite3: 49 µs against 8.6 µs for the same rows in a rowid table). A JSON longer than this is
+// kept in view_bodies, a rowid table (sought through its unique index of small keys), and its
+// views row holds NULL; every read takes it with ViewJson.
+constexpr size_t kViewInlineMax = 2048;
 
 // The epoch of a crossing's key (a SeqKey, given as the SQL expression `key`): owner_keys holds
 // keys by epochs of 2^17 seqs, then by owner (ViewsSchema).
@@ -82,7 +93,11 @@ std::string ViewsSchema(const std::string& prefix) {
       "  PRIMARY KEY (zone, person)) WITHOUT ROWID;\n"
       "CREATE " + prefix + "TABLE IF NOT EXISTS views (\n"
       "  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, owner TEXT NOT NULL,\n"
-      "  state TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n"
+      "  state TEXT NOT NULL, json TEXT, PRIMARY KEY (zone, kind, key)) WITHOUT ROWID;\n"
+      // The JSON of the views rows whose json is NULL (kViewInlineMax).
+      "CREATE " + prefix + "TABLE IF NOT EXISTS view_bodies (\n"
+      "  zone TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, json TEXT NOT NULL,\n"
+      "  UNIQUE (zone, kind, key));\n"
       "CREATE " + prefix + "TABLE IF NOT EXISTS owner_keys (\n"
       "  zone TEXT NOT NULL, kind TEXT NOT NULL, epoch INTEGER NOT NULL, owner TEXT NOT NULL,\n"
       "  key TEXT NOT NULL, PRIMARY KEY (zone, kind, epoch, owner, key)) WITHOUT ROWID;\n"
@@ -100,6 +115,13 @@ std::string ViewsSchema(const std::string& prefix) {
       "WHERE kind <> '" + std::string(kAppendedKind) + "';\n"
       "CREATE INDEX IF NOT EXISTS views_by_state ON views (zone, kind, state, key);\n";
   return schema;
+}
+
+// The SQL expression of a views row's JSON, inline or from view_bodies; `row` names the views
+// table in the statement.
+std::string ViewJson(const std::string& row) {
+  return "COALESCE(" + row + ".json, (SELECT b.json FROM view_bodies b WHERE b.zone = " + row +
+         ".zone AND b.kind = " + row + ".kind AND b.key = " + row + ".key))";
 }
 
 // A string literal for SQL: single quotes doubled.
@@ -204,7 +226,7 @@ struct SqliteStore::WriteStatements {
 // The read models' write connection's prepared statements (the views thread's).
 struct SqliteStore::ViewStatements {
   std::unique_ptr<SqliteStatement> upsert_presence, delete_presence, read_model_seq, clear_presence,
-      upsert_view, delete_view, clear_views, view_owner,
+      upsert_view, delete_view, clear_views, view_owner, upsert_body, delete_body, clear_bodies,
       update_json, update_state, insert_view, add_row_count, clear_row_counts, insert_owner_key,
       delete_owner_key, delete_recent_owner_key, clear_owner_keys, clear_recent_owner_keys;
 };
@@ -454,7 +476,7 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   // A database migrated from an earlier version: everything is rebuilt. (A file behind or ahead of
   // its database's journal is brought up to date, or rebuilt, by ZoneSet::Load.)
   if (reset) {
-    setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM views; "
+    setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM views; DELETE FROM view_bodies; "
              "DELETE FROM owner_keys; DELETE FROM owner_keys_recent; DELETE FROM view_counts;";
   }
   if (Status status = views_writer_->Execute(setup + "COMMIT;"); !status) return status;
@@ -474,17 +496,23 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
       {&v.delete_view, "DELETE FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
       {&v.clear_views, "DELETE FROM views WHERE zone = ?1"},
-      // A row under the same owner and state: views_by_owner and views_by_state untouched.
+      {&v.upsert_body,
+       "INSERT OR REPLACE INTO view_bodies (zone, kind, key, json) VALUES (?1, ?2, ?3, ?4)"},
+      {&v.delete_body, "DELETE FROM view_bodies WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+      {&v.clear_bodies, "DELETE FROM view_bodies WHERE zone = ?1"},
+      // A row under the same owner and state, kept inline or in view_bodies as before:
+      // views_by_owner and views_by_state untouched.
       {&v.update_json,
        "UPDATE views SET json = ?6 WHERE zone = ?1 AND kind = ?2 AND key = ?3 AND owner = ?4 AND "
-       "state = ?5"},
+       "state = ?5 AND (json IS NULL) = (?6 IS NULL)"},
       {&v.update_state,
        "UPDATE views SET state = ?5, json = ?6 WHERE zone = ?1 AND kind = ?2 AND key = ?3 AND "
        "owner = ?4"},
       {&v.insert_view,
        "INSERT OR IGNORE INTO views (zone, kind, key, owner, state, json) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-      {&v.view_owner, "SELECT owner, state FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+      {&v.view_owner,
+       "SELECT owner, state, json IS NULL FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
       {&v.add_row_count,
        "INSERT INTO view_counts (zone, kind, state, rows) VALUES (?1, ?2, ?3, ?4) "
        "ON CONFLICT (zone, kind, state) DO UPDATE SET rows = rows + excluded.rows"},
@@ -557,7 +585,7 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
       return fail(Error{status.message()});
     }
   }
-  const std::pair<std::unique_ptr<SqliteStatement>*, const char*> sql[] = {
+  const std::pair<std::unique_ptr<SqliteStatement>*, std::string> sql[] = {
       {&reader->zones,
        "SELECT zone, entries, head, "
        "COALESCE((SELECT read_model_seq FROM view_zones r WHERE r.zone = zones.zone), 0) "
@@ -582,7 +610,8 @@ Result<SqliteStore::ReaderLease> SqliteStore::Borrow() {
        "SELECT id, secret_hash, role, zone, party, created_at, revoked_at FROM tokens ORDER BY "
        "created_at, id"},
       {&reader->view,
-       "SELECT owner, state, json FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
+       "SELECT owner, state, " + ViewJson("views") +
+           " FROM views WHERE zone = ?1 AND kind = ?2 AND key = ?3"},
   };
   for (const auto& [slot, text] : sql) {
     auto statement = reader->connection->Prepare(text);
@@ -791,11 +820,22 @@ Status SqliteStore::AppendInTransaction(const AppendBatch& batch) {
 Status SqliteStore::WriteViewRow(const std::string& zone, const ViewRow& row) {
   ViewStatements& s = *view_statements_;
   const bool appended = row.kind == kAppendedKind;
+  const bool body = !row.erase && row.json.size() > kViewInlineMax;  // kept in view_bodies
   auto run = [&](SqliteStatement& statement) -> Result<bool> {  // true: it changed a row
     statement.Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
-    statement.Bind(4, row.owner).Bind(5, row.state).Bind(6, row.json);
+    statement.Bind(4, row.owner).Bind(5, row.state);
+    if (body) {
+      statement.BindNull(6);
+    } else {
+      statement.Bind(6, row.json);
+    }
     if (Status status = statement.Run(); !status) return Error{status.message()};
     return views_writer_->changes() == 1;
+  };
+  auto write_body = [&]() -> Status {
+    if (!body) return Status::Ok();
+    auto& upsert = s.upsert_body->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
+    return upsert.Bind(4, row.json).Run();
   };
   auto add_owner_key = [&]() -> Status {
     auto& key = s.insert_owner_key->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
@@ -806,13 +846,15 @@ Status SqliteStore::WriteViewRow(const std::string& zone, const ViewRow& row) {
   if (!row.erase) {
     auto changed = run(appended ? *s.insert_view : *s.update_json);
     if (!changed) return changed.error();
-    if (*changed && !appended) return Status::Ok();
+    if (*changed && !appended) return write_body();
     if (*changed) {
       CountRows(zone, row.kind, row.state, +1);
+      if (Status status = write_body(); !status) return status;
       return add_owner_key();
     }
   }
   std::optional<std::string> old_owner, old_state;
+  bool old_body = false;
   {
     SqliteStatement& lookup = *s.view_owner;
     StatementScope scope(lookup);
@@ -822,7 +864,12 @@ Status SqliteStore::WriteViewRow(const std::string& zone, const ViewRow& row) {
     if (*found) {
       old_owner = std::string(lookup.ColumnText(0));
       old_state = std::string(lookup.ColumnText(1));
+      old_body = lookup.ColumnInt(2) != 0;
     }
+  }
+  if (old_body && !body) {
+    auto& erased = s.delete_body->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key);
+    if (Status status = erased.Run(); !status) return status;
   }
   if (old_state) CountRows(zone, row.kind, *old_state, -1);
   if (!row.erase) CountRows(zone, row.kind, row.state, +1);
@@ -837,6 +884,7 @@ Status SqliteStore::WriteViewRow(const std::string& zone, const ViewRow& row) {
   if (row.erase) return s.delete_view->Bind(1, zone).Bind(2, row.kind).Bind(3, row.key).Run();
   auto written = run(same_owner ? *s.update_state : *s.upsert_view);
   if (!written) return written.error();
+  if (Status status = write_body(); !status) return status;
   return same_owner || !appended ? Status::Ok() : add_owner_key();
 }
 
@@ -883,7 +931,7 @@ Status SqliteStore::WriteReadModels(const ReadModelChanges& changes) {
   const std::string& zone = changes.zone;
   if (changes.replace_all) {
     for (SqliteStatement* clear :
-         {s.clear_presence.get(), s.clear_views.get(),
+         {s.clear_presence.get(), s.clear_views.get(), s.clear_bodies.get(),
           s.clear_owner_keys.get(), s.clear_recent_owner_keys.get(), s.clear_row_counts.get()}) {
       if (Status status = clear->Bind(1, zone).Run(); !status) return status;
     }
@@ -1088,7 +1136,8 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
     }
     list += ']';
     return Rows(
-        "SELECT key, owner, state, json FROM views WHERE zone = ?1 AND kind = ?2 AND key IN "
+        "SELECT key, owner, state, " + ViewJson("views") +
+            " FROM views WHERE zone = ?1 AND kind = ?2 AND key IN "
         "(SELECT value FROM json_each(?3)) ORDER BY key",
         kind, list, "");
   }
@@ -1096,7 +1145,8 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
   Result<std::vector<ViewRow>> ReadRange(const std::string& kind, const std::string& first,
                                          const std::string& last) override {
     return Rows(
-        "SELECT key, owner, state, json FROM views WHERE zone = ?1 AND kind = ?2 AND key >= ?3 "
+        "SELECT key, owner, state, " + ViewJson("views") +
+            " FROM views WHERE zone = ?1 AND kind = ?2 AND key >= ?3 "
         "AND key <= ?4 ORDER BY key LIMIT " + std::to_string(kReadRowsMax),
         kind, first, last);
   }
@@ -1145,7 +1195,7 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
           " FROM owned JOIN views v ON v.zone = ?1 AND v.kind = ?2 AND v.key = owned.key" +
           std::string(filter.state.empty() ? "" : " WHERE v.state = ?4");
       count_sql = owned + "SELECT count(*)" + (filter.state.empty() ? " FROM owned" : rows);
-      page_sql = owned + "SELECT owned.key AS key, v.owner, v.state, v.json" + rows + order +
+      page_sql = owned + "SELECT owned.key AS key, v.owner, v.state, " + ViewJson("v") + rows + order +
                  " LIMIT ?5 OFFSET ?6";
     } else {
       std::string from = "views", where = "zone = ?1 AND kind = ?2";
@@ -1165,7 +1215,8 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
       count_sql = kept ? "SELECT COALESCE(SUM(rows), 0) FROM view_counts WHERE zone = ?1 AND kind = ?2" +
                              std::string(filter.state.empty() ? "" : " AND state = ?4")
                        : "SELECT count(*) FROM " + from + " WHERE " + where;
-      page_sql = "SELECT key, owner, state, json FROM " + from + " WHERE " + where + order +
+      page_sql = "SELECT key, owner, state, " + ViewJson("views") + " FROM " + from + " WHERE " +
+                 where + order +
                  " LIMIT ?5 OFFSET ?6";
     }
     auto count = reader_.Cached(count_sql);

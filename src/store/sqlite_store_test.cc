@@ -430,8 +430,9 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
 
   auto store = SqliteStore::Open(path, SqliteOptions{});
   ASSERT_TRUE(store.ok()) << store.error().message;
-  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 6);
+  EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 7);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM sqlite_schema WHERE name = 'view_bodies'"), 1);
   ASSERT_NE(LoadRebuildingHengqin(**store), nullptr);
   EXPECT_EQ(PresenceOf(**store), expected);
   EXPECT_EQ(crossings_of(**store), crossings);
@@ -652,6 +653,89 @@ TEST(SqliteViews, APersonsCrossingsOverSeveralEpochsListInKeyOrder) {
   ASSERT_TRUE(store->Append(CrossingRows({Crossing(e, "P-C", "accepted")})).ok());
   EXPECT_EQ(keys_of("P-A", false, 0, 10), "4: 5 " + b + " " + c + " " + d);
   EXPECT_EQ(keys_of("P-C", false, 0, 10), "2: " + a + " " + std::to_string(4 * e + 2));
+}
+
+// A row whose JSON is longer than a few kilobytes is kept out of the views B-tree, in view_bodies
+// (a WITHOUT ROWID table copies the whole of an overflowing row at each comparison on the way
+// down to any key near it), and is read, listed, rewritten and erased as any other; a row that
+// shrinks, or is erased, leaves no body behind.
+TEST(SqliteViews, ALargeRowIsKeptOutOfTheKeysTreeAndReadAsAnyOther) {
+  TempDir directory;
+  const std::string path = directory.File("bodies.db");
+  auto store = OpenMovingKeysEvery(path, 8192);
+  ASSERT_NE(store, nullptr);
+  auto document = [](const std::string& key, const std::string& owner, const std::string& state,
+                     size_t size, char fill) {
+    std::string json = "{\"id\":\"" + key + "\",\"pad\":\"";
+    json += std::string(size, fill) + "\"}";
+    return ViewRow{"document", key, owner, state, json, false};
+  };
+  const ViewRow small_a = document("D-A", "P-1", "declared", 100, 'a');
+  const ViewRow large_b = document("D-B", "P-1", "declared", 100'000, 'b');
+  const ViewRow large_c = document("D-C", "P-2", "released", 300'000, 'c');
+  ASSERT_TRUE(store->Append(CrossingRows({small_a, large_b, large_c})).ok());
+  const std::string views = path + ".views";
+  auto bodies = [&] { return Count(views, "SELECT count(*) FROM view_bodies"); };
+  EXPECT_EQ(bodies(), 2);
+  EXPECT_EQ(Count(views, "SELECT count(*) FROM views WHERE json IS NULL"), 2);
+  auto read = [&](const std::string& key) -> std::string {
+    auto row = store->ReadView("hengqin", "document", key);
+    EXPECT_TRUE(row.ok());
+    if (!row.ok() || !*row) return "(none)";
+    return (*row)->owner + " " + (*row)->state + " " + (*row)->json;
+  };
+  auto listed = [&](const ViewFilter& filter) {
+    auto page = store->ListViews("hengqin", "document", filter, 0, 10);
+    EXPECT_TRUE(page.ok());
+    std::string out = std::to_string(page.ok() ? page->count : 0);
+    if (page.ok()) {
+      for (const ViewRow& row : page->rows) out += " " + row.key + ":" + std::to_string(row.json.size());
+    }
+    return out;
+  };
+  auto range = [&] {
+    std::string out;
+    Status read_status = store->ReadViews("hengqin", [&](ViewReader& reader) -> Status {
+      auto rows = reader.ReadRange("document", "D-A", "D-Z");
+      if (!rows) return rows.error();
+      for (const ViewRow& row : *rows) out += row.key + ":" + std::to_string(row.json.size()) + " ";
+      auto some = reader.Read("document", {"D-C"});
+      if (!some) return some.error();
+      for (const ViewRow& row : *some) out += "/" + row.json.substr(row.json.size() - 4);
+      return Status::Ok();
+    });
+    EXPECT_TRUE(read_status.ok()) << read_status.message();
+    return out;
+  };
+  EXPECT_EQ(read("D-A"), "P-1 declared " + small_a.json);
+  EXPECT_EQ(read("D-B"), "P-1 declared " + large_b.json);
+  EXPECT_EQ(read("D-C"), "P-2 released " + large_c.json);
+  EXPECT_EQ(listed(ViewFilter{}), "3 D-A:121 D-B:100021 D-C:300021");
+  ViewFilter by_owner;
+  by_owner.owner = "P-1";
+  EXPECT_EQ(listed(by_owner), "2 D-A:121 D-B:100021");
+  ViewFilter by_state;
+  by_state.state = "released";
+  EXPECT_EQ(listed(by_state), "1 D-C:300021");
+  EXPECT_EQ(range(), "D-A:121 D-B:100021 D-C:300021 /cc\"}");
+
+  // B shrinks in place, A grows into a new state, C is rewritten large, then erased.
+  const ViewRow small_b = document("D-B", "P-1", "declared", 10, 'B');
+  const ViewRow large_a = document("D-A", "P-1", "released", 50'000, 'A');
+  const ViewRow larger_c = document("D-C", "P-2", "released", 400'000, 'C');
+  ASSERT_TRUE(store->Append(CrossingRows({small_b, large_a, larger_c})).ok());
+  EXPECT_EQ(read("D-A"), "P-1 released " + large_a.json);
+  EXPECT_EQ(read("D-B"), "P-1 declared " + small_b.json);
+  EXPECT_EQ(read("D-C"), "P-2 released " + larger_c.json);
+  EXPECT_EQ(bodies(), 2) << "A's and C's";
+  EXPECT_EQ(listed(by_state), "2 D-A:50021 D-C:400021");
+  ViewRow erased = larger_c;
+  erased.erase = true;
+  ASSERT_TRUE(store->Append(CrossingRows({erased})).ok());
+  EXPECT_EQ(read("D-C"), "(none)");
+  EXPECT_EQ(bodies(), 1) << "A's";
+  EXPECT_EQ(listed(ViewFilter{}), "2 D-A:50021 D-B:31");
+  EXPECT_EQ(range(), "D-A:50021 D-B:31 ");
 }
 
 TEST(SqliteSchema, AForeignFileWhereTheReadModelsGoIsRefused) {
