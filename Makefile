@@ -55,8 +55,10 @@ build-asan: deps
 test-release: build
 	cd build && ctest --output-on-failure -j $(JOBS)
 
+# One process per core, not per test (tests/run_sanitized.sh: ASan's start and leak check cost
+# 0.29 s a process).
 test-asan: build-asan
-	cd build-asan && ctest --output-on-failure -j $(JOBS) -L unit
+	TEST_JOBS=$(JOBS) ./tests/run_sanitized.sh build-asan
 
 build-fuzz: deps
 	@$(call GENERATOR_CHECK,build-fuzz)

@@ -476,8 +476,8 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   // A database migrated from an earlier version: everything is rebuilt. (A file behind or ahead of
   // its database's journal is brought up to date, or rebuilt, by ZoneSet::Load.)
   if (reset) {
-    setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM views; DELETE FROM view_bodies; "
-             "DELETE FROM owner_keys; DELETE FROM owner_keys_recent; DELETE FROM view_counts;";
+    setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM views; "
+             "DELETE FROM view_bodies; DELETE FROM owner_keys; DELETE FROM owner_keys_recent; DELETE FROM view_counts;";
   }
   if (Status status = views_writer_->Execute(setup + "COMMIT;"); !status) return status;
   if (Status status = CountRecentOwnerKeys(); !status) return status;
@@ -1195,8 +1195,8 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
           " FROM owned JOIN views v ON v.zone = ?1 AND v.kind = ?2 AND v.key = owned.key" +
           std::string(filter.state.empty() ? "" : " WHERE v.state = ?4");
       count_sql = owned + "SELECT count(*)" + (filter.state.empty() ? " FROM owned" : rows);
-      page_sql = owned + "SELECT owned.key AS key, v.owner, v.state, " + ViewJson("v") + rows + order +
-                 " LIMIT ?5 OFFSET ?6";
+      page_sql = owned + "SELECT owned.key AS key, v.owner, v.state, " + ViewJson("v") + rows +
+                 order + " LIMIT ?5 OFFSET ?6";
     } else {
       std::string from = "views", where = "zone = ?1 AND kind = ?2";
       // By owner through views_by_owner, named: the planner otherwise walks every row of the kind
@@ -1216,8 +1216,7 @@ class SqliteStore::LeaseViewReader final : public ViewReader {
                              std::string(filter.state.empty() ? "" : " AND state = ?4")
                        : "SELECT count(*) FROM " + from + " WHERE " + where;
       page_sql = "SELECT key, owner, state, " + ViewJson("views") + " FROM " + from + " WHERE " +
-                 where + order +
-                 " LIMIT ?5 OFFSET ?6";
+                 where + order + " LIMIT ?5 OFFSET ?6";
     }
     auto count = reader_.Cached(count_sql);
     if (!count) return count.error();

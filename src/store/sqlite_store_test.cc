@@ -432,7 +432,8 @@ TEST(SqliteSchema, ReadModelsOfAnEarlierLayoutAreRebuiltInTheCurrentOne) {
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_EQ(Count(path + ".views", "PRAGMA user_version"), 7);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM view_zones"), 0) << "marked for a rebuild";
-  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM sqlite_schema WHERE name = 'view_bodies'"), 1);
+  EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM sqlite_schema WHERE name = 'view_bodies'"),
+            1);
   ASSERT_NE(LoadRebuildingHengqin(**store), nullptr);
   EXPECT_EQ(PresenceOf(**store), expected);
   EXPECT_EQ(crossings_of(**store), crossings);
@@ -689,7 +690,9 @@ TEST(SqliteViews, ALargeRowIsKeptOutOfTheKeysTreeAndReadAsAnyOther) {
     EXPECT_TRUE(page.ok());
     std::string out = std::to_string(page.ok() ? page->count : 0);
     if (page.ok()) {
-      for (const ViewRow& row : page->rows) out += " " + row.key + ":" + std::to_string(row.json.size());
+      for (const ViewRow& row : page->rows) {
+        out += " " + row.key + ":" + std::to_string(row.json.size());
+      }
     }
     return out;
   };
