@@ -54,5 +54,6 @@ for test in $("$binary" --gtest_list_tests --gtest_filter="$ALONE" |
     status=1
   fi
 done
-echo "sanitizer run: $([ "$status" -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s"
+verdict=$([ "$status" -eq 0 ] && echo passed || echo FAILED)
+echo "sanitizer run: $verdict in $(( $(date +%s) - started )) s"
 exit $status
