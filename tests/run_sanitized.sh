@@ -9,6 +9,10 @@
 # against 268 s under ctest (docs/testing.md). Leaks are still found: each shard's leak check at
 # exit covers every test it ran. The Release run (make test-release) keeps one process per test.
 #
+# The PostgreSQL tests of every process share one throwaway cluster, started here with
+# tests/pg/pg_cluster.sh as ctest's pg.cluster.start fixture does (CMakeLists.txt), and destroyed
+# when the run ends.
+#
 # The tests listed in ALONE need a process of their own (they configure SQLite before it
 # initializes) and run after the shards, each alone. Each shard's output is printed whole when it
 # ends, so the log reads as GoogleTest's; the run fails if any shard or lone test fails, crashes,
@@ -21,10 +25,16 @@ jobs=${TEST_JOBS:-$(nproc)}
 ALONE="SqlitePageCache.*"
 shard_timeout=${SHARD_TIMEOUT:-2400}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+cluster="$(cd "$build" && pwd)/pg-test-cluster"  # absolute: the servers run elsewhere
+cluster_script="$(dirname "$0")/pg/pg_cluster.sh"
+trap 'bash "$cluster_script" destroy "$cluster" > /dev/null 2>&1; rm -rf "$work"' EXIT
 
 [ -x "$binary" ] || { echo "run_sanitized.sh: $binary not built" >&2; exit 1; }
 started=$(date +%s)
+bash "$cluster_script" destroy "$cluster" > /dev/null 2>&1
+bash "$cluster_script" start "$cluster" $$ > /dev/null ||
+  { echo "run_sanitized.sh: the PostgreSQL test cluster did not start" >&2; exit 1; }
+export TWOLINE_TEST_POSTGRES_DIR="$cluster"
 pids=()
 for ((i = 0; i < jobs; i++)); do
   GTEST_TOTAL_SHARDS=$jobs GTEST_SHARD_INDEX=$i \

@@ -508,7 +508,8 @@ TEST(SqliteSchema, ARebuildInPiecesWritesTheReadModelsOfARebuildInOne) {
   EXPECT_EQ(in_pieces, in_one);
 }
 
-AppendBatch CrossingRows(std::vector<ViewRow> rows) {
+// A batch of read-model rows alone (partial: no seq moves), awaited: readable once appended.
+AppendBatch ReadModelRows(std::vector<ViewRow> rows) {
   AppendBatch batch;
   ReadModelChanges changes;
   changes.zone = "hengqin";
@@ -566,16 +567,16 @@ TEST(SqliteViews, APersonsCrossingsListTheSameBeforeAndAfterTheirKeysAreMoved) {
     return ListedCrossings(*store, filter, offset, limit);
   };
   // Four crossings a batch: the first batch stays in owner_keys_recent, the second moves all eight.
-  ASSERT_TRUE(store->Append(CrossingRows({Crossing(1, "P-A", "accepted"), Crossing(2, "P-B", "accepted"),
+  ASSERT_TRUE(store->Append(ReadModelRows({Crossing(1, "P-A", "accepted"), Crossing(2, "P-B", "accepted"),
                                              Crossing(3, "P-A", "referred"), Crossing(4, "P-B", "rejected")}))
                   .ok());
   EXPECT_EQ(keys_of("P-A", "", 0, 10), "2: 3 1");
-  ASSERT_TRUE(store->Append(CrossingRows({Crossing(5, "P-A", "accepted"), Crossing(6, "P-C", "accepted"),
+  ASSERT_TRUE(store->Append(ReadModelRows({Crossing(5, "P-A", "accepted"), Crossing(6, "P-C", "accepted"),
                                              Crossing(7, "P-A", "accepted"), Crossing(8, "P-B", "referred")}))
                   .ok());
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys"), 8);
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys_recent"), 0);
-  ASSERT_TRUE(store->Append(CrossingRows({Crossing(9, "P-A", "referred"), Crossing(10, "P-B", "accepted")}))
+  ASSERT_TRUE(store->Append(ReadModelRows({Crossing(9, "P-A", "referred"), Crossing(10, "P-B", "accepted")}))
                   .ok());
   EXPECT_EQ(Count(path + ".views", "SELECT count(*) FROM owner_keys_recent"), 2);
   // P-A's crossings: 1, 3, 5, 7 moved, 9 recent.
@@ -588,7 +589,7 @@ TEST(SqliteViews, APersonsCrossingsListTheSameBeforeAndAfterTheirKeysAreMoved) {
   // Crossing 3 (moved) written again as P-C's, crossing 9 (recent) as P-B's; 7 erased.
   ViewRow erased = Crossing(7, "P-A", "accepted");
   erased.erase = true;
-  ASSERT_TRUE(store->Append(CrossingRows({Crossing(3, "P-C", "referred"), Crossing(9, "P-B", "referred"),
+  ASSERT_TRUE(store->Append(ReadModelRows({Crossing(3, "P-C", "referred"), Crossing(9, "P-B", "referred"),
                                              erased}))
                   .ok());
   EXPECT_EQ(keys_of("P-A", "", 0, 10), "2: 5 1");
@@ -631,13 +632,13 @@ TEST(SqliteViews, APersonsCrossingsOverSeveralEpochsListInKeyOrder) {
     return ListedCrossings(*store, filter, offset, limit);
   };
   const int e = 1 << 17;
-  ASSERT_TRUE(store->Append(CrossingRows({Crossing(5, "P-A", "accepted"), Crossing(e - 1, "P-B", "accepted"),
+  ASSERT_TRUE(store->Append(ReadModelRows({Crossing(5, "P-A", "accepted"), Crossing(e - 1, "P-B", "accepted"),
                                              Crossing(e, "P-A", "accepted"), Crossing(e + 1, "P-B", "accepted")}))
                   .ok());
-  ASSERT_TRUE(store->Append(CrossingRows({Crossing(3 * e + 7, "P-A", "accepted"), Crossing(3 * e + 8, "P-B", "referred"),
+  ASSERT_TRUE(store->Append(ReadModelRows({Crossing(3 * e + 7, "P-A", "accepted"), Crossing(3 * e + 8, "P-B", "referred"),
                                              Crossing(4 * e, "P-A", "referred"), Crossing(4 * e + 2, "P-C", "accepted")}))
                   .ok());
-  ASSERT_TRUE(store->Append(CrossingRows({Crossing(5 * e + 1, "P-A", "accepted")})).ok());
+  ASSERT_TRUE(store->Append(ReadModelRows({Crossing(5 * e + 1, "P-A", "accepted")})).ok());
   EXPECT_GT(Count(path + ".views", "SELECT count(DISTINCT epoch) FROM owner_keys"), 2);
   const std::string a = std::to_string(e), b = std::to_string(3 * e + 7), c = std::to_string(4 * e),
                     d = std::to_string(5 * e + 1);
@@ -651,7 +652,7 @@ TEST(SqliteViews, APersonsCrossingsOverSeveralEpochsListInKeyOrder) {
                                               std::to_string(3 * e + 8));
   EXPECT_EQ(keys_of("P-D", false, 0, 10), "0:");
   // Crossing e (moved, epoch 1) written again as P-C's.
-  ASSERT_TRUE(store->Append(CrossingRows({Crossing(e, "P-C", "accepted")})).ok());
+  ASSERT_TRUE(store->Append(ReadModelRows({Crossing(e, "P-C", "accepted")})).ok());
   EXPECT_EQ(keys_of("P-A", false, 0, 10), "4: 5 " + b + " " + c + " " + d);
   EXPECT_EQ(keys_of("P-C", false, 0, 10), "2: " + a + " " + std::to_string(4 * e + 2));
 }
@@ -663,8 +664,9 @@ TEST(SqliteViews, APersonsCrossingsOverSeveralEpochsListInKeyOrder) {
 TEST(SqliteViews, ALargeRowIsKeptOutOfTheKeysTreeAndReadAsAnyOther) {
   TempDir directory;
   const std::string path = directory.File("bodies.db");
-  auto store = OpenMovingKeysEvery(path, 8192);
-  ASSERT_NE(store, nullptr);
+  auto opened = SqliteStore::Open(path, SqliteOptions{});
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  std::unique_ptr<SqliteStore>& store = *opened;
   auto document = [](const std::string& key, const std::string& owner, const std::string& state,
                      size_t size, char fill) {
     std::string json = "{\"id\":\"" + key + "\",\"pad\":\"";
@@ -674,7 +676,7 @@ TEST(SqliteViews, ALargeRowIsKeptOutOfTheKeysTreeAndReadAsAnyOther) {
   const ViewRow small_a = document("D-A", "P-1", "declared", 100, 'a');
   const ViewRow large_b = document("D-B", "P-1", "declared", 100'000, 'b');
   const ViewRow large_c = document("D-C", "P-2", "released", 300'000, 'c');
-  ASSERT_TRUE(store->Append(CrossingRows({small_a, large_b, large_c})).ok());
+  ASSERT_TRUE(store->Append(ReadModelRows({small_a, large_b, large_c})).ok());
   const std::string views = path + ".views";
   auto bodies = [&] { return Count(views, "SELECT count(*) FROM view_bodies"); };
   EXPECT_EQ(bodies(), 2);
@@ -726,7 +728,7 @@ TEST(SqliteViews, ALargeRowIsKeptOutOfTheKeysTreeAndReadAsAnyOther) {
   const ViewRow small_b = document("D-B", "P-1", "declared", 10, 'B');
   const ViewRow large_a = document("D-A", "P-1", "released", 50'000, 'A');
   const ViewRow larger_c = document("D-C", "P-2", "released", 400'000, 'C');
-  ASSERT_TRUE(store->Append(CrossingRows({small_b, large_a, larger_c})).ok());
+  ASSERT_TRUE(store->Append(ReadModelRows({small_b, large_a, larger_c})).ok());
   EXPECT_EQ(read("D-A"), "P-1 released " + large_a.json);
   EXPECT_EQ(read("D-B"), "P-1 declared " + small_b.json);
   EXPECT_EQ(read("D-C"), "P-2 released " + larger_c.json);
@@ -734,7 +736,7 @@ TEST(SqliteViews, ALargeRowIsKeptOutOfTheKeysTreeAndReadAsAnyOther) {
   EXPECT_EQ(listed(by_state), "2 D-A:50021 D-C:400021");
   ViewRow erased = larger_c;
   erased.erase = true;
-  ASSERT_TRUE(store->Append(CrossingRows({erased})).ok());
+  ASSERT_TRUE(store->Append(ReadModelRows({erased})).ok());
   EXPECT_EQ(read("D-C"), "(none)");
   EXPECT_EQ(bodies(), 1) << "A's";
   EXPECT_EQ(listed(ViewFilter{}), "2 D-A:50021 D-B:31");
