@@ -204,6 +204,41 @@ check "serve refuses a corrupted database, naming the seq" \
 "$twoline" run --zone hengqin --journal "$tmp/frontier.journal" --snapshot-every 100 < "$tmp/day.jsonl" > /dev/null
 check "verify --from-snapshot checks a snapshot's frontier" \
   bash -c "'$twoline' verify --journal '$tmp/frontier.journal' --from-snapshot 2>&1 | grep -q 'Merkle frontier), 0 entries replayed'"
+# A run on a database writes its final snapshot (encoded while the last read models are written)
+# at its last entry, once they are durable: the next start replays nothing, and the snapshot
+# verifies against the journal and the read models.
+"$twoline" run --zone hengqin --db "$tmp/final.db" --snapshot-every 100 < "$tmp/day.jsonl" > /dev/null
+entries=$("$twoline" verify --db "$tmp/final.db" | cut -d' ' -f2)
+check "a run's final snapshot is at its last entry" \
+  test -e "$tmp/final.db.snapshots/hengqin.$(printf '%020d' "$entries").snap"
+check "the next run starts from the final snapshot" \
+  bash -c "'$twoline' run --zone hengqin --db '$tmp/final.db' --stats < /dev/null 2>&1 | grep -q 'snapshot at seq $entries, 0 entries replayed'"
+check "verify --db --from-snapshot takes the final snapshot and the read models as they are" \
+  bash -c "'$twoline' verify --db '$tmp/final.db' --from-snapshot 2> '$tmp/final.err' | grep -q '^ok $entries ' &&
+           grep -q 'snapshot at seq $entries checked.*, 0 entries replayed' '$tmp/final.err'"
+# Crossing views are rows of the journal, not of the engine's state: after a snapshot, those of the
+# replayed entries are checked one by one and counted, and the counts kept for all of them must be
+# the rows' own.
+"$twoline" run --zone hengqin --db "$tmp/tail.db" --snapshot-every 100 < "$tmp/part1.jsonl" > /dev/null
+"$twoline" run --zone hengqin --db "$tmp/tail.db" --snapshot-every 0 < "$tmp/part2.jsonl" > /dev/null
+check "verify --db --from-snapshot checks the crossings of the tail" \
+  bash -c "'$twoline' verify --db '$tmp/tail.db' --from-snapshot 2> '$tmp/tail.err' | grep -q '^ok ' &&
+           grep -Eq 'checked .*, [1-9][0-9]* entries replayed' '$tmp/tail.err'"
+views_sql() {  # views_sql DB SQL: changes a database's read models behind its back
+  python3 -c "import sqlite3, sys; c = sqlite3.connect(sys.argv[1] + '.views'); c.executescript(sys.argv[2]); c.commit()" "$1" "$2"
+}
+cp "$tmp/tail.db" "$tmp/tail-lost.db"; cp "$tmp/tail.db.views" "$tmp/tail-lost.db.views"
+cp -r "$tmp/tail.db.snapshots" "$tmp/tail-lost.db.snapshots"
+views_sql "$tmp/tail-lost.db" "DELETE FROM views WHERE kind = 'crossing' AND key = (SELECT max(key) FROM views WHERE kind = 'crossing')"
+check "verify --db --from-snapshot finds a crossing of the tail missing" \
+  bash -c "! '$twoline' verify --db '$tmp/tail-lost.db' --from-snapshot > /dev/null 2> '$tmp/lost.err' &&
+           grep -q 'read models: the crossing view .* is missing' '$tmp/lost.err'"
+cp "$tmp/tail.db" "$tmp/tail-old.db"; cp "$tmp/tail.db.views" "$tmp/tail-old.db.views"
+cp -r "$tmp/tail.db.snapshots" "$tmp/tail-old.db.snapshots"
+views_sql "$tmp/tail-old.db" "DELETE FROM views WHERE kind = 'crossing' AND key = (SELECT min(key) FROM views WHERE kind = 'crossing')"
+check "verify --db --from-snapshot finds a crossing before the snapshot lost (the kept counts)" \
+  bash -c "! '$twoline' verify --db '$tmp/tail-old.db' --from-snapshot > /dev/null 2> '$tmp/old.err' &&
+           grep -q 'read models: the count of crossing views is [0-9]*; the rows number' '$tmp/old.err'"
 snapshot=$(ls "$tmp/frontier.journal.snapshots/"*.snap | sort | tail -n 1)
 python3 - "$snapshot" <<'PY'
 import ctypes, struct, sys
