@@ -352,7 +352,8 @@ namespace {
 // The crossing views of a zone verified from the snapshot at `snapshot_seq`: the stored rows of the
 // entries after it number `replayed` (the rows the replay made, each checked already), and the
 // counts kept beside the rows, by outcome too, are the rows' own.
-Status CheckCrossingsAfterSnapshot(store::ViewReader& reader, size_t replayed, uint64_t snapshot_seq) {
+Status CheckCrossingsAfterSnapshot(store::ViewReader& reader, size_t replayed,
+                                   uint64_t snapshot_seq) {
   store::ViewFilter after;
   after.key_min = store::SeqKey(snapshot_seq + 1);
   after.count_rows = true;
@@ -360,8 +361,8 @@ Status CheckCrossingsAfterSnapshot(store::ViewReader& reader, size_t replayed, u
   if (!listed) return listed.error();
   if (static_cast<size_t>(listed->count) != replayed) {
     return Error{"the crossing views after the snapshot at seq " + std::to_string(snapshot_seq) +
-                 " number " + std::to_string(listed->count) + "; a replay of the entries after it has " +
-                 std::to_string(replayed)};
+                 " number " + std::to_string(listed->count) +
+                 "; a replay of the entries after it has " + std::to_string(replayed)};
   }
   for (const char* state : {"", "accepted", "rejected", "referred"}) {
     store::ViewFilter filter;
@@ -446,9 +447,8 @@ Status CheckReadModels(store::Store& store, store::Zone& zone, const store::Zone
         }
       }
       if (kind == "crossing" && snapshot_seq != 0) {
-        if (Status status = CheckCrossingsAfterSnapshot(reader, rows.size(), snapshot_seq); !status) {
-          return status;
-        }
+        Status status = CheckCrossingsAfterSnapshot(reader, rows.size(), snapshot_seq);
+        if (!status) return status;
         continue;
       }
       store::ViewFilter every_row;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <initializer_list>
+#include <iterator>
 #include <simdjson.h>
 
 #include "base/canonical_json.h"
@@ -98,9 +99,9 @@ class Reader {
 
   // The member `key` of `o`: false when absent. Members of the object checked last come from what
   // Members remembered; an object is known by where its first key lies in the parser's buffer,
-  // which no other object of the same parse shares.
-  // Keys are the literals of the field lists, which the compiler stores once: a key is found by
-  // its address first, by its bytes only when no address matched.
+  // which no other object of the same parse shares. Keys are the literals of the field lists,
+  // which the compiler stores once: a key is found by its address first, by its bytes only when
+  // no address matched.
   bool Find(object o, const char* key, element* out) {
     if (checked_count_ != 0) {
       auto first = o.begin();
@@ -719,8 +720,11 @@ bool ParseCommand(std::string_view json, const Limits& limits, Command* command,
       break;
     }
   }
-  if (spec == nullptr) return r.Fail("$.type", "unknown command type \"" + Reader::Clip(type_name) + "\"");
-  Field fields[16] = {{"id", true}, {"zone", true}, {"at", true}, {"type", true}, {"received", false}};
+  if (spec == nullptr) {
+    return r.Fail("$.type", "unknown command type \"" + Reader::Clip(type_name) + "\"");
+  }
+  Field fields[16] = {
+      {"id", true}, {"zone", true}, {"at", true}, {"type", true}, {"received", false}};
   size_t field_count = 5;
   CHECK(spec->fields.size() <= std::size(fields) - field_count);
   for (const Field& field : spec->fields) fields[field_count++] = field;
@@ -826,7 +830,9 @@ std::vector<CommandTypeInfo> CommandTable() {
   std::vector<CommandTypeInfo> table;
   for (const TypeSpec& spec : kTypes) {
     CommandTypeInfo info{spec.name, spec.type, {}};
-    for (const Field& field : spec.fields) info.fields.push_back({field.name.data(), field.required});
+    for (const Field& field : spec.fields) {
+      info.fields.push_back({field.name.data(), field.required});
+    }
     table.push_back(std::move(info));
   }
   return table;

@@ -29,14 +29,16 @@ const char kLine[] =
 TEST(CommandParse, FieldsOfAnObjectAreReadAfterItsNestedObjectsAndInAnyOrder) {
   // The declaration's own fields come after its lines in the text, and the envelope's after the
   // body: each is read from its own object, not from the one checked last.
-  Command late = Parse(std::string(R"({"type":"declare","declaration":{"lines":[)") + kLine + "," +
-                       kLine + R"(],"kind":"transfer","purpose":"P-9","counterparty":"P-2",)"
-                       R"("declarant":"P-1","id":"D-1"},"at":"2026-03-01T08:00:00+08:00",)"
-                       R"("zone":"hengqin","id":"c-1"})");
-  Command early = Parse(std::string(R"({"id":"c-1","zone":"hengqin","at":"2026-03-01T08:00:00+08:00",)"
-                                    R"("type":"declare","declaration":{"id":"D-1","kind":"transfer",)"
-                                    R"("declarant":"P-1","counterparty":"P-2","purpose":"P-9","lines":[)") +
-                        kLine + "," + kLine + "]}}");
+  Command late =
+      Parse(std::string(R"({"type":"declare","declaration":{"lines":[)") + kLine + "," + kLine +
+            R"(],"kind":"transfer","purpose":"P-9","counterparty":"P-2",)"
+            R"("declarant":"P-1","id":"D-1"},"at":"2026-03-01T08:00:00+08:00",)"
+            R"("zone":"hengqin","id":"c-1"})");
+  Command early =
+      Parse(std::string(R"({"id":"c-1","zone":"hengqin","at":"2026-03-01T08:00:00+08:00",)"
+                        R"("type":"declare","declaration":{"id":"D-1","kind":"transfer",)"
+                        R"("declarant":"P-1","counterparty":"P-2","purpose":"P-9","lines":[)") +
+            kLine + "," + kLine + "]}}");
   EXPECT_EQ(late.canonical, early.canonical);
   EXPECT_EQ(late.id, "c-1");
   EXPECT_EQ(late.zone, "hengqin");
@@ -68,9 +70,9 @@ TEST(CommandParse, FieldsOfAnObjectAreReadAfterItsNestedObjectsAndInAnyOrder) {
   EXPECT_TRUE(body.lists.empty());
 
   // An optional field absent from the object checked last and present in an outer one.
-  Command release = Parse(
-      R"({"id":"c-2","zone":"hengqin","at":"2026-03-01T08:00:00+08:00","type":"release",)"
-      R"("vehicle":"V-1","gate":"HQ-L1-GDS-01","declarations":["D-1","D-2@P-1"]})");
+  Command release =
+      Parse(R"({"id":"c-2","zone":"hengqin","at":"2026-03-01T08:00:00+08:00","type":"release",)"
+            R"("vehicle":"V-1","gate":"HQ-L1-GDS-01","declarations":["D-1","D-2@P-1"]})");
   const auto& released = std::get<ReleaseBody>(release.body);
   EXPECT_EQ(released.vehicle, "V-1");
   EXPECT_EQ(released.gate, "HQ-L1-GDS-01");
@@ -80,8 +82,9 @@ TEST(CommandParse, FieldsOfAnObjectAreReadAfterItsNestedObjectsAndInAnyOrder) {
 TEST(CommandParse, AnEscapedKeyIsTheKeyItSpells) {
   Command plain = Parse(R"({"id":"c-3","zone":"hengqin","at":"2026-03-01T08:00:00+08:00",)"
                         R"("type":"cross","person":"P-1","gate":"HQ-L1-GEN-01","direction":"in"})");
-  Command escaped = Parse(R"({"i\u0064":"c-3","zone":"hengqin","at":"2026-03-01T08:00:00+08:00",)"
-                          R"("type":"cross","p\u0065rson":"P-1","gate":"HQ-L1-GEN-01","direction":"in"})");
+  Command escaped =
+      Parse(R"({"i\u0064":"c-3","zone":"hengqin","at":"2026-03-01T08:00:00+08:00",)"
+            R"("type":"cross","p\u0065rson":"P-1","gate":"HQ-L1-GEN-01","direction":"in"})");
   EXPECT_EQ(escaped.id, "c-3");
   EXPECT_EQ(std::get<CrossBody>(escaped.body).person, "P-1");
   EXPECT_EQ(escaped.canonical, plain.canonical);
@@ -89,22 +92,30 @@ TEST(CommandParse, AnEscapedKeyIsTheKeyItSpells) {
 
 TEST(CommandParse, FaultsAreNamedByTheirPathAtEveryDepth) {
   const std::string envelope = R"("id":"c-4","zone":"hengqin","at":"2026-03-01T08:00:00+08:00",)";
-  EXPECT_EQ(Refusal("{" + envelope + R"("type":"cross","person":"P-1","gate":"G","direction":"in","extra":1})"),
+  EXPECT_EQ(Refusal("{" + envelope +
+                    R"("type":"cross","person":"P-1","gate":"G","direction":"in","extra":1})"),
             "$: unknown field \"extra\"");
-  EXPECT_EQ(Refusal("{" + envelope + R"("type":"cross","person":"P-1","person":"P-2","gate":"G","direction":"in"})"),
+  EXPECT_EQ(Refusal("{" + envelope +
+                    R"("type":"cross","person":"P-1","person":"P-2","gate":"G","direction":"in"})"),
             "$: duplicate field \"person\"");
   EXPECT_EQ(Refusal("{" + envelope + R"("type":"cross","person":"P-1","direction":"in"})"),
             "$: missing field \"gate\"");
-  EXPECT_EQ(Refusal("{" + envelope + R"("type":"declare","declaration":{"id":"D-1","kind":"consume",)"
-                    R"("declarant":"P-1","lines":[)" + kLine + R"(,{"sku":"OIL"}]}})"),
+  EXPECT_EQ(Refusal("{" + envelope +
+                    R"("type":"declare","declaration":{"id":"D-1","kind":"consume",)"
+                    R"("declarant":"P-1","lines":[)" +
+                    kLine + R"(,{"sku":"OIL"}]}})"),
             "$.declaration.lines[1]: missing field \"qty\"");
-  EXPECT_EQ(Refusal("{" + envelope + R"("type":"declare","declaration":{"id":"D-1","kind":"consume",)"
-                    R"("declarant":"P-1","declarant":"P-2","lines":[)" + kLine + "]}}"),
+  EXPECT_EQ(Refusal("{" + envelope +
+                    R"("type":"declare","declaration":{"id":"D-1","kind":"consume",)"
+                    R"("declarant":"P-1","declarant":"P-2","lines":[)" +
+                    kLine + "]}}"),
             "$.declaration: duplicate field \"declarant\"");
   EXPECT_EQ(Refusal("{" + envelope + R"("type":"declare","declaration":"D-1"})"),
             "$.declaration: must be an object");
-  EXPECT_EQ(Refusal("{" + envelope + R"("type":"declare","declaration":{"id":"D-1","kind":"consume",)"
-                    R"("declarant":"P-1","lines":[)" + kLine + R"(],"purpose":7}})"),
+  EXPECT_EQ(Refusal("{" + envelope +
+                    R"("type":"declare","declaration":{"id":"D-1","kind":"consume",)"
+                    R"("declarant":"P-1","lines":[)" +
+                    kLine + R"(],"purpose":7}})"),
             "$.declaration.purpose: must be a string");
 }
 
