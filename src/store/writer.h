@@ -42,9 +42,12 @@
 // it (ZoneSet::Load); so does a failed commit, until the restart. Snapshots are taken only with
 // nothing untaken or queued, so that a snapshot is never ahead of the read models.
 //
-// Reads that need the engine (declarations, the flows report) run on the writer thread via Read,
-// after the append in flight has completed and before the next batch is decided, when the engine's
-// state is exactly the committed state.
+// No read of the API runs on this thread: declarations with their traces, balances and reports are
+// answered from the read models of committed state (store::ReadViews, goods_reads.h), so that no
+// reader waits for a decision or its fsync (docs/security.md). Read runs a function against the
+// engine itself, after the append in flight has completed and before the next batch is decided,
+// when the engine's state is exactly the committed state: the tests use it to compare the read
+// models and the state with what is durable.
 // Thread-safety: Submit, Read, Stop and the accessors are safe from any thread.
 #pragma once
 
