@@ -61,13 +61,19 @@ class FinalSnapshot {
   }
 
   // Starts encoding the zone's state as it is now, when a snapshot is due; the chain must not
-  // change until Finish.
+  // change until Finish. Due counts from the newest snapshot but those the start found unusable
+  // (`ignored`, LoadReport): a torn one is replaced as soon as a new one is due from the last good.
   Status Start(store::Store& store, const store::Zone& zone, const std::string& zone_id,
-               const RunOptions& options) {
+               const RunOptions& options, const std::vector<uint64_t>& ignored) {
     if (options.snapshot_every_entries == 0) return Status::Ok();
     auto snapshots = store.ListSnapshots(zone_id);
     if (!snapshots) return Error{snapshots.error().message};
-    uint64_t newest = snapshots->empty() ? 0 : snapshots->front().seq;
+    uint64_t newest = 0;
+    for (const store::SnapshotInfo& info : *snapshots) {  // newest first
+      if (std::find(ignored.begin(), ignored.end(), info.seq) != ignored.end()) continue;
+      newest = info.seq;
+      break;
+    }
     if (zone.chain.entries() < newest + options.snapshot_every_entries) return Status::Ok();
     seq_ = zone.chain.entries();
     // On one thread: the other core appends the last batch (on a database, writes its read models).
@@ -312,7 +318,11 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
   FinalSnapshot snapshot;
   const store::Zone* zone = (*zones)->Find(options.zone);
   if (zone != nullptr) {
-    if (Status status = snapshot.Start(**store, *zone, options.zone, options); !status) {
+    std::vector<uint64_t> ignored;
+    for (const store::LoadReport& report : reports) {
+      if (report.zone == options.zone) ignored = report.snapshots_ignored;
+    }
+    if (Status status = snapshot.Start(**store, *zone, options.zone, options, ignored); !status) {
       // The run's decisions are durable; a missing snapshot only makes the next start slower.
       err << "twoline run: warning: snapshot not written: " << status.message() << "\n";
     }

@@ -15,10 +15,13 @@ Status ReplayZone(Store& store, const ZoneRecord& record, Zone* zone) {
 
 uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zone,
                                const std::function<void(const std::string&)>& warn,
-                               uint64_t max_seq, bool check_encoding) {
+                               uint64_t max_seq, bool check_encoding,
+                               std::vector<uint64_t>* ignored) {
   CHECK(zone->chain.entries() == 0);
+  uint64_t trying = 0;  // the snapshot being tried: a warning from here on ignores it
   auto say = [&](const std::string& text) {
     if (warn) warn("zone " + record.zone + ": " + text);
+    if (ignored != nullptr && trying != 0) ignored->push_back(trying);
   };
   auto snapshots = store.ListSnapshots(record.zone);
   if (!snapshots) {
@@ -27,6 +30,7 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
   }
   for (const SnapshotInfo& info : *snapshots) {
     if (info.seq > max_seq) continue;
+    trying = info.seq;
     const std::string name = "snapshot at seq " + std::to_string(info.seq);
     if (info.seq > record.entries) {
       say(name + " ignored: the journal ends at seq " + std::to_string(record.entries));
@@ -232,8 +236,10 @@ Result<std::unique_ptr<ZoneSet>> ZoneSet::Load(Store& store, bool rebuild_read_m
     const bool lagging = read_model_seq != record.entries;
     const bool catch_up = lagging && rebuild_read_models;
     if (options.use_snapshots) {
-      report.snapshot_seq = RestoreNewestSnapshot(store, record, &zone, options.warn,
-                                                  catch_up ? read_model_seq : UINT64_MAX);
+      report.snapshot_seq =
+          RestoreNewestSnapshot(store, record, &zone, options.warn,
+                                catch_up ? read_model_seq : UINT64_MAX, /*check_encoding=*/false,
+                                &report.snapshots_ignored);
     }
     if (catch_up && read_model_seq > 0 && read_model_seq < record.entries) {
       auto last = store.ReadEntries(record.zone, read_model_seq, 1);

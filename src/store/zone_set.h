@@ -48,6 +48,9 @@ struct LoadReport {
   std::string zone;
   uint64_t snapshot_seq = 0;  // 0: replayed from the first entry
   uint64_t replayed = 0;      // entries replayed after the snapshot
+  // Snapshots tried and not used (torn, corrupt, of another history, beyond the journal): the next
+  // snapshot is due counting from the newest one not among them (`run`, cli/store_commands.cc).
+  std::vector<uint64_t> snapshots_ignored;
 };
 
 class ZoneSet {
@@ -84,9 +87,10 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone,
 // ones after a failure (each reported to `warn`), among those at or before `max_seq`. Returns the
 // snapshot's seq, 0 when none was usable. With `check_encoding`, a snapshot is also written again
 // from the restored state and compared byte for byte (journal::LoadSnapshot; `verify
-// --from-snapshot`).
+// --from-snapshot`). `ignored` (optional) receives the seqs of the snapshots tried and not used.
 uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zone,
                                const std::function<void(const std::string&)>& warn,
-                               uint64_t max_seq = UINT64_MAX, bool check_encoding = false);
+                               uint64_t max_seq = UINT64_MAX, bool check_encoding = false,
+                               std::vector<uint64_t>* ignored = nullptr);
 
 }  // namespace twoline::store

@@ -216,6 +216,16 @@ check "the next run starts from the final snapshot" \
 check "verify --db --from-snapshot takes the final snapshot and the read models as they are" \
   bash -c "'$twoline' verify --db '$tmp/final.db' --from-snapshot 2> '$tmp/final.err' | grep -q '^ok $entries ' &&
            grep -q 'snapshot at seq $entries checked.*, 0 entries replayed' '$tmp/final.err'"
+# A torn newest snapshot is ignored with a warning, and the run replaces it at once: it is not
+# counted when deciding whether a new one is due.
+cp "$tmp/final.db" "$tmp/torn.db"; cp "$tmp/final.db.views" "$tmp/torn.db.views"
+cp -r "$tmp/final.db.snapshots" "$tmp/torn.db.snapshots"
+truncate -s 1000 "$tmp/torn.db.snapshots/hengqin.$(printf '%020d' "$entries").snap"
+"$twoline" run --zone hengqin --db "$tmp/torn.db" --snapshot-every 100 < /dev/null 2> "$tmp/torn.err"
+check "a torn snapshot is ignored with a warning" \
+  grep -q "snapshot at seq $entries ignored: snapshot: checksum mismatch" "$tmp/torn.err"
+check "the run replaces a torn snapshot" \
+  bash -c "'$twoline' run --zone hengqin --db '$tmp/torn.db' --stats < /dev/null 2>&1 | grep -q 'snapshot at seq $entries, 0 entries replayed'"
 # Crossing views are rows of the journal, not of the engine's state: after a snapshot, those of the
 # replayed entries are checked one by one and counted, and the counts kept for all of them must be
 # the rows' own.
