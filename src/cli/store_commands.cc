@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "cli/run_input.h"
+#include "engine/decision.h"
 #include "engine/goods_queries.h"
 #include "engine/queries.h"
 #include "journal/journal_file.h"
@@ -314,15 +315,18 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
     }
   }
   if (Status status = pipeline.Flush(outputs, /*last=*/true); !status) return fail(status.message());
+  // How the run's zone was loaded (none for a zone the run created).
+  store::LoadReport loaded;
+  for (const store::LoadReport& report : reports) {
+    if (report.zone == options.zone) loaded = report;
+  }
   // The zone's state is final: its snapshot is encoded while the last batch is appended.
   FinalSnapshot snapshot;
   const store::Zone* zone = (*zones)->Find(options.zone);
   if (zone != nullptr) {
-    std::vector<uint64_t> ignored;
-    for (const store::LoadReport& report : reports) {
-      if (report.zone == options.zone) ignored = report.snapshots_ignored;
-    }
-    if (Status status = snapshot.Start(**store, *zone, options.zone, options, ignored); !status) {
+    if (Status status =
+            snapshot.Start(**store, *zone, options.zone, options, loaded.snapshots_ignored);
+        !status) {
       // The run's decisions are durable; a missing snapshot only makes the next start slower.
       err << "twoline run: warning: snapshot not written: " << status.message() << "\n";
     }
@@ -341,15 +345,8 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
     err << "twoline run: warning: snapshot not written: " << status.message() << "\n";
   }
   if (options.stats) {
-    uint64_t snapshot_seq = 0, replayed = 0;
-    for (const store::LoadReport& report : reports) {
-      if (report.zone == options.zone) {
-        snapshot_seq = report.snapshot_seq;
-        replayed = report.replayed;
-      }
-    }
     err << "twoline run: stats: startup " << startup_seconds << " s (snapshot at seq "
-        << snapshot_seq << ", " << replayed << " entries replayed); " << commands
+        << loaded.snapshot_seq << ", " << loaded.replayed << " entries replayed); " << commands
         << " commands decided and durable in " << deciding_seconds << " s ("
         << static_cast<uint64_t>(commands / std::max(deciding_seconds, 1e-9))
         << "/s); snapshot " << SecondsSince(snapshotting) << " s\n";
@@ -374,7 +371,13 @@ Status CheckCrossingsAfterSnapshot(store::ViewReader& reader, size_t replayed,
                  " number " + std::to_string(listed->count) +
                  "; a replay of the entries after it has " + std::to_string(replayed)};
   }
-  for (const char* state : {"", "accepted", "rejected", "referred"}) {
+  // A crossing's state is its outcome; "" is every row.
+  std::vector<std::string> states = {""};
+  for (engine::Outcome outcome : {engine::Outcome::kAccepted, engine::Outcome::kRejected,
+                                  engine::Outcome::kHeld, engine::Outcome::kReferred}) {
+    states.push_back(engine::OutcomeName(outcome));
+  }
+  for (const std::string& state : states) {
     store::ViewFilter filter;
     filter.state = state;
     auto kept = reader.List("crossing", filter, 0, 0);
@@ -383,7 +386,7 @@ Status CheckCrossingsAfterSnapshot(store::ViewReader& reader, size_t replayed,
     auto counted = reader.List("crossing", filter, 0, 0);
     if (!counted) return counted.error();
     if (kept->count != counted->count) {
-      return Error{"the count of crossing views" + std::string(*state ? " in state " : "") + state +
+      return Error{"the count of crossing views" + (state.empty() ? "" : " in state " + state) +
                    " is " + std::to_string(kept->count) + "; the rows number " +
                    std::to_string(counted->count)};
     }

@@ -68,7 +68,6 @@ class Reader {
     checked_count_ = 0;
     uint64_t seen = 0;
     const char* first_key = nullptr;
-    element values[kRememberedMax];
     for (auto member : o) {
       if (first_key == nullptr) first_key = member.key.data();
       size_t index = 0;
@@ -78,7 +77,7 @@ class Reader {
         return Fail(path, "duplicate field \"" + std::string(member.key) + "\"");
       }
       seen |= uint64_t{1} << index;
-      if (index < kRememberedMax) values[index] = member.value;
+      if (index < kRememberedMax) values_[index] = member.value;  // used once checked_count_ is set
     }
     for (size_t index = 0; index < count; ++index) {
       if (fields[index].required && !(seen & (uint64_t{1} << index))) {
@@ -86,10 +85,7 @@ class Reader {
       }
     }
     if (first_key != nullptr && count <= kRememberedMax) {
-      for (size_t index = 0; index < count; ++index) {
-        names_[index] = fields[index].name;
-        values_[index] = values[index];
-      }
+      for (size_t index = 0; index < count; ++index) names_[index] = fields[index].name;
       seen_ = seen;
       first_key_ = first_key;
       checked_count_ = count;

@@ -477,7 +477,8 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
   // its database's journal is brought up to date, or rebuilt, by ZoneSet::Load.)
   if (reset) {
     setup += "DELETE FROM view_zones; DELETE FROM presence; DELETE FROM views; "
-             "DELETE FROM view_bodies; DELETE FROM owner_keys; DELETE FROM owner_keys_recent; DELETE FROM view_counts;";
+             "DELETE FROM view_bodies; DELETE FROM owner_keys; DELETE FROM owner_keys_recent; "
+             "DELETE FROM view_counts;";
   }
   if (Status status = views_writer_->Execute(setup + "COMMIT;"); !status) return status;
   if (Status status = CountRecentOwnerKeys(); !status) return status;
