@@ -22,15 +22,19 @@ bool FromHex(std::string_view hex, Hash256* out);
 // Incremental hashing for large inputs (the state hash).
 class Sha256Builder {
  public:
+  // Room for OpenSSL's SHA256_CTX (112 bytes; sha256.cc checks that it fits).
+  struct alignas(8) Context {
+    unsigned char bytes[128];
+  };
+
   Sha256Builder();
-  ~Sha256Builder();
   Sha256Builder(const Sha256Builder&) = delete;
   Sha256Builder& operator=(const Sha256Builder&) = delete;
   void Update(std::string_view data);
   Hash256 Finish();
 
  private:
-  void* context_;  // EVP_MD_CTX*
+  Context context_;  // a SHA256_CTX
 };
 
 }  // namespace twoline
