@@ -175,7 +175,15 @@ std::optional<ViewRow> DeclarationRow(const engine::Engine& engine, const std::s
 
 ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t through_seq,
                                         bool replace_all) {
+  return Take(engine, through_seq, replace_all, nullptr);
+}
+
+ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t through_seq,
+                                        bool replace_all, const ViewRowSink& each) {
   ReadModelChanges changes;
+  const ViewRowSink emit = each ? each : ViewRowSink([&changes](ViewRow&& row) {
+    changes.views.push_back(std::move(row));
+  });
   changes.zone = engine.profile().id;
   changes.through_seq = through_seq;
   changes.replace_all = replace_all;
@@ -217,15 +225,17 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   // Room for every row at once (a person's, a party's, three a document, two a lot, each
   // crossing's): a stretch of a busy day is a few hundred thousand rows, moved again at every
   // doubling otherwise.
-  changes.views.reserve(persons.size() + parties.size() + 3 * documents.size() + 2 * lots_.size() +
-                       crossings_.size() + 64);
+  if (!each) {
+    changes.views.reserve(persons.size() + parties.size() + 3 * documents.size() +
+                          2 * lots_.size() + crossings_.size() + 64);
+  }
   // A person's row when their registration or lists changed; their presence row whenever they
   // crossed too (a crossing leaves the row as it is: the person page joins presence when read).
   for (const std::string& id : persons) {
     const bool registered = persons_.count(id) != 0;
     if (registered) {
       std::optional<ViewRow> row = PersonRow(engine, id);
-      if (row) changes.views.push_back(std::move(*row));
+      if (row) emit(std::move(*row));
     }
     const engine::Person* person = state.FindPerson(id);
     if (person != nullptr && person->inside) {
@@ -237,21 +247,21 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   }
   for (const std::string& party : parties) {
     if (party.empty()) continue;
-    if (std::optional<ViewRow> row = BalanceRow(engine, party)) changes.views.push_back(std::move(*row));
+    if (std::optional<ViewRow> row = BalanceRow(engine, party)) emit(std::move(*row));
   }
   for (const std::string& id : documents) {
-    if (std::optional<ViewRow> row = DeclarationRow(engine, id)) changes.views.push_back(std::move(*row));
-    if (std::optional<ViewRow> row = DocumentRow(engine, id)) changes.views.push_back(std::move(*row));
+    if (std::optional<ViewRow> row = DeclarationRow(engine, id)) emit(std::move(*row));
+    if (std::optional<ViewRow> row = DocumentRow(engine, id)) emit(std::move(*row));
     std::optional<ViewRow> open = OpenRow(engine, id);
-    if (open && (!open->erase || !replace_all)) changes.views.push_back(std::move(*open));
+    if (open && (!open->erase || !replace_all)) emit(std::move(*open));
   }
   // A lot's refused goods are its (party, sku)'s refused account; a lot that holds refused goods,
   // or held them, has that status.
   std::set<std::pair<std::string, std::string>> refused;
   for (uint64_t id : lots_) {
-    if (std::optional<ViewRow> row = LotRow(engine, id)) changes.views.push_back(std::move(*row));
+    if (std::optional<ViewRow> row = LotRow(engine, id)) emit(std::move(*row));
     std::optional<ViewRow> live = BalanceLotRow(engine, id);
-    if (live && (!live->erase || !replace_all)) changes.views.push_back(std::move(*live));
+    if (live && (!live->erase || !replace_all)) emit(std::move(*live));
     const ledger::Lot* lot = ledger.FindLot(id);
     if (lot != nullptr && lot->status == ledger::Status::kRefused) {
       refused.emplace(lot->spec.party, lot->spec.sku);
@@ -259,16 +269,16 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
   }
   for (const auto& [party, sku] : refused) {
     ViewRow row = RefusedRow(engine, party, sku);
-    if (!row.erase || !replace_all) changes.views.push_back(std::move(row));
+    if (!row.erase || !replace_all) emit(std::move(row));
   }
   for (size_t index = stocktakes_written_; index < state.goods.stocktakes.size(); ++index) {
     if (std::optional<ViewRow> row = StocktakeRow(engine, index)) {
-      changes.views.push_back(std::move(*row));
+      emit(std::move(*row));
     }
   }
   stocktakes_written_ = state.goods.stocktakes.size();
-  AddTotals(engine, replace_all, &changes);
-  for (ViewRow& row : crossings_) changes.views.push_back(std::move(row));
+  AddTotals(engine, replace_all, emit);
+  for (ViewRow& row : crossings_) emit(std::move(row));
   ClearTouched();
   return changes;
 }
@@ -276,7 +286,7 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
 // Adds what was released or posted since the last Take to the day totals, and writes the days that
 // changed (every day, for a rebuild).
 void ReadModelTracker::AddTotals(const engine::Engine& engine, bool replace_all,
-                                 ReadModelChanges* changes) {
+                                 const ViewRowSink& emit) {
   const engine::GoodsState& goods = engine.state().goods;
   std::set<std::string> released, posted, processes;
   if (replace_all) {
@@ -316,10 +326,8 @@ void ReadModelTracker::AddTotals(const engine::Engine& engine, bool replace_all,
       add_movement(engine::MovementOf(*process));
     }
   }
-  for (const std::string& key : flow_keys) changes->views.push_back(FlowRow(flows_.at(key)));
-  for (const std::string& key : movement_keys) {
-    changes->views.push_back(MovementRow(movements_.at(key)));
-  }
+  for (const std::string& key : flow_keys) emit(FlowRow(flows_.at(key)));
+  for (const std::string& key : movement_keys) emit(MovementRow(movements_.at(key)));
 }
 
 Status ReadModelTracker::LoadTotals(Store& store, const std::string& zone) {

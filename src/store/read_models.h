@@ -57,6 +57,7 @@
 // Thread-safety: none; used by the thread that owns the zone's Chain.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -85,6 +86,12 @@ class ReadModelTracker {
   void Observe(const engine::Command& command, uint64_t seq, std::string_view decision);
   // The changes for every row touched since the last Take, read from `engine` now; forgets them.
   ReadModelChanges Take(const engine::Engine& engine, uint64_t through_seq, bool replace_all);
+  // The same, but each view row (ReadModelChanges::views) is handed to `each` as it is read
+  // instead of being kept: a reader of every row of a long history (verify's check of the stored
+  // read models) holds a piece of them at a time, not all of them (gigabytes after 30 days).
+  using ViewRowSink = std::function<void(ViewRow&& row)>;
+  ReadModelChanges Take(const engine::Engine& engine, uint64_t through_seq, bool replace_all,
+                        const ViewRowSink& each);
   // The crossing rows journaled since the last Take, handed over now (a rebuild writes them in
   // pieces as it replays); and how many there are.
   std::vector<ViewRow> TakeCrossings() { return std::exchange(crossings_, {}); }
@@ -106,7 +113,7 @@ class ReadModelTracker {
   // itself when the engine finds none.
   std::string DocumentKey(std::string_view name, std::string_view scope) const;
   void ObserveTouched(const engine::Command& command);
-  void AddTotals(const engine::Engine& engine, bool replace_all, ReadModelChanges* changes);
+  void AddTotals(const engine::Engine& engine, bool replace_all, const ViewRowSink& emit);
 
   const engine::Engine* engine_ = nullptr;
   // Touched since the last Take.
