@@ -62,18 +62,24 @@ bool FromHex(std::string_view hex, Hash256* out) {
 static_assert(sizeof(SHA256_CTX) <= sizeof(Sha256Builder::Context));
 static_assert(alignof(SHA256_CTX) <= alignof(Sha256Builder::Context));
 
-Sha256Builder::Sha256Builder() {
-  CHECK(SHA256_Init(new (&context_) SHA256_CTX) == 1);
+namespace {
+
+// The SHA256_CTX that Sha256Builder's constructor placed in `context`.
+SHA256_CTX* ContextOf(Sha256Builder::Context& context) {
+  return std::launder(reinterpret_cast<SHA256_CTX*>(&context));
 }
 
+}  // namespace
+
+Sha256Builder::Sha256Builder() { CHECK(SHA256_Init(new (&context_) SHA256_CTX) == 1); }
+
 void Sha256Builder::Update(std::string_view data) {
-  CHECK(SHA256_Update(std::launder(reinterpret_cast<SHA256_CTX*>(&context_)), data.data(),
-                      data.size()) == 1);
+  CHECK(SHA256_Update(ContextOf(context_), data.data(), data.size()) == 1);
 }
 
 Hash256 Sha256Builder::Finish() {
   Hash256 out;
-  CHECK(SHA256_Final(out.data(), std::launder(reinterpret_cast<SHA256_CTX*>(&context_))) == 1);
+  CHECK(SHA256_Final(out.data(), ContextOf(context_)) == 1);
   return out;
 }
 

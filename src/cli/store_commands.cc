@@ -445,10 +445,9 @@ Status CheckReadModels(store::Store& store, store::Zone& zone, const store::Zone
         zone.chain.engine(), zone.chain.entries(), /*replace_all=*/true,
         [&](store::ViewRow&& row) {
           if (!first || row.erase) return;
-          Kind& kind = kinds[row.kind];
+          auto& [name, kind] = *kinds.try_emplace(row.kind).first;
           ++kind.rows;
           ++kind.by_state[row.state];
-          std::string name = row.kind;
           kind.pending.push_back(std::move(row));
           if (kind.pending.size() >= store::kReadRowsMax) first = compare(name, kind.pending);
         });

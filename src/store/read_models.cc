@@ -115,7 +115,9 @@ std::string SeqKey(uint64_t seq) {
   // "%020llu", written digit by digit: one per crossing on the deciding thread (perf of `run --db`
   // had snprintf at a tenth of ReadModelTracker::Observe).
   std::string digits(20, '0');
-  for (size_t i = digits.size(); seq != 0; seq /= 10) digits[--i] = static_cast<char>('0' + seq % 10);
+  for (size_t i = digits.size(); seq != 0; seq /= 10) {
+    digits[--i] = static_cast<char>('0' + seq % 10);
+  }
   return digits;
 }
 

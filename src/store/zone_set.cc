@@ -18,10 +18,8 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
                                uint64_t max_seq, bool check_encoding,
                                std::vector<uint64_t>* ignored) {
   CHECK(zone->chain.entries() == 0);
-  uint64_t trying = 0;  // the snapshot being tried: a warning from here on ignores it
   auto say = [&](const std::string& text) {
     if (warn) warn("zone " + record.zone + ": " + text);
-    if (ignored != nullptr && trying != 0) ignored->push_back(trying);
   };
   auto snapshots = store.ListSnapshots(record.zone);
   if (!snapshots) {
@@ -30,10 +28,13 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
   }
   for (const SnapshotInfo& info : *snapshots) {
     if (info.seq > max_seq) continue;
-    trying = info.seq;
-    const std::string name = "snapshot at seq " + std::to_string(info.seq);
+    // The snapshot is not used: said, and reported to the caller.
+    auto ignore = [&](const std::string& why) {
+      say("snapshot at seq " + std::to_string(info.seq) + " ignored: " + why);
+      if (ignored != nullptr) ignored->push_back(info.seq);
+    };
     if (info.seq > record.entries) {
-      say(name + " ignored: the journal ends at seq " + std::to_string(record.entries));
+      ignore("the journal ends at seq " + std::to_string(record.entries));
       continue;
     }
     journal::SnapshotHeader header;
@@ -41,12 +42,12 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
       return journal::LoadSnapshot(bytes, &zone->chain, &header, check_encoding);
     });
     if (!loaded) {
-      say(name + " ignored: " + loaded.message());
+      ignore(loaded.message());
       continue;
     }
     auto fail = [&](const std::string& why) {
       zone->chain = journal::Chain();
-      say(name + " ignored: " + why);
+      ignore(why);
     };
     if (header.seq != info.seq || header.zone != record.zone) {
       fail("it holds zone " + header.zone + " at seq " + std::to_string(header.seq));
