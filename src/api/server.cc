@@ -19,6 +19,7 @@
 #include "api/proof_routes.h"
 #include "base/json_writer.h"
 #include "base/time.h"
+#include "base/wake_batch.h"
 #include "http/worker_pool.h"
 #include "store/goods_reads.h"
 #include "store/paced_vfs.h"
@@ -245,7 +246,8 @@ class AnswerWaiter {
       wake = ready_list_.empty() || stopping_;
       ready_list_.emplace_back(std::move(result), std::move(done));
     }
-    if (wake) ready_.notify_one();
+    // The committer gives a batch's answers in one burst (store::Writer::GiveAnswers): one wake.
+    if (wake && !WakeBatch::Defer(this, &AnswerWaiter::Wake)) ready_.notify_one();
   }
   // Answers every request expected (the writer answers every request it accepted), then ends.
   void Stop() {
@@ -258,6 +260,7 @@ class AnswerWaiter {
   }
 
  private:
+  static void Wake(void* waiter) { static_cast<AnswerWaiter*>(waiter)->ready_.notify_one(); }
   void Run() {
     for (;;) {
       std::deque<std::pair<store::SubmitResult, Done>> answers;

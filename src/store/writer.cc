@@ -6,6 +6,7 @@
 #include <map>
 
 #include "base/check.h"
+#include "base/wake_batch.h"
 
 namespace twoline::store {
 
@@ -447,6 +448,7 @@ void Writer::Committed(const Decided& decided) {
 }
 
 void Writer::GiveAnswers(Decided& decided, const Status& status) {
+  WakeBatch burst;  // a receiver of several of these answers is woken once, at the end
   Clock::time_point now = Clock::now();
   for (size_t i = 0; i < decided.jobs.size(); ++i) {
     SubmitJob& job = decided.jobs[i];
