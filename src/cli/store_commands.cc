@@ -394,51 +394,91 @@ Status CheckCrossingsAfterSnapshot(store::ViewReader& reader, size_t replayed,
   return Status::Ok();
 }
 
+// The rows of one kind of view a rebuild made, counted as they are compared with the stored ones.
+struct RowTally {
+  std::vector<store::ViewRow> pending;  // made, not yet compared
+  std::map<std::string, int64_t> by_state;
+  int64_t rows = 0;
+};
+
+// Compares the rows of `kind` a rebuild made with the stored ones, and drops them. Looked up by
+// exact keys, not walked in order: a database's collation may order keys otherwise than bytes do.
+Status CompareRows(store::ViewReader& reader, const std::string& kind,
+                   std::vector<store::ViewRow>& rows) {
+  std::vector<std::string> keys;
+  keys.reserve(rows.size());
+  for (const store::ViewRow& row : rows) keys.push_back(row.key);
+  auto stored = reader.Read(kind, keys);
+  if (!stored) return stored.error();
+  std::unordered_map<std::string_view, const store::ViewRow*> found;
+  for (const store::ViewRow& row : *stored) found[row.key] = &row;
+  for (const store::ViewRow& want : rows) {
+    auto it = found.find(want.key);
+    if (it == found.end()) return Error{"the " + kind + " view " + want.key + " is missing"};
+    const store::ViewRow& row = *it->second;
+    if (row.owner != want.owner || row.state != want.state || row.json != want.json) {
+      return Error{"the " + kind + " view " + want.key + " differs from a replay"};
+    }
+  }
+  rows.clear();
+  return Status::Ok();
+}
+
+// Crossing rows are rows of the journal, one per crossing (read_models.h), not of the state: a
+// replay makes them entry by entry, and they would wait for its end (1.2 million rows after 30
+// days). Run after each replayed entry, this compares them with the stored ones as soon as
+// kReadRowsMax are held, and counts them; the rest are compared with the other kinds. Stored rows
+// of a crossing never change, so comparing them in pieces sees what one read would.
+class CrossingsAsReplayed {
+ public:
+  CrossingsAsReplayed(store::Store& store, const std::string& zone_id, store::Zone& zone)
+      : store_(store), zone_id_(zone_id), zone_(zone) {}
+  Status AfterEntry() {
+    if (!first_ || zone_.tracker.crossings_held() < store::kReadRowsMax) return Status::Ok();
+    std::vector<store::ViewRow> rows = zone_.tracker.TakeCrossings();
+    for (const store::ViewRow& row : rows) ++tally_.by_state[row.state];
+    tally_.rows += static_cast<int64_t>(rows.size());
+    first_ = store_.ReadViews(zone_id_, [&](store::ViewReader& reader) {
+      return CompareRows(reader, "crossing", rows);
+    });
+    return Status::Ok();  // a difference is the read models', reported after the journal's check
+  }
+  // The first difference found, and the rows compared (none when there was a difference).
+  const Status& first_difference() const { return first_; }
+  RowTally& tally() { return tally_; }
+
+ private:
+  store::Store& store_;
+  const std::string zone_id_;
+  store::Zone& zone_;
+  RowTally tally_;
+  Status first_ = Status::Ok();
+};
+
 // Checks that the stored read models of a verified zone equal a rebuild from its journal. After a
 // restore from the snapshot at `snapshot_seq` (0: none), every row a rebuild reads from the
 // engine's state is checked as after a full replay, but crossings are rows of the journal, not of
 // the state (one per crossing, read_models.h): those of the replayed entries are checked and
-// counted, and for the rest, which only a replay of the entries before the snapshot could rebuild,
-// that the counts kept beside them are the rows' own.
+// counted (`crossings` holds those compared during the replay), and for the rest, which only a
+// replay of the entries before the snapshot could rebuild, that the counts kept beside them are
+// the rows' own.
 Status CheckReadModels(store::Store& store, store::Zone& zone, const store::ZoneRecord& record,
-                       uint64_t snapshot_seq) {
+                       uint64_t snapshot_seq, RowTally crossings) {
   // The generic views (persons, crossings, declarations, lots, balances, the flows report's day
   // totals), kind by kind: every row a rebuild writes must be stored, equal in owner, state and
   // content, and no other row may be stored. The rebuild's rows are compared as they are read from
   // the engine, kReadRowsMax of a kind at a time, and not kept: after 30 days they were 2.4 GB of a
   // 3.4 GB peak (docs/architecture.md §7).
-  struct Kind {
-    std::vector<store::ViewRow> pending;  // read from the engine, not yet compared
-    std::map<std::string, int64_t> by_state;
-    int64_t rows = 0;
-  };
-  std::map<std::string, Kind> kinds;
+  std::map<std::string, RowTally> kinds;
   for (const char* kind : {"person", "crossing", "declaration", "document", "lot", "balance",
                            "balance_lot", "stocktake", "flow", "movement"}) {
     kinds[kind];
   }
+  kinds["crossing"] = std::move(crossings);
   store::ReadModelChanges expected;
   Status compared = store.ReadViews(record.zone, [&](store::ViewReader& reader) -> Status {
-    // Looked up by exact keys and counted, not walked in order: a database's collation may order
-    // keys otherwise than bytes do.
-    auto compare = [&](const std::string& kind, std::vector<store::ViewRow>& rows) -> Status {
-      std::vector<std::string> keys;
-      keys.reserve(rows.size());
-      for (const store::ViewRow& row : rows) keys.push_back(row.key);
-      auto stored = reader.Read(kind, keys);
-      if (!stored) return stored.error();
-      std::unordered_map<std::string_view, const store::ViewRow*> found;
-      for (const store::ViewRow& row : *stored) found[row.key] = &row;
-      for (const store::ViewRow& want : rows) {
-        auto it = found.find(want.key);
-        if (it == found.end()) return Error{"the " + kind + " view " + want.key + " is missing"};
-        const store::ViewRow& row = *it->second;
-        if (row.owner != want.owner || row.state != want.state || row.json != want.json) {
-          return Error{"the " + kind + " view " + want.key + " differs from a replay"};
-        }
-      }
-      rows.clear();
-      return Status::Ok();
+    auto compare = [&](const std::string& kind, std::vector<store::ViewRow>& rows) {
+      return CompareRows(reader, kind, rows);
     };
     Status first = Status::Ok();  // the first difference; the rest of the rows are then skipped
     expected = zone.tracker.Take(
@@ -540,7 +580,11 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
                    "entries 1.." + std::to_string(snapshot_seq) + " differs)"};
     }
   }
-  if (Status status = store::ReplayTail(store, record, &zone); !status) return status;
+  const bool compare_read_models = stored_read_models && record.read_model_seq == record.entries;
+  CrossingsAsReplayed crossings(store, record.zone, zone);
+  std::function<Status()> after_each;
+  if (compare_read_models) after_each = [&] { return crossings.AfterEntry(); };
+  if (Status status = store::ReplayTail(store, record, &zone, after_each); !status) return status;
   if (from_snapshot && snapshot_seq != 0) {
     err << "twoline verify: zone " << record.zone << ": snapshot at seq " << snapshot_seq
         << " checked (state hash, encoding, head, Merkle frontier), " << record.entries - snapshot_seq
@@ -552,7 +596,10 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
     err << "twoline verify: note: zone " << record.zone << ": read models reflect seq "
         << record.read_model_seq << " of " << record.entries
         << "; they are rebuilt when the database is next opened for writing\n";
-  } else if (Status status = CheckReadModels(store, zone, record, from_snapshot ? snapshot_seq : 0);
+  } else if (Status status = !crossings.first_difference()
+                                 ? crossings.first_difference()
+                                 : CheckReadModels(store, zone, record, from_snapshot ? snapshot_seq : 0,
+                                                   std::move(crossings.tally()));
              !status) {
     // A live server may have moved on between reading the zone record and the read models.
     auto now = PickZone(store, record.zone);
