@@ -239,15 +239,19 @@ class AnswerWaiter {
   // Called from the writer's threads (or a loop's, for a request refused at once), once for each
   // Expect.
   void Ready(store::SubmitResult result, Done done) {
-    bool wake;
+    bool wake, deferred = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       --expected_;
       wake = ready_list_.empty() || stopping_;
       ready_list_.emplace_back(std::move(result), std::move(done));
+      // The committer gives a batch's answers in one burst (store::Writer::GiveAnswers): one
+      // wake-up, at its end, which Stop waits for.
+      bool added = false;
+      if (wake) deferred = WakeBatch::Defer(this, &AnswerWaiter::Wake, &added);
+      if (added) ++wakes_deferred_;
     }
-    // The committer gives a batch's answers in one burst (store::Writer::GiveAnswers): one wake.
-    if (wake && !WakeBatch::Defer(this, &AnswerWaiter::Wake)) ready_.notify_one();
+    if (wake && !deferred) ready_.notify_one();
   }
   // Answers every request expected (the writer answers every request it accepted), then ends.
   void Stop() {
@@ -260,13 +264,20 @@ class AnswerWaiter {
   }
 
  private:
-  static void Wake(void* waiter) { static_cast<AnswerWaiter*>(waiter)->ready_.notify_one(); }
+  static void Wake(void* receiver) {
+    AnswerWaiter& waiter = *static_cast<AnswerWaiter*>(receiver);
+    std::lock_guard<std::mutex> lock(waiter.mutex_);  // the waiter ends only after this
+    --waiter.wakes_deferred_;
+    waiter.ready_.notify_one();
+  }
   void Run() {
     for (;;) {
       std::deque<std::pair<store::SubmitResult, Done>> answers;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        ready_.wait(lock, [this] { return !ready_list_.empty() || (stopping_ && expected_ == 0); });
+        ready_.wait(lock, [this] {
+          return !ready_list_.empty() || (stopping_ && expected_ == 0 && wakes_deferred_ == 0);
+        });
         if (ready_list_.empty()) return;
         answers.swap(ready_list_);
       }
@@ -277,6 +288,7 @@ class AnswerWaiter {
   std::condition_variable ready_;
   std::deque<std::pair<store::SubmitResult, Done>> ready_list_;
   size_t expected_ = 0;
+  size_t wakes_deferred_ = 0;  // wake-ups deferred to the end of a burst, not yet given
   bool stopping_ = false;
   std::thread thread_;
 };

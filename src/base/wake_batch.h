@@ -36,12 +36,18 @@ class WakeBatch {
   WakeBatch& operator=(const WakeBatch&) = delete;
 
   // Inside a scope on this thread: `wake(receiver)` runs at the scope's end, once however often
-  // the receiver defers; true. Outside any scope: false, and the caller wakes at once.
-  static bool Defer(void* receiver, Wake wake) {
+  // the receiver defers; true, and `*added` (when given) tells whether this call is the one that
+  // added it. Outside any scope: false, and the caller wakes at once. A receiver must outlive the
+  // wakes deferred to it: one that may end first counts what it added and waits for its wake-ups.
+  static bool Defer(void* receiver, Wake wake, bool* added = nullptr) {
     State& state = Deferred();
+    if (added != nullptr) *added = false;
     if (state.depth == 0) return false;
     auto same = [&](const std::pair<void*, Wake>& one) { return one.first == receiver; };
-    if (std::none_of(state.wakes.begin(), state.wakes.end(), same)) state.wakes.emplace_back(receiver, wake);
+    if (std::none_of(state.wakes.begin(), state.wakes.end(), same)) {
+      state.wakes.emplace_back(receiver, wake);
+      if (added != nullptr) *added = true;
+    }
     return true;
   }
 

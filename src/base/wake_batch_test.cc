@@ -36,6 +36,21 @@ TEST(WakeBatch, EachReceiverIsWokenOnceAtTheEndOfTheScope) {
   EXPECT_EQ(a.woken, 1);
 }
 
+TEST(WakeBatch, OnlyTheFirstDeferralOfAReceiverAddsIt) {
+  Receiver receiver;
+  bool added = true;
+  EXPECT_FALSE(WakeBatch::Defer(&receiver, &Receiver::Wake, &added));
+  EXPECT_FALSE(added);
+  {
+    WakeBatch burst;
+    EXPECT_TRUE(WakeBatch::Defer(&receiver, &Receiver::Wake, &added));
+    EXPECT_TRUE(added);
+    EXPECT_TRUE(WakeBatch::Defer(&receiver, &Receiver::Wake, &added));
+    EXPECT_FALSE(added);
+  }
+  EXPECT_EQ(receiver.woken, 1);
+}
+
 TEST(WakeBatch, NestedScopesWakeAtTheOutermostEnd) {
   Receiver receiver;
   {
