@@ -396,6 +396,10 @@ Status CheckCrossingsAfterSnapshot(store::ViewReader& reader, size_t replayed,
 
 // The rows of one kind of view a rebuild made, counted as they are compared with the stored ones.
 struct RowTally {
+  void Count(const store::ViewRow& row) {
+    ++rows;
+    ++by_state[row.state];
+  }
   std::vector<store::ViewRow> pending;  // made, not yet compared
   std::map<std::string, int64_t> by_state;
   int64_t rows = 0;
@@ -436,14 +440,13 @@ class CrossingsAsReplayed {
   Status AfterEntry() {
     if (!first_ || zone_.tracker.crossings_held() < store::kReadRowsMax) return Status::Ok();
     std::vector<store::ViewRow> rows = zone_.tracker.TakeCrossings();
-    for (const store::ViewRow& row : rows) ++tally_.by_state[row.state];
-    tally_.rows += static_cast<int64_t>(rows.size());
+    for (const store::ViewRow& row : rows) tally_.Count(row);
     first_ = store_.ReadViews(zone_id_, [&](store::ViewReader& reader) {
       return CompareRows(reader, "crossing", rows);
     });
     return Status::Ok();  // a difference is the read models', reported after the journal's check
   }
-  // The first difference found, and the rows compared (none when there was a difference).
+  // The first difference found (Ok: none), and the rows compared so far.
   const Status& first_difference() const { return first_; }
   RowTally& tally() { return tally_; }
 
@@ -459,11 +462,12 @@ class CrossingsAsReplayed {
 // restore from the snapshot at `snapshot_seq` (0: none), every row a rebuild reads from the
 // engine's state is checked as after a full replay, but crossings are rows of the journal, not of
 // the state (one per crossing, read_models.h): those of the replayed entries are checked and
-// counted (`crossings` holds those compared during the replay), and for the rest, which only a
-// replay of the entries before the snapshot could rebuild, that the counts kept beside them are
-// the rows' own.
+// counted (`crossings`: those compared during the replay), and for the rest, which only a replay of
+// the entries before the snapshot could rebuild, that the counts kept beside them are the rows'
+// own.
 Status CheckReadModels(store::Store& store, store::Zone& zone, const store::ZoneRecord& record,
-                       uint64_t snapshot_seq, RowTally crossings) {
+                       uint64_t snapshot_seq, CrossingsAsReplayed& crossings) {
+  if (!crossings.first_difference()) return crossings.first_difference();
   // The generic views (persons, crossings, declarations, lots, balances, the flows report's day
   // totals), kind by kind: every row a rebuild writes must be stored, equal in owner, state and
   // content, and no other row may be stored. The rebuild's rows are compared as they are read from
@@ -474,26 +478,24 @@ Status CheckReadModels(store::Store& store, store::Zone& zone, const store::Zone
                            "balance_lot", "stocktake", "flow", "movement"}) {
     kinds[kind];
   }
-  kinds["crossing"] = std::move(crossings);
+  kinds["crossing"] = std::move(crossings.tally());
   store::ReadModelChanges expected;
   Status compared = store.ReadViews(record.zone, [&](store::ViewReader& reader) -> Status {
-    auto compare = [&](const std::string& kind, std::vector<store::ViewRow>& rows) {
-      return CompareRows(reader, kind, rows);
-    };
     Status first = Status::Ok();  // the first difference; the rest of the rows are then skipped
     expected = zone.tracker.Take(
         zone.chain.engine(), zone.chain.entries(), /*replace_all=*/true,
         [&](store::ViewRow&& row) {
           if (!first || row.erase) return;
           auto& [name, kind] = *kinds.try_emplace(row.kind).first;
-          ++kind.rows;
-          ++kind.by_state[row.state];
+          kind.Count(row);
           kind.pending.push_back(std::move(row));
-          if (kind.pending.size() >= store::kReadRowsMax) first = compare(name, kind.pending);
+          if (kind.pending.size() >= store::kReadRowsMax) {
+            first = CompareRows(reader, name, kind.pending);
+          }
         });
     if (!first) return first;
     for (auto& [name, kind] : kinds) {
-      if (Status status = compare(name, kind.pending); !status) return status;
+      if (Status status = CompareRows(reader, name, kind.pending); !status) return status;
       if (name == "crossing" && snapshot_seq != 0) {
         Status status =
             CheckCrossingsAfterSnapshot(reader, static_cast<size_t>(kind.rows), snapshot_seq);
@@ -596,10 +598,8 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
     err << "twoline verify: note: zone " << record.zone << ": read models reflect seq "
         << record.read_model_seq << " of " << record.entries
         << "; they are rebuilt when the database is next opened for writing\n";
-  } else if (Status status = !crossings.first_difference()
-                                 ? crossings.first_difference()
-                                 : CheckReadModels(store, zone, record, from_snapshot ? snapshot_seq : 0,
-                                                   std::move(crossings.tally()));
+  } else if (Status status =
+                 CheckReadModels(store, zone, record, from_snapshot ? snapshot_seq : 0, crossings);
              !status) {
     // A live server may have moved on between reading the zone record and the read models.
     auto now = PickZone(store, record.zone);
