@@ -82,6 +82,16 @@ class OneZoneStore final : public store::Store {
   Status DeleteSnapshot(const std::string& zone, uint64_t seq) override {
     return store_.DeleteSnapshot(zone, seq);
   }
+  bool StagesSnapshots() const override { return store_.StagesSnapshots(); }
+  Status StageSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override {
+    return store_.StageSnapshot(zone, seq, bytes);
+  }
+  Status PublishSnapshot(const std::string& zone, uint64_t seq) override {
+    return store_.PublishSnapshot(zone, seq);
+  }
+  void DiscardStagedSnapshot(const std::string& zone, uint64_t seq) override {
+    store_.DiscardStagedSnapshot(zone, seq);
+  }
   Status CreateToken(const store::TokenRecord& token) override { return store_.CreateToken(token); }
   Result<std::vector<store::TokenRecord>> ListTokens() override { return store_.ListTokens(); }
   Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override {

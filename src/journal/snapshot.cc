@@ -87,15 +87,17 @@ Result<Parsed> Parse(std::string_view bytes, bool check_checksum = true) {
 
 }  // namespace
 
-std::string EncodeSnapshot(const Chain& chain, int threads) {
+std::string EncodeSnapshot(const Chain& chain, int threads, size_t size_hint) {
   // The engine is encoded straight into the container, after a header whose state hash and body
   // length are filled in once known: the bytes are those of writing the body first, without a
   // second copy of it. The state hash is that of the parts' bytes, taken once they are written.
   // Reserved at about 256 bytes an entry (a simulated zone takes about 210), up to 512 MiB, so that
   // a large state is not copied as its string doubles either; pages not written cost nothing, and
-  // the cap keeps the reservation within what any host grants.
+  // the cap keeps the reservation within what any host grants. A hint (the last snapshot's size)
+  // with an eighth more for what the state gained since goes beyond the cap: that size was taken once.
   std::string out;
-  out.reserve(std::min<uint64_t>(chain.entries() * 256, uint64_t{512} << 20) + 4096);
+  const uint64_t estimate = std::min<uint64_t>(chain.entries() * 256, uint64_t{512} << 20);
+  out.reserve(std::max<uint64_t>(estimate, size_hint + size_hint / 8) + 4096);
   out.append(kMagic, sizeof kMagic);
   BinaryWriter w(&out);
   w.U32(kFormatVersion);

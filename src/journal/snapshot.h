@@ -57,8 +57,9 @@ std::string SnapshotChecksum(std::string_view content);
 
 // Encodes `chain` and takes its state hash from the bytes written. With `threads` of 2 the parts
 // are hashed on two threads; never from a forked child (the snapshotter's), which must not start
-// threads.
-std::string EncodeSnapshot(const Chain& chain, int threads = 1);
+// threads. `size_hint`: about how many bytes the snapshot takes (the last one's size), so that its
+// buffer is taken once at its size rather than doubled as it fills.
+std::string EncodeSnapshot(const Chain& chain, int threads = 1, size_t size_hint = 0);
 // Reads and checks the container only (magic, version, checksum): cheap apart from the checksum.
 Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes);
 // Checks the container, restores the chain (which must be empty) and checks its state hash. On

@@ -609,6 +609,18 @@ Status JournalStore::DeleteSnapshot(const std::string& zone, uint64_t seq) {
   return snapshots_.Delete(zone, seq);
 }
 
+Status JournalStore::StageSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {
+  return snapshots_.Stage(zone, seq, bytes);
+}
+
+Status JournalStore::PublishSnapshot(const std::string& zone, uint64_t seq) {
+  return snapshots_.Publish(zone, seq);
+}
+
+void JournalStore::DiscardStagedSnapshot(const std::string& zone, uint64_t seq) {
+  snapshots_.DiscardStaged(zone, seq);
+}
+
 Status JournalStore::CreateToken(const TokenRecord&) {
   return Error{path_ + ": a journal file holds no tokens (use --db)"};
 }

@@ -100,6 +100,10 @@ class JournalStore final : public Store {
   Status UseSnapshot(const std::string& zone, uint64_t seq,
                      const std::function<Status(std::string_view bytes)>& use) override;
   Status DeleteSnapshot(const std::string& zone, uint64_t seq) override;
+  bool StagesSnapshots() const override { return true; }
+  Status StageSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override;
+  Status PublishSnapshot(const std::string& zone, uint64_t seq) override;
+  void DiscardStagedSnapshot(const std::string& zone, uint64_t seq) override;
   Status CreateToken(const TokenRecord& token) override;
   Result<std::vector<TokenRecord>> ListTokens() override;
   Result<bool> RevokeToken(const std::string& id, const std::string& revoked_at) override;

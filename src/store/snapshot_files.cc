@@ -38,11 +38,15 @@ std::string SnapshotFiles::PathOf(const std::string& zone, uint64_t seq) const {
 }
 
 Status SnapshotFiles::Write(const std::string& zone, uint64_t seq, std::string_view bytes) const {
+  if (Status staged = Stage(zone, seq, bytes); !staged) return staged;
+  return Publish(zone, seq);
+}
+
+Status SnapshotFiles::Stage(const std::string& zone, uint64_t seq, std::string_view bytes) const {
   if (::mkdir(directory_.c_str(), 0755) != 0 && errno != EEXIST) {
     return Error{directory_ + ": " + ErrnoText()};
   }
-  const std::string path = PathOf(zone, seq);
-  const std::string temporary = path + ".tmp";
+  const std::string temporary = StagedPathOf(zone, seq);
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Error{temporary + ": " + ErrnoText()};
   // Written in pieces, each handed to the disk as soon as it is written and waited for before the
@@ -82,12 +86,22 @@ Status SnapshotFiles::Write(const std::string& zone, uint64_t seq, std::string_v
     return Error{temporary + ": fdatasync: " + error};
   }
   ::close(fd);
+  return Status::Ok();
+}
+
+Status SnapshotFiles::Publish(const std::string& zone, uint64_t seq) const {
+  const std::string path = PathOf(zone, seq);
+  const std::string temporary = StagedPathOf(zone, seq);
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     std::string error = ErrnoText();
     ::unlink(temporary.c_str());
     return Error{path + ": rename: " + error};
   }
   return SyncDirectory(directory_);
+}
+
+void SnapshotFiles::DiscardStaged(const std::string& zone, uint64_t seq) const {
+  (void)::unlink(StagedPathOf(zone, seq).c_str());
 }
 
 Result<std::vector<SnapshotInfo>> SnapshotFiles::List(const std::string& zone) const {

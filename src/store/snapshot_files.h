@@ -21,7 +21,14 @@ class SnapshotFiles {
  public:
   explicit SnapshotFiles(std::string directory) : directory_(std::move(directory)) {}
 
+  // Stage then Publish.
   Status Write(const std::string& zone, uint64_t seq, std::string_view bytes) const;
+  // Writes and fdatasyncs the bytes under the temporary name (the directory made if missing);
+  // system calls only, so that a child of fork may call it (Store::StageSnapshot).
+  Status Stage(const std::string& zone, uint64_t seq, std::string_view bytes) const;
+  // Renames the staged file into place and fsyncs the directory; DiscardStaged unlinks it.
+  Status Publish(const std::string& zone, uint64_t seq) const;
+  void DiscardStaged(const std::string& zone, uint64_t seq) const;
   Result<std::vector<SnapshotInfo>> List(const std::string& zone) const;  // newest first
   Result<std::string> Read(const std::string& zone, uint64_t seq) const;
   // Store::UseSnapshot on a mapping of the file (read-only, private, populated at once). Snapshot
@@ -33,6 +40,7 @@ class SnapshotFiles {
 
  private:
   std::string PathOf(const std::string& zone, uint64_t seq) const;
+  std::string StagedPathOf(const std::string& zone, uint64_t seq) const { return PathOf(zone, seq) + ".tmp"; }
   std::string directory_;
 };
 

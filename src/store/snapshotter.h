@@ -3,14 +3,17 @@
 //
 // How. The writer thread calls MaybeStart between batches. When a zone is due (SnapshotPolicy: every
 // N entries, or every T seconds with at least one new entry) and the last snapshot has rested long
-// enough (below), MaybeStart fork(2)s: the child process
-// inherits a copy-on-write image of the engine exactly as it is at that instant, encodes the snapshot
-// and streams it through a pipe, then exits; the writer goes on at once. The pause is the fork itself
-// (copying page tables: milliseconds for a few hundred MB), far below one group commit. A background
-// thread in this process reads the pipe, waits until the snapshot's seq is durable in the store (the
-// batch holding it may still be in flight), checks that the stored entry at that seq has the
-// snapshot's head (after a failed commit it does not, and the snapshot is dropped), writes it with
-// Store::WriteSnapshot and deletes all but the newest `kept`. One snapshot is in progress at a time.
+// enough (below), MaybeStart fork(2)s: the child process inherits a copy-on-write image of the
+// engine exactly as it is at that instant, encodes the snapshot and exits; the writer goes on at
+// once. The pause is the fork itself (copying page tables). Where the store keeps snapshots as
+// files (Store::StagesSnapshots: the journal file and SQLite), the child writes and syncs the file
+// itself under a temporary name, so that the snapshot's bytes never enter this process; otherwise
+// it streams them through a pipe to this process. A background thread here waits for the child,
+// waits until the snapshot's seq is durable in the store (the batch holding it may still be in
+// flight), checks that the stored entry at that seq has the snapshot's head (after a failed commit
+// it does not, and the snapshot is dropped), publishes the staged file (or writes the piped bytes
+// with Store::WriteSnapshot) and deletes all but the newest `kept`. One snapshot is in progress at
+// a time.
 //
 // Rest. A snapshot encodes the whole state, which grows with history, so at a fixed interval in
 // entries its cost per command would grow with history too (a zone of 30 simulated days: 480 MB,
@@ -19,9 +22,9 @@
 // later (at most rest_max): snapshots take at most share_max of the time, whatever the state's
 // size, and a restart's tail stays within max(every_entries, that rest's entries).
 //
-// The child only encodes and writes to a pipe: no locks, no I/O on the store, no threads (fork
-// copies only the calling thread). Failures are logged and change nothing: a missing snapshot only
-// makes the next start replay more.
+// The child only encodes and writes a file or a pipe: no locks, no threads (fork copies only the
+// calling thread); it stages a file with system calls alone (SnapshotFiles::Stage). Failures are
+// logged and change nothing: a missing snapshot only makes the next start replay more.
 // Thread-safety: MaybeStart/Start on the thread that owns the chains; Wait, stats from any thread.
 #pragma once
 
@@ -51,7 +54,9 @@ struct SnapshotPolicy {
 
 // Deletes all but the newest `kept` (at least 1) snapshots of `zone` whose container checks out
 // (magic, version, checksum, zone, seq); torn or corrupted ones are deleted and never counted.
-Status PruneSnapshots(Store& store, const std::string& zone, size_t kept);
+// A snapshot at `trusted_seq` (0: none), just written by this process, counts as checking out
+// without being read again.
+Status PruneSnapshots(Store& store, const std::string& zone, size_t kept, uint64_t trusted_seq = 0);
 
 class Snapshotter {
  public:
@@ -79,8 +84,16 @@ class Snapshotter {
 
  private:
   void Finish(std::string zone, uint64_t seq, int fd, int pid);
-  // Checks the encoded snapshot against the store once its entries are durable, and stores it.
-  void Keep(std::string zone, uint64_t seq, std::string_view bytes);
+  // The size of the zone's newest stored snapshot (0: none), the size hint of the next.
+  size_t LastSnapshotBytes(const std::string& zone);
+  // Whether the encoding process exited with success (reaps it).
+  static bool WaitForChild(int pid);
+  // Keep for a snapshot whose bytes this process holds: stored with Store::WriteSnapshot.
+  void KeepBytes(const std::string& zone, uint64_t seq, std::string_view bytes);
+  // Once the entry at `seq` is durable and is `head` (the snapshot was taken after it), stores the
+  // snapshot with `write`; on any failure calls `discard` and counts it as not written.
+  void Keep(const std::string& zone, uint64_t seq, const Hash256& head,
+            const std::function<Status()>& write, const std::function<void()>& discard);
   // Counts and logs a snapshot that was taken but not written, and frees the snapshotter.
   void NotWritten(const std::string& zone, uint64_t seq, const std::string& why);
   // Ends the snapshot in progress: sets when the next may start (share_max) and frees the

@@ -1305,6 +1305,18 @@ Status SqliteStore::DeleteSnapshot(const std::string& zone, uint64_t seq) {
   return snapshots_.Delete(zone, seq);
 }
 
+Status SqliteStore::StageSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {
+  return snapshots_.Stage(zone, seq, bytes);
+}
+
+Status SqliteStore::PublishSnapshot(const std::string& zone, uint64_t seq) {
+  return snapshots_.Publish(zone, seq);
+}
+
+void SqliteStore::DiscardStagedSnapshot(const std::string& zone, uint64_t seq) {
+  snapshots_.DiscardStaged(zone, seq);
+}
+
 Status SqliteStore::CreateToken(const TokenRecord& token) {
   std::lock_guard<std::mutex> lock(write_mutex_);
   if (!writer_) return Error{path_ + ": opened read-only"};

@@ -277,6 +277,23 @@ class Store {
     return use(*bytes);
   }
   virtual Status DeleteSnapshot(const std::string& zone, uint64_t seq) = 0;
+  // A snapshot written in two steps, for the forked process that encodes it (store/snapshotter.h),
+  // so that its bytes never pass through this process: StageSnapshot writes them durably where the
+  // store does not list them, touching nothing but the file system (no lock of the store, no
+  // thread: it runs in a child of fork); then, in the store's own process, PublishSnapshot makes
+  // them the snapshot at `seq` (durable when Ok), or DiscardStagedSnapshot removes them. Only a
+  // store whose snapshots are files stages them (StagesSnapshots); the others take the bytes
+  // through WriteSnapshot.
+  virtual bool StagesSnapshots() const { return false; }
+  virtual Status StageSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) {
+    (void)zone, (void)seq, (void)bytes;
+    return Error{"this store does not stage snapshots"};
+  }
+  virtual Status PublishSnapshot(const std::string& zone, uint64_t seq) {
+    (void)zone, (void)seq;
+    return Error{"this store does not stage snapshots"};
+  }
+  virtual void DiscardStagedSnapshot(const std::string& zone, uint64_t seq) { (void)zone, (void)seq; }
 
   // Tokens. Ids and secret hashes are unique.
   virtual Status CreateToken(const TokenRecord& token) = 0;

@@ -1241,6 +1241,104 @@ TEST_P(StoreConformance, SnapshotsAreWrittenListedNewestFirstAndDeleted) {
   EXPECT_EQ((*listed)[0].seq, 3u);
 }
 
+// Staging: a staged snapshot is not listed until published; published, it is listed whole; a
+// discarded one leaves nothing to publish. Stores that do not stage refuse to.
+TEST_P(StoreConformance, AStagedSnapshotIsListedOnlyOncePublished) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 3)).ok());
+  if (!store().StagesSnapshots()) {
+    EXPECT_FALSE(store().StageSnapshot("hengqin", 2, "two").ok());
+    EXPECT_FALSE(store().PublishSnapshot("hengqin", 2).ok());
+    return;
+  }
+  std::string bytes(200000, 'y');
+  ASSERT_TRUE(store().StageSnapshot("hengqin", 2, bytes).ok());
+  ASSERT_TRUE(store().StageSnapshot("hengqin", 3, "three").ok());
+  auto listed = store().ListSnapshots("hengqin");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty()) << "a staged snapshot is not a snapshot yet";
+  ASSERT_TRUE(store().PublishSnapshot("hengqin", 2).ok());
+  store().DiscardStagedSnapshot("hengqin", 3);
+  EXPECT_FALSE(store().PublishSnapshot("hengqin", 3).ok()) << "nothing left to publish";
+  EXPECT_FALSE(store().PublishSnapshot("hengqin", 2).ok()) << "published once only";
+  backend_->Reopen();
+  listed = store().ListSnapshots("hengqin");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].seq, 2u);
+  EXPECT_EQ((*listed)[0].bytes, bytes.size());
+  auto read = store().ReadSnapshot("hengqin", 2);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, bytes);
+}
+
+// A background snapshot (a forked child encodes it; on a store that stages snapshots it writes the
+// file itself) is stored at the chain's seq, leaves no staged file behind, and a start from it
+// reaches the state of a full replay.
+TEST_P(StoreConformance, ABackgroundSnapshotIsStoredAndAStartFromItReachesTheSameState) {
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 120, 21);
+  auto zones = Load();
+  ASSERT_NE(zones, nullptr);
+  testing::PutInForce(*zones, store(), {"hengqin"});
+  testing::DecideAll(*zones, store(), "hengqin", day);
+  const journal::Chain& chain = zones->Find("hengqin")->chain;
+  const uint64_t seq = chain.entries();
+  std::vector<std::string> log;
+  {
+    Snapshotter snapshotter(store(), SnapshotPolicy{}, [&](const std::string& line) { log.push_back(line); });
+    ASSERT_TRUE(snapshotter.Start("hengqin", chain));
+    snapshotter.Wait();
+    EXPECT_EQ(snapshotter.written(), 1u) << (log.empty() ? "" : log.back());
+    EXPECT_EQ(snapshotter.failed(), 0u);
+  }
+  auto listed = store().ListSnapshots("hengqin");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].seq, seq);
+  EXPECT_GT((*listed)[0].bytes, 0u);
+  EXPECT_FALSE(store().PublishSnapshot("hengqin", seq).ok()) << "no staged file is left behind";
+  std::vector<LoadReport> reports;
+  auto fast = ZoneSet::Load(store(), true, nullptr, LoadOptions{}, &reports);
+  ASSERT_TRUE(fast.ok()) << fast.error().message;
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].snapshot_seq, seq);
+  EXPECT_EQ(reports[0].replayed, 0u);
+  EXPECT_EQ((*fast)->Find("hengqin")->chain.engine().StateHash(), chain.engine().StateHash());
+}
+
+// A snapshot of a chain whose entry at that seq is not the stored one (a commit that failed, its
+// entries decided again differently) is dropped, staged file included.
+TEST_P(StoreConformance, ABackgroundSnapshotOfEntriesNotStoredIsDropped) {
+  std::vector<std::string> day = testing::SimulatedDay("hengqin", 60, 22);
+  ASSERT_GE(day.size(), 3u);
+  auto zones = Load();
+  ASSERT_NE(zones, nullptr);
+  testing::PutInForce(*zones, store(), {"hengqin"});
+  testing::DecideAll(*zones, store(), "hengqin", std::vector<std::string>(day.begin(), day.end() - 2));
+  auto other = Load();
+  ASSERT_NE(other, nullptr);
+  // The store takes the last but one command; the other chain decides the last instead, in memory.
+  testing::DecideAll(*zones, store(), "hengqin", {day[day.size() - 2]});
+  journal::Chain& diverged = other->Find("hengqin")->chain;
+  (void)diverged.Submit(testing::ParseOrDie(day.back()));
+  const uint64_t seq = diverged.entries();
+  ASSERT_EQ(seq, zones->Find("hengqin")->chain.entries());
+  ASSERT_NE(diverged.head(), zones->Find("hengqin")->chain.head());
+  std::vector<std::string> log;
+  {
+    Snapshotter snapshotter(store(), SnapshotPolicy{}, [&](const std::string& line) { log.push_back(line); });
+    ASSERT_TRUE(snapshotter.Start("hengqin", diverged));
+    snapshotter.Wait();
+    EXPECT_EQ(snapshotter.written(), 0u);
+    EXPECT_EQ(snapshotter.failed(), 1u);
+  }
+  ASSERT_FALSE(log.empty());
+  EXPECT_NE(log.back().find("not the one it was taken after"), std::string::npos) << log.back();
+  auto listed = store().ListSnapshots("hengqin");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+  EXPECT_FALSE(store().PublishSnapshot("hengqin", seq).ok()) << "the staged file is removed";
+}
+
 TEST_P(StoreConformance, LoadStartsFromTheNewestValidSnapshotAndSkipsBadOnes) {
   DecideADay(200);
   auto zones = Load();
