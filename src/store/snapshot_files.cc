@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "base/pages.h"
 #include "store/paced_vfs.h"
@@ -26,6 +28,38 @@ Status SyncDirectory(const std::string& directory) {
   std::string error = rc != 0 ? ErrnoText() : "";
   ::close(fd);
   if (rc != 0) return Error{directory + ": fsync: " + error};
+  return Status::Ok();
+}
+
+// The seq of `name` when it is `<zone>.<seq, 20 digits><suffix>`.
+std::optional<uint64_t> SeqOfName(std::string_view name, const std::string& zone,
+                                  std::string_view suffix) {
+  if (name.size() != zone.size() + 1 + 20 + suffix.size() || name.substr(0, zone.size()) != zone ||
+      name[zone.size()] != '.' || name.substr(name.size() - suffix.size()) != suffix) {
+    return std::nullopt;
+  }
+  std::string_view digits = name.substr(zone.size() + 1, 20);
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  uint64_t seq = 0;  // twenty digits may exceed 64 bits: such a name is not a snapshot's
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return seq;
+}
+
+// Calls `each` with the name and seq of every file of `zone` ending in `suffix`.
+Status ForEachFile(const std::string& directory, const std::string& zone, std::string_view suffix,
+                   const std::function<void(const std::string&, uint64_t)>& each) {
+  DIR* dir = ::opendir(directory.c_str());
+  if (dir == nullptr) {
+    if (errno == ENOENT) return Status::Ok();
+    return Error{directory + ": " + ErrnoText()};
+  }
+  while (dirent* entry = ::readdir(dir)) {
+    if (auto seq = SeqOfName(entry->d_name, zone, suffix)) each(entry->d_name, *seq);
+  }
+  ::closedir(dir);
   return Status::Ok();
 }
 
@@ -97,7 +131,14 @@ Status SnapshotFiles::Publish(const std::string& zone, uint64_t seq) const {
     ::unlink(temporary.c_str());
     return Error{path + ": rename: " + error};
   }
-  return SyncDirectory(directory_);
+  if (Status synced = SyncDirectory(directory_); !synced) return synced;
+  // Staged files of older seqs are of no use now (a crash left them, or their process died before
+  // publishing): removed, so that they do not pile up. A newer one may be another process's in
+  // progress, and stays.
+  (void)ForEachFile(directory_, zone, ".snap.tmp", [&](const std::string& name, uint64_t staged) {
+    if (staged < seq) (void)::unlink((directory_ + "/" + name).c_str());
+  });
+  return Status::Ok();
 }
 
 void SnapshotFiles::DiscardStaged(const std::string& zone, uint64_t seq) const {
@@ -106,31 +147,16 @@ void SnapshotFiles::DiscardStaged(const std::string& zone, uint64_t seq) const {
 
 Result<std::vector<SnapshotInfo>> SnapshotFiles::List(const std::string& zone) const {
   std::vector<SnapshotInfo> out;
-  DIR* dir = ::opendir(directory_.c_str());
-  if (dir == nullptr) {
-    if (errno == ENOENT) return out;
-    return Error{directory_ + ": " + ErrnoText()};
-  }
-  const std::string prefix = zone + ".";
-  while (dirent* entry = ::readdir(dir)) {
-    std::string_view name = entry->d_name;
-    if (name.size() != prefix.size() + 20 + 5 || name.substr(0, prefix.size()) != prefix ||
-        name.substr(name.size() - 5) != ".snap") {
-      continue;
-    }
-    std::string_view digits = name.substr(prefix.size(), 20);
-    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
+  Status listed = ForEachFile(directory_, zone, ".snap", [&](const std::string& name, uint64_t seq) {
     SnapshotInfo info;
-    info.seq = std::stoull(std::string(digits));
+    info.seq = seq;
     struct stat st;
-    if (::stat((directory_ + "/" + std::string(name)).c_str(), &st) == 0) {
+    if (::stat((directory_ + "/" + name).c_str(), &st) == 0) {
       info.bytes = static_cast<uint64_t>(st.st_size);
     }
     out.push_back(info);
-  }
-  ::closedir(dir);
+  });
+  if (!listed) return Error{listed.message()};
   std::sort(out.begin(), out.end(),
             [](const SnapshotInfo& a, const SnapshotInfo& b) { return a.seq > b.seq; });
   return out;

@@ -2,7 +2,7 @@
 // per (zone, seq): `<dir>/<zone>.<seq, 20 digits>.snap`. A snapshot is written to a temporary name,
 // fsync'd, renamed into place and the directory fsync'd, so a listed snapshot is never torn by a
 // crash (its contents are still checked on load: engine/snapshot.h). Temporary files left by a
-// crash are ignored and removed by the next write.
+// crash are never listed; publishing a snapshot removes those of older seqs.
 // Thread-safety: all methods are safe from any thread (they touch only the file system).
 #pragma once
 

@@ -1271,6 +1271,23 @@ TEST_P(StoreConformance, AStagedSnapshotIsListedOnlyOncePublished) {
   EXPECT_EQ(*read, bytes);
 }
 
+// A staged file whose process never published it (a crash) is removed once a newer snapshot is
+// published; a newer staged one (another process's, in progress) is left alone.
+TEST_P(StoreConformance, PublishingASnapshotRemovesOlderStagedFiles) {
+  ASSERT_TRUE(store().Append(Entries("hengqin", 1, 5)).ok());
+  if (!store().StagesSnapshots()) GTEST_SKIP() << "this store does not stage snapshots";
+  ASSERT_TRUE(store().StageSnapshot("hengqin", 2, "left by a crash").ok());
+  ASSERT_TRUE(store().StageSnapshot("hengqin", 5, "in progress elsewhere").ok());
+  ASSERT_TRUE(store().WriteSnapshot("hengqin", 3, "three").ok());
+  EXPECT_FALSE(store().PublishSnapshot("hengqin", 2).ok()) << "the older staged file is gone";
+  ASSERT_TRUE(store().PublishSnapshot("hengqin", 5).ok()) << "the newer one stays";
+  auto listed = store().ListSnapshots("hengqin");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].seq, 5u);
+  EXPECT_EQ((*listed)[1].seq, 3u);
+}
+
 // A background snapshot (a forked child encodes it; on a store that stages snapshots it writes the
 // file itself) is stored at the chain's seq, leaves no staged file behind, and a start from it
 // reaches the state of a full replay.
