@@ -128,6 +128,12 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
                                                std::chrono::steady_clock::now() - before)
                                                .count());
   };
+  auto not_started = [&](const char* call, int error) {
+    busy_ = false;
+    ++failed_;
+    if (log_) log_("snapshot of " + zone + " not started: " + call + ": " + std::strerror(error));
+    return false;
+  };
   if (!kForkToEncode) {
     auto copy = std::make_shared<const journal::Chain>(chain);
     paused();
@@ -150,13 +156,9 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
       std::string bytes = journal::EncodeSnapshot(chain, 1, size_hint);
       ::_exit(store_.StageSnapshot(zone, seq, bytes).ok() ? 0 : 1);
     }
+    const int fork_error = errno;
     paused();
-    if (pid < 0) {
-      busy_ = false;
-      ++failed_;
-      if (log_) log_("snapshot of " + zone + " not started: fork: " + std::strerror(errno));
-      return false;
-    }
+    if (pid < 0) return not_started("fork", fork_error);
     last_[zone] = Last{seq, std::chrono::steady_clock::now()};
     image_in_use_ = true;
     worker_ = std::thread([this, zone, seq, head, pid] {
@@ -173,12 +175,7 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
     return true;
   }
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    busy_ = false;
-    ++failed_;
-    if (log_) log_("snapshot of " + zone + " not started: pipe: " + std::strerror(errno));
-    return false;
-  }
+  if (::pipe2(fds, O_CLOEXEC) != 0) return not_started("pipe", errno);
   pid_t pid = ::fork();
   if (pid == 0) {
     // The child: encode the inherited engine and stream it; nothing else.
@@ -199,18 +196,16 @@ bool Snapshotter::Start(const std::string& zone, const journal::Chain& chain) {
     }
     ::_exit(0);
   }
+  const int fork_error = errno;
   paused();
   ::close(fds[1]);
   if (pid < 0) {
     ::close(fds[0]);
-    busy_ = false;
-    ++failed_;
-    if (log_) log_("snapshot of " + zone + " not started: fork: " + std::strerror(errno));
-    return false;
+    return not_started("fork", fork_error);
   }
-  last_[zone] = Last{chain.entries(), std::chrono::steady_clock::now()};
+  last_[zone] = Last{seq, std::chrono::steady_clock::now()};
   image_in_use_ = true;
-  worker_ = std::thread([this, zone, seq = chain.entries(), fd = fds[0], pid] {
+  worker_ = std::thread([this, zone, seq, fd = fds[0], pid] {
     YieldToEverythingElse();
     Finish(zone, seq, fd, pid);
   });
