@@ -38,11 +38,9 @@ std::optional<uint64_t> SeqOfName(std::string_view name, const std::string& zone
       name[zone.size()] != '.' || name.substr(name.size() - suffix.size()) != suffix) {
     return std::nullopt;
   }
+  // Digits only (from_chars takes no sign or space), within 64 bits: twenty digits may exceed them.
   std::string_view digits = name.substr(zone.size() + 1, 20);
-  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  uint64_t seq = 0;  // twenty digits may exceed 64 bits: such a name is not a snapshot's
+  uint64_t seq = 0;
   auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
   if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
   return seq;
