@@ -19,8 +19,11 @@ struct RunOptions {
   // group commit that ends each stretch of this many commands, and with the last: a row touched
   // by many commands of a stretch is written once. Every decision is durable in its own group
   // commit whatever this is; a run stopped in between leaves the read models behind, and the next
-  // start brings them up to date from the journal (store/zone_set.h).
-  size_t read_models_every_commands = 65536;
+  // start brings them up to date from the journal (store/zone_set.h). A stretch's rows are written
+  // by the store's views thread while the next stretch is decided, and the run's end waits for the
+  // last stretch alone: the shorter the stretch, the less of that writing is left at the end, which
+  // on a large database is most of it (docs/architecture.md, section 1).
+  size_t read_models_every_commands = 16384;
   // A snapshot is written at the end of a run when at least this many entries were journaled
   // since the newest snapshot (0: never). Snapshots kept per zone: the newest `snapshots_kept`.
   uint64_t snapshot_every_entries = 50000;

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1 << 20));
   run->add_option("--read-models-every", run_options.read_models_every_commands,
                   "database: write the read models once per this many commands and at the end "
-                  "(default 65536)")
+                  "(default 16384)")
       ->check(CLI::Range(1, 1 << 30));
 
   std::string zone;
