@@ -39,9 +39,10 @@ run_day() {  # db|journal DIR
 }
 # The first and the last day are each decided RUNS times (default 5), and their medians give the
 # ratio: one run of a day varies by a fifth on a shared VM (docs/architecture.md), more than the
-# target's margin, and the medians of three still moved the ratio between 0.86 and 1.03 from one
-# history to the next. The first run is the history's own; the others run the same day on a copy
-# of the store as it was before that day (an empty one for day 1), and are then thrown away.
+# target's margin (the medians of three moved the ratio between 0.86 and 1.03 from one history to
+# the next; of five, 0.71 and 0.82). The first run is the history's own; the others run the same
+# day on a copy of the store as it was before that day (an empty one for day 1), and are then
+# thrown away.
 median() { python3 -c "import statistics, sys; print(int(statistics.median(map(float, sys.argv[1:]))))" "$@"; }
 runs=${RUNS:-5}
 [ "$runs" -ge 1 ] 2>/dev/null || { echo "RUNS must be a positive number" >&2; exit 2; }

@@ -7,13 +7,12 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstdio>
+#include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "journal/entry.h"
