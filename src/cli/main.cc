@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "base/exit_keep.h"
 #include "cli/demo_command.h"
 #include "cli/journal_commands.h"
 #include "cli/live_demo.h"
@@ -49,6 +50,8 @@ void AddDatabase(CLI::App* command, std::string* db, std::string* postgres) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  // One command per process: large states are left to the kernel at exit (base/exit_keep.h).
+  twoline::process_exits_after_command = true;
   CLI::App app{"twoline: first-line / second-line customs supervision for the Greater Bay Area zones"};
   app.require_subcommand(1);
 

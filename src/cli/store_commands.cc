@@ -16,6 +16,7 @@
 #include <libgen.h>
 #include <libpq-fe.h>
 
+#include "base/exit_keep.h"
 #include "cli/run_input.h"
 #include "engine/decision.h"
 #include "engine/goods_queries.h"
@@ -88,7 +89,8 @@ class FinalSnapshot {
     if (!encoder_.joinable()) return Status::Ok();
     encoder_.join();
     if (Status status = store.WriteSnapshot(zone_id, seq_, bytes_); !status) return status;
-    return store::PruneSnapshots(store, zone_id, options.snapshots_kept);
+    // The snapshot just written was synced and renamed into place: pruning reads only older ones.
+    return store::PruneSnapshots(store, zone_id, options.snapshots_kept, seq_);
   }
 
  private:
@@ -351,6 +353,7 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
         << static_cast<uint64_t>(commands / std::max(deciding_seconds, 1e-9))
         << "/s); snapshot " << SecondsSince(snapshotting) << " s\n";
   }
+  KeepUntilExit(std::move(*zones));  // the process ends next: the kernel frees the state whole
   return 0;
 }
 
@@ -555,9 +558,10 @@ Status CheckReadModels(store::Store& store, store::Zone& zone, const store::Zone
 
 // Verifies one zone; prints its "ok" line or returns the error.
 Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool name_zone,
-                  bool from_snapshot, bool stored_read_models, std::ostream& out,
+                  bool from_snapshot, bool stored_read_models, bool last_zone, std::ostream& out,
                   std::ostream& err) {
-  store::Zone zone;
+  auto owned = std::make_unique<store::Zone>();
+  store::Zone& zone = *owned;
   if (stored_read_models) zone.tracker.Attach(&zone.chain.engine());
   uint64_t snapshot_seq = 0;
   if (from_snapshot) {
@@ -613,6 +617,9 @@ Status VerifyZone(store::Store& store, const store::ZoneRecord& record, bool nam
       << ToHex(zone.chain.engine().StateHash(/*threads=*/2));
   if (name_zone) out << " zone " << record.zone;
   out << "\n";
+  // After the last zone the process ends: the kernel frees the state whole. (Zones before it are
+  // freed here, so that a verify holds one zone's state at a time.)
+  if (last_zone) KeepUntilExit(std::move(owned));
   return Status::Ok();
 }
 
@@ -651,7 +658,8 @@ int VerifyStore(const StoreLocation& location, const std::string& zone, bool fro
   std::ostringstream verified;
   for (const store::ZoneRecord& record : *records) {
     if (Status status = VerifyZone(**store, record, records->size() > 1, from_snapshot,
-                                   location.journal.empty(), verified, err);
+                                   location.journal.empty(), &record == &records->back(), verified,
+                                   err);
         !status) {
       out << verified.str();
       return bad(status.message());
