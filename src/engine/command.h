@@ -184,6 +184,15 @@ struct Command {
   // What idempotency compares: the command as its client sent it (canonical JSON without the
   // stamp, with the client's own `at`). Empty when the command carries no stamp: then `canonical`.
   std::string client_canonical;
+  // The idempotency digests (engine/flat_index.h, DecidedIds) of `id` in its scope and of
+  // IdempotencyBody(), taken by ParseCommand and StampCommand, the two places that set what they
+  // are taken from: on the parsing thread, so that the deciding thread, which every command waits
+  // for, does not hash them again. A command built otherwise has none and the engine takes them.
+  // Whoever changes `id`, `received`, `canonical` or `client_canonical` after parsing clears
+  // `has_digests` (debug builds check the cached ones against the fields).
+  uint8_t id_digest[16] = {};
+  uint64_t body_digest = 0;
+  bool has_digests = false;
 
   // The scope of the command's id (SPEC §2, `id`): a declarant's party, or "" for the zone's
   // officers and admins together (and imports).
@@ -194,6 +203,8 @@ struct Command {
   const std::string& IdempotencyBody() const {
     return client_canonical.empty() ? canonical : client_canonical;
   }
+  // Takes the digests above from the fields as they are now.
+  void TakeDigests();
 };
 
 // Stamps a parsed client command (which must carry no stamp) in place: `at` replaced by `at_text`

@@ -18,6 +18,7 @@
 #include "base/json_writer.h"
 #include "engine/command.h"
 #include "engine/command_table.h"
+#include "engine/flat_index.h"
 
 namespace twoline::engine {
 namespace {
@@ -745,7 +746,14 @@ bool ParseCommand(std::string_view json, const Limits& limits, Command* command,
   command->canonical.clear();
   command->canonical.reserve(json.size());  // no longer than the text, but for escapes
   AppendCanonicalJson(root, &command->canonical);
+  command->TakeDigests();
   return true;
+}
+
+void Command::TakeDigests() {
+  DecidedIds::IdDigest(IdScope(), id, id_digest);
+  body_digest = DecidedIds::BodyDigest(IdempotencyBody());
+  has_digests = true;
 }
 
 bool StampCommand(Command* command, Received stamp, const std::string& at_text,
@@ -818,6 +826,15 @@ bool StampCommand(Command* command, Received stamp, const std::string& at_text,
     command->at = *at;
   }
   command->received = std::move(stamp);
+  if (command->has_digests) {
+    // The body digest ParseCommand took is that of the client's canonical form, which idempotency
+    // still compares (IdempotencyBody); only a declarant's id digest changes, with its scope.
+    if (!command->IdScope().empty()) {
+      DecidedIds::IdDigest(command->IdScope(), command->id, command->id_digest);
+    }
+  } else {
+    command->TakeDigests();
+  }
   return true;
 }
 

@@ -2,9 +2,11 @@
 // the text and whichever object was checked last, and an object's faults are named by their path.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 
 #include "engine/command.h"
+#include "engine/flat_index.h"
 
 namespace twoline::engine {
 namespace {
@@ -117,6 +119,50 @@ TEST(CommandParse, FaultsAreNamedByTheirPathAtEveryDepth) {
                     R"("declarant":"P-1","lines":[)" +
                     kLine + R"(],"purpose":7}})"),
             "$.declaration.purpose: must be a string");
+}
+
+// The idempotency digests a command carries are those of its fields as they are: after parsing,
+// and after a stamp, which changes the id's scope for a declarant but not the body compared.
+void ExpectDigestsOfItsFields(const Command& command) {
+  ASSERT_TRUE(command.has_digests);
+  uint8_t id_digest[16];
+  DecidedIds::IdDigest(command.IdScope(), command.id, id_digest);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(id_digest), 16),
+            std::string(reinterpret_cast<const char*>(command.id_digest), 16));
+  EXPECT_EQ(command.body_digest, DecidedIds::BodyDigest(command.IdempotencyBody()));
+}
+
+TEST(CommandParse, TheIdempotencyDigestsAreTakenWithTheFieldsTheyDigest) {
+  const std::string json = R"({"id":"c-1","zone":"hengqin","at":"2026-03-01T08:00:00+08:00",)"
+                           R"("type":"register_party","party":{"id":"P-1","name":"One",)"
+                           R"("kind":"enterprise","credit":"general","lists":[]}})";
+  Command parsed = Parse(json);
+  ExpectDigestsOfItsFields(parsed);
+
+  for (const char* role : {"officer", "declarant", "admin"}) {
+    SCOPED_TRACE(role);
+    Command command = Parse(json);
+    const uint64_t client_body = command.body_digest;
+    Received stamp;
+    stamp.at_text = "2026-03-01T08:00:01+08:00";
+    stamp.role = role;
+    stamp.token = "tok_1";
+    if (std::string(role) == "declarant") stamp.party = "P-1";
+    if (std::string(role) != "admin") stamp.nonce = std::string(32, 'a');
+    std::string error;
+    ASSERT_TRUE(StampCommand(&command, stamp, "", &error)) << error;
+    ExpectDigestsOfItsFields(command);
+    EXPECT_EQ(command.body_digest, client_body);  // the client's body, whatever the stamp
+    // A declarant's id is its party's: another digest than the same id of the zone's officers.
+    const bool scoped = std::string(role) == "declarant";
+    EXPECT_EQ(std::memcmp(command.id_digest, parsed.id_digest, 16) != 0, scoped);
+
+    // Replay parses the stamped command and finds the same digests.
+    Command replayed = Parse(command.canonical);
+    ExpectDigestsOfItsFields(replayed);
+    EXPECT_EQ(replayed.body_digest, command.body_digest);
+    EXPECT_EQ(std::memcmp(replayed.id_digest, command.id_digest, 16), 0);
+  }
 }
 
 }  // namespace

@@ -76,7 +76,21 @@ Decision InvalidDecision(const std::string& id, std::string detail) {
 }
 
 uint64_t Engine::BodyDigest(const Command& command) {
-  return DecidedIds::BodyDigest(command.IdempotencyBody());
+  if (!command.has_digests) return DecidedIds::BodyDigest(command.IdempotencyBody());
+#ifndef NDEBUG
+  CHECK(command.body_digest == DecidedIds::BodyDigest(command.IdempotencyBody()));
+#endif
+  return command.body_digest;
+}
+
+void Engine::IdDigest(const Command& command, uint8_t out[16]) {
+  if (!command.has_digests) return DecidedIds::IdDigest(command.IdScope(), command.id, out);
+  std::memcpy(out, command.id_digest, 16);
+#ifndef NDEBUG
+  uint8_t taken[16];
+  DecidedIds::IdDigest(command.IdScope(), command.id, taken);
+  CHECK(std::memcmp(taken, out, 16) == 0);
+#endif
 }
 
 // Memberships follow list ids across a profile change (state.h, State::list_ids): a list the new
@@ -128,7 +142,7 @@ Decision Engine::Decide(const Command& command, const Hash256& previous) const {
                                            "\" sent to zone \"" + profile_->id + "\"");
   }
   uint8_t id_digest[16];
-  DecidedIds::IdDigest(command.IdScope(), command.id, id_digest);
+  IdDigest(command, id_digest);
   Decision decision = DecideNew(command, id_digest, previous);
   std::memcpy(decision.id_digest.data(), id_digest, 16);
   decision.has_id_digest = true;
@@ -137,7 +151,7 @@ Decision Engine::Decide(const Command& command, const Hash256& previous) const {
 
 bool Engine::Decided(const Command& command) const {
   uint8_t id_digest[16];
-  DecidedIds::IdDigest(command.IdScope(), command.id, id_digest);
+  IdDigest(command, id_digest);
   return state_.decided.Find(id_digest) != nullptr;
 }
 
@@ -178,7 +192,7 @@ void Engine::Apply(const Command& command, const Decision& decision) {
   if (decision.has_id_digest) {
     std::memcpy(record.id_digest, decision.id_digest.data(), 16);
   } else {
-    DecidedIds::IdDigest(command.IdScope(), command.id, record.id_digest);
+    IdDigest(command, record.id_digest);
   }
   record.seq = last_seq_;
   record.body_digest = BodyDigest(command);

@@ -88,6 +88,7 @@ class Engine {
   Hash256 StateHash(int threads = 1, size_t parallel_from = kStateHashParallelFrom) const;
   // The idempotency body digest: first 8 bytes of SHA-256 of the command's canonical JSON.
   static uint64_t BodyDigest(const Command& command);
+  static void IdDigest(const Command& command, uint8_t out[16]);
 
   // Snapshots (engine/snapshot.cc): the whole engine, profiles included. With `state_hash`, also
   // takes the state hash from the bytes written (on two threads with `threads` of 2).
