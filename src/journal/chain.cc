@@ -83,14 +83,16 @@ Status Chain::Replay(const Entry& entry, const engine::Command& command,
 
 Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
                           engine::Command* parsed, const EntryHashes* hashed) {
-  const std::string at = "seq " + std::to_string(engine_.next_seq()) + ": ";
+  // Every message names the seq replayed; made only when there is one to give (not per entry).
+  const uint64_t next = engine_.next_seq();
+  auto at = [next] { return "seq " + std::to_string(next) + ": "; };
   if (entry.seq != engine_.next_seq()) {
-    return Error{at + "found entry numbered " + std::to_string(entry.seq) +
+    return Error{at() + "found entry numbered " + std::to_string(entry.seq) +
                  " (entry removed, reordered or duplicated)"};
   }
-  if (entry.prev != head_) return Error{at + "previous hash does not match the chain"};
+  if (entry.prev != head_) return Error{at() + "previous hash does not match the chain"};
   const EntryHashes hashes = hashed != nullptr ? *hashed : HashEntry(entry);
-  if (hashes.chain != entry.hash) return Error{at + "hash does not match the entry's content"};
+  if (hashes.chain != entry.hash) return Error{at() + "hash does not match the entry's content"};
   // The frontier grows only with an entry that replays; every return below that succeeds does.
   auto appended = [&] {
     head_ = entry.hash;
@@ -101,33 +103,33 @@ Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
     policy::ProfileErrors errors;
     auto profile = policy::LoadProfileText(entry.profile_text, entry.tariff_text,
                                            entry.zone + ".toml (journal)", &errors);
-    if (!profile) return Error{at + "profile does not load: " + profile.error().message};
-    if (profile->id != entry.zone) return Error{at + "profile id differs from the entry's zone"};
+    if (!profile) return Error{at() + "profile does not load: " + profile.error().message};
+    if (profile->id != entry.zone) return Error{at() + "profile id differs from the entry's zone"};
     if (engine_.has_profile() && engine_.profile().id != profile->id) {
-      return Error{at + "profile for another zone"};
+      return Error{at() + "profile for another zone"};
     }
     engine_.PutProfileInForce(std::make_shared<policy::Profile>(std::move(*profile)));
     appended();
     return Status::Ok();
   }
-  if (!engine_.has_profile()) return Error{at + "command before any profile is in force"};
+  if (!engine_.has_profile()) return Error{at() + "command before any profile is in force"};
   engine::Command own;
   if (given == nullptr) {
     engine::ParseFailure failure;
     engine::Limits limits;
     limits.command_bytes_max = 1 << 30;  // what was accepted once is replayed whatever the limits
     if (!engine::ParseCommand(entry.command, limits, &own, &failure)) {
-      return Error{at + "stored command does not parse: " + failure.message};
+      return Error{at() + "stored command does not parse: " + failure.message};
     }
   }
   const engine::Command& command = given != nullptr ? *given : own;
-  if (command.canonical != entry.command) return Error{at + "stored command is not canonical"};
+  if (command.canonical != entry.command) return Error{at() + "stored command is not canonical"};
   engine::Decision decision = engine_.Decide(command, head_);
   if (decision.outcome == engine::Outcome::kInvalid || decision.duplicate_of != 0) {
-    return Error{at + "stored command would not be journaled on replay"};
+    return Error{at() + "stored command would not be journaled on replay"};
   }
   if (engine::CanonicalDecisionJson(decision) != entry.decision) {
-    return Error{at + "replay decides differently: stored " + entry.decision + ", replayed " +
+    return Error{at() + "replay decides differently: stored " + entry.decision + ", replayed " +
                  engine::CanonicalDecisionJson(decision)};
   }
   engine_.Apply(command, decision);
