@@ -18,8 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The declarant and its goods, imported before the server starts.
-now=$(TZ=Asia/Shanghai date +%Y-%m-%dT%H:%M:%S+08:00)
+# The declarant and its goods, imported before the server starts. At a fixed time (after any
+# simulated history), so that a second run on the same database finds them as duplicates.
+now="2026-12-01T08:00:00+08:00"
 printf '%s\n' \
   "{\"id\":\"hh-party\",\"zone\":\"hengqin\",\"at\":\"$now\",\"type\":\"register_party\",\"party\":{\"id\":\"P-HH-DECL\",\"name\":\"History declarant\",\"kind\":\"enterprise\",\"credit\":\"advanced\",\"lists\":[]}}" \
   "{\"id\":\"hh-item\",\"zone\":\"hengqin\",\"at\":\"$now\",\"type\":\"register_item\",\"item\":{\"sku\":\"HH-OIL\",\"hs_code\":\"3301.29\",\"description\":\"Essential oil\",\"unit\":\"kg\",\"tags\":[]}}" \
