@@ -86,7 +86,7 @@ Status Chain::ReplayEntry(const Entry& entry, const engine::Command* given,
   // Every message names the seq replayed; made only when there is one to give (not per entry).
   const uint64_t next = engine_.next_seq();
   auto at = [next] { return "seq " + std::to_string(next) + ": "; };
-  if (entry.seq != engine_.next_seq()) {
+  if (entry.seq != next) {
     return Error{at() + "found entry numbered " + std::to_string(entry.seq) +
                  " (entry removed, reordered or duplicated)"};
   }
