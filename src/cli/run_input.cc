@@ -42,7 +42,7 @@ RunInput::RunInput(std::istream& in, size_t batch_lines)
       tied_(in.tie(nullptr)),
       reader_([this, batch_lines = std::min(batch_lines, kBatchLinesMax)] {
         engine::Limits limits;
-        auto batch = std::make_unique<Batch>();
+        auto batch = spent_.Take(batch_lines);
         std::string line;
         size_t line_number = 0;
         while (!queue_.closed() && std::getline(in_, line)) {
@@ -53,7 +53,7 @@ RunInput::RunInput(std::istream& in, size_t batch_lines)
           if (!item.parsed) item.malformed = MalformedLineDecision(failure, line_number);
           if (batch->size() >= batch_lines) {
             queue_.Push(std::move(batch));
-            batch = std::make_unique<Batch>();
+            batch = spent_.Take(batch_lines);
           }
         }
         if (!batch->empty()) queue_.Push(std::move(batch));

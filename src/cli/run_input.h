@@ -41,7 +41,7 @@ struct RunLine {
 // open without writing ends when its writer writes or closes.
 // The stream is untied while the reader runs (std::cin is tied to std::cout, so each read would
 // flush std::cout from the reader's thread while the deciding thread writes to it).
-// Thread-safety: one thread calls Next; `in` is read by the reader thread only.
+// Thread-safety: one thread calls Next and Recycle; `in` is read by the reader thread only.
 class RunInput {
  public:
   using Batch = std::vector<RunLine>;
@@ -52,11 +52,15 @@ class RunInput {
   RunInput& operator=(const RunInput&) = delete;
 
   std::unique_ptr<Batch> Next() { return queue_.Pop(); }
+  // Hands a batch Next returned back once its lines are decided: the reader destroys them and
+  // fills the batch again, off the deciding thread.
+  void Recycle(std::unique_ptr<Batch> batch) { spent_.Put(std::move(batch)); }
 
  private:
   std::istream& in_;
   std::ostream* const tied_;  // in_'s tie before, restored after the reader ends
   BatchQueue<RunLine> queue_;
+  SpentBatches<RunLine> spent_;
   std::thread reader_;
 };
 

@@ -315,6 +315,7 @@ int RunStore(const RunOptions& options, const StoreLocation& location, std::istr
         if (Status status = pipeline.Flush(outputs, /*last=*/false); !status) return fail(status.message());
       }
     }
+    input.Recycle(std::move(lines));
   }
   if (Status status = pipeline.Flush(outputs, /*last=*/true); !status) return fail(status.message());
   // How the run's zone was loaded (none for a zone the run created).

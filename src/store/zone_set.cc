@@ -1,6 +1,5 @@
 #include "store/zone_set.h"
 
-#include <mutex>
 #include <thread>
 
 #include "base/batch_queue.h"
@@ -100,37 +99,6 @@ void Prepare(PreparedEntry* item) {
 
 using PreparedQueue = BatchQueue<PreparedEntry>;
 
-// Batches the replaying thread is done with, handed back to the reader, which destroys their
-// entries and fills them again: the entries' commands are freed off the replaying thread, and the
-// batches' memory, already touched, is used again instead of fresh pages (perf of `verify` on a
-// record day put a third of the run's page faults on the reader filling new batches).
-class SpentBatches {
- public:
-  void Put(std::unique_ptr<PreparedQueue::Batch> batch) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    spent_.push_back(std::move(batch));
-  }
-  // A spent batch emptied, or a new one, with room for `size` entries.
-  std::unique_ptr<PreparedQueue::Batch> Take(size_t size) {
-    std::unique_ptr<PreparedQueue::Batch> batch;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!spent_.empty()) {
-        batch = std::move(spent_.back());
-        spent_.pop_back();
-      }
-    }
-    if (batch == nullptr) batch = std::make_unique<PreparedQueue::Batch>();
-    batch->clear();
-    batch->reserve(size);
-    return batch;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<PreparedQueue::Batch>> spent_;
-};
-
 constexpr size_t kPreparedBatch = 512;
 // Threads preparing entries for the replaying one: preparing (framing, parsing, hashing) costs
 // more than replaying, so one preparer held the replay back (perf of `verify` on a record day).
@@ -190,7 +158,8 @@ Status ReplayTail(Store& store, const ZoneRecord& record, Zone* zone,
     // kPreparers threads, which prepare them; this thread takes them back in the same turn, so
     // that entries are replayed in order.
     PreparedQueue raw[kPreparers], prepared[kPreparers];
-    SpentBatches spent;
+    // Spent batches go back to the reader, which destroys their entries and refills them.
+    SpentBatches<PreparedEntry> spent;
     Status read_status = Status::Ok();
     std::thread reader([&] {
       size_t dealt = 0;
