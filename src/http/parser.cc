@@ -128,6 +128,7 @@ size_t RequestParser::Feed(std::string_view data) {
     }
     if (!TakeLine(data.substr(consumed), &consumed, budget, status, code, what)) continue;
     OnLine();
+    line_.clear();
   }
   return consumed;
 }
@@ -154,12 +155,8 @@ bool RequestParser::TakeLine(std::string_view data, size_t* consumed, size_t lin
 }
 
 void RequestParser::OnLine() {
-  // Parsed where it was gathered, then emptied at the end: its buffer serves the next line (moved
-  // out, every line of every request was gathered in a new allocation).
-  struct Emptied {
-    std::string& text;
-    ~Emptied() { text.clear(); }
-  } emptied{line_};
+  // Parsed where it was gathered; the caller empties it after, so that its buffer serves the next
+  // line (moved out, every line of every request was gathered in a new allocation).
   const std::string_view line = line_;
   const size_t bytes = line.size() + 2;
   switch (step_) {
