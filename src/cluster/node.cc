@@ -361,7 +361,15 @@ void ClusterNode::RenewAll() {
       expired = it != owned_.end() && it->second.fence.epoch == fence.epoch &&
                 Clock::now() >= it->second.valid_until;
     }
-    if (expired) {
+    if (!expired) continue;
+    // The renewal failed (a statement that timed out while the node was paused, say): say whether
+    // another node has taken the zone meanwhile, which is what the operator needs to know.
+    if (LeaseTakenOver(fence.zone, fence.epoch)) {
+      Drop(fence.zone, fence.epoch,
+           "lease lost: another node took the zone over (epoch " + std::to_string(fence.epoch) +
+               " is no longer current); the renewal had failed: " + renewed.error().message,
+           false);
+    } else {
       Drop(fence.zone, fence.epoch, "lease not renewed in time: " + renewed.error().message, false);
     }
   }
@@ -371,22 +379,20 @@ void ClusterNode::RenewAll() {
   for (const store::Fence& fence : stopped) DropStopped(fence.zone, fence.epoch);
 }
 
+bool ClusterNode::LeaseTakenOver(const std::string& zone, uint64_t epoch) {
+  std::lock_guard<std::mutex> lock(acquire_mutex_);
+  auto leases = acquire_leases_->List();
+  if (!leases) return false;
+  for (const store::LeaseRecord& lease : *leases) {
+    if (lease.zone == zone && lease.owner == options_.node_id && lease.epoch == epoch) return false;
+  }
+  return true;
+}
+
 void ClusterNode::DropStopped(const std::string& zone, uint64_t epoch) {
   // Say why: a paused node's session is ended by the server (the lease row it held locked is
   // needed by the node taking over), so its commit fails because the zone is no longer its own.
-  bool lost = false;
-  {
-    std::lock_guard<std::mutex> lock(acquire_mutex_);
-    auto leases = acquire_leases_->List();
-    if (leases) {
-      lost = true;
-      for (const store::LeaseRecord& lease : *leases) {
-        if (lease.zone == zone && lease.owner == options_.node_id && lease.epoch == epoch) {
-          lost = false;
-        }
-      }
-    }
-  }
+  const bool lost = LeaseTakenOver(zone, epoch);
   if (lost) {
     Drop(zone, epoch,
          "lease lost: another node took the zone over (epoch " + std::to_string(epoch) +

@@ -116,6 +116,9 @@ class ClusterNode final : public ClusterHook {
   void Drop(const std::string& zone, uint64_t epoch, const std::string& why, bool release);
   // Drops a zone whose writer stopped, saying whether the lease was lost meanwhile.
   void DropStopped(const std::string& zone, uint64_t epoch);
+  // True when the lease table, read now, no longer has this node holding `zone` at `epoch`;
+  // false when it still does or cannot be read.
+  bool LeaseTakenOver(const std::string& zone, uint64_t epoch);
   std::shared_ptr<store::Writer> WriterOf(const std::shared_ptr<ZoneWriter>& zone) const;
   void Log(const std::string& event, const std::string& zone, const std::string& detail) const;
 
