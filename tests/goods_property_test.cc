@@ -209,7 +209,7 @@ void CheckExits(const ledger::Ledger& ledger) {
 // A declaration waiting for its gate or its inspection has goods set aside under its id — a pending
 // transfer, or (inbound goods in custody) lots in status held — and a settled one has none.
 void CheckDeclarationsMatchTheLedger(const engine::GoodsState& goods) {
-  for (const auto& [id, record] : goods.declarations) {
+  goods.declarations.ForEach([&](const std::string& id, const engine::DeclarationRecord& record) {
     bool waiting = record.state == engine::DeclarationState::kAccepted ||
                    record.state == engine::DeclarationState::kHeld;
     bool pending = goods.ledger.FindPending(id) != nullptr;
@@ -219,7 +219,7 @@ void CheckDeclarationsMatchTheLedger(const engine::GoodsState& goods) {
         RC_ASSERT(goods.ledger.FindLot(lot)->status == ledger::Status::kHeld);
       }
     }
-  }
+  });
 }
 
 RC_GTEST_PROP(GoodsProperties, LedgerInvariantsTracesAndReplayHold, ()) {

@@ -76,7 +76,7 @@ class OneZoneStore final : public store::Store {
     return store_.ReadSnapshot(zone, seq);
   }
   Status UseSnapshot(const std::string& zone, uint64_t seq,
-                     const std::function<Status(std::string_view bytes)>& use) override {
+                     const store::SnapshotUse& use) override {
     return store_.UseSnapshot(zone, seq, use);
   }
   Status DeleteSnapshot(const std::string& zone, uint64_t seq) override {

@@ -97,9 +97,11 @@ class Engine {
   // `state_hash`, also takes the restored state's hash (that of the saved parts' bytes); with
   // `check_encoding`, also writes each restored part again and compares it with the saved bytes
   // (`verify --from-snapshot`); with `threads` of 2 or more each part is decoded on a thread of
-  // its own.
+  // its own. The restored declarations keep views of the saved bytes (DeclarationTable): when
+  // `owner` is given it keeps `in`'s bytes valid and is held as long as they are needed; else the
+  // declarations' section is copied.
   Status LoadSnapshot(BinaryReader& in, int threads = 1, Hash256* state_hash = nullptr,
-                      bool check_encoding = false);
+                      bool check_encoding = false, std::shared_ptr<const void> owner = nullptr);
 
  private:
   Decision DecideNew(const Command& command, const uint8_t id_digest[16],

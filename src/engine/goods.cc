@@ -101,13 +101,13 @@ void Engine::ApplyGoods(const Command& command, const Decision& decision) {
   Date date = LocalDateOf(*profile_, command);
   goods.ledger.Execute(plan.operations, date);
   if (plan.new_declaration) {
-    CHECK(goods.declarations.emplace(plan.new_declaration->id, *plan.new_declaration).second);
+    CHECK(goods.declarations.Insert(plan.new_declaration->id, *plan.new_declaration));
     goods.NoteDocumentKey(plan.new_declaration->id);
   }
   for (const DeclarationUpdate& update : plan.updates) {
-    auto it = goods.declarations.find(update.declaration);
-    CHECK(it != goods.declarations.end());
-    DeclarationRecord& record = it->second;
+    DeclarationRecord* found = goods.declarations.FindMutable(update.declaration);
+    CHECK(found != nullptr);
+    DeclarationRecord& record = *found;
     record.state = update.state;
     if (update.inspection_passed) record.inspection_passed = update.inspection_passed;
     if (update.state == DeclarationState::kReleased) {

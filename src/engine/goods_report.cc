@@ -145,8 +145,9 @@ void AddDeclaration(const DeclarationRecord& d, Date from, Date to, ReportData* 
 ReportData Collect(const Engine& engine, Date from, Date to) {
   const GoodsState& goods = engine.state().goods;
   ReportData data;
-  for (const auto& [id, declaration] : goods.declarations)
+  goods.declarations.ForEach([&](const std::string&, const DeclarationRecord& declaration) {
     AddDeclaration(declaration, from, to, &data);
+  });
   for (const auto& [id, process] : goods.processes) {
     ReportMovement movement = MovementOf(process);
     if (InRange(movement.date, from, to)) data.movements[{movement.date, movement.kind}] += 1;

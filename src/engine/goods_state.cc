@@ -64,8 +64,62 @@ void GoodsState::NoteDocumentKey(std::string_view key) {
 
 void GoodsState::IndexDocumentKeys() {
   shared_ids.clear();
-  for (const auto& [key, record] : declarations) NoteDocumentKey(key);
+  declarations.ForEachKey([&](const std::string& key) { NoteDocumentKey(key); });
   for (const auto& [key, record] : processes) NoteDocumentKey(key);
+}
+
+DeclarationTable& DeclarationTable::operator=(const DeclarationTable& other) {
+  if (this == &other) return *this;
+  slots_.clear();
+  for (const auto& [key, slot] : other.slots_) {
+    Slot& copy = slots_.emplace_hint(slots_.end(), key, Slot{})->second;
+    copy.saved = slot.saved;
+    if (slot.decoded != nullptr) copy.decoded = std::make_unique<DeclarationRecord>(*slot.decoded);
+  }
+  owners_ = other.owners_;
+  return *this;
+}
+
+const DeclarationRecord& DeclarationTable::Decoded(const Slot& slot) const {
+  if (slot.decoded == nullptr) {
+    slot.decoded = std::make_unique<DeclarationRecord>(DecodeSavedDeclaration(slot.saved));
+  }
+  return *slot.decoded;
+}
+
+const DeclarationRecord* DeclarationTable::Find(std::string_view key) const {
+  auto it = slots_.find(key);
+  return it == slots_.end() ? nullptr : &Decoded(it->second);
+}
+
+DeclarationRecord* DeclarationTable::FindMutable(std::string_view key) {
+  auto it = slots_.find(key);
+  if (it == slots_.end()) return nullptr;
+  Decoded(it->second);
+  return it->second.decoded.get();
+}
+
+bool DeclarationTable::Insert(std::string key, DeclarationRecord record) {
+  auto [it, inserted] = slots_.try_emplace(std::move(key));
+  if (!inserted) return false;
+  it->second.decoded = std::make_unique<DeclarationRecord>(std::move(record));
+  return true;
+}
+
+size_t DeclarationTable::saved_only() const {
+  size_t count = 0;
+  for (const auto& [key, slot] : slots_) count += slot.decoded == nullptr ? 1 : 0;
+  return count;
+}
+
+bool DeclarationTable::AppendSaved(std::string key, std::string_view saved) {
+  if (!slots_.empty() && !(slots_.rbegin()->first < key)) return false;
+  slots_.emplace_hint(slots_.end(), std::move(key), Slot{saved, nullptr});
+  return true;
+}
+
+void DeclarationTable::DecodeAll() {
+  for (const auto& [key, slot] : slots_) Decoded(slot);
 }
 
 }  // namespace twoline::engine

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -112,9 +113,80 @@ struct StocktakeRecord {
   std::vector<StocktakeLine> lines;
 };
 
+// A declaration's saved bytes (engine/snapshot.cc) decoded. The bytes were checked when loaded
+// (CheckSavedDeclaration), so decoding them cannot fail.
+DeclarationRecord DecodeSavedDeclaration(std::string_view saved);
+
+// The declarations by key, in key order. Those a snapshot restored are kept as their saved bytes
+// and decoded the first time they are used: most are history that no command reads again, and
+// decoding every one made a start after 30 days allocate and fill some hundreds of megabytes
+// (docs/architecture.md §6). A declaration decoded is kept decoded; one changed is saved from its
+// record, the others from their bytes, which are the bytes its record would give (the decoder is
+// strict), so the state hash does not depend on what was decoded. The bytes are held through
+// owners (the snapshot's mapping or a copy of its section), released with the table.
+// Thread-safety: none, like the rest of State: a const lookup may decode, and so write.
+class DeclarationTable {
+ public:
+  DeclarationTable() = default;
+  DeclarationTable(const DeclarationTable& other) { *this = other; }
+  DeclarationTable& operator=(const DeclarationTable& other);
+  DeclarationTable(DeclarationTable&&) noexcept = default;
+  DeclarationTable& operator=(DeclarationTable&&) noexcept = default;
+
+  const DeclarationRecord* Find(std::string_view key) const;
+  DeclarationRecord* FindMutable(std::string_view key);
+  // Adds a new declaration under `key`; false when the key is taken.
+  bool Insert(std::string key, DeclarationRecord record);
+  size_t size() const { return slots_.size(); }
+  bool empty() const { return slots_.empty(); }
+  // Declarations still held as their saved bytes only.
+  size_t saved_only() const;
+
+  // Each key, in order.
+  template <typename Each>
+  void ForEachKey(Each&& each) const {
+    for (const auto& [key, slot] : slots_) each(key);
+  }
+  // Each declaration, in key order, as each(key, record). One not decoded yet is decoded for the
+  // call and not kept (a report over every declaration leaves the table as it was).
+  template <typename Each>
+  void ForEach(Each&& each) const {
+    for (const auto& [key, slot] : slots_) {
+      if (slot.decoded != nullptr) {
+        each(key, *slot.decoded);
+      } else {
+        const DeclarationRecord record = DecodeSavedDeclaration(slot.saved);
+        each(key, record);
+      }
+    }
+  }
+  // For saving: each declaration in key order as its record when decoded, else its saved bytes.
+  template <typename Each>
+  void ForEachToSave(Each&& each) const {
+    for (const auto& [key, slot] : slots_) each(slot.decoded.get(), slot.saved);
+  }
+
+  // Loading: a declaration's checked saved bytes, under a key after every key so far (false, and
+  // nothing added, otherwise). The bytes must stay valid while `owner`, given to HoldSaved, lives.
+  bool AppendSaved(std::string key, std::string_view saved);
+  void HoldSaved(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
+  // Decodes every declaration (an audit of a snapshot re-encodes what it decoded).
+  void DecodeAll();
+
+ private:
+  struct Slot {
+    std::string_view saved;  // the saved bytes (of a declaration that was loaded)
+    mutable std::unique_ptr<DeclarationRecord> decoded;
+  };
+  const DeclarationRecord& Decoded(const Slot& slot) const;
+
+  std::map<std::string, Slot, std::less<>> slots_;
+  std::vector<std::shared_ptr<const void>> owners_;  // what the saved bytes point into
+};
+
 struct GoodsState {
   ledger::Ledger ledger;
-  std::map<std::string, DeclarationRecord, std::less<>> declarations;
+  DeclarationTable declarations;
   std::map<std::string, ProcessRecord, std::less<>> processes;
   std::vector<StocktakeRecord> stocktakes;
   // Ids that more than one party uses: id -> the parties whose documents are keyed ID@PARTY (the
@@ -122,8 +194,7 @@ struct GoodsState {
   std::map<std::string, std::vector<std::string>, std::less<>> shared_ids;
 
   const DeclarationRecord* FindDeclaration(std::string_view id) const {
-    auto it = declarations.find(id);
-    return it == declarations.end() ? nullptr : &it->second;
+    return declarations.Find(id);
   }
   const ProcessRecord* FindProcess(std::string_view id) const {
     auto it = processes.find(id);

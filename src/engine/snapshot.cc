@@ -26,6 +26,7 @@
 // hashing what it restored. A load decodes and hashes each part on a thread of its own.
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 #include "base/check.h"
@@ -205,7 +206,75 @@ DeclarationRecord LoadDeclaration(BinaryReader& in) {
   return d;
 }
 
+void SkipStrings(BinaryReader& in) {
+  const uint64_t count = in.Count(8);
+  for (uint64_t i = 0; i < count && in.ok(); ++i) in.View();
+}
+
+// Reads a saved declaration with every check LoadDeclaration makes, keeping nothing: it accepts
+// exactly the bytes LoadDeclaration accepts (snapshot_test.cc checks the two agree). Returns the
+// declaration's id.
+std::string_view CheckSavedDeclaration(BinaryReader& in) {
+  const std::string_view id = in.View();
+  LoadEnum<DeclarationKind>(in, 7);
+  in.View();  // declarant
+  in.View();  // counterparty
+  in.View();  // purpose
+  const uint64_t lines = in.Count(64);
+  for (uint64_t i = 0; i < lines && in.ok(); ++i) {
+    in.View();  // sku
+    in.View();  // hs_code
+    in.I64();   // quantity_milli
+    in.I64();   // value_cents
+    in.View();  // currency
+    in.I64();   // value_fen
+    in.View();  // origin
+    in.OptionalI32();  // produced_on
+    SkipStrings(in);   // certificates
+    LoadEnum<ledger::Status>(in, ledger::kStatusCount);
+    in.I64();  // customs_duty_fen
+    in.I64();  // import_vat_fen
+    in.I64();  // exempted_fen
+  }
+  LoadEnum<DeclarationState>(in, 6);
+  in.View();      // command
+  in.I64();       // declared_at
+  in.I64AsI32();  // declared_on
+  LoadEnum<Outcome>(in, 5);
+  const uint64_t reasons = in.Count(16);
+  for (uint64_t i = 0; i < reasons && in.ok(); ++i) {
+    in.View();  // rule
+    in.View();  // detail
+  }
+  const bool assessed = in.Bool();
+  bool any_amount = false;
+  for (int i = 0; i < 4; ++i) any_amount |= in.I64() != 0;
+  if (!assessed && any_amount) in.Fail();  // an absent assessment is saved as zeros
+  in.Bool();        // export_refund
+  SkipStrings(in);  // hold_rules
+  in.Bool();        // needs_measurements
+  in.Bool();        // held_lots
+  if (in.U8() > 2) in.Fail();  // inspection_passed
+  in.View();                   // released_gate
+  in.I64AsI32();               // released_on
+  const uint64_t events = in.Count(32);
+  for (uint64_t i = 0; i < events && in.ok(); ++i) {
+    in.View();  // command
+    in.I64();   // at
+    in.View();  // what
+    in.View();  // detail
+  }
+  return id;
+}
+
 }  // namespace
+
+DeclarationRecord DecodeSavedDeclaration(std::string_view saved) {
+  BinaryReader in(saved);
+  DeclarationRecord d = LoadDeclaration(in);
+  CHECK(in.ok() && in.at_end());  // checked when loaded
+  return d;
+}
 
 namespace {
 
@@ -303,10 +372,14 @@ void SaveDecided(BinaryWriter& out, const DecidedIds& ids, uint64_t last_seq, co
 
 void SaveRecords(BinaryWriter& out, const GoodsState& goods, const Spill& spill) {
   out.U64(goods.declarations.size());
-  for (const auto& [id, declaration] : goods.declarations) {
-    SaveDeclaration(out, declaration);
+  goods.declarations.ForEachToSave([&](const DeclarationRecord* decoded, std::string_view saved) {
+    if (decoded != nullptr) {
+      SaveDeclaration(out, *decoded);
+    } else {
+      out.Raw(saved.data(), saved.size());
+    }
     Offer(out, spill);
-  }
+  });
   out.U64(goods.processes.size());
   for (const auto& [id, p] : goods.processes) {
     out.Bytes(p.id);
@@ -543,15 +616,21 @@ Status LoadDecided(BinaryReader& in, uint64_t last_seq, DecidedIds& ids) {
   return Status::Ok();
 }
 
-// The goods records section: declarations, processes, stocktakes (saved in key order, so each
-// insertion goes at the end of its map).
-Status LoadRecords(BinaryReader& in, GoodsState& goods) {
+// The goods records section (`bytes`, read by `in`): declarations, processes, stocktakes (saved in
+// key order, so each insertion goes at the end of its map). The declarations are checked and kept
+// as their bytes (DeclarationTable), which `owner` keeps valid.
+Status LoadRecords(BinaryReader& in, std::string_view bytes, std::shared_ptr<const void> owner,
+                   GoodsState& goods) {
   uint64_t declarations = in.Count(64);
   for (uint64_t i = 0; i < declarations && in.ok(); ++i) {
-    DeclarationRecord d = LoadDeclaration(in);
-    std::string id = d.id;
-    InsertLoaded(in, &goods.declarations, std::move(id), std::move(d));
+    const size_t begin = in.position();
+    const std::string_view id = CheckSavedDeclaration(in);
+    if (!in.ok()) break;
+    if (!goods.declarations.AppendSaved(std::string(id), bytes.substr(begin, in.position() - begin))) {
+      in.Fail();
+    }
   }
+  goods.declarations.HoldSaved(std::move(owner));
   uint64_t processes = in.Count(48);
   for (uint64_t i = 0; i < processes && in.ok(); ++i) {
     ProcessRecord p;
@@ -612,7 +691,7 @@ bool PartEncodes(const State& state, uint64_t last_seq, StatePart part, std::str
 }  // namespace
 
 Status Engine::LoadSnapshot(BinaryReader& in, int threads, Hash256* state_hash,
-                            bool check_encoding) {
+                            bool check_encoding, std::shared_ptr<const void> owner) {
   CHECK(profile_ == nullptr && last_seq_ == 0);
   const uint64_t last_seq = in.U64();
   uint64_t lengths[kSnapshotSections];
@@ -649,7 +728,20 @@ Status Engine::LoadSnapshot(BinaryReader& in, int threads, Hash256* state_hash,
         // start's CPU after 30 days). The audit (`verify --from-snapshot`) does.
         if (results[2] && check_encoding) s.goods.ledger.CheckAllInvariants();
         break;
-      case StatePart::kRecords: results[3] = LoadRecords(section, s.goods); break;
+      case StatePart::kRecords: {
+        // The declarations keep views of these bytes: those of the caller's `owner`, or a copy.
+        std::shared_ptr<const void> holder = owner;
+        std::string_view records = bytes;
+        if (holder == nullptr) {
+          auto copy = std::make_shared<const std::string>(bytes);
+          records = *copy;
+          holder = std::move(copy);
+        }
+        BinaryReader kept(records);
+        results[3] = LoadRecords(kept, records, std::move(holder), s.goods);
+        if (results[3] && check_encoding) s.goods.declarations.DecodeAll();
+        break;
+      }
     }
     if (!results[index]) return;
     if (state_hash != nullptr) parts[static_cast<size_t>(index)] = Sha256(bytes);

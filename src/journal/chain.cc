@@ -56,9 +56,10 @@ Chain::Submitted Chain::Submit(const engine::Command& command) {
 
 Status Chain::Restore(BinaryReader& engine_body, const Hash256& head,
                       proof::MerkleFrontier frontier, int threads, Hash256* state_hash,
-                      bool check_encoding) {
+                      bool check_encoding, std::shared_ptr<const void> owner) {
   CHECK(engine_.last_seq() == 0);
-  if (Status status = engine_.LoadSnapshot(engine_body, threads, state_hash, check_encoding);
+  if (Status status =
+          engine_.LoadSnapshot(engine_body, threads, state_hash, check_encoding, std::move(owner));
       !status) {
     engine_ = engine::Engine();
     return status;

@@ -51,8 +51,10 @@ class Chain {
   // every entry). The chain must be empty. With `state_hash`, also takes the restored state's hash;
   // with `check_encoding`, also checks that the restored engine saves to the same bytes
   // (Engine::LoadSnapshot, on `threads` threads).
+  // `owner`, when given, keeps the body's bytes valid (engine::Engine::LoadSnapshot).
   Status Restore(BinaryReader& engine_body, const Hash256& head, proof::MerkleFrontier frontier,
-                 int threads = 1, Hash256* state_hash = nullptr, bool check_encoding = false);
+                 int threads = 1, Hash256* state_hash = nullptr, bool check_encoding = false,
+                 std::shared_ptr<const void> owner = nullptr);
   // Puts a profile in force: a new profile entry.
   Entry PutProfileInForce(std::shared_ptr<const policy::Profile> profile);
   // Decides a parsed command. Invalid decisions and duplicates produce no entry; for a duplicate,

@@ -129,7 +129,7 @@ Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes) {
 // unless the checksum, then the state hash, match. The decoder is bounded against any input
 // (engine/snapshot.cc), so decoding a corrupted body before its checksum is known is safe.
 Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header,
-                    bool check_encoding) {
+                    bool check_encoding, std::shared_ptr<const void> owner) {
   auto parsed = Parse(bytes, /*check_checksum=*/false);
   if (!parsed) {
     // A torn or corrupted file is reported as such rather than by what its corruption broke.
@@ -153,7 +153,7 @@ Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header
   } else {
     BinaryReader body(parsed->body);
     restored = chain->Restore(body, parsed->header.head, std::move(*frontier), /*threads=*/2,
-                              &state_hash, check_encoding);
+                              &state_hash, check_encoding, std::move(owner));
   }
   checker.join();
   auto fail = [&](std::string message) -> Status {

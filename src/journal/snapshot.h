@@ -63,8 +63,10 @@ std::string EncodeSnapshot(const Chain& chain, int threads = 1, size_t size_hint
 // Reads and checks the container only (magic, version, checksum): cheap apart from the checksum.
 Result<SnapshotHeader> ReadSnapshotHeader(std::string_view bytes);
 // Checks the container, restores the chain (which must be empty) and checks its state hash. On
-// failure the chain is left empty and the error says what was wrong.
+// failure the chain is left empty and the error says what was wrong. `owner`, when given, keeps
+// `bytes` valid for as long as the chain holds it (the restored declarations point into them);
+// without it what is needed is copied.
 Status LoadSnapshot(std::string_view bytes, Chain* chain, SnapshotHeader* header,
-                    bool check_encoding = false);
+                    bool check_encoding = false, std::shared_ptr<const void> owner = nullptr);
 
 }  // namespace twoline::journal

@@ -601,7 +601,7 @@ Result<std::string> JournalStore::ReadSnapshot(const std::string& zone, uint64_t
 }
 
 Status JournalStore::UseSnapshot(const std::string& zone, uint64_t seq,
-                          const std::function<Status(std::string_view bytes)>& use) {
+                          const SnapshotUse& use) {
   return snapshots_.Use(zone, seq, use);
 }
 

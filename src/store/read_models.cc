@@ -204,7 +204,7 @@ ReadModelChanges ReadModelTracker::Take(const engine::Engine& engine, uint64_t t
     // Crossing rows are history the engine does not keep: a rebuild writes those replayed since
     // the load started (all of them after a full replay).
     for (const engine::Party& party : state.parties) parties_.insert(party.id);
-    for (const auto& [id, record] : state.goods.declarations) documents_.insert(id);
+    state.goods.declarations.ForEachKey([&](const std::string& id) { documents_.insert(id); });
     for (const auto& [id, record] : state.goods.processes) documents_.insert(id);
     for (const ledger::Lot& lot : ledger.lots()) lots_.insert(lot.id);
   }
@@ -295,7 +295,7 @@ void ReadModelTracker::AddTotals(const engine::Engine& engine, bool replace_all,
     flows_.clear();
     movements_.clear();
     totals_known_ = true;
-    for (const auto& [id, record] : goods.declarations) released.insert(id);
+    goods.declarations.ForEachKey([&](const std::string& id) { released.insert(id); });
     posted = released;
     for (const auto& [id, record] : goods.processes) processes.insert(id);
   } else if (totals_known_) {

@@ -201,22 +201,25 @@ Result<std::string> SnapshotFiles::Read(const std::string& zone, uint64_t seq) c
 }
 
 Status SnapshotFiles::Use(const std::string& zone, uint64_t seq,
-                          const std::function<Status(std::string_view bytes)>& use) const {
+                          const SnapshotUse& use) const {
   const std::string path = PathOf(zone, seq);
   int fd = -1;
   size_t size = 0;
   if (Status opened = OpenSnapshotFile(path, &fd, &size); !opened) return Error{opened.message()};
   if (size == 0) {
     ::close(fd);
-    return use(std::string_view());
+    return use(std::string_view(), nullptr);
   }
   void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   const std::string error = map == MAP_FAILED ? ErrnoText() : "";
   ::close(fd);
   if (map == MAP_FAILED) return Error{path + ": mmap: " + error};
-  Status status = use(std::string_view(static_cast<const char*>(map), size));
-  ::munmap(map, size);
-  return status;
+  // Unmapped when the last copy of the owner goes: at once, or with the engine restored from it.
+  // A file deleted meanwhile keeps its blocks until then.
+  std::shared_ptr<const void> owner(map, [size](const void* mapped) {
+    ::munmap(const_cast<void*>(mapped), size);
+  });
+  return use(std::string_view(static_cast<const char*>(map), size), owner);
 }
 
 Status SnapshotFiles::Delete(const std::string& zone, uint64_t seq) const {

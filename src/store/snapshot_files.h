@@ -34,7 +34,7 @@ class SnapshotFiles {
   // Store::UseSnapshot on a mapping of the file (read-only, private, populated at once). Snapshot
   // files are replaced by rename and never rewritten in place, so the mapping stays whole.
   Status Use(const std::string& zone, uint64_t seq,
-             const std::function<Status(std::string_view bytes)>& use) const;
+             const SnapshotUse& use) const;
   Status Delete(const std::string& zone, uint64_t seq) const;
   const std::string& directory() const { return directory_; }
 

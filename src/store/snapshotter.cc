@@ -51,7 +51,8 @@ Status PruneSnapshots(Store& store, const std::string& zone, size_t kept, uint64
         ++valid;
         continue;
       }
-      Status read = store.UseSnapshot(zone, info.seq, [&](std::string_view bytes) -> Status {
+      Status read = store.UseSnapshot(zone, info.seq, [&](std::string_view bytes,
+                                                           const std::shared_ptr<const void>&) -> Status {
         auto header = journal::ReadSnapshotHeader(bytes);
         sound = header.ok() && header->zone == zone && header->seq == info.seq;
         return Status::Ok();

@@ -1297,7 +1297,7 @@ Result<std::string> SqliteStore::ReadSnapshot(const std::string& zone, uint64_t 
 }
 
 Status SqliteStore::UseSnapshot(const std::string& zone, uint64_t seq,
-                          const std::function<Status(std::string_view bytes)>& use) {
+                          const SnapshotUse& use) {
   return snapshots_.Use(zone, seq, use);
 }
 

@@ -139,7 +139,7 @@ class SqliteStore final : public Store {
   Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) override;
   Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) override;
   Status UseSnapshot(const std::string& zone, uint64_t seq,
-                     const std::function<Status(std::string_view bytes)>& use) override;
+                     const SnapshotUse& use) override;
   Status DeleteSnapshot(const std::string& zone, uint64_t seq) override;
   bool StagesSnapshots() const override { return true; }
   Status StageSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) override;

@@ -164,7 +164,10 @@ TEST(SqliteSchema, AVersion3DatabaseGetsTheReadModelsOfDocumentsLotsAndDays) {
   ASSERT_NE(zones, nullptr);
   const engine::Engine& engine = zones->Find("hengqin")->chain.engine();
   ASSERT_FALSE(engine.state().goods.declarations.empty());
-  const std::string& id = engine.state().goods.declarations.begin()->first;
+  std::string id;
+  engine.state().goods.declarations.ForEachKey([&](const std::string& key) {
+    if (id.empty()) id = key;
+  });
   auto declaration = ReadDeclaration(**store, "hengqin", id, "");
   ASSERT_TRUE(declaration.ok() && declaration->has_value()) << id;
   EXPECT_EQ(**declaration, engine::DeclarationJson(engine, id));

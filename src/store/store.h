@@ -43,6 +43,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -152,6 +153,10 @@ struct SnapshotInfo {
   uint64_t seq = 0;    // the snapshot holds the state after entry `seq`
   uint64_t bytes = 0;
 };
+
+// Given a snapshot's bytes and what keeps them valid (Store::UseSnapshot).
+using SnapshotUse =
+    std::function<Status(std::string_view bytes, const std::shared_ptr<const void>& owner)>;
 
 // Read-model changes of one zone, written with the entries that cause them.
 struct ReadModelChanges {
@@ -267,14 +272,15 @@ class Store {
   virtual Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) = 0;
   virtual Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) = 0;
   virtual Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) = 0;
-  // Calls `use` with the bytes of a snapshot, valid during the call; what `use` returns, or why the
-  // snapshot could not be read. By default ReadSnapshot's bytes; a store whose snapshots are files
-  // maps the file instead of copying hundreds of megabytes into memory.
-  virtual Status UseSnapshot(const std::string& zone, uint64_t seq,
-                             const std::function<Status(std::string_view bytes)>& use) {
+  // Calls `use` with the bytes of a snapshot and their owner, which keeps them valid as long as a
+  // copy of it lives (a restored engine keeps its declarations' bytes: engine/goods_state.h); what
+  // `use` returns, or why the snapshot could not be read. By default ReadSnapshot's bytes; a store
+  // whose snapshots are files maps the file instead of copying hundreds of megabytes into memory.
+  virtual Status UseSnapshot(const std::string& zone, uint64_t seq, const SnapshotUse& use) {
     auto bytes = ReadSnapshot(zone, seq);
     if (!bytes) return Error{bytes.error().message};
-    return use(*bytes);
+    auto owned = std::make_shared<const std::string>(std::move(*bytes));
+    return use(*owned, owned);
   }
   virtual Status DeleteSnapshot(const std::string& zone, uint64_t seq) = 0;
   // A snapshot written in two steps, for the forked process that encodes it (store/snapshotter.h),

@@ -843,7 +843,7 @@ TEST_P(StoreConformance, GoodsReadsFromViewsEqualTheEngine) {
   ASSERT_TRUE(ReplayZone(store(), records->front(), &replayed).ok());
   const engine::Engine& engine = replayed.chain.engine();
   std::vector<std::string> documents;
-  for (const auto& [id, record] : engine.state().goods.declarations) documents.push_back(id);
+  engine.state().goods.declarations.ForEachKey([&](const std::string& id) { documents.push_back(id); });
   for (const auto& [id, record] : engine.state().goods.processes) documents.push_back(id);
   ASSERT_GT(documents.size(), 20u);
   for (const std::string& id : documents) {

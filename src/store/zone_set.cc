@@ -38,9 +38,11 @@ uint64_t RestoreNewestSnapshot(Store& store, const ZoneRecord& record, Zone* zon
       continue;
     }
     journal::SnapshotHeader header;
-    Status loaded = store.UseSnapshot(record.zone, info.seq, [&](std::string_view bytes) {
-      return journal::LoadSnapshot(bytes, &zone->chain, &header, check_encoding);
-    });
+    Status loaded = store.UseSnapshot(
+        record.zone, info.seq,
+        [&](std::string_view bytes, const std::shared_ptr<const void>& owner) {
+          return journal::LoadSnapshot(bytes, &zone->chain, &header, check_encoding, owner);
+        });
     if (!loaded) {
       ignore(loaded.message());
       continue;
