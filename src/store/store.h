@@ -272,15 +272,17 @@ class Store {
   virtual Status WriteSnapshot(const std::string& zone, uint64_t seq, std::string_view bytes) = 0;
   virtual Result<std::vector<SnapshotInfo>> ListSnapshots(const std::string& zone) = 0;
   virtual Result<std::string> ReadSnapshot(const std::string& zone, uint64_t seq) = 0;
-  // Calls `use` with the bytes of a snapshot and their owner, which keeps them valid as long as a
-  // copy of it lives (a restored engine keeps its declarations' bytes: engine/goods_state.h); what
-  // `use` returns, or why the snapshot could not be read. By default ReadSnapshot's bytes; a store
-  // whose snapshots are files maps the file instead of copying hundreds of megabytes into memory.
+  // Calls `use` with the bytes of a snapshot and, when keeping them costs nothing, their owner,
+  // which keeps them valid as long as a copy of it lives (a restored engine keeps its
+  // declarations' bytes: engine/goods_state.h); what `use` returns, or why the snapshot could not
+  // be read. By default ReadSnapshot's bytes, valid during the call only (no owner: an engine
+  // copies the part it keeps, and the whole snapshot is freed after the load); a store whose
+  // snapshots are files maps the file instead of copying hundreds of megabytes into memory, and
+  // the mapping is the owner (clean file pages, which the system can drop and read again).
   virtual Status UseSnapshot(const std::string& zone, uint64_t seq, const SnapshotUse& use) {
     auto bytes = ReadSnapshot(zone, seq);
     if (!bytes) return Error{bytes.error().message};
-    auto owned = std::make_shared<const std::string>(std::move(*bytes));
-    return use(*owned, owned);
+    return use(*bytes, nullptr);
   }
   virtual Status DeleteSnapshot(const std::string& zone, uint64_t seq) = 0;
   // A snapshot written in two steps, for the forked process that encodes it (store/snapshotter.h),
