@@ -439,9 +439,10 @@ TEST(Snapshot, ABodyInAnythingButItsOneEncodingIsRefused) {
 }
 
 // A restored engine keeps its declarations as their saved bytes, checked when loaded and decoded
-// when first used (engine/goods_state.h): after a load none is decoded; a lookup decodes one; a
-// declaration that a later command changes is saved from its record; and the state hash and the
-// snapshot's bytes are the same whatever was decoded.
+// when first used (engine/goods_state.h): after a load none is decoded; iterating decodes none for
+// good; a lookup decodes one; and the state hash and the snapshot's bytes are the same whatever was
+// decoded. (A declaration a later command changes is saved from its record: tests/scenario_test.cc
+// replays every scenario's commands after a restore and compares with a full replay.)
 TEST(Snapshot, RestoredDeclarationsAreDecodedWhenFirstUsed) {
   journal::Chain chain = RunScenario("goods-nansha-processing-and-transfers.scenario");
   std::string body;

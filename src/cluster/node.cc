@@ -392,8 +392,7 @@ bool ClusterNode::LeaseTakenOver(const std::string& zone, uint64_t epoch) {
 void ClusterNode::DropStopped(const std::string& zone, uint64_t epoch) {
   // Say why: a paused node's session is ended by the server (the lease row it held locked is
   // needed by the node taking over), so its commit fails because the zone is no longer its own.
-  const bool lost = LeaseTakenOver(zone, epoch);
-  if (lost) {
+  if (LeaseTakenOver(zone, epoch)) {
     Drop(zone, epoch,
          "lease lost: another node took the zone over (epoch " + std::to_string(epoch) +
              " is no longer current); its writes had stopped",

@@ -76,7 +76,7 @@ DeclarationTable& DeclarationTable::operator=(const DeclarationTable& other) {
     copy.saved = slot.saved;
     if (slot.decoded != nullptr) copy.decoded = std::make_unique<DeclarationRecord>(*slot.decoded);
   }
-  owners_ = other.owners_;
+  owner_ = other.owner_;
   return *this;
 }
 

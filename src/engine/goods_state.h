@@ -123,7 +123,7 @@ DeclarationRecord DecodeSavedDeclaration(std::string_view saved);
 // (docs/architecture.md §6). A declaration decoded is kept decoded; one changed is saved from its
 // record, the others from their bytes, which are the bytes its record would give (the decoder is
 // strict), so the state hash does not depend on what was decoded. The bytes are held through
-// owners (the snapshot's mapping or a copy of its section), released with the table.
+// their owner (the snapshot's mapping or a copy of its section), released with the table.
 // Thread-safety: none, like the rest of State: a const lookup may decode, and so write.
 class DeclarationTable {
  public:
@@ -166,10 +166,11 @@ class DeclarationTable {
     for (const auto& [key, slot] : slots_) each(slot.decoded.get(), slot.saved);
   }
 
-  // Loading: a declaration's checked saved bytes, under a key after every key so far (false, and
-  // nothing added, otherwise). The bytes must stay valid while `owner`, given to HoldSaved, lives.
+  // Loading (once, into an empty table): a declaration's checked saved bytes, under a key after
+  // every key so far (false, and nothing added, otherwise). The bytes must stay valid while
+  // `owner`, given to HoldSaved, lives.
   bool AppendSaved(std::string key, std::string_view saved);
-  void HoldSaved(std::shared_ptr<const void> owner) { owners_.push_back(std::move(owner)); }
+  void HoldSaved(std::shared_ptr<const void> owner) { owner_ = std::move(owner); }
   // Decodes every declaration (an audit of a snapshot re-encodes what it decoded).
   void DecodeAll();
 
@@ -181,7 +182,7 @@ class DeclarationTable {
   const DeclarationRecord& Decoded(const Slot& slot) const;
 
   std::map<std::string, Slot, std::less<>> slots_;
-  std::vector<std::shared_ptr<const void>> owners_;  // what the saved bytes point into
+  std::shared_ptr<const void> owner_;  // what the saved bytes point into
 };
 
 struct GoodsState {

@@ -630,7 +630,8 @@ Status LoadRecords(BinaryReader& in, std::string_view bytes, std::shared_ptr<con
       in.Fail();
     }
   }
-  goods.declarations.HoldSaved(std::move(owner));
+  // Held only for declarations that point into it: a zone without any frees the snapshot at once.
+  if (!goods.declarations.empty()) goods.declarations.HoldSaved(std::move(owner));
   uint64_t processes = in.Count(48);
   for (uint64_t i = 0; i < processes && in.ok(); ++i) {
     ProcessRecord p;
