@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -26,6 +27,35 @@
 #include "store/zone_set.h"
 
 namespace twoline::testing {
+
+// The scheduling of each of this process's threads named `name` (Linux, /proc/self/task/*/stat):
+// its nice value and its policy (SCHED_OTHER 0, SCHED_IDLE 5).
+struct ThreadScheduling {
+  long nice = 0;
+  long policy = 0;
+};
+inline std::vector<ThreadScheduling> ThreadsNamed(const std::string& name) {
+  std::vector<ThreadScheduling> found;
+  DIR* tasks = opendir("/proc/self/task");
+  if (tasks == nullptr) return found;
+  while (dirent* task = readdir(tasks)) {
+    if (task->d_name[0] == '.') continue;
+    const std::string dir = std::string("/proc/self/task/") + task->d_name;
+    std::string comm;
+    std::getline(std::ifstream(dir + "/comm"), comm);
+    if (comm != name) continue;
+    std::string stat;
+    std::getline(std::ifstream(dir + "/stat"), stat);
+    // After "pid (comm) ": state is field 3; nice is field 19 and policy field 41.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::vector<std::string> values;
+    for (std::string value; fields >> value;) values.push_back(value);
+    if (values.size() < 39) continue;
+    found.push_back({std::stol(values[19 - 3]), std::stol(values[41 - 3])});
+  }
+  closedir(tasks);
+  return found;
+}
 
 // A directory under $TMPDIR (or /tmp) removed with everything in it at the end of the scope.
 class TempDir {

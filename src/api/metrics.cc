@@ -76,6 +76,9 @@ void RenderWriter(store::WriterStats& writer, std::string* out) {
   Sample(out, "twoline_write_failures_total", "", static_cast<double>(writer.write_failures_total.load()));
   Header(out, "twoline_writes_stopped", "gauge", "1 after a failed commit, until restart.");
   Sample(out, "twoline_writes_stopped", "", writer.writes_stopped.load() ? 1 : 0);
+  Header(out, "twoline_writer_priority_raised", "gauge",
+         "1 when the deciding and committing threads run at their raised priority (needs CAP_SYS_NICE).");
+  Sample(out, "twoline_writer_priority_raised", "", writer.priority_raised.load() ? 1 : 0);
 }
 
 }  // namespace

@@ -129,6 +129,7 @@ int ServeCluster(const ServeOptions& options, const std::string& host, int port,
   cluster.read_connections_max = std::max<size_t>(4, std::min<size_t>(options.threads, 64));
   cluster.writer.queue_commands_max = options.queue_commands_max;
   cluster.writer.batch_commands_max = options.group_commit_max;
+  cluster.writer.nice = store::kServerNice;
   cluster.writer.on_writes_stopped = [&log](const std::string& reason) {
     log.Write(api::LogLine("warn", "writes_stopped").Add("message", reason.substr(0, reason.find('{'))));
   };
@@ -257,6 +258,7 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
   };
   writer_options.queue_commands_max = options.queue_commands_max;
   writer_options.batch_commands_max = options.group_commit_max;
+  writer_options.nice = store::kServerNice;
   writer_options.on_writes_stopped = [&log](const std::string& reason) {
     log.Write(api::LogLine("error", "writes_stopped").Add("message", reason.substr(0, reason.find('{'))));
   };
@@ -271,6 +273,13 @@ int Serve(const ServeOptions& options, std::ostream& out, std::ostream& err) {
     log.Write(api::LogLine("warn", "checkpoint").Add("message", message));
   };
   store::Writer writer(**store, std::move(*zones), writer_options);
+  if (!writer.stats().priority_raised) {
+    log.Write(api::LogLine("warn", "priority")
+                  .Add("message", "the deciding and committing threads could not be given nice " +
+                                      std::to_string(store::kServerNice) +
+                                      " (needs CAP_SYS_NICE or RLIMIT_NICE): under full load a "
+                                      "gate decision waits longer for the cores"));
+  }
   api::Server server(**store, writer, server_options);
   auto bound = server.Bind();
   if (!bound) return fail(bound.error().message);

@@ -11,6 +11,7 @@
 // thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -22,12 +23,19 @@
 
 namespace twoline::store {
 
+// Sets the calling thread's nice value (Linux: per thread); false when the system refuses it
+// (raising a priority needs CAP_SYS_NICE or an RLIMIT_NICE that allows it).
+bool SetThreadNice(int nice);
+
 class Committer {
  public:
   using Done = std::function<void(const Status& status)>;
 
-  // Each append's duration (write and fsync) is observed in `seconds` when given.
-  explicit Committer(Store& store, Histogram* seconds = nullptr);
+  // Each append's duration (write and fsync) is observed in `seconds` when given. The thread asks
+  // for nice value `nice` when it is not 0 (SetThreadNice); `niced`, when given, is told whether it
+  // got it before the constructor returns.
+  explicit Committer(Store& store, Histogram* seconds = nullptr, int nice = 0,
+                     std::atomic<bool>* niced = nullptr);
   ~Committer();
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;

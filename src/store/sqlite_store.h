@@ -170,7 +170,6 @@ class SqliteStore final : public Store {
   static constexpr size_t kViewsQueueMax = 64;
   // Batches written in one transaction of the read models' file, at most.
   static constexpr size_t kViewsJobsPerTransaction = 16;
-  static constexpr int kViewsNice = 10;  // the views thread's nice value (Linux: per thread)
 
   SqliteStore(std::string path, const SqliteOptions& options);
   Status OpenWriter();

@@ -3,6 +3,7 @@
 // models lack the rows of documents, lots and days — to version 4.
 #include "store/sqlite_store.h"
 
+#include <sched.h>
 #include <sqlite3.h>
 
 #include <sys/stat.h>
@@ -288,6 +289,22 @@ AppendBatch PersonInside(const std::string& person, bool await) {
   batch.read_models.push_back(std::move(changes));
   batch.await_read_models = await;
   return batch;
+}
+
+// The read models' thread yields the cores to every other thread (SCHED_IDLE): read models may
+// trail, decisions should not wait for them.
+TEST(SqliteViews, TheViewsThreadRunsAtIdlePriority) {
+  TempDir directory;
+  auto store = SqliteStore::Open(directory.File("idle.db"), SqliteOptions{});
+  ASSERT_TRUE(store.ok());
+  std::vector<testing::ThreadScheduling> views = testing::ThreadsNamed("tl-views");
+  ASSERT_EQ(views.size(), 1u);
+  EXPECT_EQ(views[0].policy, SCHED_IDLE);
+  // And it still writes: a batch that awaits its read models returns once they are readable.
+  ASSERT_TRUE((*store)->Append(PersonInside("P-1", true)).ok());
+  auto page = (*store)->ReadPresence("hengqin", 0, kReadRowsMax);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->count, 1);
 }
 
 // Read models handed over without waiting are written in order, before any batch that awaits its

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <future>
 #include <map>
 
 #include "base/check.h"
@@ -15,7 +16,7 @@ Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions
       zones_(std::move(zones)),
       options_(options),
       zone_ids_(zones_->ids()),
-      committer_(store, &stats_.commit_seconds) {
+      committer_(store, &stats_.commit_seconds, options.nice, &committer_niced_) {
   CHECK(options_.batch_commands_max > 0 && options_.queue_commands_max > 0);
   batch_ = std::make_unique<CommitBatch>(*zones_, store_);
   if (options_.snapshots.every_entries > 0 || options_.snapshots.every.count() > 0) {
@@ -34,10 +35,16 @@ Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions
     }
     stats_.zones.push_back(std::move(counters));
   }
-  thread_ = std::thread([this] {
+  std::promise<void> started;
+  thread_ = std::thread([this, &started] {
     pthread_setname_np(pthread_self(), "tl-writer");
+    if (options_.nice != 0) {
+      stats_.priority_raised = SetThreadNice(options_.nice) && committer_niced_.load();
+    }
+    started.set_value();
     Run();
   });
+  started.get_future().wait();  // stats_.priority_raised is settled when the constructor returns
 }
 
 Writer::~Writer() { Stop(); }

@@ -60,6 +60,8 @@ struct WriterStats {
   std::atomic<uint64_t> commands_not_decided{0};  // past their request's decide budget
   std::atomic<uint64_t> write_failures_total{0};
   std::atomic<bool> writes_stopped{false};     // sticky after a failed commit
+  // WriterOptions::nice was asked for and applied to both the writer's and the committer's thread.
+  std::atomic<bool> priority_raised{false};
 };
 
 }  // namespace twoline::store

@@ -72,6 +72,26 @@ class WriterTest : public ::testing::Test {
   std::vector<std::string> day_;
 };
 
+// The deciding and committing threads take the nice value asked for (a server asks for a raised
+// priority; lowering it, as here, needs no privilege) and say whether they got it.
+TEST_F(WriterTest, TheWriterAndCommitterThreadsRunAtTheNiceValueAskedFor) {
+  {
+    auto writer = Start();
+    EXPECT_FALSE(writer->stats().priority_raised) << "nothing was asked";
+  }
+  WriterOptions options;
+  options.nice = 7;
+  auto writer = Start(options);
+  EXPECT_TRUE(writer->stats().priority_raised);
+  for (const char* name : {"tl-writer", "tl-commit"}) {
+    std::vector<testing::ThreadScheduling> threads = testing::ThreadsNamed(name);
+    ASSERT_EQ(threads.size(), 1u) << name;
+    EXPECT_EQ(threads[0].nice, 7) << name;
+  }
+  auto decided = writer->Submit(Request({0})).get();
+  EXPECT_EQ(decided.status, SubmitStatus::kDecided);
+}
+
 TEST_F(WriterTest, RequestsWaitingTogetherShareOneCommit) {
   auto writer = Start();
   Gate gate;
