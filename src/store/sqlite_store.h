@@ -170,6 +170,9 @@ class SqliteStore final : public Store {
   static constexpr size_t kViewsQueueMax = 64;
   // Batches written in one transaction of the read models' file, at most.
   static constexpr size_t kViewsJobsPerTransaction = 16;
+  // The views thread's nice value where it may not leave SCHED_IDLE once in it (no CAP_SYS_NICE,
+  // no RLIMIT_NICE that allows it): a waiter must not wait for an idle-priority thread.
+  static constexpr int kViewsNice = 10;
 
   SqliteStore(std::string path, const SqliteOptions& options);
   Status OpenWriter();
@@ -179,6 +182,10 @@ class SqliteStore final : public Store {
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
   Status WriteViews(const std::vector<ViewsJob>& jobs);
   Status ViewsStatus() const;  // the views thread's first failure, or Ok; views_mutex_ held
+  // Someone waits for the read models through `ticket` (an answer, the committer, a stop): the
+  // views thread leaves SCHED_IDLE until they are written, so that a waiter at normal or raised
+  // priority never waits behind every other thread of the machine. views_mutex_ held.
+  void UrgeViews(uint64_t ticket);
   Result<ReaderLease> Borrow();
   void Return(std::unique_ptr<Reader> reader);
   Status AppendInTransaction(const AppendBatch& batch);
@@ -218,6 +225,13 @@ class SqliteStore final : public Store {
   uint64_t views_queued_ = 0, views_written_ = 0;  // tickets
   bool views_stopping_ = false;
   std::string views_failure_;  // the first failed write; sticky
+  // The views thread's scheduling (OpenViewsWriter): under SCHED_IDLE when it may leave it again
+  // (views_liftable_), lifted to SCHED_OTHER while a thread waits for its writes (UrgeViews) and
+  // back once they are written. Otherwise at nice kViewsNice throughout.
+  pid_t views_tid_ = 0;
+  bool views_liftable_ = false;
+  bool views_lifted_ = false;
+  uint64_t views_urgent_through_ = 0;  // a ticket someone waits for
   // AfterReadModels callbacks, by the ticket they wait for (ascending), run by the views thread.
   std::deque<std::pair<uint64_t, std::function<void(const Status&)>>> views_waiters_;
 
