@@ -113,6 +113,8 @@ TEST_F(HttpTest, MetricsCountDecisionsByZoneAndOutcome) {
   EXPECT_NE(text.find("\ntwoline_wal_checkpoints_total "), std::string::npos);
   EXPECT_NE(text.find("\ntwoline_sqlite_writebacks_total "), std::string::npos);
   EXPECT_NE(text.find("\ntwoline_wal_checkpoint_failures_total 0\n"), std::string::npos);
+  // This service's writer asks for no priority (`serve` asks for store::kServerNice).
+  EXPECT_NE(text.find("\ntwoline_writer_priority_raised 0\n"), std::string::npos);
 }
 
 TEST_F(HttpTest, OpenApiDocumentIsGeneratedFromTheCommandTable) {

@@ -213,6 +213,16 @@ for _ in $(seq 100); do grep -q listening "$tmp/serve.out" 2>/dev/null && break;
 url=$(sed -n 's/^listening on //p' "$tmp/serve.out")
 check "serve prints the URL it listens on" grep -Eq '^http://127\.0\.0\.1:[0-9]+$' <<< "$url"
 check "healthz" grep -q '^200 {"status":"ok"' <<< "$(http GET "$url/healthz")"
+# The deciding and committing threads at nice -5 where the process may raise them (root here, or
+# CAP_SYS_NICE), and said so; otherwise a warning at start.
+if [ "$(id -u)" = 0 ]; then
+  check "serve raises its deciding and committing threads" \
+    grep -q '^twoline_writer_priority_raised 1$' <<< "$(http GET "$url/metrics" "$admin")"
+  check "the deciding and committing threads run at nice -5" \
+    test "$(ps -L -o comm=,nice= -p "$server_pid" | awk '$1 == "tl-writer" || $1 == "tl-commit" {print $2}' | sort -u)" = "-5"
+else
+  check "serve warns that it could not raise its priority" grep -q '"event":"priority"' "$tmp/serve.err"
+fi
 check "a declarant reads its own balance" \
   grep -q "^200 {\"zone\":\"hengqin\",\"party\":\"$party\"" <<< "$(http GET "$url/v1/zones/hengqin/parties/$party/balance" "$token")"
 check "a declarant may not read presence" grep -q '^403 ' <<< "$(http GET "$url/v1/zones/hengqin/presence" "$token")"
