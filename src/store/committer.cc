@@ -1,25 +1,20 @@
 #include "store/committer.h"
 
 #include <pthread.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <future>
 
+#include "base/thread_priority.h"
+
 namespace twoline::store {
 
-bool SetThreadNice(int nice) {
-  // With `who` 0, PRIO_PROCESS names the calling thread on Linux, not the whole process.
-  return setpriority(PRIO_PROCESS, 0, nice) == 0;
-}
-
-Committer::Committer(Store& store, Histogram* seconds, int nice, std::atomic<bool>* niced)
+Committer::Committer(Store& store, Histogram* seconds, int nice)
     : store_(store), seconds_(seconds) {
   std::promise<void> started;
-  thread_ = std::thread([this, nice, niced, &started] {
+  thread_ = std::thread([this, nice, &started] {
     pthread_setname_np(pthread_self(), "tl-commit");
-    const bool applied = nice != 0 && SetThreadNice(nice);
-    if (niced != nullptr) niced->store(applied);
+    niced_ = nice != 0 && SetThreadNice(nice);
     started.set_value();
     Run();
   });

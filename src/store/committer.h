@@ -11,7 +11,6 @@
 // thread.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -23,19 +22,14 @@
 
 namespace twoline::store {
 
-// Sets the calling thread's nice value (Linux: per thread); false when the system refuses it
-// (raising a priority needs CAP_SYS_NICE or an RLIMIT_NICE that allows it).
-bool SetThreadNice(int nice);
 
 class Committer {
  public:
   using Done = std::function<void(const Status& status)>;
 
   // Each append's duration (write and fsync) is observed in `seconds` when given. The thread asks
-  // for nice value `nice` when it is not 0 (SetThreadNice); `niced`, when given, is told whether it
-  // got it before the constructor returns.
-  explicit Committer(Store& store, Histogram* seconds = nullptr, int nice = 0,
-                     std::atomic<bool>* niced = nullptr);
+  // for nice value `nice` when it is not 0 (base/thread_priority.h); niced() says whether it got it.
+  explicit Committer(Store& store, Histogram* seconds = nullptr, int nice = 0);
   ~Committer();
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -44,12 +38,15 @@ class Committer {
   void Start(AppendBatch batch, Done done);
   // Waits until nothing is in flight; the status of the last append (Ok when there was none).
   Status Wait();
+  // Whether the thread runs at the nice value asked for (false when 0 was asked: nothing was set).
+  bool niced() const { return niced_; }
 
  private:
   void Run();
 
   Store& store_;
   Histogram* const seconds_;
+  bool niced_ = false;  // set by the thread before the constructor returns
   std::mutex mutex_;
   std::condition_variable changed_;
   std::optional<std::pair<AppendBatch, Done>> next_;  // handed over, not yet taken

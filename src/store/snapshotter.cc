@@ -1,7 +1,6 @@
 #include "store/snapshotter.h"
 
 #include <fcntl.h>
-#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <new>
 
 #include "base/pages.h"
+#include "base/thread_priority.h"
 #include "journal/snapshot.h"
 
 namespace twoline::store {
@@ -21,10 +21,7 @@ namespace {
 // bytes run under SCHED_IDLE, so that they never take a core from deciding, committing or answering
 // (a 30-day zone's snapshot is ~470 MB to encode, copy and write; at normal priority every request
 // in the meantime waited behind it). Under full load a snapshot takes longer; none is lost.
-void YieldToEverythingElse() {
-  sched_param param{};
-  (void)::sched_setscheduler(0, SCHED_IDLE, &param);
-}
+void YieldToEverythingElse() { SetThreadIdle(); }
 
 // The forked child that encodes a snapshot: idle priority, and its new memory (the snapshot's buffer,
 // hundreds of MB) in huge pages. The server turns huge pages off for its own threads once started

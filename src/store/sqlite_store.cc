@@ -1,8 +1,6 @@
 #include "store/sqlite_store.h"
 
 #include <pthread.h>
-#include <sched.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <map>
 
 #include "base/json_writer.h"
+#include "base/thread_priority.h"
 #include "journal/merkle_leaf.h"
 
 namespace twoline::store {
@@ -550,19 +549,16 @@ Status SqliteStore::OpenViewsWriter(bool reset) {
     // they are written. Leaving SCHED_IDLE needs the right to a nice value of 0 (CAP_SYS_NICE, or
     // an RLIMIT_NICE of 20), which lowering the nice value by one probes first; without it the
     // thread runs at nice kViewsNice throughout.
-    const int nice = getpriority(PRIO_PROCESS, 0);
-    const bool liftable = setpriority(PRIO_PROCESS, 0, nice - 1) == 0;
-    if (liftable) (void)setpriority(PRIO_PROCESS, 0, nice);
+    const bool liftable = MayRaisePriority();
     {
       std::lock_guard<std::mutex> lock(views_mutex_);
       views_tid_ = gettid();
       views_liftable_ = liftable;
     }
     if (liftable) {
-      sched_param param{};
-      (void)sched_setscheduler(0, SCHED_IDLE, &param);
+      SetThreadIdle();
     } else {
-      (void)setpriority(PRIO_PROCESS, 0, kViewsNice);
+      (void)SetThreadNice(kViewsNice);
     }
     started.set_value();
     RunViews();
@@ -742,8 +738,7 @@ void SqliteStore::AfterReadModels(std::function<void(const Status&)> then) {
 void SqliteStore::UrgeViews(uint64_t ticket) {
   views_urgent_through_ = std::max(views_urgent_through_, ticket);
   if (!views_liftable_ || views_lifted_ || views_written_ >= views_urgent_through_) return;
-  sched_param param{};
-  views_lifted_ = sched_setscheduler(views_tid_, SCHED_OTHER, &param) == 0;
+  views_lifted_ = SetThreadNormal(views_tid_);
 }
 
 void SqliteStore::RunViews() {
@@ -768,8 +763,7 @@ void SqliteStore::RunViews() {
     views_written_ = jobs.back().ticket;
     views_changed_.notify_all();
     if (views_lifted_ && views_written_ >= views_urgent_through_) {
-      sched_param param{};
-      (void)sched_setscheduler(0, SCHED_IDLE, &param);
+      SetThreadIdle();
       views_lifted_ = false;
     }
     std::vector<std::function<void(const Status&)>> ready;

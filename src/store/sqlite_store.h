@@ -76,6 +76,8 @@
 // Thread-safety: all methods are safe to call from any thread.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <deque>

@@ -5,8 +5,6 @@
 
 #include <sched.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <sys/stat.h>
 
@@ -19,6 +17,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/thread_priority.h"
 #include "journal/entry.h"
 #include "journal/merkle_leaf.h"
 #include "engine/goods_queries.h"
@@ -292,15 +291,6 @@ AppendBatch PersonInside(const std::string& person, bool await) {
   batch.read_models.push_back(std::move(changes));
   batch.await_read_models = await;
   return batch;
-}
-
-// Whether this process may lower a thread's nice value (CAP_SYS_NICE, or RLIMIT_NICE): the views
-// thread is put under SCHED_IDLE only then, since only then can it be lifted out again.
-bool MayRaisePriority() {
-  const int nice = getpriority(PRIO_PROCESS, 0);
-  if (setpriority(PRIO_PROCESS, 0, nice - 1) != 0) return false;
-  (void)setpriority(PRIO_PROCESS, 0, nice);
-  return true;
 }
 
 long ViewsThreadPolicy() {

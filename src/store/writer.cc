@@ -7,6 +7,7 @@
 #include <map>
 
 #include "base/check.h"
+#include "base/thread_priority.h"
 #include "base/wake_batch.h"
 
 namespace twoline::store {
@@ -16,7 +17,7 @@ Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions
       zones_(std::move(zones)),
       options_(options),
       zone_ids_(zones_->ids()),
-      committer_(store, &stats_.commit_seconds, options.nice, &committer_niced_) {
+      committer_(store, &stats_.commit_seconds, options.nice) {
   CHECK(options_.batch_commands_max > 0 && options_.queue_commands_max > 0);
   batch_ = std::make_unique<CommitBatch>(*zones_, store_);
   if (options_.snapshots.every_entries > 0 || options_.snapshots.every.count() > 0) {
@@ -39,7 +40,7 @@ Writer::Writer(Store& store, std::unique_ptr<ZoneSet> zones, const WriterOptions
   thread_ = std::thread([this, &started] {
     pthread_setname_np(pthread_self(), "tl-writer");
     if (options_.nice != 0) {
-      stats_.priority_raised = SetThreadNice(options_.nice) && committer_niced_.load();
+      stats_.priority_raised = SetThreadNice(options_.nice) && committer_.niced();
     }
     started.set_value();
     Run();

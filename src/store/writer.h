@@ -279,7 +279,6 @@ class Writer {
   static constexpr size_t kAwaitedBacklogMax = 4;
   size_t answers_awaiting_ = 0;  // batches durable whose answers wait for their read models
   std::condition_variable answered_;
-  std::atomic<bool> committer_niced_{false};  // set by the committer's thread as it starts
   Committer committer_;  // before thread_: the thread uses it
   std::unique_ptr<Snapshotter> snapshotter_;  // null when snapshots are off
   std::unique_ptr<Checkpointer> checkpointer_;  // null when checkpoints are off
